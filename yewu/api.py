@@ -1,0 +1,90 @@
+"""The JSON API (django-ninja), mounted at /api/v1/ with OpenAPI docs at /api/v1/docs.
+
+Authentication: ``Authorization: Bearer <token>`` (``yewu token USERNAME``) or the UI session (with CSRF).
+Errors: ``{"error": code, "message": text, "fields": {...}, "rule": "<rule id>"?}``.
+"""
+
+from django.http import HttpRequest
+from django.utils import timezone
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+from ninja.security import APIKeyCookie, HttpBearer
+
+from yewu.common.errors import YewuError
+from yewu.org.models import ApiToken
+
+
+class BearerAuth(HttpBearer):
+    def authenticate(self, request: HttpRequest, token: str):
+        tok = ApiToken.objects.select_related("user").filter(digest=ApiToken.hash(token)).first()
+        if tok is None or not tok.user.is_active:
+            return None
+        if tok.last_used_at is None or (timezone.now() - tok.last_used_at).total_seconds() > 300:
+            ApiToken.objects.filter(pk=tok.pk).update(last_used_at=timezone.now())
+        request.user = tok.user
+        return tok.user
+
+
+class SessionAuth(APIKeyCookie):
+    """The UI's session cookie; ninja checks CSRF for unsafe methods."""
+
+    param_name = "sessionid"
+
+    def authenticate(self, request: HttpRequest, key):
+        if request.user.is_authenticated and request.user.is_active:
+            return request.user
+        return None
+
+
+api = NinjaAPI(
+    title="Yewu 业务 API",
+    version="1",
+    urls_namespace="api",
+    docs_url="/docs",
+    auth=[BearerAuth(), SessionAuth()],
+    description="Customers, leads, pricing, quotes. Errors carry a SPEC rule id when a rule refused the action.",
+)
+
+
+@api.exception_handler(YewuError)
+def _yewu_error(request, exc: YewuError):
+    return api.create_response(request, exc.as_dict(), status=exc.status)
+
+
+@api.exception_handler(NinjaValidationError)
+def _validation_error(request, exc: NinjaValidationError):
+    fields = {}
+    for e in exc.errors:
+        loc = [str(x) for x in e.get("loc", []) if x not in ("body", "payload", "query", "path")]
+        fields[".".join(loc) or "body"] = e.get("msg", "invalid")
+    msg = "输入有误：" + "；".join(f"{k} {v}" for k, v in fields.items())
+    return api.create_response(request, {"error": "invalid", "message": msg, "fields": fields}, status=422)
+
+
+@api.exception_handler(AuthenticationError)
+def _auth_error(request, exc):
+    return api.create_response(
+        request, {"error": "unauthorized", "message": "请先登录或提供有效的 Bearer 令牌", "fields": {}}, status=401
+    )
+
+
+@api.exception_handler(HttpError)
+def _http_error(request, exc: HttpError):
+    return api.create_response(request, {"error": "http_error", "message": str(exc), "fields": {}}, status=exc.status_code)
+
+
+def _register():
+    from yewu.catalog.api import router as catalog_router
+    from yewu.customers.api import leads_router
+    from yewu.customers.api import router as customers_router
+    from yewu.sales.api import pricing_router, quotes_router
+
+    api.add_router("/customers", customers_router)
+    api.add_router("/leads", leads_router)
+    api.add_router("/products", catalog_router)
+    api.add_router("/pricing", pricing_router)
+    api.add_router("/quotes", quotes_router)
+
+
+_register()

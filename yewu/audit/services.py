@@ -1,0 +1,48 @@
+import datetime
+import decimal
+
+from django.db import models
+
+from .models import AuditEntry
+
+
+def _plain(v):
+    if isinstance(v, decimal.Decimal):
+        return str(v)
+    if isinstance(v, (datetime.date, datetime.datetime, datetime.time)):
+        return v.isoformat()
+    if isinstance(v, models.Model):
+        return str(v.pk)
+    if isinstance(v, (list, tuple)):
+        return [_plain(x) for x in v]
+    if isinstance(v, dict):
+        return {k: _plain(x) for k, x in v.items()}
+    return v
+
+
+def snapshot(obj: models.Model, fields=None) -> dict:
+    """Plain dict of a record's concrete fields (FKs as ids), for before/after."""
+    out = {}
+    for f in obj._meta.concrete_fields:
+        if fields and f.name not in fields:
+            continue
+        out[f.attname] = _plain(getattr(obj, f.attname))
+    return out
+
+
+def record(*, actor, action: str, obj: models.Model | None = None, object_type: str = "", object_id="",
+           before=None, after=None, rule: str = "", reason: str = "", decision=None, policy_version=None) -> AuditEntry:
+    return AuditEntry.objects.create(
+        actor=actor if getattr(actor, "pk", None) else None,
+        actor_name=str(actor) if actor is not None else "system",
+        action=action,
+        object_type=object_type or (obj._meta.label_lower if obj is not None else ""),
+        object_id=str(object_id or (obj.pk if obj is not None else "")),
+        object_repr=str(obj)[:200] if obj is not None else "",
+        before=_plain(before),
+        after=_plain(after),
+        rule=rule,
+        reason=reason,
+        decision=decision.as_dict() if hasattr(decision, "as_dict") else _plain(decision),
+        policy_version=policy_version,
+    )

@@ -1,0 +1,239 @@
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+
+
+class Confidentiality(models.TextChoices):
+    SECRET = "secret", "秘密"
+    CONFIDENTIAL = "confidential", "机密"
+    TOP_SECRET = "top_secret", "绝密"
+    INTERNAL = "internal", "内部（已过保密期）"
+
+
+class Status(models.TextChoices):
+    LEAD = "lead", "线索"
+    PROSPECT = "prospect", "潜在客户"
+    ACTIVE = "active", "合作中"
+    DORMANT = "dormant", "休眠"
+    BLACKLISTED = "blacklisted", "黑名单"
+    ARCHIVED = "archived", "已归档"
+
+
+class Source(models.TextChoices):
+    WEB = "web", "网络"
+    DIRECT = "direct", "业务员开发"
+    TRADE_SHOW = "trade_show", "展会"
+    PRESS = "press", "行业媒体"
+    ASSOCIATION = "association", "协会"
+    REFERRAL = "referral", "转介绍"
+    EVENT = "event", "公司活动"
+    MARKET = "market", "市场部"
+    WALK_IN = "walk_in", "来访/来电"
+    OTHER = "other", "其他"
+
+
+class DemandGrade(models.TextChoices):
+    A = "A", "A 需求大且急"
+    B = "B", "B 一般需求，考虑购买"
+    C = "C", "C 潜在需求"
+
+
+class CreditGrade(models.TextChoices):
+    NONE = "", "未评级"
+    A = "A", "A 信用良好"
+    B = "B", "B"
+    C = "C", "C"
+    D = "D", "D 不授信"
+
+
+class Kind(models.TextChoices):
+    ENTERPRISE = "enterprise", "企业"
+    INDIVIDUAL = "individual", "个人"
+    INSTITUTION = "institution", "机构"
+
+
+class Category(models.TextChoices):
+    END_USER = "end_user", "终端用户"
+    DISTRIBUTOR = "distributor", "经销商"
+    RETAILER = "retailer", "零售商"
+
+
+class InvoiceChoice(models.TextChoices):
+    VAT_SPECIAL = "vat_special", "增值税专用发票"
+    GENERAL = "general", "普通发票"
+    NONE = "none", "不开票"
+
+
+class ReviewState(models.TextChoices):
+    PENDING = "pending", "待审核"
+    ACCEPTED = "accepted", "已审核"
+    RETURNED = "returned", "已退回"
+
+
+class Customer(models.Model):
+    # identity
+    name = models.CharField("客户名称", max_length=100)
+    short_name = models.CharField("简称", max_length=50, blank=True)
+    name_key = models.CharField(max_length=100, unique=True, help_text="规范化名称（查重）")
+    search_initials = models.CharField(max_length=100, blank=True, db_index=True)
+    search_pinyin = models.CharField(max_length=400, blank=True)
+    credit_code = models.CharField("统一社会信用代码", max_length=18, null=True, blank=True, unique=True)
+    kind = models.CharField("类型", max_length=20, choices=Kind.choices, default=Kind.ENTERPRISE)
+    category = models.CharField("类别", max_length=20, choices=Category.choices, blank=True)
+    industry = models.CharField("行业", max_length=50, blank=True)
+    economic_nature = models.CharField("经济性质", max_length=50, blank=True)
+    founded_on = models.DateField("成立日期", null=True, blank=True)
+    trading_since = models.DateField("开始往来日期", null=True, blank=True)
+    qualifications = models.TextField("资质", blank=True)
+    # location
+    city = models.CharField("城市", max_length=30, db_index=True)
+    district = models.CharField("区", max_length=30, blank=True)
+    territory = models.CharField("区域", max_length=30, blank=True)
+    registered_address = models.CharField("注册地址", max_length=200, blank=True)
+    delivery_address = models.CharField("送货地址", max_length=200, blank=True)
+    # profile
+    scale = models.CharField("规模", max_length=50, blank=True)
+    network_coverage = models.CharField("网络覆盖", max_length=200, blank=True)
+    main_business = models.TextField("主营业务及业绩", blank=True)
+    potential = models.CharField("潜力", max_length=200, blank=True)
+    attitude = models.CharField("态度", max_length=200, blank=True)
+    competitors = models.CharField("竞争对手", max_length=200, blank=True)
+    purchasing_procedure = models.TextField("采购流程", blank=True)
+    needs = models.TextField("需求", blank=True)
+    # commercial and credit
+    invoice_choice = models.CharField("发票", max_length=20, choices=InvoiceChoice.choices, default=InvoiceChoice.VAT_SPECIAL)
+    default_settlement = models.CharField("默认结算方式", max_length=20, blank=True)
+    payday = models.CharField("发工资时间", max_length=30, blank=True)
+    credit_grade = models.CharField("信用等级", max_length=1, choices=CreditGrade.choices, blank=True, default="")
+    credit_limit = models.DecimalField("信用额度", max_digits=14, decimal_places=2, default=Decimal("0.00"))
+    term_days = models.PositiveIntegerField("账期天数", default=0)
+    supply_suspended = models.BooleanField("暂停供货", default=False)
+    # control
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                              related_name="owned_customers", verbose_name="负责人")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField("建档时间", auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    collected_on = models.DateField("收集日期")
+    entry_due_at = models.DateTimeField("录入期限")
+    late_entry = models.BooleanField("逾期录入", default=False)
+    assigned_at = models.DateTimeField("分配时间", null=True, blank=True)
+    first_contact_at = models.DateTimeField("首次联系", null=True, blank=True)
+    last_contact_at = models.DateTimeField("最近联系", null=True, blank=True)
+    status = models.CharField("状态", max_length=20, choices=Status.choices, default=Status.PROSPECT)
+    review_state = models.CharField("审核", max_length=20, choices=ReviewState.choices, default=ReviewState.PENDING)
+    key_customer = models.BooleanField("重点客户", default=False)
+    confidentiality = models.CharField("密级", max_length=20, choices=Confidentiality.choices, default=Confidentiality.SECRET)
+    confidentiality_expires_on = models.DateField("保密期限", null=True, blank=True)
+    last_verified_at = models.DateTimeField("最近核实", null=True, blank=True)
+    demand_grade = models.CharField("需求等级", max_length=1, choices=DemandGrade.choices, default=DemandGrade.C)
+    demand_grade_confirmed = models.BooleanField("等级已确认", default=False)
+    source = models.CharField("来源", max_length=20, choices=Source.choices)
+    # web leads
+    is_web_lead = models.BooleanField("网络线索", default=False)
+    lead_received_at = models.DateTimeField("线索接收时间", null=True, blank=True)
+    lead_tags = models.CharField("线索标签", max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "客户"
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["owner", "status"]),
+            models.Index(fields=["city", "name_key"]),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def in_guangzhou(self) -> bool:
+        """Derived from the delivery address (SPEC §4, Alt: registered address)."""
+        addr = self.delivery_address or ""
+        return "广州" in addr or (not addr and self.city == "广州")
+
+
+class Contact(models.Model):
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="contacts")
+    name = models.CharField("姓名", max_length=50)
+    title = models.CharField("职务", max_length=50, blank=True)
+    is_decision_maker = models.BooleanField("决策人", default=False)
+    mobile = models.CharField("手机", max_length=30, blank=True)
+    phone = models.CharField("电话", max_length=30, blank=True)
+    email = models.EmailField("邮箱", blank=True)
+    wechat = models.CharField("微信", max_length=50, blank=True)
+    birthday = models.DateField("生日", null=True, blank=True)
+    mobile_norm = models.CharField(max_length=20, blank=True, db_index=True)
+    phone_norm = models.CharField(max_length=20, blank=True, db_index=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "联系人"
+        ordering = ["-is_decision_maker", "id"]
+
+    def __str__(self):
+        return self.name
+
+
+class Channel(models.TextChoices):
+    VISIT = "visit", "拜访"
+    PHONE = "phone", "电话"
+    EMAIL = "email", "邮件"
+    WECHAT = "wechat", "微信"
+    FAX = "fax", "传真"
+    POST = "post", "邮寄"
+    OTHER = "other", "其他"
+
+
+class VisitStep(models.TextChoices):
+    PREPARATION = "preparation", "准备"
+    OBSERVATION = "observation", "观察"
+    OPENING = "opening", "开场"
+    INTRODUCTION = "introduction", "产品介绍"
+    OBJECTIONS = "objections", "异议处理"
+    CLOSING = "closing", "促成"
+    SIGNED = "signed", "签约"
+
+
+class Visit(models.Model):
+    """客户拜访记录簿 entry (SPEC §2.6)."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="visits")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="visits")
+    at = models.DateTimeField("时间", db_index=True)
+    channel = models.CharField("方式", max_length=20, choices=Channel.choices)
+    contacts_met = models.CharField("接洽人", max_length=200, blank=True)
+    purpose = models.CharField("目的", max_length=200)
+    step = models.CharField("进展", max_length=20, choices=VisitStep.choices, blank=True)
+    content = models.TextField("内容", blank=True)
+    dissatisfaction = models.TextField("不满及处理", blank=True)
+    next_step = models.CharField("下一步", max_length=200, blank=True)
+    next_visit_on = models.DateField("下次拜访", null=True, blank=True)
+    accompanied_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                       related_name="+", verbose_name="陪同经理")
+    unplanned = models.BooleanField("无走访单", default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "拜访记录"
+        ordering = ["-at", "-id"]
+
+
+class OwnershipChange(models.Model):
+    class Kind(models.TextChoices):
+        FILED = "filed", "建档"
+        ALLOCATED = "allocated", "分配"
+        TRANSFERRED = "transferred", "经理调整"
+        RELEASED = "released", "释放到公海"
+        OWNER_LEFT = "owner_left", "业务员离职"
+
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="ownership_history")
+    from_user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    to_user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(auto_now_add=True)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    reason = models.CharField("原因", max_length=300, blank=True)
+    rule = models.CharField(max_length=80, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]

@@ -1,0 +1,131 @@
+import hashlib
+import secrets
+from decimal import Decimal
+
+from django.contrib.auth.models import AbstractUser
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+
+
+class Role(models.TextChoices):
+    SP = "SP", "业务员"
+    LS = "LS", "网络推广专员"
+    SM = "SM", "业务经理"
+    GM = "GM", "总经理"
+    FD = "FD", "财务总监"
+    FIN = "FIN", "财务"
+    CA = "CA", "出纳"
+    CS = "CS", "客服"
+    CSM = "CSM", "客服经理"
+    CIA = "CIA", "客户信息管理员"
+    WH = "WH", "库管"
+    PROD = "PROD", "生产部"
+    QC = "QC", "质检"
+    ADM = "ADM", "行政部"
+    SYS = "SYS", "系统管理员"
+
+
+class Department(models.Model):
+    name = models.CharField("部门", max_length=50, unique=True)
+    manager = models.ForeignKey("User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        verbose_name = verbose_name_plural = "部门"
+
+    def __str__(self):
+        return self.name
+
+
+class Team(models.Model):
+    name = models.CharField("团队", max_length=50, unique=True)
+    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="teams")
+    manager = models.ForeignKey("User", null=True, blank=True, on_delete=models.SET_NULL, related_name="managed_teams",
+                                verbose_name="业务经理")
+    territories = models.CharField("负责区域", max_length=200, blank=True, help_text="城市，逗号分隔")
+
+    class Meta:
+        verbose_name = verbose_name_plural = "销售团队"
+
+    def __str__(self):
+        return self.name
+
+
+class User(AbstractUser):
+    display_name = models.CharField("姓名", max_length=50, blank=True)
+    department = models.ForeignKey(Department, null=True, blank=True, on_delete=models.SET_NULL, related_name="members")
+    team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="members",
+                             verbose_name="所属团队")
+    roles = models.JSONField("角色", default=list, blank=True, help_text="角色代码列表，如 [\"SP\"]")
+    ability_factor = models.DecimalField("能力系数", max_digits=3, decimal_places=1, default=Decimal("1.0"),
+                                         validators=[MinValueValidator(Decimal("0.5")), MaxValueValidator(Decimal("2.0"))])
+    territories = models.CharField("负责区域", max_length=200, blank=True)
+    knowledge_tags = models.CharField("知识标签", max_length=200, blank=True)
+    mobile = models.CharField("手机", max_length=20, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "用户"
+
+    def __str__(self):
+        return self.display_name or self.username
+
+    @property
+    def name(self) -> str:
+        return self.display_name or self.username
+
+    @property
+    def role_set(self) -> frozenset[str]:
+        return frozenset(self.roles or [])
+
+    def has_role(self, *codes: str) -> bool:
+        return bool(self.role_set & set(codes))
+
+    @property
+    def role_labels(self) -> str:
+        labels = dict(Role.choices)
+        return "、".join(labels.get(r, r) for r in self.roles or [])
+
+
+class ApiToken(models.Model):
+    """Bearer token for the API. Only a SHA-256 of the token is stored."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    digest = models.CharField(max_length=64, unique=True)
+    prefix = models.CharField(max_length=8)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    @staticmethod
+    def hash(raw: str) -> str:
+        return hashlib.sha256(raw.encode()).hexdigest()
+
+    @classmethod
+    def issue(cls, user: User) -> str:
+        raw = "yw_" + secrets.token_urlsafe(32)
+        cls.objects.create(user=user, digest=cls.hash(raw), prefix=raw[:8])
+        return raw
+
+
+class PolicyVersion(models.Model):
+    """A versioned set of policy overrides (SPEC §8.5). The latest effective version applies."""
+
+    values = models.JSONField("参数", default=dict, help_text='如 {"price.vat_free_discount.max_pct": "6"}')
+    effective_at = models.DateTimeField("生效时间")
+    reason = models.CharField("原因", max_length=200)
+    created_by = models.ForeignKey(User, null=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "制度参数版本"
+        ordering = ["-effective_at", "-id"]
+
+
+class HolidayOverride(models.Model):
+    """Company holiday table; wins over chinese-calendar (and fills years it has no data for)."""
+
+    date = models.DateField("日期", unique=True)
+    is_working_day = models.BooleanField("上班", default=False)
+    note = models.CharField("说明", max_length=50, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "节假日表"
+        ordering = ["date"]

@@ -1,0 +1,1 @@
+// Small helpers shared by pages (no build step).
