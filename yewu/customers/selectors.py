@@ -1,0 +1,148 @@
+"""Reads and row-level access for customers: the ONE place that decides who sees which customer
+(`acl.sp_scope`, `acl.team_scope`, `acl.finance_scope`, `acl.cs_scope`, `cust.confidentiality`).
+UI, API and exports all go through here."""
+
+from __future__ import annotations
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
+
+from yewu.org.models import User
+from yewu.org.selectors import get_calendar, get_policy, managed_team_ids
+from yewu.policy.customers import Viewer, archive_view, first_contact_deadline, normalize_phone
+
+from .models import Contact, Customer, ReviewState, Status, Visit
+
+ALL_READERS = {"GM", "FIN", "FD", "CA", "CS", "CSM", "CIA"}
+
+
+def customers_visible_to(user: User) -> QuerySet[Customer]:
+    """Customers whose record the user may open (the pool counts for SM/GM; an SP sees the pool only as a
+    summary through :func:`pool_summary`)."""
+    qs = Customer.objects.all()
+    if not user.is_authenticated or not user.is_active:
+        return qs.none()
+    roles = user.role_set
+    if roles & ALL_READERS:
+        return qs
+    q = Q(pk__in=[])
+    if "SM" in roles:
+        teams = managed_team_ids(user)
+        q |= Q(owner__team_id__in=teams) | Q(owner__isnull=True)
+    if "SP" in roles:
+        q |= Q(owner=user)
+    if "LS" in roles:
+        q |= Q(created_by=user, is_web_lead=True)
+    return qs.filter(q)
+
+
+def customer_for(user: User, pk: int) -> Customer | None:
+    return customers_visible_to(user).select_related("owner", "owner__team", "created_by").filter(pk=pk).first()
+
+
+def can_edit(user: User, c: Customer) -> bool:
+    roles = user.role_set
+    if "GM" in roles:
+        return True
+    if "SM" in roles:
+        teams = managed_team_ids(user)
+        if c.owner_id is None or (c.owner and c.owner.team_id in teams):
+            return True
+    return "SP" in roles and c.owner_id == user.id
+
+
+def viewer(user: User) -> Viewer:
+    return Viewer(user_id=user.id, roles=user.role_set, team_ids=managed_team_ids(user))
+
+
+def archive_level(user: User, c: Customer, v: Viewer | None = None) -> str:
+    """'full', 'card' (service card) or 'name' — `cust.confidentiality`; LS sees lead status only."""
+    if user.role_set == {"LS"}:
+        return "card"
+    return archive_view(
+        viewer=v or viewer(user),
+        level=c.confidentiality,
+        owner_id=c.owner_id,
+        owner_team_id=c.owner.team_id if c.owner_id and c.owner else None,
+        customer_id=c.pk,
+        expires_on=c.confidentiality_expires_on,
+        today=timezone.localdate(),
+    )
+
+
+def can_see_credit(user: User, c: Customer) -> bool:
+    """`acl.finance_scope`: credit grade, limit, exposure visible to FIN, FD, GM, CSM, the owner's SM and the owner."""
+    roles = user.role_set
+    if roles & {"FIN", "FD", "GM", "CSM"}:
+        return True
+    if c.owner_id == user.id:
+        return True
+    return "SM" in roles and c.owner_id is not None and c.owner.team_id in managed_team_ids(user)
+
+
+def search(qs: QuerySet[Customer], q: str) -> QuerySet[Customer]:
+    """Name, short name, pinyin initials (``gzdl`` → 广州电缆…), full pinyin, phone digits of a contact."""
+    q = (q or "").strip()
+    if not q:
+        return qs
+    cond = Q(name__icontains=q) | Q(short_name__icontains=q)
+    low = q.lower()
+    if low.isascii() and low.replace(" ", "").isalpha():
+        compact = low.replace(" ", "")
+        cond |= Q(search_initials__startswith=compact) | Q(search_initials__contains=compact)
+        cond |= Q(search_pinyin__contains=compact)
+    digits = normalize_phone(q)
+    if len(digits) >= 4:
+        phone_match = Contact.objects.filter(customer=OuterRef("pk")).filter(
+            Q(mobile_norm__contains=digits) | Q(phone_norm__contains=digits)
+        )
+        cond |= Exists(phone_match)
+    return qs.filter(cond)
+
+
+def pool(user: User) -> QuerySet[Customer]:
+    """Unassigned customers (`cust.ownerless_to_manager`)."""
+    return Customer.objects.filter(owner__isnull=True).exclude(status__in=[Status.ARCHIVED, Status.BLACKLISTED])
+
+
+def pool_summary(user: User):
+    """`acl.sp_scope`: an SP sees the pool as a summary: name, city, industry, source, date."""
+    return pool(user).values("id", "name", "city", "industry", "source", "created_at").order_by("-created_at")
+
+
+def first_contact_overdue(qs: QuerySet[Customer], now=None) -> list[tuple[Customer, object]]:
+    """`cust.first_contact_1w`: assigned customers with no logged contact by the deadline."""
+    now = now or timezone.now()
+    cfg, cal = get_policy(), get_calendar()
+    out = []
+    for c in qs.filter(owner__isnull=False, assigned_at__isnull=False, first_contact_at__isnull=True).select_related("owner"):
+        due = first_contact_deadline(c.assigned_at, cal, cfg)
+        if now > due:
+            out.append((c, due))
+    return out
+
+
+def manager_worklist(user: User, now=None) -> dict:
+    """SM work list (SPEC §9.1): pool, overdue first contacts, late entries, pending reviews."""
+    now = now or timezone.now()
+    visible = customers_visible_to(user).select_related("owner")
+    return {
+        "pool": list(pool(user).order_by("-created_at")[:200]),
+        "first_contact_overdue": first_contact_overdue(visible, now),
+        "late_entries": list(visible.filter(late_entry=True, review_state=ReviewState.PENDING).order_by("-created_at")[:200]),
+        "pending_review": list(visible.filter(review_state=ReviewState.PENDING).order_by("-created_at")[:200]),
+    }
+
+
+def timeline(c: Customer) -> list[dict]:
+    """One timeline of everything that happened to the customer: audit entries, visits, ownership changes."""
+    from yewu.audit.models import AuditEntry
+
+    items = []
+    for v in Visit.objects.filter(customer=c).select_related("user"):
+        items.append({"at": v.at, "kind": "visit", "who": v.user.name, "title": f"{v.get_channel_display()}：{v.purpose}",
+                      "body": v.content, "extra": v})
+    for e in AuditEntry.objects.filter(object_type="customers.customer", object_id=str(c.pk)):
+        items.append({"at": e.at, "kind": "audit", "who": e.actor_name, "title": e.action, "body": e.reason, "extra": e})
+    items.sort(key=lambda i: i["at"], reverse=True)
+    return items
