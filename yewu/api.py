@@ -77,11 +77,14 @@ def _http_error(request, exc: HttpError):
 def _register():
     from yewu.catalog.api import router as catalog_router
     from yewu.customers.api import leads_router
+    from yewu.customers.api_files import exports_router, imports_router
     from yewu.customers.api import router as customers_router
     from yewu.sales.api import pricing_router, quotes_router
 
     api.add_router("/customers", customers_router)
     api.add_router("/leads", leads_router)
+    api.add_router("/imports", imports_router)
+    api.add_router("/exports", exports_router)
     api.add_router("/products", catalog_router)
     api.add_router("/pricing", pricing_router)
     api.add_router("/quotes", quotes_router)

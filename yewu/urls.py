@@ -10,6 +10,7 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(template_name="login.html"), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", include("yewu.customers.urls")),
+    path("", include("yewu.customers.urls_files")),
     path("catalog/", include("yewu.catalog.urls")),
     path("sales/", include("yewu.sales.urls")),
 ]

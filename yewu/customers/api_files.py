@@ -1,0 +1,4 @@
+from ninja import Router
+
+imports_router = Router(tags=["import/export"])
+exports_router = Router(tags=["import/export"])
