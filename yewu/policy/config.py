@@ -41,6 +41,18 @@ DEFAULTS: dict[str, tuple[Any, type, str]] = {
     "quote.nonstandard_24h.hours": (24, int, "非标/线束报价答复时限（小时）"),
     "quote.nonstandard_24h.warn_hours": (20, int, "提前预警（小时）"),
     "calendar.saturday_working": (False, bool, "公司周六上班"),
+    # orders and settlement (issue 4)
+    "settle.gz_cod_1500.min_total": (Decimal("1500.00"), Decimal, "广州新客户货到付款最低订单金额（≥）"),
+    "settle.gz_cod_1500.basis": ("delivery", str, "delivery（送货地址）或 registered（Alt：注册地址）"),
+    "settle.custom_deposit_30.pct": (Decimal("30"), Decimal, "定制产品定金比例（%）"),
+    "settle.custom_deposit_30.scope": ("all", str, "all（所有客户）或 new_only（Alt）"),
+    "approve.credit_over_20k_manager.amount": (Decimal("20000.00"), Decimal, "老客户账期订单超过此额需业务经理审批"),
+    "approve.credit_over_50k_gm.amount": (Decimal("50000.00"), Decimal, "老客户账期订单超过此额需总经理审批"),
+    "approve.credit_over_50k_gm.mode": ("sm_then_gm", str, "sm_then_gm 或 gm_only（Alt）"),
+    "approve.new_credit_20k_both.amount": (Decimal("20000.00"), Decimal, "新客户账期订单达到此额需经理+总经理"),
+    "delivery.standard_3_4d.promise_wd": (4, int, "承诺发货：备妥后工作日数"),
+    "delivery.standard_3_4d.target_wd": (3, int, "目标发货：备妥后工作日数"),
+    "contract.number_format.company_code": ("YW", str, "公司代码"),
 }
 
 

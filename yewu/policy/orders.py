@@ -1,0 +1,162 @@
+"""Settlement, credit-approval and delivery rules of SPEC §2.7 and §4 as pure functions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+
+from .calendar import WorkCalendar
+from .config import DEFAULT, PolicyConfig
+from .decision import Decision, Reason
+
+CENT = Decimal("0.01")
+CASH, PREPAY, COD, CREDIT = "CASH", "PREPAY", "COD", "CREDIT"
+SETTLEMENT_LABELS = {CASH: "现款现货", PREPAY: "款到发货", COD: "货到付款", CREDIT: "账期"}
+
+# 广州市 11 districts (settle.gz_cod_1500)
+GZ_DISTRICTS = ("越秀", "海珠", "荔湾", "天河", "白云", "黄埔", "番禺", "花都", "南沙", "从化", "增城")
+
+
+def money(x) -> Decimal:
+    return Decimal(str(x)).quantize(CENT, ROUND_HALF_UP)
+
+
+def in_guangzhou(address: str) -> bool:
+    a = address or ""
+    return "广州" in a or any(d + "区" in a for d in GZ_DISTRICTS)
+
+
+@dataclass(frozen=True)
+class OrderFacts:
+    total: Decimal
+    is_new_customer: bool
+    credit_grade: str  # "", A, B, C, D
+    delivery_address: str
+    registered_address: str = ""
+    custom_lines_total: Decimal = Decimal("0")
+    credit_limit: Decimal = Decimal("0")
+    open_credit_exposure: Decimal = Decimal("0")  # unpaid balance of open CREDIT orders
+    deposits: Decimal = Decimal("0")
+    supply_suspended: bool = False
+
+
+def _fmt(x: Decimal) -> str:
+    return f"{money(x):,.2f}"
+
+
+def settlement_options(f: OrderFacts, cfg: PolicyConfig = DEFAULT) -> dict[str, Decision]:
+    """For each settlement type, whether the customer may have it and why (the order form offers only
+    the allowed ones and shows the reasons of the others)."""
+    out: dict[str, Decision] = {}
+    min_cod = cfg["settle.gz_cod_1500.min_total"]
+    addr = f.registered_address if cfg["settle.gz_cod_1500.basis"] == "registered" else f.delivery_address
+    gz = in_guangzhou(addr)
+    if f.credit_grade == "D":
+        r = Reason("settle.grade_terms", "信用等级 D：只能现款现货或款到发货", "Grade D: CASH or PREPAY only")
+        out[CASH] = Decision.allow(r)
+        out[PREPAY] = Decision.allow(r)
+        out[COD] = Decision.refuse(r)
+        out[CREDIT] = Decision.refuse(Reason("credit.grade_policy", "信用等级 D 不授予任何信用（不能账期、不能货到付款）",
+                                             "Grade D never gets credit"))
+        return out
+    out[PREPAY] = Decision.allow(Reason("settle.new_customer_cash", "款到发货始终可用", "PREPAY is always allowed"))
+    if f.is_new_customer:
+        if gz:
+            out[CASH] = Decision.allow(Reason("settle.new_customer_cash", "新客户首次合作默认现款现货", "New customer: CASH by default"))
+            if f.total >= min_cod:
+                out[COD] = Decision.allow(Reason(
+                    "settle.gz_cod_1500", f"广州市内新客户，订单金额 {_fmt(f.total)} ≥ {_fmt(min_cod)}，可货到付款",
+                    f"New customer in Guangzhou, total {_fmt(f.total)} ≥ {_fmt(min_cod)}: COD allowed",
+                    {"total": money(f.total), "min_total": min_cod}))
+            else:
+                out[COD] = Decision.refuse(Reason(
+                    "settle.gz_cod_1500", f"广州市内新客户订单金额 {_fmt(f.total)} < {_fmt(min_cod)}，只能现款现货",
+                    f"New customer in Guangzhou, total {_fmt(f.total)} < {_fmt(min_cod)}: CASH only",
+                    {"total": money(f.total), "min_total": min_cod}))
+        else:
+            r = Reason("settle.outside_gz_prepay", "广州市外新客户必须款到发货（例外只能走账期审批）",
+                       "New customer outside Guangzhou must PREPAY (exception only via CREDIT approval)",
+                       {"address": addr})
+            out[CASH] = Decision.refuse(r)
+            out[COD] = Decision.refuse(r)
+    else:
+        out[CASH] = Decision.allow(Reason("settle.new_customer_cash", "老客户可现款现货", "Existing customer: CASH allowed"))
+        out[COD] = Decision.allow(Reason("settle.new_customer_cash", "老客户可货到付款", "Existing customer: COD allowed"))
+    out[CREDIT] = credit_approvals(f, cfg)
+    return out
+
+
+def credit_approvals(f: OrderFacts, cfg: PolicyConfig = DEFAULT) -> Decision:
+    """`approve.*` and `credit.over_limit` for a CREDIT order: who must approve, in order (SM then GM)."""
+    if f.credit_grade == "D":
+        return Decision.refuse(Reason("credit.grade_policy", "信用等级 D 不授予账期", "Grade D never gets credit"))
+    t = money(f.total)
+    reasons: list[Reason] = []
+    approvers: list[str] = []
+    a20 = cfg["approve.credit_over_20k_manager.amount"]
+    a50 = cfg["approve.credit_over_50k_gm.amount"]
+    n20 = cfg["approve.new_credit_20k_both.amount"]
+    if f.is_new_customer:
+        if t >= n20:
+            approvers += ["SM", "GM"]
+            reasons.append(Reason("approve.new_credit_20k_both", f"新客户账期订单 {_fmt(t)} ≥ {_fmt(n20)}：业务经理和总经理审批",
+                                  f"New customer CREDIT {_fmt(t)} ≥ {_fmt(n20)}: SM and GM", {"total": t, "threshold": n20}))
+        else:
+            approvers += ["SM"]
+            reasons.append(Reason("approve.new_credit_20k_both", f"新客户账期订单 {_fmt(t)} < {_fmt(n20)}：业务经理审批",
+                                  f"New customer CREDIT {_fmt(t)} < {_fmt(n20)}: SM", {"total": t, "threshold": n20}))
+    else:
+        if t > a50:
+            approvers += ["GM"] if cfg["approve.credit_over_50k_gm.mode"] == "gm_only" else ["SM", "GM"]
+            reasons.append(Reason("approve.credit_over_50k_gm", f"账期订单 {_fmt(t)} 超过 {_fmt(a50)}：业务经理、总经理审批",
+                                  f"CREDIT {_fmt(t)} > {_fmt(a50)}: SM then GM", {"total": t, "threshold": a50}))
+        elif t > a20:
+            approvers += ["SM"]
+            reasons.append(Reason("approve.credit_over_20k_manager", f"账期订单 {_fmt(t)} 超过 {_fmt(a20)}：业务经理审批",
+                                  f"CREDIT {_fmt(t)} > {_fmt(a20)}: SM", {"total": t, "threshold": a20}))
+    exposure = money(f.open_credit_exposure + f.total - f.deposits)
+    limit = money(f.credit_limit)
+    if exposure > limit:
+        excess = exposure - limit
+        if "SM" not in approvers:
+            approvers.insert(0, "SM")
+        why = "未评级，额度为 0；" if not f.credit_grade else ""
+        reasons.append(Reason("credit.over_limit",
+                              f"{why}信用敞口 {_fmt(exposure)} 超过额度 {_fmt(limit)}（超出 {_fmt(excess)}），需填超信销货申请表，经业务经理批准",
+                              f"Exposure {_fmt(exposure)} exceeds limit {_fmt(limit)} by {_fmt(excess)}: over-credit application, SM approval",
+                              {"exposure": exposure, "limit": limit, "excess": excess}))
+    if not approvers:
+        return Decision.allow(Reason("approve.credit_over_20k_manager", f"老客户账期订单 {_fmt(t)} 未超过 {_fmt(a20)}，额度内，无需审批",
+                                     f"Existing customer CREDIT {_fmt(t)} ≤ {_fmt(a20)} within limit: no approval",
+                                     {"total": t, "threshold": a20}))
+    return Decision.needs(approvers, *reasons)
+
+
+def deposit_required(f: OrderFacts, cfg: PolicyConfig = DEFAULT) -> tuple[Decimal, Decision]:
+    """`settle.custom_deposit_30`: 30% of the custom lines' total, before production and release."""
+    if f.custom_lines_total <= 0 or (cfg["settle.custom_deposit_30.scope"] == "new_only" and not f.is_new_customer):
+        return Decimal("0.00"), Decision.allow()
+    pct = cfg["settle.custom_deposit_30.pct"]
+    dep = money(f.custom_lines_total * pct / 100)
+    return dep, Decision.allow(Reason("settle.custom_deposit_30",
+                                      f"定制产品 {_fmt(f.custom_lines_total)} × {pct}% = 定金 {_fmt(dep)}，须到账后方可生产和发货",
+                                      f"Custom lines {_fmt(f.custom_lines_total)} × {pct}% = deposit {_fmt(dep)} before production",
+                                      {"custom_total": money(f.custom_lines_total), "deposit": dep}))
+
+
+def promised_ship_dates(ready: date, cal: WorkCalendar, cfg: PolicyConfig = DEFAULT) -> tuple[date, date, Reason]:
+    """`delivery.standard_3_4d`: target = ready + 3 working days, promise = ready + 4."""
+    tw, pw = cfg["delivery.standard_3_4d.target_wd"], cfg["delivery.standard_3_4d.promise_wd"]
+    target, promise = cal.add_working_days(ready, tw), cal.add_working_days(ready, pw)
+    return target, promise, Reason("delivery.standard_3_4d",
+                                   f"备妥日 {ready}：目标 {target}（+{tw} 个工作日），承诺 {promise}（+{pw} 个工作日）",
+                                   f"Ready {ready}: target {target} (+{tw} WD), promise {promise} (+{pw} WD)",
+                                   {"ready": ready, "target": target, "promise": promise})
+
+
+def document_number(kind: str, day: date, seq: int, cfg: PolicyConfig = DEFAULT) -> str:
+    """`contract.number_format`: {company}{type}-{YYYYMMDD}-{NN}, 3 digits after 99."""
+    if seq < 1:
+        raise ValueError("sequence starts at 1")
+    return f"{cfg['contract.number_format.company_code']}{kind}-{day:%Y%m%d}-{seq:02d}"
