@@ -75,6 +75,7 @@ def _http_error(request, exc: HttpError):
 
 
 def _register():
+    from yewu.approvals.api import router as approvals_router
     from yewu.catalog.api import router as catalog_router
     from yewu.customers.api import leads_router
     from yewu.customers.api_files import exports_router, imports_router
@@ -83,6 +84,7 @@ def _register():
 
     api.add_router("/customers", customers_router)
     api.add_router("/leads", leads_router)
+    api.add_router("/approvals", approvals_router)
     api.add_router("/imports", imports_router)
     api.add_router("/exports", exports_router)
     api.add_router("/products", catalog_router)

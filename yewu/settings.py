@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "yewu.org",
     "yewu.audit",
     "yewu.customers",
+    "yewu.approvals",
     "yewu.catalog",
     "yewu.sales",
 ]

@@ -1,0 +1,56 @@
+from ninja import Router, Schema
+
+from . import services
+from .models import ApprovalRequest
+
+router = Router(tags=["approvals"])
+
+
+class StepOut(Schema):
+    order: int
+    role: str
+    state: str
+    due_at: str | None
+    decided_by: str | None
+    comment: str
+
+
+class RequestOut(Schema):
+    id: int
+    doc_type: str
+    doc_id: str
+    label: str
+    link: str
+    state: str
+    submitter: str
+    reasons: list[dict]
+    steps: list[StepOut]
+
+
+def _out(req: ApprovalRequest) -> dict:
+    return {
+        "id": req.pk, "doc_type": req.doc_type, "doc_id": req.doc_id, "label": req.doc_label, "link": req.link,
+        "state": req.state, "submitter": req.submitter.name, "reasons": req.reasons,
+        "steps": [{"order": s.order, "role": s.role, "state": s.state, "due_at": s.due_at.isoformat() if s.due_at else None,
+                   "decided_by": s.decided_by.name if s.decided_by_id else None, "comment": s.comment}
+                  for s in req.steps.select_related("decided_by")],
+    }
+
+
+class DecideIn(Schema):
+    comment: str = ""
+
+
+@router.get("/inbox", response=list[RequestOut], summary="My pending approvals (approval.inbox)")
+def inbox(request):
+    return [_out(s.request) for s in services.inbox(request.auth)]
+
+
+@router.post("/{request_id}/approve", response=RequestOut)
+def approve(request, request_id: int, payload: DecideIn | None = None):
+    return _out(services.decide(request.auth, request_id, True, payload.comment if payload else ""))
+
+
+@router.post("/{request_id}/reject", response=RequestOut)
+def reject(request, request_id: int, payload: DecideIn):
+    return _out(services.decide(request.auth, request_id, False, payload.comment))
