@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "yewu.audit",
     "yewu.customers",
     "yewu.approvals",
+    "yewu.orders",
     "yewu.catalog",
     "yewu.sales",
 ]

@@ -17,7 +17,7 @@ def start_credit(company, total="60000.00", submitter=None):
 
     d = credit_approvals(OrderFacts(total=Decimal(total), is_new_customer=False, credit_grade="A",
                                     delivery_address="广州市天河区", credit_limit=Decimal("1000000")))
-    return services.start(doc_type="order", doc_id="DD-1", submitter=submitter or company.sales1, decision=d,
+    return services.start(doc_type="demo_doc", doc_id="DD-1", submitter=submitter or company.sales1, decision=d,
                           label="订单 DD-1", link="/orders/1/")
 
 
@@ -52,7 +52,7 @@ def test_no_self_approval_and_no_two_votes(company):
     with pytest.raises(RuleRefused) as e:
         services.decide(company.manager, req.pk, True)
     assert e.value.rule in ("sod.no_self_approval", "approval.inbox")
-    req2 = services.start(doc_type="order", doc_id="DD-2", submitter=company.sales1, roles=["SM", "GM"], label="DD-2")
+    req2 = services.start(doc_type="demo_doc", doc_id="DD-2", submitter=company.sales1, roles=["SM", "GM"], label="DD-2")
     services.decide(company.manager, req2.pk, True)
     with pytest.raises(RuleRefused) as e:
         services.decide(company.manager, req2.pk, True)  # the same person cannot fill the GM step too
@@ -108,7 +108,7 @@ def test_two_approvers_on_one_step_exactly_one_decides(company):
     from yewu.org.models import User
 
     other = User.objects.create_user(username="deputy", roles=["GM"], password="x")  # 副总 as a second GM
-    req = services.start(doc_type="order", doc_id="DD-9", submitter=company.sales1, roles=["GM"], label="DD-9")
+    req = services.start(doc_type="demo_doc", doc_id="DD-9", submitter=company.sales1, roles=["GM"], label="DD-9")
     barrier = threading.Barrier(2)
     results = []
 

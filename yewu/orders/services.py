@@ -1,0 +1,345 @@
+"""Order writes (SPEC §4): create with the line price check and the settlement rules, submit into the
+approval engine, payments, shipments. One transaction each; every decision is stored and audited."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+from django.db import IntegrityError, transaction
+from django.db.models import F, Sum
+from django.utils import timezone
+
+from yewu.approvals import services as approvals
+from yewu.approvals.models import ApprovalRequest
+from yewu.audit.services import record, snapshot
+from yewu.catalog.models import Product
+from yewu.common.errors import Conflict, NotFound, PermissionDenied, RuleRefused, ValidationError
+from yewu.common.text import clean_text
+from yewu.customers.selectors import customer_for
+from yewu.org.models import Role, User
+from yewu.org.selectors import get_calendar, get_policy
+from yewu.policy import Decision, Reason
+from yewu.policy import orders as rules
+from yewu.policy.pricing import check_line_price
+
+from .models import (
+    OPEN_CREDIT_STATES,
+    DocumentSequence,
+    Order,
+    OrderLine,
+    OrderStatus,
+    Payment,
+    Settlement,
+    Shipment,
+    ShipmentLine,
+)
+
+CENT = Decimal("0.01")
+
+
+@dataclass
+class LineIn:
+    product_id: int
+    quantity: Decimal | str
+    unit_price: Decimal | str
+
+
+def next_number(kind: str, day: date | None = None) -> str:
+    """`contract.number_format` sequence of the day, taken under a row lock, never reused."""
+    day = day or timezone.localdate()
+    seq, _ = DocumentSequence.objects.get_or_create(kind=kind, day=day)
+    seq = DocumentSequence.objects.select_for_update().get(pk=seq.pk)
+    seq.last += 1
+    seq.save(update_fields=["last"])
+    return rules.document_number(kind, day, seq.last, get_policy())
+
+
+def _decimal(v, field: str, label: str, places: int) -> Decimal:
+    try:
+        d = Decimal(str(v).strip())
+    except (InvalidOperation, ValueError):
+        raise ValidationError(f"{label}不是有效数字：{v}", fields={field: "不是有效数字"}) from None
+    if not d.is_finite() or d <= 0:
+        raise ValidationError(f"{label}必须大于 0（现为 {v}）", fields={field: "必须大于 0"})
+    if -d.as_tuple().exponent > places:
+        raise ValidationError(f"{label}最多 {places} 位小数（现为 {v}）", fields={field: f"最多 {places} 位小数"})
+    return d
+
+
+def is_new_customer(customer) -> bool:
+    """A new customer has no order that is both delivered and fully paid (SPEC §0)."""
+    return not Order.objects.filter(customer=customer, status=OrderStatus.CLOSED).exists()
+
+
+def credit_exposure(customer, exclude_id=None) -> Decimal:
+    qs = Order.objects.filter(customer=customer, settlement=Settlement.CREDIT, status__in=OPEN_CREDIT_STATES)
+    if exclude_id:
+        qs = qs.exclude(pk=exclude_id)
+    v = qs.aggregate(s=Sum(F("total") - F("paid_amount")))["s"]
+    return (v or Decimal("0")).quantize(CENT)
+
+
+def order_facts(customer, total: Decimal, custom_total: Decimal, delivery_address: str, exclude_id=None,
+                deposits: Decimal = Decimal("0")) -> rules.OrderFacts:
+    return rules.OrderFacts(
+        total=total, is_new_customer=is_new_customer(customer), credit_grade=customer.credit_grade or "",
+        delivery_address=delivery_address, registered_address=customer.registered_address,
+        custom_lines_total=custom_total, credit_limit=customer.credit_limit,
+        open_credit_exposure=credit_exposure(customer, exclude_id), deposits=deposits,
+        supply_suspended=customer.supply_suspended,
+    )
+
+
+def _price_lines(customer, lines: list[LineIn], invoice: str):
+    if not lines:
+        raise ValidationError("订单至少需要一行产品", fields={"lines": "至少一行"})
+    cfg = get_policy()
+    today = timezone.localdate()
+    out, decisions = [], []
+    for i, ln in enumerate(lines):
+        qty = _decimal(ln.quantity, f"lines.{i}.quantity", "数量", 3)
+        price = _decimal(ln.unit_price, f"lines.{i}.unit_price", "单价", 2)
+        product = Product.objects.filter(pk=ln.product_id, active=True).first()
+        if product is None:
+            raise ValidationError(f"第 {i + 1} 行：产品不存在或已停售", fields={f"lines.{i}.product_id": "产品不存在"})
+        gp = product.guide_price_on(today)
+        d = check_line_price(guide_price=gp.price if gp else None, unit_price=price, invoice=invoice, quantity=qty, cfg=cfg,
+                             price_source=product.price_source)
+        if d.refused:
+            err = RuleRefused.from_decision(d)
+            err.message = f"第 {i + 1} 行（{product.code}）：{err.message}"
+            err.fields = {f"lines.{i}.unit_price": d.message()}
+            raise err
+        decisions.append(d)
+        out.append(OrderLine(product=product, kind=product.kind, quantity=qty, unit_price=price, guide_price=gp.price,
+                             line_total=(qty * price).quantize(CENT), price_outcome=str(d.outcome),
+                             commission_delta=d.data.get("commission_delta")))
+    return out, decisions
+
+
+def _check_settlement(facts: rules.OrderFacts, settlement: str, cfg) -> Decision:
+    if settlement not in Settlement.values:
+        raise ValidationError(f"结算方式无效：{settlement}", fields={"settlement": "CASH/PREPAY/COD/CREDIT"})
+    opts = rules.settlement_options(facts, cfg)
+    chosen = opts[settlement]
+    if chosen.refused:
+        allowed = "、".join(rules.SETTLEMENT_LABELS[k] for k, d in opts.items() if not d.refused)
+        err = RuleRefused.from_decision(chosen)
+        err.message = f"{chosen.message()}。该客户可选：{allowed}"
+        err.fields = {"settlement": chosen.message()}
+        raise err
+    return chosen
+
+
+@transaction.atomic
+def create_order(actor: User, *, customer_id: int, lines: list[LineIn], settlement: str, term_days: int | None = None,
+                 delivery_address: str = "", note: str = "", quote_id: int | None = None,
+                 idempotency_key: str | None = None) -> tuple[Order, bool]:
+    """Returns (order, created). A repeated call with the same Idempotency-Key returns the first order."""
+    key = (idempotency_key or "").strip()[:100] or None
+    if key:
+        existing = Order.objects.filter(created_by=actor, idempotency_key=key).first()
+        if existing:
+            return existing, False
+    customer = customer_for(actor, customer_id)
+    if customer is None:
+        raise NotFound("客户不存在或无权查看", rule="acl.sp_scope")
+    if actor.has_role(Role.SP) and not actor.has_role(Role.SM, Role.GM) and customer.owner_id != actor.id:
+        raise PermissionDenied("只能为自己负责的客户下单", rule="acl.sp_scope")
+    if not actor.has_role(Role.SP, Role.SM, Role.GM):
+        raise PermissionDenied("只有业务员、业务经理或总经理可以下单")
+    if customer.owner_id is None:
+        raise RuleRefused("公海客户须先分配业务员才能下单", rule="cust.ownerless_to_manager")
+    addr = clean_text(delivery_address or customer.delivery_address, field="delivery_address", label="送货地址", max_len=200)
+    if not addr:
+        raise RuleRefused("订单必须有送货地址（送货上门）", rule="settle.door_delivery", fields={"delivery_address": "必填"})
+    cfg = get_policy()
+    order_lines, line_decisions = _price_lines(customer, lines, customer.invoice_choice)
+    total = sum((ln.line_total for ln in order_lines), Decimal("0.00"))
+    custom_total = sum((ln.line_total for ln in order_lines if ln.kind == "custom"), Decimal("0.00"))
+    facts = order_facts(customer, total, custom_total, addr)
+    chosen = _check_settlement(facts, settlement, cfg)
+    deposit, dep_decision = rules.deposit_required(facts, cfg)
+    if settlement == Settlement.CREDIT:
+        term = customer.term_days or cfg["credit.grade_policy.term_days"] if term_days is None else term_days
+        if term <= 0 or term > 365:
+            raise ValidationError("账期天数须在 1–365 之间", fields={"term_days": "1–365"})
+    else:
+        term = 0
+    decision = Decision.combine(chosen, dep_decision, *line_decisions)
+    order = Order(
+        number=next_number("DD"), customer=customer, salesperson=customer.owner, quote_id=quote_id, settlement=settlement,
+        term_days=term, delivery_address=addr, invoice_choice=customer.invoice_choice, total=total,
+        custom_total=custom_total, deposit_required=deposit, is_new_customer=facts.is_new_customer,
+        decision=decision.as_dict(), policy_version=cfg.version,
+        note=clean_text(note, field="note", label="备注", max_len=300), created_by=actor, idempotency_key=key,
+    )
+    try:
+        with transaction.atomic():
+            order.save()
+    except IntegrityError:
+        existing = Order.objects.filter(created_by=actor, idempotency_key=key).first()
+        if existing:
+            return existing, False
+        raise
+    for ln in order_lines:
+        ln.order = order
+    OrderLine.objects.bulk_create(order_lines)
+    record(actor=actor, action="create", obj=order, after={**snapshot(order), "lines": [snapshot(ln) for ln in order_lines]},
+           decision=decision, policy_version=cfg.version)
+    return order, True
+
+
+def approvals_needed(order: Order) -> Decision:
+    """Who must approve this order before release: credit rules and special-price lines."""
+    cfg = get_policy()
+    decisions = []
+    if order.settlement == Settlement.CREDIT:
+        facts = order_facts(order.customer, order.total, order.custom_total, order.delivery_address, exclude_id=order.pk)
+        d = rules.credit_approvals(facts, cfg)
+        if d.refused:
+            raise RuleRefused.from_decision(d)
+        decisions.append(d)
+    special = [ln for ln in order.lines.all() if ln.price_outcome == "needs_approval"]
+    if special:
+        decisions.append(Decision.needs(("SM",), Reason(
+            "price.special_commission", f"{len(special)} 行为特价或含费用，需业务经理审批",
+            f"{len(special)} line(s) at a special price need SM approval", {"lines": len(special)})))
+    return Decision.combine(*decisions) if decisions else Decision.allow()
+
+
+def _after_approval(order: Order) -> None:
+    """Approved: ready when no money is due before release, else awaiting payment/deposit."""
+    if order.paid_amount >= order.payment_needed_before_release:
+        _make_ready(order)
+    else:
+        order.status = OrderStatus.AWAITING_PAYMENT
+        order.save(update_fields=["status"])
+
+
+def _make_ready(order: Order) -> None:
+    today = timezone.localdate()
+    target, promise, _ = rules.promised_ship_dates(today, get_calendar(), get_policy())
+    order.status, order.ready_on, order.target_ship_on, order.promised_ship_on = OrderStatus.READY, today, target, promise
+    order.save(update_fields=["status", "ready_on", "target_ship_on", "promised_ship_on"])
+
+
+@approvals.on_decided("order")
+def _on_order_decided(req: ApprovalRequest) -> None:
+    order = Order.objects.select_for_update().get(pk=int(req.doc_id))
+    before = snapshot(order, ["status"])
+    if req.state == ApprovalRequest.State.APPROVED:
+        _after_approval(order)
+    else:
+        order.status = OrderStatus.REJECTED
+        order.save(update_fields=["status"])
+    record(actor=None, action="update", obj=order, before=before, after=snapshot(order, ["status", "promised_ship_on"]),
+           rule="approval.inbox")
+
+
+@transaction.atomic
+def submit_order(actor: User, order_id: int) -> Order:
+    order = Order.objects.select_for_update().select_related("customer", "salesperson").filter(pk=order_id).first()
+    if order is None or customer_for(actor, order.customer_id) is None:
+        raise NotFound("订单不存在或无权查看")
+    if order.created_by_id != actor.id and order.salesperson_id != actor.id and not actor.has_role(Role.SM, Role.GM):
+        raise PermissionDenied("只能提交自己的订单", rule="acl.sp_scope")
+    if order.status == OrderStatus.PENDING_APPROVAL:
+        raise Conflict("订单正在审批中，不能重复提交", rule="approval.inbox", code="already_pending")
+    if order.status not in (OrderStatus.DRAFT, OrderStatus.REJECTED):
+        raise Conflict(f"订单状态为「{order.get_status_display()}」，不能提交", code="bad_state")
+    needed = approvals_needed(order)
+    before = snapshot(order, ["status"])
+    order.submitted_at = timezone.now()
+    if needed.outcome == "needs_approval":
+        req = approvals.start(doc_type="order", doc_id=order.pk, submitter=actor, decision=needed,
+                              label=f"订单 {order.number} {order.customer.name} ¥{order.total:,.2f}",
+                              link=f"/orders/{order.pk}/", team=order.salesperson.team, beneficiary=order.salesperson)
+        order.approval = req
+        order.status = OrderStatus.PENDING_APPROVAL
+        order.save(update_fields=["approval", "status", "submitted_at"])
+    else:
+        order.save(update_fields=["submitted_at"])
+        _after_approval(order)
+    order.decision = {**order.decision, "approvals": needed.as_dict()}
+    order.save(update_fields=["decision"])
+    record(actor=actor, action="submit", obj=order, before=before, after=snapshot(order, ["status", "approval"]),
+           decision=needed)
+    return order
+
+
+@transaction.atomic
+def record_payment(actor: User, order_id: int, amount, arrived_on: date | None = None, reference: str = "") -> Order:
+    """Money arrived for an order (deposit or payment); FIN/CA only (`sod.receipt_recorder`)."""
+    if not actor.has_role(Role.FIN, Role.CA):
+        raise PermissionDenied("收款只能由财务或出纳登记", rule="sod.receipt_recorder")
+    amt = _decimal(amount, "amount", "金额", 2)
+    order = Order.objects.select_for_update().filter(pk=order_id).first()
+    if order is None:
+        raise NotFound("订单不存在")
+    if order.status in (OrderStatus.CANCELLED, OrderStatus.DRAFT):
+        raise Conflict("草稿或已取消的订单不能收款", code="bad_state")
+    if amt > order.unpaid:
+        raise RuleRefused(f"收款 {amt:,.2f} 超过订单未收金额 {order.unpaid:,.2f}", rule="receipt.allocation",
+                          fields={"amount": f"最多 {order.unpaid:,.2f}"})
+    before = snapshot(order, ["paid_amount", "status"])
+    Payment.objects.create(order=order, amount=amt, arrived_on=arrived_on or timezone.localdate(),
+                           reference=clean_text(reference, field="reference", label="银行流水号", max_len=100), recorded_by=actor)
+    order.paid_amount += amt
+    order.save(update_fields=["paid_amount"])
+    if order.status == OrderStatus.AWAITING_PAYMENT and order.paid_amount >= order.payment_needed_before_release:
+        _make_ready(order)
+    record(actor=actor, action="payment", obj=order, before=before, after=snapshot(order, ["paid_amount", "status"]),
+           rule="receipt.allocation")
+    return order
+
+
+@dataclass
+class ShipLineIn:
+    line_id: int
+    quantity: Decimal | str
+
+
+@transaction.atomic
+def create_shipment(actor: User, order_id: int, lines: list[ShipLineIn], note: str = "") -> Shipment:
+    """`ship.release_check`: only ready orders of non-suspended customers; partial shipments allowed."""
+    if not actor.has_role(Role.WH, Role.SM, Role.GM):
+        raise PermissionDenied("发货由仓库（库管）办理", rule="ship.release_check")
+    order = Order.objects.select_for_update().select_related("customer").filter(pk=order_id).first()
+    if order is None:
+        raise NotFound("订单不存在")
+    if order.customer.supply_suspended:
+        raise RuleRefused(f"客户「{order.customer.name}」已暂停供货，不能发货", rule="credit.supply_suspended")
+    if order.status not in (OrderStatus.READY, OrderStatus.PARTLY_SHIPPED):
+        why = {
+            OrderStatus.PENDING_APPROVAL: "订单尚在审批中",
+            OrderStatus.AWAITING_PAYMENT: f"结算方式「{order.get_settlement_display()}」要求的款项/定金尚未到账"
+                                          f"（需 {order.payment_needed_before_release:,.2f}，已收 {order.paid_amount:,.2f}）",
+        }.get(order.status, f"订单状态为「{order.get_status_display()}」")
+        raise RuleRefused(f"不能发货：{why}", rule="ship.release_check")
+    if not lines:
+        raise ValidationError("请填写发货数量", fields={"lines": "至少一行"})
+    by_id = {ln.id: ln for ln in order.lines.select_for_update()}
+    ship = Shipment(number=next_number("CK"), order=order, shipped_by=actor,
+                    note=clean_text(note, field="note", label="备注", max_len=200))
+    ship.save()
+    for i, sl in enumerate(lines):
+        ln = by_id.get(sl.line_id)
+        if ln is None:
+            raise ValidationError(f"第 {i + 1} 行：订单行不存在", fields={f"lines.{i}.line_id": "不属于该订单"})
+        qty = _decimal(sl.quantity, f"lines.{i}.quantity", "发货数量", 3)
+        if qty > ln.open_qty:
+            raise RuleRefused(f"{ln.product.code} 发货 {qty} 超过未发数量 {ln.open_qty}", rule="ship.release_check",
+                              fields={f"lines.{i}.quantity": f"最多 {ln.open_qty}"})
+        ShipmentLine.objects.create(shipment=ship, order_line=ln, quantity=qty)
+        ln.shipped_qty += qty
+        ln.save(update_fields=["shipped_qty"])
+    before = snapshot(order, ["status"])
+    order.status = OrderStatus.SHIPPED if all(ln.open_qty <= 0 for ln in by_id.values()) else OrderStatus.PARTLY_SHIPPED
+    order.save(update_fields=["status"])
+    record(actor=actor, action="ship", obj=order, before=before,
+           after={**snapshot(order, ["status"]), "shipment": ship.number,
+                  "lines": [{"line": sl.line_id, "qty": str(sl.quantity)} for sl in lines]}, rule="ship.release_check")
+    return ship
