@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import subprocess
 import sys
 
@@ -25,10 +26,10 @@ def _django():
     django.setup()
 
 
-def _manage(*args: str) -> None:
+def _manage(*args: str, **options) -> None:
     from django.core.management import call_command
 
-    call_command(*args)
+    call_command(*args, **options)
 
 
 def _serve(host: str, port: int) -> None:
@@ -62,13 +63,20 @@ def main(argv: list[str] | None = None) -> None:
             _manage("migrate", "--noinput", verbosity=0)
             _manage("loaddemo")
             if not a.no_worker:
-                worker = subprocess.Popen([sys.executable, "-m", "yewu.cli", "worker"], env=os.environ.copy())
+                worker = subprocess.Popen([sys.executable, "-m", "yewu.cli", "worker", "--exit-with-parent"],
+                                          env=os.environ.copy())
             print(f"\nYewu demo: http://{a.host}:{a.port}/   (API docs: http://{a.host}:{a.port}/api/v1/docs)\n", flush=True)
+        # SIGTERM ends the server like Ctrl-C does, so the worker is stopped too
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
         try:
             _serve(a.host, a.port)
         finally:
             if worker is not None:
                 worker.terminate()
+                try:
+                    worker.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    worker.kill()
     elif cmd == "worker":
         _manage("yewu_worker", *rest)
     elif cmd == "createuser":

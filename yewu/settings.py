@@ -6,6 +6,7 @@ concurrent writers serialise instead of failing half-way.
 """
 
 import os
+import sys
 from pathlib import Path
 
 import dj_database_url
@@ -117,6 +118,10 @@ TASKS = {
         "BACKEND": os.environ.get("YEWU_TASK_BACKEND", "django_tasks_db.DatabaseBackend"),
     }
 }
+
+if "pytest" in sys.modules:
+    # Tests only: PBKDF2 costs ~0.5 s per user created (the `company` fixture makes 11); MD5 is instant.
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 # Company policy overrides (rule parameters). Keys are SPEC setting names, e.g.
 # {"price.vat_free_discount.max_pct": "6"}. Admin-edited versions (org.PolicyVersion) win over these.

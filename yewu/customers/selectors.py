@@ -41,14 +41,28 @@ def customer_for(user: User, pk: int) -> Customer | None:
 
 
 def can_edit(user: User, c: Customer) -> bool:
+    """Owner, the owner's SM (or any SM for the pool), GM — and only with the full archive in view
+    (`cust.confidentiality`: nobody edits what they may not read)."""
     roles = user.role_set
     if "GM" in roles:
-        return True
+        allowed = True
+    elif "SM" in roles and (c.owner_id is None or (c.owner and c.owner.team_id in managed_team_ids(user))):
+        allowed = True
+    else:
+        allowed = "SP" in roles and c.owner_id == user.id
+    return allowed and archive_level(user, c) == "full"
+
+
+def edit_denied_rule(user: User) -> str:
+    """The rule id to quote when ``user`` may read but not edit a customer."""
+    roles = user.role_set
+    if roles & {"FIN", "FD", "CA"}:
+        return "acl.finance_scope"
+    if roles & {"CS", "CSM", "CIA"}:
+        return "acl.cs_scope"
     if "SM" in roles:
-        teams = managed_team_ids(user)
-        if c.owner_id is None or (c.owner and c.owner.team_id in teams):
-            return True
-    return "SP" in roles and c.owner_id == user.id
+        return "acl.team_scope"
+    return "acl.sp_scope"
 
 
 def viewer(user: User) -> Viewer:
@@ -146,3 +160,79 @@ def timeline(c: Customer) -> list[dict]:
         items.append({"at": e.at, "kind": "audit", "who": e.actor_name, "title": e.action, "body": e.reason, "extra": e})
     items.sort(key=lambda i: i["at"], reverse=True)
     return items
+
+
+# --- what a reader may see of one customer (API, UI, exports) -----------------------------------------
+
+# `acl.sp_scope`: the pool as an SP sees it
+POOL_SUMMARY_FIELDS = ("id", "name", "city", "industry", "source", "created_at")
+# `cust.confidentiality` / `acl.cs_scope`: the service card and the name-only view (contacts go with the card)
+CARD_FIELDS = ("id", "name", "registered_address", "delivery_address", "status", "owner")
+NAME_FIELDS = ("id", "name", "owner")
+# `acl.finance_scope`
+CREDIT_FIELDS = ("credit_grade", "credit_limit", "term_days")
+
+
+def access(user: User, c: Customer, v: Viewer | None = None) -> dict:
+    """{'level': full|card|name, 'credit': bool, 'edit': bool} for a customer the user may open."""
+    v = v or viewer(user)
+    level = archive_level(user, c, v)
+    credit = level == "full" and (
+        bool(v.roles & {"FIN", "FD", "GM", "CSM"}) or (c.owner_id is not None and c.owner_id == user.id)
+        or ("SM" in v.roles and c.owner_id is not None and c.owner.team_id in v.team_ids)
+    )
+    return {"level": level, "credit": credit, "edit": can_edit(user, c)}
+
+
+def pool_summary_for(user: User, pk: int) -> dict | None:
+    """One pool customer as an SP sees it (`acl.sp_scope`), or None."""
+    if not user.is_authenticated or not user.is_active or "SP" not in user.role_set:
+        return None
+    return pool(user).filter(pk=pk).values(*POOL_SUMMARY_FIELDS).first()
+
+
+LIST_OWNER_FILTERS = ("", "me", "pool")
+
+
+def list_customers(user: User, *, q: str = "", owner: str = "", city: str = "", status: str = "",
+                   demand_grade: str = "") -> tuple[QuerySet[Customer], bool]:
+    """The customer list for ``user`` with filters. Returns (queryset, summary_only): an SP asking for
+    the pool gets it as a summary (`acl.sp_scope`)."""
+    from yewu.common.errors import ValidationError
+
+    from .models import DemandGrade
+
+    if owner not in LIST_OWNER_FILTERS:
+        raise ValidationError("owner 只能是 me 或 pool", fields={"owner": "me / pool"})
+    if status and status not in Status.values:
+        raise ValidationError(f"状态「{status}」无效", fields={"status": "、".join(Status.values)})
+    if demand_grade and demand_grade not in DemandGrade.values:
+        raise ValidationError("需求等级只能是 A、B、C", fields={"demand_grade": "A/B/C"})
+    summary_only = False
+    if owner == "pool":
+        visible = customers_visible_to(user)
+        qs = pool(user).filter(pk__in=visible.values("pk"))
+        if "SP" in user.role_set and not user.role_set & ({"SM"} | ALL_READERS):
+            qs, summary_only = pool(user), True
+    else:
+        qs = customers_visible_to(user)
+        if owner == "me":
+            qs = qs.filter(owner=user)
+    if city:
+        qs = qs.filter(city=city.strip())
+    if status:
+        qs = qs.filter(status=status)
+    if demand_grade:
+        qs = qs.filter(demand_grade=demand_grade)
+    qs = search(qs, q)
+    return qs.select_related("owner", "owner__team").order_by("-created_at", "-id"), summary_only
+
+
+def leads_for(user: User) -> QuerySet[Customer]:
+    """`cust.web_lead_intake`: an LS sees own leads and their status; SM/GM see the pool awaiting allocation."""
+    roles = user.role_set
+    if roles & {"SM", "GM"}:
+        return customers_visible_to(user).filter(pk__in=pool(user).values("pk")).select_related("owner")
+    if "LS" in roles:
+        return customers_visible_to(user).filter(created_by=user, is_web_lead=True).select_related("owner")
+    return Customer.objects.none()

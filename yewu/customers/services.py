@@ -130,6 +130,10 @@ def _clean_fields(extra: dict[str, Any]) -> dict[str, Any]:
 
 
 def _clean_customer(data: CustomerIn, *, require_contact: bool = True) -> tuple[dict, list[dict]]:
+    for k, label in (("name", "客户名称"), ("city", "城市"), ("source", "客户来源")):
+        v = getattr(data, k)
+        if v is None or (isinstance(v, str) and not v.strip()):
+            raise ValidationError(f"建档须填写{label}", fields={k: f"{label}不能为空"}, rule="cust.required_fields")
     name = clean_text(data.name, field="name", label="客户名称", max_len=100, required=True)
     if not rules.name_key(name):
         raise ValidationError("客户名称无效（去掉标点和公司后缀后为空）", fields={"name": "名称无效"})
@@ -227,14 +231,26 @@ def _may_file(actor: User) -> None:
         raise PermissionDenied("只有业务员、网络推广专员、业务经理或总经理可以建档", rule="cust.first_to_file")
 
 
-@transaction.atomic
 def file_customer(actor: User, data: CustomerIn, *, owner: User | None = None, force_reason: str = "",
                   web_lead: bool = False, now=None) -> tuple[Customer, Decision]:
     """`cust.first_to_file`: the first SP to file owns the customer; a duplicate is refused (409).
 
     Returns the customer and the (possibly warning) decision. ``force_reason`` lets an SM/GM file a
     customer that was refused *only* by name similarity (`cust.manager_override`).
+    A refused duplicate is audited after the filing transaction has rolled back, so the entry survives.
     """
+    try:
+        with transaction.atomic():
+            return _file_customer(actor, data, owner=owner, force_reason=force_reason, web_lead=web_lead, now=now)
+    except Conflict as e:
+        if e.decision is not None:
+            record(actor=actor, action="decision", object_type="customers.customer", object_id="-",
+                   rule="cust.duplicate", reason=e.message, decision=e.decision, policy_version=get_policy().version)
+        raise
+
+
+def _file_customer(actor: User, data: CustomerIn, *, owner: User | None, force_reason: str, web_lead: bool,
+                   now) -> tuple[Customer, Decision]:
     _may_file(actor)
     now = now or timezone.now()
     fields, contacts = _clean_customer(data)
@@ -255,13 +271,12 @@ def file_customer(actor: User, data: CustomerIn, *, owner: User | None = None, f
         _check_assignee(actor, owner)
 
     lock(FILING_LOCK)  # read-check-insert is atomic across concurrent filings (both databases)
+    force_reason = clean_text(force_reason, field="force_reason", label="强制建档理由", max_len=300)
     phones = {c["mobile"] for c in contacts} | {c["phone"] for c in contacts}
     dup = check_duplicate(fields["name"], fields["city"], fields["credit_code"], phones)
     if dup.refused:
         similarity_only = all(r.figures.get("similarity_only") for r in dup.reasons)
         if not (force_reason and similarity_only and actor.has_role(Role.SM, Role.GM)):
-            record(actor=actor, action="decision", object_type="customers.customer", object_id="-",
-                   rule="cust.duplicate", reason=dup.message(), decision=dup, policy_version=cfg.version)
             raise _duplicate_error(dup)
 
     c = Customer(
@@ -271,6 +286,7 @@ def file_customer(actor: User, data: CustomerIn, *, owner: User | None = None, f
         status=Status.LEAD if web_lead else Status.PROSPECT, is_web_lead=web_lead,
         lead_received_at=now if web_lead else None,
         review_state=ReviewState.PENDING,
+        demand_grade_confirmed=actor.has_role(Role.SM, Role.GM),  # cust.demand_grade: SP proposes, SM confirms
     )
     try:
         with transaction.atomic():
@@ -334,12 +350,14 @@ def _assign(actor: User, c: Customer, to_user: User | None, kind: str, reason: s
 def transfer_customer(actor: User, customer_id: int, to_user_id: int, reason: str, now=None) -> Customer:
     """`cust.manager_override`: the SM transfers within own team or from the pool, with a reason;
     cross-team needs the GM. Every owner stays in the history."""
-    reason = clean_text(reason, field="reason", label="调整原因", max_len=300, required=True)
-    c = Customer.objects.select_for_update().select_related("owner").filter(pk=customer_id).first()
-    if c is None:
-        raise NotFound("客户不存在")
     if not actor.has_role(Role.SM, Role.GM):
         raise PermissionDenied("只有业务经理或总经理可以调整客户归属；业务员不能接手他人客户", rule="cust.manager_override")
+    if not (reason or "").strip():
+        raise ValidationError("调整客户归属必须填写原因", fields={"reason": "调整原因不能为空"}, rule="cust.manager_override")
+    reason = clean_text(reason, field="reason", label="调整原因", max_len=300, required=True)
+    c = Customer.objects.select_for_update(of=("self",)).select_related("owner").filter(pk=customer_id).first()
+    if c is None:
+        raise NotFound("客户不存在")
     if not actor.has_role(Role.GM) and c.owner_id and c.owner.team_id not in managed_team_ids(actor):
         raise PermissionDenied("该客户不属于您的团队；跨团队调整需总经理", rule="cust.manager_override")
     to_user = User.objects.filter(pk=to_user_id).first()
@@ -439,14 +457,14 @@ def deactivate_user(actor: User, user_id: int) -> int:
 
 @transaction.atomic
 def update_customer(actor: User, customer_id: int, changes: dict[str, Any]) -> tuple[Customer, Decision]:
-    from .selectors import can_edit, customer_for
+    from .selectors import can_edit, customer_for, edit_denied_rule
 
     c = customer_for(actor, customer_id)
     if c is None:
         raise NotFound("客户不存在或无权查看")
     if not can_edit(actor, c):
-        raise PermissionDenied("只有负责人、其业务经理或总经理可以修改该客户", rule="acl.sp_scope")
-    c = Customer.objects.select_for_update().select_related("owner").get(pk=c.pk)
+        raise PermissionDenied("只有负责人、其业务经理或总经理可以修改该客户", rule=edit_denied_rule(actor))
+    c = Customer.objects.select_for_update(of=("self",)).select_related("owner").get(pk=c.pk)
     before = snapshot(c)
     changes = dict(changes)
     decision = Decision.allow()
@@ -470,10 +488,11 @@ def update_customer(actor: User, customer_id: int, changes: dict[str, Any]) -> t
         g = changes.pop("demand_grade")
         if g not in DemandGrade.values:
             raise ValidationError("需求等级只能是 A、B、C", fields={"demand_grade": "A/B/C"}, rule="cust.demand_grade")
-        if g != c.demand_grade:
-            c.demand_grade = g
-            # SP proposes, SM confirms (cust.demand_grade)
-            c.demand_grade_confirmed = actor.has_role(Role.SM, Role.GM)
+        # SP proposes, SM confirms (cust.demand_grade): an SM/GM saving the grade confirms it, even unchanged
+        if actor.has_role(Role.SM, Role.GM):
+            c.demand_grade, c.demand_grade_confirmed = g, True
+        elif g != c.demand_grade:
+            c.demand_grade, c.demand_grade_confirmed = g, False
     if "confidentiality" in changes:
         level = changes.pop("confidentiality")
         if level not in Confidentiality.values:
@@ -507,13 +526,13 @@ def update_customer(actor: User, customer_id: int, changes: dict[str, Any]) -> t
 
 @transaction.atomic
 def add_contact(actor: User, customer_id: int, data: ContactIn) -> Contact:
-    from .selectors import can_edit, customer_for
+    from .selectors import can_edit, customer_for, edit_denied_rule
 
     c = customer_for(actor, customer_id)
     if c is None:
         raise NotFound("客户不存在或无权查看")
     if not can_edit(actor, c):
-        raise PermissionDenied("无权修改该客户", rule="acl.sp_scope")
+        raise PermissionDenied("无权修改该客户", rule=edit_denied_rule(actor))
     ct = _clean_contact(data, 0)
     if not (ct["mobile"] or ct["phone"] or ct["email"]):
         raise ValidationError("联系人需要手机、电话或邮箱之一", fields={"contacts.0.mobile": "必填其一"})
@@ -570,19 +589,25 @@ class VisitIn:
 def log_visit(actor: User, customer_id: int, data: VisitIn) -> Visit:
     """Visit / communication log (客户拜访记录簿). The first logged contact satisfies `cust.first_contact_1w`;
     an outgoing visit without an approved plan is flagged *unplanned* (`visit.plan_approval`)."""
-    from .selectors import can_edit, customer_for
+    from .selectors import can_edit, customer_for, edit_denied_rule
 
     c = customer_for(actor, customer_id)
     if c is None:
         raise NotFound("客户不存在或无权查看")
     if not can_edit(actor, c):
-        raise PermissionDenied("只能为自己负责的客户记录拜访", rule="acl.sp_scope")
+        raise PermissionDenied("只能为自己负责的客户记录拜访", rule=edit_denied_rule(actor))
     if data.channel not in Channel.values:
         raise ValidationError("请选择沟通方式", fields={"channel": "、".join(Channel.values)})
     if data.step and data.step not in VisitStep.values:
         raise ValidationError("进展无效", fields={"step": "、".join(VisitStep.values)})
     now = timezone.now()
     at = data.at or now
+    if timezone.is_naive(at):
+        at = timezone.make_aware(at)
+    if data.accompanied_by_id is not None:
+        acc = User.objects.filter(pk=data.accompanied_by_id, is_active=True).first()
+        if acc is None or not acc.has_role(Role.SM, Role.GM):
+            raise ValidationError("陪同经理须为在职的业务经理或总经理", fields={"accompanied_by_id": "不是业务经理"})
     if at > now + timezone.timedelta(minutes=5):
         raise ValidationError("拜访时间不能晚于现在", fields={"at": "不能是将来时间"})
     if data.next_visit_on and data.next_visit_on < timezone.localdate(at):
@@ -606,3 +631,10 @@ def log_visit(actor: User, customer_id: int, data: VisitIn) -> Visit:
     c.save(update_fields=updates)
     record(actor=actor, action="create", obj=v, after=snapshot(v))
     return v
+
+
+def record_archive_read(actor: User, c: Customer, *, channel: str = "api") -> None:
+    """`cust.archive_access_request`: every full read of a 机密/绝密 archive is logged (借阅卡)."""
+    if c.confidentiality in (Confidentiality.CONFIDENTIAL, Confidentiality.TOP_SECRET):
+        record(actor=actor, action="read", obj=c, rule="cust.archive_access_request",
+               reason=f"{c.get_confidentiality_display()}档案查阅（{channel}）")

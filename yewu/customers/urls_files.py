@@ -1,5 +1,17 @@
 """Excel import/export and PDF forms of the customer archive (SPEC §9.1)."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path, re_path
 
-urlpatterns: list = []
+from . import views_files as v
+
+app_name = "customer_files"
+urlpatterns = [
+    path("customers/import/", v.import_page, name="import"),
+    path("customers/import/template.xlsx", v.import_template, name="import_template"),
+    re_path(r"^customers/import/report/(?P<token>\d+-[A-Za-z0-9_-]+)\.xlsx$", v.import_report, name="import_report"),
+    path("customers/export.xlsx", v.export_list, name="export"),
+    re_path(r"^customers/contacts\.(?P<fmt>pdf|xlsx)$", v.contacts, name="contacts"),
+    re_path(r"^customers/(?P<pk>\d+)/card\.(?P<fmt>pdf|xlsx)$", v.card, name="card"),
+    re_path(r"^customers/(?P<pk>\d+)/visits\.(?P<fmt>pdf|xlsx)$", v.visits, name="visits"),
+    re_path(r"^customers/(?P<pk>\d+)/sales-record\.(?P<fmt>pdf|xlsx)$", v.sales_record, name="sales_record"),
+]

@@ -1,7 +1,663 @@
+"""Server-rendered pages of the customer archive (SPEC §2, §9.1 SM work list).
+
+Views are thin: parse the request (forms.py), call ``services`` / ``selectors`` (row-level access and the
+密级 layer live in ``selectors``, every rule in ``services``), render. A ``YewuError`` from a service is shown
+next to the form (message + rule id) with the user's input kept.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from yewu.common.errors import NotFound, YewuError
+from yewu.common.models import Notification
+from yewu.org.models import Role, User
+from yewu.org.selectors import managed_team_ids, salespeople
+
+from . import selectors, services
+from .forms import (
+    ARCHIVE_GROUPS,
+    EXTRA_FIELDS,
+    ContactForm,
+    CustomerEditForm,
+    CustomerNewForm,
+    LeadForm,
+    ListFilterForm,
+    TransferForm,
+    VisitForm,
+    contact_forms,
+)
+from .models import Customer, ReviewState, Source
+
+PAGE_SIZE = 20
+
+
+# --- helpers ------------------------------------------------------------------------------------------
+
+
+def _is_manager(user) -> bool:
+    return user.has_role(Role.SM, Role.GM)
+
+
+def _sp_choices(user) -> list[tuple[int, str]]:
+    """Active salespeople a manager may hand customers to: own team(s), GM all (services re-check)."""
+    sps = salespeople().select_related("team")
+    if not user.has_role(Role.GM):
+        sps = sps.filter(team_id__in=managed_team_ids(user))
+    return [(u.id, f"{u.name}（{u.team.name if u.team else '无团队'}）") for u in sps]
+
+
+def _apply_field_errors(err: YewuError, form=None, contacts=None, rows=None) -> None:
+    """Attach the service's field errors to the Django form fields (``contacts.<i>.<field>`` → contact row)."""
+    for key, msg in (err.fields or {}).items():
+        parts = key.split(".")
+        if parts[0] == "contacts" and contacts:
+            if len(parts) == 3 and parts[1].isdigit():
+                i = int(parts[1])
+                i = rows[i] if rows and i < len(rows) else i
+                if i < len(contacts) and parts[2] in contacts[i].fields:
+                    contacts[i].add_error(parts[2], msg)
+                    continue
+            contacts[0].add_error(None, msg)
+        elif form is not None and key in form.fields:
+            form.add_error(key, msg)
+
+
+def _rule_msg(text: str, rule: str | None):
+    if rule:
+        return format_html('{} <span class="rule">{}</span>', text, rule)
+    return text
+
+
+def _flash_decision(request, decision) -> None:
+    for r in decision.reasons:
+        messages.warning(request, _rule_msg(r.message, r.rule))
+
+
+def _safe_next(request, default: str) -> str:
+    nxt = request.POST.get("next") or request.GET.get("next") or ""
+    if nxt and url_has_allowed_host_and_scheme(nxt, allowed_hosts={request.get_host()}):
+        return nxt
+    return default
+
+
+def _visible_or_404(user, pk: int) -> Customer:
+    c = selectors.customer_for(user, pk)
+    if c is None:
+        raise Http404("客户不存在或无权查看")
+    return c
+
+
+def _overdue_map(customers) -> dict[int, datetime]:
+    ids = [c.pk for c in customers]
+    if not ids:
+        return {}
+    return {c.pk: due for c, due in selectors.first_contact_overdue(Customer.objects.filter(pk__in=ids))}
 
 
 @login_required
 def home(request):
     return render(request, "home.html", {})
+
+
+# --- list ---------------------------------------------------------------------------------------------
+
+
+@login_required
+def customer_list(request):
+    user = request.user
+    f = ListFilterForm(request.GET)
+    f.is_valid()
+    d = f.cleaned_data
+    qs = selectors.customers_visible_to(user).select_related("owner")
+    qs = selectors.search(qs, d.get("q") or "")
+    scope = d.get("scope")
+    if scope == "mine":
+        qs = qs.filter(owner=user)
+    elif scope == "pool":
+        qs = qs.filter(owner__isnull=True)
+    if d.get("city"):
+        qs = qs.filter(city__icontains=d["city"].strip())
+    if d.get("status"):
+        qs = qs.filter(status=d["status"])
+    if d.get("grade"):
+        qs = qs.filter(demand_grade=d["grade"])
+    page = Paginator(qs.order_by("-created_at", "-id"), PAGE_SIZE).get_page(request.GET.get("page"))
+    v = selectors.viewer(user)
+    overdue = _overdue_map(page.object_list)
+    rows = [{"c": c, "level": selectors.archive_level(user, c, v), "overdue_due": overdue.get(c.pk)}
+            for c in page.object_list]
+    query = request.GET.copy()
+    query.pop("page", None)
+    pool_rows = pool_total = None
+    if user.has_role(Role.SP) and not _is_manager(user):
+        summary = selectors.pool_summary(user)
+        pool_total = summary.count()
+        src = dict(Source.choices)
+        pool_rows = [{**r, "source_label": src.get(r["source"], r["source"])} for r in summary[:20]]
+    return render(request, "customers/list.html", {
+        "filter": f, "page": page, "rows": rows, "query": query.urlencode(),
+        "pool_rows": pool_rows, "pool_total": pool_total, "show_pool_scope": not (user.role_set <= {"SP"}),
+        "can_file": user.has_role(Role.SP, Role.SM, Role.GM),
+    })
+
+
+# --- filing -------------------------------------------------------------------------------------------
+
+
+def _contacts_in(contacts) -> tuple[list[services.ContactIn], list[int]]:
+    out, rows = [], []
+    for i, cf in enumerate(contacts):
+        if cf.is_blank():
+            continue
+        d = cf.cleaned_data
+        out.append(services.ContactIn(
+            name=d["name"], title=d["title"], is_decision_maker=d["is_decision_maker"], mobile=d["mobile"],
+            phone=d["phone"], email=d["email"], wechat=d["wechat"], birthday=d["birthday"],
+        ))
+        rows.append(i)
+    return out, rows
+
+
+@login_required
+def customer_new(request):
+    user = request.user
+    owner_choices = _sp_choices(user) if _is_manager(user) else None
+    error = dup = None
+    offer_force = False
+    if request.method == "POST":
+        form = CustomerNewForm(request.POST, owner_choices=owner_choices)
+        contacts = contact_forms(request.POST)
+        if form.is_valid() & all([cf.is_valid() for cf in contacts]):
+            d = form.cleaned_data
+            cin, rows = _contacts_in(contacts)
+            data = services.CustomerIn(
+                name=d["name"], city=d["city"], source=d["source"], contacts=cin, demand_grade=d["demand_grade"],
+                credit_code=d["credit_code"], collected_on=d["collected_on"], extra=form.extra(),
+            )
+            owner = User.objects.filter(pk=d["owner"]).first() if d.get("owner") else None
+            forcing = "force" in request.POST
+            try:
+                if forcing and not d.get("force_reason", "").strip():
+                    form.add_error("force_reason", "请填写仍然建档的理由")
+                    raise services.Conflict("仍然建档须填写理由", rule="cust.manager_override")
+                c, decision = services.file_customer(user, data, owner=owner,
+                                                     force_reason=d.get("force_reason", "").strip() if forcing else "")
+            except YewuError as e:
+                error = e
+                _apply_field_errors(e, form, contacts, rows)
+                if e.rule == "cust.duplicate":
+                    dup = e.extra.get("existing") or {}
+                    reasons = e.decision.reasons if e.decision else ()
+                    offer_force = bool(reasons) and _is_manager(user) and all(
+                        r.figures.get("similarity_only") for r in reasons)
+                elif forcing:
+                    offer_force = True
+            else:
+                messages.success(request, f"已建档：{c.name}")
+                _flash_decision(request, decision)
+                return redirect("customers:detail", pk=c.pk)
+        else:
+            error = YewuError("请检查标红的字段")
+    else:
+        form = CustomerNewForm(owner_choices=owner_choices)
+        contacts = contact_forms()
+    return render(request, "customers/new.html", {
+        "form": form, "contacts": contacts, "error": error, "dup": dup, "offer_force": offer_force,
+    })
+
+
+# --- detail -------------------------------------------------------------------------------------------
+
+ACTION_LABELS = {
+    "create": "建档/新增", "update": "修改档案", "transfer": "调整负责人", "allocate": "分配", "review": "档案审核",
+    "decision": "规则判定", "export": "导出", "read": "查阅", "login": "登录",
+}
+HIDDEN_AUDIT_KEYS = {"id", "updated_at", "last_verified_at", "name_key", "search_initials", "search_pinyin",
+                     "entry_due_at", "created_at"}
+CREDIT_KEYS = {"credit_grade", "credit_limit", "term_days", "supply_suspended"}
+CONTROL_FIELDS = ["collected_on", "created_at", "entry_due_at", "assigned_at", "first_contact_at", "last_contact_at",
+                  "key_customer", "confidentiality", "confidentiality_expires_on", "demand_grade_confirmed",
+                  "review_state", "last_verified_at", "is_web_lead", "lead_tags"]
+
+
+def _field(name: str):
+    return Customer._meta.get_field(name)
+
+
+def _fmt(value, field=None, users: dict | None = None) -> str:
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if field is not None and getattr(field, "choices", None):
+        return dict(field.choices).get(value, str(value))
+    if isinstance(value, datetime):
+        return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, str) and len(value) >= 19 and value[4] == "-" and value[10] == "T":
+        try:
+            return timezone.localtime(datetime.fromisoformat(value)).strftime("%Y-%m-%d %H:%M")
+        except ValueError:
+            return value
+    return str(value)
+
+
+def _display(c: Customer, name: str) -> tuple[str, str]:
+    f = _field(name)
+    v = getattr(c, name)
+    if f.is_relation:
+        v = v.name if v else None
+    return str(f.verbose_name), _fmt(v, f)
+
+
+def _audit_changes(e, credit: bool, users: dict) -> list[tuple[str, str, str]]:
+    if e.action == "create" and (e.before is None) and "contact" not in (e.after or {}):
+        return []  # the filing itself: the archive below shows the values
+    out = []
+    for key, before, after in e.changes:
+        if key in HIDDEN_AUDIT_KEYS or (key in CREDIT_KEYS and not credit):
+            continue
+        if key == "contact":
+            ct = after or {}
+            out.append(("联系人", "—", " ".join(x for x in (ct.get("name"), ct.get("title"), ct.get("mobile") or ct.get("phone")
+                                                         or ct.get("email")) if x)))
+            continue
+        name = key[:-3] if key.endswith("_id") else key
+        try:
+            f = _field(name)
+            label = str(f.verbose_name)
+        except Exception:
+            f, label = None, key
+        if f is not None and f.is_relation:
+            fb = users.get(int(before)) if before else "公海"
+            fa = users.get(int(after)) if after else "公海"
+            out.append((label, fb, fa))
+        else:
+            out.append((label, _fmt(before, f), _fmt(after, f)))
+    return out
+
+
+def _timeline(c: Customer, credit: bool) -> list[dict]:
+    items = selectors.timeline(c)
+    ids = set()
+    for it in items:
+        if it["kind"] == "audit":
+            for d in (it["extra"].before or {}, it["extra"].after or {}):
+                if d.get("owner_id"):
+                    ids.add(int(d["owner_id"]))
+    users = {u.id: u.name for u in User.objects.filter(id__in=ids)} if ids else {}
+    for it in items:
+        if it["kind"] == "audit":
+            e = it["extra"]
+            it["label"] = ACTION_LABELS.get(e.action, e.action)
+            it["rule"] = e.rule
+            it["changes"] = _audit_changes(e, credit, users)
+    return items
+
+
+def _detail_context(request, c: Customer, **over) -> dict:
+    user = request.user
+    level = selectors.archive_level(user, c)
+    credit = selectors.can_see_credit(user, c)
+    editable = selectors.can_edit(user, c)
+    manager = _is_manager(user) and editable
+    ctx = {
+        "c": c, "level": level, "credit": credit, "editable": editable, "manager": manager,
+        "first_contact_due": _overdue_map([c]).get(c.pk),
+        "pending": c.review_state == ReviewState.PENDING,
+    }
+    if level == "full":
+        ctx["groups"] = [(legend, [_display(c, n) for n in names]) for legend, names in ARCHIVE_GROUPS]
+        ctx["control"] = [_display(c, n) for n in ["created_by"] + CONTROL_FIELDS]
+        ctx["timeline"] = _timeline(c, credit)
+        ctx["ownership"] = list(c.ownership_history.select_related("from_user", "to_user", "by"))
+    elif level == "card":
+        ctx["card"] = [_display(c, n) for n in ("city", "district", "delivery_address", "registered_address", "status")]
+    if credit:
+        ctx["credit_fields"] = [_display(c, n) for n in ("credit_grade", "credit_limit", "term_days", "supply_suspended")]
+    if level != "name":
+        ctx["contacts"] = list(c.contacts.all())
+    if editable:
+        ctx["visit_form"] = over.pop("visit_form", None) or VisitForm()
+        ctx["contact_form"] = over.pop("contact_form", None) or ContactForm(prefix="nc")
+    if manager:
+        choices = [(i, label) for i, label in _sp_choices(user) if i != c.owner_id]
+        ctx["transfer_form"] = over.pop("transfer_form", None) or TransferForm(sp_choices=choices)
+    ctx.update(over)
+    return ctx
+
+
+@login_required
+def customer_detail(request, pk: int):
+    c = _visible_or_404(request.user, pk)
+    return render(request, "customers/detail.html", _detail_context(request, c))
+
+
+def _detail_error(request, c, err: YewuError, where: str, **forms_):
+    status = err.status if err.status in (400, 403, 409, 422) else 400
+    return render(request, "customers/detail.html",
+                  _detail_context(request, c, error=err, error_at=where, **forms_), status=status)
+
+
+@login_required
+@require_POST
+def visit_new(request, pk: int):
+    c = _visible_or_404(request.user, pk)
+    form = VisitForm(request.POST)
+    if not form.is_valid():
+        return _detail_error(request, c, YewuError("请检查拜访记录中标红的字段"), "visit", visit_form=form)
+    d = form.cleaned_data
+    try:
+        services.log_visit(request.user, c.pk, services.VisitIn(**d))
+    except YewuError as e:
+        _apply_field_errors(e, form)
+        return _detail_error(request, c, e, "visit", visit_form=form)
+    messages.success(request, "已记录拜访/沟通")
+    return redirect(reverse("customers:detail", args=[c.pk]) + "#timeline")
+
+
+@login_required
+@require_POST
+def contact_new(request, pk: int):
+    c = _visible_or_404(request.user, pk)
+    form = ContactForm(request.POST, prefix="nc")
+    if not form.is_valid():
+        return _detail_error(request, c, YewuError("请检查联系人中标红的字段"), "contact", contact_form=form)
+    try:
+        services.add_contact(request.user, c.pk, services.ContactIn(**form.cleaned_data))
+    except YewuError as e:
+        _apply_field_errors(e, contacts=[form])
+        return _detail_error(request, c, e, "contact", contact_form=form)
+    messages.success(request, "已添加联系人")
+    return redirect(reverse("customers:detail", args=[c.pk]) + "#contacts")
+
+
+@login_required
+@require_POST
+def transfer(request, pk: int):
+    c = _visible_or_404(request.user, pk)
+    form = TransferForm(request.POST, sp_choices=_sp_choices(request.user))
+    to_user_id = _int_or_none(request.POST.get("to_user_id"))
+    try:
+        if to_user_id is None:
+            raise services.ValidationError("请选择接手业务员", fields={"to_user_id": "必选"}, rule="cust.manager_override")
+        c2 = services.transfer_customer(request.user, c.pk, to_user_id, request.POST.get("reason", ""))
+    except YewuError as e:
+        form.is_valid()
+        _apply_field_errors(e, form)
+        return _detail_error(request, c, e, "transfer", transfer_form=form)
+    messages.success(request, f"已将「{c2.name}」交给 {c2.owner.name}")
+    return redirect(_safe_next(request, reverse("customers:detail", args=[c.pk])))
+
+
+@login_required
+@require_POST
+def review(request, pk: int):
+    accept = request.POST.get("decision") == "accept"
+    back = _safe_next(request, reverse("customers:detail", args=[pk]))
+    try:
+        c = services.review_customer(request.user, pk, accept, request.POST.get("note", ""))
+    except NotFound as e:
+        raise Http404(e.message) from e
+    except YewuError as e:
+        messages.error(request, _rule_msg(e.message, e.rule))
+        return HttpResponseRedirect(back)
+    messages.success(request, _rule_msg(f"「{c.name}」档案{'已审核通过' if accept else '已退回'}", "cust.manager_review"))
+    return HttpResponseRedirect(back)
+
+
+# --- edit ---------------------------------------------------------------------------------------------
+
+EDIT_FIELDS = ["name", "city", "source", "demand_grade", "credit_code", *EXTRA_FIELDS, "status", "confidentiality",
+               "key_customer"]
+
+
+def _initial(c: Customer) -> dict:
+    d = {k: getattr(c, k) for k in EDIT_FIELDS}
+    d["credit_code"] = c.credit_code or ""
+    return d
+
+
+@login_required
+def customer_edit(request, pk: int):
+    user = request.user
+    c = _visible_or_404(user, pk)
+    if not selectors.can_edit(user, c) or selectors.archive_level(user, c) != "full":
+        raise DjangoPermissionDenied("只有负责人、其业务经理或总经理可以修改该客户")
+    initial = _initial(c)
+    error = None
+    if request.method == "POST":
+        form = CustomerEditForm(request.POST, initial=initial)
+        if form.is_valid():
+            d = form.cleaned_data
+            changes = {k: d[k] for k in EDIT_FIELDS if k in d and d[k] != initial.get(k)
+                       and not (d[k] in (None, "") and initial.get(k) in (None, ""))}
+            if not changes:
+                messages.info(request, "没有修改")
+                return redirect("customers:detail", pk=c.pk)
+            try:
+                c, decision = services.update_customer(user, c.pk, changes)
+            except YewuError as e:
+                error = e
+                _apply_field_errors(e, form)
+            else:
+                messages.success(request, "档案已保存")
+                if decision.outcome == "warning":
+                    _flash_decision(request, decision)
+                return redirect("customers:detail", pk=c.pk)
+        else:
+            error = YewuError("请检查标红的字段")
+    else:
+        form = CustomerEditForm(initial=initial)
+    return render(request, "customers/edit.html", {"c": c, "form": form, "error": error})
+
+
+# --- SM work list ---------------------------------------------------------------------------------------
+
+
+def _quote_section(user):
+    """`quote.nonstandard_24h` rows if the sales app provides them (built by another engineer)."""
+    try:
+        from yewu.sales import selectors as sales_selectors
+
+        fn = sales_selectors.overdue_quote_requests
+    except (ImportError, AttributeError):
+        return None
+    import inspect
+
+    params = list(inspect.signature(fn).parameters)
+    if params and params[0] in ("user", "actor"):
+        rows = fn(user)
+    elif params:
+        rows = fn(None if user.has_role(Role.GM) else managed_team_ids(user))
+    else:
+        rows = fn()
+    out = []
+    for r in list(rows)[:200]:
+        if isinstance(r, dict):
+            parts = []
+            for k, v in r.items():
+                if k in QUOTE_HIDDEN_KEYS or v in (None, ""):
+                    continue
+                label = QUOTE_LABELS.get(k, k)
+                v = QUOTE_STATES.get(v, v) if k == "state" else v
+                parts.append(f"{label}：{_fmt(v)}")
+            out.append({"text": "；".join(parts), "link": r.get("link") or r.get("url"),
+                        "overdue": r.get("state") == "overdue"})
+        else:
+            out.append({"text": str(r), "link": r.get_absolute_url() if hasattr(r, "get_absolute_url") else None,
+                        "overdue": False})
+    return out
+
+
+QUOTE_HIDDEN_KEYS = {"id", "owner_id", "link", "url", "rule", "kind", "customer_id", "product_id"}
+QUOTE_LABELS = {"number": "编号", "customer": "客户", "owner": "业务员", "received_at": "收到询价", "due_at": "应答期限",
+                "state": "状态", "age_hours": "已过小时", "product": "产品", "requested_by": "申请人"}
+QUOTE_STATES = {"overdue": "已超时", "warning": "即将超时"}
+
+
+def _render_worklist(request, errors=None, posted=None, status=200):
+    user = request.user
+    now = timezone.now()
+    wl = selectors.manager_worklist(user, now)
+    sp_choices = _sp_choices(user)
+    errors, posted = errors or {}, posted or {}
+    pool_rows = []
+    for c in wl["pool"]:
+        try:
+            s = services.allocation_suggestion(user, c)
+        except (YewuError, ValueError) as e:  # e.g. an ability factor out of range
+            s, err = None, str(getattr(e, "message", e))
+        else:
+            err = None
+        sid = s.data.get("suggested_user_id") if s is not None and not s.refused else None
+        pool_rows.append({
+            "c": c, "suggestion": s, "suggested_id": sid,
+            "suggested_name": next((r["name"] for r in (s.data.get("ranking") or []) if r["user_id"] == sid), "")
+            if sid else "", "problem": err or (s.message() if s is not None and s.refused else ""),
+            "error": errors.get(("pool", c.pk)), "posted": posted.get(("pool", c.pk), {}),
+        })
+    overdue_rows = [{
+        "c": c, "due": due, "days": (now - due).days, "error": errors.get(("overdue", c.pk)),
+        "posted": posted.get(("overdue", c.pk), {}),
+    } for c, due in wl["first_contact_overdue"]]
+    return render(request, "customers/worklist.html", {
+        "pool_rows": pool_rows, "overdue_rows": overdue_rows, "late": wl["late_entries"],
+        "pending": wl["pending_review"], "sp_choices": sp_choices, "quotes": _quote_section(user),
+    }, status=status)
+
+
+def _require_manager(user):
+    if not _is_manager(user):
+        raise DjangoPermissionDenied("经理工作台仅限业务经理和总经理")
+
+
+@login_required
+def worklist(request):
+    _require_manager(request.user)
+    return _render_worklist(request)
+
+
+def _int_or_none(v):
+    try:
+        return int(v)
+    except (TypeError, ValueError):
+        return None
+
+
+@login_required
+@require_POST
+def worklist_allocate(request, pk: int):
+    _require_manager(request.user)
+    to_user_id = _int_or_none(request.POST.get("to_user_id"))
+    try:
+        c = services.allocate_lead(request.user, pk, to_user_id, request.POST.get("reason", ""))
+    except YewuError as e:
+        return _render_worklist(request, errors={("pool", pk): e}, posted={("pool", pk): request.POST.dict()},
+                                status=e.status if e.status != 404 else 400)
+    messages.success(request, _rule_msg(f"已将「{c.name}」分配给 {c.owner.name}", "cust.web_lead_allocation"))
+    return redirect("customers:worklist")
+
+
+@login_required
+@require_POST
+def worklist_reassign(request, pk: int):
+    _require_manager(request.user)
+    to_user_id = _int_or_none(request.POST.get("to_user_id"))
+    try:
+        if to_user_id is None:
+            raise services.ValidationError("请选择接手业务员", fields={"to_user_id": "必选"}, rule="cust.first_contact_1w")
+        c = services.transfer_customer(request.user, pk, to_user_id, request.POST.get("reason", ""))
+    except YewuError as e:
+        return _render_worklist(request, errors={("overdue", pk): e}, posted={("overdue", pk): request.POST.dict()},
+                                status=e.status if e.status != 404 else 400)
+    messages.success(request, _rule_msg(f"已将「{c.name}」改派给 {c.owner.name}", "cust.manager_override"))
+    return redirect("customers:worklist")
+
+
+# --- web leads ------------------------------------------------------------------------------------------
+
+
+@login_required
+def leads(request):
+    user = request.user
+    if not user.has_role(Role.LS, Role.SM, Role.GM):
+        raise DjangoPermissionDenied("网络线索录入仅限网络推广专员和业务经理")
+    error = None
+    if request.method == "POST":
+        form = LeadForm(request.POST)
+        if form.is_valid():
+            d = form.cleaned_data
+            phone = d["phone"].strip()
+            digits = "".join(ch for ch in phone if ch.isdigit())
+            is_mobile = len(digits) >= 11 and digits[-11] == "1"
+            contact = services.ContactIn(name=d["contact"], mobile=phone if is_mobile else "",
+                                         phone="" if is_mobile else phone, email=d["email"])
+            data = services.CustomerIn(name=d["name"], city=d["city"], source=Source.WEB, contacts=[contact],
+                                       extra={"needs": d["needs"]} if d["needs"] else {})
+            try:
+                c, decision = services.enter_lead(user, data, tags=d["tags"].strip())
+            except YewuError as e:
+                error = e
+                for k, v in (e.fields or {}).items():
+                    target = {"contacts.0.name": "contact", "contacts.0.mobile": "phone", "contacts.0.phone": "phone",
+                              "contacts.0.email": "email", "contacts": "phone"}.get(k, k)
+                    if target in form.fields:
+                        form.add_error(target, v)
+            else:
+                messages.success(request, _rule_msg(f"线索「{c.name}」已进入公海，等待业务经理分配", "cust.web_lead_intake"))
+                _flash_decision(request, decision)
+                return redirect("customers:leads")
+        else:
+            error = YewuError("请检查标红的字段")
+    else:
+        form = LeadForm()
+    mine = (selectors.customers_visible_to(user).filter(created_by=user, is_web_lead=True)
+            .select_related("owner").order_by("-created_at"))
+    page = Paginator(mine, PAGE_SIZE).get_page(request.GET.get("page"))
+    v = selectors.viewer(user)
+    rows = [{"c": c, "level": selectors.archive_level(user, c, v)} for c in page.object_list]
+    return render(request, "customers/leads.html", {"form": form, "error": error, "page": page, "rows": rows})
+
+
+# --- notifications -----------------------------------------------------------------------------------------
+
+
+@login_required
+def notifications(request):
+    qs = Notification.objects.filter(user=request.user).order_by("-created_at", "-id")
+    only_unread = request.GET.get("unread") == "1"
+    if only_unread:
+        qs = qs.filter(read_at__isnull=True)
+    page = Paginator(qs, 30).get_page(request.GET.get("page"))
+    unread = Notification.objects.filter(user=request.user, read_at__isnull=True).count()
+    return render(request, "customers/notifications.html", {"page": page, "unread": unread, "only_unread": only_unread})
+
+
+@login_required
+@require_POST
+def notifications_read(request):
+    qs = Notification.objects.filter(user=request.user, read_at__isnull=True)
+    pk = _int_or_none(request.POST.get("id"))
+    if pk is not None:
+        qs = qs.filter(pk=pk)
+    n = qs.update(read_at=timezone.now())
+    if pk is None:
+        messages.success(request, f"已将 {n} 条通知标为已读")
+    target = _safe_next(request, reverse("customers:notifications"))
+    return HttpResponseRedirect(target)
+

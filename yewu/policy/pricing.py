@@ -61,6 +61,12 @@ def pct(v: Decimal) -> str:
     return f"{Decimal(v).quantize(CENT, rounding=ROUND_HALF_UP):f}"
 
 
+def num(v: Decimal) -> str:
+    """A setting or rate as typed: 6 → "6", 4.5 → "4.5"."""
+    d = Decimal(v).normalize()
+    return f"{d:f}"
+
+
 def pp(v: Decimal) -> str:
     return f"{Decimal(v).quantize(MILLI, rounding=ROUND_HALF_UP):f}"
 
@@ -141,8 +147,8 @@ def parse_line_input(quantity: Any, unit_price: Any, fee_rate: Any = 0, cfg: Pol
         errs.append(FieldError("fee_rate", f"费用率必须小于 100%（现为 {x}%），否则净价为零或负数",
                                f"fee rate must be below 100% (got {x}%)", "price.fee_grossup"))
     elif x > max_x:
-        errs.append(FieldError("fee_rate", f"费用率不能超过 {pct(max_x)}%（现为 {x}%）",
-                               f"fee rate cannot exceed {pct(max_x)}% (got {x}%)", "price.fee_grossup"))
+        errs.append(FieldError("fee_rate", f"费用率不能超过 {num(max_x)}%（现为 {x}%）",
+                               f"fee rate cannot exceed {num(max_x)}% (got {x}%)", "price.fee_grossup"))
     elif _places(x) > 2:
         errs.append(FieldError("fee_rate", "费用率最多两位小数", "fee rate has at most 2 decimals", "price.fee_grossup"))
     else:
@@ -304,16 +310,16 @@ def check_line_price(*, guide_price: Decimal | None, unit_price: Decimal, fee_ra
     if unit_price <= 0:
         return Decision.refuse(Reason("price.guide", "单价必须大于 0", "unit price must be greater than 0", {"unit_price": unit_price}))
     if fee_rate < 0 or fee_rate >= HUNDRED or fee_rate > max_x:
-        return Decision.refuse(Reason("price.fee_grossup", f"费用率须在 0% 至 {pct(max_x)}% 之间（现为 {fee_rate}%）",
-                                      f"fee rate must be between 0% and {pct(max_x)}% (got {fee_rate}%)",
+        return Decision.refuse(Reason("price.fee_grossup", f"费用率须在 0% 至 {num(max_x)}% 之间（现为 {fee_rate}%）",
+                                      f"fee rate must be between 0% and {num(max_x)}% (got {fee_rate}%)",
                                       {"fee_rate": fee_rate, "max_pct": max_x}))
 
     f = line_figures(guide_price, unit_price, fee_rate, invoice, cfg, quantity)
     data = f.as_dict()
     data["outcome_detail"] = ""
     g_s, n_s = fmt(f.g), fmt(f.n)
-    net_zh = f"净价 N = {n_s}" + (f"（单价 {fmt(f.p)} 扣除费用率 {pct(f.x)}%）" if f.x > 0 else "")
-    net_en = f"net price N = {n_s}" + (f" (price {fmt(f.p)} less {pct(f.x)}% fee)" if f.x > 0 else "")
+    net_zh = f"净价 N = {n_s}" + (f"（单价 {fmt(f.p)} 扣除费用率 {num(f.x)}%）" if f.x > 0 else "")
+    net_en = f"net price N = {n_s}" + (f" (price {fmt(f.p)} less {num(f.x)}% fee)" if f.x > 0 else "")
 
     # price.special_floor — below it: refused, nobody can approve
     if f.n < f.floor:
@@ -323,8 +329,8 @@ def check_line_price(*, guide_price: Decimal | None, unit_price: Decimal, fee_ra
         fl_pct = Decimal(cfg["price.special_floor.pct"])
         return Decision.refuse(Reason(
             "price.special_floor",
-            f"{net_zh}，低于最低价 {fmt(f.floor)}（指导价 {g_s} × {pct(fl_pct)}%），任何人不能批准；单价最低 {fmt(f.min_price)}",
-            f"{net_en} is below the floor {fmt(f.floor)} ({pct(fl_pct)}% of guide {g_s}); nobody can approve it; "
+            f"{net_zh}，低于最低价 {fmt(f.floor)}（指导价 {g_s} × {num(fl_pct)}%），任何人不能批准；单价最低 {fmt(f.min_price)}",
+            f"{net_en} is below the floor {fmt(f.floor)} ({num(fl_pct)}% of guide {g_s}); nobody can approve it; "
             f"lowest unit price {fmt(f.min_price)}",
             {"guide_price": f.g, "net_price": f.n, "floor": f.floor, "min_price": f.min_price, "floor_pct": fl_pct}), **data)
 
@@ -335,8 +341,8 @@ def check_line_price(*, guide_price: Decimal | None, unit_price: Decimal, fee_ra
         if vat_free and f.n < f.g:
             decisions.append(Decision.allow(Reason(
                 "price.vat_free_discount",
-                f"不开增值税专票，可低于指导价 {pct(v)}% 无需申请：基准价 B = {fmt(f.b)}，{net_zh} ≥ B，提成不变",
-                f"No VAT special invoice: up to {pct(v)}% below guide without application; baseline B = {fmt(f.b)}, "
+                f"不开增值税专票，可低于指导价 {num(v)}% 无需申请：基准价 B = {fmt(f.b)}，{net_zh} ≥ B，提成不变",
+                f"No VAT special invoice: up to {num(v)}% below guide without application; baseline B = {fmt(f.b)}, "
                 f"{net_en} ≥ B; commission unchanged",
                 {"guide_price": f.g, "baseline": f.b, "net_price": f.n, "max_pct": v})))
         else:
@@ -359,10 +365,10 @@ def check_line_price(*, guide_price: Decimal | None, unit_price: Decimal, fee_ra
     if f.x > 0:
         decisions.append(Decision.needs((SM,), Reason(
             "price.fee_grossup",
-            f"含费用 {pct(f.x)}%：费用 = {fmt(f.fee)}，{net_zh}；有费用的报价需业务经理审批；不算特价的最低单价 = "
-            f"{fmt(f.b)} ÷ (1 − {pct(f.x)}%) = {fmt(f.grossup_price)}",
-            f"Fee of {pct(f.x)}%: fee = {fmt(f.fee)}, {net_en}; any fee needs sales-manager approval; lowest price "
-            f"without a special price = {fmt(f.b)} ÷ (1 − {pct(f.x)}%) = {fmt(f.grossup_price)}",
+            f"含费用 {num(f.x)}%：费用 = {fmt(f.fee)}，{net_zh}；有费用的报价需业务经理审批；不算特价的最低单价 = "
+            f"{fmt(f.b)} ÷ (1 − {num(f.x)}%) = {fmt(f.grossup_price)}",
+            f"Fee of {num(f.x)}%: fee = {fmt(f.fee)}, {net_en}; any fee needs sales-manager approval; lowest price "
+            f"without a special price = {fmt(f.b)} ÷ (1 − {num(f.x)}%) = {fmt(f.grossup_price)}",
             {"fee_rate": f.x, "fee": f.fee, "net_price": f.n, "grossup_price": f.grossup_price})))
     result = Decision.combine(*decisions)
     return Decision(result.outcome, result.reasons, result.approvers, data)

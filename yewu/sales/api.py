@@ -1,4 +1,192 @@
-from ninja import Router
+"""/api/v1/pricing/check and /api/v1/quotes."""
+
+from __future__ import annotations
+
+from django.http import HttpResponse
+from ninja import Router, Schema, Status
+
+from yewu.common.errors import NotFound
+
+from . import services
+from .models import Quote
+from .selectors import quotes_visible_to
 
 pricing_router = Router(tags=["pricing"])
 quotes_router = Router(tags=["quotes"])
+
+
+class CheckIn(Schema):
+    product_id: int | None = None
+    guide_price: str | None = None
+    quantity: str = "1"
+    unit_price: str
+    vat_invoice: bool | str | None = None
+    fee_rate: str = "0"
+
+
+@pricing_router.post("/check", summary="Is this unit price allowed for this line? (price.* rules)")
+def check(request, payload: CheckIn, lang: str = "zh"):
+    """Returns ``{"outcome": "allowed" | "needs_approval" | "refused", "min_price", "commission_delta",
+    "reasons": [{"rule", "message", ...figures}], ...figures}``. ``commission_delta`` is in percentage
+    points of commission rate (−0.5 = half a point less); money as decimal strings; ``fee_rate`` in percent."""
+    dec = services.check_price(request.user, product_id=payload.product_id, guide_price=payload.guide_price,
+                               quantity=payload.quantity, unit_price=payload.unit_price, vat_invoice=payload.vat_invoice,
+                               fee_rate=payload.fee_rate)
+    return services.decision_payload(dec, lang)
+
+
+class LineIn(Schema):
+    product_id: int | None = None
+    quantity: str | None = None
+    unit_price: str | None = None
+    price_request_id: int | None = None
+
+
+class QuoteIn(Schema):
+    customer_id: int | None = None
+    vat_invoice: bool | str | None = None
+    fee_rate: str | None = None
+    valid_until: str | None = None
+    received_at: str | None = None
+    notes: str = ""
+    lines: list[LineIn] = []
+
+
+class QuotePatch(Schema):
+    vat_invoice: bool | str | None = None
+    fee_rate: str | None = None
+    valid_until: str | None = None
+    received_at: str | None = None
+    notes: str | None = None
+    lines: list[LineIn] | None = None
+
+
+class CommentIn(Schema):
+    comment: str = ""
+
+
+class CloseIn(Schema):
+    outcome: str
+    reason: str = ""
+
+
+def _s(v):
+    return None if v is None else str(v)
+
+
+def line_out(ln) -> dict:
+    return {
+        "position": ln.position, "product_id": ln.product_id, "code": ln.product_code, "name": ln.product_name,
+        "specification": ln.specification, "unit": ln.unit, "kind": ln.kind, "quantity": _s(ln.quantity),
+        "guide_price": _s(ln.guide_price), "guide_source": ln.guide_source, "price_request_id": ln.price_request_id,
+        "unit_price": _s(ln.unit_price), "fee_rate": _s(ln.fee_rate), "net_price": _s(ln.net_price),
+        "baseline": _s(ln.baseline), "floor": _s(ln.floor), "min_price": _s(ln.min_price),
+        "discount_pct": _s(ln.discount_pct), "fee": _s(ln.fee), "outcome": ln.outcome,
+        "commission_rate": _s(ln.commission_rate), "commission_delta": _s(ln.commission_delta), "amount": _s(ln.amount),
+        "reasons": (ln.decision or {}).get("reasons", []), "message": (ln.decision or {}).get("message", ""),
+    }
+
+
+def quote_out(q: Quote, user=None, lines: bool = True) -> dict:
+    d = {
+        "id": q.pk, "number": q.number, "customer_id": q.customer_id, "customer": q.customer.name,
+        "owner_id": q.owner_id, "owner": str(q.owner), "state": q.state, "state_label": q.get_state_display(),
+        "quote_date": q.quote_date.isoformat(), "valid_until": q.valid_until.isoformat(),
+        "vat_invoice": q.invoice_choice, "fee_rate": _s(q.fee_rate), "total": _s(q.total),
+        "received_at": q.received_at.isoformat(), "response_due_at": q.response_due_at.isoformat() if q.response_due_at else None,
+        "needs_sm": q.needs_sm, "needs_gm": q.needs_gm, "current_step": services.current_step(q),
+        "sm_approved_by": _s(q.sm_approved_by) if q.sm_approved_by_id else None,
+        "gm_approved_by": _s(q.gm_approved_by) if q.gm_approved_by_id else None,
+        "sent_at": q.sent_at.isoformat() if q.sent_at else None, "lost_reason": q.lost_reason,
+        "reject_comment": q.reject_comment, "notes": q.notes, "policy_version": q.policy_version,
+    }
+    if lines:
+        d["lines"] = [line_out(ln) for ln in q.lines.all()]
+    return d
+
+
+def _get(request, qid: int) -> Quote:
+    q = quotes_visible_to(request.user).filter(pk=qid).first()
+    if q is None:
+        raise NotFound(f"报价单 {qid} 不存在")
+    return q
+
+
+def _dump(payload: Schema, exclude_unset: bool = False) -> dict:
+    d = payload.dict(exclude_unset=exclude_unset)
+    if d.get("lines") is not None:
+        d["lines"] = [dict(ln) for ln in d["lines"]]
+    return d
+
+
+@quotes_router.get("", summary="Quotes visible to me")
+def list_quotes(request, state: str = "", q: str = "", limit: int = 50, offset: int = 0):
+    limit = max(1, min(limit, 200))
+    qs = quotes_visible_to(request.user)
+    if state:
+        qs = qs.filter(state=state)
+    if q:
+        qs = qs.filter(number__icontains=q) | qs.filter(customer__name__icontains=q)
+    return {"count": qs.count(), "limit": limit, "offset": offset,
+            "items": [quote_out(x, lines=False) for x in qs.order_by("-created_at", "-id")[offset:offset + limit]]}
+
+
+@quotes_router.post("", response={201: dict}, summary="Create a draft quote with lines")
+def create_quote(request, payload: QuoteIn):
+    q = services.create_quote(request.user, _dump(payload))
+    return Status(201, quote_out(q))
+
+
+@quotes_router.get("/{qid}", summary="One quote with its priced lines")
+def get_quote(request, qid: int):
+    return quote_out(_get(request, qid))
+
+
+@quotes_router.patch("/{qid}", summary="Edit a draft (lines replace all lines when given)")
+def patch_quote(request, qid: int, payload: QuotePatch):
+    return quote_out(services.update_quote(request.user, _get(request, qid), _dump(payload, exclude_unset=True)))
+
+
+@quotes_router.post("/{qid}/submit", summary="Submit: re-checks every line; SM/GM approval per quote.approval")
+def submit(request, qid: int):
+    return quote_out(services.submit_quote(request.user, _get(request, qid)))
+
+
+@quotes_router.post("/{qid}/approve", summary="Approve the current step (SM of the owner's team, then GM if major)")
+def approve(request, qid: int, payload: CommentIn | None = None):
+    return quote_out(services.approve_quote(request.user, _get(request, qid), (payload.comment if payload else "")))
+
+
+@quotes_router.post("/{qid}/reject", summary="Return to the salesperson with a comment")
+def reject(request, qid: int, payload: CommentIn):
+    return quote_out(services.reject_quote(request.user, _get(request, qid), payload.comment))
+
+
+@quotes_router.post("/{qid}/send", summary="Mark as sent to the customer")
+def send(request, qid: int):
+    return quote_out(services.send_quote(request.user, _get(request, qid)))
+
+
+@quotes_router.post("/{qid}/close", summary="Customer accepted, or lost (reason required)")
+def close(request, qid: int, payload: CloseIn):
+    return quote_out(services.close_quote(request.user, _get(request, qid), payload.outcome, payload.reason))
+
+
+@quotes_router.get("/{qid}/pdf", summary="Quotation PDF (产品报价单)")
+def pdf(request, qid: int):
+    from .documents import quote_pdf
+
+    q = _get(request, qid)
+    resp = HttpResponse(quote_pdf(q), content_type="application/pdf")
+    resp["Content-Disposition"] = f'inline; filename="{q.number}.pdf"'
+    return resp
+
+
+@quotes_router.get("/{qid}/xlsx", summary="Quotation as Excel")
+def xlsx(request, qid: int):
+    from .documents import quote_xlsx
+
+    q = _get(request, qid)
+    resp = HttpResponse(quote_xlsx(q), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    resp["Content-Disposition"] = f'attachment; filename="{q.number}.xlsx"'
+    return resp

@@ -1,0 +1,156 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from yewu.common.errors import YewuError
+
+from . import services
+from .models import AnswerScope, Kind, PriceSource, Product, RequestState
+
+
+@login_required
+def product_list(request):
+    q = request.GET.get("q", "").strip()
+    kind = request.GET.get("kind", "")
+    qs = Product.objects.filter(active=True)
+    if q:
+        qs = qs.filter(Q(code__icontains=q) | Q(name__icontains=q) | Q(specification__icontains=q))
+    if kind in Kind.values:
+        qs = qs.filter(kind=kind)
+    page = Paginator(qs.order_by("code"), 50).get_page(request.GET.get("page"))
+    today = timezone.localdate()
+    show_prices = services.can_see_prices(request.user)
+    rows = [(p, p.guide_price_on(today) if show_prices else None) for p in page]
+    return render(request, "catalog/product_list.html", {
+        "rows": rows, "page": page, "q": q, "kind": kind, "kinds": Kind.choices, "show_prices": show_prices,
+        "can_edit": request.user.has_role(*services.PRICE_SETTERS),
+        "can_request": request.user.has_role(*services.REQUESTERS),
+    })
+
+
+@login_required
+def product_detail(request, pk):
+    p = get_object_or_404(Product, pk=pk)
+    if request.method == "POST":
+        try:
+            eff = services.parse_date(request.POST.get("effective_from"), field="effective_from", label="生效日期")
+            services.set_guide_price(request.user, p, request.POST.get("guide_price"), eff, note=request.POST.get("note", ""))
+            messages.success(request, "指导价已保存")
+            return redirect("catalog:product", pk=p.pk)
+        except YewuError as e:
+            messages.error(request, e.message)
+    show_prices = services.can_see_prices(request.user)
+    return render(request, "catalog/product_detail.html", {
+        "p": p, "history": p.guide_prices.select_related("created_by") if show_prices else [],
+        "current": services.current_guide_price(p) if show_prices else None, "show_prices": show_prices,
+        "can_edit": request.user.has_role(*services.PRICE_SETTERS), "today": timezone.localdate(),
+        "can_request": request.user.has_role(*services.REQUESTERS) and p.price_source == PriceSource.FINANCE,
+    })
+
+
+@login_required
+def product_new(request):
+    form = {}
+    if request.method == "POST":
+        form = request.POST.dict()
+        data = {k: form.get(k, "") for k in ("code", "name", "specification", "unit", "kind", "guide_price", "effective_from")}
+        data["on_guide_list"] = form.get("on_guide_list") == "on"
+        try:
+            p = services.create_product(request.user, data)
+            messages.success(request, f"产品 {p.code} 已创建")
+            return redirect("catalog:product", pk=p.pk)
+        except YewuError as e:
+            messages.error(request, e.message)
+    return render(request, "catalog/product_form.html", {"form": form, "kinds": Kind.choices,
+                                                          "is_editor": request.user.has_role(*services.CATALOGUE_EDITORS)})
+
+
+@login_required
+def request_list(request):
+    state = request.GET.get("state", "pending")
+    qs = services.requests_visible_to(request.user)
+    if state in RequestState.values:
+        qs = qs.filter(state=state)
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    products = Product.objects.filter(active=True, price_source=PriceSource.FINANCE).order_by("code")[:500]
+    from yewu.sales.selectors import customers_for_user
+
+    return render(request, "catalog/request_list.html", {
+        "page": page, "state": state, "states": RequestState.choices, "products": products,
+        "customers": customers_for_user(request.user).order_by("name")[:500] if request.user.has_role(*services.REQUESTERS) else [],
+        "is_finance": request.user.has_role(*services.FINANCE), "can_request": request.user.has_role(*services.REQUESTERS),
+        "scopes": AnswerScope.choices, "today": timezone.localdate(),
+        "preselect": request.GET.get("product", ""),
+    })
+
+
+@login_required
+@require_POST
+def request_new(request):
+    try:
+        p = services.get_product(request.POST.get("product_id"))
+        customer = None
+        if request.POST.get("customer_id"):
+            from yewu.sales.selectors import customers_for_user
+
+            customer = customers_for_user(request.user).filter(pk=request.POST["customer_id"]).first()
+        services.request_price(request.user, p, customer=customer, quantity=request.POST.get("quantity") or None,
+                               note=request.POST.get("note", ""))
+        messages.success(request, "价格申请已提交给财务")
+    except YewuError as e:
+        messages.error(request, e.message)
+    return redirect("catalog:requests")
+
+
+@login_required
+@require_POST
+def request_action(request, pk, action):
+    r = get_object_or_404(services.requests_visible_to(request.user), pk=pk)
+    try:
+        if action == "answer":
+            eff = services.parse_date(request.POST.get("effective_from"), field="effective_from", label="生效日期")
+            services.answer_price_request(request.user, r, price=request.POST.get("price"),
+                                          scope=request.POST.get("scope", "product"), effective_from=eff)
+            messages.success(request, f"价格申请 #{r.pk} 已答复")
+        elif action == "reject":
+            services.reject_price_request(request.user, r, reason=request.POST.get("reason", ""))
+            messages.success(request, f"价格申请 #{r.pk} 已驳回")
+    except YewuError as e:
+        messages.error(request, f"#{r.pk}：{e.message}")
+    return redirect("catalog:requests")
+
+
+@login_required
+def import_prices(request):
+    report = None
+    if request.method == "POST":
+        from .excel import import_price_list
+
+        f = request.FILES.get("file")
+        if f is None:
+            messages.error(request, "请选择 .xlsx 文件")
+        else:
+            try:
+                report = import_price_list(request.user, f.read(), dry_run=request.POST.get("dry_run") == "on")
+            except YewuError as e:
+                messages.error(request, e.message)
+    return render(request, "catalog/import.html", {"report": report,
+                                                    "allowed": request.user.has_role(*services.PRICE_SETTERS)})
+
+
+@login_required
+def export_prices(request):
+    from .excel import export_price_list
+
+    if not services.can_see_prices(request.user):
+        return HttpResponse("无权查看价格", status=403)
+    d = timezone.localdate()
+    resp = HttpResponse(export_price_list(request.user, d),
+                        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    resp["Content-Disposition"] = f'attachment; filename="guide-prices-{d:%Y%m%d}.xlsx"'
+    return resp

@@ -1,0 +1,72 @@
+from django import forms
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.forms import UserChangeForm as BaseUserChangeForm
+
+from .models import Department, HolidayOverride, PolicyVersion, Role, Team, User
+
+
+class RolesField(forms.MultipleChoiceField):
+    widget = forms.CheckboxSelectMultiple
+
+
+class UserChangeForm(BaseUserChangeForm):
+    roles = RolesField(label="角色", choices=Role.choices, required=False)
+
+    class Meta(BaseUserChangeForm.Meta):
+        model = User
+        fields = "__all__"
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    form = UserChangeForm
+    list_display = ["username", "display_name", "role_labels", "team", "ability_factor", "is_active"]
+    list_filter = ["is_active", "team", "department"]
+    search_fields = ["username", "display_name", "mobile"]
+    fieldsets = BaseUserAdmin.fieldsets + (
+        ("业务", {"fields": ["display_name", "mobile", "department", "team", "roles", "ability_factor", "territories",
+                             "knowledge_tags"]}),
+    )
+    add_fieldsets = BaseUserAdmin.add_fieldsets + (
+        ("业务", {"fields": ["display_name", "department", "team"]}),
+    )
+
+    @admin.display(description="角色")
+    def role_labels(self, obj):
+        return obj.role_labels
+
+
+class TeamInline(admin.TabularInline):
+    model = Team
+    extra = 0
+
+
+@admin.register(Department)
+class DepartmentAdmin(admin.ModelAdmin):
+    list_display = ["name", "manager"]
+    inlines = [TeamInline]
+
+
+@admin.register(Team)
+class TeamAdmin(admin.ModelAdmin):
+    list_display = ["name", "department", "manager", "territories"]
+    list_filter = ["department"]
+
+
+@admin.register(PolicyVersion)
+class PolicyVersionAdmin(admin.ModelAdmin):
+    list_display = ["id", "effective_at", "reason", "created_by", "created_at"]
+    readonly_fields = ["created_by", "created_at"]
+
+    def save_model(self, request, obj, form, change):
+        if not obj.created_by_id:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(HolidayOverride)
+class HolidayOverrideAdmin(admin.ModelAdmin):
+    list_display = ["date", "is_working_day", "note"]
+    list_filter = ["is_working_day"]
+    date_hierarchy = "date"

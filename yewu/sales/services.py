@@ -1,0 +1,521 @@
+"""Pricing checks and quotations (SPEC §3.2, §3.3)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from yewu.audit.services import record, snapshot
+from yewu.catalog.models import Product
+from yewu.catalog.services import guide_for_line, parse_date
+from yewu.common.errors import Conflict, NotFound, PermissionDenied, RuleRefused, ValidationError
+from yewu.common.locks import lock
+from yewu.common.text import clean_text
+from yewu.org.selectors import get_calendar, get_policy
+from yewu.policy import Decision, PolicyConfig, pricing
+
+from .models import InvoiceChoice, Quote, QuoteApproval, QuoteLine, QuoteState
+from .selectors import customers_for_user
+
+QUOTERS = ("SP", "SM", "GM")
+OPEN_STATES = (QuoteState.DRAFT, QuoteState.SUBMITTED, QuoteState.APPROVED, QuoteState.SENT)
+
+
+# --- input helpers -----------------------------------------------------------------------------------
+
+
+def parse_invoice(value: Any, *, default: str = InvoiceChoice.VAT_SPECIAL) -> str:
+    """``vat_invoice``: true/false, or one of vat_special / general / none."""
+    if value is None or value == "":
+        return default
+    if isinstance(value, bool):
+        return InvoiceChoice.VAT_SPECIAL if value else InvoiceChoice.NONE
+    v = str(value).strip().lower()
+    if v in ("true", "1", "yes", "是"):
+        return InvoiceChoice.VAT_SPECIAL
+    if v in ("false", "0", "no", "否"):
+        return InvoiceChoice.NONE
+    if v in InvoiceChoice.values:
+        return v
+    raise ValidationError(f"发票类型无效：{value}", fields={"vat_invoice": "vat_special / general / none，或 true/false"},
+                          rule="price.vat_free_discount")
+
+
+def _raise_field_errors(errs: list[pricing.FieldError], prefix: str = "") -> None:
+    if errs:
+        raise ValidationError("；".join(e.message for e in errs), fields={prefix + e.field: e.message for e in errs},
+                              rule=next((e.rule for e in errs if e.rule), None))
+
+
+def decision_payload(dec: Decision, lang: str = "zh") -> dict:
+    d = dec.as_dict(lang)
+    d["min_price"] = d.get("min_price")
+    d["commission_delta"] = d.get("commission_delta")
+    return d
+
+
+# --- the pricing check (UI, API, import and quote submission all use check_line_price) -----------------
+
+
+def check_price(user, *, product_id=None, guide_price=None, quantity="1", unit_price=None, vat_invoice=None,
+                fee_rate="0", day: date | None = None, cfg: PolicyConfig | None = None) -> Decision:
+    cfg = cfg or get_policy()
+    values, errs = pricing.parse_line_input(quantity, unit_price, fee_rate, cfg, guide_price=guide_price)
+    if product_id in (None, "") and guide_price in (None, ""):
+        errs.append(pricing.FieldError("product_id", "请提供产品（product_id）或指导价（guide_price）",
+                                       "give product_id or guide_price", "price.guide"))
+    _raise_field_errors(errs)
+    invoice = parse_invoice(vat_invoice)
+    source = "list"
+    if product_id not in (None, ""):
+        try:
+            product = Product.objects.get(pk=int(product_id))
+        except (Product.DoesNotExist, TypeError, ValueError):
+            raise NotFound(f"产品 {product_id} 不存在", fields={"product_id": "产品不存在"}) from None
+        g, source, _ = guide_for_line(product, day or timezone.localdate(), user)
+    else:
+        g = values["guide_price"]
+    dec = pricing.check_line_price(guide_price=g, unit_price=values["unit_price"], fee_rate=values["fee_rate"],
+                                   invoice=invoice, quantity=values["quantity"], cfg=cfg, price_source=source)
+    if g is None:
+        raise RuleRefused.from_decision(dec)
+    return dec
+
+
+# --- numbering ---------------------------------------------------------------------------------------
+
+
+def next_number(day: date, type_code: str = "BJ") -> str:
+    """``contract.number_format`` for quotes: YWBJ-YYYYMMDD-NN, per day from 01, never reused."""
+    company = str(get_policy().get("contract.number_format.company_code", "YW"))
+    prefix = f"{company}{type_code}-{day:%Y%m%d}-"
+    lock(f"number:{prefix}")
+    seqs = [int(n[len(prefix):]) for n in Quote.objects.filter(number__startswith=prefix).values_list("number", flat=True)
+            if n[len(prefix):].isdigit()]
+    return pricing.quote_number(company, type_code, day, max(seqs, default=0) + 1)
+
+
+# --- lines -------------------------------------------------------------------------------------------
+
+
+def _price_line(line: QuoteLine, quote: Quote, cfg: PolicyConfig) -> Decision:
+    dec = pricing.check_line_price(guide_price=line.guide_price, unit_price=line.unit_price, fee_rate=quote.fee_rate,
+                                   invoice=quote.invoice_choice, quantity=line.quantity, cfg=cfg)
+    d = dec.data
+    line.fee_rate = quote.fee_rate
+    line.net_price, line.baseline, line.floor, line.min_price = d["net_price"], d["baseline"], d["floor"], d["min_price"]
+    line.discount_pct, line.fee, line.outcome = d["discount_pct"], d["fee"], str(dec.outcome)
+    line.commission_rate = d["commission_rate"] if d.get("commission_rate") is not None else Decimal("0")
+    line.commission_delta = d["commission_delta"] if d.get("commission_delta") is not None else Decimal("0")
+    line.amount = pricing.money(line.quantity * line.unit_price)
+    line.decision = {**decision_payload(dec), "policy_version": cfg.version}
+    return dec
+
+
+def _build_lines(actor, quote: Quote, raw_lines: list[dict], cfg: PolicyConfig, keep: dict | None = None) -> list[QuoteLine]:
+    if not isinstance(raw_lines, list):
+        raise ValidationError("lines 必须是列表", fields={"lines": "必须是列表"})
+    if len(raw_lines) > 200:
+        raise ValidationError("一张报价单最多 200 行", fields={"lines": "最多 200 行"})
+    keep = keep or {}
+    lines: list[QuoteLine] = []
+    for i, raw in enumerate(raw_lines):
+        pre = f"lines.{i}."
+        pid = raw.get("product_id")
+        if pid in (None, ""):
+            raise ValidationError(f"第 {i + 1} 行未选择产品", fields={pre + "product_id": "必填"})
+        try:
+            product = Product.objects.get(pk=int(pid))
+        except (Product.DoesNotExist, TypeError, ValueError):
+            raise ValidationError(f"第 {i + 1} 行产品不存在", fields={pre + "product_id": "产品不存在"}) from None
+        if not product.active:
+            raise ValidationError(f"第 {i + 1} 行产品 {product.code} 已停售", fields={pre + "product_id": "已停售"})
+        values, errs = pricing.parse_line_input(raw.get("quantity"), raw.get("unit_price"), quote.fee_rate, cfg)
+        if errs:
+            raise ValidationError(f"第 {i + 1} 行：" + "；".join(e.message for e in errs),
+                                  fields={pre + e.field: e.message for e in errs}, rule=next((e.rule for e in errs if e.rule), None))
+        key = (product.pk, raw.get("price_request_id") or None)
+        if key in keep:
+            g, source, req = keep[key]
+        else:
+            g, source, req = guide_for_line(product, quote.quote_date, quote.owner, raw.get("price_request_id"))
+        line = QuoteLine(quote=quote, position=i + 1, product=product, product_code=product.code, product_name=product.name,
+                         specification=product.specification, unit=product.unit, kind=product.kind,
+                         on_guide_list=product.on_guide_list, quantity=values["quantity"], guide_price=g or Decimal("0"),
+                         guide_source=source, price_request=req, unit_price=values["unit_price"])
+        if g is None:
+            dec = pricing.check_line_price(guide_price=None, unit_price=values["unit_price"], price_source=source)
+            err = RuleRefused.from_decision(dec)
+            err.message = f"第 {i + 1} 行 {product.code}：{err.message}"
+            err.fields = {pre + "product_id": dec.message()}
+            raise err
+        dec = _price_line(line, quote, cfg)
+        if dec.refused:
+            err = RuleRefused.from_decision(dec)
+            err.message = f"第 {i + 1} 行 {product.code}：{err.message}"
+            err.fields = {pre + "unit_price": dec.message()}
+            raise err
+        lines.append(line)
+    return lines
+
+
+def _apply_totals_and_deadlines(quote: Quote, lines: list[QuoteLine], cfg: PolicyConfig) -> None:
+    quote.total = pricing.quote_total([(ln.quantity, ln.unit_price) for ln in lines])
+    steps = pricing.quote_approval_steps([ln.outcome for ln in lines], quote.total, cfg)
+    quote.needs_sm = any(s.role == "SM" for s in steps)
+    quote.needs_gm = any(s.role == "GM" for s in steps)
+    if any(pricing.triggers_24h(ln.kind, ln.on_guide_list, cfg) for ln in lines):
+        quote.response_warn_at, quote.response_due_at = pricing.nonstandard_due(quote.received_at, cfg, get_calendar())
+    else:
+        quote.response_warn_at = quote.response_due_at = None
+    quote.policy_version = cfg.version
+
+
+def _header(actor, quote: Quote, data: dict, cfg: PolicyConfig, creating: bool) -> None:
+    if creating or "vat_invoice" in data or "invoice_choice" in data:
+        raw = data.get("vat_invoice", data.get("invoice_choice"))
+        quote.invoice_choice = parse_invoice(raw, default=quote.customer.invoice_choice if creating else quote.invoice_choice)
+    if creating or "fee_rate" in data:
+        _, errs = pricing.parse_line_input("1", "1", data.get("fee_rate"), cfg)
+        _raise_field_errors(errs)
+        fr = data.get("fee_rate")
+        quote.fee_rate = Decimal(str(fr)) if fr not in (None, "") else Decimal("0")
+    if creating or "valid_until" in data:
+        vu = parse_date(data.get("valid_until"), field="valid_until", label="有效期")
+        quote.valid_until = vu or quote.quote_date + timedelta(days=int(cfg["quote.validity_days"]))
+        if quote.valid_until < quote.quote_date:
+            raise ValidationError("有效期不能早于报价日期", fields={"valid_until": "不能早于报价日期"})
+        if quote.valid_until > quote.quote_date + timedelta(days=366):
+            raise ValidationError("有效期不能超过一年", fields={"valid_until": "不能超过一年"})
+    if creating or "received_at" in data:
+        ra = data.get("received_at")
+        if ra in (None, ""):
+            quote.received_at = quote.received_at or timezone.now()
+        else:
+            try:
+                dt = ra if isinstance(ra, datetime) else datetime.fromisoformat(str(ra))
+            except ValueError:
+                raise ValidationError("询价时间格式应为 ISO 8601", fields={"received_at": "格式错误"}) from None
+            if timezone.is_naive(dt):
+                dt = timezone.make_aware(dt)
+            if dt > timezone.now() + timedelta(minutes=5):
+                raise ValidationError("询价时间不能在将来", fields={"received_at": "不能在将来"})
+            quote.received_at = dt
+    if "notes" in data:
+        quote.notes = clean_text(data.get("notes"), field="notes", label="备注", max_len=2000)
+
+
+def _can_edit(actor, quote: Quote) -> None:
+    if quote.owner_id != actor.pk and quote.created_by_id != actor.pk:
+        raise PermissionDenied("只有报价单的业务员可以修改")
+    if quote.state != QuoteState.DRAFT:
+        raise Conflict(f"报价单 {quote.number} 状态为「{quote.get_state_display()}」，只有草稿可以修改", fields={"state": quote.state})
+
+
+@transaction.atomic
+def create_quote(actor, data: dict) -> Quote:
+    if not actor.has_role(*QUOTERS):
+        raise PermissionDenied("只有业务员、业务经理或总经理可以报价")
+    cfg = get_policy()
+    cid = data.get("customer_id")
+    try:
+        customer = customers_for_user(actor).get(pk=int(cid))
+    except Exception:  # noqa: BLE001 — unknown, invisible or malformed id: same answer
+        raise ValidationError("客户不存在或无权为其报价", fields={"customer_id": "客户不存在或不可见"}) from None
+    owner = actor if actor.has_role("SP") or customer.owner_id is None else customer.owner
+    today = timezone.localdate()
+    quote = Quote(customer=customer, owner=owner, team=owner.team, quote_date=today, created_by=actor, state=QuoteState.DRAFT)
+    _header(actor, quote, data, cfg, creating=True)
+    lines = _build_lines(actor, quote, data.get("lines") or [], cfg)
+    _apply_totals_and_deadlines(quote, lines, cfg)
+    quote.number = next_number(today)
+    quote.save()
+    for ln in lines:
+        ln.quote = quote
+    QuoteLine.objects.bulk_create(lines)
+    record(actor=actor, action="create", obj=quote, after=_quote_snapshot(quote, lines), rule="price.guide",
+           policy_version=cfg.version)
+    return quote
+
+
+@transaction.atomic
+def update_quote(actor, quote: Quote, data: dict) -> Quote:
+    quote = Quote.objects.select_for_update().get(pk=quote.pk)
+    _can_edit(actor, quote)
+    cfg = get_policy()
+    before = _quote_snapshot(quote, list(quote.lines.all()))
+    _header(actor, quote, data, cfg, creating=False)
+    existing = list(quote.lines.select_related("price_request"))
+    # keep the G each product was priced with (price.guide: later price changes never rewrite the quote)
+    keep = {(ln.product_id, ln.price_request_id): (ln.guide_price, ln.guide_source, ln.price_request) for ln in existing}
+    if "lines" in data and data["lines"] is not None:
+        lines = _build_lines(actor, quote, data["lines"], cfg, keep)
+        quote.lines.all().delete()
+        QuoteLine.objects.bulk_create(lines)
+    else:
+        lines = existing
+        for ln in lines:
+            dec = _price_line(ln, quote, cfg)
+            if dec.refused:
+                raise RuleRefused.from_decision(dec)
+            ln.save()
+    _apply_totals_and_deadlines(quote, lines, cfg)
+    quote.save()
+    record(actor=actor, action="update", obj=quote, before=before, after=_quote_snapshot(quote, lines), policy_version=cfg.version)
+    return quote
+
+
+def _quote_snapshot(quote: Quote, lines: list[QuoteLine]) -> dict:
+    s = snapshot(quote)
+    s["lines"] = [{"product": ln.product_code, "quantity": ln.quantity, "G": ln.guide_price, "P": ln.unit_price,
+                   "x": ln.fee_rate, "N": ln.net_price, "d": ln.discount_pct, "outcome": ln.outcome,
+                   "commission_delta": ln.commission_delta} for ln in lines]
+    return s
+
+
+# --- state machine ------------------------------------------------------------------------------------
+
+
+def _lock(quote: Quote) -> Quote:
+    return Quote.objects.select_for_update(of=("self",)).select_related("team", "owner", "customer").get(pk=quote.pk)
+
+
+def _transition(actor, quote: Quote, to: str, *, rule: str = "", reason: str = "", decision=None) -> None:
+    before = {"state": quote.state}
+    quote.state = to
+    quote.save()
+    record(actor=actor, action="state", obj=quote, before=before, after={"state": to}, rule=rule, reason=reason,
+           decision=decision)
+
+
+def _notify(user, key: str, rule: str, message: str, link: str) -> None:
+    from yewu.common.models import Notification
+
+    if user is not None:
+        Notification.objects.get_or_create(user=user, key=key, defaults={"rule": rule, "message": message, "link": link})
+
+
+def sm_approvers(quote: Quote):
+    """Who approves the SM step: the manager of the owner's team; when the owner is that manager (or
+    there is none), the step goes to the superior (GM) — sod.no_self_approval."""
+    from yewu.org.selectors import users_with_role
+
+    mgr = quote.team.manager if quote.team_id else None
+    if mgr is not None and mgr.pk != quote.owner_id and mgr.is_active:
+        return [mgr]
+    return [u for u in users_with_role("GM") if u.pk != quote.owner_id]
+
+
+def current_step(quote: Quote) -> str | None:
+    if quote.state != QuoteState.SUBMITTED:
+        return None
+    if quote.needs_sm and not quote.sm_approved_by_id:
+        return "SM"
+    if quote.needs_gm and not quote.gm_approved_by_id:
+        return "GM"
+    return None
+
+
+def can_approve(actor, quote: Quote) -> tuple[bool, str]:
+    step = current_step(quote)
+    if step is None:
+        return False, "该报价单没有待审批的步骤"
+    if actor.pk in (quote.owner_id, quote.created_by_id):
+        return False, "不能审批自己的报价单（sod.no_self_approval）"
+    if step == "SM":
+        if actor.pk in [u.pk for u in sm_approvers(quote)]:
+            return True, ""
+        return False, "特价/费用审批须由该业务员所在团队的业务经理办理"
+    if not actor.has_role("GM"):
+        return False, "重大报价须由总经理审批"
+    if actor.pk == quote.sm_approved_by_id:
+        return False, "同一人不能审批同一流程的两个步骤（sod.no_self_approval）"
+    return True, ""
+
+
+@transaction.atomic
+def submit_quote(actor, quote: Quote) -> Quote:
+    quote = _lock(quote)
+    if quote.owner_id != actor.pk and quote.created_by_id != actor.pk:
+        raise PermissionDenied("只有报价单的业务员可以提交")
+    if quote.state != QuoteState.DRAFT:
+        raise Conflict(f"报价单状态为「{quote.get_state_display()}」，只有草稿可以提交", fields={"state": quote.state})
+    lines = list(quote.lines.all())
+    if not lines:
+        raise ValidationError("报价单没有明细行，不能提交", fields={"lines": "至少一行"})
+    if quote.valid_until < timezone.localdate():
+        raise ValidationError("报价单已过有效期，请修改有效期后再提交", fields={"valid_until": "已过期"})
+    cfg = get_policy()
+    decisions = []
+    for ln in lines:  # price.* [submit]: re-checked with the stored G under the settings in force
+        dec = _price_line(ln, quote, cfg)
+        if dec.refused:
+            raise RuleRefused.from_decision(dec)
+        ln.save()
+        decisions.append(dec)
+    _apply_totals_and_deadlines(quote, lines, cfg)
+    steps = pricing.quote_approval_steps([ln.outcome for ln in lines], quote.total, cfg)
+    quote.submitted_at = timezone.now()
+    quote.reject_comment = ""
+    quote.sm_approved_by = quote.gm_approved_by = None
+    quote.sm_approved_at = quote.gm_approved_at = None
+    summary = Decision.combine(*decisions)
+    if steps:
+        _transition(actor, quote, QuoteState.SUBMITTED, rule="quote.approval",
+                    reason="；".join(s.reason_zh for s in steps), decision=summary)
+        first = current_step(quote)
+        targets = sm_approvers(quote) if first == "SM" else _gms(quote)
+        for u in targets:
+            _notify(u, f"quote:{quote.pk}:approve:{first}:{quote.submitted_at.timestamp():.0f}", "quote.approval",
+                    f"报价单 {quote.number}（{quote.customer.name}，{pricing.fmt(quote.total)} 元）待您审批",
+                    f"/sales/quotes/{quote.pk}/")
+    else:
+        quote.approved_at = timezone.now()
+        _transition(actor, quote, QuoteState.APPROVED, rule="quote.approval", reason="无特价、无费用、非重大报价，无需审批",
+                    decision=summary)
+    return quote
+
+
+def _gms(quote: Quote):
+    from yewu.org.selectors import users_with_role
+
+    return [u for u in users_with_role("GM") if u.pk not in (quote.owner_id, quote.sm_approved_by_id)]
+
+
+@transaction.atomic
+def approve_quote(actor, quote: Quote, comment: str = "") -> Quote:
+    quote = _lock(quote)
+    comment = clean_text(comment, field="comment", label="审批意见", max_len=300)
+    ok, why = can_approve(actor, quote)
+    if not ok:
+        if quote.state != QuoteState.SUBMITTED:
+            raise Conflict(f"报价单状态为「{quote.get_state_display()}」，没有待审批步骤", fields={"state": quote.state})
+        raise PermissionDenied(why, rule="sod.no_self_approval" if "sod" in why else "quote.approval")
+    step = current_step(quote)
+    now = timezone.now()
+    QuoteApproval.objects.create(quote=quote, step=step, approver=actor, action="approve", comment=comment)
+    if step == "SM":
+        quote.sm_approved_by, quote.sm_approved_at = actor, now
+    else:
+        quote.gm_approved_by, quote.gm_approved_at = actor, now
+    record(actor=actor, action="approve", obj=quote, after={"step": step, "comment": comment}, rule="quote.approval")
+    nxt = current_step(quote)
+    if nxt is None:
+        quote.approved_at = now
+        _transition(actor, quote, QuoteState.APPROVED, rule="quote.approval")
+        _notify(quote.owner, f"quote:{quote.pk}:approved:{now.timestamp():.0f}", "quote.approval",
+                f"报价单 {quote.number} 已批准，可以发送给客户", f"/sales/quotes/{quote.pk}/")
+    else:
+        quote.save()
+        for u in _gms(quote):
+            _notify(u, f"quote:{quote.pk}:approve:GM:{now.timestamp():.0f}", "quote.approval",
+                    f"重大报价 {quote.number}（{pricing.fmt(quote.total)} 元）待总经理审批", f"/sales/quotes/{quote.pk}/")
+    return quote
+
+
+@transaction.atomic
+def reject_quote(actor, quote: Quote, comment: str) -> Quote:
+    quote = _lock(quote)
+    comment = clean_text(comment, field="comment", label="退回意见", max_len=300, required=True)
+    ok, why = can_approve(actor, quote)
+    if not ok:
+        if quote.state != QuoteState.SUBMITTED:
+            raise Conflict(f"报价单状态为「{quote.get_state_display()}」，没有待审批步骤", fields={"state": quote.state})
+        raise PermissionDenied(why)
+    QuoteApproval.objects.create(quote=quote, step=current_step(quote), approver=actor, action="reject", comment=comment)
+    quote.reject_comment = comment
+    quote.sm_approved_by = quote.gm_approved_by = None
+    quote.sm_approved_at = quote.gm_approved_at = None
+    _transition(actor, quote, QuoteState.DRAFT, rule="quote.approval", reason=comment)
+    _notify(quote.owner, f"quote:{quote.pk}:rejected:{timezone.now().timestamp():.0f}", "quote.approval",
+            f"报价单 {quote.number} 被退回：{comment}", f"/sales/quotes/{quote.pk}/")
+    return quote
+
+
+@transaction.atomic
+def send_quote(actor, quote: Quote) -> Quote:
+    quote = _lock(quote)
+    if quote.owner_id != actor.pk and quote.created_by_id != actor.pk:
+        raise PermissionDenied("只有报价单的业务员可以发送")
+    if quote.state != QuoteState.APPROVED:
+        raise Conflict(f"只有已批准的报价单可以发送（现为「{quote.get_state_display()}」）", fields={"state": quote.state})
+    if quote.valid_until < timezone.localdate():
+        raise ValidationError("报价单已过有效期", fields={"valid_until": "已过期"})
+    quote.sent_at = timezone.now()
+    _transition(actor, quote, QuoteState.SENT, rule="quote.nonstandard_24h" if quote.response_due_at else "")
+    return quote
+
+
+@transaction.atomic
+def close_quote(actor, quote: Quote, outcome: str, reason: str = "") -> Quote:
+    quote = _lock(quote)
+    if quote.owner_id != actor.pk and quote.created_by_id != actor.pk and not actor.has_role("SM", "GM"):
+        raise PermissionDenied("只有业务员或其经理可以关闭报价单")
+    if outcome == "accepted":
+        if quote.state != QuoteState.SENT:
+            raise Conflict("只有已发送的报价单可以标记为客户接受", fields={"state": quote.state})
+        if quote.valid_until < timezone.localdate():
+            raise ValidationError("报价单已过有效期，不能接受", fields={"valid_until": "已过期"})
+        to = QuoteState.ACCEPTED
+    elif outcome == "lost":
+        reason = clean_text(reason, field="reason", label="丢单原因", max_len=300, required=True)
+        if quote.state not in (QuoteState.APPROVED, QuoteState.SENT, QuoteState.SUBMITTED, QuoteState.DRAFT):
+            raise Conflict("该报价单已关闭", fields={"state": quote.state})
+        quote.lost_reason = reason
+        to = QuoteState.LOST
+    else:
+        raise ValidationError("outcome 应为 accepted 或 lost", fields={"outcome": "accepted / lost"})
+    quote.closed_at = timezone.now()
+    _transition(actor, quote, to, reason=reason)
+    return quote
+
+
+# --- timers (quote.nonstandard_24h, validity) ----------------------------------------------------------
+
+
+def scan_quote_deadlines(now: datetime | None = None) -> dict:
+    """Every 5 minutes: notify owners and their SM of non-standard/harness quotes at the 20 h warning
+    and the 24 h deadline (idempotent per key), notify Finance of overdue price requests, and expire
+    quotes past their validity."""
+    from yewu.catalog.models import PriceRequest, RequestState
+    from yewu.org.selectors import users_with_role
+
+    now = now or timezone.now()
+    counts = {"warning": 0, "overdue": 0, "price_requests": 0, "expired": 0}
+    open_qs = Quote.objects.filter(state__in=(QuoteState.DRAFT, QuoteState.SUBMITTED, QuoteState.APPROVED),
+                                   response_warn_at__lte=now).select_related("owner", "team__manager", "customer")
+    for q in open_qs:
+        overdue = q.response_due_at <= now
+        tag = "overdue" if overdue else "warning"
+        due_s = timezone.localtime(q.response_due_at).strftime("%m-%d %H:%M")
+        msg = (f"非标/线束报价 {q.number}（{q.customer.name}）已超过 24 小时答复期限（{due_s}）" if overdue
+               else f"非标/线束报价 {q.number}（{q.customer.name}）须在 {due_s} 前发出")
+        targets = [q.owner] + ([q.team.manager] if overdue and q.team_id and q.team.manager_id else [])
+        for u in targets:
+            _, created = _get_or_create_note(u, f"quote:{q.pk}:24h:{tag}", "quote.nonstandard_24h", msg, f"/sales/quotes/{q.pk}/")
+            counts[tag] += int(created)
+    fins = list(users_with_role("FIN"))
+    for r in PriceRequest.objects.filter(state=RequestState.PENDING, due_at__lte=now).select_related("product"):
+        for u in fins:
+            _, created = _get_or_create_note(u, f"price_request:{r.pk}:overdue", "price.finance_guide",
+                                             f"价格申请 #{r.pk}（{r.product}）已到答复期限", "/catalog/requests/")
+            counts["price_requests"] += int(created)
+    today = timezone.localtime(now).date()
+    for q in Quote.objects.filter(state__in=OPEN_STATES, valid_until__lt=today):
+        with transaction.atomic():
+            q = Quote.objects.select_for_update().get(pk=q.pk)
+            if q.state in OPEN_STATES and q.valid_until < today:
+                q.closed_at = now
+                _transition(None, q, QuoteState.EXPIRED, rule="quote.validity", reason=f"有效期至 {q.valid_until}")
+                counts["expired"] += 1
+    return counts
+
+
+def _get_or_create_note(user, key, rule, message, link):
+    from yewu.common.models import Notification
+
+    return Notification.objects.get_or_create(user=user, key=key, defaults={"rule": rule, "message": message, "link": link})

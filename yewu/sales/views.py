@@ -1,0 +1,169 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from yewu.catalog.models import Product
+from yewu.common.errors import YewuError
+from yewu.org.selectors import get_policy
+
+from . import services
+from .models import InvoiceChoice, QuoteState
+from .selectors import customers_for_user, quotes_visible_to
+
+
+@login_required
+def quote_list(request):
+    state = request.GET.get("state", "")
+    q = request.GET.get("q", "").strip()
+    qs = quotes_visible_to(request.user)
+    if state in QuoteState.values:
+        qs = qs.filter(state=state)
+    if q:
+        qs = qs.filter(Q(number__icontains=q) | Q(customer__name__icontains=q))
+    page = Paginator(qs.order_by("-created_at", "-id"), 30).get_page(request.GET.get("page"))
+    pending = [x for x in quotes_visible_to(request.user).filter(state=QuoteState.SUBMITTED)
+               if services.can_approve(request.user, x)[0]]
+    return render(request, "sales/quote_list.html", {
+        "page": page, "state": state, "q": q, "states": QuoteState.choices, "pending": pending,
+        "can_create": request.user.has_role(*services.QUOTERS), "now": timezone.now(),
+    })
+
+
+def _form_data(post) -> dict:
+    data = {k: post.get(k, "") for k in ("vat_invoice", "fee_rate", "valid_until", "received_at", "notes")}
+    if data["received_at"]:
+        data["received_at"] = data["received_at"].replace("T", " ")
+    else:
+        data.pop("received_at")
+    pids, qtys, prices = post.getlist("product_id"), post.getlist("quantity"), post.getlist("unit_price")
+    reqs = post.getlist("price_request_id")
+    lines = []
+    for i, pid in enumerate(pids):
+        qty = qtys[i] if i < len(qtys) else ""
+        price = prices[i] if i < len(prices) else ""
+        if not pid and not qty and not price:
+            continue
+        lines.append({"product_id": pid, "quantity": qty, "unit_price": price,
+                      "price_request_id": (reqs[i] if i < len(reqs) else "") or None})
+    data["lines"] = lines
+    return data
+
+
+def _form_ctx(request, quote=None, data=None):
+    products = Product.objects.filter(active=True).order_by("code")[:2000]
+    cfg = get_policy()
+    return {
+        "quote": quote, "data": data or {}, "products": products, "invoices": InvoiceChoice.choices,
+        "customers": customers_for_user(request.user).order_by("name")[:1000] if quote is None else None,
+        "max_fee": cfg["price.fee_grossup.max_pct"], "validity_days": cfg["quote.validity_days"],
+        "blank_rows": range(3 if not (data or {}).get("lines") else 1),
+    }
+
+
+@login_required
+def quote_new(request):
+    data = {"lines": []}
+    if request.method == "POST":
+        data = _form_data(request.POST)
+        data["customer_id"] = request.POST.get("customer_id")
+        try:
+            q = services.create_quote(request.user, data)
+            messages.success(request, f"报价单 {q.number} 已保存为草稿")
+            return redirect("sales:quote", pk=q.pk)
+        except YewuError as e:
+            messages.error(request, e.message)
+    return render(request, "sales/quote_form.html", _form_ctx(request, None, data))
+
+
+@login_required
+def quote_edit(request, pk):
+    quote = get_object_or_404(quotes_visible_to(request.user), pk=pk)
+    if request.method == "POST":
+        data = _form_data(request.POST)
+        try:
+            services.update_quote(request.user, quote, data)
+            messages.success(request, "已保存")
+            return redirect("sales:quote", pk=quote.pk)
+        except YewuError as e:
+            messages.error(request, e.message)
+    else:
+        data = {"vat_invoice": quote.invoice_choice, "fee_rate": quote.fee_rate.normalize(), "notes": quote.notes,
+                "valid_until": quote.valid_until.isoformat(),
+                "lines": [{"product_id": str(ln.product_id), "quantity": ln.quantity.normalize(), "unit_price": ln.unit_price,
+                           "price_request_id": ln.price_request_id or ""} for ln in quote.lines.all()]}
+    return render(request, "sales/quote_form.html", _form_ctx(request, quote, data))
+
+
+@login_required
+def quote_detail(request, pk):
+    quote = get_object_or_404(quotes_visible_to(request.user).select_related("sm_approved_by", "gm_approved_by"), pk=pk)
+    u = request.user
+    mine = u.pk in (quote.owner_id, quote.created_by_id)
+    lines = list(quote.lines.all())
+    total_delta = None
+    if lines and quote.total:
+        total_delta = sum(ln.commission_delta * ln.amount for ln in lines) / quote.total
+    return render(request, "sales/quote_detail.html", {
+        "q": quote, "lines": lines, "approvals": quote.approvals.select_related("approver"),
+        "can_edit": mine and quote.state == QuoteState.DRAFT, "can_submit": mine and quote.state == QuoteState.DRAFT,
+        "can_approve": services.can_approve(u, quote)[0], "step": services.current_step(quote),
+        "can_send": mine and quote.state == QuoteState.APPROVED, "can_accept": quote.state == QuoteState.SENT and (mine or u.has_role("SM", "GM")),
+        "can_lose": quote.state in (QuoteState.DRAFT, QuoteState.SUBMITTED, QuoteState.APPROVED, QuoteState.SENT) and (mine or u.has_role("SM", "GM")),
+        "now": timezone.now(), "weighted_delta": total_delta,
+    })
+
+
+@login_required
+@require_POST
+def quote_action(request, pk, action):
+    quote = get_object_or_404(quotes_visible_to(request.user), pk=pk)
+    u = request.user
+    try:
+        if action == "submit":
+            q = services.submit_quote(u, quote)
+            messages.success(request, "已提交" + ("，等待审批" if q.state == QuoteState.SUBMITTED else "，无需审批，已批准"))
+        elif action == "approve":
+            services.approve_quote(u, quote, request.POST.get("comment", ""))
+            messages.success(request, "已批准")
+        elif action == "reject":
+            services.reject_quote(u, quote, request.POST.get("comment", ""))
+            messages.success(request, "已退回业务员")
+        elif action == "send":
+            services.send_quote(u, quote)
+            messages.success(request, "已标记为发送给客户")
+        elif action == "accept":
+            services.close_quote(u, quote, "accepted")
+            messages.success(request, "客户已接受")
+        elif action == "lose":
+            services.close_quote(u, quote, "lost", request.POST.get("reason", ""))
+            messages.success(request, "已标记丢单")
+        else:
+            messages.error(request, "未知操作")
+    except YewuError as e:
+        messages.error(request, e.message + (f"（{e.rule}）" if e.rule else ""))
+    return redirect("sales:quote", pk=quote.pk)
+
+
+@login_required
+def quote_pdf(request, pk):
+    from .documents import quote_pdf as render_pdf
+
+    quote = get_object_or_404(quotes_visible_to(request.user), pk=pk)
+    resp = HttpResponse(render_pdf(quote), content_type="application/pdf")
+    resp["Content-Disposition"] = f'inline; filename="{quote.number}.pdf"'
+    return resp
+
+
+@login_required
+def quote_xlsx(request, pk):
+    from .documents import quote_xlsx as render_xlsx
+
+    quote = get_object_or_404(quotes_visible_to(request.user), pk=pk)
+    resp = HttpResponse(render_xlsx(quote), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    resp["Content-Disposition"] = f'attachment; filename="{quote.number}.xlsx"'
+    return resp
