@@ -7,7 +7,7 @@ from django.db import connection
 
 from yewu.approvals import services
 from yewu.approvals.models import ApprovalChain, ApprovalRequest
-from yewu.common.errors import Conflict, RuleRefused
+from yewu.common.errors import Conflict, RuleRefused, ValidationError
 from yewu.common.models import Notification
 from yewu.policy.orders import OrderFacts, credit_approvals
 
@@ -62,7 +62,7 @@ def test_no_self_approval_and_no_two_votes(company):
 
 def test_reject_needs_comment_and_closes_and_resubmit_restarts(company):
     req = start_credit(company, "30000")
-    with pytest.raises(Exception):
+    with pytest.raises(ValidationError):
         services.decide(company.manager, req.pk, False, "")
     services.decide(company.manager, req.pk, False, "额度不足")
     req.refresh_from_db()
