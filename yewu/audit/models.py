@@ -38,4 +38,12 @@ class AuditEntry(models.Model):
         """[(field, before, after)] for fields that differ."""
         b, a = self.before or {}, self.after or {}
         keys = list(dict.fromkeys(list(b) + list(a)))
+        # JSON storage may reorder keys (PostgreSQL jsonb): show changes in the model's field order
+        try:
+            from django.apps import apps
+
+            order = [f.attname for f in apps.get_model(self.object_type)._meta.concrete_fields]
+        except (LookupError, ValueError):
+            order = []
+        keys.sort(key=lambda k: order.index(k) if k in order else len(order))
         return [(k, b.get(k), a.get(k)) for k in keys if b.get(k) != a.get(k)]
