@@ -95,6 +95,9 @@ def _register():
     api.add_router("/products", catalog_router)
     api.add_router("/pricing", pricing_router)
     api.add_router("/quotes", quotes_router)
+    from yewu.reports.api import router as reports_router
+
+    api.add_router("/reports", reports_router)
 
 
 _register()

@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "yewu.customers",
     "yewu.approvals",
     "yewu.orders",
+    "yewu.reports",
     "yewu.catalog",
     "yewu.sales",
 ]
