@@ -13,4 +13,6 @@ urlpatterns = [
     path("", include("yewu.customers.urls_files")),
     path("catalog/", include("yewu.catalog.urls")),
     path("sales/", include("yewu.sales.urls")),
+    path("orders/", include("yewu.orders.urls")),
+    path("approvals/", include("yewu.approvals.urls")),
 ]
