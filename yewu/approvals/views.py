@@ -1,6 +1,8 @@
 """Approval inbox (SPEC §8.3 `approval.inbox`): each approver's pending steps with the document, the chain and
 its progress, the reasons (rule ids, figures) and the overdue flag; approve or reject with a comment."""
 
+from decimal import Decimal
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
@@ -24,8 +26,16 @@ def role_label(code: str) -> str:
     return Role(code).label if code in Role.values else code
 
 
+def _fmt(v):
+    """Money-looking figures as 60,000.00; anything else as stored."""
+    if isinstance(v, str) and v.replace(".", "", 1).lstrip("-").isdigit() and "." in v and len(v.split(".")[1]) == 2:
+        return f"{Decimal(v):,.2f}"
+    return v
+
+
 def figures(reason: dict) -> list[tuple[str, str]]:
-    return [(FIGURE_LABELS.get(k, k), v) for k, v in reason.items() if k not in SKIP and not isinstance(v, (dict, list))]
+    return [(FIGURE_LABELS.get(k, k), _fmt(v)) for k, v in reason.items()
+            if k not in SKIP and not isinstance(v, (dict, list))]
 
 
 def _card(step: ApprovalStep, now) -> dict:

@@ -132,6 +132,17 @@ def settlement_options(request):
     return JsonResponse(out)
 
 
+def _unique(reasons: list[dict]) -> list[dict]:
+    """The settlement check and the approval routing may state the same rule; show it once."""
+    seen, out = set(), []
+    for r in reasons:
+        key = (r.get("rule"), r.get("message"))
+        if key not in seen:
+            seen.add(key)
+            out.append(r)
+    return out
+
+
 @login_required
 def order_detail(request, pk):
     u = request.user
@@ -148,7 +159,7 @@ def order_detail(request, pk):
     return render(request, "orders/order_detail.html", {
         "o": o, "lines": lines, "history": history, "decide_step": decide_step,
         "decide_label": Role(decide_step.role).label if decide_step and decide_step.role in Role.values else "",
-        "reasons": decision.get("reasons", []), "approval_reasons": (decision.get("approvals") or {}).get("reasons", []),
+        "reasons": _unique(decision.get("reasons", []) + (decision.get("approvals") or {}).get("reasons", [])),
         "payments": o.payments.select_related("recorded_by").order_by("arrived_on", "id"),
         "shipments": o.shipments.select_related("shipped_by").prefetch_related("lines__order_line__product").order_by("id"),
         "can_submit": o.status in (OrderStatus.DRAFT, OrderStatus.REJECTED)

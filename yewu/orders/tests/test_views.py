@@ -131,7 +131,7 @@ def test_credit_order_chain_on_page_and_inbox(shop):
 
     sm = login(co.manager)
     inbox = sm.get("/approvals/").content.decode()
-    assert o.number in inbox and "第 1/2 步" in inbox and "approve.credit_over_50k_gm" in inbox and "60000.00" in inbox
+    assert o.number in inbox and "第 1/2 步" in inbox and "approve.credit_over_50k_gm" in inbox and "60,000.00" in inbox
     assert '<span class="count">1</span>' in sm.get("/").content.decode()
     assert o.number not in login(co.manager2).get("/approvals/").content.decode()  # other team's SM
     assert o.number not in login(co.gm).get("/approvals/").content.decode()  # GM step not reached yet
