@@ -9,8 +9,9 @@ with an existing grade-A customer (one closed order), two products and an API to
 
 1. **API** — starts a live server in a child process (Django's threaded WSGI server, ``django-admin
    runserver --noreload``, one thread per connection) and runs 8 client threads, one per salesperson, each
-   POSTing ``/api/v1/orders`` (3 lines, CREDIT, 4,480.00 — within limit, no approval) with a Bearer token,
-   one new connection per request. The full path is measured: HTTP, auth, ninja validation, the line price
+   POSTing ``/api/v1/orders`` (3 lines, CREDIT, 4,480.00 — within limit, no approval) with a Bearer token
+   over one keep-alive connection per client. (One connection per request would make the dev server start
+   a thread — and, with ``CONN_MAX_AGE=60``, leave a database connection — per request.) The full path is measured: HTTP, auth, ninja validation, the line price
    check per line, settlement rules, credit exposure, the ``DD`` document number under its row lock, order
    and lines, the audit entry.
 2. **Raw SQL baseline** — 8 threads, each with its own database connection, insert the same rows (one
@@ -131,9 +132,10 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(env: dict, port: int) -> subprocess.Popen:
+def start_server(env: dict, port: int, log: str = "") -> subprocess.Popen:
+    out = open(log, "w") if log else subprocess.DEVNULL  # noqa: SIM115 - closed with the process
     proc = subprocess.Popen([sys.executable, "-m", "django", "runserver", f"127.0.0.1:{port}", "--noreload",
-                             "--skip-checks"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                             "--skip-checks"], cwd=ROOT, env=env, stdout=out, stderr=out)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -147,15 +149,28 @@ def start_server(env: dict, port: int) -> subprocess.Popen:
     sys.exit("the server did not start within 60 s")
 
 
-def post(port: int, token: str, body: bytes) -> tuple[int, bytes]:
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-    try:
-        conn.request("POST", "/api/v1/orders", body=body,
-                     headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
-        r = conn.getresponse()
-        return r.status, r.read()
-    finally:
-        conn.close()
+class Client:
+    """One keep-alive HTTP/1.1 connection per client (reopened if the server closes it), as a browser or an
+    integration would hold; the threaded server then keeps one thread and one database connection per client."""
+
+    def __init__(self, port: int, token: str):
+        self.port, self.token, self.conn = port, token, None
+
+    def post(self, body: bytes) -> tuple[int, bytes]:
+        if self.conn is None:
+            self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+        self.conn.request("POST", "/api/v1/orders", body=body,
+                          headers={"Authorization": f"Bearer {self.token}", "Content-Type": "application/json"})
+        r = self.conn.getresponse()
+        data = r.read()
+        if r.getheader("Connection", "").lower() == "close":
+            self.close()
+        return r.status, data
+
+    def close(self):
+        if self.conn is not None:
+            self.conn.close()
+            self.conn = None
 
 
 def run_threads(n: int, work) -> tuple[list[float], float, list[str]]:
@@ -185,12 +200,16 @@ def api_phase(port, clients, products, per_client) -> tuple[dict, list[str]]:
     bodies = [json.dumps(order_body(c["customer"].pk, products)).encode() for c in clients]
 
     def work(i, out):
-        for _ in range(per_client):
-            t = time.perf_counter()
-            status, resp = post(port, clients[i]["token"], bodies[i])
-            out.append(time.perf_counter() - t)
-            if status != 201:
-                raise RuntimeError(f"HTTP {status}: {resp[:300]!r}")
+        client = Client(port, clients[i]["token"])
+        try:
+            for _ in range(per_client):
+                t = time.perf_counter()
+                status, resp = client.post(bodies[i])
+                out.append(time.perf_counter() - t)
+                if status != 201:
+                    raise RuntimeError(f"HTTP {status}: {resp[:300]!r}")
+        finally:
+            client.close()
 
     lat, wall, errors = run_threads(len(clients), work)
     return summary(lat, wall), errors
@@ -240,6 +259,7 @@ def main(argv=None):
     ap.add_argument("--per-client", type=int, default=50, help="orders per client (8 clients)")
     ap.add_argument("--warmup", type=int, default=3, help="orders per client before measuring")
     ap.add_argument("--json", default="", help="also write the figures to this file")
+    ap.add_argument("--server-log", default="", help="write the server's output (errors, request log) here")
     args = ap.parse_args(argv)
     env = fresh_database()
     import django
@@ -253,9 +273,10 @@ def main(argv=None):
     vendor = connection.vendor
     connections.close_all()
     port = free_port()
-    server = start_server(env, port)
+    server = start_server(env, port, args.server_log)
     try:
         api_phase(port, clients, products, args.warmup)
+        api1, api1_err = api_phase(port, clients[:1], products, args.per_client)
         api, api_err = api_phase(port, clients, products, args.per_client)
     finally:
         server.terminate()
@@ -264,13 +285,14 @@ def main(argv=None):
     if warm_err:
         sys.exit("raw SQL baseline failed: " + "; ".join(warm_err))
     raw, raw_err = raw_phase(clients, products, args.per_client, "M")
-    created = Order.objects.exclude(number__startswith="RAW-").count() - CLIENTS
+    created = Order.objects.exclude(number__startswith="RAW-").count() - CLIENTS  # minus the set-up orders
     print(f"# {vendor} · {CLIENTS} concurrent clients × {args.per_client} orders (3 lines each) · "
-          f"{created} API orders in the database (incl. {CLIENTS * args.warmup} warm-up)")
+          f"{created} API orders in the database (incl. {CLIENTS * args.warmup} warm-up, {args.per_client} single-client)")
     print(f"{'':26} {'orders/s':>9} {'p50 ms':>9} {'p95 ms':>9} {'p99 ms':>9}")
-    for name, s in (("raw SQL INSERT (baseline)", raw), ("POST /api/v1/orders", api)):
+    for name, s in (("raw SQL INSERT (baseline)", raw), ("POST /api/v1/orders", api),
+                    ("  same, 1 client alone", api1)):
         print(f"{name:26} {s['per_s']:9.1f} {s['p50_ms']:9.2f} {s['p95_ms']:9.2f} {s['p99_ms']:9.2f}")
-    for e in api_err + raw_err:
+    for e in api_err + raw_err + api1_err:
         print("ERROR", e)
     if not api["n"] or not raw["n"]:
         return 1
@@ -279,9 +301,9 @@ def main(argv=None):
     print(f"{'API ÷ baseline':26} {ratios['throughput']:9.3f} {ratios['p50']:9.1f} {ratios['p95']:9.1f} {ratios['p99']:9.1f}")
     if args.json:
         Path(args.json).write_text(json.dumps({"vendor": vendor, "clients": CLIENTS, "per_client": args.per_client,
-                                               "api": api, "raw": raw, "ratios": ratios,
+                                               "api": api, "api_1_client": api1, "raw": raw, "ratios": ratios,
                                                "errors": api_err + raw_err}, indent=2))
-    return 1 if api_err or raw_err else 0
+    return 1 if api_err or raw_err or api1_err else 0
 
 
 if __name__ == "__main__":
