@@ -192,3 +192,38 @@ def test_shipment_blocked_until_money_arrives_then_partial(shop, wh):
     assert "超过未发数量" in r.content.decode()
     line.refresh_from_db()
     assert line.shipped_qty == Decimal("4")
+
+
+def test_order_from_accepted_quote_prefills_lines_and_links_back(shop):
+    from yewu.sales import services as sales
+    from yewu.sales.models import QuoteState
+
+    co = shop.company
+    q = sales.create_quote(co.sales1, {"customer_id": shop.gz.pk, "lines": [{"product_id": shop.cable.pk, "quantity": "30",
+                                                                             "unit_price": "100.00"}]})
+    c = login(co.sales1)
+    assert q.number not in c.get("/orders/new/").content.decode()  # a draft quote is not offered
+    q.state = QuoteState.ACCEPTED
+    q.save(update_fields=["state"])
+    assert q.number in c.get("/orders/new/").content.decode()
+    page = c.get(f"/orders/new/?quote={q.pk}")
+    html = page.content.decode()
+    assert q.number in html and 'value="30"' in html and 'value="100.00"' in html
+    assert page.context["data"]["customer_id"] == str(shop.gz.pk)
+    r = c.post("/orders/new/", {"customer_id": shop.gz.pk, "settlement": "CASH", "quote_id": q.pk, "idem": "k1",
+                                "product_id": [shop.cable.pk], "quantity": ["30"], "unit_price": ["100.00"]}, follow=True)
+    o = Order.objects.get()
+    assert o.quote_id == q.pk and o.total == Decimal("3000.00")
+    assert f"/sales/quotes/{q.pk}/" in r.content.decode()
+    assert q.number not in c.get("/orders/new/").content.decode()  # already turned into an order
+    assert login(co.sales3).get(f"/orders/new/?quote={q.pk}").context["quote"] is None  # not their quote
+
+
+def test_custom_lines_show_deposit_in_picker_and_on_the_order(shop, wh):
+    co = shop.company
+    c = login(co.sales1)
+    j = options(c, shop.gz, "10", "1000.00", shop.custom.pk).json()
+    assert j["deposit"] == "3000.00" and j["deposit_reasons"][0]["rule"] == "settle.custom_deposit_30"
+    o, _ = create_order(co.sales1, customer_id=shop.gz.pk, settlement="CASH", lines=[LineIn(shop.custom.pk, "10", "1000.00")])
+    html = c.get(f"/orders/{o.pk}/").content.decode()
+    assert "3,000.00 元" in html and "settle.custom_deposit_30" in html
