@@ -14,4 +14,6 @@ urlpatterns = [
     path("catalog/", include("yewu.catalog.urls")),
     path("sales/", include("yewu.sales.urls")),
     path("reports/", include("yewu.reports.urls")),
+    path("orders/", include("yewu.orders.urls")),
+    path("approvals/", include("yewu.approvals.urls")),
 ]

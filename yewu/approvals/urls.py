@@ -1,0 +1,9 @@
+from django.urls import path
+
+from . import views
+
+app_name = "approvals"
+urlpatterns = [
+    path("", views.inbox, name="inbox"),
+    path("<int:pk>/decide/", views.decide, name="decide"),
+]

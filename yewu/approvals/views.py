@@ -1,0 +1,86 @@
+"""Approval inbox (SPEC §8.3 `approval.inbox`): each approver's pending steps with the document, the chain and
+its progress, the reasons (rule ids, figures) and the overdue flag; approve or reject with a comment."""
+
+from decimal import Decimal
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from yewu.common.errors import YewuError
+from yewu.org.models import Role
+
+from . import services
+from .models import ApprovalRequest, ApprovalStep
+
+DOC_TYPES = {"order": "销售订单", "quote": "报价单", "expense": "费用报销", "complaint": "投诉", "return": "退货"}
+FIGURE_LABELS = {"total": "金额", "threshold": "门槛", "exposure": "信用敞口", "limit": "额度", "excess": "超出",
+                 "custom_total": "定制金额", "deposit": "定金", "lines": "行数", "min_total": "最低金额"}
+SKIP = {"rule", "message", "message_zh", "message_en"}
+
+
+def role_label(code: str) -> str:
+    return Role(code).label if code in Role.values else code
+
+
+def _fmt(v):
+    """Money-looking figures as 60,000.00; anything else as stored."""
+    if isinstance(v, str) and v.replace(".", "", 1).lstrip("-").isdigit() and "." in v and len(v.split(".")[1]) == 2:
+        return f"{Decimal(v):,.2f}"
+    return v
+
+
+def figures(reason: dict) -> list[tuple[str, str]]:
+    return [(FIGURE_LABELS.get(k, k), _fmt(v)) for k, v in reason.items()
+            if k not in SKIP and not isinstance(v, (dict, list))]
+
+
+def _card(step: ApprovalStep, now) -> dict:
+    req = step.request
+    steps = list(req.steps.select_related("decided_by"))
+    return {
+        "step": step, "req": req, "doc_type": DOC_TYPES.get(req.doc_type, req.doc_type),
+        "chain": [{"s": s, "role_label": role_label(s.role), "current": s.pk == step.pk,
+                   "overdue": s.state == ApprovalStep.State.PENDING and s.due_at is not None and s.due_at < now} for s in steps],
+        "position": step.order + 1, "count": len(steps), "role_label": role_label(step.role),
+        "overdue": step.due_at is not None and step.due_at < now,
+        "reasons": [{"rule": r.get("rule", ""), "message": r.get("message", ""), "figures": figures(r)} for r in req.reasons],
+    }
+
+
+@login_required
+def inbox(request):
+    now = timezone.now()
+    cards = [_card(s, now) for s in services.inbox(request.user)]
+    decided = (ApprovalStep.objects.filter(decided_by=request.user).select_related("request")
+               .order_by("-decided_at")[:10])
+    return render(request, "approvals/inbox.html", {"cards": cards, "decided": decided, "now": now,
+                                                     "overdue": sum(1 for c in cards if c["overdue"])})
+
+
+@login_required
+@require_POST
+def decide(request, pk):
+    action = request.POST.get("action")
+    comment = request.POST.get("comment", "")
+    nxt = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(nxt, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        nxt = ""
+    try:
+        if action not in ("approve", "reject"):
+            raise YewuError("请选择同意或驳回")
+        req = services.decide(request.user, pk, action == "approve", comment)
+        label = req.doc_label or f"审批 #{req.pk}"
+        if action == "reject":
+            messages.success(request, f"已驳回：{label}，已退回提交人")
+        elif req.state == ApprovalRequest.State.APPROVED:
+            messages.success(request, f"已同意：{label}，审批全部完成")
+        else:
+            nxt_step = req.steps.filter(state=ApprovalStep.State.PENDING).first()
+            messages.success(request, f"已同意：{label}，转下一步" + (f"（{role_label(nxt_step.role)}）" if nxt_step else ""))
+    except YewuError as e:
+        messages.error(request, e.message + (f"（{e.rule}）" if e.rule else ""))
+    return redirect(nxt or "approvals:inbox")
