@@ -61,6 +61,8 @@ class ApprovalStep(models.Model):
 
     request = models.ForeignKey(ApprovalRequest, on_delete=models.CASCADE, related_name="steps")
     order = models.PositiveSmallIntegerField()
+    # steps of one stage run in parallel (e.g. contract review: CS ‖ FIN); the next stage opens when all pass
+    stage = models.PositiveSmallIntegerField(default=0)
     role = models.CharField(max_length=10)
     state = models.CharField(max_length=20, choices=State.choices, default=State.WAITING)
     due_at = models.DateTimeField(null=True, blank=True)
@@ -68,6 +70,11 @@ class ApprovalStep(models.Model):
                                    related_name="+")
     decided_at = models.DateTimeField(null=True, blank=True)
     comment = models.CharField(max_length=500, blank=True)
+    data = models.JSONField(default=dict, blank=True, help_text="structured opinion, e.g. a review checklist")
+    # approval.overdue: reminded past the limit, escalated to the superior's role 1 WD later
+    reminded_at = models.DateTimeField(null=True, blank=True)
+    escalated_at = models.DateTimeField(null=True, blank=True)
+    escalated_to = models.CharField(max_length=10, blank=True)
 
     class Meta:
         ordering = ["request", "order"]

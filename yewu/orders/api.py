@@ -1,8 +1,10 @@
 from datetime import date
 
+from django.utils import timezone
 from ninja import Router, Schema, Status
 
 from yewu.common.errors import NotFound
+from yewu.policy import orders as rules
 
 from . import selectors, services
 from .models import Order
@@ -67,11 +69,26 @@ def order_out(o: Order) -> dict:
         "approval_id": o.approval_id,
         "approvals": approvals,
         "reasons": (o.decision or {}).get("reasons", []),
-        "lines": [{"id": ln.id, "product_id": ln.product_id, "product": str(ln.product), "kind": ln.kind,
-                   "quantity": str(ln.quantity), "unit_price": str(ln.unit_price), "guide_price": str(ln.guide_price),
-                   "line_total": str(ln.line_total), "price_outcome": ln.price_outcome,
-                   "shipped_qty": str(ln.shipped_qty)} for ln in o.lines.select_related("product")],
+        "deposit_arrived_on": _d(o.deposit_arrived_on), "delivered_on": _d(o.delivered_on),
+        "lines": [line_out(ln) for ln in o.lines.select_related("product")],
     }
+
+
+def _d(v):
+    return v.isoformat() if v else None
+
+
+def line_out(ln) -> dict:
+    today = timezone.localdate()
+    late = rules.line_late(ln.promised_ship_on, today, ln.open_qty, ln.is_custom)
+    return {"id": ln.id, "product_id": ln.product_id, "product": str(ln.product), "kind": ln.kind,
+            "quantity": str(ln.quantity), "unit_price": str(ln.unit_price), "guide_price": str(ln.guide_price),
+            "line_total": str(ln.line_total), "price_outcome": ln.price_outcome,
+            "shipped_qty": str(ln.shipped_qty), "returned_qty": str(ln.returned_qty), "open_qty": str(ln.open_qty),
+            "target_date": _d(ln.target_ship_on), "promised_date": _d(ln.promised_ship_on),
+            "promise_rule": "delivery.custom_production" if ln.is_custom else "delivery.standard_3_4d",
+            "prod_date_due_at": timezone.localtime(ln.prod_date_due_at).isoformat() if ln.prod_date_due_at else None,
+            "late": late.as_dict() if late else None}
 
 
 @router.post("", response={200: dict, 201: dict}, summary="Create an order (Idempotency-Key header makes a repeat return the first order)")
@@ -83,6 +100,23 @@ def create(request, payload: OrderIn):
         idempotency_key=request.headers.get("Idempotency-Key"),
     )
     return Status(201 if created else 200, order_out(order))
+
+
+class ShipDateIn(Schema):
+    ship_on: date
+
+
+class LinesIn(Schema):
+    lines: list[LineInSchema]
+
+
+@router.get("/late", summary="Late lines: unshipped after their promised day (delivery.standard_3_4d, delivery.custom_production)")
+def late(request):
+    items = selectors.late_lines(request.auth)
+    return {"count": len(items), "items": [
+        {"order_id": x.line.order_id, "order": x.line.order.number, "customer": x.line.order.customer.name,
+         "salesperson": x.line.order.salesperson.name, "line": line_out(x.line), "rule": x.reason.rule,
+         "message": x.reason.message, "days_late": x.reason.figures["days_late"]} for x in items]}
 
 
 @router.get("")
@@ -104,6 +138,20 @@ def _get(request, order_id: int) -> Order:
 
 @router.get("/{order_id}")
 def get(request, order_id: int):
+    return order_out(_get(request, order_id))
+
+
+@router.put("/{order_id}/lines", summary="Replace the lines of an unshipped order; changed amounts void the approval (SPEC §4.1)")
+def update_lines(request, order_id: int, payload: LinesIn):
+    _get(request, order_id)
+    return order_out(services.update_order_lines(
+        request.auth, order_id, [services.LineIn(ln.product_id, ln.quantity, ln.unit_price) for ln in payload.lines]))
+
+
+@router.put("/{order_id}/lines/{line_id}/ship-date", summary="PROD enters a custom line's ship date (delivery.custom_production)")
+def custom_ship_date(request, order_id: int, line_id: int, payload: ShipDateIn):
+    _get(request, order_id)
+    services.set_custom_ship_date(request.auth, order_id, line_id, payload.ship_on)
     return order_out(_get(request, order_id))
 
 
