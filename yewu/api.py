@@ -95,6 +95,11 @@ def _register():
     api.add_router("/products", catalog_router)
     api.add_router("/pricing", pricing_router)
     api.add_router("/quotes", quotes_router)
+    from yewu.orders.api import contracts_router, returns_router, shipments_router
+
+    api.add_router("/shipments", shipments_router)
+    api.add_router("/contracts", contracts_router)
+    api.add_router("/returns", returns_router)
 
 
 _register()

@@ -1,15 +1,20 @@
 from datetime import date
 
+from django.http import HttpResponse
 from django.utils import timezone
-from ninja import Router, Schema, Status
+from ninja import File, Form, Router, Schema, Status
+from ninja.files import UploadedFile
 
-from yewu.common.errors import NotFound
+from yewu.common.errors import NotFound, RuleRefused
 from yewu.policy import orders as rules
 
 from . import selectors, services
 from .models import Order
 
 router = Router(tags=["orders"])
+shipments_router = Router(tags=["orders"])
+contracts_router = Router(tags=["contracts"])
+returns_router = Router(tags=["returns"])
 
 
 class LineInSchema(Schema):
@@ -173,3 +178,91 @@ def ship(request, order_id: int, payload: ShipmentIn):
     s = services.create_shipment(request.auth, order_id, [services.ShipLineIn(x.line_id, x.quantity) for x in payload.lines],
                                  payload.note)
     return Status(201, {"number": s.number, "order": order_out(s.order)})
+
+
+def _pdf(data: bytes, filename: str, content_type: str = "application/pdf", inline: bool = True) -> HttpResponse:
+    resp = HttpResponse(data, content_type=content_type)
+    resp["Content-Disposition"] = f'{"inline" if inline else "attachment"}; filename="{filename}"'
+    return resp
+
+
+@router.get("/{order_id}/pdf", summary="Sales order PDF (销售订单)")
+def order_pdf(request, order_id: int):
+    from .pdf import order_pdf as render
+
+    o = _get(request, order_id)
+    return _pdf(render(o), f"{o.number}.pdf")
+
+
+@router.get("/{order_id}/backorder.pdf", summary="Back-order note PDF (货品欠发单) for what a partial shipment left open")
+def backorder_pdf(request, order_id: int):
+    from .pdf import backorder_pdf as render
+    from .pdf import backorder_rows
+
+    o = _get(request, order_id)
+    if not o.shipments.exists() or not backorder_rows(o):
+        raise RuleRefused("没有欠发货品：货品欠发单只在部分发货后打印", rule="ship.release_check")
+    return _pdf(render(o), f"{o.number}-QF.pdf")
+
+
+@router.get("/{order_id}/over-credit.pdf", summary="Over-credit sales application PDF (超信销货申请表, credit.over_limit)")
+def over_credit_pdf(request, order_id: int):
+    from .pdf import over_credit_figures
+    from .pdf import over_credit_pdf as render
+
+    o = _get(request, order_id)
+    figures = over_credit_figures(o) if o.settlement == "CREDIT" else None
+    if figures is None:
+        raise RuleRefused("该订单未超过信用额度，无需超信销货申请表", rule="credit.over_limit")
+    return _pdf(render(o, figures), f"{o.number}-CX.pdf")
+
+
+def shipment_out(s) -> dict:
+    return {"id": s.pk, "number": s.number, "order_id": s.order_id, "order": s.order.number,
+            "shipped_at": timezone.localtime(s.shipped_at).isoformat(), "delivered_on": _d(s.delivered_on),
+            "signed_by_name": s.signed_by_name, "e_signature": s.e_signature, "has_signed_copy": bool(s.signed_copy_id),
+            "order_status": s.order.status,
+            "lines": [{"line_id": sl.order_line_id, "product": str(sl.order_line.product), "quantity": str(sl.quantity)}
+                      for sl in s.lines.select_related("order_line__product")]}
+
+
+def _ship(request, shipment_id: int):
+    s = selectors.shipment_for(request.auth, shipment_id)
+    if s is None:
+        raise NotFound("出仓单不存在或无权查看")
+    return s
+
+
+@shipments_router.get("/{shipment_id}")
+def shipment(request, shipment_id: int):
+    return shipment_out(_ship(request, shipment_id))
+
+
+@shipments_router.get("/{shipment_id}/note.pdf", summary="Goods-issue note PDF (出仓单), 3 copies (ship.goods_issue_note)")
+def note_pdf(request, shipment_id: int):
+    from .pdf import goods_issue_note_pdf
+
+    s = _ship(request, shipment_id)
+    return _pdf(goods_issue_note_pdf(s), f"{s.number}.pdf")
+
+
+@shipments_router.post("/{shipment_id}/delivered", summary="Record the customer-signed copy (photo or e-signature): sets the delivery date")
+def delivered(request, shipment_id: int, delivered_on: date = Form(...), signed_by_name: str = Form(""),
+              e_signature: bool = Form(False), signed_copy: UploadedFile | None = File(None)):
+    _ship(request, shipment_id)
+    f = None
+    if signed_copy is not None:
+        f = services.FileIn(signed_copy.name or "signed", signed_copy.content_type or "", signed_copy.read())
+    s = services.confirm_delivery(request.auth, shipment_id, delivered_on=delivered_on, signed_by_name=signed_by_name,
+                                  e_signature=e_signature, signed_copy=f)
+    s.order.refresh_from_db()
+    return shipment_out(s)
+
+
+@shipments_router.get("/{shipment_id}/signed-copy", summary="The customer-signed copy as uploaded")
+def signed_copy(request, shipment_id: int):
+    s = _ship(request, shipment_id)
+    if not s.signed_copy_id:
+        raise NotFound("没有上传签收联")
+    a = s.signed_copy
+    return _pdf(bytes(a.content), a.name, a.content_type)

@@ -27,6 +27,7 @@ from yewu.policy.pricing import check_line_price
 
 from .models import (
     OPEN_CREDIT_STATES,
+    Attachment,
     DocumentSequence,
     Order,
     OrderLine,
@@ -471,4 +472,68 @@ def create_shipment(actor: User, order_id: int, lines: list[ShipLineIn], note: s
     record(actor=actor, action="ship", obj=order, before=before,
            after={**snapshot(order, ["status"]), "shipment": ship.number,
                   "lines": [{"line": sl.line_id, "qty": str(sl.quantity)} for sl in lines]}, rule="ship.release_check")
+    return ship
+
+
+MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
+ATTACHMENT_TYPES = ("image/jpeg", "image/png", "image/webp", "image/heic", "application/pdf")
+
+
+@dataclass
+class FileIn:
+    name: str
+    content_type: str
+    content: bytes
+
+
+def save_attachment(actor: User, f: FileIn, field: str = "file") -> Attachment:
+    import hashlib
+
+    if not f.content:
+        raise ValidationError("文件为空", fields={field: "文件为空"})
+    if len(f.content) > MAX_ATTACHMENT_BYTES:
+        raise ValidationError(f"文件超过 {MAX_ATTACHMENT_BYTES // 1024 // 1024} MB", fields={field: "文件过大"})
+    ctype = (f.content_type or "").split(";")[0].strip().lower()
+    if ctype not in ATTACHMENT_TYPES:
+        raise ValidationError(f"只接受照片（JPG/PNG/WebP/HEIC）或 PDF，收到 {ctype or '未知类型'}", fields={field: "文件类型"})
+    return Attachment.objects.create(name=clean_text(f.name, field=field, label="文件名", max_len=200) or "upload",
+                                     content_type=ctype, size=len(f.content), sha256=hashlib.sha256(f.content).hexdigest(),
+                                     content=f.content, uploaded_by=actor)
+
+
+@transaction.atomic
+def confirm_delivery(actor: User, shipment_id: int, *, delivered_on: date, signed_by_name: str = "",
+                     e_signature: bool = False, signed_copy: FileIn | None = None) -> Shipment:
+    """`ship.goods_issue_note`: the customer-signed copy (a photo/scan, or an e-signature) sets the shipment's
+    delivery date; when every shipment of a fully shipped order is signed for, the order is delivered (and a
+    CREDIT order's due date runs from then)."""
+    if not actor.has_role(Role.WH, Role.SP, Role.SM, Role.CS, Role.GM):
+        raise PermissionDenied("签收回单由仓库、业务员或客服登记", rule="ship.goods_issue_note")
+    ship = Shipment.objects.select_for_update().select_related("order").filter(pk=shipment_id).first()
+    if ship is None:
+        raise NotFound("出仓单不存在")
+    if ship.delivered_on is not None:
+        raise Conflict(f"出仓单 {ship.number} 已于 {ship.delivered_on} 签收", rule="ship.goods_issue_note", code="already_delivered")
+    if signed_copy is None and not e_signature:
+        raise RuleRefused("须上传客户签收联（照片/扫描件）或确认电子签名", rule="ship.goods_issue_note",
+                          fields={"signed_copy": "签收联或电子签名"})
+    shipped_on = timezone.localtime(ship.shipped_at).date()
+    today = timezone.localdate()
+    if delivered_on < shipped_on or delivered_on > today:
+        raise ValidationError(f"签收日期须在出仓日 {shipped_on} 与今天 {today} 之间", fields={"delivered_on": "日期不对"})
+    order = Order.objects.select_for_update().get(pk=ship.order_id)
+    before = snapshot(order, ["status", "delivered_on"])
+    if signed_copy is not None:
+        ship.signed_copy = save_attachment(actor, signed_copy, "signed_copy")
+    ship.delivered_on, ship.e_signature = delivered_on, bool(e_signature)
+    ship.signed_by_name = clean_text(signed_by_name, field="signed_by_name", label="签收人", max_len=50)
+    ship.delivery_recorded_by, ship.delivery_recorded_at = actor, timezone.now()
+    ship.save()
+    if order.status == OrderStatus.SHIPPED and not order.shipments.filter(delivered_on__isnull=True).exists():
+        order.status = OrderStatus.DELIVERED
+        order.delivered_on = max(order.shipments.values_list("delivered_on", flat=True))
+        order.save(update_fields=["status", "delivered_on"])
+    record(actor=actor, action="deliver", obj=order, before=before,
+           after={**snapshot(order, ["status", "delivered_on"]), "shipment": ship.number, "delivered_on": delivered_on,
+                  "e_signature": ship.e_signature, "signed_copy": ship.signed_copy_id}, rule="ship.goods_issue_note")
     return ship
