@@ -266,3 +266,135 @@ def signed_copy(request, shipment_id: int):
         raise NotFound("没有上传签收联")
     a = s.signed_copy
     return _pdf(bytes(a.content), a.name, a.content_type)
+
+
+# --- contracts (销售合同, SPEC §4.4) ---------------------------------------------------------------------------
+
+
+class ContractIn(Schema):
+    order_id: int
+    due_diligence: dict = {}
+    terms: str = ""
+
+
+class ContractSubmitIn(Schema):
+    due_diligence: dict | None = None
+
+
+class ReviewIn(Schema):
+    approve: bool
+    checklist: dict = {}
+    credit_opinion: str = ""
+    comment: str = ""
+
+
+class SignIn(Schema):
+    signed_on: date | None = None
+
+
+def contract_out(c) -> dict:
+    steps = []
+    if c.approval_id:
+        for s in c.approval.steps.select_related("decided_by"):
+            steps.append({"role": s.role, "stage": s.stage, "state": s.state,
+                          "due_at": timezone.localtime(s.due_at).isoformat() if s.due_at else None,
+                          "decided_by": s.decided_by.name if s.decided_by_id else None, "comment": s.comment,
+                          "escalated_to": s.escalated_to or None, **(s.data or {})})
+    return {"id": c.pk, "number": c.number, "order_id": c.order_id, "order": c.order.number, "customer": c.customer.name,
+            "amount": str(c.amount), "status": c.status, "status_label": c.get_status_display(), "is_major": c.is_major,
+            "due_diligence": c.due_diligence, "terms": c.terms, "approval_id": c.approval_id, "reviews": steps,
+            "signed_on": _d(c.signed_on),
+            "filing_due_at": timezone.localtime(c.filing_due_at).isoformat() if c.filing_due_at else None,
+            "filed_at": timezone.localtime(c.filed_at).isoformat() if c.filed_at else None,
+            "filing_overdue": bool(c.filing_flagged_at)}
+
+
+def _contract(request, contract_id: int):
+    c = selectors.contracts_visible_to(request.auth).filter(pk=contract_id).first()
+    if c is None:
+        raise NotFound("合同不存在或无权查看")
+    return c
+
+
+@contracts_router.post("", response={201: dict}, summary="Draft the sales contract of an order")
+def contract_create(request, payload: ContractIn):
+    from . import contracts
+
+    _get(request, payload.order_id)
+    c = contracts.create_contract(request.auth, payload.order_id, due_diligence=payload.due_diligence, terms=payload.terms)
+    return Status(201, contract_out(c))
+
+
+@contracts_router.get("", summary="Contracts visible to me")
+def contract_list(request, status: str = "", limit: int = 50, offset: int = 0):
+    qs = selectors.contracts_visible_to(request.auth)
+    if status:
+        qs = qs.filter(status=status)
+    limit = max(1, min(limit, 200))
+    return {"count": qs.count(), "items": [contract_out(c) for c in qs[offset:offset + limit]]}
+
+
+@contracts_router.get("/ledger.xlsx", summary="Contract ledger (合同台账) as Excel; month=YYYY-MM filters by signing date")
+def contract_ledger(request, month: str = ""):
+    from yewu.common.errors import ValidationError
+
+    from .pdf import contract_ledger_xlsx
+
+    qs = selectors.contracts_visible_to(request.auth).exclude(number__isnull=True).order_by("signed_on", "number")
+    if month:
+        try:
+            y, m = (int(x) for x in month.split("-"))
+            qs = qs.filter(signed_on__year=y, signed_on__month=m)
+        except ValueError:
+            raise ValidationError("month 格式应为 YYYY-MM", fields={"month": "YYYY-MM"}) from None
+    data = contract_ledger_xlsx(qs.select_related("order__salesperson", "approval"))
+    return _pdf(data, f"contract-ledger{'-' + month if month else ''}.xlsx",
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", inline=False)
+
+
+@contracts_router.get("/{contract_id}")
+def contract_get(request, contract_id: int):
+    return contract_out(_contract(request, contract_id))
+
+
+@contracts_router.post("/{contract_id}/submit", summary="Send to review: CS ‖ FIN (1 WD each), GM when major (contract.review_1wd)")
+def contract_submit(request, contract_id: int, payload: ContractSubmitIn | None = None):
+    from . import contracts
+
+    _contract(request, contract_id)
+    return contract_out(contracts.submit_review(request.auth, contract_id,
+                                                due_diligence=payload.due_diligence if payload else None))
+
+
+@contracts_router.post("/{contract_id}/review", summary="A reviewer's decision with checklist and credit opinion")
+def contract_review(request, contract_id: int, payload: ReviewIn):
+    from . import contracts
+
+    _contract(request, contract_id)
+    return contract_out(contracts.review(request.auth, contract_id, payload.approve, checklist=payload.checklist,
+                                         credit_opinion=payload.credit_opinion, comment=payload.comment))
+
+
+@contracts_router.post("/{contract_id}/sign", summary="Sign after all reviews passed; assigns YWXS-YYYYMMDD-NN (contract.number_format)")
+def contract_sign(request, contract_id: int, payload: SignIn | None = None):
+    from . import contracts
+
+    _contract(request, contract_id)
+    return contract_out(contracts.sign(request.auth, contract_id, payload.signed_on if payload else None))
+
+
+@contracts_router.post("/{contract_id}/file", summary="CS takes the signed original (scan) into custody (contract.filing_1wd)")
+def contract_file(request, contract_id: int, scan: UploadedFile = File(...)):
+    from . import contracts
+
+    _contract(request, contract_id)
+    f = services.FileIn(scan.name or "scan", scan.content_type or "", scan.read())
+    return contract_out(contracts.file_signed(request.auth, contract_id, f))
+
+
+@contracts_router.get("/{contract_id}/review.pdf", summary="Contract review form PDF (合同评审单)")
+def contract_review_pdf(request, contract_id: int):
+    from .pdf import contract_review_pdf as render
+
+    c = _contract(request, contract_id)
+    return _pdf(render(c), f"{c.number or c.order.number}-PS.pdf")

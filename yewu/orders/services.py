@@ -449,6 +449,11 @@ def create_shipment(actor: User, order_id: int, lines: list[ShipLineIn], note: s
                                           f"（需 {order.payment_needed_before_release:,.2f}，已收 {order.paid_amount:,.2f}）",
         }.get(order.status, f"订单状态为「{order.get_status_display()}」")
         raise RuleRefused(f"不能发货：{why}", rule="ship.release_check")
+    from .contracts import release_blocker
+
+    blocker = release_blocker(order)
+    if blocker is not None:
+        raise RuleRefused(f"不能发货：{blocker.message}", rule=blocker.rule)
     if not lines:
         raise ValidationError("请填写发货数量", fields={"lines": "至少一行"})
     by_id = {ln.id: ln for ln in order.lines.select_for_update()}

@@ -37,6 +37,7 @@ def mixed_order(shop, settlement="COD"):
     o, _ = services.create_order(shop.company.sales1, customer_id=shop.gz.pk, settlement=settlement,
                                  lines=[services.LineIn(shop.cable.pk, "10", "100.00"),
                                         services.LineIn(shop.custom.pk, "10", "1000.00")])
+    shop.signed_contract(o)
     return services.submit_order(shop.company.sales1, o.pk)
 
 
