@@ -398,3 +398,135 @@ def contract_review_pdf(request, contract_id: int):
 
     c = _contract(request, contract_id)
     return _pdf(render(c), f"{c.number or c.order.number}-PS.pdf")
+
+
+# --- returns and exchanges (return.flow, SPEC §4.6) ----------------------------------------------------------
+
+
+class ReturnIn(Schema):
+    order_id: int
+    line_id: int
+    quantity: str
+    reason: str
+    quality_defect: bool = False
+    exchange: bool = False
+
+
+class CommentIn(Schema):
+    comment: str = ""
+
+
+class InspectIn(Schema):
+    is_ours: bool
+    condition: str
+
+
+class CreditIn(Schema):
+    reference: str
+
+
+def return_out(r) -> dict:
+    return {"id": r.pk, "number": r.number, "order_id": r.order_id, "order": r.order.number, "line_id": r.line_id,
+            "product": str(r.line.product), "quantity": str(r.quantity), "amount": str(r.amount), "reason": r.reason,
+            "quality_defect": r.quality_defect, "exchange": r.exchange, "status": r.status,
+            "status_label": r.get_status_display(), "needs_gm": r.needs_gm, "days_after_delivery": r.days_after_delivery,
+            "qc_is_ours": r.qc_is_ours, "qc_condition": r.qc_condition, "red_note_number": r.red_note_number,
+            "credit_reference": r.credit_reference, "reasons": (r.decision or {}).get("reasons", []), "history": r.history,
+            "line_returned_qty": str(r.line.returned_qty), "line_open_qty": str(r.line.open_qty)}
+
+
+def _return(request, return_id: int):
+    r = selectors.returns_visible_to(request.auth).filter(pk=return_id).first()
+    if r is None:
+        raise NotFound("退货单不存在或无权查看")
+    return r
+
+
+def _ret_reload(request, return_id: int) -> dict:
+    return return_out(_return(request, return_id))
+
+
+@returns_router.post("", response={201: dict}, summary="Return/exchange application (退货申请单)")
+def return_apply(request, payload: ReturnIn):
+    from . import returns
+
+    _get(request, payload.order_id)
+    r = returns.apply(request.auth, order_id=payload.order_id, line_id=payload.line_id, quantity=payload.quantity,
+                      reason=payload.reason, quality_defect=payload.quality_defect, exchange=payload.exchange)
+    return Status(201, return_out(r))
+
+
+@returns_router.get("")
+def return_list(request, status: str = "", limit: int = 50, offset: int = 0):
+    qs = selectors.returns_visible_to(request.auth)
+    if status:
+        qs = qs.filter(status=status)
+    limit = max(1, min(limit, 200))
+    return {"count": qs.count(), "items": [return_out(r) for r in qs[offset:offset + limit]]}
+
+
+@returns_router.get("/{return_id}")
+def return_get(request, return_id: int):
+    return _ret_reload(request, return_id)
+
+
+@returns_router.post("/{return_id}/confirm", summary="SM confirms the application")
+def return_confirm(request, return_id: int, payload: CommentIn | None = None):
+    from . import returns
+
+    _return(request, return_id)
+    returns.confirm(request.auth, return_id, payload.comment if payload else "")
+    return _ret_reload(request, return_id)
+
+
+@returns_router.post("/{return_id}/inspect", summary="QC: goods are ours? condition")
+def return_inspect(request, return_id: int, payload: InspectIn):
+    from . import returns
+
+    _return(request, return_id)
+    returns.inspect(request.auth, return_id, is_ours=payload.is_ours, condition=payload.condition)
+    return _ret_reload(request, return_id)
+
+
+@returns_router.post("/{return_id}/approve", summary="SM approves (then GM when > 30 days after delivery)")
+def return_approve(request, return_id: int, payload: CommentIn | None = None):
+    from . import returns
+
+    _return(request, return_id)
+    returns.approve(request.auth, return_id, payload.comment if payload else "")
+    return _ret_reload(request, return_id)
+
+
+@returns_router.post("/{return_id}/reject", summary="SM or GM rejects with a reason")
+def return_reject(request, return_id: int, payload: CommentIn):
+    from . import returns
+
+    _return(request, return_id)
+    returns.reject(request.auth, return_id, payload.comment)
+    return _ret_reload(request, return_id)
+
+
+@returns_router.post("/{return_id}/receive", summary="WH receives on a red-ink note; stock back, returned qty on the line")
+def return_receive(request, return_id: int):
+    from . import returns
+
+    _return(request, return_id)
+    returns.receive(request.auth, return_id)
+    return _ret_reload(request, return_id)
+
+
+@returns_router.post("/{return_id}/credit-note", summary="FIN records the credit note / red-letter invoice")
+def return_credit(request, return_id: int, payload: CreditIn):
+    from . import returns
+
+    _return(request, return_id)
+    returns.record_credit_note(request.auth, return_id, payload.reference)
+    return _ret_reload(request, return_id)
+
+
+@returns_router.get("/{return_id}/note.pdf", summary="Return note PDF (退货单, red ink)")
+def return_note(request, return_id: int):
+    from .pdf import return_note_pdf
+
+    r = _return(request, return_id)
+    return _pdf(return_note_pdf(r), f"{r.number}.pdf")

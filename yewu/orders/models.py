@@ -227,6 +227,7 @@ class ReturnStatus(models.TextChoices):
     APPLIED = "applied", "已申请"
     CONFIRMED = "confirmed", "经理已确认"
     INSPECTED = "inspected", "质检已检验"
+    AWAITING_GM = "awaiting_gm", "待总经理批准"
     APPROVED = "approved", "已批准"
     RECEIVED = "received", "仓库已收货"
     CREDITED = "credited", "财务已冲红"
