@@ -8,7 +8,9 @@ router = Router(tags=["approvals"])
 
 class StepOut(Schema):
     order: int
+    stage: int
     role: str
+    escalated_to: str
     state: str
     due_at: str | None
     decided_by: str | None
@@ -31,7 +33,7 @@ def _out(req: ApprovalRequest) -> dict:
     return {
         "id": req.pk, "doc_type": req.doc_type, "doc_id": req.doc_id, "label": req.doc_label, "link": req.link,
         "state": req.state, "submitter": req.submitter.name, "reasons": req.reasons,
-        "steps": [{"order": s.order, "role": s.role, "state": s.state, "due_at": s.due_at.isoformat() if s.due_at else None,
+        "steps": [{"order": s.order, "stage": s.stage, "role": s.role, "escalated_to": s.escalated_to, "state": s.state, "due_at": s.due_at.isoformat() if s.due_at else None,
                    "decided_by": s.decided_by.name if s.decided_by_id else None, "comment": s.comment}
                   for s in req.steps.select_related("decided_by")],
     }

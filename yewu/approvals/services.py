@@ -172,6 +172,11 @@ def decide(actor: User, request_id: int, approve: bool, comment: str = "", *, da
         first_refusal = first_refusal or d
     if step is None:
         raise RuleRefused.from_decision(first_refusal, status=403, code="not_your_step")
+    spec = req.chain_snapshot[step.order] if step.order < len(req.chain_snapshot) else {}
+    if spec.get("requires") and not data:
+        # e.g. a contract review step: its checklist is filled on the document's own form/endpoint
+        raise ValidationError(f"此步骤须填写{spec.get('requires_label', '评审意见')}，请在单据页面办理",
+                              fields={"data": spec["requires"]}, rule=spec.get("rule") or None)
     now = timezone.now()
     step.state = ApprovalStep.State.APPROVED if approve else ApprovalStep.State.REJECTED
     step.decided_by, step.decided_at, step.comment = actor, now, comment

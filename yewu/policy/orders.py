@@ -212,7 +212,9 @@ def contract_review_steps(amount: Decimal, cfg: PolicyConfig = DEFAULT) -> tuple
     a = money(amount)
     wd = cfg["contract.review_1wd.limit_wd"]
     major = cfg["contract.review_1wd.major_total"]
-    steps = [{"role": "CS", "limit_wd": wd, "stage": 0}, {"role": "FIN", "limit_wd": wd, "stage": 0}]
+    review = {"limit_wd": wd, "stage": 0, "requires": "checklist", "requires_label": "评审要点及信用额度意见",
+              "rule": "contract.review_1wd"}
+    steps = [{"role": "CS", **review}, {"role": "FIN", **review}]
     reasons = [Reason("contract.review_1wd", f"客服评审与财务专项评审并行，各自 {wd} 个工作日内完成",
                       f"CS review and FIN special review in parallel, {wd} WD each", {"limit_wd": wd})]
     if a >= major:

@@ -81,7 +81,9 @@ def test_contract_flow_parallel_review_sign_number_release(shop, ops, api_client
     from yewu.org.selectors import get_calendar
 
     assert r.json()["reviews"][0]["due_at"].startswith(get_calendar().add_working_days(due, 1).isoformat())
-    # the checklist and the credit opinion are required
+    # the checklist and the credit opinion are required, also through the generic approval endpoint
+    r = post(cs, f"/api/v1/approvals/{r.json()['approval_id']}/approve")
+    assert r.status_code == 400 and r.json()["rule"] == "contract.review_1wd"
     r = post(cs, f"/api/v1/contracts/{cid}/review", {"approve": True, "checklist": {**CHECK, "legality": ""}})
     assert r.status_code == 400 and r.json()["rule"] == "contract.review_1wd"
     assert set(r.json()["fields"]) == {"checklist.legality", "credit_opinion"}
