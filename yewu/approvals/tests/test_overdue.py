@@ -82,6 +82,10 @@ def test_job_is_scheduled_every_five_minutes():
     assert jobs.JOBS["approvals_overdue"].every_seconds == 300
     assert jobs.JOBS["orders_timers"].every_seconds == 300
     assert jobs.JOBS["orders_nightly"].daily_at.hour == 1
+    from django.utils.module_loading import import_string
+
+    for name in ("approvals_overdue", "orders_timers", "orders_nightly"):
+        assert hasattr(import_string(jobs.JOBS[name].task), "enqueue")
 
 
 def test_one_person_never_fills_both_parallel_steps(company):
