@@ -79,3 +79,20 @@ class ApprovalStep(models.Model):
     class Meta:
         ordering = ["request", "order"]
         constraints = [models.UniqueConstraint(fields=["request", "order"], name="step_order_unique")]
+
+
+class Delegation(models.Model):
+    """`approval.overdue`: dated delegation of one's approval role to a colleague; logged. The delegator must
+    still hold the role when the delegate decides."""
+
+    delegator = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    delegate = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    role = models.CharField(max_length=10)
+    starts_on = models.DateField()
+    ends_on = models.DateField()
+    reason = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-starts_on", "-id"]

@@ -25,7 +25,7 @@ from yewu.policy import Decision, Reason
 from yewu.policy.approvals import may_decide, superior_role
 from yewu.policy.calendar import TZ
 
-from .models import ApprovalChain, ApprovalRequest, ApprovalStep
+from .models import ApprovalChain, ApprovalRequest, ApprovalStep, Delegation
 
 # doc_type -> callback(request) run in the same transaction when the request is approved or rejected
 _callbacks: dict[str, Callable[[ApprovalRequest], None]] = {}
@@ -136,16 +136,72 @@ def acting_role(actor: User, step: ApprovalStep) -> str:
     return step.escalated_to if step.escalated_to in actor.role_set else step.role
 
 
-def can_decide(actor: User, step: ApprovalStep) -> Decision:
+def active_delegations(delegate: User, role: str | None = None, day=None):
+    day = day or timezone.localdate()
+    qs = Delegation.objects.filter(delegate=delegate, starts_on__lte=day, ends_on__gte=day, revoked_at__isnull=True)
+    if role:
+        qs = qs.filter(role=role)
+    return qs.select_related("delegator")
+
+
+def _check(actor: User, step: ApprovalStep, role: str, roles, team_ids, others) -> Decision:
     req = step.request
-    others = [s.decided_by_id for s in req.steps.all() if s.decided_by_id and s.order != step.order]
-    role = acting_role(actor, step)
-    d = may_decide(actor_id=actor.id, actor_roles=actor.role_set, step_role=role, submitter_id=req.submitter_id,
+    d = may_decide(actor_id=actor.id, actor_roles=roles, step_role=role, submitter_id=req.submitter_id,
                    beneficiary_id=req.beneficiary_id, earlier_deciders=others)
-    if d.allowed and role == Role.SM and req.team_id and req.team_id not in managed_team_ids(actor):
+    if d.allowed and role == Role.SM and req.team_id and req.team_id not in team_ids:
         return Decision.refuse(Reason("approval.inbox", "此单据属于其他团队，应由该团队的业务经理审批",
                                       "another team's SM must approve"))
     return d
+
+
+def can_decide(actor: User, step: ApprovalStep) -> Decision:
+    """The actor's own role (or the superior's after escalation), else a dated delegation whose delegator
+    still holds the role; ``data["on_behalf_of"]`` names the delegator then."""
+    req = step.request
+    others = [s.decided_by_id for s in req.steps.all() if s.decided_by_id and s.order != step.order]
+    role = acting_role(actor, step)
+    d = _check(actor, step, role, actor.role_set, managed_team_ids(actor), others)
+    if d.allowed or role in actor.role_set:
+        return d
+    for want in {step.role, step.escalated_to} - {""}:
+        for dg in active_delegations(actor, want):
+            if not dg.delegator.is_active or want not in dg.delegator.role_set or dg.delegator_id in others:
+                continue
+            dd = _check(actor, step, want, actor.role_set | {want}, managed_team_ids(dg.delegator), others)
+            if dd.allowed and dg.delegator_id not in (req.submitter_id, req.beneficiary_id):
+                return Decision.allow(Reason("approval.overdue", f"受 {dg.delegator.name} 委托（{dg.starts_on}–{dg.ends_on}）审批",
+                                             "deciding under a dated delegation"), on_behalf_of=dg.delegator_id,
+                                      delegation=dg.pk)
+    return d
+
+
+@transaction.atomic
+def delegate(actor: User, *, delegate_id: int, role: str, starts_on, ends_on, reason: str = "") -> Delegation:
+    """Dated delegation of the actor's approval role (`approval.overdue`); logged."""
+    if role not in actor.role_set:
+        raise RuleRefused(f"您没有 {role} 角色，不能委托", rule="approval.overdue", fields={"role": "须为本人角色"})
+    to = User.objects.filter(pk=delegate_id, is_active=True).first()
+    if to is None or to.pk == actor.pk:
+        raise ValidationError("被委托人无效", fields={"delegate_id": "须为其他在职用户"})
+    if ends_on < starts_on or ends_on < timezone.localdate():
+        raise ValidationError("委托期限无效", fields={"ends_on": "不能早于开始日或今天"})
+    dg = Delegation.objects.create(delegator=actor, delegate=to, role=role, starts_on=starts_on, ends_on=ends_on,
+                                   reason=clean_text(reason, field="reason", label="原因", max_len=200))
+    record(actor=actor, action="delegate", obj=dg, rule="approval.overdue",
+           after={"delegate": to.pk, "role": role, "starts_on": starts_on, "ends_on": ends_on, "reason": dg.reason})
+    return dg
+
+
+@transaction.atomic
+def revoke_delegation(actor: User, delegation_id: int) -> Delegation:
+    dg = Delegation.objects.select_for_update().filter(pk=delegation_id, delegator=actor).first()
+    if dg is None:
+        raise NotFound("委托不存在")
+    if dg.revoked_at is None:
+        dg.revoked_at = timezone.now()
+        dg.save(update_fields=["revoked_at"])
+        record(actor=actor, action="revoke", obj=dg, rule="approval.overdue", after={"revoked_at": dg.revoked_at})
+    return dg
 
 
 @transaction.atomic
@@ -163,11 +219,11 @@ def decide(actor: User, request_id: int, approve: bool, comment: str = "", *, da
         pending = [s for s in pending if s.pk == step_id]
         if not pending:
             raise Conflict("该步骤不在待审批状态", rule="approval.inbox", code="already_decided")
-    step, first_refusal = None, None
+    step, first_refusal, allowed = None, None, None
     for s in pending:
         d = can_decide(actor, s)
         if d.allowed:
-            step = s
+            step, allowed = s, d
             break
         first_refusal = first_refusal or d
     if step is None:
@@ -205,7 +261,8 @@ def decide(actor: User, request_id: int, approve: bool, comment: str = "", *, da
             cb(req)
     record(actor=actor, action="approve" if approve else "reject", object_type="approvals.approvalrequest",
            object_id=req.pk, after={"step": step.order, "role": step.role, "acting_role": acting_role(actor, step),
-                                    "state": step.state, "comment": comment, "data": data or {}},
+                                    "on_behalf_of": allowed.data.get("on_behalf_of"), "state": step.state,
+                                    "comment": comment, "data": data or {}},
            rule="approval.inbox")
     return req
 
@@ -228,7 +285,7 @@ def void(actor: User | None, request_id: int, reason: str, rule: str = "") -> Ap
 
 def inbox(user: User):
     """Pending steps this user may decide (own role, or escalated to the user's role by `approval.overdue`)."""
-    roles = list(user.role_set)
+    roles = list(user.role_set | set(active_delegations(user).values_list("role", flat=True)))
     steps = (ApprovalStep.objects.filter(state=ApprovalStep.State.PENDING)
              .filter(Q(role__in=roles) | Q(escalated_to__in=roles))
              .select_related("request", "request__submitter").order_by("due_at", "id"))

@@ -101,3 +101,47 @@ def test_one_person_never_fills_both_parallel_steps(company):
     services.decide(company.finance, req.pk, True)
     req.refresh_from_db()
     assert req.state == "approved"
+
+
+def test_dated_delegation(company, api_client):
+    from datetime import date
+
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    req = start(company)
+    mgr = api_client(company.manager)
+    # only one's own role; not to oneself; not ending in the past
+    r = mgr.post("/api/v1/approvals/delegations", {"delegate_id": company.sales2.pk, "role": "GM", "starts_on": str(today),
+                                                   "ends_on": str(today)}, content_type="application/json")
+    assert r.status_code == 422 and r.json()["rule"] == "approval.overdue"
+    r = mgr.post("/api/v1/approvals/delegations", {"delegate_id": company.sales2.pk, "role": "SM",
+                                                   "starts_on": "2020-01-01", "ends_on": "2020-01-02"},
+                 content_type="application/json")
+    assert r.status_code == 400
+    assert services.inbox(company.sales2) == []
+    r = mgr.post("/api/v1/approvals/delegations", {"delegate_id": company.sales2.pk, "role": "SM", "starts_on": str(today),
+                                                   "ends_on": str(today), "reason": "出差"}, content_type="application/json")
+    assert r.status_code == 201
+    dg_id = r.json()["id"]
+    assert AuditEntry.objects.filter(action="delegate", rule="approval.overdue").exists()
+    assert [s.request_id for s in services.inbox(company.sales2)] == [req.pk]
+    # the delegate never decides own documents
+    own = services.start(doc_type="demo_doc", doc_id="X-2", submitter=company.sales2, roles=["SM"], team=company.team1)
+    with pytest.raises(RuleRefused):
+        services.decide(company.sales2, own.pk, True)
+    # revoked: gone; the delegator must still hold the role
+    mgr.post(f"/api/v1/approvals/delegations/{dg_id}/revoke")
+    assert services.inbox(company.sales2) == []
+    services.delegate(company.manager, delegate_id=company.sales2.pk, role="SM", starts_on=today, ends_on=date(2099, 1, 1))
+    company.manager.roles = ["SP"]
+    company.manager.save()
+    with pytest.raises(RuleRefused):
+        services.decide(company.sales2, req.pk, True)
+    company.manager.roles = ["SM"]
+    company.manager.save()
+    services.decide(company.sales2, req.pk, True, "代批")
+    req.refresh_from_db()
+    assert req.state == "approved"
+    e = AuditEntry.objects.filter(action="approve", object_id=str(req.pk)).latest("id")
+    assert e.after["on_behalf_of"] == company.manager.pk
