@@ -49,7 +49,27 @@ class PaymentIn(Schema):
     reference: str = ""
 
 
-def order_out(o: Order) -> dict:
+def order_out(o: Order, user=None) -> dict:
+    out = _order_out(o)
+    return out if user is None or sees_prices(user) else _without_prices(out)
+
+
+PRICE_ROLES = ("SP", "SM", "GM", "FD", "FIN", "CA", "CS", "CSM")
+MONEY_KEYS = ("total", "deposit_required", "paid_amount", "unit_price", "guide_price", "line_total", "price_outcome", "reasons")
+
+
+def sees_prices(user) -> bool:
+    """`acl.ops_scope`: warehouse, production and QC see orders without prices."""
+    return user.has_role(*PRICE_ROLES)
+
+
+def _without_prices(out: dict) -> dict:
+    out = {k: v for k, v in out.items() if k not in MONEY_KEYS}
+    out["lines"] = [{k: v for k, v in ln.items() if k not in MONEY_KEYS} for ln in out["lines"]]
+    return out
+
+
+def _order_out(o: Order) -> dict:
     approvals = []
     decision = (o.decision or {}).get("approvals") or {}
     reasons = decision.get("reasons", [])
@@ -104,7 +124,7 @@ def create(request, payload: OrderIn):
         lines=[services.LineIn(ln.product_id, ln.quantity, ln.unit_price) for ln in payload.lines],
         idempotency_key=request.headers.get("Idempotency-Key"),
     )
-    return Status(201 if created else 200, order_out(order))
+    return Status(201 if created else 200, order_out(order, request.auth))
 
 
 class ShipDateIn(Schema):
@@ -120,8 +140,23 @@ def late(request):
     items = selectors.late_lines(request.auth)
     return {"count": len(items), "items": [
         {"order_id": x.line.order_id, "order": x.line.order.number, "customer": x.line.order.customer.name,
-         "salesperson": x.line.order.salesperson.name, "line": line_out(x.line), "rule": x.reason.rule,
+         "salesperson": x.line.order.salesperson.name,
+         "line": line_out(x.line) if sees_prices(request.auth) else _without_prices({"lines": [line_out(x.line)]})["lines"][0], "rule": x.reason.rule,
          "message": x.reason.message, "days_late": x.reason.figures["days_late"]} for x in items]}
+
+
+@router.get("/custom-lines", summary="PROD: custom lines awaiting their ship date (delivery.custom_production)")
+def custom_lines(request):
+    now = timezone.now()
+    items = []
+    for ln in selectors.custom_lines_to_date(request.auth):
+        row = {"order_id": ln.order_id, "order": ln.order.number, "customer": ln.order.customer.name,
+               "deposit_arrived_on": _d(ln.order.deposit_arrived_on), "line": line_out(ln),
+               "entry_overdue": bool(ln.prod_date_due_at and now > ln.prod_date_due_at)}
+        if not sees_prices(request.auth):
+            row["line"] = _without_prices({"lines": [row["line"]]})["lines"][0]
+        items.append(row)
+    return {"count": len(items), "items": items}
 
 
 @router.get("")
@@ -131,7 +166,7 @@ def list_orders(request, status: str = "", late: bool = False, limit: int = 50, 
         qs = qs.filter(status=status)
     limit = max(1, min(limit, 200))
     qs = qs.select_related("customer", "salesperson", "approval")
-    return {"count": qs.count(), "items": [order_out(o) for o in qs[offset:offset + limit]]}
+    return {"count": qs.count(), "items": [order_out(o, request.auth) for o in qs[offset:offset + limit]]}
 
 
 def _get(request, order_id: int) -> Order:
@@ -143,33 +178,34 @@ def _get(request, order_id: int) -> Order:
 
 @router.get("/{order_id}")
 def get(request, order_id: int):
-    return order_out(_get(request, order_id))
+    return order_out(_get(request, order_id), request.auth)
 
 
 @router.put("/{order_id}/lines", summary="Replace the lines of an unshipped order; changed amounts void the approval (SPEC §4.1)")
 def update_lines(request, order_id: int, payload: LinesIn):
     _get(request, order_id)
     return order_out(services.update_order_lines(
-        request.auth, order_id, [services.LineIn(ln.product_id, ln.quantity, ln.unit_price) for ln in payload.lines]))
+        request.auth, order_id, [services.LineIn(ln.product_id, ln.quantity, ln.unit_price) for ln in payload.lines]),
+        request.auth)
 
 
 @router.put("/{order_id}/lines/{line_id}/ship-date", summary="PROD enters a custom line's ship date (delivery.custom_production)")
 def custom_ship_date(request, order_id: int, line_id: int, payload: ShipDateIn):
     _get(request, order_id)
     services.set_custom_ship_date(request.auth, order_id, line_id, payload.ship_on)
-    return order_out(_get(request, order_id))
+    return order_out(_get(request, order_id), request.auth)
 
 
 @router.post("/{order_id}/submit")
 def submit(request, order_id: int):
     _get(request, order_id)
-    return order_out(services.submit_order(request.auth, order_id))
+    return order_out(services.submit_order(request.auth, order_id), request.auth)
 
 
 @router.post("/{order_id}/payments", summary="Money arrived for this order (FIN/CA): deposit or payment")
 def payment(request, order_id: int, payload: PaymentIn):
     _get(request, order_id)
-    return order_out(services.record_payment(request.auth, order_id, payload.amount, payload.arrived_on, payload.reference))
+    return order_out(services.record_payment(request.auth, order_id, payload.amount, payload.arrived_on, payload.reference), request.auth)
 
 
 @router.post("/{order_id}/shipments", response={201: dict}, summary="Ship (出仓单) against a ready order; partial allowed")
@@ -177,7 +213,7 @@ def ship(request, order_id: int, payload: ShipmentIn):
     _get(request, order_id)
     s = services.create_shipment(request.auth, order_id, [services.ShipLineIn(x.line_id, x.quantity) for x in payload.lines],
                                  payload.note)
-    return Status(201, {"number": s.number, "order": order_out(s.order)})
+    return Status(201, {"number": s.number, "order": order_out(s.order, request.auth)})
 
 
 def _pdf(data: bytes, filename: str, content_type: str = "application/pdf", inline: bool = True) -> HttpResponse:

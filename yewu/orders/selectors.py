@@ -91,3 +91,13 @@ def custom_dates_overdue(now=None) -> QuerySet[OrderLine]:
     return OrderLine.objects.filter(kind="custom", promised_ship_on__isnull=True, prod_date_due_at__lt=now).exclude(
         order__status__in=[OrderStatus.CANCELLED, OrderStatus.SHIPPED, OrderStatus.DELIVERED, OrderStatus.CLOSED]
     ).select_related("order", "order__customer", "order__salesperson")
+
+
+def custom_lines_to_date(user) -> QuerySet[OrderLine]:
+    """PROD's list (`delivery.custom_production`): custom lines whose deposit arrived and whose ship date is not
+    entered yet, the most urgent entry deadline first."""
+    return OrderLine.objects.filter(kind="custom", promised_ship_on__isnull=True, order__deposit_arrived_on__isnull=False,
+                                    order__in=orders_visible_to(user)).exclude(
+        order__status__in=[OrderStatus.CANCELLED, OrderStatus.REJECTED, OrderStatus.SHIPPED, OrderStatus.DELIVERED,
+                           OrderStatus.CLOSED]
+    ).select_related("order", "order__customer", "product").order_by("prod_date_due_at", "id")

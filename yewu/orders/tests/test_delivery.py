@@ -65,6 +65,14 @@ def test_mixed_order_per_line_promises_and_prod_date(shop, ops, api_client):
     promise = get_calendar().add_working_days(timezone.localdate(), 4)
     assert ls[std.pk]["promised_date"] == promise.isoformat() and ls[std.pk]["promise_rule"] == "delivery.standard_3_4d"
     assert Notification.objects.filter(user=ops.prod, rule="delivery.custom_production").exists()
+    # PROD's list: the custom line awaiting its date, without prices (acl.ops_scope)
+    r = prod.get("/api/v1/orders/custom-lines")
+    assert r.json()["count"] == 1 and r.json()["items"][0]["line"]["id"] == cus.pk
+    assert r.json()["items"][0]["entry_overdue"] is True  # 2025-10-09 is long past
+    assert "unit_price" not in r.json()["items"][0]["line"]
+    seen = prod.get(f"/api/v1/orders/{o.pk}").json()
+    assert "total" not in seen and "unit_price" not in seen["lines"][0] and seen["lines"][0]["quantity"] == "10.000"
+    assert sp.get(f"/api/v1/orders/{o.pk}").json()["total"] == "11000.00"
     # a standard line is not PROD's to date; a past date is refused
     r = prod.put(f"/api/v1/orders/{o.pk}/lines/{std.pk}/ship-date", {"ship_on": future}, content_type="application/json")
     assert r.status_code == 422 and r.json()["rule"] == "delivery.standard_3_4d"
@@ -73,6 +81,7 @@ def test_mixed_order_per_line_promises_and_prod_date(shop, ops, api_client):
     r = prod.put(url, {"ship_on": future}, content_type="application/json")
     assert r.status_code == 200
     ls = {ln["id"]: ln for ln in r.json()["lines"]}
+    assert prod.get("/api/v1/orders/custom-lines").json()["count"] == 0
     assert ls[cus.pk]["promised_date"] == future and ls[std.pk]["promised_date"] == promise.isoformat()
     assert r.json()["promised_date"] == max(future, promise.isoformat())
 
