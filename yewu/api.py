@@ -98,6 +98,11 @@ def _register():
     from yewu.reports.api import router as reports_router
 
     api.add_router("/reports", reports_router)
+    from yewu.orders.api import contracts_router, returns_router, shipments_router
+
+    api.add_router("/shipments", shipments_router)
+    api.add_router("/contracts", contracts_router)
+    api.add_router("/returns", returns_router)
 
 
 _register()

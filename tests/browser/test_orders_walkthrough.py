@@ -52,6 +52,17 @@ def demo_data(company):
     return cable, cust
 
 
+def sign_contract(company, order):
+    from yewu.orders import contracts
+
+    c = contracts.create_contract(company.sales1, order.pk, terms="账期 30 天，送货上门")
+    contracts.submit_review(company.sales1, c.pk)
+    checklist = {k: "符合" for k in contracts.rules.REVIEW_CHECKLIST}
+    contracts.review(company.cs, c.pk, True, checklist=checklist, credit_opinion="A 级客户，额度充足")
+    contracts.review(company.finance, c.pk, True, checklist=checklist, credit_opinion="同意账期 30 天")
+    return contracts.sign(company.sales1, c.pk)
+
+
 def test_credit_order_over_50k_approved_by_sm_and_gm_then_partly_shipped(site, company):
     cable, cust = demo_data(company)
 
@@ -138,8 +149,14 @@ def test_credit_order_over_50k_approved_by_sm_and_gm_then_partly_shipped(site, c
     assert fits_phone(gm)
     shot(gm, "4_approved_gm_phone")
 
-    # 4. the warehouse ships 250 of 600 metres; no prices on its screen (acl.ops_scope)
+    # 4. a CREDIT order ≥ 20,000.00 needs a signed sales contract: the warehouse sees why it may not ship yet
     wh = site.login("wh")
+    wh.goto(site.url(f"/orders/{order.pk}/"))
+    expect(wh.locator("body")).to_contain_text("contract.required")
+    expect(wh.locator("#ship-form")).to_have_count(0)
+    sign_contract(company, order)  # CS ‖ FIN review and signing go through the contract services (API; no pages yet)
+
+    # 5. the warehouse ships 250 of 600 metres; no prices on its screen (acl.ops_scope)
     wh.goto(site.url(f"/orders/{order.pk}/"))
     expect(wh.locator("#lines")).not_to_contain_text("100.00")
     line = order.lines.get()
@@ -156,7 +173,7 @@ def test_credit_order_over_50k_approved_by_sm_and_gm_then_partly_shipped(site, c
     line.refresh_from_db()
     assert line.shipped_qty == Decimal("250")
 
-    # 5. the salesperson's order list shows the new state
+    # 6. the salesperson's order list shows the new state
     page.goto(site.url("/orders/"))
     row = page.locator("#orders tbody tr", has_text=order.number)
     expect(row).to_contain_text("部分发货")

@@ -1,4 +1,6 @@
-from ninja import Router, Schema
+from datetime import date
+
+from ninja import Router, Schema, Status
 
 from . import services
 from .models import ApprovalRequest
@@ -8,7 +10,9 @@ router = Router(tags=["approvals"])
 
 class StepOut(Schema):
     order: int
+    stage: int
     role: str
+    escalated_to: str
     state: str
     due_at: str | None
     decided_by: str | None
@@ -31,7 +35,7 @@ def _out(req: ApprovalRequest) -> dict:
     return {
         "id": req.pk, "doc_type": req.doc_type, "doc_id": req.doc_id, "label": req.doc_label, "link": req.link,
         "state": req.state, "submitter": req.submitter.name, "reasons": req.reasons,
-        "steps": [{"order": s.order, "role": s.role, "state": s.state, "due_at": s.due_at.isoformat() if s.due_at else None,
+        "steps": [{"order": s.order, "stage": s.stage, "role": s.role, "escalated_to": s.escalated_to, "state": s.state, "due_at": s.due_at.isoformat() if s.due_at else None,
                    "decided_by": s.decided_by.name if s.decided_by_id else None, "comment": s.comment}
                   for s in req.steps.select_related("decided_by")],
     }
@@ -54,3 +58,39 @@ def approve(request, request_id: int, payload: DecideIn | None = None):
 @router.post("/{request_id}/reject", response=RequestOut)
 def reject(request, request_id: int, payload: DecideIn):
     return _out(services.decide(request.auth, request_id, False, payload.comment))
+
+
+class DelegationIn(Schema):
+    delegate_id: int
+    role: str
+    starts_on: date
+    ends_on: date
+    reason: str = ""
+
+
+def _dg_out(d) -> dict:
+    return {"id": d.pk, "delegator": d.delegator.name, "delegate": d.delegate.name, "role": d.role,
+            "starts_on": d.starts_on.isoformat(), "ends_on": d.ends_on.isoformat(), "reason": d.reason,
+            "revoked": d.revoked_at is not None}
+
+
+@router.post("/delegations", response={201: dict}, summary="Delegate my approval role for dated period (approval.overdue)")
+def delegation_create(request, payload: DelegationIn):
+    d = services.delegate(request.auth, delegate_id=payload.delegate_id, role=payload.role, starts_on=payload.starts_on,
+                          ends_on=payload.ends_on, reason=payload.reason)
+    return Status(201, _dg_out(d))
+
+
+@router.get("/delegations", summary="Delegations I gave or received")
+def delegation_list(request):
+    from django.db.models import Q
+
+    from .models import Delegation
+
+    qs = Delegation.objects.filter(Q(delegator=request.auth) | Q(delegate=request.auth)).select_related("delegator", "delegate")
+    return [_dg_out(d) for d in qs]
+
+
+@router.post("/delegations/{delegation_id}/revoke")
+def delegation_revoke(request, delegation_id: int):
+    return _dg_out(services.revoke_delegation(request.auth, delegation_id))

@@ -61,6 +61,8 @@ class ApprovalStep(models.Model):
 
     request = models.ForeignKey(ApprovalRequest, on_delete=models.CASCADE, related_name="steps")
     order = models.PositiveSmallIntegerField()
+    # steps of one stage run in parallel (e.g. contract review: CS ‖ FIN); the next stage opens when all pass
+    stage = models.PositiveSmallIntegerField(default=0)
     role = models.CharField(max_length=10)
     state = models.CharField(max_length=20, choices=State.choices, default=State.WAITING)
     due_at = models.DateTimeField(null=True, blank=True)
@@ -68,7 +70,29 @@ class ApprovalStep(models.Model):
                                    related_name="+")
     decided_at = models.DateTimeField(null=True, blank=True)
     comment = models.CharField(max_length=500, blank=True)
+    data = models.JSONField(default=dict, blank=True, help_text="structured opinion, e.g. a review checklist")
+    # approval.overdue: reminded past the limit, escalated to the superior's role 1 WD later
+    reminded_at = models.DateTimeField(null=True, blank=True)
+    escalated_at = models.DateTimeField(null=True, blank=True)
+    escalated_to = models.CharField(max_length=10, blank=True)
 
     class Meta:
         ordering = ["request", "order"]
         constraints = [models.UniqueConstraint(fields=["request", "order"], name="step_order_unique")]
+
+
+class Delegation(models.Model):
+    """`approval.overdue`: dated delegation of one's approval role to a colleague; logged. The delegator must
+    still hold the role when the delegate decides."""
+
+    delegator = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    delegate = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    role = models.CharField(max_length=10)
+    starts_on = models.DateField()
+    ends_on = models.DateField()
+    reason = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-starts_on", "-id"]

@@ -11,18 +11,21 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from yewu.audit.services import record
 from yewu.common.errors import Conflict, NotFound, PermissionDenied, RuleRefused, ValidationError
+from yewu.common.jobs import notify
 from yewu.common.models import Notification
 from yewu.common.text import clean_text
 from yewu.org.models import Role, Team, User
-from yewu.org.selectors import get_calendar, managed_team_ids, users_with_role
+from yewu.org.selectors import get_calendar, get_policy, managed_team_ids, users_with_role
 from yewu.policy import Decision, Reason
-from yewu.policy.approvals import may_decide
+from yewu.policy.approvals import may_decide, superior_role
+from yewu.policy.calendar import TZ
 
-from .models import ApprovalChain, ApprovalRequest, ApprovalStep
+from .models import ApprovalChain, ApprovalRequest, ApprovalStep, Delegation
 
 # doc_type -> callback(request) run in the same transaction when the request is approved or rejected
 _callbacks: dict[str, Callable[[ApprovalRequest], None]] = {}
@@ -59,11 +62,12 @@ def _due(limit_wd: int):
     return get_calendar().deadline_after_working_days(timezone.localdate(), limit_wd)
 
 
-def _eligible_users(step: ApprovalStep) -> list[User]:
-    users = list(users_with_role(step.role))
-    if step.role == Role.SM and step.request.team_id:
+def _eligible_users(step: ApprovalStep, role: str | None = None) -> list[User]:
+    role = role or step.role
+    users = list(users_with_role(role))
+    if role == Role.SM and step.request.team_id:
         users = [u for u in users if step.request.team_id in managed_team_ids(u)]
-    return [u for u in users if u.id != step.request.submitter_id]
+    return [u for u in users if u.id not in (step.request.submitter_id, step.request.beneficiary_id)]
 
 
 def _notify_step(step: ApprovalStep) -> None:
@@ -75,19 +79,35 @@ def _notify_step(step: ApprovalStep) -> None:
         )
 
 
+def _step_limit(req: ApprovalRequest, step: ApprovalStep) -> int:
+    return int(req.chain_snapshot[step.order].get("limit_wd", 1))
+
+
+def _open_stage(req: ApprovalRequest, stage: int) -> list[ApprovalStep]:
+    opened = list(req.steps.filter(stage=stage, state=ApprovalStep.State.WAITING))
+    for s in opened:
+        s.state = ApprovalStep.State.PENDING
+        s.due_at = _due(_step_limit(req, s))
+        s.save(update_fields=["state", "due_at"])
+        _notify_step(s)
+    return opened
+
+
 @transaction.atomic
 def start(*, doc_type: str, doc_id, submitter: User, roles: Sequence[str] | None = None, decision: Decision | None = None,
-          label: str = "", link: str = "", team: Team | None = None, beneficiary: User | None = None) -> ApprovalRequest:
-    """Start an approval. ``roles`` (e.g. a Decision's approvers) win over the document type's chain."""
+          label: str = "", link: str = "", team: Team | None = None, beneficiary: User | None = None,
+          steps: list[dict] | None = None) -> ApprovalRequest:
+    """Start an approval. ``steps`` (dicts with role, limit_wd and optionally stage — equal stages run in
+    parallel), else ``roles`` (e.g. a Decision's approvers, one after another), else the document type's chain."""
     chain = None
-    if roles is None and decision is not None:
+    if steps is None and roles is None and decision is not None:
         roles = list(decision.approvers)
-    if roles is None:
+    if steps is None and roles is None:
         chain = current_chain(doc_type)
         if chain is None:
             raise ValidationError(f"没有 {doc_type} 的审批链")
         steps = chain.steps
-    else:
+    elif steps is None:
         steps = [{"role": r, "limit_wd": 1} for r in roles]
     if not steps:
         raise ValidationError("审批链为空")
@@ -100,55 +120,137 @@ def start(*, doc_type: str, doc_id, submitter: User, roles: Sequence[str] | None
             )
     except IntegrityError as e:
         raise Conflict("该单据已在审批中，不能重复提交", rule="approval.inbox", code="already_pending") from e
-    ApprovalStep.objects.bulk_create([ApprovalStep(request=req, order=i, role=s["role"]) for i, s in enumerate(steps)])
-    first = req.steps.get(order=0)
-    first.state = ApprovalStep.State.PENDING
-    first.due_at = _due(int(steps[0].get("limit_wd", 1)))
-    first.save()
-    _notify_step(first)
+    ApprovalStep.objects.bulk_create([ApprovalStep(request=req, order=i, role=s["role"], stage=int(s.get("stage", i)))
+                                      for i, s in enumerate(steps)])
+    _open_stage(req, min(int(s.get("stage", i)) for i, s in enumerate(steps)))
     record(actor=submitter, action="submit", object_type="approvals.approvalrequest", object_id=req.pk,
            after={"doc": f"{doc_type}:{doc_id}", "steps": steps}, decision=decision)
     return req
 
 
-def can_decide(actor: User, step: ApprovalStep) -> Decision:
+def acting_role(actor: User, step: ApprovalStep) -> str:
+    """The role the actor decides this step in: the step's own, or its superior's after `approval.overdue`
+    escalated it."""
+    if step.role in actor.role_set or not step.escalated_to:
+        return step.role
+    return step.escalated_to if step.escalated_to in actor.role_set else step.role
+
+
+def active_delegations(delegate: User, role: str | None = None, day=None):
+    day = day or timezone.localdate()
+    qs = Delegation.objects.filter(delegate=delegate, starts_on__lte=day, ends_on__gte=day, revoked_at__isnull=True)
+    if role:
+        qs = qs.filter(role=role)
+    return qs.select_related("delegator")
+
+
+def _check(actor: User, step: ApprovalStep, role: str, roles, team_ids, others) -> Decision:
     req = step.request
-    earlier = [s.decided_by_id for s in req.steps.all() if s.decided_by_id and s.order < step.order]
-    d = may_decide(actor_id=actor.id, actor_roles=actor.role_set, step_role=step.role, submitter_id=req.submitter_id,
-                   beneficiary_id=req.beneficiary_id, earlier_deciders=earlier)
-    if d.allowed and step.role == Role.SM and req.team_id and req.team_id not in managed_team_ids(actor):
+    d = may_decide(actor_id=actor.id, actor_roles=roles, step_role=role, submitter_id=req.submitter_id,
+                   beneficiary_id=req.beneficiary_id, earlier_deciders=others)
+    if d.allowed and role == Role.SM and req.team_id and req.team_id not in team_ids:
         return Decision.refuse(Reason("approval.inbox", "此单据属于其他团队，应由该团队的业务经理审批",
                                       "another team's SM must approve"))
     return d
 
 
+def can_decide(actor: User, step: ApprovalStep) -> Decision:
+    """The actor's own role (or the superior's after escalation), else a dated delegation whose delegator
+    still holds the role; ``data["on_behalf_of"]`` names the delegator then."""
+    req = step.request
+    others = [s.decided_by_id for s in req.steps.all() if s.decided_by_id and s.order != step.order]
+    role = acting_role(actor, step)
+    d = _check(actor, step, role, actor.role_set, managed_team_ids(actor), others)
+    if d.allowed or role in actor.role_set:
+        return d
+    for want in {step.role, step.escalated_to} - {""}:
+        for dg in active_delegations(actor, want):
+            if not dg.delegator.is_active or want not in dg.delegator.role_set or dg.delegator_id in others:
+                continue
+            dd = _check(actor, step, want, actor.role_set | {want}, managed_team_ids(dg.delegator), others)
+            if dd.allowed and dg.delegator_id not in (req.submitter_id, req.beneficiary_id):
+                return Decision.allow(Reason("approval.overdue", f"受 {dg.delegator.name} 委托（{dg.starts_on}–{dg.ends_on}）审批",
+                                             "deciding under a dated delegation"), on_behalf_of=dg.delegator_id,
+                                      delegation=dg.pk)
+    return d
+
+
 @transaction.atomic
-def decide(actor: User, request_id: int, approve: bool, comment: str = "") -> ApprovalRequest:
+def delegate(actor: User, *, delegate_id: int, role: str, starts_on, ends_on, reason: str = "") -> Delegation:
+    """Dated delegation of the actor's approval role (`approval.overdue`); logged."""
+    if role not in actor.role_set:
+        raise RuleRefused(f"您没有 {role} 角色，不能委托", rule="approval.overdue", fields={"role": "须为本人角色"})
+    to = User.objects.filter(pk=delegate_id, is_active=True).first()
+    if to is None or to.pk == actor.pk:
+        raise ValidationError("被委托人无效", fields={"delegate_id": "须为其他在职用户"})
+    if ends_on < starts_on or ends_on < timezone.localdate():
+        raise ValidationError("委托期限无效", fields={"ends_on": "不能早于开始日或今天"})
+    dg = Delegation.objects.create(delegator=actor, delegate=to, role=role, starts_on=starts_on, ends_on=ends_on,
+                                   reason=clean_text(reason, field="reason", label="原因", max_len=200))
+    record(actor=actor, action="delegate", obj=dg, rule="approval.overdue",
+           after={"delegate": to.pk, "role": role, "starts_on": starts_on, "ends_on": ends_on, "reason": dg.reason})
+    return dg
+
+
+@transaction.atomic
+def revoke_delegation(actor: User, delegation_id: int) -> Delegation:
+    dg = Delegation.objects.select_for_update().filter(pk=delegation_id, delegator=actor).first()
+    if dg is None:
+        raise NotFound("委托不存在")
+    if dg.revoked_at is None:
+        dg.revoked_at = timezone.now()
+        dg.save(update_fields=["revoked_at"])
+        record(actor=actor, action="revoke", obj=dg, rule="approval.overdue", after={"revoked_at": dg.revoked_at})
+    return dg
+
+
+@transaction.atomic
+def decide(actor: User, request_id: int, approve: bool, comment: str = "", *, data: dict | None = None,
+           step_id: int | None = None) -> ApprovalRequest:
+    """Decide the actor's pending step (of a parallel stage: the one the actor may decide, or ``step_id``)."""
     comment = clean_text(comment, field="comment", label="审批意见", max_len=500, required=not approve)
     req = ApprovalRequest.objects.select_for_update().filter(pk=request_id).first()
     if req is None:
         raise NotFound("审批不存在")
     if req.state != ApprovalRequest.State.PENDING:
         raise Conflict(f"该审批已{req.get_state_display()}，不能再次处理", rule="approval.inbox", code="already_decided")
-    step = req.steps.filter(state=ApprovalStep.State.PENDING).order_by("order").first()
-    d = can_decide(actor, step)
-    if d.refused:
-        raise RuleRefused.from_decision(d, status=403, code="not_your_step")
+    pending = list(req.steps.filter(state=ApprovalStep.State.PENDING).order_by("order"))
+    if step_id is not None:
+        pending = [s for s in pending if s.pk == step_id]
+        if not pending:
+            raise Conflict("该步骤不在待审批状态", rule="approval.inbox", code="already_decided")
+    step, first_refusal, allowed = None, None, None
+    for s in pending:
+        d = can_decide(actor, s)
+        if d.allowed:
+            step, allowed = s, d
+            break
+        first_refusal = first_refusal or d
+    if step is None:
+        raise RuleRefused.from_decision(first_refusal, status=403, code="not_your_step")
+    spec = req.chain_snapshot[step.order] if step.order < len(req.chain_snapshot) else {}
+    if spec.get("requires") and not data:
+        # e.g. a contract review step: its checklist is filled on the document's own form/endpoint
+        raise ValidationError(f"此步骤须填写{spec.get('requires_label', '评审意见')}，请在单据页面办理",
+                              fields={"data": spec["requires"]}, rule=spec.get("rule") or None)
     now = timezone.now()
     step.state = ApprovalStep.State.APPROVED if approve else ApprovalStep.State.REJECTED
     step.decided_by, step.decided_at, step.comment = actor, now, comment
+    if data is not None:
+        step.data = data
     step.save()
-    nxt = req.steps.filter(order=step.order + 1).first()
-    if approve and nxt is not None:
-        nxt.state = ApprovalStep.State.PENDING
-        nxt.due_at = _due(int(req.chain_snapshot[nxt.order].get("limit_wd", 1)))
-        nxt.save()
-        _notify_step(nxt)
+    still_open = req.steps.filter(stage=step.stage, state=ApprovalStep.State.PENDING).exists()
+    nxt = req.steps.filter(stage__gt=step.stage, state=ApprovalStep.State.WAITING).order_by("stage").first()
+    if approve and still_open:
+        pass  # a parallel step of this stage is still open
+    elif approve and nxt is not None:
+        _open_stage(req, nxt.stage)
     else:
         req.state = ApprovalRequest.State.APPROVED if approve else ApprovalRequest.State.REJECTED
         req.closed_at = now
         req.save(update_fields=["state", "closed_at"])
-        req.steps.filter(state=ApprovalStep.State.WAITING).update(state=ApprovalStep.State.SKIPPED)
+        req.steps.filter(state__in=[ApprovalStep.State.WAITING, ApprovalStep.State.PENDING]).update(
+            state=ApprovalStep.State.SKIPPED)
         Notification.objects.get_or_create(
             user=req.submitter, key=f"approval:{req.pk}:result",
             defaults={"rule": "approval.inbox", "link": req.link,
@@ -158,14 +260,34 @@ def decide(actor: User, request_id: int, approve: bool, comment: str = "") -> Ap
         if cb:
             cb(req)
     record(actor=actor, action="approve" if approve else "reject", object_type="approvals.approvalrequest",
-           object_id=req.pk, after={"step": step.order, "role": step.role, "state": step.state, "comment": comment},
+           object_id=req.pk, after={"step": step.order, "role": step.role, "acting_role": acting_role(actor, step),
+                                    "on_behalf_of": allowed.data.get("on_behalf_of"), "state": step.state,
+                                    "comment": comment, "data": data or {}},
            rule="approval.inbox")
     return req
 
 
+@transaction.atomic
+def void(actor: User | None, request_id: int, reason: str, rule: str = "") -> ApprovalRequest | None:
+    """Void a pending or approved request (e.g. amounts changed after approval, SPEC §4.1); callbacks do not run."""
+    req = ApprovalRequest.objects.select_for_update().filter(pk=request_id).first()
+    if req is None or req.state in (ApprovalRequest.State.CANCELLED, ApprovalRequest.State.REJECTED):
+        return req
+    before = req.state
+    req.state, req.closed_at = ApprovalRequest.State.CANCELLED, timezone.now()
+    req.save(update_fields=["state", "closed_at"])
+    req.steps.filter(state__in=[ApprovalStep.State.WAITING, ApprovalStep.State.PENDING]).update(
+        state=ApprovalStep.State.SKIPPED)
+    record(actor=actor, action="void", object_type="approvals.approvalrequest", object_id=req.pk,
+           before={"state": before}, after={"state": req.state}, rule=rule, reason=reason)
+    return req
+
+
 def inbox(user: User):
-    """Pending steps this user may decide."""
-    steps = (ApprovalStep.objects.filter(state=ApprovalStep.State.PENDING, role__in=list(user.role_set))
+    """Pending steps this user may decide (own role, or escalated to the user's role by `approval.overdue`)."""
+    roles = list(user.role_set | set(active_delegations(user).values_list("role", flat=True)))
+    steps = (ApprovalStep.objects.filter(state=ApprovalStep.State.PENDING)
+             .filter(Q(role__in=roles) | Q(escalated_to__in=roles))
              .select_related("request", "request__submitter").order_by("due_at", "id"))
     return [s for s in steps if can_decide(user, s).allowed]
 
@@ -173,3 +295,42 @@ def inbox(user: User):
 def overdue_steps(now=None):
     now = now or timezone.now()
     return ApprovalStep.objects.filter(state=ApprovalStep.State.PENDING, due_at__lt=now).select_related("request")
+
+
+def scan_overdue(now=None) -> dict:
+    """`approval.overdue` (timer, every 5 minutes): a pending step past its limit reminds its approvers once;
+    1 working day after the limit it escalates to the superior role (SM → GM, CS → CSM, FIN → FD, …; see
+    :func:`yewu.policy.approvals.superior_role`), whose holders are notified and may then decide the step."""
+    now = now or timezone.now()
+    cal, cfg = get_calendar(), get_policy()
+    after_wd = cfg["approval.overdue.escalate_after_wd"]
+    out = {"reminded": 0, "escalated": 0}
+    for step in overdue_steps(now).select_related("request__team"):
+        with transaction.atomic():
+            step = ApprovalStep.objects.select_for_update().select_related("request").get(pk=step.pk)
+            if step.state != ApprovalStep.State.PENDING:
+                continue
+            req = step.request
+            due_local = step.due_at.astimezone(TZ)
+            if step.reminded_at is None:
+                for u in _eligible_users(step):
+                    notify(u, f"approval-overdue:{req.pk}:{step.order}",
+                           f"审批已逾期：{req.doc_label}（{step.role}，期限 {due_local:%Y-%m-%d %H:%M}）",
+                           rule="approval.overdue", link=req.link or "/approvals/")
+                step.reminded_at = now
+                step.save(update_fields=["reminded_at"])
+                out["reminded"] += 1
+            escalate_at = cal.deadline_after_working_days(due_local.date(), after_wd)
+            superior = superior_role(step.role)
+            if step.escalated_at is None and superior and now > escalate_at:
+                step.escalated_to, step.escalated_at = superior, now
+                step.save(update_fields=["escalated_to", "escalated_at"])
+                for u in _eligible_users(step, superior):
+                    notify(u, f"approval-escalated:{req.pk}:{step.order}",
+                           f"审批逾期升级给您：{req.doc_label}（原审批角色 {step.role}，期限 {due_local:%Y-%m-%d %H:%M}，"
+                           f"逾期 {after_wd} 个工作日后升级）", rule="approval.overdue", link=req.link or "/approvals/")
+                record(actor=None, action="escalate", object_type="approvals.approvalrequest", object_id=req.pk,
+                       after={"step": step.order, "role": step.role, "escalated_to": superior}, rule="approval.overdue",
+                       reason=f"期限 {due_local:%Y-%m-%d %H:%M} 已过 {after_wd} 个工作日")
+                out["escalated"] += 1
+    return out

@@ -6,4 +6,4 @@ class OrdersConfig(AppConfig):
     label = "orders"
 
     def ready(self):
-        from . import services  # noqa: F401  (registers the approval callback)
+        from . import contracts, returns, services  # noqa: F401  (register the approval callbacks)

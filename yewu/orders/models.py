@@ -62,6 +62,8 @@ class Order(models.Model):
     ready_on = models.DateField("备妥日", null=True, blank=True)
     target_ship_on = models.DateField("目标发货日", null=True, blank=True)
     promised_ship_on = models.DateField("承诺发货日", null=True, blank=True)
+    deposit_arrived_on = models.DateField("定金到账日", null=True, blank=True)
+    delivered_on = models.DateField("送达日", null=True, blank=True)
     note = models.CharField("备注", max_length=300, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     idempotency_key = models.CharField(max_length=100, null=True, blank=True)
@@ -101,13 +103,35 @@ class OrderLine(models.Model):
     price_outcome = models.CharField(max_length=20)
     commission_delta = models.DecimalField(max_digits=6, decimal_places=3, null=True, blank=True)
     shipped_qty = models.DecimalField("已发数量", max_digits=14, decimal_places=3, default=Decimal("0"))
+    returned_qty = models.DecimalField("已退数量", max_digits=14, decimal_places=3, default=Decimal("0"))
+    exchange_qty = models.DecimalField("换货待补发数量", max_digits=14, decimal_places=3, default=Decimal("0"),
+                                       help_text="exchanged (returned) quantity to be shipped again")
+    # per-line promise: standard lines from the ready date (delivery.standard_3_4d), custom lines the date PROD
+    # enters (delivery.custom_production)
+    target_ship_on = models.DateField("目标发货日", null=True, blank=True)
+    promised_ship_on = models.DateField("承诺发货日", null=True, blank=True)
+    prod_date_due_at = models.DateTimeField("生产交期录入期限", null=True, blank=True)
+    prod_date_set_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                         related_name="+")
+    prod_date_set_at = models.DateTimeField(null=True, blank=True)
+    late_flagged_on = models.DateField("标记逾期日", null=True, blank=True)
 
     class Meta:
         ordering = ["order", "id"]
 
     @property
+    def is_custom(self) -> bool:
+        return self.kind == "custom"
+
+    @property
     def open_qty(self) -> Decimal:
-        return self.quantity - self.shipped_qty
+        """Still to ship: ordered − shipped + exchanged goods taken back (exchange = return + new shipment)."""
+        return self.quantity - self.shipped_qty + self.exchange_qty
+
+    @property
+    def returnable_qty(self) -> Decimal:
+        """`return.flow`: at most shipped − already returned."""
+        return self.shipped_qty - self.returned_qty
 
 
 class Payment(models.Model):
@@ -122,15 +146,123 @@ class Payment(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
 
+class Attachment(models.Model):
+    """A small uploaded file kept in the database (signed delivery copy, contract scan)."""
+
+    name = models.CharField(max_length=200)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    content = models.BinaryField()
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+
 class Shipment(models.Model):
     number = models.CharField("出仓单号", max_length=30, unique=True)
     order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="shipments")
     shipped_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     shipped_at = models.DateTimeField(auto_now_add=True)
     note = models.CharField(max_length=200, blank=True)
+    # ship.goods_issue_note: the customer-signed copy (photo or e-signature) sets the delivery date
+    delivered_on = models.DateField("客户签收日", null=True, blank=True)
+    signed_by_name = models.CharField("签收人", max_length=50, blank=True)
+    e_signature = models.BooleanField("电子签名", default=False)
+    signed_copy = models.ForeignKey(Attachment, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    delivery_recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                             related_name="+")
+    delivery_recorded_at = models.DateTimeField(null=True, blank=True)
 
 
 class ShipmentLine(models.Model):
     shipment = models.ForeignKey(Shipment, on_delete=models.CASCADE, related_name="lines")
     order_line = models.ForeignKey(OrderLine, on_delete=models.PROTECT, related_name="shipment_lines")
     quantity = models.DecimalField(max_digits=14, decimal_places=3)
+
+
+class ContractStatus(models.TextChoices):
+    DRAFT = "draft", "草稿"
+    IN_REVIEW = "in_review", "评审中"
+    APPROVED = "approved", "评审通过"
+    REJECTED = "rejected", "评审驳回"
+    SIGNED = "signed", "已签订"
+    FILED = "filed", "已归档"
+    CANCELLED = "cancelled", "已作废"
+
+
+class Contract(models.Model):
+    """销售合同 (SPEC §4.4). The number (`contract.number_format`) is assigned at signing."""
+
+    number = models.CharField("合同编号", max_length=30, unique=True, null=True, blank=True)
+    order = models.OneToOneField(Order, on_delete=models.PROTECT, related_name="contract")
+    customer = models.ForeignKey("customers.Customer", on_delete=models.PROTECT, related_name="contracts")
+    amount = models.DecimalField("合同金额", max_digits=14, decimal_places=2)
+    status = models.CharField("状态", max_length=20, choices=ContractStatus.choices, default=ContractStatus.DRAFT)
+    is_major = models.BooleanField("重大合同", default=False)
+    due_diligence = models.JSONField("资信调查", default=dict, blank=True)
+    terms = models.TextField("主要条款", blank=True)
+    approval = models.ForeignKey("approvals.ApprovalRequest", null=True, blank=True, on_delete=models.PROTECT,
+                                 related_name="+")
+    signed_on = models.DateField("签订日", null=True, blank=True)
+    signed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                  related_name="+")
+    filing_due_at = models.DateTimeField("归档期限", null=True, blank=True)
+    filed_at = models.DateTimeField("归档时间", null=True, blank=True)
+    filed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                 related_name="+")
+    scan = models.ForeignKey(Attachment, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    filing_flagged_at = models.DateTimeField("归档逾期标记", null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "销售合同"
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return self.number or f"合同（订单 {self.order.number}）"
+
+
+class ReturnStatus(models.TextChoices):
+    APPLIED = "applied", "已申请"
+    CONFIRMED = "confirmed", "经理已确认"
+    INSPECTED = "inspected", "质检已检验"
+    AWAITING_GM = "awaiting_gm", "待总经理批准"
+    APPROVED = "approved", "已批准"
+    RECEIVED = "received", "仓库已收货"
+    CREDITED = "credited", "财务已冲红"
+    REJECTED = "rejected", "已驳回"
+
+
+class ReturnRequest(models.Model):
+    """退货/换货 (`return.flow`): apply → SM confirms → QC inspects → SM (and GM when late) approves → WH
+    receives on a red-ink note → FIN credit note."""
+
+    number = models.CharField("退货单号", max_length=30, unique=True)
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="returns")
+    line = models.ForeignKey(OrderLine, on_delete=models.PROTECT, related_name="returns")
+    quantity = models.DecimalField("数量", max_digits=14, decimal_places=3)
+    amount = models.DecimalField("金额", max_digits=14, decimal_places=2)
+    reason = models.CharField("退货原因", max_length=300)
+    quality_defect = models.BooleanField("质量问题", default=False)
+    exchange = models.BooleanField("换货", default=False)
+    status = models.CharField("状态", max_length=20, choices=ReturnStatus.choices, default=ReturnStatus.APPLIED)
+    needs_gm = models.BooleanField("需总经理批准", default=False)
+    days_after_delivery = models.IntegerField("送达后天数", null=True, blank=True)
+    decision = models.JSONField(default=dict, blank=True)
+    qc_is_ours = models.BooleanField("确为本公司产品", null=True, blank=True)
+    qc_condition = models.CharField("货品状况", max_length=300, blank=True)
+    red_note_number = models.CharField("红字出库单号", max_length=30, blank=True)
+    credit_reference = models.CharField("红字发票/贷项通知", max_length=100, blank=True)
+    history = models.JSONField("处理记录", default=list, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    received_at = models.DateTimeField(null=True, blank=True)
+    credited_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "退货单"
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return self.number

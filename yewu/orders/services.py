@@ -16,16 +16,18 @@ from yewu.approvals.models import ApprovalRequest
 from yewu.audit.services import record, snapshot
 from yewu.catalog.models import Product
 from yewu.common.errors import Conflict, NotFound, PermissionDenied, RuleRefused, ValidationError
+from yewu.common.jobs import notify
 from yewu.common.text import clean_text
 from yewu.customers.selectors import customer_for
 from yewu.org.models import Role, User
-from yewu.org.selectors import get_calendar, get_policy
+from yewu.org.selectors import get_calendar, get_policy, users_with_role
 from yewu.policy import Decision, Reason
 from yewu.policy import orders as rules
 from yewu.policy.pricing import check_line_price
 
 from .models import (
     OPEN_CREDIT_STATES,
+    Attachment,
     DocumentSequence,
     Order,
     OrderLine,
@@ -219,11 +221,140 @@ def _after_approval(order: Order) -> None:
         order.save(update_fields=["status"])
 
 
+def _refresh_order_promise(order: Order) -> None:
+    """The order's dates are the latest of its lines' (mixed orders carry per-line promises)."""
+    lines = list(order.lines.all())
+    promises = [ln.promised_ship_on for ln in lines if ln.promised_ship_on]
+    targets = [ln.target_ship_on for ln in lines if ln.target_ship_on]
+    order.promised_ship_on = max(promises) if promises else None
+    order.target_ship_on = max(targets) if targets else None
+    order.save(update_fields=["promised_ship_on", "target_ship_on"])
+
+
 def _make_ready(order: Order) -> None:
+    """Ready: standard lines get ready + 3/4 WD (`delivery.standard_3_4d`); custom lines keep PROD's date
+    (`delivery.custom_production`)."""
     today = timezone.localdate()
     target, promise, _ = rules.promised_ship_dates(today, get_calendar(), get_policy())
-    order.status, order.ready_on, order.target_ship_on, order.promised_ship_on = OrderStatus.READY, today, target, promise
-    order.save(update_fields=["status", "ready_on", "target_ship_on", "promised_ship_on"])
+    order.status, order.ready_on = OrderStatus.READY, today
+    order.save(update_fields=["status", "ready_on"])
+    order.lines.exclude(kind="custom").update(target_ship_on=target, promised_ship_on=promise)
+    _refresh_order_promise(order)
+
+
+def money_arrived(order: Order, arrived_on: date) -> None:
+    """After money for ``order`` was recorded (``paid_amount`` already updated, order row locked): note the
+    day the deposit was covered — PROD then owes the custom ship date within 1 WD
+    (`delivery.custom_production`) — and make the order ready when the release condition is met. Finance's
+    receipt allocation calls this too."""
+    if order.deposit_required > 0 and order.deposit_arrived_on is None and order.paid_amount >= order.deposit_required:
+        order.deposit_arrived_on = arrived_on
+        order.save(update_fields=["deposit_arrived_on"])
+        due, reason = rules.custom_date_entry_due(arrived_on, get_calendar(), get_policy())
+        order.lines.filter(kind="custom", promised_ship_on__isnull=True).update(prod_date_due_at=due)
+        for u in users_with_role(Role.PROD):
+            notify(u, f"custom-date:{order.pk}", f"订单 {order.number}（{order.customer.name}）{reason.message}",
+                   rule="delivery.custom_production", link=f"/orders/{order.pk}/")
+        record(actor=None, action="update", obj=order, after={"deposit_arrived_on": arrived_on, "prod_date_due_at": due},
+               rule="delivery.custom_production", reason=reason.message)
+    if order.status == OrderStatus.AWAITING_PAYMENT and order.paid_amount >= order.payment_needed_before_release:
+        _make_ready(order)
+
+
+@transaction.atomic
+def set_custom_ship_date(actor: User, order_id: int, line_id: int, ship_on: date) -> OrderLine:
+    """`delivery.custom_production`: PROD (only) enters a custom line's ship date once the deposit arrived."""
+    if not actor.has_role(Role.PROD):
+        raise PermissionDenied("定制产品交期只能由生产部录入（业务员不能设定）", rule="delivery.custom_production")
+    order = Order.objects.select_for_update().select_related("customer").filter(pk=order_id).first()
+    line = order.lines.select_for_update().filter(pk=line_id).first() if order else None
+    if line is None:
+        raise NotFound("订单行不存在")
+    if not line.is_custom:
+        raise RuleRefused("常规产品按备妥日 + 4 个工作日承诺发货，不由生产部录入", rule="delivery.standard_3_4d",
+                          fields={"line_id": "不是定制产品"})
+    if order.status in (OrderStatus.CANCELLED, OrderStatus.SHIPPED, OrderStatus.DELIVERED, OrderStatus.CLOSED) or line.open_qty <= 0:
+        raise Conflict(f"订单状态为「{order.get_status_display()}」，该行已无待发数量", code="bad_state")
+    if order.deposit_arrived_on is None:
+        raise RuleRefused(f"定金 {order.deposit_required:,.2f} 尚未到账（已收 {order.paid_amount:,.2f}），不能安排生产和交期",
+                          rule="settle.custom_deposit_30")
+    today = timezone.localdate()
+    if not isinstance(ship_on, date):
+        raise ValidationError("交期格式应为 YYYY-MM-DD", fields={"ship_on": "日期"})
+    if ship_on < today:
+        raise ValidationError(f"交期 {ship_on} 早于今天 {today}", fields={"ship_on": "不能早于今天"})
+    before = snapshot(line, ["promised_ship_on", "target_ship_on"])
+    on_time = line.prod_date_due_at is None or line.promised_ship_on is not None or timezone.now() <= line.prod_date_due_at
+    line.promised_ship_on = line.target_ship_on = ship_on
+    line.prod_date_set_by, line.prod_date_set_at, line.late_flagged_on = actor, timezone.now(), None
+    line.save(update_fields=["promised_ship_on", "target_ship_on", "prod_date_set_by", "prod_date_set_at", "late_flagged_on"])
+    _refresh_order_promise(order)
+    record(actor=actor, action="update", obj=order, before={"line": line.pk, **before},
+           after={"line": line.pk, "promised_ship_on": ship_on, "entered_on_time": on_time},
+           rule="delivery.custom_production",
+           reason="" if on_time else f"录入期限 {timezone.localtime(line.prod_date_due_at):%Y-%m-%d %H:%M} 已过")
+    return line
+
+
+EDITABLE_STATES = (OrderStatus.DRAFT, OrderStatus.REJECTED, OrderStatus.PENDING_APPROVAL, OrderStatus.AWAITING_PAYMENT,
+                   OrderStatus.READY)
+
+
+@transaction.atomic
+def update_order_lines(actor: User, order_id: int, lines: list[LineIn]) -> Order:
+    """Replace an unshipped order's lines (price check again). Changing amounts after the approval was
+    started voids it (SPEC §4.1): the order returns to draft and must be submitted again."""
+    order = Order.objects.select_for_update().select_related("customer", "salesperson").filter(pk=order_id).first()
+    if order is None or customer_for(actor, order.customer_id) is None:
+        raise NotFound("订单不存在或无权查看")
+    if order.created_by_id != actor.id and order.salesperson_id != actor.id and not actor.has_role(Role.SM, Role.GM):
+        raise PermissionDenied("只能修改自己的订单", rule="acl.sp_scope")
+    if order.status not in EDITABLE_STATES or order.shipments.exists():
+        raise Conflict(f"订单状态为「{order.get_status_display()}」，不能再修改", code="bad_state")
+    if hasattr(order, "contract") and order.contract.status not in ("draft", "rejected", "cancelled"):
+        raise Conflict(f"合同已{order.contract.get_status_display()}，修改金额须先作废合同", rule="contract.review_1wd",
+                       code="bad_state")
+    cfg = get_policy()
+    new_lines, line_decisions = _price_lines(order.customer, lines, order.invoice_choice)
+    old = [(ln.product_id, ln.quantity, ln.unit_price) for ln in order.lines.all()]
+    new = [(ln.product_id, ln.quantity, ln.unit_price) for ln in new_lines]
+    if old == new:
+        return order
+    total = sum((ln.line_total for ln in new_lines), Decimal("0.00"))
+    custom_total = sum((ln.line_total for ln in new_lines if ln.kind == "custom"), Decimal("0.00"))
+    facts = order_facts(order.customer, total, custom_total, order.delivery_address, exclude_id=order.pk,
+                        deposits=order.paid_amount)
+    chosen = _check_settlement(facts, order.settlement, cfg)
+    deposit, dep_decision = rules.deposit_required(facts, cfg)
+    if order.paid_amount > total:
+        raise RuleRefused(f"已收款 {order.paid_amount:,.2f} 超过修改后的订单金额 {total:,.2f}，须先由财务红冲",
+                          rule="receipt.allocation")
+    before = {**snapshot(order, ["status", "total", "custom_total", "deposit_required", "approval"]),
+              "lines": [snapshot(ln) for ln in order.lines.all()]}
+    voided = None
+    if order.approval_id and order.approval.state in ("pending", "approved"):
+        voided = approvals.void(actor, order.approval_id, reason=f"订单 {order.number} 审批后修改金额，原审批作废",
+                                rule="order.amount_change_voids_approval")
+    order.lines.all().delete()
+    for ln in new_lines:
+        ln.order = order
+    OrderLine.objects.bulk_create(new_lines)
+    decision = Decision.combine(chosen, dep_decision, *line_decisions)
+    order.total, order.custom_total, order.deposit_required = total, custom_total, deposit
+    order.decision, order.policy_version = decision.as_dict(), cfg.version
+    if deposit == 0 or order.paid_amount < deposit:
+        order.deposit_arrived_on = None
+    if order.status != OrderStatus.DRAFT and (voided is not None or order.status in (OrderStatus.AWAITING_PAYMENT, OrderStatus.READY)):
+        order.status, order.approval = OrderStatus.DRAFT, None
+        order.ready_on = order.target_ship_on = order.promised_ship_on = None
+    order.save()
+    record(actor=actor, action="update", obj=order, before=before,
+           after={**snapshot(order, ["status", "total", "custom_total", "deposit_required", "approval"]),
+                  "lines": [snapshot(ln) for ln in new_lines]},
+           decision=decision, policy_version=cfg.version,
+           rule="order.amount_change_voids_approval" if voided else "",
+           reason="审批后修改金额，审批作废，订单退回草稿须重新提交" if voided else "")
+    return order
 
 
 @approvals.on_decided("order")
@@ -289,8 +420,7 @@ def record_payment(actor: User, order_id: int, amount, arrived_on: date | None =
                            reference=clean_text(reference, field="reference", label="银行流水号", max_len=100), recorded_by=actor)
     order.paid_amount += amt
     order.save(update_fields=["paid_amount"])
-    if order.status == OrderStatus.AWAITING_PAYMENT and order.paid_amount >= order.payment_needed_before_release:
-        _make_ready(order)
+    money_arrived(order, arrived_on or timezone.localdate())
     record(actor=actor, action="payment", obj=order, before=before, after=snapshot(order, ["paid_amount", "status"]),
            rule="receipt.allocation")
     return order
@@ -319,6 +449,11 @@ def create_shipment(actor: User, order_id: int, lines: list[ShipLineIn], note: s
                                           f"（需 {order.payment_needed_before_release:,.2f}，已收 {order.paid_amount:,.2f}）",
         }.get(order.status, f"订单状态为「{order.get_status_display()}」")
         raise RuleRefused(f"不能发货：{why}", rule="ship.release_check")
+    from .contracts import release_blocker
+
+    blocker = release_blocker(order)
+    if blocker is not None:
+        raise RuleRefused(f"不能发货：{blocker.message}", rule=blocker.rule)
     if not lines:
         raise ValidationError("请填写发货数量", fields={"lines": "至少一行"})
     by_id = {ln.id: ln for ln in order.lines.select_for_update()}
@@ -342,4 +477,68 @@ def create_shipment(actor: User, order_id: int, lines: list[ShipLineIn], note: s
     record(actor=actor, action="ship", obj=order, before=before,
            after={**snapshot(order, ["status"]), "shipment": ship.number,
                   "lines": [{"line": sl.line_id, "qty": str(sl.quantity)} for sl in lines]}, rule="ship.release_check")
+    return ship
+
+
+MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
+ATTACHMENT_TYPES = ("image/jpeg", "image/png", "image/webp", "image/heic", "application/pdf")
+
+
+@dataclass
+class FileIn:
+    name: str
+    content_type: str
+    content: bytes
+
+
+def save_attachment(actor: User, f: FileIn, field: str = "file") -> Attachment:
+    import hashlib
+
+    if not f.content:
+        raise ValidationError("文件为空", fields={field: "文件为空"})
+    if len(f.content) > MAX_ATTACHMENT_BYTES:
+        raise ValidationError(f"文件超过 {MAX_ATTACHMENT_BYTES // 1024 // 1024} MB", fields={field: "文件过大"})
+    ctype = (f.content_type or "").split(";")[0].strip().lower()
+    if ctype not in ATTACHMENT_TYPES:
+        raise ValidationError(f"只接受照片（JPG/PNG/WebP/HEIC）或 PDF，收到 {ctype or '未知类型'}", fields={field: "文件类型"})
+    return Attachment.objects.create(name=clean_text(f.name, field=field, label="文件名", max_len=200) or "upload",
+                                     content_type=ctype, size=len(f.content), sha256=hashlib.sha256(f.content).hexdigest(),
+                                     content=f.content, uploaded_by=actor)
+
+
+@transaction.atomic
+def confirm_delivery(actor: User, shipment_id: int, *, delivered_on: date, signed_by_name: str = "",
+                     e_signature: bool = False, signed_copy: FileIn | None = None) -> Shipment:
+    """`ship.goods_issue_note`: the customer-signed copy (a photo/scan, or an e-signature) sets the shipment's
+    delivery date; when every shipment of a fully shipped order is signed for, the order is delivered (and a
+    CREDIT order's due date runs from then)."""
+    if not actor.has_role(Role.WH, Role.SP, Role.SM, Role.CS, Role.GM):
+        raise PermissionDenied("签收回单由仓库、业务员或客服登记", rule="ship.goods_issue_note")
+    ship = Shipment.objects.select_for_update().select_related("order").filter(pk=shipment_id).first()
+    if ship is None:
+        raise NotFound("出仓单不存在")
+    if ship.delivered_on is not None:
+        raise Conflict(f"出仓单 {ship.number} 已于 {ship.delivered_on} 签收", rule="ship.goods_issue_note", code="already_delivered")
+    if signed_copy is None and not e_signature:
+        raise RuleRefused("须上传客户签收联（照片/扫描件）或确认电子签名", rule="ship.goods_issue_note",
+                          fields={"signed_copy": "签收联或电子签名"})
+    shipped_on = timezone.localtime(ship.shipped_at).date()
+    today = timezone.localdate()
+    if delivered_on < shipped_on or delivered_on > today:
+        raise ValidationError(f"签收日期须在出仓日 {shipped_on} 与今天 {today} 之间", fields={"delivered_on": "日期不对"})
+    order = Order.objects.select_for_update().get(pk=ship.order_id)
+    before = snapshot(order, ["status", "delivered_on"])
+    if signed_copy is not None:
+        ship.signed_copy = save_attachment(actor, signed_copy, "signed_copy")
+    ship.delivered_on, ship.e_signature = delivered_on, bool(e_signature)
+    ship.signed_by_name = clean_text(signed_by_name, field="signed_by_name", label="签收人", max_len=50)
+    ship.delivery_recorded_by, ship.delivery_recorded_at = actor, timezone.now()
+    ship.save()
+    if order.status == OrderStatus.SHIPPED and not order.shipments.filter(delivered_on__isnull=True).exists():
+        order.status = OrderStatus.DELIVERED
+        order.delivered_on = max(order.shipments.values_list("delivered_on", flat=True))
+        order.save(update_fields=["status", "delivered_on"])
+    record(actor=actor, action="deliver", obj=order, before=before,
+           after={**snapshot(order, ["status", "delivered_on"]), "shipment": ship.number, "delivered_on": delivered_on,
+                  "e_signature": ship.e_signature, "signed_copy": ship.signed_copy_id}, rule="ship.goods_issue_note")
     return ship

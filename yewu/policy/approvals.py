@@ -21,3 +21,15 @@ def may_decide(*, actor_id: int, actor_roles: Iterable[str], step_role: str, sub
         return Decision.refuse(Reason("sod.no_self_approval", "同一人不能在同一审批链中审批两步（业务经理与总经理须为两人）",
                                       "one person never fills two steps of one chain"))
     return Decision.allow()
+
+
+# approval.overdue: whom an overdue step escalates to. The SM's superior is the GM (SPEC §1.1: the GM sits
+# above the sales managers); CS reviewers go to the CS manager, finance to the finance director, every
+# other role — and the department managers themselves — to the GM. The GM has no superior (reminders only).
+SUPERIOR_ROLE = {"SP": "SM", "LS": "SM", "SM": "GM", "CS": "CSM", "CIA": "CSM", "CSM": "GM", "FIN": "FD", "CA": "FD",
+                 "FD": "GM", "WH": "GM", "PROD": "GM", "QC": "GM", "ADM": "GM", "SYS": "GM"}
+
+
+def superior_role(role: str) -> str | None:
+    """`approval.overdue`: the role an overdue step of ``role`` escalates to (None for the GM)."""
+    return SUPERIOR_ROLE.get(role)

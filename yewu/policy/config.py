@@ -53,6 +53,15 @@ DEFAULTS: dict[str, tuple[Any, type, str]] = {
     "delivery.standard_3_4d.promise_wd": (4, int, "承诺发货：备妥后工作日数"),
     "delivery.standard_3_4d.target_wd": (3, int, "目标发货：备妥后工作日数"),
     "contract.number_format.company_code": ("YW", str, "公司代码"),
+    # orders: custom production, contracts, returns, approval timers (issue 4, second slice)
+    "delivery.custom_production.entry_wd": (1, int, "定金到账后生产部录入交期的期限（工作日）"),
+    "contract.required.credit_min_total": (Decimal("20000.00"), Decimal, "账期订单达到此额（≥）须签销售合同"),
+    "contract.review_1wd.limit_wd": (1, int, "合同评审每位评审人期限（工作日）"),
+    "contract.review_1wd.major_total": (Decimal("100000.00"), Decimal, "重大合同金额（≥ 需总经理）"),
+    "contract.filing_1wd.working_days": (1, int, "签订后原件（扫描件）交客服归档期限（工作日）"),
+    "return.flow.gm_after_days": (30, int, "送达后超过此天数的退货需总经理批准"),
+    "return.flow.custom_quality_only": (True, bool, "定制产品只因质量问题退货"),
+    "approval.overdue.escalate_after_wd": (1, int, "审批逾期后再过此工作日数升级给上级"),
 }
 
 

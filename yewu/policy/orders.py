@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 from .calendar import WorkCalendar
@@ -160,3 +160,102 @@ def document_number(kind: str, day: date, seq: int, cfg: PolicyConfig = DEFAULT)
     if seq < 1:
         raise ValueError("sequence starts at 1")
     return f"{cfg['contract.number_format.company_code']}{kind}-{day:%Y%m%d}-{seq:02d}"
+
+
+def custom_date_entry_due(deposit_arrived_on: date, cal: WorkCalendar, cfg: PolicyConfig = DEFAULT) -> tuple[datetime, Reason]:
+    """`delivery.custom_production`: PROD enters the custom lines' ship date within N working days after the
+    deposit arrives (the arrival day never counts)."""
+    n = cfg["delivery.custom_production.entry_wd"]
+    due = cal.deadline_after_working_days(deposit_arrived_on, n)
+    return due, Reason("delivery.custom_production",
+                       f"定金 {deposit_arrived_on} 到账：生产部须于 {due:%Y-%m-%d %H:%M} 前录入定制产品交期（{n} 个工作日内）",
+                       f"Deposit arrived {deposit_arrived_on}: PROD enters the custom ship date by {due:%Y-%m-%d %H:%M}",
+                       {"deposit_arrived_on": deposit_arrived_on, "due": due, "working_days": n})
+
+
+def line_late(promised: date | None, today: date, open_qty: Decimal, custom: bool) -> Reason | None:
+    """A line is late when goods are still open after its promised day (`delivery.standard_3_4d` for standard
+    lines, `delivery.custom_production` for custom ones); the promised day itself is on time."""
+    if promised is None or open_qty <= 0 or today <= promised:
+        return None
+    rule = "delivery.custom_production" if custom else "delivery.standard_3_4d"
+    days = (today - promised).days
+    return Reason(rule, f"承诺 {promised} 发货，至 {today} 仍有 {open_qty.normalize():f} 未发（逾期 {days} 天）",
+                  f"Promised {promised}, {open_qty.normalize():f} still unshipped on {today} ({days} days late)",
+                  {"promised": promised, "today": today, "open_qty": open_qty, "days_late": days})
+
+
+def contract_required(settlement: str, total: Decimal, custom_total: Decimal, cfg: PolicyConfig = DEFAULT) -> Reason | None:
+    """SPEC §4.4 (D): a sales contract is required for orders with custom lines and for CREDIT orders
+    ≥ 20,000.00; otherwise the accepted quote/order is the agreement. Returns the reason, or None."""
+    t = money(total)
+    floor = cfg["contract.required.credit_min_total"]
+    if custom_total > 0:
+        return Reason("contract.required", f"订单含定制产品（{_fmt(custom_total)}），须签订销售合同",
+                      f"Order has custom lines ({_fmt(custom_total)}): a sales contract is required",
+                      {"custom_total": money(custom_total)})
+    if settlement == CREDIT and t >= floor:
+        return Reason("contract.required", f"账期订单 {_fmt(t)} ≥ {_fmt(floor)}，须签订销售合同",
+                      f"CREDIT order {_fmt(t)} ≥ {_fmt(floor)}: a sales contract is required",
+                      {"total": t, "threshold": floor})
+    return None
+
+
+REVIEW_CHECKLIST = {"economics": "经济性", "feasibility": "可行性", "legality": "合法性", "price": "价格合理性"}
+DUE_DILIGENCE = {"licence": "营业执照及有效期", "reputation": "商业信誉", "performance": "近期履约情况",
+                 "qualifications": "资质"}
+
+
+def contract_review_steps(amount: Decimal, cfg: PolicyConfig = DEFAULT) -> tuple[list[dict], Decision]:
+    """`contract.review_1wd`: CS review ‖ FIN special review (one stage, in parallel), each within N WD of
+    assignment; a major contract (≥ 100,000.00) then goes to the GM."""
+    a = money(amount)
+    wd = cfg["contract.review_1wd.limit_wd"]
+    major = cfg["contract.review_1wd.major_total"]
+    review = {"limit_wd": wd, "stage": 0, "requires": "checklist", "requires_label": "评审要点及信用额度意见",
+              "rule": "contract.review_1wd"}
+    steps = [{"role": "CS", **review}, {"role": "FIN", **review}]
+    reasons = [Reason("contract.review_1wd", f"客服评审与财务专项评审并行，各自 {wd} 个工作日内完成",
+                      f"CS review and FIN special review in parallel, {wd} WD each", {"limit_wd": wd})]
+    if a >= major:
+        steps.append({"role": "GM", "limit_wd": wd, "stage": 1})
+        reasons.append(Reason("contract.review_1wd", f"合同金额 {_fmt(a)} ≥ {_fmt(major)}，为重大合同，评审后须总经理审批",
+                              f"Contract {_fmt(a)} ≥ {_fmt(major)} is major: GM after the reviews",
+                              {"amount": a, "threshold": major}))
+    return steps, Decision.needs([s["role"] for s in steps], *reasons)
+
+
+def review_checklist_problems(checklist: dict, credit_opinion: str) -> dict[str, str]:
+    """Every checklist item and the opinion on the customer's credit and limit must be filled."""
+    problems = {f"checklist.{k}": f"请填写{label}意见" for k, label in REVIEW_CHECKLIST.items()
+                if not str((checklist or {}).get(k, "")).strip()}
+    if not (credit_opinion or "").strip():
+        problems["credit_opinion"] = "请填写对客户信用及额度的意见"
+    return problems
+
+
+def contract_filing_due(signed_on: date, cal: WorkCalendar, cfg: PolicyConfig = DEFAULT) -> datetime:
+    """`contract.filing_1wd`: the signed original (scan) reaches CS custody within N WD of signing."""
+    return cal.deadline_after_working_days(signed_on, cfg["contract.filing_1wd.working_days"])
+
+
+def return_check(*, quantity: Decimal, shipped: Decimal, returned: Decimal, delivered_on: date | None, today: date,
+                 custom: bool, quality_defect: bool, cfg: PolicyConfig = DEFAULT) -> Decision:
+    """`return.flow` at submission: quantity ≤ shipped − already returned; custom products only for quality
+    defects; more than 30 days after delivery needs the GM (on top of the SM)."""
+    left = shipped - returned
+    if quantity > left:
+        return Decision.refuse(Reason("return.flow", f"退货数量 {quantity.normalize():f} 超过可退数量 {left.normalize():f}"
+                                                     f"（已发 {shipped.normalize():f} − 已退 {returned.normalize():f}）",
+                                      f"Return {quantity} exceeds shipped − returned = {left}",
+                                      {"quantity": quantity, "shipped": shipped, "returned": returned}))
+    if custom and cfg["return.flow.custom_quality_only"] and not quality_defect:
+        return Decision.refuse(Reason("return.flow", "定制产品只有质量问题才能退货", "Custom products return only for quality defects"))
+    limit = cfg["return.flow.gm_after_days"]
+    if delivered_on is not None and (today - delivered_on).days > limit:
+        days = (today - delivered_on).days
+        return Decision.needs(["SM", "GM"], Reason(
+            "return.flow", f"送达 {delivered_on} 至今 {days} 天，超过 {limit} 天，须业务经理和总经理批准",
+            f"{days} days after delivery > {limit}: SM and GM", {"delivered_on": delivered_on, "days": days, "limit": limit}))
+    return Decision.needs(["SM"], Reason("return.flow", "退货须业务经理确认、质检检验、业务经理批准",
+                                         "Return: SM confirms, QC inspects, SM approves"))

@@ -29,6 +29,13 @@ def shop(company):
     s.company = company
     s.cable = product("DL-1", "100.00")
     s.custom = product("DZ-1", "1000.00", kind="custom")
-    s.product, s.customer = product, customer
+    def signed_contract(order):
+        """Test setup shortcut: the order's sales contract, already reviewed and signed (SPEC §4.4)."""
+        from yewu.orders.models import Contract
+
+        return Contract.objects.create(order=order, customer=order.customer, amount=order.total, status="signed",
+                                       number=f"YWXS-TEST-{order.pk}", signed_on=date.today(), created_by=company.sales1)
+
+    s.product, s.customer, s.signed_contract = product, customer, signed_contract
     s.gz = customer("广州老客户", invoice_choice="vat_special")
     return s

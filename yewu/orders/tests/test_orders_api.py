@@ -103,6 +103,10 @@ def test_custom_deposit_blocks_shipping_until_paid(shop, sp, api_client):
     fin = api_client(shop.company.finance)
     assert fin.post(f"/api/v1/orders/{o['id']}/payments", {"amount": "2999.99"}, content_type="application/json").json()["status"] == "awaiting_payment"
     assert fin.post(f"/api/v1/orders/{o['id']}/payments", {"amount": "0.01"}, content_type="application/json").json()["status"] == "ready"
+    # custom lines also need the signed sales contract before release (SPEC §4.4)
+    r = wh.post(f"/api/v1/orders/{o['id']}/shipments", {"lines": [{"line_id": line, "quantity": "4"}]}, content_type="application/json")
+    assert r.status_code == 422 and r.json()["rule"] == "contract.required"
+    shop.signed_contract(Order.objects.get(pk=o["id"]))
     # partial shipment, then more than ordered is refused, then the rest
     r = wh.post(f"/api/v1/orders/{o['id']}/shipments", {"lines": [{"line_id": line, "quantity": "4"}]}, content_type="application/json")
     assert r.status_code == 201 and r.json()["order"]["status"] == "partly_shipped" and r.json()["number"].startswith("YWCK-")
