@@ -18,7 +18,7 @@ from yewu.common.text import clean_text
 from yewu.org.selectors import get_calendar, get_policy
 from yewu.policy import Decision, PolicyConfig, pricing
 
-from .models import InvoiceChoice, Quote, QuoteApproval, QuoteLine, QuoteState
+from .models import CoachingTask, InvoiceChoice, Quote, QuoteApproval, QuoteLine, QuoteState
 from .selectors import customers_for_user
 
 QUOTERS = ("SP", "SM", "GM")
@@ -70,17 +70,19 @@ def check_price(user, *, product_id=None, guide_price=None, quantity="1", unit_p
                                        "give product_id or guide_price", "price.guide"))
     _raise_field_errors(errs)
     invoice = parse_invoice(vat_invoice)
-    source = "list"
+    source, kind = "list", None
     if product_id not in (None, ""):
         try:
             product = Product.objects.get(pk=int(product_id))
         except (Product.DoesNotExist, TypeError, ValueError):
             raise NotFound(f"产品 {product_id} 不存在", fields={"product_id": "产品不存在"}) from None
         g, source, _ = guide_for_line(product, day or timezone.localdate(), user)
+        kind = product.kind
     else:
         g = values["guide_price"]
     dec = pricing.check_line_price(guide_price=g, unit_price=values["unit_price"], fee_rate=values["fee_rate"],
-                                   invoice=invoice, quantity=values["quantity"], cfg=cfg, price_source=source)
+                                   invoice=invoice, quantity=values["quantity"], cfg=cfg, price_source=source,
+                                   kind=kind)
     if g is None:
         raise RuleRefused.from_decision(dec)
     return dec
@@ -104,7 +106,7 @@ def next_number(day: date, type_code: str = "BJ") -> str:
 
 def _price_line(line: QuoteLine, quote: Quote, cfg: PolicyConfig) -> Decision:
     dec = pricing.check_line_price(guide_price=line.guide_price, unit_price=line.unit_price, fee_rate=quote.fee_rate,
-                                   invoice=quote.invoice_choice, quantity=line.quantity, cfg=cfg)
+                                   invoice=quote.invoice_choice, quantity=line.quantity, cfg=cfg, kind=line.kind)
     d = dec.data
     line.fee_rate = quote.fee_rate
     line.net_price, line.baseline, line.floor, line.min_price = d["net_price"], d["baseline"], d["floor"], d["min_price"]
@@ -462,6 +464,9 @@ def close_quote(actor, quote: Quote, outcome: str, reason: str = "") -> Quote:
             raise ValidationError("报价单已过有效期，不能接受", fields={"valid_until": "已过期"})
         to = QuoteState.ACCEPTED
     elif outcome == "lost":
+        if not str(reason or "").strip():
+            raise ValidationError("丢单必须填写原因（将为业务经理生成辅导任务）", fields={"reason": "丢单原因不能为空"},
+                                  rule="daily.shortfall_coaching")
         reason = clean_text(reason, field="reason", label="丢单原因", max_len=300, required=True)
         if quote.state not in (QuoteState.APPROVED, QuoteState.SENT, QuoteState.SUBMITTED, QuoteState.DRAFT):
             raise Conflict("该报价单已关闭", fields={"state": quote.state})
@@ -471,7 +476,59 @@ def close_quote(actor, quote: Quote, outcome: str, reason: str = "") -> Quote:
         raise ValidationError("outcome 应为 accepted 或 lost", fields={"outcome": "accepted / lost"})
     quote.closed_at = timezone.now()
     _transition(actor, quote, to, reason=reason)
+    if to == QuoteState.LOST:
+        _open_coaching_task(actor, quote, reason)
     return quote
+
+
+# --- lost quote → coaching task (daily.shortfall_coaching) -------------------------------------------
+
+
+def _open_coaching_task(actor, quote: Quote, reason: str) -> CoachingTask:
+    cfg = get_policy()
+    dec = pricing.lost_quote_coaching(number=quote.number, total=quote.total, reason=reason,
+                                      lost_on=timezone.localdate(quote.closed_at), cal=get_calendar(), cfg=cfg)
+    if dec.refused:  # pragma: no cover — the reason was validated above
+        raise RuleRefused.from_decision(dec)
+    coaches = sm_approvers(quote)
+    task = CoachingTask.objects.create(quote=quote, salesperson=quote.owner, coach=coaches[0] if len(coaches) == 1 else None,
+                                       team=quote.team, reason=reason, due_at=dec.data["due_at"])
+    record(actor=actor, action="create", obj=task, after=snapshot(task), rule="daily.shortfall_coaching", decision=dec)
+    for u in coaches:
+        _notify(u, f"coaching:{task.pk}:new", "daily.shortfall_coaching", dec.reasons[0].message, f"/sales/quotes/{quote.pk}/")
+    return task
+
+
+def can_coach(actor, task: CoachingTask) -> tuple[bool, str]:
+    if task.done_at is not None:
+        return False, "该辅导任务已记录"
+    if actor.pk == task.salesperson_id:
+        return False, "业务员不能为自己的丢单记录辅导（sod.no_self_approval）"
+    if actor.pk in [u.pk for u in sm_approvers(task.quote)] or actor.has_role("GM"):
+        return True, ""
+    return False, "丢单辅导须由该业务员所在团队的业务经理记录"
+
+
+@transaction.atomic
+def record_coaching(actor, task: CoachingTask, note: str) -> CoachingTask:
+    task = CoachingTask.objects.select_for_update(of=("self",)).select_related("quote__team").get(pk=task.pk)
+    if not str(note or "").strip():
+        raise ValidationError("辅导记录不能为空", fields={"note": "辅导记录不能为空"}, rule="daily.shortfall_coaching")
+    note = clean_text(note, field="note", label="辅导记录", max_len=2000)
+    ok, why = can_coach(actor, task)
+    if not ok:
+        if task.done_at is not None:
+            raise Conflict(why, rule="daily.shortfall_coaching")
+        raise PermissionDenied(why, rule="daily.shortfall_coaching")
+    before = snapshot(task)
+    task.note, task.done_by, task.done_at = note, actor, timezone.now()
+    task.save()
+    late = task.done_at > task.due_at
+    record(actor=actor, action="update", obj=task, before=before, after=snapshot(task), rule="daily.shortfall_coaching",
+           reason="逾期记录" if late else "")
+    _notify(task.salesperson, f"coaching:{task.pk}:done", "daily.shortfall_coaching",
+            f"{actor} 已就丢单 {task.quote.number} 记录辅导", f"/sales/quotes/{task.quote_id}/")
+    return task
 
 
 # --- timers (quote.nonstandard_24h, validity) ----------------------------------------------------------
@@ -485,7 +542,7 @@ def scan_quote_deadlines(now: datetime | None = None) -> dict:
     from yewu.org.selectors import users_with_role
 
     now = now or timezone.now()
-    counts = {"warning": 0, "overdue": 0, "price_requests": 0, "expired": 0}
+    counts = {"warning": 0, "overdue": 0, "price_requests": 0, "expired": 0, "coaching_overdue": 0}
     open_qs = Quote.objects.filter(state__in=(QuoteState.DRAFT, QuoteState.SUBMITTED, QuoteState.APPROVED),
                                    response_warn_at__lte=now).select_related("owner", "team__manager", "customer")
     for q in open_qs:
@@ -504,6 +561,12 @@ def scan_quote_deadlines(now: datetime | None = None) -> dict:
             _, created = _get_or_create_note(u, f"price_request:{r.pk}:overdue", "price.finance_guide",
                                              f"价格申请 #{r.pk}（{r.product}）已到答复期限", "/catalog/requests/")
             counts["price_requests"] += int(created)
+    for t in CoachingTask.objects.filter(done_at__isnull=True, due_at__lt=now).select_related("quote__team__manager"):
+        due_s = timezone.localtime(t.due_at).strftime("%m-%d %H:%M")
+        for u in sm_approvers(t.quote):
+            _, created = _get_or_create_note(u, f"coaching:{t.pk}:overdue", "daily.shortfall_coaching",
+                                             f"丢单 {t.quote.number} 的辅导记录已逾期（期限 {due_s}）", f"/sales/quotes/{t.quote_id}/")
+            counts["coaching_overdue"] += int(created)
     today = timezone.localtime(now).date()
     for q in Quote.objects.filter(state__in=OPEN_STATES, valid_until__lt=today):
         with transaction.atomic():
@@ -519,3 +582,27 @@ def _get_or_create_note(user, key, rule, message, link):
     from yewu.common.models import Notification
 
     return Notification.objects.get_or_create(user=user, key=key, defaults={"rule": rule, "message": message, "link": link})
+
+
+# --- price.invoice_lock ---------------------------------------------------------------------------------
+
+
+def priced_lines(quote: Quote, lines=None) -> list[pricing.PricedLine]:
+    """The quote's lines as priced (for ``price.invoice_lock`` checks by invoices and orders)."""
+    lines = list(quote.lines.all()) if lines is None else lines
+    return [pricing.PricedLine(f"第 {ln.position} 行 {ln.product_code} {ln.product_name}", ln.guide_price, ln.net_price,
+                               quote.invoice_choice) for ln in lines]
+
+
+def invoice_lock_check(quote: Quote, requested_invoice: str) -> Decision:
+    return pricing.check_invoice_lock(requested_invoice, priced_lines(quote), get_policy())
+
+
+def invoice_lock_note(quote: Quote, lines=None) -> str:
+    """Shown on the quote: which lines lock out a VAT special invoice (empty when none)."""
+    if quote.invoice_choice == InvoiceChoice.VAT_SPECIAL:
+        return ""
+    dec = pricing.check_invoice_lock(InvoiceChoice.VAT_SPECIAL, priced_lines(quote, lines), get_policy())
+    if dec.allowed:
+        return ""
+    return "如客户改开增值税专票：" + dec.message()
