@@ -113,6 +113,9 @@ class QuoteLine(models.Model):
 
 
 class QuoteApproval(models.Model):
+    """LEGACY, read-only: quote approvals before they moved onto the shared approval engine
+    (yewu.approvals, doc_type "quote"). Nothing writes here any more; kept as history shown on the quote."""
+
     quote = models.ForeignKey(Quote, on_delete=models.CASCADE, related_name="approvals")
     step = models.CharField(max_length=4)  # SM / GM
     approver = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")

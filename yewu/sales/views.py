@@ -115,6 +115,7 @@ def quote_detail(request, pk):
         "coaching": coaching, "can_coach": bool(coaching) and services.can_coach(u, coaching)[0],
         "invoice_lock": services.invoice_lock_note(quote, lines),
         "q": quote, "lines": lines, "approvals": quote.approvals.select_related("approver"),
+        "engine_requests": services.approval_requests(quote),
         "can_edit": mine and quote.state == QuoteState.DRAFT, "can_submit": mine and quote.state == QuoteState.DRAFT,
         "can_approve": services.can_approve(u, quote)[0], "step": services.current_step(quote),
         "can_send": mine and quote.state == QuoteState.APPROVED, "can_accept": quote.state == QuoteState.SENT and (mine or u.has_role("SM", "GM")),
