@@ -379,6 +379,23 @@ def current_step(quote: Quote) -> str | None:
     return step.role
 
 
+def waiting_for(quote: Quote) -> dict | None:
+    """Who the pending step waits for and by when (shown on the quote): {"kind", "names", "due_at"}."""
+    if quote.state != QuoteState.SUBMITTED:
+        return None
+    req, step = _pending_step(quote)
+    if step is None:
+        return None
+    from yewu.org.selectors import users_with_role
+
+    if step.role == "SM" and quote.team_id and quote.team.manager_id:
+        users = [quote.team.manager]
+    else:
+        users = [u for u in users_with_role(step.role) if u.pk not in (req.submitter_id, quote.owner_id)]
+    return {"kind": current_step(quote), "role": step.role, "names": "、".join(str(u) for u in users) or "（无人可审批）",
+            "due_at": step.due_at}
+
+
 def can_approve(actor, quote: Quote) -> tuple[bool, str]:
     from yewu.approvals import services as approvals
 

@@ -69,7 +69,10 @@ def _form_ctx(request, quote=None, data=None):
 
 @login_required
 def quote_new(request):
-    data = {"lines": []}
+    from datetime import timedelta
+
+    # the default validity (quote.validity_days) shown filled in, not as an empty mm/dd/yyyy box
+    data = {"lines": [], "valid_until": (timezone.localdate() + timedelta(days=int(get_policy()["quote.validity_days"]))).isoformat()}
     if request.method == "POST":
         data = _form_data(request.POST)
         data["customer_id"] = request.POST.get("customer_id")
@@ -118,6 +121,7 @@ def quote_detail(request, pk):
         "engine_requests": services.approval_requests(quote),
         "can_edit": mine and quote.state == QuoteState.DRAFT, "can_submit": mine and quote.state == QuoteState.DRAFT,
         "can_approve": services.can_approve(u, quote)[0], "step": services.current_step(quote),
+        "waiting": services.waiting_for(quote),
         "can_send": mine and quote.state == QuoteState.APPROVED, "can_accept": quote.state == QuoteState.SENT and (mine or u.has_role("SM", "GM")),
         "can_lose": quote.state in (QuoteState.DRAFT, QuoteState.SUBMITTED, QuoteState.APPROVED, QuoteState.SENT) and (mine or u.has_role("SM", "GM")),
         "now": timezone.now(), "weighted_delta": total_delta,
