@@ -506,6 +506,24 @@ def _on_quote_decided(req) -> None:
                 f"报价单 {quote.number} 被退回：{quote.reject_comment}", f"/sales/quotes/{quote.pk}/")
 
 
+def _cancel_pending_approval(actor, quote: Quote, reason: str) -> None:
+    """A quote closed while waiting (lost, expired) leaves the approvers' inbox: its pending engine request
+    is marked cancelled (the engine has no public cancel yet; the row state is the engine's own CANCELLED)."""
+    from yewu.approvals.models import ApprovalRequest, ApprovalStep
+
+    req = pending_request(quote)
+    if req is None:
+        return
+    req = ApprovalRequest.objects.select_for_update().get(pk=req.pk)
+    if req.state != ApprovalRequest.State.PENDING:
+        return
+    req.state, req.closed_at = ApprovalRequest.State.CANCELLED, timezone.now()
+    req.save(update_fields=["state", "closed_at"])
+    req.steps.filter(state__in=(ApprovalStep.State.PENDING, ApprovalStep.State.WAITING)).update(state=ApprovalStep.State.SKIPPED)
+    record(actor=actor, action="cancel", object_type="approvals.approvalrequest", object_id=req.pk,
+           after={"doc": f"quote:{quote.pk}", "state": "cancelled"}, rule="quote.approval", reason=reason)
+
+
 def register_callbacks() -> None:
     from yewu.approvals import services as approvals
 
@@ -583,7 +601,10 @@ def close_quote(actor, quote: Quote, outcome: str, reason: str = "") -> Quote:
     else:
         raise ValidationError("outcome 应为 accepted 或 lost", fields={"outcome": "accepted / lost"})
     quote.closed_at = timezone.now()
+    was_submitted = quote.state == QuoteState.SUBMITTED
     _transition(actor, quote, to, reason=reason)
+    if was_submitted:
+        _cancel_pending_approval(actor, quote, f"报价单已丢单：{reason}")
     if to == QuoteState.LOST:
         _open_coaching_task(actor, quote, reason)
     return quote
@@ -681,7 +702,10 @@ def scan_quote_deadlines(now: datetime | None = None) -> dict:
             q = Quote.objects.select_for_update().get(pk=q.pk)
             if q.state in OPEN_STATES and q.valid_until < today:
                 q.closed_at = now
+                was_submitted = q.state == QuoteState.SUBMITTED
                 _transition(None, q, QuoteState.EXPIRED, rule="quote.validity", reason=f"有效期至 {q.valid_until}")
+                if was_submitted:
+                    _cancel_pending_approval(None, q, f"报价单已过有效期（{q.valid_until}）")
                 counts["expired"] += 1
     return counts
 

@@ -124,3 +124,15 @@ def test_migration_moves_waiting_quotes_onto_the_engine(company, env):
     assert not services.can_approve(company.manager, q2)[0]  # already decided the SM step
     assert services.approve_quote(company.gm, q2).state == "approved"
     assert services.approve_quote(company.manager, q1).state == "approved"
+
+
+def test_lost_or_expired_quote_leaves_the_inbox(company, env):
+    q1 = services.submit_quote(company.sales1, mkq(company, env))
+    q2 = services.submit_quote(company.sales1, mkq(company, env))
+    assert len(approvals.inbox(company.manager)) == 2
+    services.close_quote(company.sales1, q1, "lost", "客户不做了")
+    Quote.objects.filter(pk=q2.pk).update(valid_until=timezone.localdate() - timedelta(days=1))
+    assert services.scan_quote_deadlines()["expired"] == 1
+    assert approvals.inbox(company.manager) == []
+    states = set(ApprovalRequest.objects.filter(doc_type="quote").values_list("state", flat=True))
+    assert states == {"cancelled"}

@@ -195,3 +195,12 @@ def test_lost_quote_page_shows_coaching_form_to_sm(company, env, client):
     assert "面谈复盘" in html and "保存辅导记录" not in html
     with pytest.raises(Conflict):
         services.record_coaching(company.manager, Quote.objects.get(pk=q.pk).coaching_task, "again")
+
+
+def test_price_request_page_states_the_deadline_settings(company, client):
+    client.force_login(company.sales1)
+    html = client.get("/catalog/requests/").content.decode()
+    assert "24 小时内答复客户" in html and "前 4 小时答复" in html
+    company_setting(**{"price.finance_guide.lead_hours": "6", "quote.nonstandard_24h.mode": "working_hours"})
+    html = client.get("/catalog/requests/").content.decode()
+    assert "24 个工作小时内答复客户" in html and "前 6 小时答复" in html
