@@ -237,13 +237,14 @@ def request_price(actor, product: Product, *, customer=None, quantity=None, note
         if not customers_for_user(actor).filter(pk=customer.pk).exists():
             raise PermissionDenied("只能为自己可见的客户申请价格")
     received = received_at or timezone.now()
-    if quote_due_at is None and pricing.triggers_24h(product.kind, product.on_guide_list):
-        from yewu.org.selectors import get_calendar, get_policy
+    from yewu.org.selectors import get_calendar, get_policy
 
-        _, quote_due_at = pricing.nonstandard_due(received, get_policy(), get_calendar())
+    cfg = get_policy()
+    if quote_due_at is None and pricing.triggers_24h(product.kind, product.on_guide_list, cfg):
+        _, quote_due_at = pricing.nonstandard_due(received, cfg, get_calendar())
     req = PriceRequest.objects.create(
         product=product, customer=customer, quantity=qty, note=note, requested_by=actor, team=actor.team,
-        received_at=received, due_at=pricing.finance_price_due(quote_due_at) if quote_due_at else None,
+        received_at=received, due_at=pricing.finance_price_due(quote_due_at, cfg) if quote_due_at else None,
     )
     record(actor=actor, action="create", obj=req, after=snapshot(req), rule="price.finance_guide")
     _notify_finance(req)

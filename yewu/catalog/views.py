@@ -85,8 +85,16 @@ def request_list(request):
         "customers": customers_for_user(request.user).order_by("name")[:500] if request.user.has_role(*services.REQUESTERS) else [],
         "is_finance": request.user.has_role(*services.FINANCE), "can_request": request.user.has_role(*services.REQUESTERS),
         "scopes": AnswerScope.choices, "today": timezone.localdate(),
-        "preselect": request.GET.get("product", ""),
+        "preselect": request.GET.get("product", ""), "cfg": _deadline_settings(),
     })
+
+
+def _deadline_settings() -> dict:
+    from yewu.org.selectors import get_policy
+
+    cfg = get_policy()
+    return {"hours": cfg["quote.nonstandard_24h.hours"], "lead_hours": cfg["price.finance_guide.lead_hours"],
+            "working": cfg["quote.nonstandard_24h.mode"] == "working_hours"}
 
 
 @login_required

@@ -40,6 +40,11 @@ DEFAULTS: dict[str, tuple[Any, type, str]] = {
     "quote.approval.major_total": (Decimal("100000.00"), Decimal, "重大报价金额（≥ 需总经理）"),
     "quote.nonstandard_24h.hours": (24, int, "非标/线束报价答复时限（小时）"),
     "quote.nonstandard_24h.warn_hours": (20, int, "提前预警（小时）"),
+    "quote.nonstandard_24h.mode": ("calendar_hours", str, "calendar_hours（自然小时）或 working_hours（Alt：工作小时）"),
+    "quote.nonstandard_24h.harness_scope": ("all", str, "all（所有线束行）或 unlisted（Alt：仅不在指导价表内的线束）"),
+    "price.finance_guide.lead_hours": (4, int, "财务须在报价答复期限前多少小时答复价格申请"),
+    "price.gb_discretion.max_pct": (Decimal("0"), Decimal, "国标产品可低于基准价而无需特价申请的幅度（%，Alt，默认 0）"),
+    "daily.shortfall_coaching.working_days": (1, int, "丢单后业务经理记录辅导的期限（工作日）"),
     "calendar.saturday_working": (False, bool, "公司周六上班"),
     # orders and settlement (issue 4)
     "settle.gz_cod_1500.min_total": (Decimal("1500.00"), Decimal, "广州新客户货到付款最低订单金额（≥）"),

@@ -5,16 +5,17 @@ N = net price = round(P × (1 − x/100), 2), B = baseline = G, or round(G × (1
 VAT-free discount applies (v = ``price.vat_free_discount.max_pct``, 6), d = round((B − N) ÷ G × 100, 2)
 when N < B. Every check uses N.
 
-Rules: ``price.guide``, ``price.finance_guide``, ``price.vat_free_discount``, ``price.special_floor``,
-``price.special_commission``, ``price.fee_grossup``; quote level ``quote.approval`` and the deadline
-``quote.nonstandard_24h``.
+Rules: ``price.guide``, ``price.finance_guide``, ``price.gb_discretion``, ``price.vat_free_discount``,
+``price.special_floor``, ``price.special_commission``, ``price.fee_grossup``, ``price.invoice_lock``; quote
+level ``quote.approval``, ``quote.deviation_reapproval``, the deadline ``quote.nonstandard_24h`` and the
+lost-quote coaching task (``daily.shortfall_coaching``).
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
@@ -281,12 +282,50 @@ def line_figures(g: Decimal, p: Decimal, x: Decimal = ZERO, invoice: str = VAT_S
     )
 
 
+# --- price.gb_discretion --------------------------------------------------------------------------
+
+
+def gb_allowance(cfg: PolicyConfig = DEFAULT) -> Decimal:
+    """``price.gb_discretion.max_pct``: how far (d, in % of G) a national-standard line may go below the
+    baseline without a special-price application. SPEC default 0 (Alt: X)."""
+    return Decimal(cfg["price.gb_discretion.max_pct"])
+
+
+def gb_discretion(g: Decimal, b: Decimal, n: Decimal, d: Decimal | None, cfg: PolicyConfig = DEFAULT) -> Decision:
+    """``price.gb_discretion``: for national-standard (国标) products G is the reference and the SP decides
+    the price within the allowances of §3.2. Under the baseline B it is still a special price, unless the
+    company allows X% (``price.gb_discretion.max_pct``, default 0): d ≤ X ("以内", inclusive) is then allowed
+    without application and without a commission cut. The floor (``price.special_floor``) always applies.
+
+    Returns ALLOWED (at or above B, or within the allowance) or NEEDS_APPROVAL by SM, with the figures."""
+    x = gb_allowance(cfg)
+    figs = {"guide_price": money(g), "baseline": money(b), "net_price": money(n), "discount_pct": d, "allowance_pct": x}
+    if d is None:
+        return Decision.allow(Reason(
+            "price.gb_discretion", f"国标产品：指导价 {fmt(g)} 为参考价，净价 {fmt(n)} 不低于基准价 {fmt(b)}，由业务员自主定价",
+            f"National-standard product: guide {fmt(g)} is the reference; net {fmt(n)} is not below the baseline {fmt(b)}",
+            figs))
+    if x > 0 and d <= x:
+        return Decision.allow(Reason(
+            "price.gb_discretion",
+            f"国标产品：净价 {fmt(n)} 低于基准价 {fmt(b)} d = {pct(d)}%，在国标自主定价幅度 {num(x)}% 以内，无需特价申请，提成不变",
+            f"National-standard product: net {fmt(n)} is d = {pct(d)}% below the baseline {fmt(b)}, within the "
+            f"{num(x)}% allowance: no special-price application, commission unchanged", figs))
+    if x > 0:
+        zh = f"国标产品：低于基准价 d = {pct(d)}%，超过国标自主定价幅度 {num(x)}%，仍需特价申请"
+        en = f"National-standard product: d = {pct(d)}% exceeds the {num(x)}% allowance; still a special price"
+    else:
+        zh = f"国标产品：指导价 {fmt(g)} 为参考价，但低于基准价 {fmt(b)}（d = {pct(d)}%）仍需特价申请（自主幅度 {num(x)}%）"
+        en = f"National-standard product: below the baseline {fmt(b)} (d = {pct(d)}%) is still a special price (allowance {num(x)}%)"
+    return Decision.needs((SM,), Reason("price.gb_discretion", zh, en, figs))
+
+
 # --- the line decision -----------------------------------------------------------------------------
 
 
 def check_line_price(*, guide_price: Decimal | None, unit_price: Decimal, fee_rate: Decimal = ZERO,
                      invoice: str = VAT_SPECIAL, quantity: Decimal | None = None, cfg: PolicyConfig = DEFAULT,
-                     price_source: str = "list") -> Decision:
+                     price_source: str = "list", kind: str | None = None) -> Decision:
     """Is this unit price allowed for this line?
 
     Returns a Decision (allowed / needs_approval by SM / refused) whose ``data`` carries the figures
@@ -315,6 +354,9 @@ def check_line_price(*, guide_price: Decimal | None, unit_price: Decimal, fee_ra
                                       {"fee_rate": fee_rate, "max_pct": max_x}))
 
     f = line_figures(guide_price, unit_price, fee_rate, invoice, cfg, quantity)
+    gb_free = kind == KIND_GB and f.d is not None and f.n >= f.floor and f.d <= gb_allowance(cfg) and gb_allowance(cfg) > 0
+    if gb_free:  # price.gb_discretion (Alt): within the national-standard allowance — no special price, no cut
+        f = replace(f, cut=Decimal("0.000"), rate=f.base_rate, commission_delta=Decimal("0.000"))
     data = f.as_dict()
     data["outcome_detail"] = ""
     g_s, n_s = fmt(f.g), fmt(f.n)
@@ -335,6 +377,9 @@ def check_line_price(*, guide_price: Decimal | None, unit_price: Decimal, fee_ra
             {"guide_price": f.g, "net_price": f.n, "floor": f.floor, "min_price": f.min_price, "floor_pct": fl_pct}), **data)
 
     decisions: list[Decision] = []
+    if kind == KIND_GB:
+        decisions.append(gb_discretion(f.g, f.b, f.n, f.d, cfg))
+        data["gb_discretion"] = gb_free
     vat_free = vat_free_applies(invoice, cfg)
     v = Decimal(cfg["price.vat_free_discount.max_pct"])
     if f.d is None:
@@ -350,7 +395,7 @@ def check_line_price(*, guide_price: Decimal | None, unit_price: Decimal, fee_ra
                 "price.guide", f"{net_zh}，不低于基准价 {fmt(f.b)}（指导价 {g_s}），提成不变",
                 f"{net_en} is not below the baseline {fmt(f.b)} (guide {g_s}); commission unchanged",
                 {"guide_price": f.g, "baseline": f.b, "net_price": f.n})))
-    else:
+    elif not gb_free:
         mode = cfg["price.special_commission.mode"]
         per = Decimal(cfg["price.special_commission.pp_per_pct"])
         step_zh = f"⌊{pct(f.d)}⌋ × {per}" if mode == "whole_steps" else f"{pct(f.d)} × {per}"
@@ -422,7 +467,10 @@ def triggers_24h(kind: str, on_guide_list: bool, cfg: PolicyConfig = DEFAULT) ->
     if kind == KIND_NONSTANDARD:
         return not on_guide_list
     if kind == KIND_HARNESS:
-        return not on_guide_list if cfg.get("quote.nonstandard_24h.harness_scope", "all") == "unlisted" else True
+        scope = cfg["quote.nonstandard_24h.harness_scope"]
+        if scope not in ("all", "unlisted"):
+            raise ValueError(f"quote.nonstandard_24h.harness_scope must be all or unlisted, not {scope!r}")
+        return not on_guide_list if scope == "unlisted" else True
     return False
 
 
@@ -454,7 +502,10 @@ def nonstandard_due(received_at: datetime, cfg: PolicyConfig = DEFAULT, cal: Wor
     Alt ``mode=working_hours`` counts business hours on the working-day calendar."""
     h = int(cfg["quote.nonstandard_24h.hours"] if hours is None else hours)
     w = int(cfg["quote.nonstandard_24h.warn_hours"])
-    if cfg.get("quote.nonstandard_24h.mode", "calendar_hours") == "working_hours":
+    mode = cfg["quote.nonstandard_24h.mode"]
+    if mode not in ("calendar_hours", "working_hours"):
+        raise ValueError(f"quote.nonstandard_24h.mode must be calendar_hours or working_hours, not {mode!r}")
+    if mode == "working_hours":
         cal = cal or WorkCalendar()
         return add_working_hours(received_at, w, cal), add_working_hours(received_at, h, cal)
     r = received_at.astimezone(TZ)
@@ -472,18 +523,128 @@ def deadline_state(now: datetime, warn_at: datetime, due_at: datetime, answered_
     return "open"
 
 
-def finance_price_due(quote_due_at: datetime) -> datetime:
-    """``price.finance_guide``: Finance answers 4 h before the quote's deadline (D)."""
-    return quote_due_at - timedelta(hours=4)
+def finance_price_due(quote_due_at: datetime, cfg: PolicyConfig = DEFAULT) -> datetime:
+    """``price.finance_guide``: Finance answers ``price.finance_guide.lead_hours`` (4, D) clock hours before
+    the quote's deadline."""
+    return quote_due_at - timedelta(hours=int(cfg["price.finance_guide.lead_hours"]))
+
+
+def finance_due_reason(quote_due_at: datetime, cfg: PolicyConfig = DEFAULT) -> Reason:
+    """The explanation shown with a price request's due time."""
+    lead = int(cfg["price.finance_guide.lead_hours"])
+    due = finance_price_due(quote_due_at, cfg)
+    q, f = quote_due_at.astimezone(TZ), due.astimezone(TZ)
+    return Reason("price.finance_guide",
+                  f"报价答复期限 {q:%Y-%m-%d %H:%M}，财务须提前 {lead} 小时，即 {f:%Y-%m-%d %H:%M} 前答复指导价",
+                  f"quote due {q:%Y-%m-%d %H:%M}; Finance answers {lead} h earlier, by {f:%Y-%m-%d %H:%M}",
+                  {"quote_due_at": quote_due_at, "due_at": due, "lead_hours": lead})
 
 
 def age_hours(since: datetime, now: datetime) -> float:
     return math.floor((now - since).total_seconds() / 360) / 10
 
 
+
+# --- price.invoice_lock ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PricedLine:
+    """A line as priced on its quote/order: the invoice choice it was priced under, G and N."""
+
+    label: str  # e.g. "第 1 行 P1 接触器"
+    guide_price: Decimal
+    net_price: Decimal
+    priced_invoice: str
+
+
+def check_invoice_lock(requested_invoice: str, lines: Iterable[PricedLine], cfg: PolicyConfig = DEFAULT) -> Decision:
+    """``price.invoice_lock``: the invoice choice is part of the quote/order. A VAT special invoice
+    (增值税专票) for lines priced with the VAT-free discount (priced under an invoice choice where
+    ``price.vat_free_discount`` applies, with N < G) is refused until they are re-priced to N ≥ G (D).
+    Any other request (general invoice, no invoice, lines at or above G) is allowed."""
+    if requested_invoice not in INVOICE_CHOICES:
+        return Decision.refuse(Reason("price.invoice_lock", f"发票类型无效：{requested_invoice}",
+                                      f"invalid invoice choice: {requested_invoice}", {"invoice": requested_invoice}))
+    if requested_invoice != VAT_SPECIAL:
+        return Decision.allow()
+    locked = [ln for ln in lines if vat_free_applies(ln.priced_invoice, cfg) and money(ln.net_price) < money(ln.guide_price)]
+    if not locked:
+        return Decision.allow()
+    reasons = [Reason(
+        "price.invoice_lock",
+        f"{ln.label}：按不开专票优惠定价（净价 {fmt(ln.net_price)} < 指导价 {fmt(ln.guide_price)}），开增值税专票须先重新定价至"
+        f"不低于 {fmt(ln.guide_price)}",
+        f"{ln.label}: priced with the VAT-free discount (net {fmt(ln.net_price)} < guide {fmt(ln.guide_price)}); a VAT special "
+        f"invoice needs re-pricing to at least {fmt(ln.guide_price)}",
+        {"line": ln.label, "net_price": money(ln.net_price), "guide_price": money(ln.guide_price),
+         "shortfall": money(ln.guide_price) - money(ln.net_price)}) for ln in locked]
+    return Decision.refuse(*reasons, locked_lines=[ln.label for ln in locked])
+
+
+# --- lost quote → coaching task (daily.shortfall_coaching, §3.3) ------------------------------------
+
+
+def lost_quote_coaching(*, number: str, total: Decimal, reason: str, lost_on: date, cal: WorkCalendar,
+                        cfg: PolicyConfig = DEFAULT) -> Decision:
+    """A lost quote needs a reason and opens a coaching task for the SM (SPEC §3.3, §7
+    ``daily.shortfall_coaching``), due by 23:59:59 of the Nth working day after the loss (N =
+    ``daily.shortfall_coaching.working_days``, 1, D). Refused without a reason. ``data['due_at']``."""
+    reason = (reason or "").strip()
+    if not reason:
+        return Decision.refuse(Reason("daily.shortfall_coaching", "丢单必须填写原因", "a lost quote needs a reason",
+                                      {"number": number}))
+    n = int(cfg["daily.shortfall_coaching.working_days"])
+    due = cal.deadline_after_working_days(lost_on, n)
+    return Decision.allow(Reason(
+        "daily.shortfall_coaching",
+        f"报价单 {number}（{fmt(total)} 元）丢单，原因：{reason}；业务经理须在 {n} 个工作日内（{due:%Y-%m-%d %H:%M} 前）记录辅导",
+        f"quote {number} ({fmt(total)}) lost: {reason}; the sales manager records coaching within {n} working day(s), "
+        f"by {due:%Y-%m-%d %H:%M}",
+        {"number": number, "total": money(total), "lost_on": lost_on, "due_at": due, "working_days": n}), due_at=due)
+
+
+# --- quote.deviation_reapproval / quote.approval coverage -------------------------------------------
+
+
+def check_quote_deviation(*, quote_state: str, valid_until: date, order_day: date,
+                          quote_prices: dict[Any, Decimal], order_prices: dict[Any, Decimal],
+                          quote_term_days: int | None = None, order_term_days: int | None = None) -> Decision:
+    """An order made from an accepted quote (``quote.approval``: its approval covers orders made within
+    validity) is ALLOWED as is; lowering a unit price or lengthening the payment term against the quote
+    needs SM re-approval (``quote.deviation_reapproval``). A quote that is not accepted, or past its
+    validity on the order day (valid_until inclusive), covers nothing: REFUSED for use as the basis."""
+    if quote_state != "accepted":
+        return Decision.refuse(Reason("quote.approval", f"报价单状态为 {quote_state}，只有客户已接受的报价单可作为订单依据",
+                                      f"quote is {quote_state}; only an accepted quote covers an order", {"state": quote_state}))
+    if order_day > valid_until:
+        return Decision.refuse(Reason("quote.approval", f"报价单有效期至 {valid_until}，订单日期 {order_day} 已过有效期，批准不再覆盖",
+                                      f"quote valid until {valid_until}; order day {order_day} is past it",
+                                      {"valid_until": valid_until, "order_day": order_day}))
+    reasons: list[Reason] = []
+    for key, op in order_prices.items():
+        qp = quote_prices.get(key)
+        if qp is not None and money(op) < money(qp):
+            reasons.append(Reason("quote.deviation_reapproval",
+                                  f"{key}：订单单价 {fmt(op)} 低于已接受报价 {fmt(qp)}，需业务经理重新审批",
+                                  f"{key}: order price {fmt(op)} is below the accepted quote {fmt(qp)}; SM re-approval",
+                                  {"item": str(key), "quote_price": money(qp), "order_price": money(op)}))
+    if quote_term_days is not None and order_term_days is not None and order_term_days > quote_term_days:
+        reasons.append(Reason("quote.deviation_reapproval",
+                              f"账期 {order_term_days} 天长于报价的 {quote_term_days} 天，需业务经理重新审批",
+                              f"term {order_term_days} days is longer than the quote's {quote_term_days}; SM re-approval",
+                              {"quote_term_days": quote_term_days, "order_term_days": order_term_days}))
+    if reasons:
+        return Decision.needs((SM,), *reasons)
+    return Decision.allow(Reason("quote.approval", f"订单与已接受报价一致，在有效期（至 {valid_until}）内，报价审批覆盖该订单",
+                                 f"order matches the accepted quote within validity (until {valid_until})",
+                                 {"valid_until": valid_until}))
+
+
 __all__ = [
     "FieldError", "LineFigures", "ApprovalStep", "parse_line_input", "net_price", "baseline", "floor_price",
     "discount_pct", "commission_cut", "grossup", "line_figures", "check_line_price", "quote_approval_steps",
     "quote_total", "quote_number", "triggers_24h", "nonstandard_due", "add_working_hours", "deadline_state",
-    "finance_price_due", "money", "vat_free_applies", "lowest_p_with_net_at_least",
+    "finance_price_due", "money", "vat_free_applies", "lowest_p_with_net_at_least", "gb_allowance", "gb_discretion",
+    "finance_due_reason", "PricedLine", "check_invoice_lock", "lost_quote_coaching", "check_quote_deviation",
 ]

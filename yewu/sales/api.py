@@ -100,6 +100,9 @@ def quote_out(q: Quote, user=None, lines: bool = True) -> dict:
         "sent_at": q.sent_at.isoformat() if q.sent_at else None, "lost_reason": q.lost_reason,
         "reject_comment": q.reject_comment, "notes": q.notes, "policy_version": q.policy_version,
     }
+    if q.state == "lost":
+        t = getattr(q, "coaching_task", None) if hasattr(q, "coaching_task") else None
+        d["coaching_task"] = coaching_out(t) if t else None
     if lines:
         d["lines"] = [line_out(ln) for ln in q.lines.all()]
     return d
@@ -137,6 +140,38 @@ def create_quote(request, payload: QuoteIn):
     return Status(201, quote_out(q))
 
 
+class NoteIn(Schema):
+    note: str = ""
+
+
+def coaching_out(t) -> dict:
+    return {"id": t.pk, "quote_id": t.quote_id, "number": t.quote.number, "salesperson": str(t.salesperson),
+            "coach": str(t.coach) if t.coach_id else None, "reason": t.reason, "due_at": t.due_at.isoformat(),
+            "note": t.note, "done_by": str(t.done_by) if t.done_by_id else None,
+            "done_at": t.done_at.isoformat() if t.done_at else None, "rule": "daily.shortfall_coaching"}
+
+
+@quotes_router.get("/coaching-tasks", summary="Lost-quote coaching tasks visible to me (daily.shortfall_coaching)")
+def list_coaching(request, open_only: bool = False):
+    from .selectors import coaching_tasks_for
+
+    qs = coaching_tasks_for(request.user)
+    if open_only:
+        qs = qs.filter(done_at__isnull=True)
+    return {"items": [coaching_out(t) for t in qs[:500]]}
+
+
+@quotes_router.post("/{qid}/coaching", summary="The SM records the coaching note for a lost quote")
+def coaching(request, qid: int, payload: NoteIn):
+    from .models import CoachingTask
+
+    q = _get(request, qid)
+    task = CoachingTask.objects.filter(quote=q).first()
+    if task is None:
+        raise NotFound(f"报价单 {q.number} 没有辅导任务（只有丢单会生成）")
+    return coaching_out(services.record_coaching(request.user, task, payload.note))
+
+
 @quotes_router.get("/{qid}", summary="One quote with its priced lines")
 def get_quote(request, qid: int):
     return quote_out(_get(request, qid))
@@ -170,6 +205,11 @@ def send(request, qid: int):
 @quotes_router.post("/{qid}/close", summary="Customer accepted, or lost (reason required)")
 def close(request, qid: int, payload: CloseIn):
     return quote_out(services.close_quote(request.user, _get(request, qid), payload.outcome, payload.reason))
+
+
+@quotes_router.get("/{qid}/invoice-check", summary="price.invoice_lock: may this quote's lines take this invoice?")
+def invoice_check(request, qid: int, invoice: str = "vat_special", lang: str = "zh"):
+    return services.decision_payload(services.invoice_lock_check(_get(request, qid), invoice), lang)
 
 
 @quotes_router.get("/{qid}/pdf", summary="Quotation PDF (产品报价单)")

@@ -113,6 +113,9 @@ class QuoteLine(models.Model):
 
 
 class QuoteApproval(models.Model):
+    """LEGACY, read-only: quote approvals before they moved onto the shared approval engine
+    (yewu.approvals, doc_type "quote"). Nothing writes here any more; kept as history shown on the quote."""
+
     quote = models.ForeignKey(Quote, on_delete=models.CASCADE, related_name="approvals")
     step = models.CharField(max_length=4)  # SM / GM
     approver = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -122,3 +125,31 @@ class QuoteApproval(models.Model):
 
     class Meta:
         ordering = ["at", "id"]
+
+
+class CoachingTask(models.Model):
+    """A lost quote opens a coaching task for the salesperson's SM (SPEC §3.3, §7 ``daily.shortfall_coaching``):
+    the SM records a coaching note by the end of the next working day (D)."""
+
+    quote = models.OneToOneField(Quote, on_delete=models.PROTECT, related_name="coaching_task")
+    salesperson = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="业务员")
+    coach = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                              verbose_name="辅导人")
+    team = models.ForeignKey("org.Team", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    reason = models.CharField("丢单原因", max_length=300)
+    due_at = models.DateTimeField("辅导期限", db_index=True)
+    note = models.TextField("辅导记录", blank=True)
+    done_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    done_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "丢单辅导任务"
+        ordering = ["done_at", "due_at", "id"]
+
+    def __str__(self):
+        return f"辅导：{self.quote.number}"
+
+    @property
+    def open(self) -> bool:
+        return self.done_at is None

@@ -69,12 +69,12 @@ def overdue_quote_requests(team_ids, now=None, include_warning: bool = True) -> 
     rq = PriceRequest.objects.filter(state=RequestState.PENDING, due_at__isnull=False).select_related("product", "requested_by", "customer")
     if team_ids is not None:
         rq = rq.filter(team_id__in=list(team_ids))
-    from yewu.org.selectors import get_policy
+    from yewu.org.selectors import get_calendar, get_policy
     from yewu.policy.pricing import nonstandard_due
 
-    cfg = get_policy()
+    cfg, cal = get_policy(), get_calendar()
     for r in rq:
-        warn, due = nonstandard_due(r.received_at, cfg)
+        warn, due = nonstandard_due(r.received_at, cfg, cal)
         if now < warn or (not include_warning and now < due):
             continue
         out.append({
@@ -85,3 +85,19 @@ def overdue_quote_requests(team_ids, now=None, include_warning: bool = True) -> 
         })
     out.sort(key=lambda d: (d["state"] != "overdue", d["due_at"]))
     return out
+
+
+def coaching_tasks_for(user) -> QuerySet:
+    """Lost-quote coaching tasks (daily.shortfall_coaching): the SP sees own, the SM the team's (and tasks
+    assigned to them), GM all. Open first, by due time."""
+    from .models import CoachingTask
+
+    qs = CoachingTask.objects.select_related("quote", "quote__customer", "salesperson", "coach", "done_by")
+    if user.has_role("GM"):
+        return qs
+    q = Q(salesperson=user) | Q(coach=user)
+    if user.has_role("SM"):
+        teams = list(user.managed_teams.values_list("id", flat=True))
+        if teams:
+            q |= Q(team_id__in=teams) | Q(salesperson__team_id__in=teams)
+    return qs.filter(q)

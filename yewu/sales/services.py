@@ -16,9 +16,9 @@ from yewu.common.errors import Conflict, NotFound, PermissionDenied, RuleRefused
 from yewu.common.locks import lock
 from yewu.common.text import clean_text
 from yewu.org.selectors import get_calendar, get_policy
-from yewu.policy import Decision, PolicyConfig, pricing
+from yewu.policy import Decision, PolicyConfig, Reason, pricing
 
-from .models import InvoiceChoice, Quote, QuoteApproval, QuoteLine, QuoteState
+from .models import CoachingTask, InvoiceChoice, Quote, QuoteLine, QuoteState
 from .selectors import customers_for_user
 
 QUOTERS = ("SP", "SM", "GM")
@@ -70,17 +70,19 @@ def check_price(user, *, product_id=None, guide_price=None, quantity="1", unit_p
                                        "give product_id or guide_price", "price.guide"))
     _raise_field_errors(errs)
     invoice = parse_invoice(vat_invoice)
-    source = "list"
+    source, kind = "list", None
     if product_id not in (None, ""):
         try:
             product = Product.objects.get(pk=int(product_id))
         except (Product.DoesNotExist, TypeError, ValueError):
             raise NotFound(f"产品 {product_id} 不存在", fields={"product_id": "产品不存在"}) from None
         g, source, _ = guide_for_line(product, day or timezone.localdate(), user)
+        kind = product.kind
     else:
         g = values["guide_price"]
     dec = pricing.check_line_price(guide_price=g, unit_price=values["unit_price"], fee_rate=values["fee_rate"],
-                                   invoice=invoice, quantity=values["quantity"], cfg=cfg, price_source=source)
+                                   invoice=invoice, quantity=values["quantity"], cfg=cfg, price_source=source,
+                                   kind=kind)
     if g is None:
         raise RuleRefused.from_decision(dec)
     return dec
@@ -104,7 +106,7 @@ def next_number(day: date, type_code: str = "BJ") -> str:
 
 def _price_line(line: QuoteLine, quote: Quote, cfg: PolicyConfig) -> Decision:
     dec = pricing.check_line_price(guide_price=line.guide_price, unit_price=line.unit_price, fee_rate=quote.fee_rate,
-                                   invoice=quote.invoice_choice, quantity=line.quantity, cfg=cfg)
+                                   invoice=quote.invoice_choice, quantity=line.quantity, cfg=cfg, kind=line.kind)
     d = dec.data
     line.fee_rate = quote.fee_rate
     line.net_price, line.baseline, line.floor, line.min_price = d["net_price"], d["baseline"], d["floor"], d["min_price"]
@@ -310,35 +312,112 @@ def sm_approvers(quote: Quote):
     return [u for u in users_with_role("GM") if u.pk != quote.owner_id]
 
 
+# --- quote.approval on the shared approval engine (yewu.approvals) ---------------------------------------
+#
+# A quote that needs approval starts an ApprovalRequest (doc_type "quote") with one step per reason, in
+# order: the special-price/fee step (role SM: the owner's team manager) and the major-quote step (GM).
+# When the SM step cannot be filled by the team's manager (none, inactive, or the manager is the owner or
+# submitter) it goes to the superior, GM (sod.no_self_approval); if a GM step is needed anyway the two
+# collapse into one GM step, since one person never fills two steps of a chain. Quotes then appear in the
+# same approver inbox as orders (GET /api/v1/approvals/inbox) and can be decided there or on the quote.
+# Older quotes were approved through sales.QuoteApproval; those rows are kept read-only as history
+# (migration 0003 moved quotes still waiting for approval onto the engine).
+
+QUOTE_DOC = "quote"
+
+
+def _sm_step_escalates(quote: Quote, submitter_id: int | None = None) -> bool:
+    mgr = quote.team.manager if quote.team_id else None
+    return mgr is None or not mgr.is_active or mgr.pk in (quote.owner_id, submitter_id or quote.owner_id)
+
+
+def _step_kinds(quote: Quote, submitter_id: int) -> list[str]:
+    """The logical steps of this quote's approval, in engine order: "SM" (special price/fee) and/or "GM"
+    (major), after escalation/collapsing (see above)."""
+    kinds = []
+    if quote.needs_sm and not (quote.needs_gm and _sm_step_escalates(quote, submitter_id)):
+        kinds.append("SM")
+    if quote.needs_gm:
+        kinds.append("GM")
+    return kinds
+
+
+def pending_request(quote: Quote):
+    from yewu.approvals.models import ApprovalRequest
+
+    return (ApprovalRequest.objects.filter(doc_type=QUOTE_DOC, doc_id=str(quote.pk), state=ApprovalRequest.State.PENDING)
+            .order_by("-id").first())
+
+
+def approval_requests(quote: Quote):
+    """Every engine approval of this quote (newest first), with steps — for the history shown on the quote."""
+    from yewu.approvals.models import ApprovalRequest
+
+    return (ApprovalRequest.objects.filter(doc_type=QUOTE_DOC, doc_id=str(quote.pk)).order_by("-id")
+            .prefetch_related("steps__decided_by"))
+
+
+def _pending_step(quote: Quote):
+    req = pending_request(quote)
+    if req is None:
+        return None, None
+    from yewu.approvals.models import ApprovalStep
+
+    return req, req.steps.filter(state=ApprovalStep.State.PENDING).order_by("order").first()
+
+
 def current_step(quote: Quote) -> str | None:
+    """The logical step waiting: "SM" (special price/fee) or "GM" (major quote); None when nothing waits."""
     if quote.state != QuoteState.SUBMITTED:
         return None
-    if quote.needs_sm and not quote.sm_approved_by_id:
-        return "SM"
-    if quote.needs_gm and not quote.gm_approved_by_id:
-        return "GM"
-    return None
+    req, step = _pending_step(quote)
+    if step is None:
+        return None
+    kinds = [s.get("kind") for s in (req.chain_snapshot or [])]
+    if step.order < len(kinds) and kinds[step.order]:
+        return kinds[step.order]
+    return step.role
+
+
+def waiting_for(quote: Quote) -> dict | None:
+    """Who the pending step waits for and by when (shown on the quote): {"kind", "names", "due_at"}."""
+    if quote.state != QuoteState.SUBMITTED:
+        return None
+    req, step = _pending_step(quote)
+    if step is None:
+        return None
+    from yewu.org.selectors import users_with_role
+
+    if step.role == "SM" and quote.team_id and quote.team.manager_id:
+        users = [quote.team.manager]
+    else:
+        users = [u for u in users_with_role(step.role) if u.pk not in (req.submitter_id, quote.owner_id)]
+    return {"kind": current_step(quote), "role": step.role, "names": "、".join(str(u) for u in users) or "（无人可审批）",
+            "due_at": step.due_at}
 
 
 def can_approve(actor, quote: Quote) -> tuple[bool, str]:
-    step = current_step(quote)
+    from yewu.approvals import services as approvals
+
+    req, step = _pending_step(quote) if quote.state == QuoteState.SUBMITTED else (None, None)
     if step is None:
         return False, "该报价单没有待审批的步骤"
-    if actor.pk in (quote.owner_id, quote.created_by_id):
+    if actor.pk in (quote.owner_id, quote.created_by_id, req.submitter_id):
         return False, "不能审批自己的报价单（sod.no_self_approval）"
-    if step == "SM":
-        if actor.pk in [u.pk for u in sm_approvers(quote)]:
-            return True, ""
-        return False, "特价/费用审批须由该业务员所在团队的业务经理办理"
-    if not actor.has_role("GM"):
-        return False, "重大报价须由总经理审批"
-    if actor.pk == quote.sm_approved_by_id:
+    d = approvals.can_decide(actor, step)
+    if d.allowed:
+        return True, ""
+    if d.rule == "sod.no_self_approval":
         return False, "同一人不能审批同一流程的两个步骤（sod.no_self_approval）"
-    return True, ""
+    if current_step(quote) == "SM":
+        return False, "特价/费用审批须由该业务员所在团队的业务经理办理"
+    return False, "重大报价须由总经理审批" if step.role == "GM" else d.message()
 
 
 @transaction.atomic
 def submit_quote(actor, quote: Quote) -> Quote:
+    from yewu.approvals import services as approvals
+
     quote = _lock(quote)
     if quote.owner_id != actor.pk and quote.created_by_id != actor.pk:
         raise PermissionDenied("只有报价单的业务员可以提交")
@@ -367,12 +446,20 @@ def submit_quote(actor, quote: Quote) -> Quote:
     if steps:
         _transition(actor, quote, QuoteState.SUBMITTED, rule="quote.approval",
                     reason="；".join(s.reason_zh for s in steps), decision=summary)
-        first = current_step(quote)
-        targets = sm_approvers(quote) if first == "SM" else _gms(quote)
-        for u in targets:
-            _notify(u, f"quote:{quote.pk}:approve:{first}:{quote.submitted_at.timestamp():.0f}", "quote.approval",
-                    f"报价单 {quote.number}（{quote.customer.name}，{pricing.fmt(quote.total)} 元）待您审批",
-                    f"/sales/quotes/{quote.pk}/")
+        kinds = _step_kinds(quote, actor.pk)
+        esc = _sm_step_escalates(quote, actor.pk)
+        roles = ["GM" if (k == "SM" and esc) else k for k in kinds]
+        reasons = [Reason(s.rule, s.reason_zh, s.reason_en) for s in steps]
+        if esc and quote.needs_sm:
+            reasons.append(Reason("sod.no_self_approval", "业务员所在团队的业务经理不能审批（本人或无经理），特价/费用审批转总经理",
+                                          "the team's SM cannot approve (own quote or none): the step goes to the GM"))
+        needed = Decision.needs(tuple(roles), *reasons, *summary.reasons)
+        req = approvals.start(doc_type=QUOTE_DOC, doc_id=quote.pk, submitter=actor, roles=roles, decision=needed,
+                              label=f"报价单 {quote.number}（{quote.customer.name}，{pricing.fmt(quote.total)} 元）",
+                              link=f"/sales/quotes/{quote.pk}/", team=quote.team, beneficiary=quote.owner)
+        # remember which logical step each engine step is (for labels); the engine keeps the roles
+        req.chain_snapshot = [{**s, "kind": k} for s, k in zip(req.chain_snapshot, kinds, strict=True)]
+        req.save(update_fields=["chain_snapshot"])
     else:
         quote.approved_at = timezone.now()
         _transition(actor, quote, QuoteState.APPROVED, rule="quote.approval", reason="无特价、无费用、非重大报价，无需审批",
@@ -380,60 +467,101 @@ def submit_quote(actor, quote: Quote) -> Quote:
     return quote
 
 
-def _gms(quote: Quote):
-    from yewu.org.selectors import users_with_role
+def _sync_approvers(quote: Quote, req) -> None:
+    """Mirror the engine's decided steps onto the quote's SM/GM approver fields (shown on the quote and PDF)."""
+    from yewu.approvals.models import ApprovalStep
 
-    return [u for u in users_with_role("GM") if u.pk not in (quote.owner_id, quote.sm_approved_by_id)]
+    kinds = [s.get("kind") or s.get("role") for s in (req.chain_snapshot or [])]
+    for st in req.steps.filter(state=ApprovalStep.State.APPROVED).select_related("decided_by"):
+        kind = kinds[st.order] if st.order < len(kinds) else st.role
+        if kind == "SM":
+            quote.sm_approved_by, quote.sm_approved_at = st.decided_by, st.decided_at
+        elif kind == "GM":
+            quote.gm_approved_by, quote.gm_approved_at = st.decided_by, st.decided_at
+            if quote.needs_sm and "SM" not in kinds:  # collapsed step: the GM approved the special price too
+                quote.sm_approved_by, quote.sm_approved_at = st.decided_by, st.decided_at
 
 
-@transaction.atomic
-def approve_quote(actor, quote: Quote, comment: str = "") -> Quote:
+def _on_quote_decided(req) -> None:
+    """Engine callback (same transaction): approved → APPROVED; rejected → back to DRAFT with the comment."""
+    from yewu.approvals.models import ApprovalRequest, ApprovalStep
+
+    quote = Quote.objects.select_for_update(of=("self",)).select_related("owner", "customer").get(pk=int(req.doc_id))
+    if quote.state != QuoteState.SUBMITTED:
+        return
+    now = timezone.now()
+    _sync_approvers(quote, req)
+    if req.state == ApprovalRequest.State.APPROVED:
+        quote.approved_at = now
+        _transition(None, quote, QuoteState.APPROVED, rule="quote.approval")
+        _notify(quote.owner, f"quote:{quote.pk}:approved:{now.timestamp():.0f}", "quote.approval",
+                f"报价单 {quote.number} 已批准，可以发送给客户", f"/sales/quotes/{quote.pk}/")
+    else:
+        step = req.steps.filter(state=ApprovalStep.State.REJECTED).first()
+        quote.reject_comment = (step.comment if step else "")[:300]
+        quote.sm_approved_by = quote.gm_approved_by = None
+        quote.sm_approved_at = quote.gm_approved_at = None
+        _transition(None, quote, QuoteState.DRAFT, rule="quote.approval", reason=quote.reject_comment)
+        _notify(quote.owner, f"quote:{quote.pk}:rejected:{now.timestamp():.0f}", "quote.approval",
+                f"报价单 {quote.number} 被退回：{quote.reject_comment}", f"/sales/quotes/{quote.pk}/")
+
+
+def _cancel_pending_approval(actor, quote: Quote, reason: str) -> None:
+    """A quote closed while waiting (lost, expired) leaves the approvers' inbox: its pending engine request
+    is marked cancelled (the engine has no public cancel yet; the row state is the engine's own CANCELLED)."""
+    from yewu.approvals.models import ApprovalRequest, ApprovalStep
+
+    req = pending_request(quote)
+    if req is None:
+        return
+    req = ApprovalRequest.objects.select_for_update().get(pk=req.pk)
+    if req.state != ApprovalRequest.State.PENDING:
+        return
+    req.state, req.closed_at = ApprovalRequest.State.CANCELLED, timezone.now()
+    req.save(update_fields=["state", "closed_at"])
+    req.steps.filter(state__in=(ApprovalStep.State.PENDING, ApprovalStep.State.WAITING)).update(state=ApprovalStep.State.SKIPPED)
+    record(actor=actor, action="cancel", object_type="approvals.approvalrequest", object_id=req.pk,
+           after={"doc": f"quote:{quote.pk}", "state": "cancelled"}, rule="quote.approval", reason=reason)
+
+
+def register_callbacks() -> None:
+    from yewu.approvals import services as approvals
+
+    approvals.on_decided(QUOTE_DOC)(_on_quote_decided)
+
+
+def _decide(actor, quote: Quote, approve: bool, comment: str) -> Quote:
+    from yewu.approvals import services as approvals
+
     quote = _lock(quote)
-    comment = clean_text(comment, field="comment", label="审批意见", max_len=300)
     ok, why = can_approve(actor, quote)
     if not ok:
         if quote.state != QuoteState.SUBMITTED:
             raise Conflict(f"报价单状态为「{quote.get_state_display()}」，没有待审批步骤", fields={"state": quote.state})
         raise PermissionDenied(why, rule="sod.no_self_approval" if "sod" in why else "quote.approval")
+    req = pending_request(quote)
     step = current_step(quote)
-    now = timezone.now()
-    QuoteApproval.objects.create(quote=quote, step=step, approver=actor, action="approve", comment=comment)
-    if step == "SM":
-        quote.sm_approved_by, quote.sm_approved_at = actor, now
-    else:
-        quote.gm_approved_by, quote.gm_approved_at = actor, now
-    record(actor=actor, action="approve", obj=quote, after={"step": step, "comment": comment}, rule="quote.approval")
-    nxt = current_step(quote)
-    if nxt is None:
-        quote.approved_at = now
-        _transition(actor, quote, QuoteState.APPROVED, rule="quote.approval")
-        _notify(quote.owner, f"quote:{quote.pk}:approved:{now.timestamp():.0f}", "quote.approval",
-                f"报价单 {quote.number} 已批准，可以发送给客户", f"/sales/quotes/{quote.pk}/")
-    else:
-        quote.save()
-        for u in _gms(quote):
-            _notify(u, f"quote:{quote.pk}:approve:GM:{now.timestamp():.0f}", "quote.approval",
-                    f"重大报价 {quote.number}（{pricing.fmt(quote.total)} 元）待总经理审批", f"/sales/quotes/{quote.pk}/")
+    approvals.decide(actor, req.pk, approve, comment)
+    quote.refresh_from_db()
+    if approve and quote.state == QuoteState.SUBMITTED:  # an intermediate step: show who approved it
+        req.refresh_from_db()
+        _sync_approvers(quote, req)
+        quote.save(update_fields=["sm_approved_by", "sm_approved_at", "gm_approved_by", "gm_approved_at", "updated_at"])
+    record(actor=actor, action="approve" if approve else "reject", obj=quote, after={"step": step, "comment": comment},
+           rule="quote.approval")
     return quote
 
 
 @transaction.atomic
+def approve_quote(actor, quote: Quote, comment: str = "") -> Quote:
+    comment = clean_text(comment, field="comment", label="审批意见", max_len=300)
+    return _decide(actor, quote, True, comment)
+
+
+@transaction.atomic
 def reject_quote(actor, quote: Quote, comment: str) -> Quote:
-    quote = _lock(quote)
     comment = clean_text(comment, field="comment", label="退回意见", max_len=300, required=True)
-    ok, why = can_approve(actor, quote)
-    if not ok:
-        if quote.state != QuoteState.SUBMITTED:
-            raise Conflict(f"报价单状态为「{quote.get_state_display()}」，没有待审批步骤", fields={"state": quote.state})
-        raise PermissionDenied(why)
-    QuoteApproval.objects.create(quote=quote, step=current_step(quote), approver=actor, action="reject", comment=comment)
-    quote.reject_comment = comment
-    quote.sm_approved_by = quote.gm_approved_by = None
-    quote.sm_approved_at = quote.gm_approved_at = None
-    _transition(actor, quote, QuoteState.DRAFT, rule="quote.approval", reason=comment)
-    _notify(quote.owner, f"quote:{quote.pk}:rejected:{timezone.now().timestamp():.0f}", "quote.approval",
-            f"报价单 {quote.number} 被退回：{comment}", f"/sales/quotes/{quote.pk}/")
-    return quote
+    return _decide(actor, quote, False, comment)
 
 
 @transaction.atomic
@@ -462,6 +590,9 @@ def close_quote(actor, quote: Quote, outcome: str, reason: str = "") -> Quote:
             raise ValidationError("报价单已过有效期，不能接受", fields={"valid_until": "已过期"})
         to = QuoteState.ACCEPTED
     elif outcome == "lost":
+        if not str(reason or "").strip():
+            raise ValidationError("丢单必须填写原因（将为业务经理生成辅导任务）", fields={"reason": "丢单原因不能为空"},
+                                  rule="daily.shortfall_coaching")
         reason = clean_text(reason, field="reason", label="丢单原因", max_len=300, required=True)
         if quote.state not in (QuoteState.APPROVED, QuoteState.SENT, QuoteState.SUBMITTED, QuoteState.DRAFT):
             raise Conflict("该报价单已关闭", fields={"state": quote.state})
@@ -470,8 +601,63 @@ def close_quote(actor, quote: Quote, outcome: str, reason: str = "") -> Quote:
     else:
         raise ValidationError("outcome 应为 accepted 或 lost", fields={"outcome": "accepted / lost"})
     quote.closed_at = timezone.now()
+    was_submitted = quote.state == QuoteState.SUBMITTED
     _transition(actor, quote, to, reason=reason)
+    if was_submitted:
+        _cancel_pending_approval(actor, quote, f"报价单已丢单：{reason}")
+    if to == QuoteState.LOST:
+        _open_coaching_task(actor, quote, reason)
     return quote
+
+
+# --- lost quote → coaching task (daily.shortfall_coaching) -------------------------------------------
+
+
+def _open_coaching_task(actor, quote: Quote, reason: str) -> CoachingTask:
+    cfg = get_policy()
+    dec = pricing.lost_quote_coaching(number=quote.number, total=quote.total, reason=reason,
+                                      lost_on=timezone.localdate(quote.closed_at), cal=get_calendar(), cfg=cfg)
+    if dec.refused:  # pragma: no cover — the reason was validated above
+        raise RuleRefused.from_decision(dec)
+    coaches = sm_approvers(quote)
+    task = CoachingTask.objects.create(quote=quote, salesperson=quote.owner, coach=coaches[0] if len(coaches) == 1 else None,
+                                       team=quote.team, reason=reason, due_at=dec.data["due_at"])
+    record(actor=actor, action="create", obj=task, after=snapshot(task), rule="daily.shortfall_coaching", decision=dec)
+    for u in coaches:
+        _notify(u, f"coaching:{task.pk}:new", "daily.shortfall_coaching", dec.reasons[0].message, f"/sales/quotes/{quote.pk}/")
+    return task
+
+
+def can_coach(actor, task: CoachingTask) -> tuple[bool, str]:
+    if task.done_at is not None:
+        return False, "该辅导任务已记录"
+    if actor.pk == task.salesperson_id:
+        return False, "业务员不能为自己的丢单记录辅导（sod.no_self_approval）"
+    if actor.pk in [u.pk for u in sm_approvers(task.quote)] or actor.has_role("GM"):
+        return True, ""
+    return False, "丢单辅导须由该业务员所在团队的业务经理记录"
+
+
+@transaction.atomic
+def record_coaching(actor, task: CoachingTask, note: str) -> CoachingTask:
+    task = CoachingTask.objects.select_for_update(of=("self",)).select_related("quote__team").get(pk=task.pk)
+    if not str(note or "").strip():
+        raise ValidationError("辅导记录不能为空", fields={"note": "辅导记录不能为空"}, rule="daily.shortfall_coaching")
+    note = clean_text(note, field="note", label="辅导记录", max_len=2000)
+    ok, why = can_coach(actor, task)
+    if not ok:
+        if task.done_at is not None:
+            raise Conflict(why, rule="daily.shortfall_coaching")
+        raise PermissionDenied(why, rule="daily.shortfall_coaching")
+    before = snapshot(task)
+    task.note, task.done_by, task.done_at = note, actor, timezone.now()
+    task.save()
+    late = task.done_at > task.due_at
+    record(actor=actor, action="update", obj=task, before=before, after=snapshot(task), rule="daily.shortfall_coaching",
+           reason="逾期记录" if late else "")
+    _notify(task.salesperson, f"coaching:{task.pk}:done", "daily.shortfall_coaching",
+            f"{actor} 已就丢单 {task.quote.number} 记录辅导", f"/sales/quotes/{task.quote_id}/")
+    return task
 
 
 # --- timers (quote.nonstandard_24h, validity) ----------------------------------------------------------
@@ -485,7 +671,7 @@ def scan_quote_deadlines(now: datetime | None = None) -> dict:
     from yewu.org.selectors import users_with_role
 
     now = now or timezone.now()
-    counts = {"warning": 0, "overdue": 0, "price_requests": 0, "expired": 0}
+    counts = {"warning": 0, "overdue": 0, "price_requests": 0, "expired": 0, "coaching_overdue": 0}
     open_qs = Quote.objects.filter(state__in=(QuoteState.DRAFT, QuoteState.SUBMITTED, QuoteState.APPROVED),
                                    response_warn_at__lte=now).select_related("owner", "team__manager", "customer")
     for q in open_qs:
@@ -504,13 +690,22 @@ def scan_quote_deadlines(now: datetime | None = None) -> dict:
             _, created = _get_or_create_note(u, f"price_request:{r.pk}:overdue", "price.finance_guide",
                                              f"价格申请 #{r.pk}（{r.product}）已到答复期限", "/catalog/requests/")
             counts["price_requests"] += int(created)
+    for t in CoachingTask.objects.filter(done_at__isnull=True, due_at__lt=now).select_related("quote__team__manager"):
+        due_s = timezone.localtime(t.due_at).strftime("%m-%d %H:%M")
+        for u in sm_approvers(t.quote):
+            _, created = _get_or_create_note(u, f"coaching:{t.pk}:overdue", "daily.shortfall_coaching",
+                                             f"丢单 {t.quote.number} 的辅导记录已逾期（期限 {due_s}）", f"/sales/quotes/{t.quote_id}/")
+            counts["coaching_overdue"] += int(created)
     today = timezone.localtime(now).date()
     for q in Quote.objects.filter(state__in=OPEN_STATES, valid_until__lt=today):
         with transaction.atomic():
             q = Quote.objects.select_for_update().get(pk=q.pk)
             if q.state in OPEN_STATES and q.valid_until < today:
                 q.closed_at = now
+                was_submitted = q.state == QuoteState.SUBMITTED
                 _transition(None, q, QuoteState.EXPIRED, rule="quote.validity", reason=f"有效期至 {q.valid_until}")
+                if was_submitted:
+                    _cancel_pending_approval(None, q, f"报价单已过有效期（{q.valid_until}）")
                 counts["expired"] += 1
     return counts
 
@@ -519,3 +714,27 @@ def _get_or_create_note(user, key, rule, message, link):
     from yewu.common.models import Notification
 
     return Notification.objects.get_or_create(user=user, key=key, defaults={"rule": rule, "message": message, "link": link})
+
+
+# --- price.invoice_lock ---------------------------------------------------------------------------------
+
+
+def priced_lines(quote: Quote, lines=None) -> list[pricing.PricedLine]:
+    """The quote's lines as priced (for ``price.invoice_lock`` checks by invoices and orders)."""
+    lines = list(quote.lines.all()) if lines is None else lines
+    return [pricing.PricedLine(f"第 {ln.position} 行 {ln.product_code} {ln.product_name}", ln.guide_price, ln.net_price,
+                               quote.invoice_choice) for ln in lines]
+
+
+def invoice_lock_check(quote: Quote, requested_invoice: str) -> Decision:
+    return pricing.check_invoice_lock(requested_invoice, priced_lines(quote), get_policy())
+
+
+def invoice_lock_note(quote: Quote, lines=None) -> str:
+    """Shown on the quote: which lines lock out a VAT special invoice (empty when none)."""
+    if quote.invoice_choice == InvoiceChoice.VAT_SPECIAL:
+        return ""
+    dec = pricing.check_invoice_lock(InvoiceChoice.VAT_SPECIAL, priced_lines(quote, lines), get_policy())
+    if dec.allowed:
+        return ""
+    return "如客户改开增值税专票：" + dec.message()

@@ -12,8 +12,8 @@ from yewu.common.errors import YewuError
 from yewu.org.selectors import get_policy
 
 from . import services
-from .models import InvoiceChoice, QuoteState
-from .selectors import customers_for_user, quotes_visible_to
+from .models import CoachingTask, InvoiceChoice, QuoteState
+from .selectors import coaching_tasks_for, customers_for_user, quotes_visible_to
 
 
 @login_required
@@ -28,8 +28,10 @@ def quote_list(request):
     page = Paginator(qs.order_by("-created_at", "-id"), 30).get_page(request.GET.get("page"))
     pending = [x for x in quotes_visible_to(request.user).filter(state=QuoteState.SUBMITTED)
                if services.can_approve(request.user, x)[0]]
+    coaching = [t for t in coaching_tasks_for(request.user).filter(done_at__isnull=True).order_by("due_at")[:50]
+                if services.can_coach(request.user, t)[0]]
     return render(request, "sales/quote_list.html", {
-        "page": page, "state": state, "q": q, "states": QuoteState.choices, "pending": pending,
+        "page": page, "state": state, "q": q, "states": QuoteState.choices, "pending": pending, "coaching": coaching,
         "can_create": request.user.has_role(*services.QUOTERS), "now": timezone.now(),
     })
 
@@ -67,7 +69,10 @@ def _form_ctx(request, quote=None, data=None):
 
 @login_required
 def quote_new(request):
-    data = {"lines": []}
+    from datetime import timedelta
+
+    # the default validity (quote.validity_days) shown filled in, not as an empty mm/dd/yyyy box
+    data = {"lines": [], "valid_until": (timezone.localdate() + timedelta(days=int(get_policy()["quote.validity_days"]))).isoformat()}
     if request.method == "POST":
         data = _form_data(request.POST)
         data["customer_id"] = request.POST.get("customer_id")
@@ -108,10 +113,15 @@ def quote_detail(request, pk):
     total_delta = None
     if lines and quote.total:
         total_delta = sum(ln.commission_delta * ln.amount for ln in lines) / quote.total
+    coaching = CoachingTask.objects.filter(quote=quote).select_related("done_by").first()
     return render(request, "sales/quote_detail.html", {
+        "coaching": coaching, "can_coach": bool(coaching) and services.can_coach(u, coaching)[0],
+        "invoice_lock": services.invoice_lock_note(quote, lines),
         "q": quote, "lines": lines, "approvals": quote.approvals.select_related("approver"),
+        "engine_requests": services.approval_requests(quote),
         "can_edit": mine and quote.state == QuoteState.DRAFT, "can_submit": mine and quote.state == QuoteState.DRAFT,
         "can_approve": services.can_approve(u, quote)[0], "step": services.current_step(quote),
+        "waiting": services.waiting_for(quote),
         "can_send": mine and quote.state == QuoteState.APPROVED, "can_accept": quote.state == QuoteState.SENT and (mine or u.has_role("SM", "GM")),
         "can_lose": quote.state in (QuoteState.DRAFT, QuoteState.SUBMITTED, QuoteState.APPROVED, QuoteState.SENT) and (mine or u.has_role("SM", "GM")),
         "now": timezone.now(), "weighted_delta": total_delta,
@@ -141,7 +151,11 @@ def quote_action(request, pk, action):
             messages.success(request, "客户已接受")
         elif action == "lose":
             services.close_quote(u, quote, "lost", request.POST.get("reason", ""))
-            messages.success(request, "已标记丢单")
+            messages.success(request, "已标记丢单，已为业务经理生成辅导任务")
+        elif action == "coach":
+            task = get_object_or_404(CoachingTask, quote=quote)
+            services.record_coaching(u, task, request.POST.get("note", ""))
+            messages.success(request, "辅导记录已保存")
         else:
             messages.error(request, "未知操作")
     except YewuError as e:
