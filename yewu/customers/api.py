@@ -268,3 +268,4 @@ def worklist(request):
         "late_entries": rows(wl["late_entries"]),
         "pending_review": rows(wl["pending_review"]),
     }
+from . import api_credit  # noqa: E402,F401  (credit, access, visit plans, upkeep routes on this router)

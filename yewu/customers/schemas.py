@@ -117,6 +117,8 @@ class VisitCreate(_In):
     next_step: str = ""
     next_visit_on: date | None = None
     accompanied_by_id: int | None = None
+    meeting: bool = Field(False, description="会谈（面谈），需在2个工作日内写会谈纪要（visit.minutes_2wd）")
+    note_taker: str = ""
 
 
 class ReviewIn(_In):

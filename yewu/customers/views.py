@@ -224,6 +224,7 @@ def customer_new(request):
 ACTION_LABELS = {
     "create": "建档/新增", "update": "修改档案", "transfer": "调整负责人", "allocate": "分配", "review": "档案审核",
     "decision": "规则判定", "export": "导出", "read": "查阅", "login": "登录",
+    "submit": "提交审批", "approve": "批准", "reject": "驳回", "grant": "授权借阅", "verify": "档案核实",
 }
 HIDDEN_AUDIT_KEYS = {"id", "updated_at", "last_verified_at", "name_key", "search_initials", "search_pinyin",
                      "entry_due_at", "created_at"}
@@ -337,6 +338,9 @@ def _detail_context(request, c: Customer, **over) -> dict:
     if manager:
         choices = [(i, label) for i, label in _sp_choices(user) if i != c.owner_id]
         ctx["transfer_form"] = over.pop("transfer_form", None) or TransferForm(sp_choices=choices)
+    from .views_more import detail_extras
+
+    ctx.update(detail_extras(user, c, level, credit))
     ctx.update(over)
     return ctx
 
@@ -344,7 +348,10 @@ def _detail_context(request, c: Customer, **over) -> dict:
 @login_required
 def customer_detail(request, pk: int):
     c = _visible_or_404(request.user, pk)
-    return render(request, "customers/detail.html", _detail_context(request, c))
+    ctx = _detail_context(request, c)
+    if ctx["level"] == "full":
+        services.record_archive_read(request.user, c, channel="页面")  # 借阅卡: every 机密/绝密 full read
+    return render(request, "customers/detail.html", ctx)
 
 
 def _detail_error(request, c, err: YewuError, where: str, **forms_):

@@ -282,7 +282,7 @@ class Viewer:
     user_id: int
     roles: frozenset[str]
     team_ids: frozenset[int]  # teams the user manages (SM)
-    granted_top_secret: frozenset[int] = frozenset()  # customer ids granted by the GM (dated, still valid)
+    granted: frozenset[int] = frozenset()  # customer ids lent to the viewer (`cust.archive_access_request`, dated, valid)
 
 
 def archive_view(
@@ -307,11 +307,11 @@ def archive_view(
     is_owner = owner_id is not None and owner_id == viewer.user_id
     is_owner_sm = "SM" in roles and owner_team_id is not None and owner_team_id in viewer.team_ids
     if level == LEVEL_CONFIDENTIAL:
-        if is_owner or is_owner_sm or roles & {"CSM", "CIA", "FD", "GM"}:
+        if is_owner or is_owner_sm or roles & {"CSM", "CIA", "FD", "GM"} or customer_id in viewer.granted:
             return "full"
         return "card"
     # top secret
-    if is_owner or roles & {"CIA", "GM"} or customer_id in viewer.granted_top_secret:
+    if is_owner or roles & {"CIA", "GM"} or customer_id in viewer.granted:
         return "full"
     return "name"
 
