@@ -183,8 +183,9 @@ def review_customer(request, customer_id: int, payload: ReviewIn):
 
 @router.get("/{int:customer_id}/timeline", response={200: list[TimelineItem], **ERRORS}, summary="客户时间线")
 def customer_timeline(request, customer_id: int):
-    c, _ = _full(request.auth, customer_id)
-    return [{"at": local(i["at"]), **{k: i[k] for k in ("kind", "who", "title", "body")}} for i in selectors.timeline(c)]
+    c, acc = _full(request.auth, customer_id)
+    return [{"at": local(i["at"]), **{k: i[k] for k in ("kind", "who", "title", "body")}}
+            for i in selectors.timeline(c, credit=acc["credit"])]
 
 
 @router.get("/{int:customer_id}/audit", response={200: list[AuditOut], **ERRORS}, summary="审计记录")
@@ -199,6 +200,7 @@ def customer_audit(request, customer_id: int):
         {"id": e.id, "at": local(e.at), "actor": e.actor_name, "action": e.action, "rule": e.rule, "reason": e.reason,
          "before": mask(e.before), "after": mask(e.after)}
         for e in entries_for(c).order_by("at", "id")
+        if acc["credit"] or e.rule not in selectors.CREDIT_RULES
     ]
 
 

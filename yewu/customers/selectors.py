@@ -160,8 +160,13 @@ def manager_worklist(user: User, now=None) -> dict:
     }
 
 
-def timeline(c: Customer) -> list[dict]:
-    """One timeline of everything that happened to the customer: audit entries, visits, ownership changes."""
+# audit entries of these rules carry grades, limits or scores: only `acl.finance_scope` readers see them
+CREDIT_RULES = ("credit.grade_policy", "credit.limit_grant", "credit.investigation_cadence", "credit.over_limit")
+
+
+def timeline(c: Customer, credit: bool = True) -> list[dict]:
+    """One timeline of everything that happened to the customer: audit entries, visits, ownership changes.
+    Without ``credit`` (`acl.finance_scope`) the credit decisions are left out."""
     from yewu.audit.models import AuditEntry
 
     items = []
@@ -169,7 +174,10 @@ def timeline(c: Customer) -> list[dict]:
         items.append({"at": v.at, "kind": "visit", "who": v.user.name, "title": f"{v.get_channel_display()}：{v.purpose}",
                       "body": v.content, "extra": v})
     # 机密/绝密 reads are on the 借阅卡, not the timeline
-    for e in AuditEntry.objects.filter(object_type="customers.customer", object_id=str(c.pk)).exclude(action="read"):
+    entries = AuditEntry.objects.filter(object_type="customers.customer", object_id=str(c.pk)).exclude(action="read")
+    if not credit:
+        entries = entries.exclude(rule__in=CREDIT_RULES)
+    for e in entries:
         items.append({"at": e.at, "kind": "audit", "who": e.actor_name, "title": e.action, "body": e.reason, "extra": e})
     items.sort(key=lambda i: i["at"], reverse=True)
     return items

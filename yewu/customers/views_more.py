@@ -25,6 +25,8 @@ from .models import CreditInvestigation, Minutes, Visit, VisitPlan
 from .views import _rule_msg
 from .views_files import PDF_MIME, _log_export, check_export_one, error_response, file_response
 
+ROLE_LABELS = dict(Role.choices)
+
 
 def _detail(pk: int, anchor: str = "") -> str:
     return reverse("customers:detail", args=[pk]) + (f"#{anchor}" if anchor else "")
@@ -78,7 +80,8 @@ def detail_extras(user, c, level: str, see_credit: bool) -> dict:
             "explain": credit.explain_limit(c) if see_credit else None,
             "next_overdue": bool(c.credit_next_report_on and c.credit_next_report_on < cfg_today),
             "investigations": list(credit.investigations_of(c)[:10]),
-            "ratings": [{"r": r, "steps": credit.approval_steps(r), "step": credit.pending_step(r),
+            "ratings": [{"r": r, "steps": [(ROLE_LABELS.get(x.role, x.role), x) for x in credit.approval_steps(r)],
+                         "step": credit.pending_step(r),
                          "can_decide": _can_decide(user, credit.pending_step(r))}
                         for r in credit.ratings_of(c)[:10]] if see_credit else [],
             "may_investigate": credit.may_investigate_any(user),
@@ -263,7 +266,7 @@ def visit_plans_page(request):
     return render(request, "customers/visit_plans.html", {
         "rows": rows, "mine": mine, "todo": todo, "review": review, "my_minutes": my_minutes,
         "overdue": visit_plans.minutes_overdue() if user.has_role(Role.SM, Role.GM) else [],
-        "may_plan": user.has_role(Role.SP, Role.SM)})
+        "may_plan": bool(mine)})
 
 
 @login_required

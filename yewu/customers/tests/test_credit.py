@@ -219,3 +219,19 @@ def test_investigation_and_rating_pdfs(company, api_client, cust, fin, client):
     assert "客户信用评等表" in text and "72" in text and "贰万元整" in text
     client.force_login(company.sales2)
     assert client.get(f"/customers/{cust.pk}/credit/rating-{rid}.pdf").status_code == 404
+
+
+def test_credit_decisions_hidden_from_non_credit_readers(company, api_client, cust, fin, fd, client):
+    inv = investigate(api_client, company.cs, cust).json()["id"]
+    body = rate(api_client, fin, cust, inv).json()
+    approve_all(body["approval_id"], company.manager, fd)
+    for user in (company.cs, company.cashier):
+        audit = api_client(user).get(f"/api/v1/customers/{cust.pk}/audit").json()
+        assert audit and not any((e["rule"] or "").startswith("credit.") for e in audit)
+        text = json.dumps(api_client(user).get(f"/api/v1/customers/{cust.pk}/timeline").json(), ensure_ascii=False)
+        assert "20,000" not in text and "B 级" not in text
+        client.force_login(user)
+        page = client.get(f"/customers/{cust.pk}/").content.decode()
+        assert "20,000.00" not in page and "credit." not in page.split('id="timeline"')[1].split("</section>")[0]
+    owner = api_client(company.sales1).get(f"/api/v1/customers/{cust.pk}/audit").json()
+    assert any(e["rule"] == "credit.limit_grant" for e in owner)
