@@ -20,6 +20,11 @@ from . import selectors
 from .models import AccessRequest, Customer
 
 DOC_TYPE = "archive_access"
+
+
+def last_decision(req):
+    """The step that closed an approval request (its decider and comment), for the document's own audit entry."""
+    return req.steps.exclude(decided_by=None).order_by("-order").select_related("decided_by").first()
 CUSTODIANS = frozenset({"CSM", "CIA", "GM"})  # keep the 借阅卡
 
 
@@ -60,7 +65,7 @@ def _access_decided(req) -> None:
     ar = AccessRequest.objects.select_for_update().filter(pk=int(req.doc_id)).first()
     if ar is None or ar.state != AccessRequest.State.PENDING:
         return
-    last = req.steps.exclude(decided_by=None).order_by("-order").select_related("decided_by").first()
+    last = last_decision(req)
     actor = last.decided_by if last else None
     if req.state != req.State.APPROVED:
         ar.state = AccessRequest.State.REJECTED

@@ -163,7 +163,7 @@ def transfer_customer(request, customer_id: int, payload: TransferIn):
 def log_visit(request, customer_id: int, payload: VisitCreate):
     v = services.log_visit(request.auth, customer_id, services.VisitIn(**payload.model_dump()))
     return Status(201, {"id": v.id, "customer_id": v.customer_id, "at": local(v.at), "channel": v.channel,
-                        "purpose": v.purpose, "unplanned": v.unplanned,
+                        "purpose": v.purpose, "unplanned": v.unplanned, "plan_id": v.plan_id, "meeting": v.meeting,
                         "first_contact": v.customer.first_contact_at == v.at})
 
 

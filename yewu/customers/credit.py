@@ -28,6 +28,7 @@ from yewu.policy import credit as rules
 from yewu.policy.decision import Decision, Reason
 
 from . import selectors
+from .access import last_decision
 from .models import CreditInvestigation, CreditRating, Customer, Status
 
 DOC_TYPE = "credit_rating"
@@ -318,7 +319,7 @@ def _rating_decided(req) -> None:
     if req.state != req.State.APPROVED:
         rating.state = CreditRating.State.REJECTED
         rating.save(update_fields=["state", "decided_at"])
-        last = req.steps.filter(state="rejected").first()
+        last = last_decision(req)
         record(actor=last.decided_by if last else None, action="reject", obj=rating, object_type="customers.customer",
                object_id=rating.customer_id, after={"credit_rating": rating.pk, "state": rating.state},
                rule="credit.limit_grant", reason=f"授信评定被驳回：{last.comment if last else ''}")
@@ -334,7 +335,7 @@ def _rating_decided(req) -> None:
                                                     rating.grade, cfg)
     c.save(update_fields=[*CREDIT_KEYS, "updated_at"])
     reasons = "；".join(r.get("message", "") for r in rating.reasons)
-    last = req.steps.filter(state="approved").order_by("-order").select_related("decided_by").first()
+    last = last_decision(req)
     record(actor=last.decided_by if last else None, action="update", obj=c, before=before,
            after=snapshot(c, CREDIT_KEYS), rule="credit.limit_grant",
            reason=f"授信评定 #{rating.pk} 经 {'、'.join(deciders)} 批准：{reasons}",

@@ -289,6 +289,8 @@ class VisitOut(Schema):
     purpose: str
     unplanned: bool
     first_contact: bool = Field(False, description="本次记录满足首次联系（cust.first_contact_1w）")
+    plan_id: int | None = Field(None, description="出发前已批准的客户走访单（visit.plan_approval）")
+    meeting: bool = False
 
 
 class WorklistOverdue(Schema):

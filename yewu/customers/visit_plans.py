@@ -19,6 +19,7 @@ from yewu.policy import credit as rules
 from yewu.policy.calendar import TZ
 
 from . import selectors
+from .access import last_decision
 from .models import Channel, Customer, Minutes, Visit, VisitPlan
 
 DOC_TYPE = "visit_plan"
@@ -124,7 +125,7 @@ def _plan_decided(req) -> None:
     else:
         p.state = VisitPlan.State.REJECTED
     p.save(update_fields=["state", "approved_at", "approved_late"])
-    last = req.steps.exclude(decided_by=None).order_by("-order").select_related("decided_by").first()
+    last = last_decision(req)
     record(actor=last.decided_by if last else None, action="approve" if p.state == "approved" else "reject", obj=p,
            before=before, after=snapshot(p, ["state", "approved_at", "approved_late"]), rule="visit.plan_approval",
            reason="出发后才批准：本单下的拜访仍记为无走访单" if p.approved_late else (last.comment if last else ""))
