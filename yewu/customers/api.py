@@ -89,6 +89,7 @@ def _full(user: User, customer_id: int):
     acc = selectors.access(user, c)
     if acc["level"] != "full":
         raise PermissionDenied("该客户档案为保密级别，您只能查看服务卡/名称", rule="cust.confidentiality")
+    services.record_archive_read(user, c)  # 借阅卡: every 机密/绝密 full read (no-op for 秘密)
     return c, acc
 
 

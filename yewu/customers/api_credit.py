@@ -9,6 +9,8 @@ from typing import Any
 
 from ninja import Field, Schema, Status
 
+from yewu.common.errors import NotFound
+
 from . import access, credit, upkeep, visit_plans
 from .api import router
 from .models import AccessRequest, CreditInvestigation, CreditRating, InfoReport, Minutes, VisitPlan
@@ -144,6 +146,17 @@ def post_rating(request, customer_id: int, payload: RatingIn):
 def post_access(request, customer_id: int, payload: AccessIn):
     return Status(201, _access_out(access.request_access(request.auth, customer_id, payload.purpose,
                                                          payload.working_days)))
+
+
+@router.get("/{int:customer_id}/access-requests", response={200: list[dict], **ERRORS},
+            summary="借阅申请（保管人：全部；其他人：自己的）")
+def list_access(request, customer_id: int):
+    from .selectors import customer_for
+
+    c = customer_for(request.auth, customer_id)
+    if c is None:
+        raise NotFound("客户不存在或无权查看")
+    return [_access_out(a) for a in access.requests_of(request.auth, c)]
 
 
 # --- visit plans and minutes -----------------------------------------------------------------------------------

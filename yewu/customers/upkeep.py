@@ -49,6 +49,42 @@ def unverified_this_quarter(qs: QuerySet[Customer], today: date | None = None) -
         Q(last_verified_at__isnull=True) | Q(last_verified_at__lt=start_dt))
 
 
+def incomplete_archives(qs: QuerySet[Customer], limit: int = 300) -> list[tuple[Customer, list[str]]]:
+    """Active customers whose archive lacks fields (`cust.archive_quarterly_review`, CIA completeness check)."""
+    from django.db.models import Exists, OuterRef
+
+    from yewu.policy.customers import archive_missing
+
+    from .models import Contact
+
+    dm = Contact.objects.filter(customer=OuterRef("pk"), is_decision_maker=True)
+    out = []
+    for c in qs.filter(status__in=ACTIVE).annotate(has_dm=Exists(dm)).select_related("owner").order_by("name")[:2000]:
+        missing = archive_missing({k: getattr(c, k) for k in ("credit_code", "registered_address", "delivery_address",
+                                                             "industry", "category", "invoice_choice")},
+                                  kind=c.kind, has_decision_maker=c.has_dm)
+        if missing:
+            out.append((c, missing))
+            if len(out) >= limit:
+                break
+    return out
+
+
+@transaction.atomic
+def record_completeness_check(actor: User, customer_id: int) -> list[str]:
+    """The CIA records the quarterly completeness check of one archive (audited with what is missing)."""
+    if not actor.has_role(Role.CIA):
+        raise PermissionDenied("档案完整性由客户信息管理员检查", rule="cust.archive_quarterly_review")
+    c = selectors.customer_for(actor, customer_id)
+    if c is None:
+        raise NotFound("客户不存在或无权查看")
+    rows = incomplete_archives(Customer.objects.filter(pk=c.pk))
+    missing = rows[0][1] if rows else []
+    record(actor=actor, action="verify", obj=c, after={"missing": missing}, rule="cust.archive_quarterly_review",
+           reason=("档案完整性检查：缺 " + "、".join(missing)) if missing else "档案完整性检查：完整")
+    return missing
+
+
 # --- monthly information report --------------------------------------------------------------------------------
 
 

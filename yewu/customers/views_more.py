@@ -339,6 +339,10 @@ def verify(request, pk: int):
 @login_required
 def upkeep_page(request):
     user = request.user
+    if request.method == "POST" and request.POST.get("checked"):
+        return _run(request, reverse("customers:upkeep") + "#complete",
+                    lambda: upkeep.record_completeness_check(user, _int(request.POST["checked"], 0)),
+                    "已记录档案完整性检查", "cust.archive_quarterly_review")
     if request.method == "POST":
         return _run(request, reverse("customers:upkeep"), lambda: upkeep.submit_info_report(
             user, request.POST.get("changes", ""), request.POST.get("competition", ""), request.POST.get("other", "")),
@@ -346,7 +350,7 @@ def upkeep_page(request):
     today = timezone.localdate()
     month = upkeep.month_of(today)
     visible = selectors.customers_visible_to(user)
-    if not user.has_role(Role.SM, Role.GM):
+    if not user.has_role(Role.SM, Role.GM, Role.CIA, Role.CSM):
         visible = visible.filter(owner=user)
     unverified = upkeep.unverified_this_quarter(visible.select_related("owner"), today).order_by("owner_id", "name")
     team = None
@@ -363,6 +367,7 @@ def upkeep_page(request):
         "mine_done": upkeep.InfoReport.objects.filter(user=user, month=month).first(),
         "is_sp": user.has_role(Role.SP),
         "missing": upkeep.missing_reports(month, team) if user.has_role(Role.SM, Role.GM) else [],
+        "incomplete": upkeep.incomplete_archives(visible) if user.has_role(Role.CIA) else None,
     })
 
 

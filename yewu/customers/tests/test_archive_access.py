@@ -131,3 +131,16 @@ def test_access_request_from_page(company, make_customer):
     assert r.status_code == 302 and AccessRequest.objects.filter(requester=company.manager).exists()
     body = login(company.csmanager).get(f"/customers/{c.pk}/").content.decode()
     assert "处理投诉" in body and "同意" in body
+
+
+def test_api_full_reads_of_confidential_logged_and_requests_listed(company, api_client, make_customer, fd):
+    c = make_customer(company.sales1)
+    Customer.objects.filter(pk=c.pk).update(confidentiality="top_secret")
+    owner = api_client(company.sales1)
+    assert owner.get(f"/api/v1/customers/{c.pk}").status_code == 200
+    assert owner.get(f"/api/v1/customers/{c.pk}/timeline").status_code == 200
+    assert AuditEntry.objects.filter(action="read", object_id=str(c.pk)).count() == 2
+    ask(api_client, fd, c)
+    assert [a["requester"] for a in api_client(company.csmanager).get(f"/api/v1/customers/{c.pk}/access-requests").json()] \
+        == ["钱总监"]
+    assert api_client(company.manager).get(f"/api/v1/customers/{c.pk}/access-requests").json() == []

@@ -105,3 +105,23 @@ def test_report_page_api_and_excel(company, api_client):
     assert "新增两家经销商" in text and "张三" in text
     assert login(company.sales3).get(f"/upkeep/reports/{InfoReport.objects.get().pk}.pdf").status_code == 404
     assert login(company.sales1).get(f"/upkeep/reports/{InfoReport.objects.get().pk}.pdf").status_code == 200
+
+
+def test_cia_completeness_check(company, active):
+    from yewu.customers.services import ContactIn, add_contact
+
+    missing = upkeep.record_completeness_check(company.csmanager, active.pk)  # csmanager holds CIA
+    assert "注册地址" in missing and "决策人联系人" in missing
+    Customer.objects.filter(pk=active.pk).update(
+        credit_code="91440101MA59TEST0X", registered_address="广州市天河区", delivery_address="广州市天河区",
+        industry="电气", category="end_user")
+    add_contact(company.sales1, active.pk, ContactIn(name="林总", title="总经理", is_decision_maker=True,
+                                                    mobile="13600001111"))
+    assert upkeep.record_completeness_check(company.csmanager, active.pk) == []
+    assert AuditEntry.objects.filter(rule="cust.archive_quarterly_review", reason__contains="完整").count() == 2
+    with pytest.raises(PermissionDenied):
+        upkeep.record_completeness_check(company.manager, active.pk)
+    page = login(company.csmanager).get("/upkeep/").content.decode()
+    assert "档案完整性检查" in page
+    r = login(company.csmanager).post("/upkeep/", {"checked": str(active.pk)})
+    assert r.status_code == 302
