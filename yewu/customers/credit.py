@@ -284,6 +284,11 @@ def rate_customer(actor: User, customer_id: int, data: RatingIn) -> CreditRating
     d = rules.credit_decision(rules.CreditProposal(grade, limit, data.term_days, avg), cfg)
     if d.refused:
         raise RuleRefused.from_decision(d)
+    if rules.is_important(grade, limit, cfg) and not inv.in_person:
+        raise RuleRefused(
+            f"重要客户（A 级或额度超过 {rules.yuan(cfg['credit.investigation_cadence.important_limit'])} 元）须依据业务经理"
+            "亲自调查的调查表评定；本调查表由客服完成，请业务经理亲自调查后再评定",
+            rule="credit.investigation_cadence", fields={"investigation_id": "须为业务经理亲自调查的调查表"})
     decision = Decision.needs(d.approvers, *g.reasons, *d.reasons)
     rating = CreditRating.objects.create(
         customer=c, investigation=inv, evaluator=actor, scores={k: data.scores[k] for k in rules.CRITERIA}, total=total,

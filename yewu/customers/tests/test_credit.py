@@ -83,7 +83,7 @@ def test_full_flow_b_grade_sm_and_fd_then_applied_and_audited(company, api_clien
 def test_limit_50000_needs_no_gm_but_50000_01_does(company, api_client, make_customer, fin, fd):
     for limit, approvers in (("50000.00", ["SM", "FD"]), ("50000.01", ["SM", "FD", "GM"])):
         c = make_customer(company.sales1)
-        inv = investigate(api_client, company.cs, c).json()["id"]
+        inv = investigate(api_client, company.manager, c).json()["id"]  # important: the SM in person
         # A: one term's expected sales = 60,000 × 30 ÷ 30 = 60,000 ≥ limit, so only credit.limit_grant decides GM
         r = rate(api_client, fin, c, inv, grade="A", limit=limit, scores=SCORES_A, avg="60000")
         assert r.status_code == 201, r.content
@@ -91,7 +91,7 @@ def test_limit_50000_needs_no_gm_but_50000_01_does(company, api_client, make_cus
 
 
 def test_gm_step_after_sm_and_fd_then_applied(company, api_client, cust, fin, fd):
-    inv = investigate(api_client, company.cs, cust).json()["id"]
+    inv = investigate(api_client, company.manager, cust).json()["id"]
     body = rate(api_client, fin, cust, inv, grade="A", limit="80000", scores=SCORES_A, avg="100000").json()
     approve_all(body["approval_id"], company.manager, fd)
     cust.refresh_from_db()
@@ -126,7 +126,7 @@ def test_investigation_used_once_and_one_pending_rating(company, api_client, cus
 
 
 def test_grade_off_suggestion_needs_reason(company, api_client, cust, fin):
-    inv = investigate(api_client, company.cs, cust).json()["id"]
+    inv = investigate(api_client, company.manager, cust).json()["id"]
     r = rate(api_client, fin, cust, inv, grade="A", limit="0", scores=SCORES_B)
     assert r.status_code == 422 and "须填写理由" in r.json()["message"]
     assert rate(api_client, fin, cust, inv, grade="A", limit="0", scores=SCORES_B, note="集团客户").status_code == 201
@@ -235,3 +235,16 @@ def test_credit_decisions_hidden_from_non_credit_readers(company, api_client, cu
         assert "20,000.00" not in page and "credit." not in page.split('id="timeline"')[1].split("</section>")[0]
     owner = api_client(company.sales1).get(f"/api/v1/customers/{cust.pk}/audit").json()
     assert any(e["rule"] == "credit.limit_grant" for e in owner)
+
+
+@pytest.mark.parametrize("grade,limit,scores,refused", [
+    ("A", "0", SCORES_A, True), ("B", "20000.00", SCORES_B, False),
+])
+def test_important_grant_needs_sm_in_person_investigation(company, api_client, cust, fin, grade, limit, scores, refused):
+    inv = investigate(api_client, company.cs, cust).json()["id"]
+    r = rate(api_client, fin, cust, inv, grade=grade, limit=limit, scores=scores, avg="100000")
+    if refused:
+        assert r.status_code == 422 and r.json()["rule"] == "credit.investigation_cadence"
+        assert not CreditRating.objects.exists()
+    else:
+        assert r.status_code == 201
