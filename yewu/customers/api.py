@@ -89,6 +89,7 @@ def _full(user: User, customer_id: int):
     acc = selectors.access(user, c)
     if acc["level"] != "full":
         raise PermissionDenied("该客户档案为保密级别，您只能查看服务卡/名称", rule="cust.confidentiality")
+    services.record_archive_read(user, c)  # 借阅卡: every 机密/绝密 full read (no-op for 秘密)
     return c, acc
 
 
@@ -163,7 +164,7 @@ def transfer_customer(request, customer_id: int, payload: TransferIn):
 def log_visit(request, customer_id: int, payload: VisitCreate):
     v = services.log_visit(request.auth, customer_id, services.VisitIn(**payload.model_dump()))
     return Status(201, {"id": v.id, "customer_id": v.customer_id, "at": local(v.at), "channel": v.channel,
-                        "purpose": v.purpose, "unplanned": v.unplanned,
+                        "purpose": v.purpose, "unplanned": v.unplanned, "plan_id": v.plan_id, "meeting": v.meeting,
                         "first_contact": v.customer.first_contact_at == v.at})
 
 
@@ -183,8 +184,9 @@ def review_customer(request, customer_id: int, payload: ReviewIn):
 
 @router.get("/{int:customer_id}/timeline", response={200: list[TimelineItem], **ERRORS}, summary="客户时间线")
 def customer_timeline(request, customer_id: int):
-    c, _ = _full(request.auth, customer_id)
-    return [{"at": local(i["at"]), **{k: i[k] for k in ("kind", "who", "title", "body")}} for i in selectors.timeline(c)]
+    c, acc = _full(request.auth, customer_id)
+    return [{"at": local(i["at"]), **{k: i[k] for k in ("kind", "who", "title", "body")}}
+            for i in selectors.timeline(c, credit=acc["credit"])]
 
 
 @router.get("/{int:customer_id}/audit", response={200: list[AuditOut], **ERRORS}, summary="审计记录")
@@ -199,6 +201,7 @@ def customer_audit(request, customer_id: int):
         {"id": e.id, "at": local(e.at), "actor": e.actor_name, "action": e.action, "rule": e.rule, "reason": e.reason,
          "before": mask(e.before), "after": mask(e.after)}
         for e in entries_for(c).order_by("at", "id")
+        if acc["credit"] or e.rule not in selectors.CREDIT_RULES
     ]
 
 
@@ -268,3 +271,4 @@ def worklist(request):
         "late_entries": rows(wl["late_entries"]),
         "pending_review": rows(wl["pending_review"]),
     }
+from . import api_credit  # noqa: E402,F401  (credit, access, visit plans, upkeep routes on this router)

@@ -4,3 +4,7 @@ from django.apps import AppConfig
 class CustomersConfig(AppConfig):
     name = "yewu.customers"
     label = "customers"
+
+    def ready(self):
+        # approval-engine callbacks (on_decided) of the customer documents
+        from . import access, credit, visit_plans  # noqa: F401

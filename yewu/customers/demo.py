@@ -22,6 +22,7 @@ from yewu.common.errors import Conflict
 from yewu.common.models import Mutex
 from yewu.org.models import Department, Team, User
 from yewu.policy.calendar import TZ
+from yewu.policy.credit import next_report_due
 from yewu.policy.customers import credit_code_check_char
 
 SEED = 20250901
@@ -42,12 +43,15 @@ USERS = [
     ("cs", "郑客服", ["CS"], None),
     ("csmanager", "孙客服经理", ["CSM", "CIA"], None),
     ("admin", "系统管理员", ["SYS"], None),
+    ("fd", "钱总监", ["FD"], None),  # a second FD: the evaluator (finance) cannot approve own credit rating
+    ("adm", "刘行政", ["ADM"], None),
 ]
 ROLE_NOTE = {
     "gm": "总经理 GM", "manager": "业务经理 SM（一组：广州）", "manager2": "业务经理 SM（二组：佛山/深圳/东莞/中山…）",
     "sales1": "业务员 SP（一组）", "sales2": "业务员 SP（一组）", "sales3": "业务员 SP（二组）",
     "leads": "网络推广专员 LS", "finance": "财务 FIN + 财务总监 FD", "cashier": "出纳 CA", "cs": "客服 CS",
     "csmanager": "客服经理 CSM + 客户信息管理员 CIA", "admin": "系统管理员 SYS（超级用户，/admin/）",
+    "fd": "财务总监 FD（授信审批）", "adm": "行政部 ADM（查看已批准的走访单）",
 }
 TEAMS = {"一组": "广州", "二组": "佛山,深圳,东莞,中山,江门,惠州,珠海"}
 SP_PROFILE = {  # territories, knowledge tags, ability factor
@@ -338,6 +342,9 @@ def _load_customers(u: dict[str, User]) -> dict:
             Customer.objects.filter(pk=c.pk).update(
                 status=Status.ACTIVE, trading_since=(at + timedelta(days=rng.randint(10, 40))).astimezone(TZ).date(),
                 credit_grade=grade, credit_limit=Decimal(limit), term_days=30 if grade in ("A", "B") else 0,
+                credit_rated_at=(at + timedelta(days=20)) if grade else None,
+                credit_next_report_on=next_report_due((at + timedelta(days=20)).astimezone(TZ).date(), grade)
+                if grade else None,
                 default_settlement="CREDIT" if grade in ("A", "B") else rng.choice(["CASH", "PREPAY"]),
             )
 

@@ -151,6 +151,8 @@ class VisitForm(forms.Form):
     dissatisfaction = forms.CharField(label="不满及处理", required=False, widget=forms.Textarea(attrs={"rows": 2}))
     next_step = forms.CharField(label="下一步", max_length=200, required=False)
     next_visit_on = forms.DateField(label="下次拜访日期", required=False, widget=DATE)
+    meeting = forms.BooleanField(label="会谈（面谈，需2个工作日内写会谈纪要）", required=False)
+    note_taker = forms.CharField(label="会谈记录人", max_length=50, required=False)
 
 
 class TransferForm(forms.Form):

@@ -127,6 +127,8 @@ class Customer(models.Model):
     confidentiality = models.CharField("密级", max_length=20, choices=Confidentiality.choices, default=Confidentiality.SECRET)
     confidentiality_expires_on = models.DateField("保密期限", null=True, blank=True)
     last_verified_at = models.DateTimeField("最近核实", null=True, blank=True)
+    credit_rated_at = models.DateTimeField("最近授信", null=True, blank=True)
+    credit_next_report_on = models.DateField("下次信用报告", null=True, blank=True)
     demand_grade = models.CharField("需求等级", max_length=1, choices=DemandGrade.choices, default=DemandGrade.C)
     demand_grade_confirmed = models.BooleanField("等级已确认", default=False)
     source = models.CharField("来源", max_length=20, choices=Source.choices)
@@ -211,6 +213,10 @@ class Visit(models.Model):
     accompanied_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                                        related_name="+", verbose_name="陪同经理")
     unplanned = models.BooleanField("无走访单", default=False)
+    plan = models.ForeignKey("VisitPlan", null=True, blank=True, on_delete=models.PROTECT, related_name="visits",
+                             verbose_name="客户走访单")
+    meeting = models.BooleanField("会谈（需会谈纪要）", default=False)
+    note_taker = models.CharField("记录人", max_length=50, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -237,3 +243,189 @@ class OwnershipChange(models.Model):
 
     class Meta:
         ordering = ["at", "id"]
+
+
+# --- §2.7 credit -------------------------------------------------------------------------------------
+
+
+class CreditInvestigation(models.Model):
+    """客户信用调查表 (SPEC §2.7, P06): CS investigates (the SM in person for important customers)."""
+
+    class Kind(models.TextChoices):
+        FIRST = "first", "首次授信调查"
+        PERIODIC = "periodic", "定期信用报告"
+
+    class State(models.TextChoices):
+        OPEN = "open", "待调查"
+        SUBMITTED = "submitted", "已提交"
+
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="credit_investigations")
+    kind = models.CharField("类型", max_length=20, choices=Kind.choices, default=Kind.FIRST)
+    state = models.CharField("状态", max_length=20, choices=State.choices, default=State.OPEN)
+    opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                  related_name="+")
+    investigator = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                     related_name="+", verbose_name="调查人")
+    in_person = models.BooleanField("业务经理亲自调查", default=False)
+    investigated_on = models.DateField("调查日期", null=True, blank=True)
+    registered_capital = models.DecimalField("注册资本（元）", max_digits=16, decimal_places=2, null=True, blank=True)
+    years_in_business = models.PositiveIntegerField("经营年限", null=True, blank=True)
+    employees = models.PositiveIntegerField("员工人数", null=True, blank=True)
+    annual_sales = models.DecimalField("年销售额（元）", max_digits=16, decimal_places=2, null=True, blank=True)
+    premises = models.CharField("经营场所", max_length=50, blank=True)
+    bank = models.CharField("开户银行及账号", max_length=100, blank=True)
+    legal_person = models.CharField("法定代表人", max_length=50, blank=True)
+    payment_record = models.TextField("付款记录", blank=True)
+    main_suppliers = models.CharField("主要供应商", max_length=200, blank=True)
+    disputes = models.TextField("纠纷、诉讼", blank=True)
+    business_status = models.TextField("经营状况", blank=True)
+    conclusion = models.TextField("调查结论", blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    submitted_at = models.DateTimeField("提交时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "客户信用调查表"
+        ordering = ["-created_at", "-id"]
+
+
+class CreditRating(models.Model):
+    """客户信用评等表 and the credit decision it proposes (`credit.grade_policy`, `credit.limit_grant`):
+    FIN evaluates, the credit-limit group (SM + FD, GM when > 50,000) approves through the approval engine;
+    only then do the customer's grade, limit and term change."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", "审批中"
+        APPROVED = "approved", "已生效"
+        REJECTED = "rejected", "已驳回"
+
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="credit_ratings")
+    investigation = models.ForeignKey(CreditInvestigation, on_delete=models.PROTECT, related_name="ratings")
+    evaluator = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                  verbose_name="评定人")
+    scores = models.JSONField("评分", default=dict)
+    total = models.PositiveSmallIntegerField("总分")
+    suggested_grade = models.CharField("建议等级", max_length=1)
+    grade = models.CharField("评定等级", max_length=1, choices=CreditGrade.choices)
+    credit_limit = models.DecimalField("信用额度", max_digits=14, decimal_places=2)
+    term_days = models.PositiveIntegerField("账期天数")
+    avg_monthly_sales = models.DecimalField("近6个月月均销售额", max_digits=14, decimal_places=2, default=Decimal("0.00"))
+    note = models.TextField("评定意见", blank=True)
+    reasons = models.JSONField("规则判定", default=list)
+    approvers = models.JSONField("审批角色", default=list)
+    previous = models.JSONField("原等级/额度/账期", default=dict)
+    state = models.CharField("状态", max_length=20, choices=State.choices, default=State.PENDING)
+    approval_id = models.PositiveIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "客户信用评等表"
+        ordering = ["-created_at", "-id"]
+
+
+# --- §1.3 archive access (借阅) ----------------------------------------------------------------------
+
+
+class AccessRequest(models.Model):
+    """`cust.archive_access_request`: dated full-archive access (借阅), approved by the requester's department
+    manager and granted by the CSM (绝密: and the GM). The 借阅卡 lists these and every 机密/绝密 full read."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", "审批中"
+        GRANTED = "granted", "已授权"
+        REJECTED = "rejected", "已驳回"
+
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="access_requests")
+    requester = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    level = models.CharField("申请时密级", max_length=20, choices=Confidentiality.choices)
+    purpose = models.CharField("借阅目的", max_length=300)
+    working_days = models.PositiveSmallIntegerField("借阅期限（工作日）")
+    state = models.CharField("状态", max_length=20, choices=State.choices, default=State.PENDING)
+    approval_id = models.PositiveIntegerField(null=True, blank=True)
+    valid_from = models.DateTimeField(null=True, blank=True)
+    valid_until = models.DateTimeField("借阅至", null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "档案借阅申请"
+        ordering = ["-created_at", "-id"]
+
+
+# --- §2.6 visit plans and minutes ------------------------------------------------------------------------
+
+
+class VisitPlan(models.Model):
+    """客户走访单 (`visit.plan_approval`): approved by the SM before its start; ADM then sees it."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", "待经理批准"
+        APPROVED = "approved", "已批准"
+        REJECTED = "rejected", "已驳回"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="visit_plans")
+    customers = models.ManyToManyField(Customer, related_name="visit_plans", verbose_name="客户")
+    starts_at = models.DateTimeField("出发时间")
+    ends_at = models.DateTimeField("结束时间")
+    objectives = models.TextField("走访目的")
+    plan = models.TextField("走访计划", blank=True)
+    state = models.CharField("状态", max_length=20, choices=State.choices, default=State.PENDING)
+    approval_id = models.PositiveIntegerField(null=True, blank=True)
+    approved_at = models.DateTimeField("批准时间", null=True, blank=True)
+    approved_late = models.BooleanField("出发后才批准", default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "客户走访单"
+        ordering = ["-starts_at", "-id"]
+
+
+class Minutes(models.Model):
+    """会谈纪要 (`visit.minutes_2wd`): written within 2 WD of the meeting, then SM review → sent → receipt."""
+
+    class State(models.TextChoices):
+        SUBMITTED = "submitted", "待经理审阅"
+        REVIEWED = "reviewed", "经理已审阅"
+        RETURNED = "returned", "经理退回"
+        SENT = "sent", "已发送客户"
+        CONFIRMED = "confirmed", "客户已确认"
+
+    visit = models.OneToOneField(Visit, on_delete=models.PROTECT, related_name="minutes")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    note_taker = models.CharField("记录人", max_length=50)
+    attendees = models.CharField("参加人员", max_length=300, blank=True)
+    content = models.TextField("会谈内容")
+    agreements = models.TextField("达成事项", blank=True)
+    due_at = models.DateTimeField("应提交时间")
+    written_at = models.DateTimeField("提交时间")
+    late = models.BooleanField("逾期提交", default=False)
+    state = models.CharField("状态", max_length=20, choices=State.choices, default=State.SUBMITTED)
+    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="+")
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    review_note = models.CharField("审阅意见", max_length=300, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "会谈纪要"
+        ordering = ["-written_at", "-id"]
+
+
+# --- §2.5 monthly customer information report ---------------------------------------------------------------
+
+
+class InfoReport(models.Model):
+    """客户信息报告 (`cust.monthly_info_report`): each SP, days 1–7 of each month."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="info_reports")
+    month = models.DateField("月份", help_text="该月1日")
+    changes = models.TextField("客户变动情况")
+    competition = models.TextField("竞争环境")
+    other = models.TextField("其他", blank=True)
+    submitted_at = models.DateTimeField("提交时间")
+    late = models.BooleanField("逾期提交", default=False)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "客户信息报告"
+        ordering = ["-month", "user_id"]
+        constraints = [models.UniqueConstraint(fields=["user", "month"], name="info_report_user_month_unique")]

@@ -117,6 +117,8 @@ class VisitCreate(_In):
     next_step: str = ""
     next_visit_on: date | None = None
     accompanied_by_id: int | None = None
+    meeting: bool = Field(False, description="会谈（面谈），需在2个工作日内写会谈纪要（visit.minutes_2wd）")
+    note_taker: str = ""
 
 
 class ReviewIn(_In):
@@ -287,6 +289,8 @@ class VisitOut(Schema):
     purpose: str
     unplanned: bool
     first_contact: bool = Field(False, description="本次记录满足首次联系（cust.first_contact_1w）")
+    plan_id: int | None = Field(None, description="出发前已批准的客户走访单（visit.plan_approval）")
+    meeting: bool = False
 
 
 class WorklistOverdue(Schema):

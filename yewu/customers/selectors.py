@@ -65,8 +65,20 @@ def edit_denied_rule(user: User) -> str:
     return "acl.sp_scope"
 
 
+def granted_ids(user: User, now=None) -> frozenset[int]:
+    """Customers lent to ``user`` right now (`cust.archive_access_request`, 借阅 granted and not expired)."""
+    from .models import AccessRequest
+
+    if not user.is_authenticated or not user.role_set & {"SM", "CSM", "FD"}:
+        return frozenset()
+    now = now or timezone.now()
+    return frozenset(AccessRequest.objects.filter(requester=user, state=AccessRequest.State.GRANTED,
+                                                  valid_from__lte=now, valid_until__gte=now)
+                     .values_list("customer_id", flat=True))
+
+
 def viewer(user: User) -> Viewer:
-    return Viewer(user_id=user.id, roles=user.role_set, team_ids=managed_team_ids(user))
+    return Viewer(user_id=user.id, roles=user.role_set, team_ids=managed_team_ids(user), granted=granted_ids(user))
 
 
 def archive_level(user: User, c: Customer, v: Viewer | None = None) -> str:
@@ -148,15 +160,24 @@ def manager_worklist(user: User, now=None) -> dict:
     }
 
 
-def timeline(c: Customer) -> list[dict]:
-    """One timeline of everything that happened to the customer: audit entries, visits, ownership changes."""
+# audit entries of these rules carry grades, limits or scores: only `acl.finance_scope` readers see them
+CREDIT_RULES = ("credit.grade_policy", "credit.limit_grant", "credit.investigation_cadence", "credit.over_limit")
+
+
+def timeline(c: Customer, credit: bool = True) -> list[dict]:
+    """One timeline of everything that happened to the customer: audit entries, visits, ownership changes.
+    Without ``credit`` (`acl.finance_scope`) the credit decisions are left out."""
     from yewu.audit.models import AuditEntry
 
     items = []
     for v in Visit.objects.filter(customer=c).select_related("user"):
         items.append({"at": v.at, "kind": "visit", "who": v.user.name, "title": f"{v.get_channel_display()}：{v.purpose}",
                       "body": v.content, "extra": v})
-    for e in AuditEntry.objects.filter(object_type="customers.customer", object_id=str(c.pk)):
+    # 机密/绝密 reads are on the 借阅卡, not the timeline
+    entries = AuditEntry.objects.filter(object_type="customers.customer", object_id=str(c.pk)).exclude(action="read")
+    if not credit:
+        entries = entries.exclude(rule__in=CREDIT_RULES)
+    for e in entries:
         items.append({"at": e.at, "kind": "audit", "who": e.actor_name, "title": e.action, "body": e.reason, "extra": e})
     items.sort(key=lambda i: i["at"], reverse=True)
     return items

@@ -503,7 +503,7 @@ def update_customer(actor: User, customer_id: int, changes: dict[str, Any]) -> t
         if level != c.confidentiality:
             c.confidentiality = level
             c.confidentiality_expires_on = rules.confidentiality_expiry(timezone.localdate(), get_policy())
-    if "credit_grade" in changes or "credit_limit" in changes:
+    if {"credit_grade", "credit_limit", "term_days"} & set(changes):
         raise PermissionDenied("信用等级和额度须经授信审批设定（credit.limit_grant）", rule="credit.limit_grant")
     if "key_customer" in changes and not actor.has_role(Role.SM, Role.CSM, Role.GM):
         raise PermissionDenied("重点客户由业务经理或客服经理设定", rule="cust.key_customer")
@@ -583,6 +583,8 @@ class VisitIn:
     next_step: str = ""
     next_visit_on: date | None = None
     accompanied_by_id: int | None = None
+    meeting: bool = False
+    note_taker: str = ""
 
 
 @transaction.atomic
@@ -612,6 +614,13 @@ def log_visit(actor: User, customer_id: int, data: VisitIn) -> Visit:
         raise ValidationError("拜访时间不能晚于现在", fields={"at": "不能是将来时间"})
     if data.next_visit_on and data.next_visit_on < timezone.localdate(at):
         raise ValidationError("下次拜访日期不能早于本次", fields={"next_visit_on": "不能早于本次拜访"})
+    if data.meeting and data.channel != Channel.VISIT:
+        raise ValidationError("会谈须为面谈（拜访）", fields={"meeting": "仅拜访可标为会谈"}, rule="visit.minutes_2wd")
+    plan = None
+    if data.channel == Channel.VISIT:
+        from .visit_plans import plan_for_visit
+
+        plan = plan_for_visit(actor, c, at)
     v = Visit.objects.create(
         customer=c, user=actor, at=at, channel=data.channel,
         purpose=clean_text(data.purpose, field="purpose", label="目的", max_len=200, required=True),
@@ -621,7 +630,8 @@ def log_visit(actor: User, customer_id: int, data: VisitIn) -> Visit:
         dissatisfaction=clean_text(data.dissatisfaction, field="dissatisfaction", label="不满及处理", max_len=2000),
         next_step=clean_text(data.next_step, field="next_step", label="下一步", max_len=200),
         next_visit_on=data.next_visit_on, accompanied_by_id=data.accompanied_by_id,
-        unplanned=data.channel == Channel.VISIT,  # visit plans (客户走访单) are not built yet: every visit is unplanned
+        plan=plan, unplanned=data.channel == Channel.VISIT and plan is None,
+        meeting=bool(data.meeting), note_taker=clean_text(data.note_taker, field="note_taker", label="记录人", max_len=50),
     )
     updates = ["last_contact_at", "updated_at"]
     if c.owner_id == actor.id and c.first_contact_at is None and c.assigned_at and at >= c.assigned_at:

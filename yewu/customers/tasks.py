@@ -83,6 +83,15 @@ def run_scan_deadlines(now: datetime | None = None) -> dict:
             out["lead_allocation"] += notify(m, f"lead_allocation:{c.pk}", msg, rule="cust.web_lead_allocation",
                                              link=_link(c.pk))
 
+    # visit.minutes_2wd: a meeting's minutes not written within 2 working days -> the SP and the SM
+    from .visit_plans import minutes_overdue
+
+    out["minutes"] = 0
+    for v, due in minutes_overdue(now):
+        msg = (f"会谈纪要逾期：{v.customer.name} {v.at.astimezone(TZ):%Y-%m-%d} 的会谈应于 {due:%Y-%m-%d %H:%M} 前提交纪要")
+        for u in [v.user, *_managers_of(v.user)]:
+            out["minutes"] += notify(u, f"minutes:{v.pk}", msg, rule="visit.minutes_2wd", link=_link(v.customer_id))
+
     # quotation deadlines live in the sales app (optional)
     try:
         from yewu.sales.services import scan_quote_deadlines
@@ -133,6 +142,8 @@ def run_nightly(now: datetime | None = None) -> dict:
                 rule="cust.key_customer", link=_link(c.pk),
             )
 
+    out.update(run_upkeep(now))
+
     # housekeeping: finished task results older than 14 days
     try:
         from django_tasks_db.models import DBTaskResult
@@ -141,6 +152,81 @@ def run_nightly(now: datetime | None = None) -> dict:
         out["task_results_pruned"] = old.delete()[0]
     except (ImportError, LookupError):
         pass
+    return out
+
+
+def run_upkeep(now: datetime) -> dict:
+    """Nightly upkeep of §2.5 and §2.7: credit report cadence, investigation tasks, quarterly verification,
+    the monthly information report. Idempotent (notification keys, conditional creates)."""
+    from yewu.policy import credit as credit_rules
+
+    from .credit import open_investigation, overdue_reports, ungraded_needing_investigation
+    from .upkeep import missing_reports, month_of, unverified_this_quarter
+
+    today = now.astimezone(TZ).date()
+    cfg, cal = get_policy(), get_calendar()
+    out = {"credit_reports_overdue": 0, "investigations_opened": 0, "quarterly_reminders": 0,
+           "quarterly_overdue": 0, "info_report_reminders": 0, "info_report_missing": 0}
+
+    # credit.investigation_cadence: overdue periodic reports are flagged to the owner's SM (not blocking),
+    # and a periodic-report task is opened
+    for c in overdue_reports(today):
+        reason = credit_rules.report_overdue_reason(c.credit_next_report_on, today, c.credit_grade, cfg)
+        for m in _managers_of(c.owner):
+            out["credit_reports_overdue"] += notify(m, f"credit_report:{c.pk}:{c.credit_next_report_on}",
+                                                    f"{c.name}：{reason.message}", rule=reason.rule, link=_link(c.pk))
+        if not c.credit_investigations.filter(state="open").exists():
+            open_investigation(None, c.pk, reason=reason.message)
+            out["investigations_opened"] += 1
+    # credit.grade_policy: an ungraded active customer gets an investigation task
+    for pk in list(ungraded_needing_investigation().values_list("pk", flat=True)[:500]):
+        open_investigation(None, pk, reason="未评级客户：开立首次信用调查任务（credit.grade_policy）")
+        out["investigations_opened"] += 1
+
+    # cust.archive_quarterly_review: reminder on the first working day of the quarter's last month; overdue
+    # (to the SM) on the first day of the next quarter for what stayed unverified
+    q = credit_rules.quarter_start(today)
+    if today == credit_rules.quarterly_reminder_day(today, cal):
+        by_owner: dict[int, list] = {}
+        for c in unverified_this_quarter(Customer.objects.select_related("owner"), today):
+            by_owner.setdefault(c.owner_id, [c.owner, 0])[1] += 1
+        for owner, n in by_owner.values():
+            out["quarterly_reminders"] += notify(
+                owner, f"quarterly_review:{owner.pk}:{q}",
+                f"本季度（至 {credit_rules.quarter_end(today)}）还有 {n} 个客户档案未核实，请确认或更新",
+                rule="cust.archive_quarterly_review", link="/upkeep/")
+    if today == q:
+        prev = credit_rules.quarter_start(q - timedelta(days=1))
+        by_sm: dict[int, list] = {}
+        for c in unverified_this_quarter(Customer.objects.select_related("owner", "owner__team__manager"),
+                                         q - timedelta(days=1)):
+            for m in _managers_of(c.owner):
+                by_sm.setdefault(m.pk, [m, 0])[1] += 1
+        for m, n in by_sm.values():
+            out["quarterly_overdue"] += notify(
+                m, f"quarterly_overdue:{m.pk}:{prev}", f"上季度（{prev} 起）有 {n} 个客户档案未核实，已逾期",
+                rule="cust.archive_quarterly_review", link="/upkeep/")
+
+    # cust.monthly_info_report: reminder in days 1–7 to SPs without this month's report; from the 8th the SM
+    # sees who is missing
+    month = month_of(today)
+    due = credit_rules.info_report_due(month, cfg)
+    missing = missing_reports(month)
+    if today <= due:
+        for u in missing:
+            out["info_report_reminders"] += notify(
+                u, f"info_report:{u.pk}:{month}", f"请在 {due} 前提交 {month:%Y年%m月} 客户信息报告",
+                rule="cust.monthly_info_report", link="/upkeep/")
+    else:
+        by_sm2: dict[int, list] = {}
+        for u in missing:
+            for m in _managers_of(u):
+                by_sm2.setdefault(m.pk, [m, []])[1].append(u.name)
+        for m, names in by_sm2.values():
+            out["info_report_missing"] += notify(
+                m, f"info_report_missing:{m.pk}:{month}",
+                f"{month:%Y年%m月}客户信息报告逾期未交（应于 {due} 前）：{'、'.join(names)}",
+                rule="cust.monthly_info_report", link="/upkeep/")
     return out
 
 

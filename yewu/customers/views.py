@@ -224,10 +224,19 @@ def customer_new(request):
 ACTION_LABELS = {
     "create": "建档/新增", "update": "修改档案", "transfer": "调整负责人", "allocate": "分配", "review": "档案审核",
     "decision": "规则判定", "export": "导出", "read": "查阅", "login": "登录",
+    "submit": "提交审批", "approve": "批准", "reject": "驳回", "grant": "授权借阅", "verify": "档案核实",
 }
 HIDDEN_AUDIT_KEYS = {"id", "updated_at", "last_verified_at", "name_key", "search_initials", "search_pinyin",
                      "entry_due_at", "created_at"}
-CREDIT_KEYS = {"credit_grade", "credit_limit", "term_days", "supply_suspended"}
+CREDIT_KEYS = {"credit_grade", "credit_limit", "term_days", "supply_suspended", "credit_rated_at",
+               "credit_next_report_on", "grade", "total", "credit_rating", "approvers"}
+# keys of the audit entries written by credit, access, visit-plan and upkeep services
+EXTRA_AUDIT_LABELS = {
+    "credit_rating": "信用评等表编号", "grade": "评定等级", "total": "评分", "approvers": "审批角色",
+    "credit_investigation": "信用调查表编号", "kind": "类型", "investigated_on": "调查日期", "in_person": "经理亲自调查",
+    "access_request": "借阅申请编号", "working_days": "借阅期限（工作日）", "requester": "借阅人", "valid_until": "借阅至",
+    "state": "状态", "minutes": "会谈纪要编号", "visit": "拜访记录编号", "due_at": "应提交时间", "late": "逾期",
+}
 CONTROL_FIELDS = ["collected_on", "created_at", "entry_due_at", "assigned_at", "first_contact_at", "last_contact_at",
                   "key_customer", "confidentiality", "confidentiality_expires_on", "demand_grade_confirmed",
                   "review_state", "last_verified_at", "is_web_lead", "lead_tags"]
@@ -281,7 +290,7 @@ def _audit_changes(e, credit: bool, users: dict) -> list[tuple[str, str, str]]:
             f = _field(name)
             label = str(f.verbose_name)
         except Exception:
-            f, label = None, key
+            f, label = None, EXTRA_AUDIT_LABELS.get(key, key)
         if f is not None and f.is_relation:
             fb = users.get(int(before)) if before else "公海"
             fa = users.get(int(after)) if after else "公海"
@@ -292,7 +301,7 @@ def _audit_changes(e, credit: bool, users: dict) -> list[tuple[str, str, str]]:
 
 
 def _timeline(c: Customer, credit: bool) -> list[dict]:
-    items = selectors.timeline(c)
+    items = selectors.timeline(c, credit=credit)
     ids = set()
     for it in items:
         if it["kind"] == "audit":
@@ -337,6 +346,9 @@ def _detail_context(request, c: Customer, **over) -> dict:
     if manager:
         choices = [(i, label) for i, label in _sp_choices(user) if i != c.owner_id]
         ctx["transfer_form"] = over.pop("transfer_form", None) or TransferForm(sp_choices=choices)
+    from .views_more import detail_extras
+
+    ctx.update(detail_extras(user, c, level, credit))
     ctx.update(over)
     return ctx
 
@@ -344,7 +356,10 @@ def _detail_context(request, c: Customer, **over) -> dict:
 @login_required
 def customer_detail(request, pk: int):
     c = _visible_or_404(request.user, pk)
-    return render(request, "customers/detail.html", _detail_context(request, c))
+    ctx = _detail_context(request, c)
+    if ctx["level"] == "full":
+        services.record_archive_read(request.user, c, channel="页面")  # 借阅卡: every 机密/绝密 full read
+    return render(request, "customers/detail.html", ctx)
 
 
 def _detail_error(request, c, err: YewuError, where: str, **forms_):

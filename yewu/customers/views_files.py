@@ -341,7 +341,7 @@ def visits_doc(user: User, c: Customer) -> FormDoc:
         sections=[Section(f"拜访记录（共 {len(rows)} 次）", table=Table(
             ["时间", "方式", "接洽人", "目的", "进展", "内容", "不满及处理", "下一步", "下次拜访", "记录人", "陪同经理", "无走访单"],
             rows, [16, 7, 10, 16, 10, 28, 16, 13, 11, 8, 9, 9], empty_text="暂无拜访记录"),
-            note="“无走访单”：外出拜访未关联经理批准的客户走访单（visit.plan_approval；走访单模块未上线）。")],
+            note="“无走访单”：外出拜访时没有出发前经业务经理批准的客户走访单（visit.plan_approval）。")],
         footer="本记录簿由系统按拜访记录生成，不可手工填写（cust.three_subrecords）。",
     )
 

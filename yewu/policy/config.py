@@ -67,6 +67,20 @@ DEFAULTS: dict[str, tuple[Any, type, str]] = {
     "return.flow.gm_after_days": (30, int, "送达后超过此天数的退货需总经理批准"),
     "return.flow.custom_quality_only": (True, bool, "定制产品只因质量问题退货"),
     "approval.overdue.escalate_after_wd": (1, int, "审批逾期后再过此工作日数升级给上级"),
+    # credit (issue 4: §2.7) and customer upkeep / archive access / visits (issue 2: §1.3, §2.5, §2.6)
+    "credit.grade_policy.max_term_days": (90, int, "账期天数上限（D）"),
+    "credit.limit_grant.gm_above": (Decimal("50000.00"), Decimal, "授信额度超过此额（>）须总经理审批"),
+    "credit.investigation_cadence.a_months": (6, int, "A级定期信用报告间隔（月）"),
+    "credit.investigation_cadence.b_months": (3, int, "B级定期信用报告间隔（月）"),
+    "credit.investigation_cadence.c_months": (1, int, "C级定期信用报告间隔（月）"),
+    "credit.investigation_cadence.d_months": (1, int, "D级定期信用报告间隔（月）"),
+    "credit.investigation_cadence.important_limit": (Decimal("50000.00"), Decimal, "额度超过此额（>）为重要客户，业务经理亲自调查"),
+    "credit.rating.a_min": (85, int, "信用评等得分≥此值建议A级（D）"),
+    "credit.rating.b_min": (70, int, "信用评等得分≥此值建议B级（D）"),
+    "credit.rating.c_min": (55, int, "信用评等得分≥此值建议C级，低于为D级（D）"),
+    "cust.archive_access_request.max_working_days": (5, int, "档案借阅期限上限（工作日）"),
+    "visit.minutes_2wd.working_days": (2, int, "会谈纪要期限（会谈后工作日）"),
+    "cust.monthly_info_report.due_day": (7, int, "客户信息报告每月截止日（含）"),
 }
 
 

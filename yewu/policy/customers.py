@@ -282,7 +282,7 @@ class Viewer:
     user_id: int
     roles: frozenset[str]
     team_ids: frozenset[int]  # teams the user manages (SM)
-    granted_top_secret: frozenset[int] = frozenset()  # customer ids granted by the GM (dated, still valid)
+    granted: frozenset[int] = frozenset()  # customer ids lent to the viewer (`cust.archive_access_request`, dated, valid)
 
 
 def archive_view(
@@ -307,11 +307,11 @@ def archive_view(
     is_owner = owner_id is not None and owner_id == viewer.user_id
     is_owner_sm = "SM" in roles and owner_team_id is not None and owner_team_id in viewer.team_ids
     if level == LEVEL_CONFIDENTIAL:
-        if is_owner or is_owner_sm or roles & {"CSM", "CIA", "FD", "GM"}:
+        if is_owner or is_owner_sm or roles & {"CSM", "CIA", "FD", "GM"} or customer_id in viewer.granted:
             return "full"
         return "card"
     # top secret
-    if is_owner or roles & {"CIA", "GM"} or customer_id in viewer.granted_top_secret:
+    if is_owner or roles & {"CIA", "GM"} or customer_id in viewer.granted:
         return "full"
     return "name"
 
@@ -339,3 +339,20 @@ def check_set_confidentiality(level: str, current: str, roles: frozenset[str]) -
 
 def timedelta_days(n: int) -> timedelta:
     return timedelta(days=n)
+
+
+# --- cust.archive_quarterly_review: the CIA's completeness check ------------------------------------------
+
+COMPLETENESS_FIELDS = (
+    ("credit_code", "统一社会信用代码"), ("registered_address", "注册地址"), ("delivery_address", "送货地址"),
+    ("industry", "行业"), ("category", "类别"), ("invoice_choice", "发票"),
+)
+
+
+def archive_missing(values: dict, *, kind: str, has_decision_maker: bool) -> list[str]:
+    """What a complete archive still lacks (the CIA's quarterly check). Individuals have no credit code."""
+    missing = [label for key, label in COMPLETENESS_FIELDS
+               if not values.get(key) and not (key == "credit_code" and kind == "individual")]
+    if not has_decision_maker:
+        missing.append("决策人联系人")
+    return missing
