@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "yewu.orders",
     "yewu.catalog",
     "yewu.sales",
+    "yewu.expenses",
 ]
 
 MIDDLEWARE = [

@@ -55,6 +55,7 @@ JOBS: dict[str, Job] = {
     "scan_deadlines": Job("yewu.customers.tasks.scan_deadlines", every_seconds=300),
     # nightly at 01:00 Asia/Shanghai (cust.confidentiality expiry, cust.key_customer suggestions, ...)
     "nightly": Job("yewu.customers.tasks.nightly", daily_at=time(1, 0)),
+    "expenses_nightly": Job("yewu.expenses.tasks.nightly", daily_at=time(1, 0)),  # cash.max_on_hand_5000, cash.daily_count, overdue advances
 }
 
 

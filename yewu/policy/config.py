@@ -53,6 +53,13 @@ DEFAULTS: dict[str, tuple[Any, type, str]] = {
     "delivery.standard_3_4d.promise_wd": (4, int, "承诺发货：备妥后工作日数"),
     "delivery.standard_3_4d.target_wd": (3, int, "目标发货：备妥后工作日数"),
     "contract.number_format.company_code": ("YW", str, "公司代码"),
+    # treasury: payments, expense claims, cash (issue 5, yewu/expenses)
+    "pay.approval_chain.skip_gm_below": (Decimal("0.00"), Decimal, "Alt：低于此金额的付款/报销不需总经理审批（0 = 全部到总经理）"),
+    "expense.prior_approval.mode": ("require", str, "require（销售费用须引用业务经理事前批准）或 warn（Alt：仅提示）"),
+    "cash.advance_max_3000.max_amount": (Decimal("3000.00"), Decimal, "现金采购借支上限（≤）；出差借支不设上限"),
+    "cash.max_on_hand_5000.max_amount": (Decimal("5000.00"), Decimal, "库存现金限额（日终 ≤）"),
+    "cash.large_withdrawal_notice_3d.amount": (Decimal("10000.00"), Decimal, "大额现金付款（超过此额须提前通知财务）"),
+    "cash.large_withdrawal_notice_3d.days": (3, int, "大额现金提前通知天数（自然日，≥）"),
 }
 
 
