@@ -13,4 +13,5 @@ urlpatterns = [
     path("", include("yewu.customers.urls_files")),
     path("catalog/", include("yewu.catalog.urls")),
     path("sales/", include("yewu.sales.urls")),
+    path("expenses/", include("yewu.expenses.urls")),
 ]
