@@ -20,7 +20,7 @@ from yewu.common.locks import lock
 from yewu.common.text import clean_text
 from yewu.orders.services import next_number
 from yewu.org.models import Role, User
-from yewu.org.selectors import get_policy, users_with_role
+from yewu.org.selectors import get_calendar, get_policy, users_with_role
 from yewu.policy import Decision, Reason
 from yewu.policy import expenses as rules
 
@@ -114,13 +114,21 @@ def _start_with(doc_type, obj, actor, roles, label, link, decision):
         req.chain = chain
         req.chain_snapshot = [{"role": r, "limit_wd": limits.get(r, 1)} for r in roles]
         req.save(update_fields=["chain", "chain_snapshot"])
+        first = req.steps.get(order=0)
+        first.due_at = get_calendar().deadline_after_working_days(timezone.localdate(), int(req.chain_snapshot[0]["limit_wd"]))
+        first.save(update_fields=["due_at"])
     return req
+
+
+# SPEC §8.2 P07/P08 and `expense.prior_approval`: used when no chain is configured for the document type
+DEFAULT_CHAINS = {"payment": ["SM", "FD", "GM"], "expense": ["SM", "FD", "GM"], "cash_advance": ["SM", "FD"],
+                  "expense_request": ["SM"]}
 
 
 def _chain_roles(doc_type: str) -> list[str]:
     chain = approvals.current_chain(doc_type)
     if chain is None:
-        raise ValidationError(f"没有 {doc_type} 的审批链，请系统管理员配置", rule="pay.approval_chain")
+        return list(DEFAULT_CHAINS[doc_type])
     return [s["role"] for s in chain.steps]
 
 
@@ -134,12 +142,11 @@ def create_expense_request(actor: User, data: dict) -> ExpenseRequest:
     er = ExpenseRequest.objects.create(number=next_number("FS", today()), requester=actor, team=actor.team, purpose=purpose,
                                        amount=amount, planned_on=planned_on)
     record(actor=actor, action="create", obj=er, after=snapshot(er), rule="expense.prior_approval")
-    roles = [Role.GM] if actor.has_role(Role.SM, Role.GM) else _chain_roles("expense_request")
+    roles = [Role.GM] if actor.has_role(Role.SM) else _chain_roles("expense_request")
     if actor.has_role(Role.GM):
         roles = [Role.FD]
-    req = approvals.start(doc_type="expense_request", doc_id=er.pk, submitter=actor, roles=roles, team=actor.team,
-                          label=f"费用申请 {er.number} {actor.name} ¥{amount:,.2f} {purpose[:30]}",
-                          link=f"/expenses/requests/{er.pk}/", beneficiary=actor)
+    req = _start_with("expense_request", er, actor, roles, f"费用申请 {er.number} {actor.name} ¥{amount:,.2f} {purpose[:30]}",
+                      "/expenses/", None)
     er.approval = req
     er.save(update_fields=["approval"])
     return er
@@ -324,8 +331,8 @@ def _post(actor: User, *, direction: str, amount: Decimal, summary: str, source:
         record(actor=actor, action="create", obj=task, after=snapshot(task), rule="cash.max_on_hand_5000")
         for u in users_with_role(Role.CA):
             notify(u, f"deposit:{task.pk}", on_hand.reasons[0].message, rule="cash.max_on_hand_5000", link="/expenses/journal/")
-    if direction == CashEntry.Direction.OUT and source == CashEntry.Source.BANK_DEPOSIT:
-        if not on_hand.reasons:  # back within the limit: the open deposit tasks are done
+    if direction == CashEntry.Direction.OUT or e.amount < 0:
+        if not on_hand.reasons:  # back within the limit (deposited or paid out): the open deposit tasks are done
             for t in DepositTask.objects.select_for_update().filter(done_at=None, day__lte=day):
                 t.done_entry, t.done_at = e, timezone.now()
                 t.save(update_fields=["done_entry", "done_at"])

@@ -201,3 +201,50 @@ def test_bank_reconciliation_must_balance(co):
     assert r.status_code == 201 and r.json()["adjusted_balance"] == "104800.00"
     assert post(co.c("cashier"), "/api/v1/cash/bank-reconciliations", body).status_code == 409
     assert post(co.c("sales1"), "/api/v1/cash/bank-reconciliations", body).status_code == 403
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_cashiers_paying_at_once_pay_once_and_cash_never_goes_negative(co):
+    import threading
+
+    from django.db import connection
+
+    from yewu.common.errors import YewuError
+    from yewu.expenses import services
+    from yewu.org.models import User
+
+    if connection.vendor == "sqlite" and connection.settings_dict["NAME"].startswith(("file:memorydb", ":memory:")):
+        pytest.skip("in-memory SQLite is not shared between threads; runs on PostgreSQL and file SQLite")
+    ca2 = User.objects.create_user(username="cashier2", password="x", roles=["CA"], display_name="第二出纳")
+    fund(co, "100.00")
+    docs = []
+    for amt in ("60.00", "70.00"):
+        d = post(co.c("sales1"), "/api/v1/expenses", {"kind": "expense", "category": "travel", "purpose": "车费", "method": "cash",
+                                                    "lines": [{"incurred_on": "2025-08-30", "description": "的士", "amount": amt}]}).json()
+        approve_all(co, d["approval_id"])
+        docs.append(d["id"])
+    results = []
+
+    def go(user, doc_id, barrier):
+        try:
+            barrier.wait()
+            services.pay_doc(user, doc_id)
+            results.append(("paid", doc_id))
+        except YewuError as e:
+            results.append((e.rule, doc_id))
+        finally:
+            connection.close()
+
+    # the same document by two cashiers: paid once
+    b = threading.Barrier(2)
+    ts = [threading.Thread(target=go, args=(u, docs[0], b)) for u in (co.cashier, ca2)]
+    [t.start() for t in ts]
+    [t.join() for t in ts]
+    assert sorted(r[0] for r in results) == ["paid", "pay.approval_chain"]
+    assert CashEntry.objects.filter(payment_doc_id=docs[0]).count() == 1
+    # 40.00 left: the 70.00 claim cannot be paid in cash
+    results.clear()
+    b = threading.Barrier(1)
+    go(ca2, docs[1], b)
+    assert results == [("cash.no_netting", docs[1])]
+    assert co.c("cashier").get("/api/v1/cash/journal").json()["closing"] == "40.00"

@@ -210,3 +210,14 @@ def test_void_paid_document_reverses_the_cash(co):
     assert [e.amount for e in entries] == [Decimal("380.00"), Decimal("-380.00")] and entries[1].reverses_id == entries[0].pk
     assert co.c("cashier").get("/api/v1/cash/journal").json()["closing"] == "500.00"
     assert PaymentDoc.objects.filter(pk=doc["id"]).exists()  # never deleted
+
+
+def test_chain_is_data_a_new_version_applies_to_new_documents_only(co):
+    from yewu.approvals.services import save_chain
+
+    before = payment(co).json()
+    save_chain(co.gm, "payment", "付款审批（Alt：加客服经理会签）", [{"role": "SM", "limit_wd": 1}, {"role": "FD", "limit_wd": 2},
+                                                            {"role": "GM", "limit_wd": 1}, {"role": "CSM", "limit_wd": 1}])
+    after = payment(co).json()
+    assert [s["role"] for s in after["steps"]] == ["SM", "FD", "GM", "CSM"]
+    assert [s["role"] for s in co.c("sales1").get(f"/api/v1/expenses/{before['id']}").json()["steps"]] == ["SM", "FD", "GM"]
