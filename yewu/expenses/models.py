@@ -77,6 +77,7 @@ class CashAdvance(models.Model):
     purpose = models.CharField("借支事由", max_length=300)
     amount = models.DecimalField("金额", **MONEY)
     due_date = models.DateField("还款/报销日期")
+    large_cash_notified_on = models.DateField("大额现金通知财务日期", null=True, blank=True)
     state = models.CharField("状态", max_length=20, choices=State.choices, default=State.PENDING)
     approval = models.ForeignKey("approvals.ApprovalRequest", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     paid_at = models.DateTimeField(null=True, blank=True)

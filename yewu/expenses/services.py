@@ -440,8 +440,11 @@ def create_advance(actor: User, data: dict) -> CashAdvance:
         err = RuleRefused.from_decision(d, status=422)
         err.fields = fields or {"amount" if "amount" in d.reasons[0].figures else "purpose_kind": d.reasons[0].message}
         raise err
+    # cash.large_withdrawal_notice_3d: an advance above the threshold is paid in cash no earlier than 3 days after
+    # this request, which is the notice to Finance
+    notified = today() if amount > rules.money(cfg["cash.large_withdrawal_notice_3d.amount"]) else None
     adv = CashAdvance.objects.create(number=next_number("JZ", today()), borrower=actor, team=actor.team, purpose_kind=kind, purpose=purpose,
-                                     amount=amount, due_date=due, decision=d.as_dict())
+                                     amount=amount, due_date=due, decision=d.as_dict(), large_cash_notified_on=notified)
     record(actor=actor, action="create", obj=adv, after=snapshot(adv), rule="cash.advance_max_3000", decision=d,
            policy_version=cfg.version)
     roles = rules.approval_roles(_chain_roles("cash_advance"), submitter_roles=actor.role_set, in_sales_team=_in_sales_team(actor))
@@ -474,6 +477,8 @@ def pay_advance(actor: User, adv_id: int) -> tuple[CashAdvance, Decision]:
     d = rules.can_pay(state=adv.get_state_display(), approved=adv.state == CashAdvance.State.APPROVED,
                       payer_id=actor.pk, approver_ids=_approvers(adv.approval), payer_roles=actor.role_set)
     _refuse(d, status=403 if "CA" not in actor.role_set or d.rule == "sod.approver_not_payer" else 409)
+    _refuse(rules.large_cash_pay_date(amount=adv.amount, method=Method.CASH, notified_on=adv.large_cash_notified_on, pay_on=today(),
+                                      cfg=get_policy()))
     _, on_hand = _post(actor, direction=CashEntry.Direction.OUT, amount=adv.amount, summary=f"借支 {adv.borrower.name}：{adv.purpose}"[:200],
                        source=CashEntry.Source.ADVANCE, day=today(), advance=adv)
     before = snapshot(adv, ["state"])

@@ -21,4 +21,5 @@ urlpatterns = [
     path("journal/xlsx/", views.journal_xlsx, name="journal_xlsx"),
     path("counts/", views.counts, name="counts"),
     path("counts/<int:pk>/", views.count_detail, name="count"),
+    path("bank/", views.bank, name="bank"),
 ]

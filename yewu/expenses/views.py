@@ -17,7 +17,17 @@ from yewu.org.selectors import get_policy
 from yewu.policy.expenses import CASH_DENOMINATIONS
 
 from . import documents, selectors, services
-from .models import CashAdvance, CashCount, CashException, Category, DepositTask, ExpenseRequest, Method, PaymentDoc
+from .models import (
+    BankReconciliation,
+    CashAdvance,
+    CashCount,
+    CashException,
+    Category,
+    DepositTask,
+    ExpenseRequest,
+    Method,
+    PaymentDoc,
+)
 
 
 def _err(request, e: YewuError):
@@ -338,3 +348,25 @@ def count_detail(request, pk):
     return render(request, "expenses/count_detail.html", {
         "c": c, "faces": faces, "can_witness": c.kind == "monthly" and not c.witness_id and request.user.has_role(Role.FD, Role.FIN)
         and request.user.pk != c.cashier_id})
+
+
+@login_required
+def bank(request):
+    _cash_staff(request)
+    data: dict = {}
+    if request.method == "POST":
+        data = {k: request.POST.get(k, "") for k in ("account", "month", "book_balance", "bank_balance")}
+        for key in services.RECON_GROUPS:
+            data[key] = [{"date": d, "description": desc, "amount": amt}
+                         for d, desc, amt in zip(request.POST.getlist(f"{key}_date"), request.POST.getlist(f"{key}_desc"),
+                                                 request.POST.getlist(f"{key}_amount"), strict=False) if desc or amt]
+        try:
+            rec = services.save_reconciliation(request.user, data)
+            messages.success(request, f"调节表 {rec.number} 已保存：调节后余额 {rec.adjusted_balance}")
+            return redirect("expenses:bank")
+        except YewuError as e:
+            _err(request, e)
+    return render(request, "expenses/bank.html", {
+        "rows": BankReconciliation.objects.filter(voided=False)[:36], "groups": services.RECON_GROUPS.items(), "data": data,
+        "blank": range(2),
+    })

@@ -248,3 +248,23 @@ def test_two_cashiers_paying_at_once_pay_once_and_cash_never_goes_negative(co):
     go(ca2, docs[1], b)
     assert results == [("cash.no_netting", docs[1])]
     assert co.c("cashier").get("/api/v1/cash/journal").json()["closing"] == "40.00"
+
+
+def test_large_travel_advance_is_paid_in_cash_three_days_after_the_request(co):
+    a = advance(co, amount="10000.01", due_date="2025-09-20").json()
+    approve_all(co, a["approval_id"], ("manager", "finance"))
+    fund(co, "10000.01", for_payment_id=None)
+    co.clock.set(date(2025, 9, 3))
+    r = post(co.c("cashier"), f"/api/v1/cash-advances/{a['id']}/pay")
+    assert r.status_code == 422 and r.json()["rule"] == "cash.large_withdrawal_notice_3d" and "2025-09-04" in r.json()["message"]
+    co.clock.set(date(2025, 9, 4))
+    assert post(co.c("cashier"), f"/api/v1/cash-advances/{a['id']}/pay").json()["state"] == "paid"
+
+
+def test_nightly_job_is_registered_and_importable():
+    from django.utils.module_loading import import_string
+
+    from yewu.common.jobs import JOBS
+
+    job = JOBS["expenses_nightly"]
+    assert job.daily_at.hour == 1 and import_string(job.task).name.endswith("nightly")

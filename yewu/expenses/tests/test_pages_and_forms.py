@@ -108,3 +108,17 @@ def test_form_post_refusal_shows_rule_and_creates_nothing(co):
                                           "line_date": ["2025-08-30"], "line_desc": ["餐费"], "line_amount": ["300"], "line_att": ["1"]})
     assert "expense.prior_approval" in r.content.decode()
     assert not PaymentDoc.objects.exists()
+
+
+def test_bank_reconciliation_page_refuses_unbalanced_and_saves_balanced(co):
+    from yewu.expenses.models import BankReconciliation
+
+    c = browser_client(co.cashier)
+    body = {"account": "工行基本户", "month": "2025-08", "book_balance": "1000.00", "bank_balance": "1100.00",
+            "bank_credited_not_booked_date": ["2025-08-31", ""], "bank_credited_not_booked_desc": ["客户汇款", ""],
+            "bank_credited_not_booked_amount": ["100.00", ""]}
+    r = c.post("/expenses/bank/", {**body, "book_balance": "999.99"})
+    assert "bank.monthly_reconciliation" in r.content.decode() and not BankReconciliation.objects.exists()
+    r = c.post("/expenses/bank/", body, follow=True)
+    assert "调节后余额 1100.00" in r.content.decode() and BankReconciliation.objects.get().adjusted_balance == Decimal("1100.00")
+    assert browser_client(co.sales1).get("/expenses/bank/").status_code == 404
