@@ -255,6 +255,12 @@ def pay_advance(request, adv_id: int):
     return {**advance_out(a), "warnings": [r.as_dict() for r in on_hand.reasons]}
 
 
+@advances_router.post("/{adv_id}/void", response=dict, summary="Withdraw an unpaid advance with a reason")
+def void_advance(request, adv_id: int, payload: ReasonIn):
+    _get(selectors.advances_visible_to(request.auth), adv_id, "借支单")
+    return advance_out(services.void_advance(request.auth, adv_id, payload.reason))
+
+
 @advances_router.post("/{adv_id}/settle", response=dict, summary="Settle by an expense claim and/or cash repaid")
 def settle(request, adv_id: int, payload: SettleIn):
     return advance_out(services.settle_advance(request.auth, adv_id, repaid=payload.repaid, claim_id=payload.claim_id))

@@ -354,6 +354,8 @@ def pay_doc(actor: User, doc_id: int, method: str | None = None) -> tuple[Paymen
     if doc.state == PaymentDoc.State.PAID:
         raise RuleRefused.from_decision(d, status=409, code="already_paid")
     _refuse(d, status=403 if "CA" not in actor.role_set or d.rule == "sod.approver_not_payer" else 409)
+    if doc.advance_id and doc.advance.state == CashAdvance.State.PAID:
+        raise Conflict(f"本报销单冲抵借支 {doc.advance.number}，请先结清借支（冲抵后再付差额）", rule="cash.advance_max_3000")
     day = today()
     d2 = rules.large_cash_pay_date(amount=doc.payable, method=method, notified_on=doc.large_cash_notified_on, pay_on=day, cfg=cfg)
     _refuse(d2)
@@ -536,6 +538,26 @@ def settle_advance(actor: User, adv_id: int, *, repaid=None, claim_id=None) -> C
     return adv
 
 
+@transaction.atomic
+def void_advance(actor: User, adv_id: int, reason: str) -> CashAdvance:
+    """Withdraw an advance that has not been paid out (borrower or finance); never deleted."""
+    reason = clean_text(reason, field="reason", label="作废原因", max_len=300, required=True)
+    adv = CashAdvance.objects.select_for_update().filter(pk=adv_id).first()
+    if adv is None:
+        raise NotFound("借支单不存在")
+    if adv.state not in (CashAdvance.State.PENDING, CashAdvance.State.APPROVED, CashAdvance.State.REJECTED):
+        raise Conflict(f"借支单状态为{adv.get_state_display()}，已付款的借支须还款或报销结清", rule="cash.advance_max_3000")
+    if not (actor.pk == adv.borrower_id or actor.has_role(Role.FIN, Role.FD)):
+        raise PermissionDenied("只有借支人或财务可以作废")
+    _cancel_approval(adv.approval)
+    before = snapshot(adv, ["state"])
+    adv.state, adv.void_reason = CashAdvance.State.VOIDED, reason
+    adv.save(update_fields=["state", "void_reason"])
+    record(actor=actor, action="void", obj=adv, before=before, after=snapshot(adv, ["state", "void_reason"]), reason=reason,
+           rule="cash.advance_max_3000")
+    return adv
+
+
 # --- the cash journal -----------------------------------------------------------------------------------------
 
 @transaction.atomic
@@ -711,7 +733,7 @@ def run_nightly(day: date | None = None) -> dict:
                                              message=f"{day:%Y-%m-%d} 日终" + d.reasons[0].message)
             record(actor=None, action="create", obj=x, after=snapshot(x), rule="cash.max_on_hand_5000", decision=d)
             out["excess"] = 1
-        active = CashEntry.objects.filter(entry_date__lte=day).exists()
+        active = get_calendar().is_working_day(day) and CashEntry.objects.filter(entry_date__lte=day).exists()
         if active and not CashCount.objects.filter(day=day).exists() and \
                 not CashException.objects.filter(day=day, kind=CashException.Kind.NO_COUNT).exists():
             x = CashException.objects.create(day=day, kind=CashException.Kind.NO_COUNT, rule="cash.daily_count", balance=bal,

@@ -196,6 +196,7 @@ def advance_detail(request, pk):
         "can_decide": bool(step and approvals.can_decide(u, step).allowed), "today": services.today(),
         "can_pay": u.has_role(Role.CA) and a.state == CashAdvance.State.APPROVED,
         "can_settle": u.has_role(Role.CA) and a.state == CashAdvance.State.PAID, "claims": claims,
+        "can_void": a.state in ("pending", "approved", "rejected") and (u.pk == a.borrower_id or u.has_role(Role.FIN, Role.FD)),
         "overdue": a.state == CashAdvance.State.PAID and a.due_date < services.today(),
     })
 
@@ -213,6 +214,9 @@ def advance_action(request, pk, action):
             services.settle_advance(request.user, pk, repaid=request.POST.get("repaid") or "0",
                                     claim_id=request.POST.get("claim_id") or None)
             messages.success(request, "借支已结清")
+        elif action == "void":
+            services.void_advance(request.user, pk, request.POST.get("reason", ""))
+            messages.success(request, "已作废")
         elif action in ("approve", "reject"):
             approvals.decide(request.user, a.approval_id, action == "approve", request.POST.get("comment", ""))
             messages.success(request, "已同意" if action == "approve" else "已驳回")

@@ -66,6 +66,8 @@ def test_advance_paid_overdue_listed_then_settled_by_claim_and_cash(co):
     r = post(co.c("cashier"), f"/api/v1/cash-advances/{a['id']}/settle", {"claim_id": claim["id"], "repaid": "300.00"})
     assert r.status_code == 409 and r.json()["rule"] == "pay.approval_chain"  # the claim is not approved yet
     approve_all(co, claim["approval_id"])
+    r = post(co.c("cashier"), f"/api/v1/expenses/{claim['id']}/pay")  # cites the advance: settle it first
+    assert r.status_code == 409 and r.json()["rule"] == "cash.advance_max_3000"
     r = post(co.c("cashier"), f"/api/v1/cash-advances/{a['id']}/settle", {"claim_id": claim["id"], "repaid": "299.99"})
     assert r.status_code == 422 and "应还现金 300.00" in r.json()["message"]
     r = post(co.c("cashier"), f"/api/v1/cash-advances/{a['id']}/settle", {"claim_id": claim["id"], "repaid": "300.00"})
@@ -268,3 +270,23 @@ def test_nightly_job_is_registered_and_importable():
 
     job = JOBS["expenses_nightly"]
     assert job.daily_at.hour == 1 and import_string(job.task).name.endswith("nightly")
+
+
+def test_void_unpaid_advance_only(co):
+    a = advance(co).json()
+    assert post(co.c("sales1"), f"/api/v1/cash-advances/{a['id']}/void", {"reason": ""}).status_code == 400
+    r = post(co.c("sales1"), f"/api/v1/cash-advances/{a['id']}/void", {"reason": "出差取消"})
+    assert r.status_code == 200 and r.json()["state"] == "voided"
+    assert co.c("manager").get("/api/v1/approvals/inbox").json() == []
+    b = advance(co).json()
+    approve_all(co, b["approval_id"], ("manager", "finance"))
+    fund(co, "2000.00")
+    post(co.c("cashier"), f"/api/v1/cash-advances/{b['id']}/pay")
+    r = post(co.c("sales1"), f"/api/v1/cash-advances/{b['id']}/void", {"reason": "不借了"})
+    assert r.status_code == 409 and r.json()["rule"] == "cash.advance_max_3000"
+
+
+def test_no_count_exception_only_on_working_days(co):
+    fund(co, "100.00")  # Mon 2025-09-01
+    assert run_nightly(date(2025, 9, 6))["no_count"] == 0  # Saturday
+    assert run_nightly(date(2025, 9, 8))["no_count"] == 1  # Monday
