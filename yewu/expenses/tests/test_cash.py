@@ -146,6 +146,10 @@ def test_reversal_of_a_manual_entry(co):
     assert r.status_code == 409
     assert co.c("cashier").get("/api/v1/cash/journal").json()["closing"] == "0.00"
     assert CashEntry.objects.count() == 2  # never deleted
+    from yewu.audit.models import AuditEntry
+
+    audit = AuditEntry.objects.get(object_type="expenses.cashentry", action="reverse")
+    assert audit.reason == "录错金额" and audit.after["amount"] == "-300.00"
 
 
 def test_journal_is_kept_in_date_order(co):

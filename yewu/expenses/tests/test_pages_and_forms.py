@@ -78,7 +78,7 @@ def test_cash_journal_excel_opens_with_running_and_daily_balances(co):
     assert rows[0][2] == "期初余额" and rows[0][6] == 0
     assert [x[6] for x in rows if x[2] == "本日合计"] == [5500, 4500]
     day1 = next(x for x in rows if x[2] == "本日合计")
-    assert "cash.max_on_hand_5000" not in (day1[8] or "") and "超过限额" in day1[8]  # 5,500.00 > 5,000.00
+    assert "超过限额 5,000.00 元，超出 500.00 元" in day1[8]  # 5,500.00 at the end of 09-01
     assert rows[-1][2] == "期末余额" and rows[-1][6] == 4500
     assert browser_client(co.sales1).get("/expenses/journal/xlsx/").status_code == 404
 
