@@ -103,6 +103,13 @@ def _register():
     api.add_router("/shipments", shipments_router)
     api.add_router("/contracts", contracts_router)
     api.add_router("/returns", returns_router)
+    from yewu.expenses.api import advances_router, cash_router, requests_router
+    from yewu.expenses.api import router as expenses_router
+
+    api.add_router("/expenses", expenses_router)
+    api.add_router("/expense-requests", requests_router)
+    api.add_router("/cash-advances", advances_router)
+    api.add_router("/cash", cash_router)
 
 
 _register()

@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "yewu.reports",
     "yewu.catalog",
     "yewu.sales",
+    "yewu.expenses",
 ]
 
 MIDDLEWARE = [

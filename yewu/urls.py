@@ -16,4 +16,5 @@ urlpatterns = [
     path("reports/", include("yewu.reports.urls")),
     path("orders/", include("yewu.orders.urls")),
     path("approvals/", include("yewu.approvals.urls")),
+    path("expenses/", include("yewu.expenses.urls")),
 ]

@@ -81,6 +81,13 @@ DEFAULTS: dict[str, tuple[Any, type, str]] = {
     "cust.archive_access_request.max_working_days": (5, int, "档案借阅期限上限（工作日）"),
     "visit.minutes_2wd.working_days": (2, int, "会谈纪要期限（会谈后工作日）"),
     "cust.monthly_info_report.due_day": (7, int, "客户信息报告每月截止日（含）"),
+    # treasury: payments, expense claims, cash (issue 5, yewu/expenses)
+    "pay.approval_chain.skip_gm_below": (Decimal("0.00"), Decimal, "Alt：低于此金额的付款/报销不需总经理审批（0 = 全部到总经理）"),
+    "expense.prior_approval.mode": ("require", str, "require（销售费用须引用业务经理事前批准）或 warn（Alt：仅提示）"),
+    "cash.advance_max_3000.max_amount": (Decimal("3000.00"), Decimal, "现金采购借支上限（≤）；出差借支不设上限"),
+    "cash.max_on_hand_5000.max_amount": (Decimal("5000.00"), Decimal, "库存现金限额（日终 ≤）"),
+    "cash.large_withdrawal_notice_3d.amount": (Decimal("10000.00"), Decimal, "大额现金付款（超过此额须提前通知财务）"),
+    "cash.large_withdrawal_notice_3d.days": (3, int, "大额现金提前通知天数（自然日，≥）"),
 }
 
 

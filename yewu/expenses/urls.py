@@ -1,0 +1,25 @@
+from django.urls import path
+
+from . import views
+
+app_name = "expenses"
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("new/<str:kind>/", views.doc_new, name="doc_new"),
+    path("<int:pk>/", views.doc_detail, name="doc"),
+    path("<int:pk>/pdf/", views.doc_pdf, name="doc_pdf"),
+    path("<int:pk>/<str:action>/", views.doc_action, name="doc_action"),
+    path("approvals/", views.inbox, name="inbox"),
+    path("requests/new/", views.request_new, name="request_new"),
+    path("advances/new/", views.advance_new, name="advance_new"),
+    path("advances/overdue/", views.overdue, name="overdue"),
+    path("advances/<int:pk>/", views.advance_detail, name="advance"),
+    path("advances/<int:pk>/pdf/", views.advance_pdf, name="advance_pdf"),
+    path("advances/<int:pk>/<str:action>/", views.advance_action, name="advance_action"),
+    path("cashier/", views.cashier, name="cashier"),
+    path("journal/", views.journal, name="journal"),
+    path("journal/xlsx/", views.journal_xlsx, name="journal_xlsx"),
+    path("counts/", views.counts, name="counts"),
+    path("counts/<int:pk>/", views.count_detail, name="count"),
+    path("bank/", views.bank, name="bank"),
+]
