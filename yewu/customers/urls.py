@@ -25,7 +25,7 @@ urlpatterns = [
     path("customers/<int:pk>/credit/rate/", views_more.credit_rate, name="credit_rate"),
     re_path(r"^customers/(?P<pk>\d+)/credit/(?P<kind>investigation|rating)-(?P<doc_id>\d+)\.(?P<fmt>pdf|xlsx)$",
             views_more.credit_form, name="credit_form"),
-    path("approvals/<int:approval_id>/decide/", views_more.approval_decide, name="approval_decide"),
+    path("customer-approvals/<int:approval_id>/decide/", views_more.approval_decide, name="approval_decide"),
     # §1.3 archive access
     path("customers/<int:pk>/access/", views_more.access_request, name="access_request"),
     re_path(r"^customers/(?P<pk>\d+)/borrow-card\.(?P<fmt>pdf|xlsx)$", views_more.borrow_card, name="borrow_card"),

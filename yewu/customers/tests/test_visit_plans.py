@@ -95,7 +95,7 @@ def test_plan_api_and_page(company, make_customer, api_client):
     p = VisitPlan.objects.get()
     body = login(company.manager).get("/visit-plans/").content.decode()
     assert "批准" in body and c.name in body
-    r = login(company.manager).post(f"/approvals/{p.approval_id}/decide/", {"decision": "approve", "next": "/visit-plans/"})
+    r = login(company.manager).post(f"/customer-approvals/{p.approval_id}/decide/", {"decision": "approve", "next": "/visit-plans/"})
     assert r.status_code == 302
     p.refresh_from_db()
     assert p.state == "approved"
