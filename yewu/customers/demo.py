@@ -45,6 +45,9 @@ USERS = [
     ("admin", "系统管理员", ["SYS"], None),
     ("fd", "钱总监", ["FD"], None),  # a second FD: the evaluator (finance) cannot approve own credit rating
     ("adm", "刘行政", ["ADM"], None),
+    ("wh", "钱库管", ["WH"], None),
+    ("prod", "冯生产", ["PROD"], None),
+    ("qc", "褚质检", ["QC"], None),
 ]
 ROLE_NOTE = {
     "gm": "总经理 GM", "manager": "业务经理 SM（一组：广州）", "manager2": "业务经理 SM（二组：佛山/深圳/东莞/中山…）",
@@ -52,6 +55,7 @@ ROLE_NOTE = {
     "leads": "网络推广专员 LS", "finance": "财务 FIN + 财务总监 FD", "cashier": "出纳 CA", "cs": "客服 CS",
     "csmanager": "客服经理 CSM + 客户信息管理员 CIA", "admin": "系统管理员 SYS（超级用户，/admin/）",
     "fd": "财务总监 FD（授信审批）", "adm": "行政部 ADM（查看已批准的走访单）",
+    "wh": "库管 WH（发货、出仓单，看不到价格）", "prod": "生产部 PROD（定制产品交期）", "qc": "质检 QC（退货检验）",
 }
 TEAMS = {"一组": "广州", "二组": "佛山,深圳,东莞,中山,江门,惠州,珠海"}
 SP_PROFILE = {  # territories, knowledge tags, ability factor
