@@ -84,9 +84,12 @@ def test_contract_drafted_reviewed_in_inbox_signed_and_filed_through_pages(shop,
     # the generic approve endpoint refuses the step (it needs the checklist)
     assert "contract.review_1wd" in post(cs, f"/approvals/{c.approval_id}/decide/", {"action": "approve"})
     # a checklist with a blank item is refused, naming it; nothing is decided
-    m = post(cs, f"/approvals/{c.approval_id}/contract-review/", {**CHECK, "cl_legality": "", "action": "approve",
-                                                                   "credit_opinion": "信用良好"})
-    assert "（contract.review_1wd）" in m and "合法性" in m
+    r = cs.post(f"/approvals/{c.approval_id}/contract-review/", {**CHECK, "cl_legality": "", "action": "approve",
+                                                                  "credit_opinion": "信用良好"})
+    m = msgs(r)
+    assert "（contract.review_1wd）" in m and m.endswith("未填：合法性意见")
+    html = r.content.decode()  # the form comes back with what was typed, the blank marked
+    assert 'value="利润合理"' in html and 'value="信用良好"' in html and html.count('class="has-error"') == 1
     assert c.approval.steps.get(role="CS").state == "pending"
     # a salesperson has no such step
     m = post(sp, f"/approvals/{c.approval_id}/contract-review/", {**CHECK, "action": "approve", "credit_opinion": "x"})
