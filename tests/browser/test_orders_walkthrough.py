@@ -52,15 +52,54 @@ def demo_data(company):
     return cable, cust
 
 
-def sign_contract(company, order):
-    from yewu.orders import contracts
+def sign_contract_on_pages(site, page, order):
+    """SPEC §4.4 on the real pages: the salesperson drafts the contract and sends it to review; CS and FIN each
+    fill the review checklist in their inbox (the two reviews run in parallel); the salesperson signs and sees
+    the YWXS number."""
+    from yewu.orders.models import Contract
 
-    c = contracts.create_contract(company.sales1, order.pk, terms="账期 30 天，送货上门")
-    contracts.submit_review(company.sales1, c.pk)
-    checklist = {k: "符合" for k in contracts.rules.REVIEW_CHECKLIST}
-    contracts.review(company.cs, c.pk, True, checklist=checklist, credit_opinion="A 级客户，额度充足")
-    contracts.review(company.finance, c.pk, True, checklist=checklist, credit_opinion="同意账期 30 天")
-    return contracts.sign(company.sales1, c.pk)
+    page.goto(site.url(f"/orders/{order.pk}/"))
+    box = page.locator("#contract")
+    expect(box).to_contain_text("contract.required")
+    expect(box).to_contain_text("尚未起草合同")
+    box.locator("textarea[name=terms]").fill("账期 30 天，送货上门")
+    page.click("#contract-draft-submit")
+    expect(page.locator(".msg.success").last).to_contain_text("合同已送评审：客服、财务")
+    expect(page.locator("#contract-status")).to_have_text("评审中")
+    expect(page.locator("#contract-reviews li")).to_have_count(2)
+    assert fits_phone(page)
+    shot(page, "4a_contract_in_review_phone")
+
+    for username, opinion, phone in (("cs", "A 级客户，信用良好", True), ("finance", "额度 200,000.00 内，同意账期 30 天", False)):
+        rv = site.login(username, phone=phone)
+        rv.goto(site.url("/approvals/"))
+        card = rv.locator(".inbox-card", has_text=order.number)
+        expect(card).to_contain_text("合同评审")
+        if username == "cs":  # the checklist must be complete: a blank item is refused with the rule
+            card.locator("button[value=approve]").click()
+            expect(rv.locator(".msg.error")).to_contain_text("contract.review_1wd")
+            card = rv.locator(".inbox-card", has_text=order.number)
+        for name, text in (("cl_economics", "毛利合理"), ("cl_feasibility", "库存充足，可按期交货"),
+                           ("cl_legality", "条款合法"), ("cl_price", "不低于指导价")):
+            card.locator(f"input[name={name}]").fill(text)
+        card.locator("input[name=credit_opinion]").fill(opinion)
+        if username == "cs":
+            assert fits_phone(rv)
+            shot(rv, "4b_contract_review_cs_phone")
+        card.locator("button[value=approve]").click()
+        expect(rv.locator(".msg.success")).to_contain_text("已通过")
+    expect(rv.locator(".msg.success")).to_contain_text("评审全部通过")
+
+    page.goto(site.url(f"/orders/{order.pk}/"))
+    expect(page.locator("#contract-reviews")).to_contain_text("额度 200,000.00 内")
+    page.click("#contract-sign")
+    c = Contract.objects.get(order=order)
+    assert c.status == "signed" and c.number.startswith("YWXS-")
+    expect(page.locator("#contract-number")).to_contain_text(c.number)
+    expect(page.locator("#contract-status")).to_have_text("已签订")
+    assert fits_phone(page)
+    shot(page, "4c_contract_signed_phone")
+    return c
 
 
 def test_credit_order_over_50k_approved_by_sm_and_gm_then_partly_shipped(site, company):
@@ -154,7 +193,7 @@ def test_credit_order_over_50k_approved_by_sm_and_gm_then_partly_shipped(site, c
     wh.goto(site.url(f"/orders/{order.pk}/"))
     expect(wh.locator("body")).to_contain_text("contract.required")
     expect(wh.locator("#ship-form")).to_have_count(0)
-    sign_contract(company, order)  # CS ‖ FIN review and signing go through the contract services (API; no pages yet)
+    sign_contract_on_pages(site, page, order)
 
     # 5. the warehouse ships 250 of 600 metres; no prices on its screen (acl.ops_scope)
     wh.goto(site.url(f"/orders/{order.pk}/"))

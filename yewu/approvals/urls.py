@@ -6,4 +6,5 @@ app_name = "approvals"
 urlpatterns = [
     path("", views.inbox, name="inbox"),
     path("<int:pk>/decide/", views.decide, name="decide"),
+    path("<int:pk>/contract-review/", views.contract_review, name="contract_review"),
 ]

@@ -1,5 +1,7 @@
 """Approval inbox (SPEC §8.3 `approval.inbox`): each approver's pending steps with the document, the chain and
-its progress, the reasons (rule ids, figures) and the overdue flag; approve or reject with a comment."""
+its progress, the reasons (rule ids, figures) and the overdue flag; approve or reject with a comment. A step that
+needs more than a comment (the CS/FIN contract review, `contract.review_1wd`) shows its own form and is decided
+through the document's service (yewu.orders.contracts.review)."""
 
 from decimal import Decimal
 
@@ -16,9 +18,11 @@ from yewu.org.models import Role
 from . import services
 from .models import ApprovalRequest, ApprovalStep
 
-DOC_TYPES = {"order": "销售订单", "quote": "报价单", "expense": "费用报销", "complaint": "投诉", "return": "退货"}
+DOC_TYPES = {"order": "销售订单", "quote": "报价单", "expense": "费用报销", "complaint": "投诉", "return": "退货",
+             "contract": "合同"}
 FIGURE_LABELS = {"total": "金额", "threshold": "门槛", "exposure": "信用敞口", "limit": "额度", "excess": "超出",
-                 "custom_total": "定制金额", "deposit": "定金", "lines": "行数", "min_total": "最低金额"}
+                 "custom_total": "定制金额", "deposit": "定金", "lines": "行数", "min_total": "最低金额",
+                 "limit_wd": "时限（工作日）", "major_total": "重大合同门槛"}
 SKIP = {"rule", "message", "message_zh", "message_en"}
 
 
@@ -38,7 +42,7 @@ def figures(reason: dict) -> list[tuple[str, str]]:
             if k not in SKIP and not isinstance(v, (dict, list))]
 
 
-def _card(step: ApprovalStep, now) -> dict:
+def _card(step: ApprovalStep, now, typed: dict | None = None) -> dict:
     req = step.request
     steps = list(req.steps.select_related("decided_by"))
     return {
@@ -48,13 +52,34 @@ def _card(step: ApprovalStep, now) -> dict:
         "position": step.order + 1, "count": len(steps), "role_label": role_label(step.role),
         "overdue": step.due_at is not None and step.due_at < now,
         "reasons": [{"rule": r.get("rule", ""), "message": r.get("message", ""), "figures": figures(r)} for r in req.reasons],
+        "review": _contract_review(req, step, typed if typed and typed.get("_req") == req.pk else None),
     }
+
+
+def _contract_review(req: ApprovalRequest, step: ApprovalStep, typed: dict | None = None) -> dict | None:
+    """A contract review step that requires the checklist: what its form shows (None for other steps), with what
+    the reviewer typed when the last attempt was refused."""
+    if req.doc_type != "contract":
+        return None
+    spec = req.chain_snapshot[step.order] if step.order < len(req.chain_snapshot) else {}
+    from yewu.policy import orders as rules
+
+    typed = typed or {}
+    return {"contract_id": req.doc_id, "pdf": f"/api/v1/contracts/{req.doc_id}/review.pdf",
+            "checklist": [(k, label, typed.get(f"cl_{k}", "")) for k, label in rules.REVIEW_CHECKLIST.items()]
+            if spec.get("requires") else [],
+            "credit_opinion": typed.get("credit_opinion", ""), "comment": typed.get("comment", ""),
+            "missing": set(typed.get("_missing", []))}
 
 
 @login_required
 def inbox(request):
+    return _inbox(request)
+
+
+def _inbox(request, typed: dict | None = None):
     now = timezone.now()
-    cards = [_card(s, now) for s in services.inbox(request.user)]
+    cards = [_card(s, now, typed) for s in services.inbox(request.user)]
     decided = (ApprovalStep.objects.filter(decided_by=request.user).select_related("request")
                .order_by("-decided_at")[:10])
     return render(request, "approvals/inbox.html", {"cards": cards, "decided": decided, "now": now,
@@ -84,3 +109,41 @@ def decide(request, pk):
     except YewuError as e:
         messages.error(request, e.message + (f"（{e.rule}）" if e.rule else ""))
     return redirect(nxt or "approvals:inbox")
+
+
+@login_required
+@require_POST
+def contract_review(request, pk):
+    """CS/FIN (and the GM) decide a contract review step with the checklist and the credit/limit opinion
+    (`contract.review_1wd`) through yewu.orders.contracts.review."""
+    from yewu.orders import contracts
+    from yewu.policy import orders as rules
+
+    req = ApprovalRequest.objects.filter(pk=pk, doc_type="contract").first()
+    p = request.POST
+    try:
+        if req is None:
+            raise YewuError("合同评审不存在")
+        action = p.get("action")
+        if action not in ("approve", "reject"):
+            raise YewuError("请选择通过或驳回")
+        checklist = {k: p.get(f"cl_{k}", "") for k in rules.REVIEW_CHECKLIST}
+        c = contracts.review(request.user, int(req.doc_id), action == "approve", checklist=checklist,
+                             credit_opinion=p.get("credit_opinion", ""), comment=p.get("comment", ""))
+        label = req.doc_label
+        if action == "reject":
+            messages.success(request, f"已驳回：{label}，已退回业务员")
+        elif c.status == "approved":
+            messages.success(request, f"已通过：{label}，评审全部通过，业务员可签订合同")
+        else:
+            messages.success(request, f"已通过：{label}，等待其他评审")
+    except YewuError as e:
+        msg = e.message + (f"（{e.rule}）" if e.rule else "")
+        missing = [str(v).removeprefix("请填写") for k, v in e.fields.items() if k.startswith(("checklist.", "credit_opinion"))]
+        messages.error(request, msg + ("。未填：" + "、".join(missing) if missing else ""))
+        if req is not None and missing:  # show the form again with what was typed, the blanks marked
+            typed = {k: p.get(k, "") for k in p if k.startswith("cl_") or k in ("credit_opinion", "comment")}
+            typed["_req"] = req.pk
+            typed["_missing"] = [k.replace("checklist.", "cl_") for k in e.fields]
+            return _inbox(request, typed)
+    return redirect(f"/approvals/#req-{pk}" if req is not None else "approvals:inbox")
