@@ -36,6 +36,8 @@ INSTALLED_APPS = [
     "yewu.orders",
     "yewu.catalog",
     "yewu.sales",
+    "yewu.finance",
+    "yewu.performance",
 ]
 
 MIDDLEWARE = [

@@ -53,6 +53,15 @@ DEFAULTS: dict[str, tuple[Any, type, str]] = {
     "delivery.standard_3_4d.promise_wd": (4, int, "承诺发货：备妥后工作日数"),
     "delivery.standard_3_4d.target_wd": (3, int, "目标发货：备妥后工作日数"),
     "contract.number_format.company_code": ("YW", str, "公司代码"),
+    # money: receipts, invoices, receivables, commission (issue 5, part 1)
+    "invoice.vat_min_5000.min_amount": (Decimal("5000.00"), Decimal, "增值税专用发票最低开票金额（≥）"),
+    "invoice.flow.vat_rate_pct": (Decimal("13"), Decimal, "增值税税率（%），用于不含税金额"),
+    "invoice.flow.sm_review": (True, bool, "开票申请须业务经理审核（Alt：关闭）"),
+    "ar.collection_task.remind_days_before": (3, int, "到期前几天提醒业务员"),
+    "ar.collection_task.sm_list_days": (30, int, "逾期超过此天数列入经理清单"),
+    "ar.deferral.window_months": (12, int, "此月数内第二次推迟付款申请标记信用复查"),
+    "ar.reconcile_semiannual.report_days": (15, int, "半年对账结果报经理和财务的期限（自然日）"),
+    "commission.base.credit_to": ("order_salesperson", str, "order_salesperson（订单业务员）或 owner_at_receipt（Alt）"),
 }
 
 
