@@ -95,6 +95,14 @@ def _register():
     api.add_router("/products", catalog_router)
     api.add_router("/pricing", pricing_router)
     api.add_router("/quotes", quotes_router)
+    from yewu.finance.api import deferrals_router, invoices_router, receipts_router, reports_router
+    from yewu.performance.api import router as commissions_router
+
+    api.add_router("/receipts", receipts_router)
+    api.add_router("/invoices", invoices_router)
+    api.add_router("/reports", reports_router)
+    api.add_router("/deferrals", deferrals_router)
+    api.add_router("/commissions", commissions_router)
 
 
 _register()

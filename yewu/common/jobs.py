@@ -55,6 +55,8 @@ JOBS: dict[str, Job] = {
     "scan_deadlines": Job("yewu.customers.tasks.scan_deadlines", every_seconds=300),
     # nightly at 01:00 Asia/Shanghai (cust.confidentiality expiry, cust.key_customer suggestions, ...)
     "nightly": Job("yewu.customers.tasks.nightly", daily_at=time(1, 0)),
+    # ar.collection_task, ar.reconcile_semiannual (issue 5)
+    "finance_nightly": Job("yewu.finance.tasks.nightly", daily_at=time(1, 0)),
 }
 
 
