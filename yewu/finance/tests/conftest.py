@@ -4,6 +4,7 @@ from datetime import date, datetime, time
 from decimal import Decimal
 
 import pytest
+from django.db import transaction
 
 from yewu.orders.tests.conftest import shop  # noqa: F401  (re-exported fixture)
 from yewu.policy.calendar import TZ
@@ -16,8 +17,12 @@ def books(shop):  # noqa: F811
 
     co = shop.company
 
-    def order(customer, lines, settlement="CREDIT", term_days=30, status=OrderStatus.READY, shipped_on=None,
-              deposit="0.00", created=None):
+    def order(*a, **kw):
+        with transaction.atomic():
+            return _order(*a, **kw)
+
+    def _order(customer, lines, settlement="CREDIT", term_days=30, status=OrderStatus.READY, shipped_on=None,
+               deposit="0.00", created=None):
         """lines: [(qty, unit_price, commission_delta or None)] of the cable product."""
         total = sum((Decimal(q) * Decimal(p)).quantize(Decimal("0.01")) for q, p, _ in lines)
         o = Order.objects.create(number=next_number("DD"), customer=customer, salesperson=customer.owner,
@@ -32,11 +37,15 @@ def books(shop):  # noqa: F811
                                      price_outcome="allowed" if delta is None else "needs_approval",
                                      commission_delta=None if delta is None else Decimal(delta))
         if shipped_on:
-            ship(o, shipped_on)
+            _ship(o, shipped_on)
         o.refresh_from_db()
         return o
 
-    def ship(o, on: date, fraction=None):
+    def ship(*a, **kw):
+        with transaction.atomic():
+            return _ship(*a, **kw)
+
+    def _ship(o, on: date, fraction=None):
         s = Shipment.objects.create(number=next_number("CK"), order=o, shipped_by=co.manager)
         Shipment.objects.filter(pk=s.pk).update(shipped_at=datetime.combine(on, time(10), tzinfo=TZ))
         for ln in o.lines.all():
