@@ -13,4 +13,6 @@ urlpatterns = [
     path("", include("yewu.customers.urls_files")),
     path("catalog/", include("yewu.catalog.urls")),
     path("sales/", include("yewu.sales.urls")),
+    path("finance/", include("yewu.finance.urls")),
+    path("performance/", include("yewu.performance.urls")),
 ]

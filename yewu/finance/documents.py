@@ -15,6 +15,7 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from yewu.policy.calendar import TZ
 from yewu.policy.receivables import BUCKET_LABELS, BUCKETS, fmt
 from yewu.sales.documents import _font, _t, company_info, rmb_upper
 
@@ -211,3 +212,37 @@ def invoice_register_xlsx(invoices) -> bytes:
         for cell in row[5:8]:
             cell.number_format = "#,##0.00"
     return _save(wb)
+
+
+def invoice_request_pdf(q) -> bytes:
+    """开票申请单 (`invoice.flow`)."""
+    st = _styles()
+    co = company_info()
+    buf = io.BytesIO()
+    doc = SimpleDocTemplate(buf, pagesize=A4, leftMargin=15 * mm, rightMargin=15 * mm, topMargin=15 * mm, bottomMargin=15 * mm,
+                            title=f"开票申请单 {q.number}", author=co["name"])
+    c = q.customer
+    els = [Paragraph(co["name"], st["co"]), Paragraph("开 票 申 请 单", st["title"]),
+           Paragraph(f"单号：{q.number}　　申请日期：{q.requested_at.astimezone(TZ):%Y-%m-%d}　　申请人：{_t(q.requested_by.name)}",
+                     st["n"]),
+           Paragraph(f"客户：{_t(c.name)}　　统一社会信用代码：{_t(c.credit_code or '')}", st["n"]),
+           Paragraph(f"发票类型：{q.get_kind_display()}　　状态：{q.get_state_display()}", st["n"]), Spacer(1, 3 * mm)]
+    rows = [[Paragraph(h, st["cell"]) for h in ("订单号", "首次申请单", "开票金额（含税）")]]
+    for ln in q.lines.select_related("order", "first_request"):
+        rows.append([Paragraph(ln.order.number, st["cell"]), Paragraph(ln.first_request.number, st["cell"]),
+                     Paragraph(fmt(ln.amount), st["r"])])
+    rows.append([Paragraph("合计", st["cell"]), "", Paragraph(fmt(q.amount), st["r"])])
+    rows.append([Paragraph(f"人民币大写：{rmb_upper(q.amount)}", st["cell"]), "", ""])
+    t = Table(rows, colWidths=[60 * mm, 60 * mm, 60 * mm])
+    n = len(rows)
+    t.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.5, colors.HexColor("#888888")),
+                           ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8eef5")), ("SPAN", (0, n - 1), (2, n - 1))]))
+    els += [t, Spacer(1, 4 * mm)]
+    if q.reason.get("message"):
+        els.append(Paragraph(f"规则判定（{_t(q.reason.get('rule') or '')}）：{_t(q.reason['message'])}", st["n"]))
+    rev = f"{_t(q.reviewed_by.name)} {q.reviewed_at.astimezone(TZ):%Y-%m-%d}" if q.reviewed_by_id else ""
+    inv = "；".join(f"{i.tax_number} {i.issued_on:%Y-%m-%d}" for i in q.invoices.all())
+    els += [Spacer(1, 6 * mm), Paragraph(f"业务经理审核：{rev}", st["n"]), Paragraph(f"财务开票（发票号码/日期）：{inv}", st["n"]),
+            Paragraph("客户签收：", st["n"])]
+    doc.build(els)
+    return buf.getvalue()
