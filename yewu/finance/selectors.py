@@ -149,7 +149,7 @@ def open_orders(customer_id: int) -> list[Order]:
 def invoice_claimed(order_ids) -> dict[int, Decimal]:
     rows = InvoiceRequestLine.objects.filter(order_id__in=list(order_ids), request__state__in=CLAIMING_STATES).values(
         "order_id").annotate(s=Sum("amount"))
-    return {r["order_id"]: r["s"] or ZERO for r in rows}
+    return {r["order_id"]: money(r["s"] or ZERO) for r in rows}
 
 
 def invoiceable_by_order(customer_id: int) -> list[dict]:
@@ -217,7 +217,7 @@ def paid_as_of(order_ids, as_of: date) -> dict[int, Decimal]:
     """Allocated money per order counting receipts arrived by ``as_of`` and not reversed by then."""
     rows = Allocation.objects.filter(order_id__in=list(order_ids), receipt__arrived_on__lte=as_of).filter(
         Q(reversed_on__isnull=True) | Q(reversed_on__gt=as_of)).values("order_id").annotate(s=Sum("amount"))
-    return {r["order_id"]: r["s"] or ZERO for r in rows}
+    return {r["order_id"]: money(r["s"] or ZERO) for r in rows}
 
 
 def receivables(user: User, as_of: date | None = None, customer_id: int | None = None) -> list[Receivable]:
