@@ -181,7 +181,8 @@ def list_invoice_requests(request, customer_id: int | None = None, state: str = 
 @invoices_router.get("/uninvoiced", summary="Per customer: delivered, claimed, un-invoiced and waiting amounts")
 def uninvoiced(request):
     return [{"customer_id": r["customer"].pk, "customer": r["customer"].name, "delivered": str(r["delivered"]),
-             "claimed": str(r["claimed"]), "uninvoiced": str(r["uninvoiced"]), "waiting": str(r["waiting"])}
+             "in_flow": str(r["in_flow"]), "unrequested": str(r["unrequested"]), "uninvoiced": str(r["uninvoiced"]),
+             "waiting": str(r["waiting"])}
             for r in selectors.uninvoiced_summary(request.auth)]
 
 

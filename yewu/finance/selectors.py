@@ -173,8 +173,8 @@ def waiting_special_total(customer_id: int) -> Decimal:
 
 
 def uninvoiced_summary(user: User) -> list[dict]:
-    """Per visible customer with delivered goods: delivered, invoiced/claimed, un-invoiced, waiting for the
-    VAT special minimum (`invoice.vat_min_5000`)."""
+    """Per visible customer with delivered goods: delivered; invoiced or in the flow (requested, reviewed, issued);
+    accumulated un-invoiced = not yet requested + waiting for the VAT special minimum (`invoice.vat_min_5000`)."""
     cust_ids = set(Order.objects.filter(customer__in=money_customers(user), lines__shipped_qty__gt=0).values_list(
         "customer_id", flat=True))
     cust_ids |= set(InvoiceRequest.objects.filter(customer__in=money_customers(user), state=RequestState.WAITING)
@@ -182,10 +182,12 @@ def uninvoiced_summary(user: User) -> list[dict]:
     out = []
     for c in Customer.objects.filter(pk__in=cust_ids).select_related("owner").order_by("name"):
         rows = invoiceable_by_order(c.pk)
+        waiting = waiting_special_total(c.pk)
+        claimed = sum((r["claimed"] for r in rows), ZERO)
+        unrequested = sum((r["invoiceable"] for r in rows), ZERO)
         out.append({"customer": c, "delivered": sum((r["delivered"] for r in rows), ZERO),
-                    "claimed": sum((r["claimed"] for r in rows), ZERO),
-                    "uninvoiced": sum((r["invoiceable"] for r in rows), ZERO),
-                    "waiting": waiting_special_total(c.pk)})
+                    "claimed": claimed, "in_flow": claimed - waiting, "unrequested": unrequested,
+                    "uninvoiced": unrequested + waiting, "waiting": waiting})
     return out
 
 

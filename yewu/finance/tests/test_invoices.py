@@ -36,6 +36,8 @@ def test_spec_example_accumulates_to_one_special_invoice(books, api_client):
     r2 = post(sp, "/api/v1/invoices", {"customer_id": books.gz.pk, "kind": "vat_special",
                                        "lines": [{"order_id": o2.pk, "amount": "2500.00"}]}).json()
     assert r2["state"] == "waiting" and "累计未开票 4,500.00" in r2["message"] and "还差 500.00" in r2["message"]
+    acc = {x["customer"]: x for x in sp.get("/api/v1/invoices/uninvoiced").json()}["广州老客户"]
+    assert (acc["delivered"], acc["uninvoiced"], acc["waiting"], acc["in_flow"]) == ("4500.00", "4500.00", "4500.00", "0.00")
     # FIN cannot issue a waiting request; the refusal names the rule
     x = post(fin, f"/api/v1/invoices/{r2['id']}/issue", {"tax_number": "No.1"})
     assert x.status_code == 409 and x.json()["rule"] == "invoice.vat_min_5000"
