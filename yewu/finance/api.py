@@ -252,6 +252,25 @@ def ar_aging(request, as_of: str = "", group: str = "customer", format: str = "j
     return {"as_of": day.isoformat(), "group": group, "rule": "ar.aging", "rows": [row(r) for r in rows], "total": row(total)}
 
 
+@reports_router.get("/ar-monthly", summary="业务部应收账款月报表 per salesperson: month=YYYY-MM, format=xlsx")
+def ar_monthly(request, month: str = "", format: str = "json"):
+    from yewu.performance.selectors import parse_month
+
+    m = parse_month(month, timezone.localdate())
+    rows, total = selectors.monthly_ar(request.auth, m)
+    if format == "xlsx":
+        return _xlsx(documents.monthly_ar_xlsx(rows, total, m), f"应收账款月报表-{m:%Y-%m}.xlsx")
+    keys = ("opening", "delivered", "collected", "closing", "overdue", "over_90")
+    return {"month": f"{m:%Y-%m}", "rows": [{"salesperson": x["salesperson"].name, "team": x["team"],
+                                            **{k: str(x[k]) for k in keys}} for x in rows],
+            "total": {k: str(total[k]) for k in keys}}
+
+
+@reports_router.get("/deferrals.xlsx", summary="推迟付款登记 (ar.deferral log) as Excel")
+def deferrals_xlsx(request):
+    return _xlsx(documents.deferrals_xlsx(list(selectors.deferrals_visible_to(request.auth))), "推迟付款登记.xlsx")
+
+
 # --- deferrals --------------------------------------------------------------------------------------------------
 
 

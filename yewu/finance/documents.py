@@ -246,3 +246,36 @@ def invoice_request_pdf(q) -> bytes:
             Paragraph("客户签收：", st["n"])]
     doc.build(els)
     return buf.getvalue()
+
+
+MONTHLY_HEADS = [("salesperson", "业务员"), ("team", "团队"), ("opening", "月初应收"), ("delivered", "本月送货"),
+                 ("collected", "本月回款（净额）"), ("closing", "月末应收"), ("overdue", "其中逾期"), ("over_90", "其中逾期90天以上")]
+
+
+def monthly_ar_xlsx(rows, total, month) -> bytes:
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "应收账款月报表"
+    _wb_title(ws, f"业务部应收账款月报表 {month:%Y年%m月}", len(MONTHLY_HEADS))
+    ws.append([h for _, h in MONTHLY_HEADS])
+    for x in rows:
+        ws.append([x["salesperson"].name, x["team"]] + [x[k] for k, _ in MONTHLY_HEADS[2:]])
+    ws.append(["合计", ""] + [total[k] for k, _ in MONTHLY_HEADS[2:]])
+    for row in ws.iter_rows(min_row=3):
+        for cell in row[2:]:
+            cell.number_format = "#,##0.00"
+    return _save(wb)
+
+
+def deferrals_xlsx(deferrals) -> bytes:
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "推迟付款登记"
+    heads = ["申请日期", "客户", "订单", "申请推迟至", "客户理由", "登记人", "结果", "决定人", "决定日期", "意见", "信用复查"]
+    _wb_title(ws, "推迟付款登记", len(heads))
+    ws.append(heads)
+    for d in deferrals:
+        ws.append([d.requested_on, d.customer.name, d.order.number if d.order_id else "", d.new_due_on, d.reason,
+                   d.requested_by.name, d.get_outcome_display(), d.decided_by.name if d.decided_by_id else "", d.decided_on,
+                   d.comment, "是" if d.credit_review else ""])
+    return _save(wb)

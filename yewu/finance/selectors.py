@@ -343,3 +343,57 @@ def statement(customer: Customer, start: date, end: date) -> dict:
         ln["balance"] = bal
     return {"customer": customer, "start": start, "end": end, "opening": opening, "lines": lines, "closing": bal,
             "debits": sum((x["debit"] for x in lines), ZERO), "credits": sum((x["credit"] for x in lines), ZERO)}
+
+
+# --- 业务部应收账款月报表 (monthly AR report) -----------------------------------------------------------------------
+
+
+def monthly_ar(user: User, month: date) -> tuple[list[dict], dict]:
+    """Per salesperson (the order's) for one month: receivables at the start, deliveries and collections
+    (allocations of receipts arrived in the month, less reversals booked in it) during it, receivables at the
+    end, and the overdue part at the end (`ar.aging` buckets)."""
+    import calendar
+    from datetime import timedelta
+
+    start = month.replace(day=1)
+    end = start.replace(day=calendar.monthrange(start.year, start.month)[1])
+    rows: dict[int, dict] = {}
+    users: dict[int, User] = {}
+
+    def sp_of(pk: int) -> User:
+        if pk not in users:
+            users[pk] = User.objects.select_related("team").get(pk=pk)
+        return users[pk]
+
+    def row(sp: User) -> dict:
+        return rows.setdefault(sp.pk, {"salesperson": sp, "team": sp.team.name if sp.team_id else "", "opening": ZERO,
+                                       "delivered": ZERO, "collected": ZERO, "closing": ZERO, "overdue": ZERO,
+                                       "over_90": ZERO})
+
+    for r in receivables(user, start - timedelta(days=1)):
+        row(r.order.salesperson)["opening"] += r.open
+    for r in receivables(user, end):
+        x = row(r.order.salesperson)
+        x["closing"] += r.open
+        b = aging_bucket(r.due_on, end)
+        if b != "not_due":
+            x["overdue"] += r.open
+        if b == "over_90":
+            x["over_90"] += r.open
+    customers = money_customers(user)
+    for sp_id, qty, price, at in ShipmentLine.objects.filter(shipment__order__customer__in=customers).values_list(
+            "shipment__order__salesperson_id", "quantity", "order_line__unit_price", "shipment__shipped_at"):
+        if start <= at.astimezone(TZ).date() <= end:
+            row(sp_of(sp_id))["delivered"] += money(qty * price)
+    allocs = Allocation.objects.filter(order__customer__in=customers).filter(
+        Q(receipt__arrived_on__gte=start, receipt__arrived_on__lte=end) | Q(reversed_on__gte=start, reversed_on__lte=end)
+    ).values_list("order__salesperson_id", "amount", "receipt__arrived_on", "reversed_on")
+    for sp_id, amt, arrived, rev in allocs:
+        x = row(sp_of(sp_id))
+        if start <= arrived <= end:
+            x["collected"] += amt
+        if rev and start <= rev <= end:
+            x["collected"] -= amt
+    out = sorted(rows.values(), key=lambda x: (x["team"], x["salesperson"].name))
+    total = {k: sum((x[k] for x in out), ZERO) for k in ("opening", "delivered", "collected", "closing", "overdue", "over_90")}
+    return out, total

@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import render
@@ -23,5 +25,9 @@ def commission(request):
         resp["Content-Disposition"] = f'attachment; filename="commission-{month:%Y-%m}.xlsx"'
         return resp
     total = sum((s["amount"] for s in st), 0)
+    cfg = get_policy()
+    base, pp = cfg["commission.base.rate_pct"], cfg["price.special_commission.pp_per_pct"]
+    schedule = [(d, (pp * d).quantize(Decimal("0.001")), max(Decimal("0"), base - pp * d).quantize(Decimal("0.001")))
+                for d in range(0, 11)]
     return render(request, "performance/commission.html", {
-        "st": st, "month": month, "total": total, "base": get_policy()["commission.base.rate_pct"]})
+        "st": st, "month": month, "total": total, "base": base, "schedule": schedule})

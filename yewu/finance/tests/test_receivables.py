@@ -175,3 +175,31 @@ def test_semiannual_reconciliation(books, api_client):
     services.record_reconciliation(books.co.sales1, rec.pk, False, "900.00", "客户少记一笔送货")
     rec.refresh_from_db()
     assert rec.state == "difference" and rec.customer_balance == Decimal("900.00")
+
+
+def test_monthly_ar_report_and_deferral_log_export(books, api_client):
+    books.order(books.gz, [("10", "100.00", None)], term_days=30, shipped_on=date(2026, 1, 10))  # due 02-09
+    books.order(books.gz, [("5", "100.00", None)], settlement="COD", shipped_on=date(2026, 2, 3))
+    books.order(books.other, [("2", "100.00", None)], settlement="COD", shipped_on=date(2026, 2, 5))
+    r = services.create_receipt(books.co.finance, customer_id=books.gz.pk, amount="300.00", arrived_on=date(2026, 2, 20))
+    old = services.create_receipt(books.co.finance, customer_id=books.gz.pk, amount="100.00", arrived_on=date(2026, 1, 20))
+    services.reverse_receipt(books.co.finance, old.pk, "退票", on=date(2026, 2, 25))
+    assert r.allocated == 300
+    fin = api_client(books.co.finance)
+    j = fin.get("/api/v1/reports/ar-monthly?month=2026-02").json()
+    got = {x["salesperson"]: (x["opening"], x["delivered"], x["collected"], x["closing"], x["overdue"]) for x in j["rows"]}
+    # 张三: both receipts went to the COD order (due 02-03, before the CREDIT order's 02-09), not yet delivered on
+    # 01-31 → opening 1,000; +500 delivered; collected 300 − 100 reversed in February = 200; closing 1,000 + 200,
+    # all overdue on 02-28
+    assert got["张三"] == ("1000.00", "500.00", "200.00", "1200.00", "1200.00")
+    assert got["王五"] == ("0.00", "200.00", "0.00", "200.00", "200.00")
+    assert j["total"]["closing"] == "1400.00"
+    sp = api_client(books.co.sales1).get("/api/v1/reports/ar-monthly?month=2026-02").json()
+    assert [x["salesperson"] for x in sp["rows"]] == ["张三"]
+    x = fin.get("/api/v1/reports/ar-monthly?month=2026-02&format=xlsx")
+    ws = openpyxl.load_workbook(io.BytesIO(x.content)).active
+    assert [c.value for c in ws[2]][:3] == ["业务员", "团队", "月初应收"] and ws.cell(ws.max_row, 1).value == "合计"
+    services.request_deferral(books.co.sales1, customer_id=books.gz.pk, new_due_on=date.today() + timedelta(days=9),
+                              reason="资金周转")
+    ws = openpyxl.load_workbook(io.BytesIO(fin.get("/api/v1/reports/deferrals.xlsx").content)).active
+    assert ws.cell(3, 2).value == "广州老客户" and ws.cell(3, 7).value == "待经理决定"
