@@ -403,7 +403,7 @@ def request_deferral(actor: User, *, customer_id: int, new_due_on: date, reason:
 @transaction.atomic
 def decide_deferral(actor: User, deferral_id: int, grant: bool, comment: str = "") -> DeferralRequest:
     """Only the customer's SM grants; the default answer is refusal."""
-    d = DeferralRequest.objects.select_for_update().select_related("customer__owner").filter(pk=deferral_id).first()
+    d = DeferralRequest.objects.select_for_update(of=("self",)).select_related("customer__owner").filter(pk=deferral_id).first()
     if d is None:
         raise NotFound("推迟付款申请不存在")
     owner = d.customer.owner
