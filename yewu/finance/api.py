@@ -157,7 +157,8 @@ def request_out(q: InvoiceRequest) -> dict:
 def invoice_out(i: Invoice) -> dict:
     return {"id": i.pk, "tax_number": i.tax_number, "issued_on": i.issued_on.isoformat(), "kind": i.kind,
             "amount": str(i.amount), "net_amount": str(i.net_amount), "tax_amount": str(i.tax_amount),
-            "vat_rate_pct": str(i.vat_rate_pct), "state": i.state, "red_of": i.red_of_id}
+            "vat_rate_pct": str(i.vat_rate_pct), "state": i.state, "red_of": i.red_of_id,
+            "signed_on": i.signed_on.isoformat() if i.signed_on else None}
 
 
 @invoices_router.post("", response={201: dict}, summary="开票申请单: VAT special < 5,000.00 waits and accumulates (invoice.vat_min_5000)")
@@ -212,6 +213,15 @@ def issue(request, request_id: int, payload: IssueIn):
 def red(request, invoice_id: int, payload: RedIn):
     red_inv = services.red_reverse_invoice(request.auth, invoice_id, payload.reason, payload.tax_number)
     return invoice_out(red_inv)
+
+
+class SignedIn(Schema):
+    signed_on: date | None = None
+
+
+@invoices_router.post("/issued/{invoice_id}/signed", summary="The customer signed for the invoice")
+def signed(request, invoice_id: int, payload: SignedIn):
+    return invoice_out(services.mark_invoice_signed(request.auth, invoice_id, payload.signed_on))
 
 
 # --- reports ----------------------------------------------------------------------------------------------------

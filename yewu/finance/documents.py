@@ -201,14 +201,14 @@ def invoice_register_xlsx(invoices) -> bytes:
     wb = Workbook()
     ws = wb.active
     ws.title = "发票登记"
-    heads = ["开票日期", "发票号码", "发票类型", "客户", "申请单号", "价税合计", "不含税金额", "税额", "税率%", "状态", "红冲原因"]
+    heads = ["开票日期", "发票号码", "发票类型", "客户", "申请单号", "价税合计", "不含税金额", "税额", "税率%", "状态", "红冲原因", "客户签收日"]
     _wb_title(ws, "发票登记", len(heads))
     ws.append(heads)
     for i in invoices:
         ws.append([i.issued_on, i.tax_number, i.get_kind_display(), i.customer.name, i.request.number, i.amount, i.net_amount,
-                   i.tax_amount, i.vat_rate_pct, i.get_state_display(), i.reason])
+                   i.tax_amount, i.vat_rate_pct, i.get_state_display(), i.reason, i.signed_on])
     for row in ws.iter_rows(min_row=3):
-        row[0].number_format = "yyyy-mm-dd"
+        row[0].number_format = row[11].number_format = "yyyy-mm-dd"
         for cell in row[5:8]:
             cell.number_format = "#,##0.00"
     return _save(wb)

@@ -368,6 +368,24 @@ def red_reverse_invoice(actor: User, invoice_id: int, reason: str, tax_number: s
     return red
 
 
+@transaction.atomic
+def mark_invoice_signed(actor: User, invoice_id: int, signed_on: date | None = None) -> Invoice:
+    """The customer signed for the invoice (`invoice.flow`, last step); recorded by FIN or the customer's SP."""
+    inv = Invoice.objects.select_for_update().select_related("customer").filter(pk=invoice_id).first()
+    if inv is None or not selectors.money_customers(actor).filter(pk=inv.customer_id).exists():
+        raise NotFound("发票不存在")
+    if not (actor.has_role(Role.FIN) or inv.customer.owner_id == actor.id):
+        raise PermissionDenied("由财务或客户的业务员登记签收", rule="invoice.flow")
+    if inv.state != Invoice.State.ISSUED:
+        raise Conflict("红冲或红字发票不登记签收", rule="invoice.flow", code="bad_state")
+    if inv.signed_on:
+        raise Conflict(f"该发票已于 {inv.signed_on:%Y-%m-%d} 签收", rule="invoice.flow", code="already_signed")
+    inv.signed_on = signed_on or timezone.localdate()
+    inv.save(update_fields=["signed_on"])
+    record(actor=actor, action="update", obj=inv, after={"signed_on": inv.signed_on}, rule="invoice.flow")
+    return inv
+
+
 # --- ar.deferral ----------------------------------------------------------------------------------------------
 
 

@@ -60,6 +60,10 @@ def test_spec_example_accumulates_to_one_special_invoice(books, api_client):
     # VAT 13%: 5,300.00 / 1.13 = 4,690.27 + 609.73
     assert (inv["amount"], inv["net_amount"], inv["tax_amount"]) == ("5300.00", "4690.27", "609.73")
     assert Invoice.objects.count() == 1
+    # the customer signs for it (SP records); twice is a conflict
+    x = post(sp, f"/api/v1/invoices/issued/{inv['id']}/signed", {"signed_on": "2026-02-03"})
+    assert x.status_code == 200 and x.json()["signed_on"] == "2026-02-03"
+    assert post(sp, f"/api/v1/invoices/issued/{inv['id']}/signed", {}).status_code == 409
 
 
 def test_threshold_boundary_4999_99_waits_5000_00_goes(books, api_client):
