@@ -281,6 +281,19 @@ def deferrals_xlsx(request):
     return _xlsx(documents.deferrals_xlsx(list(selectors.deferrals_visible_to(request.auth))), "推迟付款登记.xlsx")
 
 
+class WriteOffIn(Schema):
+    order_id: int
+    amount: str
+    reason: str = ""
+
+
+@reports_router.post("/write-offs", response={201: dict}, summary="ar.bad_debt: propose a write-off (SM → FD → GM)")
+def write_off(request, payload: WriteOffIn):
+    w = services.request_write_off(request.auth, payload.order_id, payload.amount, payload.reason)
+    return Status(201, {"id": w.pk, "number": w.number, "order": w.order.number, "amount": str(w.amount), "state": w.state,
+                        "approval_id": w.approval_id})
+
+
 # --- deferrals --------------------------------------------------------------------------------------------------
 
 

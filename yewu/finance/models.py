@@ -215,3 +215,31 @@ class Reconciliation(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["customer", "period_end"], name="recon_customer_period_unique")]
         ordering = ["-period_end", "customer_id"]
+
+
+class WriteOff(models.Model):
+    """`ar.bad_debt`: writing off a receivable needs SM, FD and GM (the approval engine); the debt stays in the
+    receivables and is still collected — a later receipt allocated to the order counts as recovery."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", "审批中"
+        APPROVED = "approved", "已核销（继续追收）"
+        REJECTED = "rejected", "未批准"
+
+    number = models.CharField(max_length=30, unique=True)
+    customer = models.ForeignKey("customers.Customer", on_delete=models.PROTECT, related_name="+")
+    order = models.ForeignKey("orders.Order", on_delete=models.PROTECT, related_name="write_offs")
+    amount = models.DecimalField("核销金额", max_digits=14, decimal_places=2)
+    reason = models.CharField("原因", max_length=300)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField(auto_now_add=True)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    approval = models.ForeignKey("approvals.ApprovalRequest", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "坏账核销"
+        ordering = ["-requested_at", "-id"]
+
+    def __str__(self):
+        return self.number

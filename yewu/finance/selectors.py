@@ -32,6 +32,7 @@ from .models import (
     ReceiptStatus,
     Reconciliation,
     RequestState,
+    WriteOff,
 )
 
 ZERO = Decimal("0.00")
@@ -90,6 +91,11 @@ def collection_tasks_visible_to(user: User) -> QuerySet[CollectionTask]:
 
 def reconciliations_visible_to(user: User) -> QuerySet[Reconciliation]:
     qs = Reconciliation.objects.select_related("customer", "owner")
+    return qs if sees_all_money(user) else qs.filter(customer__in=money_customers(user))
+
+
+def write_offs_visible_to(user: User) -> QuerySet[WriteOff]:
+    qs = WriteOff.objects.select_related("customer", "order", "requested_by")
     return qs if sees_all_money(user) else qs.filter(customer__in=money_customers(user))
 
 

@@ -40,6 +40,7 @@ from .models import (
     ReceiptStatus,
     Reconciliation,
     RequestState,
+    WriteOff,
 )
 
 ZERO = Decimal("0.00")
@@ -436,6 +437,47 @@ def decide_deferral(actor: User, deferral_id: int, grant: bool, comment: str = "
     record(actor=actor, action="approve" if grant else "reject", obj=d, after=snapshot(d, ["outcome", "comment"]),
            rule="ar.deferral")
     return d
+
+
+# --- ar.bad_debt ----------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def request_write_off(actor: User, order_id: int, amount, reason: str) -> WriteOff:
+    """`ar.bad_debt`: FIN (or the order's SM) proposes; SM, FD and GM approve in turn; the debt stays tracked."""
+    order = Order.objects.select_for_update().select_related("customer", "salesperson__team").filter(pk=order_id).first()
+    if order is None or not selectors.money_customers(actor).filter(pk=order.customer_id).exists():
+        raise NotFound("订单不存在或无权查看")
+    if not actor.has_role(Role.FIN, Role.SM):
+        raise PermissionDenied("坏账核销由财务或业务经理提出", rule="ar.bad_debt")
+    reason = clean_text(reason, field="reason", label="核销原因", max_len=300, required=True)
+    amt = parse_money(amount, rule="ar.bad_debt")
+    open_amt = sum((r.open for r in selectors.receivables(actor, timezone.localdate()) if r.order.pk == order.pk), ZERO)
+    pending = sum(WriteOff.objects.filter(order=order, state__in=[WriteOff.State.PENDING, WriteOff.State.APPROVED])
+                  .values_list("amount", flat=True), ZERO)
+    if amt <= 0 or amt > open_amt - pending:
+        raise RuleRefused(f"核销金额 {rules.fmt(amt)} 须大于 0 且不超过订单 {order.number} 已送货未收金额 "
+                          f"{rules.fmt(open_amt - pending)}", rule="ar.bad_debt", fields={"amount": "超出未收金额"})
+    w = WriteOff.objects.create(number=orders.next_number("HX"), customer=order.customer, order=order, amount=amt,
+                                reason=reason, requested_by=actor)
+    w.approval = approvals.start(
+        doc_type="write_off", doc_id=w.pk, submitter=actor, roles=["SM", "FD", "GM"],
+        decision=Decision.needs(("SM", "FD", "GM"), Reason("ar.bad_debt", "坏账核销须业务经理、财务总监、总经理审批",
+                                                           "Write-off needs SM, FD and GM")),
+        label=f"坏账核销 {w.number} {order.customer.name} ¥{amt:,.2f}", link="/finance/ar/",
+        team=order.salesperson.team, beneficiary=order.salesperson)
+    w.save(update_fields=["approval"])
+    record(actor=actor, action="create", obj=w, after=snapshot(w), rule="ar.bad_debt", reason=reason)
+    return w
+
+
+@approvals.on_decided("write_off")
+def _on_write_off(ap: ApprovalRequest) -> None:
+    w = WriteOff.objects.select_for_update().get(pk=int(ap.doc_id))
+    w.state = WriteOff.State.APPROVED if ap.state == ApprovalRequest.State.APPROVED else WriteOff.State.REJECTED
+    w.decided_at = timezone.now()
+    w.save(update_fields=["state", "decided_at"])
+    record(actor=None, action="update", obj=w, after={"state": w.state}, rule="ar.bad_debt")
 
 
 # --- ar.reconcile_semiannual ----------------------------------------------------------------------------------

@@ -211,6 +211,7 @@ def ar(request):
         "rows": rows, "total": total, "as_of": as_of, "group": group, "buckets": [(b, BUCKET_LABELS[b]) for b in BUCKETS],
         "tasks": tasks, "deferrals": selectors.deferrals_visible_to(u)[:50],
         "recons": selectors.reconciliations_visible_to(u).filter(state="pending")[:50],
+        "write_offs": selectors.write_offs_visible_to(u)[:50],
         "customers": _customers(request), "is_sm": u.has_role("SM"), "today": timezone.localdate(),
         "can_defer": u.has_role("SP", "SM"),
     })

@@ -203,3 +203,31 @@ def test_monthly_ar_report_and_deferral_log_export(books, api_client):
                               reason="资金周转")
     ws = openpyxl.load_workbook(io.BytesIO(fin.get("/api/v1/reports/deferrals.xlsx").content)).active
     assert ws.cell(3, 2).value == "广州老客户" and ws.cell(3, 7).value == "待经理决定"
+
+
+def test_bad_debt_write_off_needs_sm_fd_gm_and_stays_tracked(books, api_client):
+    from yewu.approvals.services import decide
+    from yewu.finance.models import WriteOff
+    from yewu.org.models import User
+
+    fd = User.objects.create_user(username="fd2", password="x", roles=["FD"], display_name="钱总监")
+    o = books.order(books.gz, [("10", "100.00", None)], settlement="COD", shipped_on=date(2025, 6, 1))
+    services.create_receipt(books.co.finance, customer_id=books.gz.pk, amount="400.00", arrived_on=date(2025, 7, 1))
+    fin = api_client(books.co.finance)
+    x = fin.post("/api/v1/reports/write-offs", {"order_id": o.pk, "amount": "600.01", "reason": "客户已注销"}, content_type=J)
+    assert x.status_code == 422 and x.json()["rule"] == "ar.bad_debt" and "600.00" in x.json()["message"]
+    x = api_client(books.co.sales1).post("/api/v1/reports/write-offs", {"order_id": o.pk, "amount": "1", "reason": "x"},
+                                         content_type=J)
+    assert x.status_code == 403 and x.json()["rule"] == "ar.bad_debt"
+    x = fin.post("/api/v1/reports/write-offs", {"order_id": o.pk, "amount": "600.00", "reason": "客户已注销"}, content_type=J)
+    assert x.status_code == 201 and x.json()["state"] == "pending"
+    w = WriteOff.objects.get()
+    for u in (books.co.manager, fd, books.co.gm):
+        decide(u, w.approval_id, True)
+        w.refresh_from_db()
+    assert w.state == WriteOff.State.APPROVED
+    # still tracked: the receivable stays in the aging (> 90 days) and a later receipt is recovery against it
+    rows, total = selectors.aging(books.co.finance, date(2026, 1, 1))
+    assert total.buckets["over_90"] == Decimal("600.00")
+    x = fin.post("/api/v1/reports/write-offs", {"order_id": o.pk, "amount": "0.01", "reason": "再核销"}, content_type=J)
+    assert x.status_code == 422  # the whole open amount is already written off
