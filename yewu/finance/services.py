@@ -445,7 +445,7 @@ def decide_deferral(actor: User, deferral_id: int, grant: bool, comment: str = "
 @transaction.atomic
 def request_write_off(actor: User, order_id: int, amount, reason: str) -> WriteOff:
     """`ar.bad_debt`: FIN (or the order's SM) proposes; SM, FD and GM approve in turn; the debt stays tracked."""
-    order = Order.objects.select_for_update().select_related("customer", "salesperson__team").filter(pk=order_id).first()
+    order = Order.objects.select_for_update(of=("self",)).select_related("customer", "salesperson__team").filter(pk=order_id).first()
     if order is None or not selectors.money_customers(actor).filter(pk=order.customer_id).exists():
         raise NotFound("订单不存在或无权查看")
     if not actor.has_role(Role.FIN, Role.SM):
