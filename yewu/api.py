@@ -110,6 +110,15 @@ def _register():
     api.add_router("/expense-requests", requests_router)
     api.add_router("/cash-advances", advances_router)
     api.add_router("/cash", cash_router)
+    from yewu.finance.api import deferrals_router, invoices_router, receipts_router
+    from yewu.finance.api import reports_router as finance_reports_router
+    from yewu.performance.api import router as commissions_router
+
+    api.add_router("/receipts", receipts_router)
+    api.add_router("/invoices", invoices_router)
+    api.add_router("/reports", finance_reports_router)
+    api.add_router("/deferrals", deferrals_router)
+    api.add_router("/commissions", commissions_router)
 
 
 _register()

@@ -38,6 +38,8 @@ INSTALLED_APPS = [
     "yewu.catalog",
     "yewu.sales",
     "yewu.expenses",
+    "yewu.finance",
+    "yewu.performance",
 ]
 
 MIDDLEWARE = [

@@ -17,4 +17,6 @@ urlpatterns = [
     path("orders/", include("yewu.orders.urls")),
     path("approvals/", include("yewu.approvals.urls")),
     path("expenses/", include("yewu.expenses.urls")),
+    path("finance/", include("yewu.finance.urls")),
+    path("performance/", include("yewu.performance.urls")),
 ]

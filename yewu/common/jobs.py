@@ -61,6 +61,8 @@ JOBS: dict[str, Job] = {
     # approval.overdue: remind the approver, escalate to the superior 1 WD later (every 5 min)
     "approvals_overdue": Job("yewu.approvals.tasks.overdue", every_seconds=300),
     "expenses_nightly": Job("yewu.expenses.tasks.nightly", daily_at=time(1, 0)),  # cash.max_on_hand_5000, cash.daily_count, overdue advances
+    # ar.collection_task, ar.reconcile_semiannual (issue 5)
+    "finance_nightly": Job("yewu.finance.tasks.nightly", daily_at=time(1, 0)),
 }
 
 

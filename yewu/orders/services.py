@@ -32,7 +32,6 @@ from .models import (
     Order,
     OrderLine,
     OrderStatus,
-    Payment,
     Settlement,
     Shipment,
     ShipmentLine,
@@ -403,27 +402,21 @@ def submit_order(actor: User, order_id: int) -> Order:
 
 @transaction.atomic
 def record_payment(actor: User, order_id: int, amount, arrived_on: date | None = None, reference: str = "") -> Order:
-    """Money arrived for an order (deposit or payment); FIN/CA only (`sod.receipt_recorder`)."""
+    """Money arrived for an order (deposit or payment); FIN/CA only (`sod.receipt_recorder`). Recorded as a
+    finance receipt (回款, SK number) allocated in full to this order (yewu.finance)."""
+    from yewu.finance.services import create_receipt
+
     if not actor.has_role(Role.FIN, Role.CA):
         raise PermissionDenied("收款只能由财务或出纳登记", rule="sod.receipt_recorder")
     amt = _decimal(amount, "amount", "金额", 2)
-    order = Order.objects.select_for_update().filter(pk=order_id).first()
+    order = Order.objects.filter(pk=order_id).first()
     if order is None:
         raise NotFound("订单不存在")
     if order.status in (OrderStatus.CANCELLED, OrderStatus.DRAFT):
         raise Conflict("草稿或已取消的订单不能收款", code="bad_state")
-    if amt > order.unpaid:
-        raise RuleRefused(f"收款 {amt:,.2f} 超过订单未收金额 {order.unpaid:,.2f}", rule="receipt.allocation",
-                          fields={"amount": f"最多 {order.unpaid:,.2f}"})
-    before = snapshot(order, ["paid_amount", "status"])
-    Payment.objects.create(order=order, amount=amt, arrived_on=arrived_on or timezone.localdate(),
-                           reference=clean_text(reference, field="reference", label="银行流水号", max_len=100), recorded_by=actor)
-    order.paid_amount += amt
-    order.save(update_fields=["paid_amount"])
-    money_arrived(order, arrived_on or timezone.localdate())
-    record(actor=actor, action="payment", obj=order, before=before, after=snapshot(order, ["paid_amount", "status"]),
-           rule="receipt.allocation")
-    return order
+    create_receipt(actor, customer_id=order.customer_id, amount=amt, arrived_on=arrived_on or timezone.localdate(),
+                   method="transfer", reference=reference, for_order_id=order.pk, allocations=[(order.pk, amt)])
+    return Order.objects.get(pk=order.pk)
 
 
 @dataclass
@@ -542,3 +535,23 @@ def confirm_delivery(actor: User, shipment_id: int, *, delivered_on: date, signe
            after={**snapshot(order, ["status", "delivered_on"]), "shipment": ship.number, "delivered_on": delivered_on,
                   "e_signature": ship.e_signature, "signed_copy": ship.signed_copy_id}, rule="ship.goods_issue_note")
     return ship
+
+
+def apply_money_change(actor: User | None, order: Order, delta: Decimal, *, rule: str = "receipt.allocation",
+                       ref: str = "", arrived_on: date | None = None) -> Order:
+    """Money on an order changed (yewu.finance: a receipt allocated, delta > 0, or reversed, delta < 0). The
+    caller holds the order row locked in its transaction. Keeps ``paid_amount`` and the release state: an order
+    awaiting payment becomes ready once the money needed before release has arrived (as record_payment did);
+    a reversal that takes a ready, unshipped order below it puts it back to awaiting payment."""
+    before = snapshot(order, ["paid_amount", "status"])
+    order.paid_amount += delta
+    order.save(update_fields=["paid_amount"])
+    needed = order.payment_needed_before_release
+    if delta > 0:
+        money_arrived(order, arrived_on or timezone.localdate())
+    elif delta < 0 and order.status == OrderStatus.READY and needed > 0 and order.paid_amount < needed:
+        order.status, order.ready_on, order.target_ship_on, order.promised_ship_on = OrderStatus.AWAITING_PAYMENT, None, None, None
+        order.save(update_fields=["status", "ready_on", "target_ship_on", "promised_ship_on"])
+    record(actor=actor, action="payment" if delta > 0 else "payment_reversal", obj=order, before=before,
+           after={**snapshot(order, ["paid_amount", "status"]), "ref": ref}, rule=rule)
+    return order

@@ -88,6 +88,15 @@ DEFAULTS: dict[str, tuple[Any, type, str]] = {
     "cash.max_on_hand_5000.max_amount": (Decimal("5000.00"), Decimal, "库存现金限额（日终 ≤）"),
     "cash.large_withdrawal_notice_3d.amount": (Decimal("10000.00"), Decimal, "大额现金付款（超过此额须提前通知财务）"),
     "cash.large_withdrawal_notice_3d.days": (3, int, "大额现金提前通知天数（自然日，≥）"),
+    # money: receipts, invoices, receivables, commission (issue 5, part 1)
+    "invoice.vat_min_5000.min_amount": (Decimal("5000.00"), Decimal, "增值税专用发票最低开票金额（≥）"),
+    "invoice.flow.vat_rate_pct": (Decimal("13"), Decimal, "增值税税率（%），用于不含税金额"),
+    "invoice.flow.sm_review": (True, bool, "开票申请须业务经理审核（Alt：关闭）"),
+    "ar.collection_task.remind_days_before": (3, int, "到期前几天提醒业务员"),
+    "ar.collection_task.sm_list_days": (30, int, "逾期超过此天数列入经理清单"),
+    "ar.deferral.window_months": (12, int, "此月数内第二次推迟付款申请标记信用复查"),
+    "ar.reconcile_semiannual.report_days": (15, int, "半年对账结果报经理和财务的期限（自然日）"),
+    "commission.base.credit_to": ("order_salesperson", str, "order_salesperson（订单业务员）或 owner_at_receipt（Alt）"),
 }
 
 

@@ -1,0 +1,405 @@
+"""Reads for money records and the ONE place deciding who sees which (`acl.finance_scope`: FIN, FD, CA and GM
+see all money; `acl.team_scope`: an SM sees the team's customers'; `acl.sp_scope`: an SP only their own
+customers'). Delivered amounts, due dates, open amounts, invoiceable amounts and the receivables aging."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from django.db.models import Q, QuerySet, Sum
+from django.utils import timezone
+
+from yewu.customers.models import Customer
+from yewu.customers.selectors import customers_visible_to
+from yewu.orders.models import Order, OrderLine, OrderStatus, ShipmentLine
+from yewu.org.models import User
+from yewu.org.selectors import managed_team_ids
+from yewu.policy.calendar import TZ
+from yewu.policy.receivables import BUCKETS, aging_bucket, due_date, money
+
+from .models import (
+    CLAIMING_STATES,
+    Allocation,
+    CollectionTask,
+    DeferralRequest,
+    Invoice,
+    InvoiceRequest,
+    InvoiceRequestLine,
+    Receipt,
+    ReceiptStatus,
+    Reconciliation,
+    RequestState,
+    WriteOff,
+)
+
+ZERO = Decimal("0.00")
+MONEY_ROLES = ("FIN", "FD", "CA", "GM")
+# orders money can be allocated to (not draft/cancelled/rejected; closed = fully paid)
+PAYABLE_STATES = (OrderStatus.PENDING_APPROVAL, OrderStatus.AWAITING_PAYMENT, OrderStatus.READY,
+                  OrderStatus.PARTLY_SHIPPED, OrderStatus.SHIPPED, OrderStatus.DELIVERED)
+
+
+def sees_all_money(user: User) -> bool:
+    return user.is_authenticated and user.has_role(*MONEY_ROLES)
+
+
+def money_customers(user: User) -> QuerySet[Customer]:
+    """Customers whose money records ``user`` may read."""
+    if sees_all_money(user):
+        return Customer.objects.all()
+    if not user.is_authenticated:
+        return Customer.objects.none()
+    q = Q(pk__in=[])
+    if user.has_role("SM"):
+        q |= Q(owner__team_id__in=managed_team_ids(user))
+    if user.has_role("SP"):
+        q |= Q(owner=user)
+    return customers_visible_to(user).filter(q)
+
+
+def receipts_visible_to(user: User) -> QuerySet[Receipt]:
+    qs = Receipt.objects.select_related("customer", "recorded_by")
+    return qs if sees_all_money(user) else qs.filter(customer__in=money_customers(user))
+
+
+def receipt_for(user: User, pk: int) -> Receipt | None:
+    return receipts_visible_to(user).filter(pk=pk).first()
+
+
+def invoice_requests_visible_to(user: User) -> QuerySet[InvoiceRequest]:
+    qs = InvoiceRequest.objects.select_related("customer", "requested_by")
+    return qs if sees_all_money(user) else qs.filter(customer__in=money_customers(user))
+
+
+def invoices_visible_to(user: User) -> QuerySet[Invoice]:
+    qs = Invoice.objects.select_related("customer", "request")
+    return qs if sees_all_money(user) else qs.filter(customer__in=money_customers(user))
+
+
+def deferrals_visible_to(user: User) -> QuerySet[DeferralRequest]:
+    qs = DeferralRequest.objects.select_related("customer", "order", "requested_by", "decided_by")
+    return qs if sees_all_money(user) else qs.filter(customer__in=money_customers(user))
+
+
+def collection_tasks_visible_to(user: User) -> QuerySet[CollectionTask]:
+    qs = CollectionTask.objects.select_related("customer", "order", "salesperson")
+    return qs if sees_all_money(user) else qs.filter(customer__in=money_customers(user))
+
+
+def reconciliations_visible_to(user: User) -> QuerySet[Reconciliation]:
+    qs = Reconciliation.objects.select_related("customer", "owner")
+    return qs if sees_all_money(user) else qs.filter(customer__in=money_customers(user))
+
+
+def write_offs_visible_to(user: User) -> QuerySet[WriteOff]:
+    qs = WriteOff.objects.select_related("customer", "order", "requested_by")
+    return qs if sees_all_money(user) else qs.filter(customer__in=money_customers(user))
+
+
+# --- balances -------------------------------------------------------------------------------------------------
+
+
+def customer_credit_balance(customer_id: int) -> Decimal:
+    """Money received and not allocated to any order (预收/余额), posted receipts only."""
+    v = Receipt.objects.filter(customer_id=customer_id, status=ReceiptStatus.POSTED).aggregate(
+        a=Sum("amount"), b=Sum("allocated"))
+    return money((v["a"] or ZERO) - (v["b"] or ZERO))
+
+
+def line_delivered(ln: OrderLine) -> Decimal:
+    return money(ln.shipped_qty * ln.unit_price)
+
+
+def delivered_amount(order: Order) -> Decimal:
+    return sum((line_delivered(ln) for ln in order.lines.all()), ZERO)
+
+
+def delivery_dates(order_ids) -> dict[int, date]:
+    """First delivery date per order. Delivery date = the goods-issue note's (出仓单) date, in Asia/Shanghai."""
+    out: dict[int, date] = {}
+    for oid, at in ShipmentLine.objects.filter(shipment__order_id__in=list(order_ids)).values_list(
+            "shipment__order_id", "shipment__shipped_at"):
+        d = at.astimezone(TZ).date()
+        if oid not in out or d < out[oid]:
+            out[oid] = d
+    return out
+
+
+def order_due_on(order: Order, delivered_on: date | None) -> date | None:
+    """Used to pick the oldest due first: delivered orders fall due per `ar.aging`; an order waiting for money
+    before release is due now (its submission date); anything else is not yet due."""
+    if delivered_on is not None:
+        return _deferred(order.pk, due_date(order.settlement, delivered_on, order.term_days))
+    if order.status == OrderStatus.AWAITING_PAYMENT:
+        return (order.submitted_at or order.created_at).astimezone(TZ).date()
+    return None
+
+
+def _deferred(order_id: int, due: date) -> date:
+    later = DeferralRequest.objects.filter(order_id=order_id, outcome=DeferralRequest.Outcome.GRANTED).order_by(
+        "-new_due_on").values_list("new_due_on", flat=True).first()
+    return max(due, later) if later else due
+
+
+def open_orders(customer_id: int) -> list[Order]:
+    return [o for o in Order.objects.filter(customer_id=customer_id, status__in=PAYABLE_STATES).order_by("created_at", "id")
+            if o.total > o.paid_amount]
+
+
+# --- invoices -------------------------------------------------------------------------------------------------
+
+
+def invoice_claimed(order_ids) -> dict[int, Decimal]:
+    rows = InvoiceRequestLine.objects.filter(order_id__in=list(order_ids), request__state__in=CLAIMING_STATES).values(
+        "order_id").annotate(s=Sum("amount"))
+    return {r["order_id"]: money(r["s"] or ZERO) for r in rows}
+
+
+def invoiceable_by_order(customer_id: int) -> list[dict]:
+    """Per order of the customer: delivered (net of returns — none yet), claimed by invoice requests, and
+    what may still be invoiced."""
+    orders = list(Order.objects.filter(customer_id=customer_id).exclude(
+        status__in=(OrderStatus.DRAFT, OrderStatus.CANCELLED)).prefetch_related("lines").order_by("created_at", "id"))
+    claimed = invoice_claimed([o.pk for o in orders])
+    out = []
+    for o in orders:
+        delivered = delivered_amount(o)
+        c = claimed.get(o.pk, ZERO)
+        if delivered > 0 or c > 0:
+            out.append({"order": o, "delivered": delivered, "claimed": c, "invoiceable": money(delivered - c)})
+    return out
+
+
+def waiting_special_total(customer_id: int) -> Decimal:
+    v = InvoiceRequest.objects.filter(customer_id=customer_id, state=RequestState.WAITING).aggregate(s=Sum("amount"))["s"]
+    return money(v or ZERO)
+
+
+def uninvoiced_summary(user: User) -> list[dict]:
+    """Per visible customer with delivered goods: delivered; invoiced or in the flow (requested, reviewed, issued);
+    accumulated un-invoiced = not yet requested + waiting for the VAT special minimum (`invoice.vat_min_5000`)."""
+    cust_ids = set(Order.objects.filter(customer__in=money_customers(user), lines__shipped_qty__gt=0).values_list(
+        "customer_id", flat=True))
+    cust_ids |= set(InvoiceRequest.objects.filter(customer__in=money_customers(user), state=RequestState.WAITING)
+                    .values_list("customer_id", flat=True))
+    out = []
+    for c in Customer.objects.filter(pk__in=cust_ids).select_related("owner").order_by("name"):
+        rows = invoiceable_by_order(c.pk)
+        waiting = waiting_special_total(c.pk)
+        claimed = sum((r["claimed"] for r in rows), ZERO)
+        unrequested = sum((r["invoiceable"] for r in rows), ZERO)
+        out.append({"customer": c, "delivered": sum((r["delivered"] for r in rows), ZERO),
+                    "claimed": claimed, "in_flow": claimed - waiting, "unrequested": unrequested,
+                    "uninvoiced": unrequested + waiting, "waiting": waiting})
+    return out
+
+
+# --- ar.aging -------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Receivable:
+    order: Order
+    delivered_on: date
+    due_on: date
+    amount: Decimal  # delivered value of this shipment
+    open: Decimal = ZERO  # unpaid part as of the date
+
+
+@dataclass
+class AgingRow:
+    key: object
+    label: str
+    customer: Customer | None = None
+    salesperson: User | None = None
+    team: str = ""
+    buckets: dict[str, Decimal] = field(default_factory=lambda: {b: ZERO for b in BUCKETS})
+    total: Decimal = ZERO
+    oldest_due: date | None = None
+
+
+def paid_as_of(order_ids, as_of: date) -> dict[int, Decimal]:
+    """Allocated money per order counting receipts arrived by ``as_of`` and not reversed by then."""
+    rows = Allocation.objects.filter(order_id__in=list(order_ids), receipt__arrived_on__lte=as_of).filter(
+        Q(reversed_on__isnull=True) | Q(reversed_on__gt=as_of)).values("order_id").annotate(s=Sum("amount"))
+    return {r["order_id"]: money(r["s"] or ZERO) for r in rows}
+
+
+def receivables(user: User, as_of: date | None = None, customer_id: int | None = None) -> list[Receivable]:
+    """Open receivables as of a date: each shipment (出仓单) is owed from its date, due per `ar.aging`; money
+    allocated to the order pays its shipments oldest first."""
+    as_of = as_of or timezone.localdate()
+    orders = Order.objects.filter(customer__in=money_customers(user)).exclude(status=OrderStatus.CANCELLED)
+    if customer_id:
+        orders = orders.filter(customer_id=customer_id)
+    per_ship: dict[tuple[int, int], list] = {}
+    lines = ShipmentLine.objects.filter(shipment__order__in=orders).values_list(
+        "shipment_id", "shipment__order_id", "shipment__shipped_at", "quantity", "order_line__unit_price")
+    for sid, oid, at, qty, price in lines:
+        d = at.astimezone(TZ).date()
+        if d > as_of:
+            continue
+        key = (oid, sid)
+        if key not in per_ship:
+            per_ship[key] = [d, ZERO]
+        per_ship[key][1] += money(qty * price)
+    if not per_ship:
+        return []
+    order_ids = {oid for oid, _ in per_ship}
+    omap = {o.pk: o for o in Order.objects.filter(pk__in=order_ids).select_related(
+        "customer", "customer__owner", "salesperson", "salesperson__team")}
+    paid = paid_as_of(order_ids, as_of)
+    granted = defaultdict(list)
+    for oid, nd in DeferralRequest.objects.filter(order_id__in=order_ids, outcome=DeferralRequest.Outcome.GRANTED,
+                                                 decided_on__lte=as_of).values_list("order_id", "new_due_on"):
+        granted[oid].append(nd)
+    by_order: dict[int, list[Receivable]] = defaultdict(list)
+    for (oid, _sid), (d, amt) in sorted(per_ship.items(), key=lambda kv: (kv[1][0], kv[0][1])):
+        o = omap[oid]
+        due = due_date(o.settlement, d, o.term_days)
+        if granted[oid]:
+            due = max(due, max(granted[oid]))
+        by_order[oid].append(Receivable(order=o, delivered_on=d, due_on=due, amount=amt))
+    out = []
+    for oid, recs in by_order.items():
+        left = paid.get(oid, ZERO)
+        for r in recs:
+            take = min(left, r.amount)
+            r.open = r.amount - take
+            left -= take
+            if r.open > 0:
+                out.append(r)
+    return out
+
+
+def aging(user: User, as_of: date | None = None, group: str = "customer") -> tuple[list[AgingRow], AgingRow]:
+    """`ar.aging` per customer, salesperson (the order's) or team, as of any date."""
+    as_of = as_of or timezone.localdate()
+    rows: dict[object, AgingRow] = {}
+    total = AgingRow(key="total", label="合计")
+    for r in receivables(user, as_of):
+        o = r.order
+        sp = o.salesperson
+        team = sp.team.name if sp.team_id else "（无团队）"
+        if group == "salesperson":
+            key, label = sp.pk, sp.name
+        elif group == "team":
+            key, label = team, team
+        else:
+            key, label = o.customer_id, o.customer.name
+        row = rows.get(key)
+        if row is None:
+            row = rows[key] = AgingRow(key=key, label=label, customer=o.customer if group == "customer" else None,
+                                       salesperson=sp if group != "team" else None, team=team)
+        b = aging_bucket(r.due_on, as_of)
+        for x in (row, total):
+            x.buckets[b] += r.open
+            x.total += r.open
+            if b != "not_due" and (x.oldest_due is None or r.due_on < x.oldest_due):
+                x.oldest_due = r.due_on
+    return sorted(rows.values(), key=lambda x: (-x.total, str(x.label))), total
+
+
+# --- customer statement (对账单) --------------------------------------------------------------------------------
+
+
+def statement(customer: Customer, start: date, end: date) -> dict:
+    """Opening balance, each delivery (debit) and receipt / reversal (credit) between the dates, closing balance.
+    Balance = delivered − received; a negative balance is money the customer has paid in advance."""
+
+    def delivered_between(lo, hi):
+        out = []
+        for sid, num, at, qty, price, onum in ShipmentLine.objects.filter(shipment__order__customer=customer).values_list(
+                "shipment_id", "shipment__number", "shipment__shipped_at", "quantity", "order_line__unit_price",
+                "shipment__order__number"):
+            d = at.astimezone(TZ).date()
+            if (lo is None or d >= lo) and d <= hi:
+                out.append((d, sid, num, onum, money(qty * price)))
+        return out
+
+    def money_events(lo, hi):
+        ev = []
+        for r in Receipt.objects.filter(customer=customer):
+            if (lo is None or r.arrived_on >= lo) and r.arrived_on <= hi:
+                ev.append((r.arrived_on, f"回款 {r.number}（{r.get_method_display()}）", r.amount))
+            if r.reversed_on and (lo is None or r.reversed_on >= lo) and r.reversed_on <= hi:
+                ev.append((r.reversed_on, f"红冲 {r.number}：{r.reversal_reason}", -r.amount))
+        return ev
+
+    from datetime import timedelta
+
+    before = start - timedelta(days=1)
+    opening = sum((x[4] for x in delivered_between(None, before)), ZERO) - sum(
+        (x[2] for x in money_events(None, before)), ZERO)
+    lines = []
+    ships: dict[int, list] = {}
+    for d, sid, num, onum, amt in delivered_between(start, end):
+        ships.setdefault(sid, [d, f"送货 {num}（订单 {onum}）", ZERO])[2] += amt
+    for d, text, amt in ships.values():
+        lines.append({"date": d, "text": text, "debit": amt, "credit": ZERO})
+    for d, text, amt in money_events(start, end):
+        lines.append({"date": d, "text": text, "debit": ZERO, "credit": amt})
+    lines.sort(key=lambda x: (x["date"], x["credit"] != 0))
+    bal = opening
+    for ln in lines:
+        bal += ln["debit"] - ln["credit"]
+        ln["balance"] = bal
+    return {"customer": customer, "start": start, "end": end, "opening": opening, "lines": lines, "closing": bal,
+            "debits": sum((x["debit"] for x in lines), ZERO), "credits": sum((x["credit"] for x in lines), ZERO)}
+
+
+# --- 业务部应收账款月报表 (monthly AR report) -----------------------------------------------------------------------
+
+
+def monthly_ar(user: User, month: date) -> tuple[list[dict], dict]:
+    """Per salesperson (the order's) for one month: receivables at the start, deliveries and collections
+    (allocations of receipts arrived in the month, less reversals booked in it) during it, receivables at the
+    end, and the overdue part at the end (`ar.aging` buckets)."""
+    import calendar
+    from datetime import timedelta
+
+    start = month.replace(day=1)
+    end = start.replace(day=calendar.monthrange(start.year, start.month)[1])
+    rows: dict[int, dict] = {}
+    users: dict[int, User] = {}
+
+    def sp_of(pk: int) -> User:
+        if pk not in users:
+            users[pk] = User.objects.select_related("team").get(pk=pk)
+        return users[pk]
+
+    def row(sp: User) -> dict:
+        return rows.setdefault(sp.pk, {"salesperson": sp, "team": sp.team.name if sp.team_id else "", "opening": ZERO,
+                                       "delivered": ZERO, "collected": ZERO, "closing": ZERO, "overdue": ZERO,
+                                       "over_90": ZERO})
+
+    for r in receivables(user, start - timedelta(days=1)):
+        row(r.order.salesperson)["opening"] += r.open
+    for r in receivables(user, end):
+        x = row(r.order.salesperson)
+        x["closing"] += r.open
+        b = aging_bucket(r.due_on, end)
+        if b != "not_due":
+            x["overdue"] += r.open
+        if b == "over_90":
+            x["over_90"] += r.open
+    customers = money_customers(user)
+    for sp_id, qty, price, at in ShipmentLine.objects.filter(shipment__order__customer__in=customers).values_list(
+            "shipment__order__salesperson_id", "quantity", "order_line__unit_price", "shipment__shipped_at"):
+        if start <= at.astimezone(TZ).date() <= end:
+            row(sp_of(sp_id))["delivered"] += money(qty * price)
+    allocs = Allocation.objects.filter(order__customer__in=customers).filter(
+        Q(receipt__arrived_on__gte=start, receipt__arrived_on__lte=end) | Q(reversed_on__gte=start, reversed_on__lte=end)
+    ).values_list("order__salesperson_id", "amount", "receipt__arrived_on", "reversed_on")
+    for sp_id, amt, arrived, rev in allocs:
+        x = row(sp_of(sp_id))
+        if start <= arrived <= end:
+            x["collected"] += amt
+        if rev and start <= rev <= end:
+            x["collected"] -= amt
+    out = sorted(rows.values(), key=lambda x: (x["team"], x["salesperson"].name))
+    total = {k: sum((x[k] for x in out), ZERO) for k in ("opening", "delivered", "collected", "closing", "overdue", "over_90")}
+    return out, total

@@ -1,0 +1,31 @@
+"""Commission (提成, SPEC §5.4): one entry per receipt allocation and order line, credited to the order's
+salesperson in the receipt's arrival month; a reversal adds negative entries in its own month."""
+
+from django.conf import settings
+from django.db import models
+
+
+class CommissionEntry(models.Model):
+    class Kind(models.TextChoices):
+        CREDIT = "credit", "回款提成"
+        REVERSAL = "reversal", "红冲扣回"
+
+    salesperson = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="commission_entries")
+    month = models.DateField("月份", db_index=True, help_text="first day of the month")
+    booked_on = models.DateField("日期")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    receipt = models.ForeignKey("finance.Receipt", on_delete=models.PROTECT, related_name="commission_entries")
+    allocation = models.ForeignKey("finance.Allocation", on_delete=models.PROTECT, related_name="commission_entries")
+    order = models.ForeignKey("orders.Order", on_delete=models.PROTECT, related_name="+")
+    order_line = models.ForeignKey("orders.OrderLine", on_delete=models.PROTECT, related_name="+")
+    basis = models.DecimalField("提成基数", max_digits=14, decimal_places=2)
+    base_rate = models.DecimalField("基础比例%", max_digits=6, decimal_places=3)
+    cut = models.DecimalField("特价扣减pp", max_digits=6, decimal_places=3)
+    rate = models.DecimalField("实际比例%", max_digits=6, decimal_places=3)
+    amount = models.DecimalField("提成", max_digits=14, decimal_places=2)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "提成明细"
+        ordering = ["month", "salesperson_id", "id"]
+        indexes = [models.Index(fields=["salesperson", "month"])]
