@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.db.models import Q, QuerySet, Sum
@@ -223,83 +223,131 @@ class AgingRow:
 
 def paid_as_of(order_ids, as_of: date) -> dict[int, Decimal]:
     """Allocated money per order counting receipts arrived by ``as_of`` and not reversed by then."""
-    rows = Allocation.objects.filter(order_id__in=list(order_ids), receipt__arrived_on__lte=as_of).filter(
+    out: dict[int, Decimal] = {}
+    for chunk in _chunks(list(order_ids)):
+        out.update(_paid(Allocation.objects.filter(order_id__in=chunk), as_of))
+    return out
+
+
+def _paid(allocs: QuerySet[Allocation], as_of: date) -> dict[int, Decimal]:
+    rows = allocs.filter(receipt__arrived_on__lte=as_of).filter(
         Q(reversed_on__isnull=True) | Q(reversed_on__gt=as_of)).values("order_id").annotate(s=Sum("amount"))
     return {r["order_id"]: money(r["s"] or ZERO) for r in rows}
 
 
-def receivables(user: User, as_of: date | None = None, customer_id: int | None = None) -> list[Receivable]:
-    """Open receivables as of a date: each shipment (出仓单) is owed from its date, due per `ar.aging`; money
-    allocated to the order pays its shipments oldest first."""
-    as_of = as_of or timezone.localdate()
-    orders = Order.objects.filter(customer__in=money_customers(user)).exclude(status=OrderStatus.CANCELLED)
+def _chunks(ids: list, size: int = 500):
+    """SQLite allows a limited number of query parameters: long id lists are read in slices."""
+    for i in range(0, len(ids), size):
+        yield ids[i:i + size]
+
+
+@dataclass
+class _Open:
+    order_id: int
+    customer_id: int
+    salesperson_id: int
+    delivered_on: date
+    due_on: date
+    amount: Decimal
+    open: Decimal = ZERO
+
+
+def _open_items(user: User, as_of: date, customer_id: int | None = None, order_id: int | None = None) -> list[_Open]:
+    """The receivables computation on plain values (no model instances, no id lists in the SQL), so it scales to
+    millions of shipments: each goods-issue note (出仓单) is owed from its local date and falls due per `ar.aging`
+    (deferrals granted by ``as_of`` move it later); money allocated to the order by ``as_of`` pays its shipments
+    oldest first."""
+    end = datetime.combine(as_of + timedelta(days=1), time.min, TZ)
+    lines = ShipmentLine.objects.filter(shipment__shipped_at__lt=end).exclude(
+        shipment__order__status=OrderStatus.CANCELLED)
+    allocs = Allocation.objects.all()
+    if not sees_all_money(user):
+        lines = lines.filter(shipment__order__customer__in=money_customers(user))
+        allocs = allocs.filter(order__customer__in=money_customers(user))
     if customer_id:
-        orders = orders.filter(customer_id=customer_id)
+        lines = lines.filter(shipment__order__customer_id=customer_id)
+        allocs = allocs.filter(order__customer_id=customer_id)
+    if order_id:
+        lines = lines.filter(shipment__order_id=order_id)
+        allocs = allocs.filter(order_id=order_id)
     per_ship: dict[tuple[int, int], list] = {}
-    lines = ShipmentLine.objects.filter(shipment__order__in=orders).values_list(
-        "shipment_id", "shipment__order_id", "shipment__shipped_at", "quantity", "order_line__unit_price")
-    for sid, oid, at, qty, price in lines:
-        d = at.astimezone(TZ).date()
-        if d > as_of:
-            continue
+    for sid, oid, at, qty, price, cid, spid, settlement, term in lines.values_list(
+            "shipment_id", "shipment__order_id", "shipment__shipped_at", "quantity", "order_line__unit_price",
+            "shipment__order__customer_id", "shipment__order__salesperson_id", "shipment__order__settlement",
+            "shipment__order__term_days").iterator(chunk_size=5000):
         key = (oid, sid)
-        if key not in per_ship:
-            per_ship[key] = [d, ZERO]
-        per_ship[key][1] += money(qty * price)
+        item = per_ship.get(key)
+        if item is None:
+            item = per_ship[key] = [at.astimezone(TZ).date(), ZERO, cid, spid, settlement, term]
+        item[1] += money(qty * price)
     if not per_ship:
         return []
-    order_ids = {oid for oid, _ in per_ship}
-    omap = {o.pk: o for o in Order.objects.filter(pk__in=order_ids).select_related(
-        "customer", "customer__owner", "salesperson", "salesperson__team")}
-    paid = paid_as_of(order_ids, as_of)
-    granted = defaultdict(list)
-    for oid, nd in DeferralRequest.objects.filter(order_id__in=order_ids, outcome=DeferralRequest.Outcome.GRANTED,
+    paid = _paid(allocs, as_of)
+    granted: dict[int, date] = {}
+    for oid, nd in DeferralRequest.objects.filter(order__isnull=False, outcome=DeferralRequest.Outcome.GRANTED,
                                                  decided_on__lte=as_of).values_list("order_id", "new_due_on"):
-        granted[oid].append(nd)
-    by_order: dict[int, list[Receivable]] = defaultdict(list)
-    for (oid, _sid), (d, amt) in sorted(per_ship.items(), key=lambda kv: (kv[1][0], kv[0][1])):
-        o = omap[oid]
-        due = due_date(o.settlement, d, o.term_days)
-        if granted[oid]:
-            due = max(due, max(granted[oid]))
-        by_order[oid].append(Receivable(order=o, delivered_on=d, due_on=due, amount=amt))
+        granted[oid] = max(nd, granted.get(oid, nd))
+    by_order: dict[int, list[_Open]] = defaultdict(list)
+    for (oid, _sid), (d, amt, cid, spid, settlement, term) in sorted(per_ship.items(), key=lambda kv: (kv[1][0], kv[0][1])):
+        due = due_date(settlement, d, term)
+        if oid in granted:
+            due = max(due, granted[oid])
+        by_order[oid].append(_Open(oid, cid, spid, d, due, amt))
     out = []
-    for oid, recs in by_order.items():
+    for oid, items in by_order.items():
         left = paid.get(oid, ZERO)
-        for r in recs:
-            take = min(left, r.amount)
-            r.open = r.amount - take
+        for it in items:
+            take = min(left, it.amount)
+            it.open = it.amount - take
             left -= take
-            if r.open > 0:
-                out.append(r)
+            if it.open > 0:
+                out.append(it)
     return out
+
+
+def receivables(user: User, as_of: date | None = None, customer_id: int | None = None,
+                order_id: int | None = None) -> list[Receivable]:
+    """Open receivables as of a date, one per goods-issue note still (partly) unpaid, with their orders."""
+    as_of = as_of or timezone.localdate()
+    items = _open_items(user, as_of, customer_id, order_id)
+    orders: dict[int, Order] = {}
+    for chunk in _chunks(sorted({it.order_id for it in items})):
+        orders.update((o.pk, o) for o in Order.objects.filter(pk__in=chunk).select_related(
+            "customer", "customer__owner", "salesperson", "salesperson__team"))
+    return [Receivable(order=orders[it.order_id], delivered_on=it.delivered_on, due_on=it.due_on, amount=it.amount,
+                       open=it.open) for it in items]
 
 
 def aging(user: User, as_of: date | None = None, group: str = "customer") -> tuple[list[AgingRow], AgingRow]:
     """`ar.aging` per customer, salesperson (the order's) or team, as of any date."""
     as_of = as_of or timezone.localdate()
+    items = _open_items(user, as_of)
+    people = {u.pk: u for u in User.objects.filter(pk__in={it.salesperson_id for it in items}).select_related("team")}
+    customers: dict[int, Customer] = {}
+    if group not in ("salesperson", "team"):
+        for chunk in _chunks(sorted({it.customer_id for it in items})):
+            customers.update((c.pk, c) for c in Customer.objects.filter(pk__in=chunk).only("id", "name"))
     rows: dict[object, AgingRow] = {}
     total = AgingRow(key="total", label="合计")
-    for r in receivables(user, as_of):
-        o = r.order
-        sp = o.salesperson
+    for it in items:
+        sp = people[it.salesperson_id]
         team = sp.team.name if sp.team_id else "（无团队）"
         if group == "salesperson":
             key, label = sp.pk, sp.name
         elif group == "team":
             key, label = team, team
         else:
-            key, label = o.customer_id, o.customer.name
+            key, label = it.customer_id, customers[it.customer_id].name
         row = rows.get(key)
         if row is None:
-            row = rows[key] = AgingRow(key=key, label=label, customer=o.customer if group == "customer" else None,
-                                       salesperson=sp if group != "team" else None, team=team)
-        b = aging_bucket(r.due_on, as_of)
+            row = rows[key] = AgingRow(key=key, label=label, customer=customers.get(it.customer_id) if group not in (
+                "salesperson", "team") else None, salesperson=sp if group != "team" else None, team=team)
+        b = aging_bucket(it.due_on, as_of)
         for x in (row, total):
-            x.buckets[b] += r.open
-            x.total += r.open
-            if b != "not_due" and (x.oldest_due is None or r.due_on < x.oldest_due):
-                x.oldest_due = r.due_on
+            x.buckets[b] += it.open
+            x.total += it.open
+            if b != "not_due" and (x.oldest_due is None or it.due_on < x.oldest_due):
+                x.oldest_due = it.due_on
     return sorted(rows.values(), key=lambda x: (-x.total, str(x.label))), total
 
 

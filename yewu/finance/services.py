@@ -452,7 +452,7 @@ def request_write_off(actor: User, order_id: int, amount, reason: str) -> WriteO
         raise PermissionDenied("坏账核销由财务或业务经理提出", rule="ar.bad_debt")
     reason = clean_text(reason, field="reason", label="核销原因", max_len=300, required=True)
     amt = parse_money(amount, rule="ar.bad_debt")
-    open_amt = sum((r.open for r in selectors.receivables(actor, timezone.localdate()) if r.order.pk == order.pk), ZERO)
+    open_amt = sum((r.open for r in selectors.receivables(actor, timezone.localdate(), order_id=order.pk)), ZERO)
     pending = sum(WriteOff.objects.filter(order=order, state__in=[WriteOff.State.PENDING, WriteOff.State.APPROVED])
                   .values_list("amount", flat=True), ZERO)
     if amt <= 0 or amt > open_amt - pending:
