@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from yewu.approvals import services as approvals
-from yewu.approvals.models import ApprovalRequest, ApprovalStep
+from yewu.approvals.models import ApprovalRequest
 from yewu.audit.services import record, snapshot
 from yewu.common.errors import Conflict, NotFound, PermissionDenied, RuleRefused, ValidationError
 from yewu.common.jobs import notify
@@ -390,11 +390,9 @@ def review_voucher(actor: User, doc_id: int) -> PaymentDoc:
     return doc
 
 
-def _cancel_approval(req: ApprovalRequest | None) -> None:
+def _cancel_approval(actor: User, req: ApprovalRequest | None, reason: str) -> None:
     if req is not None and req.state == ApprovalRequest.State.PENDING:
-        req.state, req.closed_at = ApprovalRequest.State.CANCELLED, timezone.now()
-        req.save(update_fields=["state", "closed_at"])
-        req.steps.filter(state__in=[ApprovalStep.State.PENDING, ApprovalStep.State.WAITING]).update(state=ApprovalStep.State.SKIPPED)
+        approvals.void(actor, req.pk, reason, rule="pay.approval_chain")
 
 
 @transaction.atomic
@@ -413,7 +411,7 @@ def void_doc(actor: User, doc_id: int, reason: str) -> PaymentDoc:
             _reverse(actor, e, reason)
     elif not (actor.pk == doc.applicant_id or actor.has_role(Role.FIN, Role.FD)):
         raise PermissionDenied("只有经办人或财务可以作废")
-    _cancel_approval(doc.approval)
+    _cancel_approval(actor, doc.approval, reason)
     before = snapshot(doc, ["state"])
     doc.state, doc.void_reason = PaymentDoc.State.VOIDED, reason
     doc.save(update_fields=["state", "void_reason"])
@@ -549,7 +547,7 @@ def void_advance(actor: User, adv_id: int, reason: str) -> CashAdvance:
         raise Conflict(f"借支单状态为{adv.get_state_display()}，已付款的借支须还款或报销结清", rule="cash.advance_max_3000")
     if not (actor.pk == adv.borrower_id or actor.has_role(Role.FIN, Role.FD)):
         raise PermissionDenied("只有借支人或财务可以作废")
-    _cancel_approval(adv.approval)
+    _cancel_approval(actor, adv.approval, reason)
     before = snapshot(adv, ["state"])
     adv.state, adv.void_reason = CashAdvance.State.VOIDED, reason
     adv.save(update_fields=["state", "void_reason"])

@@ -508,20 +508,16 @@ def _on_quote_decided(req) -> None:
 
 def _cancel_pending_approval(actor, quote: Quote, reason: str) -> None:
     """A quote closed while waiting (lost, expired) leaves the approvers' inbox: its pending engine request
-    is marked cancelled (the engine has no public cancel yet; the row state is the engine's own CANCELLED)."""
-    from yewu.approvals.models import ApprovalRequest, ApprovalStep
+    is voided through the engine (audited there)."""
+    from yewu.approvals.models import ApprovalRequest
 
     req = pending_request(quote)
     if req is None:
         return
-    req = ApprovalRequest.objects.select_for_update().get(pk=req.pk)
-    if req.state != ApprovalRequest.State.PENDING:
-        return
-    req.state, req.closed_at = ApprovalRequest.State.CANCELLED, timezone.now()
-    req.save(update_fields=["state", "closed_at"])
-    req.steps.filter(state__in=(ApprovalStep.State.PENDING, ApprovalStep.State.WAITING)).update(state=ApprovalStep.State.SKIPPED)
-    record(actor=actor, action="cancel", object_type="approvals.approvalrequest", object_id=req.pk,
-           after={"doc": f"quote:{quote.pk}", "state": "cancelled"}, rule="quote.approval", reason=reason)
+    from yewu.approvals import services as approvals
+
+    if req.state == ApprovalRequest.State.PENDING:
+        approvals.void(actor, req.pk, reason, rule="quote.approval")
 
 
 def register_callbacks() -> None:
