@@ -43,6 +43,15 @@ def _work_time(rng: random.Random, day: date) -> datetime:
     return datetime(day.year, day.month, day.day, rng.randint(9, 16), rng.randint(0, 59), tzinfo=TZ)
 
 
+def _office(t: datetime) -> datetime:
+    """The same moment if within office hours (09:00–18:00 Shanghai), else the next opening at 09:xx."""
+    local = t.astimezone(TZ)
+    if 9 <= local.hour < 18:
+        return t
+    day = local.date() + timedelta(days=1) if local.hour >= 18 else local.date()
+    return datetime(day.year, day.month, day.day, 9, local.minute, tzinfo=TZ)
+
+
 def load() -> dict:
     from yewu.customers.demo import ensure_users
 
@@ -71,6 +80,7 @@ class _History:
         self.products = list(Product.objects.filter(active=True).order_by("code"))
         self.customers = list(Customer.objects.filter(status=Status.ACTIVE, owner__isnull=False)
                               .exclude(supply_suspended=True).select_related("owner").order_by("id"))
+        self.last = self.now
         self.mgr = {u["sales1"].pk: u["manager"], u["sales2"].pk: u["manager"], u["sales3"].pk: u["manager2"]}
         self.counts = {"orders": 0, "receipts": 0, "shipments": 0, "deliveries": 0, "invoices": 0, "quotes": 0,
                        "expense_docs": 0, "cash_advances": 0, "skipped_steps": 0}
@@ -85,11 +95,15 @@ class _History:
         return _clock(t)
 
     def step(self, t: datetime, fn, *args, **kwargs):
-        """Run a service at time ``t`` in a savepoint; _Stop if the time is not yet or the service refuses."""
+        """Run a service at time ``t`` (moved into office hours) in a savepoint; _Stop if the time is not yet or
+        the service refuses."""
+        t = _office(t)
         with self.at(t):
             try:
                 with transaction.atomic():
-                    return fn(*args, **kwargs)
+                    out = fn(*args, **kwargs)
+                    self.last = t
+                    return out
             except YewuError:
                 self.counts["skipped_steps"] += 1
                 raise _Stop from None
@@ -192,8 +206,10 @@ class _History:
                     gm_after = timedelta(days=999)
                 if days_ago <= 2:  # submitted in the last days: still in the manager's inbox
                     approve_after = gm_after = timedelta(days=999)
+                self.last = t
                 self.decide(order, t + approve_after, t + gm_after)
                 order.refresh_from_db()
+                t = max(t, self.last)
             if order.status == OrderStatus.AWAITING_PAYMENT:
                 need = order.payment_needed_before_release - order.paid_amount
                 self.receipt(order, t + pay_after, need, for_order=True)
@@ -210,7 +226,7 @@ class _History:
                              [s.ShipLineIn(line_id=ln.pk, quantity=ln.open_qty) for ln in order.lines.all()],
                              note="送货上门")
             self.counts["shipments"] += 1
-            t_del = t_ship + deliver_after
+            t_del = _office(t_ship + deliver_after)
             self.step(t_del, s.confirm_delivery, self.u["wh"], ship.pk,
                       delivered_on=t_del.astimezone(TZ).date(), e_signature=True, signed_by_name=signer)
             self.counts["deliveries"] += 1
