@@ -233,7 +233,8 @@ def raw_phase(clients, products, per_client, tag: str) -> tuple[dict, list[str]]
                  " decision, policy_version, note, created_by_id, created_at)"
                  f" VALUES (%s, %s, %s, 'CREDIT', 30, %s, 'vat_special', 'draft', %s, 0, 0, 0, %s, %s, 0, '', %s, %s){ret}")
     line_sql = (f"INSERT INTO {lt} (order_id, product_id, kind, quantity, unit_price, guide_price, line_total,"  # noqa: S608
-                " price_outcome, shipped_qty) VALUES (%s, %s, 'standard', %s, %s, %s, %s, 'allowed', 0)")
+                " price_outcome, shipped_qty, returned_qty, exchange_qty)"
+                " VALUES (%s, %s, 'standard', %s, %s, %s, %s, 'allowed', 0, 0, 0)")
     decision = json.dumps({"outcome": "needs_approval", "rule": "approve.credit_over_20k_manager", "reasons": []})
 
     def work(i, out):
