@@ -25,7 +25,7 @@ def credit_allocation(alloc, order, receipt) -> list[CommissionEntry]:
     lines = list(order.lines.all().order_by("id"))
     if not lines:
         return []
-    parts = split_by_weights(alloc.amount, [ln.line_total for ln in lines])
+    parts = split_by_weights(alloc.amount, _net_line_totals(lines))
     sp = order.salesperson
     if cfg["commission.base.credit_to"] == "owner_at_receipt" and order.customer.owner_id:
         sp = order.customer.owner
@@ -40,6 +40,19 @@ def credit_allocation(alloc, order, receipt) -> list[CommissionEntry]:
                                    amount=commission_amount(basis, rate)))
     CommissionEntry.objects.bulk_create(out)
     return out
+
+
+def _net_line_totals(lines) -> list[Decimal]:
+    """Line totals less the plain returns received on them: money paid after a return is credited on what the
+    customer kept (at those lines' rates); all lines returned → the gross totals."""
+    from yewu.orders.models import ReturnRequest, ReturnStatus
+
+    back: dict[int, Decimal] = {}
+    for line_id, amt in ReturnRequest.objects.filter(line__in=lines, exchange=False, status__in=(
+            ReturnStatus.RECEIVED, ReturnStatus.CREDITED)).values_list("line_id", "amount"):
+        back[line_id] = back.get(line_id, ZERO) + amt
+    net = [max(ln.line_total - back.get(ln.pk, ZERO), ZERO) for ln in lines]
+    return net if sum(net) > 0 else [ln.line_total for ln in lines]
 
 
 def reverse_allocation(alloc, on: date) -> list[CommissionEntry]:

@@ -155,6 +155,16 @@ def test_only_what_was_credited_is_taken_back(books, back):
     assert not CommissionEntry.objects.filter(order=o2).exists()
 
 
+def test_money_paid_after_a_return_is_credited_on_the_lines_kept(books, back):
+    fin = books.co.finance
+    o = books.order(books.gz, [("10", "100.00", "-1.000"), ("10", "100.00", None)], shipped_on=date(2026, 1, 10))
+    returned, kept = o.lines.order_by("id")
+    back(o, returned, 10)
+    services.create_receipt(fin, customer_id=books.gz.pk, amount="1000.00", arrived_on=date(2026, 2, 2))
+    assert list(CommissionEntry.objects.values_list("order_line_id", "basis", "amount")) == [
+        (kept.pk, D("1000.00"), D("30.00"))]
+
+
 @pytest.mark.parametrize("qty,state", [(10, "pending_review"), (11, "waiting")])
 def test_vat_special_minimum_counts_delivered_net_of_returns(books, back, qty, state):
     # 6,000.00 delivered; back 1,000.00 → exactly 5,000.00 may be invoiced; back 1,100.00 → 4,900.00 waits
