@@ -182,10 +182,15 @@ def _deferred(order_id: int, due: date) -> date:
 
 
 def open_orders(customer_id: int) -> list[Order]:
-    """Orders still owing money, net of received returns."""
+    """Orders still owing money, net of received returns (``returned_value`` and ``net_unpaid`` set on each)."""
     orders = list(Order.objects.filter(customer_id=customer_id, status__in=PAYABLE_STATES).order_by("created_at", "id"))
     credited = returned_credit([o.pk for o in orders])
-    return [o for o in orders if net_unpaid(o, credited) > 0]
+    out = []
+    for o in orders:
+        o.returned_value, o.net_unpaid = credited.get(o.pk, ZERO), net_unpaid(o, credited)
+        if o.net_unpaid > 0:
+            out.append(o)
+    return out
 
 
 # --- invoices -------------------------------------------------------------------------------------------------

@@ -226,3 +226,15 @@ def test_a_failing_money_step_rolls_back_the_warehouse_receipt(books, back, monk
     assert ret.status == "approved" and OrderLine.objects.get(order=o).returned_qty == 0
     assert not AuditEntry.objects.filter(action__in=["receive", "return_credit"], object_id=str(ret.pk)).exists()
     assert Order.objects.get(pk=o.pk).paid_amount == D("1000.00")
+
+
+def test_allocation_page_offers_the_open_amount_net_of_returns(books, back):
+    fin = books.co.finance
+    o = books.order(books.gz, [("10", "100.00", None)], shipped_on=date(2026, 1, 10))
+    back(o, o.lines.get(), 3)
+    r = services.create_receipt(fin, customer_id=books.gz.pk, amount="5000.00", auto=False)
+    c = Client()
+    c.force_login(fin)
+    html = c.get(f"/finance/receipts/{r.pk}/").content.decode()
+    row = html[html.index(o.number):][:600]
+    assert "700.00" in row and "已扣退货 300.00" in row
