@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from yewu.customers.models import Customer
 from yewu.customers.selectors import customers_visible_to
-from yewu.orders.models import Order, OrderLine, OrderStatus, ShipmentLine
+from yewu.orders.models import Order, OrderLine, OrderStatus, ReturnRequest, ReturnStatus, ShipmentLine
 from yewu.org.models import User
 from yewu.org.selectors import managed_team_ids
 from yewu.policy.calendar import TZ
@@ -109,8 +109,45 @@ def customer_credit_balance(customer_id: int) -> Decimal:
     return money((v["a"] or ZERO) - (v["b"] or ZERO))
 
 
+# returns whose goods are back in our warehouse (red-ink goods-issue note) — they count in the money figures
+RETURNED_STATES = (ReturnStatus.RECEIVED, ReturnStatus.CREDITED)
+
+
+def received_returns() -> QuerySet[ReturnRequest]:
+    """Returns received back (`return.flow`), exchanges included: the goods left the customer, so their value
+    leaves the delivered value; an exchange's new shipment adds it again."""
+    return ReturnRequest.objects.filter(status__in=RETURNED_STATES, received_at__isnull=False)
+
+
+def returned_credit(order_ids) -> dict[int, Decimal]:
+    """Per order: value of plain (non-exchange) returns received — what the customer no longer owes."""
+    out: dict[int, Decimal] = {}
+    for chunk in _chunks(list(order_ids)):
+        for oid, amt in received_returns().filter(order_id__in=chunk, exchange=False).values_list("order_id", "amount"):
+            out[oid] = out.get(oid, ZERO) + amt
+    return out
+
+
+def net_total(order: Order, credited: dict[int, Decimal] | None = None) -> Decimal:
+    """The order's total less its received plain returns: what the customer owes for it in all."""
+    c = credited if credited is not None else returned_credit([order.pk])
+    return money(order.total - c.get(order.pk, ZERO))
+
+
+def net_unpaid(order: Order, credited: dict[int, Decimal] | None = None) -> Decimal:
+    """Owed and not yet paid, net of returns (money already allocated beyond the net total stays allocated:
+    the order is then over-paid, see :func:`overpaid`)."""
+    return max(net_total(order, credited) - order.paid_amount, ZERO)
+
+
+def overpaid(order: Order) -> Decimal:
+    """Money allocated to the order beyond its total net of returns (to be refunded or reversed by FIN)."""
+    return max(order.paid_amount - net_total(order), ZERO)
+
+
 def line_delivered(ln: OrderLine) -> Decimal:
-    return money(ln.shipped_qty * ln.unit_price)
+    """Delivered value of a line net of what came back (returns and exchanges received)."""
+    return money(ln.shipped_qty * ln.unit_price) - money(ln.returned_qty * ln.unit_price)
 
 
 def delivered_amount(order: Order) -> Decimal:
@@ -145,8 +182,15 @@ def _deferred(order_id: int, due: date) -> date:
 
 
 def open_orders(customer_id: int) -> list[Order]:
-    return [o for o in Order.objects.filter(customer_id=customer_id, status__in=PAYABLE_STATES).order_by("created_at", "id")
-            if o.total > o.paid_amount]
+    """Orders still owing money, net of received returns (``returned_value`` and ``net_unpaid`` set on each)."""
+    orders = list(Order.objects.filter(customer_id=customer_id, status__in=PAYABLE_STATES).order_by("created_at", "id"))
+    credited = returned_credit([o.pk for o in orders])
+    out = []
+    for o in orders:
+        o.returned_value, o.net_unpaid = credited.get(o.pk, ZERO), net_unpaid(o, credited)
+        if o.net_unpaid > 0:
+            out.append(o)
+    return out
 
 
 # --- invoices -------------------------------------------------------------------------------------------------
@@ -159,8 +203,9 @@ def invoice_claimed(order_ids) -> dict[int, Decimal]:
 
 
 def invoiceable_by_order(customer_id: int) -> list[dict]:
-    """Per order of the customer: delivered (net of returns — none yet), claimed by invoice requests, and
-    what may still be invoiced."""
+    """Per order of the customer: delivered (net of returns and exchanges received, `invoice.vat_min_5000`),
+    claimed by invoice requests, what may still be invoiced, and ``to_red`` — invoiced beyond what is now
+    delivered (goods came back after invoicing: FIN issues a red-letter invoice)."""
     orders = list(Order.objects.filter(customer_id=customer_id).exclude(
         status__in=(OrderStatus.DRAFT, OrderStatus.CANCELLED)).prefetch_related("lines").order_by("created_at", "id"))
     claimed = invoice_claimed([o.pk for o in orders])
@@ -169,7 +214,8 @@ def invoiceable_by_order(customer_id: int) -> list[dict]:
         delivered = delivered_amount(o)
         c = claimed.get(o.pk, ZERO)
         if delivered > 0 or c > 0:
-            out.append({"order": o, "delivered": delivered, "claimed": c, "invoiceable": money(delivered - c)})
+            out.append({"order": o, "delivered": delivered, "claimed": c, "invoiceable": max(money(delivered - c), ZERO),
+                        "to_red": max(money(c - delivered), ZERO)})
     return out
 
 
@@ -255,8 +301,9 @@ class _Open:
 def _open_items(user: User, as_of: date, customer_id: int | None = None, order_id: int | None = None) -> list[_Open]:
     """The receivables computation on plain values (no model instances, no id lists in the SQL), so it scales to
     millions of shipments: each goods-issue note (出仓单) is owed from its local date and falls due per `ar.aging`
-    (deferrals granted by ``as_of`` move it later); money allocated to the order by ``as_of`` pays its shipments
-    oldest first."""
+    (deferrals granted by ``as_of`` move it later); goods received back by ``as_of`` (returns and exchanges,
+    `return.flow`) reduce the order's delivered value, newest note first; money allocated to the order by
+    ``as_of`` pays its shipments oldest first (any excess over the net delivered value is simply not open)."""
     end = datetime.combine(as_of + timedelta(days=1), time.min, TZ)
     lines = ShipmentLine.objects.filter(shipment__shipped_at__lt=end).exclude(
         shipment__order__status=OrderStatus.CANCELLED)
@@ -267,9 +314,15 @@ def _open_items(user: User, as_of: date, customer_id: int | None = None, order_i
     if customer_id:
         lines = lines.filter(shipment__order__customer_id=customer_id)
         allocs = allocs.filter(order__customer_id=customer_id)
+    rets = received_returns().filter(received_at__lt=end).exclude(order__status=OrderStatus.CANCELLED)
+    if not sees_all_money(user):
+        rets = rets.filter(order__customer__in=money_customers(user))
+    if customer_id:
+        rets = rets.filter(order__customer_id=customer_id)
     if order_id:
         lines = lines.filter(shipment__order_id=order_id)
         allocs = allocs.filter(order_id=order_id)
+        rets = rets.filter(order_id=order_id)
     per_ship: dict[tuple[int, int], list] = {}
     for sid, oid, at, qty, price, cid, spid, settlement, term in lines.values_list(
             "shipment_id", "shipment__order_id", "shipment__shipped_at", "quantity", "order_line__unit_price",
@@ -293,8 +346,16 @@ def _open_items(user: User, as_of: date, customer_id: int | None = None, order_i
         if oid in granted:
             due = max(due, granted[oid])
         by_order[oid].append(_Open(oid, cid, spid, d, due, amt))
+    returned: dict[int, Decimal] = defaultdict(lambda: ZERO)
+    for oid, amt in rets.values_list("order_id", "amount").iterator(chunk_size=5000):
+        returned[oid] += amt
     out = []
     for oid, items in by_order.items():
+        back = returned.get(oid, ZERO)  # returned by as_of: reduces the newest goods-issue notes first
+        for it in reversed(items):
+            cut = min(back, it.amount)
+            it.amount -= cut
+            back -= cut
         left = paid.get(oid, ZERO)
         for it in items:
             take = min(left, it.amount)
@@ -356,7 +417,8 @@ def aging(user: User, as_of: date | None = None, group: str = "customer") -> tup
 
 def statement(customer: Customer, start: date, end: date) -> dict:
     """Opening balance, each delivery (debit) and receipt / reversal (credit) between the dates, closing balance.
-    Balance = delivered − received; a negative balance is money the customer has paid in advance."""
+    Returns (and exchanges) received back are credits on their date. Balance = delivered − returned − received;
+    a negative balance is money the customer has paid in advance (or over-paid before a return)."""
 
     def delivered_between(lo, hi):
         out = []
@@ -370,6 +432,11 @@ def statement(customer: Customer, start: date, end: date) -> dict:
 
     def money_events(lo, hi):
         ev = []
+        for num, onum, red, at, amt, exch in received_returns().filter(order__customer=customer).values_list(
+                "number", "order__number", "red_note_number", "received_at", "amount", "exchange"):
+            d = at.astimezone(TZ).date()
+            if (lo is None or d >= lo) and d <= hi:
+                ev.append((d, f"{'换货退回' if exch else '退货'} {num}（订单 {onum}，红字出库单 {red}）", amt))
         for r in Receipt.objects.filter(customer=customer):
             if (lo is None or r.arrived_on >= lo) and r.arrived_on <= hi:
                 ev.append((r.arrived_on, f"回款 {r.number}（{r.get_method_display()}）", r.amount))
@@ -439,6 +506,10 @@ def monthly_ar(user: User, month: date) -> tuple[list[dict], dict]:
             "shipment__order__salesperson_id", "quantity", "order_line__unit_price", "shipment__shipped_at"):
         if start <= at.astimezone(TZ).date() <= end:
             row(sp_of(sp_id))["delivered"] += money(qty * price)
+    for sp_id, amt, at in received_returns().filter(order__customer__in=customers).values_list(
+            "order__salesperson_id", "amount", "received_at"):
+        if start <= at.astimezone(TZ).date() <= end:
+            row(sp_of(sp_id))["delivered"] -= amt  # goods back in the month: deliveries net of returns
     allocs = Allocation.objects.filter(order__customer__in=customers).filter(
         Q(receipt__arrived_on__gte=start, receipt__arrived_on__lte=end) | Q(reversed_on__gte=start, reversed_on__lte=end)
     ).values_list("order__salesperson_id", "amount", "receipt__arrived_on", "reversed_on")

@@ -114,7 +114,8 @@ def create_receipt(actor: User, *, customer_id: int, amount, arrived_on: date | 
 def _auto_plan(r: Receipt) -> list[tuple[int, Decimal]]:
     opens = selectors.open_orders(r.customer_id)
     dd = selectors.delivery_dates([o.pk for o in opens])
-    plan = [rules.OpenOrder(o.pk, o.total - o.paid_amount, selectors.order_due_on(o, dd.get(o.pk)),
+    credited = selectors.returned_credit([o.pk for o in opens])
+    plan = [rules.OpenOrder(o.pk, selectors.net_unpaid(o, credited), selectors.order_due_on(o, dd.get(o.pk)),
                             o.created_at.date()) for o in opens]
     return rules.auto_allocate(r.unallocated, plan, r.for_order_id)
 
@@ -143,7 +144,7 @@ def _allocate(actor: User, r: Receipt, pairs, kind: str) -> list[Allocation]:
                            code="bad_state")
         if o.salesperson_id == actor.id:
             raise PermissionDenied(f"您是订单 {o.number} 的提成业务员，不能为其登记回款", rule="sod.receipt_recorder")
-        d = rules.check_allocation(amt, left, o.total - o.paid_amount, o.number)
+        d = rules.check_allocation(amt, left, selectors.net_unpaid(o), o.number)  # net of received returns
         if d.refused:
             raise _refuse(d, f"allocations.{i}.amount")
         a = Allocation.objects.create(receipt=r, order=o, amount=amt, kind=kind, created_by=actor)

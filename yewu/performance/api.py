@@ -13,7 +13,8 @@ def entry_out(e) -> dict:
     return {"id": e.pk, "kind": e.kind, "booked_on": e.booked_on.isoformat(), "receipt": e.receipt.number,
             "order": e.order.number, "customer": e.order.customer.name, "order_line_id": e.order_line_id,
             "product": e.order_line.product.code, "basis": str(e.basis), "base_rate": str(e.base_rate), "cut": str(e.cut),
-            "rate": str(e.rate), "amount": str(e.amount)}
+            "rate": str(e.rate), "amount": str(e.amount),
+            "return": e.return_request.number if e.return_request_id else None}
 
 
 @router.get("", summary="Commission per salesperson for a month (commission.base, commission.statement); format=xlsx")

@@ -17,7 +17,8 @@ def statement_xlsx(statement: list[dict], month) -> bytes:
         c.font = Font(bold=True)
     for s in statement:
         for e in s["entries"]:
-            ws.append([s["salesperson"].name, e.booked_on, e.get_kind_display(), e.receipt.number, e.order.number,
+            ws.append([s["salesperson"].name, e.booked_on,
+                       e.get_kind_display() + (f" {e.return_request.number}" if e.return_request_id else ""), e.receipt.number, e.order.number,
                        e.order.customer.name, e.order_line.product.code, e.basis, e.base_rate, e.cut, e.rate, e.amount])
         ws.append([f"{s['salesperson'].name} 合计", None, None, None, None, None, None, s["basis"], None, None, None, s["amount"]])
         ws.cell(ws.max_row, 1).font = Font(bold=True)

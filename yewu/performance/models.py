@@ -1,5 +1,6 @@
 """Commission (提成, SPEC §5.4): one entry per receipt allocation and order line, credited to the order's
-salesperson in the receipt's arrival month; a reversal adds negative entries in its own month."""
+salesperson in the receipt's arrival month; a reversal adds negative entries in its own month; a return received
+back adds negative 退货扣回 entries (the returned share of what was credited on that line) in the return's month."""
 
 from django.conf import settings
 from django.db import models
@@ -9,6 +10,7 @@ class CommissionEntry(models.Model):
     class Kind(models.TextChoices):
         CREDIT = "credit", "回款提成"
         REVERSAL = "reversal", "红冲扣回"
+        RETURN = "return", "退货扣回"
 
     salesperson = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="commission_entries")
     month = models.DateField("月份", db_index=True, help_text="first day of the month")
@@ -17,6 +19,9 @@ class CommissionEntry(models.Model):
     receipt = models.ForeignKey("finance.Receipt", on_delete=models.PROTECT, related_name="commission_entries")
     allocation = models.ForeignKey("finance.Allocation", on_delete=models.PROTECT, related_name="commission_entries")
     order = models.ForeignKey("orders.Order", on_delete=models.PROTECT, related_name="+")
+    return_request = models.ForeignKey("orders.ReturnRequest", null=True, blank=True, on_delete=models.PROTECT,
+                                       related_name="+", verbose_name="退货单",
+                                       help_text="set on a 退货扣回 entry: the return whose goods came back")
     order_line = models.ForeignKey("orders.OrderLine", on_delete=models.PROTECT, related_name="+")
     basis = models.DecimalField("提成基数", max_digits=14, decimal_places=2)
     base_rate = models.DecimalField("基础比例%", max_digits=6, decimal_places=3)

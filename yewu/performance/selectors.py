@@ -20,7 +20,7 @@ ALL_ROLES = ("FIN", "FD", "GM")
 
 def entries_visible_to(user: User) -> QuerySet[CommissionEntry]:
     qs = CommissionEntry.objects.select_related("salesperson", "receipt", "order", "order_line", "order_line__product",
-                                                "order__customer")
+                                                "order__customer", "return_request")
     if not user.is_authenticated:
         return qs.none()
     if user.has_role(*ALL_ROLES):
@@ -57,5 +57,5 @@ def statement(user: User, month: date, salesperson_id: int | None = None) -> lis
         s["entries"].append(e)
         s["basis"] += e.basis
         s["amount"] += e.amount
-        s["credits" if e.kind == CommissionEntry.Kind.CREDIT else "reversals"] += e.amount
+        s["credits" if e.kind == CommissionEntry.Kind.CREDIT else "reversals"] += e.amount  # 红冲 and 退货扣回
     return sorted(out.values(), key=lambda s: s["salesperson"].name)
