@@ -1,4 +1,3 @@
-from decimal import Decimal
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
@@ -7,6 +6,7 @@ from django.utils import timezone
 
 from yewu.common.errors import YewuError
 from yewu.org.selectors import get_policy
+from yewu.policy.receivables import commission_schedule
 
 from . import documents, selectors
 
@@ -26,8 +26,7 @@ def commission(request):
         return resp
     total = sum((s["amount"] for s in st), 0)
     cfg = get_policy()
-    base, pp = cfg["commission.base.rate_pct"], cfg["price.special_commission.pp_per_pct"]
-    schedule = [(d, (pp * d).quantize(Decimal("0.001")), max(Decimal("0"), base - pp * d).quantize(Decimal("0.001")))
-                for d in range(0, 11)]
+    base = cfg["commission.base.rate_pct"]
+    schedule = commission_schedule(cfg)
     return render(request, "performance/commission.html", {
         "st": st, "month": month, "total": total, "base": base, "schedule": schedule})

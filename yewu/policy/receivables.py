@@ -225,3 +225,16 @@ def commission_rate(commission_delta: Decimal | None, cfg: PolicyConfig = DEFAUL
 
 def commission_amount(basis: Decimal, rate_pct: Decimal) -> Decimal:
     return money(money(basis) * rate_pct / 100)
+
+
+def commission_schedule(cfg: PolicyConfig = DEFAULT, max_pct: int = 10) -> list[tuple[int, Decimal, Decimal]]:
+    """销售人员提成比例一览表: for a special price d % (0…max_pct) below guide, the commission cut
+    (`price.special_commission`) and the effective rate (`commission.base`), from the same functions the
+    commission entries use."""
+    from .pricing import commission_cut
+
+    out = []
+    for d in range(0, max_pct + 1):
+        cut = commission_cut(Decimal(d), cfg)
+        out.append((d, cut, commission_rate(-cut, cfg)[2]))
+    return out
