@@ -31,6 +31,8 @@ class OrderIn(Schema):
     delivery_address: str = ""
     note: str = ""
     quote_id: int | None = None
+    # quote.deviation_reapproval: a price below the accepted quote's is refused unless this asks for SM re-approval
+    reapproval: bool = False
 
 
 class ShipLine(Schema):
@@ -91,7 +93,7 @@ def _order_out(o: Order) -> dict:
         "is_new_customer": o.is_new_customer, "delivery_address": o.delivery_address,
         "promised_date": o.promised_ship_on.isoformat() if o.promised_ship_on else None,
         "target_date": o.target_ship_on.isoformat() if o.target_ship_on else None,
-        "approval_id": o.approval_id,
+        "approval_id": o.approval_id, "quote_id": o.quote_id, "invoice_choice": o.invoice_choice,
         "approvals": approvals,
         "reasons": (o.decision or {}).get("reasons", []),
         "deposit_arrived_on": _d(o.deposit_arrived_on), "delivered_on": _d(o.delivered_on),
@@ -122,7 +124,7 @@ def create(request, payload: OrderIn):
         request.auth, customer_id=payload.customer_id, settlement=payload.settlement, term_days=payload.term_days,
         delivery_address=payload.delivery_address, note=payload.note, quote_id=payload.quote_id,
         lines=[services.LineIn(ln.product_id, ln.quantity, ln.unit_price) for ln in payload.lines],
-        idempotency_key=request.headers.get("Idempotency-Key"),
+        idempotency_key=request.headers.get("Idempotency-Key"), reapproval=payload.reapproval,
     )
     return Status(201 if created else 200, order_out(order, request.auth))
 
@@ -133,6 +135,7 @@ class ShipDateIn(Schema):
 
 class LinesIn(Schema):
     lines: list[LineInSchema]
+    reapproval: bool = False
 
 
 @router.get("/late", summary="Late lines: unshipped after their promised day (delivery.standard_3_4d, delivery.custom_production)")
@@ -185,7 +188,8 @@ def get(request, order_id: int):
 def update_lines(request, order_id: int, payload: LinesIn):
     _get(request, order_id)
     return order_out(services.update_order_lines(
-        request.auth, order_id, [services.LineIn(ln.product_id, ln.quantity, ln.unit_price) for ln in payload.lines]),
+        request.auth, order_id, [services.LineIn(ln.product_id, ln.quantity, ln.unit_price) for ln in payload.lines],
+        reapproval=payload.reapproval),
         request.auth)
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, transaction
 from django.db.models import F, Sum
@@ -23,7 +24,8 @@ from yewu.org.models import Role, User
 from yewu.org.selectors import get_calendar, get_policy, users_with_role
 from yewu.policy import Decision, Reason
 from yewu.policy import orders as rules
-from yewu.policy.pricing import check_line_price
+from yewu.policy.decision import Outcome
+from yewu.policy.pricing import check_line_price, check_quote_deviation
 
 from .models import (
     OPEN_CREDIT_STATES,
@@ -36,6 +38,9 @@ from .models import (
     Shipment,
     ShipmentLine,
 )
+
+if TYPE_CHECKING:
+    from yewu.sales.models import Quote
 
 CENT = Decimal("0.01")
 
@@ -93,11 +98,60 @@ def order_facts(customer, total: Decimal, custom_total: Decimal, delivery_addres
     )
 
 
-def _price_lines(customer, lines: list[LineIn], invoice: str):
+def _quote_for_order(actor: User, quote_id, customer, *, exclude_order_id=None):
+    """The accepted quote an order is made from (SPEC §3.3 `quote.approval`: its approval covers orders made from
+    it within validity). Refused, naming the rule, when it cannot be the basis: not visible, another customer's,
+    not accepted, past its validity or already turned into an order."""
+    from yewu.sales.selectors import quotes_visible_to
+
+    if quote_id in (None, ""):
+        return None
+    quote = (quotes_visible_to(actor).filter(pk=quote_id).first() if str(quote_id).isdigit() else None)
+    if quote is None:
+        raise NotFound("报价单不存在或无权查看", rule="acl.sp_scope", fields={"quote_id": "报价单不存在"})
+    if quote.customer_id != customer.pk:
+        raise RuleRefused(f"报价单 {quote.number} 是「{quote.customer.name}」的，不能用于「{customer.name}」的订单",
+                          rule="quote.approval", fields={"quote_id": "客户不一致"})
+    d = check_quote_deviation(quote_state=quote.state, valid_until=quote.valid_until, order_day=timezone.localdate(),
+                              quote_prices={}, order_prices={})
+    if d.refused:
+        err = RuleRefused.from_decision(d)
+        err.message = f"报价单 {quote.number}：{err.message}"
+        err.fields = {"quote_id": d.message()}
+        raise err
+    used = Order.objects.filter(quote_id=quote.pk).exclude(status=OrderStatus.CANCELLED)
+    if exclude_order_id:
+        used = used.exclude(pk=exclude_order_id)
+    if used.exists():
+        raise Conflict(f"报价单 {quote.number} 已转为订单 {used.first().number}", rule="quote.approval", code="quote_used",
+                       fields={"quote_id": "已转为订单"})
+    return quote
+
+
+def quote_prices(quote: Quote | None) -> dict[int, Decimal]:
+    """Per product, the accepted quote's unit price (the lowest when a product is quoted twice: both were approved)."""
+    out: dict[int, Decimal] = {}
+    for pid, price in (quote.lines.values_list("product_id", "unit_price") if quote is not None else ()):
+        out[pid] = min(out.get(pid, price), price)
+    return out
+
+
+def _price_lines(customer, lines: list[LineIn], invoice: str, quote=None):
+    """The full line price check of SPEC §3.2 for each order line, exactly as a quote line gets it
+    (`yewu.sales.services._price_line`): the product kind (`price.gb_discretion`), the invoice choice and fee rate
+    of the accepted quote when the order is made from one, G as in force on the quote date (`price.guide`: the
+    quote's G; the order date without a quote) or Finance's G (`price.finance_guide`)."""
+    from yewu.catalog.services import guide_for_line
+
     if not lines:
         raise ValidationError("订单至少需要一行产品", fields={"lines": "至少一行"})
     cfg = get_policy()
     today = timezone.localdate()
+    fee_rate = quote.fee_rate if quote is not None else Decimal("0")
+    quoted_g: dict[int, Decimal] = {}
+    if quote is not None:
+        for pid, g in quote.lines.values_list("product_id", "guide_price"):
+            quoted_g.setdefault(pid, g)
     out, decisions = [], []
     for i, ln in enumerate(lines):
         qty = _decimal(ln.quantity, f"lines.{i}.quantity", "数量", 3)
@@ -105,19 +159,48 @@ def _price_lines(customer, lines: list[LineIn], invoice: str):
         product = Product.objects.filter(pk=ln.product_id, active=True).first()
         if product is None:
             raise ValidationError(f"第 {i + 1} 行：产品不存在或已停售", fields={f"lines.{i}.product_id": "产品不存在"})
-        gp = product.guide_price_on(today)
-        d = check_line_price(guide_price=gp.price if gp else None, unit_price=price, invoice=invoice, quantity=qty, cfg=cfg,
-                             price_source=product.price_source)
+        if product.pk in quoted_g:
+            g, source = quoted_g[product.pk], "list"
+        else:
+            g, source, _ = guide_for_line(product, today, customer.owner)
+        d = check_line_price(guide_price=g, unit_price=price, fee_rate=fee_rate, invoice=invoice, quantity=qty, cfg=cfg,
+                             price_source=source, kind=product.kind)
         if d.refused:
             err = RuleRefused.from_decision(d)
             err.message = f"第 {i + 1} 行（{product.code}）：{err.message}"
             err.fields = {f"lines.{i}.unit_price": d.message()}
             raise err
         decisions.append(d)
-        out.append(OrderLine(product=product, kind=product.kind, quantity=qty, unit_price=price, guide_price=gp.price,
+        out.append(OrderLine(product=product, kind=product.kind, quantity=qty, unit_price=price, guide_price=g,
                              line_total=(qty * price).quantize(CENT), price_outcome=str(d.outcome),
                              commission_delta=d.data.get("commission_delta")))
     return out, decisions
+
+
+def _deviation(quote, order_lines: list[OrderLine], reapproval: bool, order_day: date | None = None) -> Decision | None:
+    """`quote.deviation_reapproval`: an order that lowers a price against its accepted quote needs SM re-approval.
+    Without the submitter asking for it (``reapproval``) the order is refused, naming the rule, and nothing is
+    saved; with it the order carries the reasons and goes to the SM on submit."""
+    if quote is None:
+        return None
+    qp = quote_prices(quote)
+    d = check_quote_deviation(
+        quote_state=quote.state, valid_until=quote.valid_until, order_day=order_day or timezone.localdate(),
+        quote_prices={f"第 {i + 1} 行 {ln.product.code}": qp[ln.product_id] for i, ln in enumerate(order_lines)
+                      if ln.product_id in qp},
+        order_prices={f"第 {i + 1} 行 {ln.product.code}": ln.unit_price for i, ln in enumerate(order_lines)
+                      if ln.product_id in qp})
+    if d.refused:
+        raise RuleRefused.from_decision(d)
+    if d.outcome == Outcome.NEEDS_APPROVAL and not reapproval:
+        fields = {}
+        for i, ln in enumerate(order_lines):
+            if ln.product_id in qp and ln.unit_price < qp[ln.product_id]:
+                fields[f"lines.{i}.unit_price"] = f"低于报价 {qp[ln.product_id]:,.2f}"
+        err = RuleRefused(f"报价单 {quote.number}：{d.message()}。订单未保存；如确需降价，请勾选「申请业务经理重新审批」后再保存",
+                          rule="quote.deviation_reapproval", decision=d, fields=fields, code="quote_deviation")
+        raise err
+    return d
 
 
 def _check_settlement(facts: rules.OrderFacts, settlement: str, cfg) -> Decision:
@@ -137,8 +220,10 @@ def _check_settlement(facts: rules.OrderFacts, settlement: str, cfg) -> Decision
 @transaction.atomic
 def create_order(actor: User, *, customer_id: int, lines: list[LineIn], settlement: str, term_days: int | None = None,
                  delivery_address: str = "", note: str = "", quote_id: int | None = None,
-                 idempotency_key: str | None = None) -> tuple[Order, bool]:
-    """Returns (order, created). A repeated call with the same Idempotency-Key returns the first order."""
+                 idempotency_key: str | None = None, reapproval: bool = False) -> tuple[Order, bool]:
+    """Returns (order, created). A repeated call with the same Idempotency-Key returns the first order.
+    ``quote_id``: the accepted quote the order is made from (`quote.approval`); a lower price than the quote's is
+    refused unless ``reapproval`` asks for the SM's re-approval (`quote.deviation_reapproval`)."""
     key = (idempotency_key or "").strip()[:100] or None
     if key:
         existing = Order.objects.filter(created_by=actor, idempotency_key=key).first()
@@ -157,7 +242,10 @@ def create_order(actor: User, *, customer_id: int, lines: list[LineIn], settleme
     if not addr:
         raise RuleRefused("订单必须有送货地址（送货上门）", rule="settle.door_delivery", fields={"delivery_address": "必填"})
     cfg = get_policy()
-    order_lines, line_decisions = _price_lines(customer, lines, customer.invoice_choice)
+    quote = _quote_for_order(actor, quote_id, customer)
+    invoice = quote.invoice_choice if quote is not None else customer.invoice_choice
+    order_lines, line_decisions = _price_lines(customer, lines, invoice, quote)
+    deviation = _deviation(quote, order_lines, reapproval)
     total = sum((ln.line_total for ln in order_lines), Decimal("0.00"))
     custom_total = sum((ln.line_total for ln in order_lines if ln.kind == "custom"), Decimal("0.00"))
     facts = order_facts(customer, total, custom_total, addr)
@@ -169,10 +257,10 @@ def create_order(actor: User, *, customer_id: int, lines: list[LineIn], settleme
             raise ValidationError("账期天数须在 1–365 之间", fields={"term_days": "1–365"})
     else:
         term = 0
-    decision = Decision.combine(chosen, dep_decision, *line_decisions)
+    decision = Decision.combine(chosen, dep_decision, *line_decisions, *([deviation] if deviation else []))
     order = Order(
-        number=next_number("DD"), customer=customer, salesperson=customer.owner, quote_id=quote_id, settlement=settlement,
-        term_days=term, delivery_address=addr, invoice_choice=customer.invoice_choice, total=total,
+        number=next_number("DD"), customer=customer, salesperson=customer.owner, quote_id=quote.pk if quote else None,
+        settlement=settlement, term_days=term, delivery_address=addr, invoice_choice=invoice, total=total,
         custom_total=custom_total, deposit_required=deposit, is_new_customer=facts.is_new_customer,
         decision=decision.as_dict(), policy_version=cfg.version,
         note=clean_text(note, field="note", label="备注", max_len=300), created_by=actor, idempotency_key=key,
@@ -203,11 +291,35 @@ def approvals_needed(order: Order) -> Decision:
         if d.refused:
             raise RuleRefused.from_decision(d)
         decisions.append(d)
-    special = [ln for ln in order.lines.all() if ln.price_outcome == "needs_approval"]
-    if special:
-        decisions.append(Decision.needs(("SM",), Reason(
-            "price.special_commission", f"{len(special)} 行为特价或含费用，需业务经理审批",
-            f"{len(special)} line(s) at a special price need SM approval", {"lines": len(special)})))
+    lines = list(order.lines.select_related("product"))
+    quote = None
+    if order.quote_id:
+        from yewu.sales.models import Quote
+
+        quote = Quote.objects.filter(pk=order.quote_id).first()
+    qp = quote_prices(quote)
+    lowered = [ln for ln in lines if ln.product_id in qp and ln.unit_price < qp[ln.product_id]]
+    covered = [ln for ln in lines if ln.price_outcome == "needs_approval" and ln.product_id in qp and ln not in lowered]
+    special = [ln for ln in lines if ln.price_outcome == "needs_approval" and ln.product_id not in qp]
+    if lowered:
+        decisions.append(Decision.needs(("SM",), *(Reason(
+            "quote.deviation_reapproval",
+            f"{ln.product.code}：订单单价 {ln.unit_price:,.2f} 低于已接受报价 {qp[ln.product_id]:,.2f}，需业务经理重新审批",
+            f"{ln.product.code}: order price {ln.unit_price:,.2f} is below the accepted quote {qp[ln.product_id]:,.2f}; "
+            "SM re-approval", {"product": ln.product.code, "quote_price": qp[ln.product_id], "order_price": ln.unit_price})
+            for ln in lowered)))
+    if covered:
+        decisions.append(Decision.allow(Reason(
+            "quote.approval", f"{len(covered)} 行特价/费用已在报价单 {quote.number} 获批，订单价格不低于报价，无需再审批",
+            f"{len(covered)} special-price line(s) approved on quote {quote.number}; the order does not lower them",
+            {"lines": len(covered), "quote": quote.number})))
+    for rule, group in (("price.gb_discretion", [ln for ln in special if ln.kind == "gb"]),
+                        ("price.special_commission", [ln for ln in special if ln.kind != "gb"])):
+        if group:
+            what = "国标产品低于基准价" if rule == "price.gb_discretion" else "为特价或含费用"
+            decisions.append(Decision.needs(("SM",), Reason(
+                rule, f"{len(group)} 行{what}，需业务经理审批",
+                f"{len(group)} line(s) at a special price need SM approval", {"lines": len(group)})))
     return Decision.combine(*decisions) if decisions else Decision.allow()
 
 
@@ -300,7 +412,7 @@ EDITABLE_STATES = (OrderStatus.DRAFT, OrderStatus.REJECTED, OrderStatus.PENDING_
 
 
 @transaction.atomic
-def update_order_lines(actor: User, order_id: int, lines: list[LineIn]) -> Order:
+def update_order_lines(actor: User, order_id: int, lines: list[LineIn], reapproval: bool = False) -> Order:
     """Replace an unshipped order's lines (price check again). Changing amounts after the approval was
     started voids it (SPEC §4.1): the order returns to draft and must be submitted again."""
     order = Order.objects.select_for_update().select_related("customer", "salesperson").filter(pk=order_id).first()
@@ -314,7 +426,14 @@ def update_order_lines(actor: User, order_id: int, lines: list[LineIn]) -> Order
         raise Conflict(f"合同已{order.contract.get_status_display()}，修改金额须先作废合同", rule="contract.review_1wd",
                        code="bad_state")
     cfg = get_policy()
-    new_lines, line_decisions = _price_lines(order.customer, lines, order.invoice_choice)
+    quote = None
+    if order.quote_id:
+        from yewu.sales.models import Quote
+
+        quote = Quote.objects.filter(pk=order.quote_id).first()
+    new_lines, line_decisions = _price_lines(order.customer, lines, order.invoice_choice, quote)
+    deviation = (_deviation(quote, new_lines, reapproval, timezone.localtime(order.created_at).date())
+                 if quote is not None and quote.state == "accepted" else None)
     old = [(ln.product_id, ln.quantity, ln.unit_price) for ln in order.lines.all()]
     new = [(ln.product_id, ln.quantity, ln.unit_price) for ln in new_lines]
     if old == new:
@@ -338,7 +457,7 @@ def update_order_lines(actor: User, order_id: int, lines: list[LineIn]) -> Order
     for ln in new_lines:
         ln.order = order
     OrderLine.objects.bulk_create(new_lines)
-    decision = Decision.combine(chosen, dep_decision, *line_decisions)
+    decision = Decision.combine(chosen, dep_decision, *line_decisions, *([deviation] if deviation else []))
     order.total, order.custom_total, order.deposit_required = total, custom_total, deposit
     order.decision, order.policy_version = decision.as_dict(), cfg.version
     if deposit == 0 or order.paid_amount < deposit:

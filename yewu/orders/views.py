@@ -83,6 +83,7 @@ def order_new(request):
         data = {k: p.get(k, "").strip() for k in ("customer_id", "settlement", "term_days", "delivery_address", "note",
                                                    "quote_id", "idem")}
         data["lines"] = _posted_lines(p)
+        data["reapproval"] = p.get("reapproval") == "1"
         if data["quote_id"]:
             quote = selectors.accepted_quotes(u).filter(pk=data["quote_id"]).first() if data["quote_id"].isdigit() else None
         try:
@@ -96,7 +97,7 @@ def order_new(request):
             order, created = services.create_order(
                 u, customer_id=int(data["customer_id"]), settlement=data["settlement"],
                 term_days=int(term) if term else None, delivery_address=data["delivery_address"], note=data["note"],
-                quote_id=quote.pk if quote else None, idempotency_key=data["idem"] or None,
+                quote_id=data["quote_id"] or None, idempotency_key=data["idem"] or None, reapproval=data["reapproval"],
                 lines=[services.LineIn(int(pid) if pid.isdigit() else 0, qty, price) for pid, qty, price in data["lines"]],
             )
             messages.success(request, f"订单 {order.number} 已保存为草稿，请核对后提交" if created
@@ -105,6 +106,7 @@ def order_new(request):
         except YewuError as e:
             _error(request, e)
             data["errors"] = e.fields
+            data["deviation"] = e.rule == "quote.deviation_reapproval"
     elif request.GET.get("quote"):
         quote, lines = _quote_lines(request, request.GET["quote"])
         if quote is None:
