@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
 
 from yewu.audit.selectors import entries_for
@@ -270,5 +271,27 @@ def worklist(request):
                                    "rule": "cust.first_contact_1w"} for c, due in wl["first_contact_overdue"]],
         "late_entries": rows(wl["late_entries"]),
         "pending_review": rows(wl["pending_review"]),
+        **_order_sections(user),
+    }
+
+
+def _order_sections(user) -> dict:
+    """Pending approvals, late orders and receivables > 30 days past due of the manager's team(s) (SPEC §9.1)."""
+    from yewu.approvals.services import inbox
+    from yewu.finance.selectors import overdue_for_manager
+    from yewu.orders.selectors import late_orders_for_manager
+
+    today = timezone.localdate()
+    return {
+        "pending_approvals": [{"request_id": s.request_id, "label": s.request.label, "link": s.request.link, "role": s.role,
+                               "due_at": local(s.due_at), "rule": "approval.inbox"} for s in inbox(user)],
+        "late_orders": [{"order_id": x.order.pk, "number": x.order.number, "customer": x.order.customer.name,
+                         "salesperson": x.order.salesperson.name, "promised": x.first_promised.isoformat(),
+                         "days_late": x.days_late, "lines": len(x.lines), "rules": x.rules, "link": f"/orders/{x.order.pk}/"}
+                        for x in late_orders_for_manager(user, today)],
+        "overdue_receivables": [{"order_id": x.order.pk, "number": x.order.number, "customer": x.order.customer.name,
+                                 "salesperson": x.order.salesperson.name, "due_on": x.due_on.isoformat(),
+                                 "days_past_due": x.days_past_due, "open": str(x.open), "rule": "ar.collection_task",
+                                 "link": f"/orders/{x.order.pk}/"} for x in overdue_for_manager(user, today)],
     }
 from . import api_credit  # noqa: E402,F401  (credit, access, visit plans, upkeep routes on this router)

@@ -304,6 +304,11 @@ class WorklistOut(Schema):
     first_contact_overdue: list[WorklistOverdue]
     late_entries: list[CustomerOut]
     pending_review: list[CustomerOut]
+    # SPEC §9.1: pending approvals (approval.inbox), late orders (delivery.standard_3_4d / delivery.custom_production),
+    # receivables > 30 days past due (ar.collection_task), each item with its link and rule id
+    pending_approvals: list[dict] = []
+    late_orders: list[dict] = []
+    overdue_receivables: list[dict] = []
 
 
 # --- serializing ---------------------------------------------------------------------------------------

@@ -24,7 +24,7 @@ from django.views.decorators.http import require_POST
 from yewu.common.errors import NotFound, YewuError
 from yewu.common.models import Notification
 from yewu.org.models import Role, User
-from yewu.org.selectors import managed_team_ids, salespeople
+from yewu.org.selectors import get_policy, managed_team_ids, salespeople
 
 from . import selectors, services
 from .forms import (
@@ -553,7 +553,22 @@ def _render_worklist(request, errors=None, posted=None, status=200):
     return render(request, "customers/worklist.html", {
         "pool_rows": pool_rows, "overdue_rows": overdue_rows, "late": wl["late_entries"],
         "pending": wl["pending_review"], "sp_choices": sp_choices, "quotes": _quote_section(user),
+        **_order_sections(user),
     }, status=status)
+
+
+def _order_sections(user) -> dict:
+    """The rest of the SM work list (SPEC §9.1): pending approvals (`approval.inbox`), late orders
+    (`delivery.standard_3_4d` / `delivery.custom_production`) and receivables more than 30 days past due
+    (`ar.collection_task`) of the manager's team(s); the GM sees all teams."""
+    from yewu.approvals.services import inbox
+    from yewu.finance.selectors import overdue_for_manager
+    from yewu.orders.selectors import late_orders_for_manager
+
+    today = timezone.localdate()
+    return {"approvals": inbox(user), "late_orders": late_orders_for_manager(user, today),
+            "overdue_ar": overdue_for_manager(user, today), "sm_list_days": get_policy()["ar.collection_task.sm_list_days"],
+            "today": today, "now": timezone.now()}
 
 
 def _require_manager(user):

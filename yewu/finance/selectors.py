@@ -522,3 +522,44 @@ def monthly_ar(user: User, month: date) -> tuple[list[dict], dict]:
     out = sorted(rows.values(), key=lambda x: (x["team"], x["salesperson"].name))
     total = {k: sum((x[k] for x in out), ZERO) for k in ("opening", "delivered", "collected", "closing", "overdue", "over_90")}
     return out, total
+
+
+# --- SM work list (`ar.collection_task`: more than 30 days past due) ------------------------------------------
+
+
+@dataclass
+class OverdueOrder:
+    order: Order
+    due_on: date  # the oldest past-due date of its open goods-issue notes
+    days_past_due: int
+    open: Decimal
+
+
+def overdue_for_manager(user: User, today: date | None = None, limit: int = 200) -> list[OverdueOrder]:
+    """`ar.collection_task`: receivables more than ``ar.collection_task.sm_list_days`` (30) days past due, per
+    order, on the SM list of the order's team (the SM's money scope, `acl.team_scope`); the GM sees all teams.
+    Computed live as of ``today`` (the nightly job only notifies)."""
+    from yewu.org.selectors import get_policy
+    from yewu.policy.receivables import collection_action
+
+    today = today or timezone.localdate()
+    if not user.has_role("SM", "GM"):
+        return []
+    cfg = get_policy()
+    teams = managed_team_ids(user)
+    out: dict[int, OverdueOrder] = {}
+    for r in receivables(user, today):
+        o = r.order
+        if not user.has_role("GM") and o.salesperson.team_id not in teams and (
+                o.customer.owner is None or o.customer.owner.team_id not in teams):
+            continue
+        if collection_action(r.due_on, today, cfg) != "escalate":
+            continue
+        x = out.get(o.pk)
+        if x is None:
+            out[o.pk] = OverdueOrder(o, r.due_on, (today - r.due_on).days, r.open)
+        else:
+            x.open += r.open
+            if r.due_on < x.due_on:
+                x.due_on, x.days_past_due = r.due_on, (today - r.due_on).days
+    return sorted(out.values(), key=lambda x: (-x.days_past_due, x.order.number))[:limit]

@@ -223,3 +223,49 @@ def approval_history(order, now=None) -> list[dict]:
             "overdue": s.state == "pending" and s.due_at is not None and s.due_at < now,
         } for s in steps]})
     return out
+
+
+# --- SM work list (SPEC §9.1: late orders) --------------------------------------------------------------------
+
+
+def team_orders(user) -> QuerySet[Order]:
+    """The orders of the teams ``user`` manages (`acl.team_scope`); the GM sees all teams."""
+    from django.db.models import Q
+
+    from yewu.org.selectors import managed_team_ids
+
+    if user.has_role("GM"):
+        return Order.objects.all()
+    teams = managed_team_ids(user)
+    return orders_visible_to(user).filter(Q(salesperson__team_id__in=teams) | Q(customer__owner__team_id__in=teams))
+
+
+@dataclass
+class LateOrder:
+    order: Order
+    lines: list[LateLine]
+
+    @property
+    def first_promised(self) -> date:
+        return min(x.line.promised_ship_on for x in self.lines)
+
+    @property
+    def days_late(self) -> int:
+        return max(x.reason.figures["days_late"] for x in self.lines)
+
+    @property
+    def rules(self) -> list[str]:
+        return sorted({x.reason.rule for x in self.lines})
+
+
+def late_orders_for_manager(user, today: date | None = None, limit: int = 200) -> list[LateOrder]:
+    """SM work list: orders of the manager's team(s) with a line still open after its promised day
+    (`delivery.standard_3_4d`, `delivery.custom_production`), the longest overdue first."""
+    today = today or timezone.localdate()
+    by_order: dict[int, LateOrder] = {}
+    for ln in late_lines_qs(today, team_orders(user)):
+        reason = rules.line_late(ln.promised_ship_on, today, ln.open_qty, ln.is_custom)
+        if reason is not None:
+            by_order.setdefault(ln.order_id, LateOrder(ln.order, [])).lines.append(LateLine(ln, reason))
+    out = sorted(by_order.values(), key=lambda x: (-x.days_late, x.order.number))
+    return out[:limit]
