@@ -83,7 +83,7 @@ class _History:
         self.last = self.now
         self.mgr = {u["sales1"].pk: u["manager"], u["sales2"].pk: u["manager"], u["sales3"].pk: u["manager2"]}
         self.counts = {"orders": 0, "receipts": 0, "shipments": 0, "deliveries": 0, "invoices": 0, "quotes": 0,
-                       "expense_docs": 0, "cash_advances": 0, "skipped_steps": 0}
+                       "expense_docs": 0, "cash_advances": 0, "contracts": 0, "skipped_steps": 0}
 
     # --- helpers -----------------------------------------------------------------------------------------------
 
@@ -165,17 +165,24 @@ class _History:
                 days_ago, wanted = r.randint(1, 2), "CREDIT"
             elif i in (7, 15):  # cash orders waiting for the money
                 days_ago, wanted = 1, "CASH"
+            elif i in (2, 10):  # ready for weeks, not shipped yet: late (delivery.standard_3_4d)
+                days_ago = r.randint(14, 30)
+            elif i in (9, 17, 23, 31, 35):  # orders that need a sales contract, old enough to get through it
+                days_ago = r.randint(20, 60)
             plans.append((days_ago, c, wanted, i))
         plans.sort(key=lambda x: -x[0])
         for days_ago, c, wanted, i in plans:
-            kind = {0: "custom", 5: "big", 11: "special", 19: "special", 27: "big"}.get(i, "")
-            self.order(c, days_ago, wanted, kind)
+            kind = {0: "custom", 5: "big", 9: "custom", 11: "special", 17: "custom", 19: "special", 23: "big", 27: "big",
+                    31: "big", 35: "big", 2: "late", 10: "late"}.get(i, "")
+            # SPEC §4.4: the contract of an order that needs one, at various stages (filed, signed, under review)
+            stage = {0: "filed", 9: "review", 17: "signed", 23: "filed", 27: "signed", 31: "review", 35: "filed"}.get(i, "filed")
+            self.order(c, days_ago, wanted, kind, stage)
         self.quotes()
         self.invoices()
         self.expenses()
         return self.counts
 
-    def order(self, c, days_ago: int, wanted: str, kind: str) -> None:
+    def order(self, c, days_ago: int, wanted: str, kind: str, contract_stage: str = "filed") -> None:
         from . import services as s
         from .models import Order, OrderStatus
 
@@ -219,9 +226,14 @@ class _History:
                 return
             from .contracts import release_blocker
 
-            if release_blocker(order) is not None:  # needs a signed contract first: the demo leaves it ready
+            if kind == "late":  # the warehouse has not shipped it: past its promised day (SM work list)
                 return
-            t_ship = t + ship_after
+            t, ship_from = self.custom_dates(order, t)
+            if release_blocker(order) is not None:  # needs a signed contract first (SPEC §4.4)
+                t = self.contract(order, t, contract_stage)
+                if release_blocker(order) is not None:
+                    return
+            t_ship = max(t, ship_from) + ship_after
             ship = self.step(t_ship, s.create_shipment, self.u["wh"], order.pk,
                              [s.ShipLineIn(line_id=ln.pk, quantity=ln.open_qty) for ln in order.lines.all()],
                              note="送货上门")
@@ -241,6 +253,64 @@ class _History:
             self.receipt(order, t_pay, amount)
         except _Stop:
             return
+
+    def custom_dates(self, order, t: datetime) -> tuple[datetime, datetime]:
+        """`delivery.custom_production`: PROD enters the custom lines' ship date the day after the deposit.
+        Returns (time of the entry, earliest time the warehouse ships: a few days before PROD's date)."""
+        from . import services as s
+
+        lines = list(order.lines.filter(kind="custom", promised_ship_on__isnull=True))
+        if not lines or order.deposit_arrived_on is None:
+            return t, t
+        t = _office(t + timedelta(days=1))
+        ship_on = t.astimezone(TZ).date() + timedelta(days=6)
+        for ln in lines:
+            self.step(t, s.set_custom_ship_date, self.u["prod"], order.pk, ln.pk, ship_on)
+        return t, datetime.combine(ship_on, datetime.min.time(), tzinfo=TZ).replace(hour=9) - timedelta(days=3)
+
+    def contract(self, order, t: datetime, stage: str) -> datetime:
+        """The sales contract (SPEC §4.4) through its services: the salesperson drafts it with the due diligence and
+        sends it to review; CS and Finance review in parallel (the GM after them for a major one); the salesperson
+        signs (number `contract.number_format`); CS files the signed scan. Stops at ``stage``: review | signed | filed.
+        Returns the time of the last step."""
+        from yewu.approvals.models import ApprovalStep
+
+        from . import contracts as k
+        from .pdf import contract_review_pdf
+        from .services import FileIn
+
+        sp, r = order.salesperson, self.rng
+        dd = {"licence": "营业执照有效，有效期至 2035 年", "reputation": "同行口碑良好，无涉诉记录",
+              "performance": "近一年合作订单均按期付款", "qualifications": "具备一般纳税人资格"}
+        t = t + timedelta(hours=1)
+        c = self.step(t, k.create_contract, sp, order.pk, due_diligence=dd,
+                      terms="送货上门，含税价；质量异议期 15 天；逾期付款按日万分之五计违约金")
+        c = self.step(t + timedelta(minutes=20), k.submit_review, sp, c.pk)
+        self.counts["contracts"] += 1
+        if stage == "review":  # CS has reviewed, Finance's special review still open
+            self.step(t + timedelta(hours=3), k.review, self.u["cs"], c.pk, True, checklist=self._checklist(),
+                      credit_opinion="客户信用良好，额度足够", comment="同意")
+            return t
+        t = t + timedelta(hours=r.randint(2, 5))
+        for who in ("cs", "finance"):
+            self.step(t, k.review, self.u[who], c.pk, True, checklist=self._checklist(),
+                      credit_opinion="信用记录良好，本单在额度内", comment="评审通过")
+            t = t + timedelta(hours=1)
+        if ApprovalStep.objects.filter(request_id=c.approval_id, state=ApprovalStep.State.PENDING, role="GM").exists():
+            self.step(t, k.review, self.u["gm"], c.pk, True, comment="同意签订")
+        c.refresh_from_db()
+        t = _office(t + timedelta(days=1))
+        c = self.step(t, k.sign, sp, c.pk, signed_on=t.astimezone(TZ).date())
+        if stage == "filed":
+            t = _office(t + timedelta(hours=r.randint(2, 20)))
+            self.step(t, k.file_signed, self.u["cs"], c.pk, FileIn(f"{c.number}.pdf", "application/pdf",
+                                                                    contract_review_pdf(c)))
+        return t
+
+    @staticmethod
+    def _checklist() -> dict:
+        return {"economics": "价格与付款条件合理", "feasibility": "交期可以满足", "legality": "条款合法，主体合格",
+                "price": "不低于指导价或已获批"}
 
     def decide(self, order, t_sm: datetime, t_gm: datetime) -> None:
         from yewu.approvals import services as approvals
@@ -326,7 +396,8 @@ class _History:
                 continue
 
     def expenses(self) -> None:
-        """Expense claims and a cash advance (yewu.expenses), through their approval chains; the cashier pays."""
+        """Expense claims and a cash advance (yewu.expenses), through their approval chains; the cashier pays the
+        advance out of petty cash drawn from the bank; the approved claim waits in the cashier's queue."""
         from yewu.expenses import services as ex
 
         u, r = self.u, self.rng
@@ -338,7 +409,11 @@ class _History:
                 "due_date": (day + timedelta(days=20)).isoformat()})
             self.counts["cash_advances"] += 1
             self.approve_all(adv.approval_id, t + timedelta(hours=2))
-            # left approved and unpaid: the demo's cash journal is empty, so the cashier pays it when trying the demo
+            # the next morning the cashier draws petty cash from the bank and pays the advance out (借支付讫)
+            t_pay = _office(datetime.combine(day + timedelta(days=1), datetime.min.time(), tzinfo=TZ).replace(hour=9, minute=30))
+            self.step(t_pay, ex.post_entry, u["cashier"], {"receipt": "3000.00", "source": "bank_withdrawal",
+                                                           "summary": "从基本户提取备用金"})
+            self.step(t_pay + timedelta(minutes=15), ex.pay_advance, u["cashier"], adv.pk)
         except _Stop:
             pass
         claims = [  # (who, days ago, category, purpose, lines, approve?)

@@ -11,17 +11,19 @@ from yewu.approvals.models import ApprovalRequest
 from yewu.approvals.services import inbox
 from yewu.audit.models import AuditEntry
 from yewu.catalog.models import GuidePrice, Product
-from yewu.expenses.models import CashAdvance, PaymentDoc
+from yewu.expenses.models import CashAdvance, CashEntry, PaymentDoc
 from yewu.finance.models import Invoice, Receipt
-from yewu.finance.selectors import aging
-from yewu.orders.models import Order, Shipment
+from yewu.finance.selectors import aging, overdue_for_manager
+from yewu.orders.contracts import contract_reason
+from yewu.orders.models import Contract, Order, Shipment
+from yewu.orders.selectors import late_orders_for_manager
 from yewu.org.models import User
 from yewu.performance.models import CommissionEntry
 from yewu.performance.selectors import statement
 from yewu.sales.models import Quote
 
 MODELS = (Product, GuidePrice, Order, Shipment, Receipt, Invoice, Quote, ApprovalRequest, CommissionEntry, PaymentDoc,
-          CashAdvance, AuditEntry)
+          CashAdvance, CashEntry, Contract, AuditEntry)
 
 
 def _counts():
@@ -59,6 +61,34 @@ def test_loaddemo_trading_history_fills_the_pages_and_loads_once(db, client):
     assert r.status_code == 200
     own = Order.objects.filter(salesperson=users["sales1"]).first()
     assert own is not None and own.number in r.content.decode()
+
+    # orders that need a sales contract (SPEC §4.4: custom lines; CREDIT ≥ 20,000) — shipped once it is signed,
+    # the contracts at various stages
+    contracts = list(Contract.objects.select_related("order"))
+    assert {"in_review", "signed", "filed"} <= {c.status for c in contracts}
+    shipped = [c.order for c in contracts if c.order.shipments.exists()]
+    assert any(o.custom_total > 0 for o in shipped)
+    assert any(o.settlement == "CREDIT" and o.total >= Decimal("20000") for o in shipped)
+    for c in contracts:
+        assert contract_reason(c.order) is not None
+        if c.order.shipments.exists():
+            assert c.status in ("signed", "filed") and c.number.startswith("YWXS-")
+        if c.status == "filed":
+            assert c.scan_id and c.filed_by.username == "cs"
+    # every shipped order that needs a contract has a signed one (the demo never bypasses `ship.release_check`)
+    for o in Order.objects.filter(shipments__isnull=False).distinct():
+        assert contract_reason(o) is None or Contract.objects.get(order=o).status in ("signed", "filed")
+    # some orders are late, some receivables more than 30 days past due: both on the SM work list
+    late = late_orders_for_manager(users["gm"])
+    assert late and all(x.days_late > 0 for x in late)
+    assert overdue_for_manager(users["gm"])
+    client.force_login(users["manager"])
+    r = client.get("/worklist/")
+    assert r.status_code == 200 and "delivery.standard_3_4d" in r.content.decode()
+    # the cash advance was paid out by the cashier from petty cash drawn from the bank
+    adv = CashAdvance.objects.get()
+    assert adv.state == "paid" and adv.paid_by.username == "cashier"
+    assert CashEntry.objects.filter(advance=adv, direction="out", amount=adv.amount).exists()
 
     out = StringIO()
     call_command("loaddemo", "--quiet-logins", stdout=out)
