@@ -283,7 +283,7 @@ def _order_sections(user) -> dict:
 
     today = timezone.localdate()
     return {
-        "pending_approvals": [{"request_id": s.request_id, "label": s.request.label, "link": s.request.link, "role": s.role,
+        "pending_approvals": [{"request_id": s.request_id, "label": s.request.doc_label, "link": s.request.link, "role": s.role,
                                "due_at": local(s.due_at), "rule": "approval.inbox"} for s in inbox(user)],
         "late_orders": [{"order_id": x.order.pk, "number": x.order.number, "customer": x.order.customer.name,
                          "salesperson": x.order.salesperson.name, "promised": x.first_promised.isoformat(),

@@ -96,7 +96,7 @@ def test_pending_approvals_on_the_sm_list(shop, client):
     submit_order(co.sales1, o.pk)
     client.force_login(co.manager)
     page = client.get("/worklist/").content.decode()
-    assert "待我审批 1" in page and "approval.inbox" in page and f"/orders/{o.pk}/" in page
+    assert "待我审批 1" in page and "approval.inbox" in page and f"/orders/{o.pk}/" in page and o.number in page
     client.force_login(co.manager2)
     assert "待我审批 0" in client.get("/worklist/").content.decode()
 
