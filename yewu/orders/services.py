@@ -23,6 +23,7 @@ from yewu.org.models import Role, User
 from yewu.org.selectors import get_calendar, get_policy, users_with_role
 from yewu.policy import Decision, Reason
 from yewu.policy import orders as rules
+from yewu.policy.commission import line_fee
 from yewu.policy.pricing import check_line_price
 
 from .models import (
@@ -93,7 +94,19 @@ def order_facts(customer, total: Decimal, custom_total: Decimal, delivery_addres
     )
 
 
-def _price_lines(customer, lines: list[LineIn], invoice: str):
+def quote_fee_rate(customer, quote_id: int | None) -> Decimal:
+    """The fee rate x (price.fee_grossup) an order inherits from its quote: the accepted quote's x, else 0."""
+    if not quote_id:
+        return Decimal("0")
+    from yewu.sales.models import Quote
+
+    quote = Quote.objects.filter(pk=quote_id, customer=customer).only("fee_rate").first()
+    if quote is None:
+        raise ValidationError("报价单不存在或不属于该客户", fields={"quote_id": "报价单无效"})
+    return quote.fee_rate
+
+
+def _price_lines(customer, lines: list[LineIn], invoice: str, fee_rate: Decimal = Decimal("0")):
     if not lines:
         raise ValidationError("订单至少需要一行产品", fields={"lines": "至少一行"})
     cfg = get_policy()
@@ -107,7 +120,7 @@ def _price_lines(customer, lines: list[LineIn], invoice: str):
             raise ValidationError(f"第 {i + 1} 行：产品不存在或已停售", fields={f"lines.{i}.product_id": "产品不存在"})
         gp = product.guide_price_on(today)
         d = check_line_price(guide_price=gp.price if gp else None, unit_price=price, invoice=invoice, quantity=qty, cfg=cfg,
-                             price_source=product.price_source)
+                             price_source=product.price_source, fee_rate=fee_rate)
         if d.refused:
             err = RuleRefused.from_decision(d)
             err.message = f"第 {i + 1} 行（{product.code}）：{err.message}"
@@ -116,7 +129,8 @@ def _price_lines(customer, lines: list[LineIn], invoice: str):
         decisions.append(d)
         out.append(OrderLine(product=product, kind=product.kind, quantity=qty, unit_price=price, guide_price=gp.price,
                              line_total=(qty * price).quantize(CENT), price_outcome=str(d.outcome),
-                             commission_delta=d.data.get("commission_delta")))
+                             commission_delta=d.data.get("commission_delta"), fee_rate=fee_rate,
+                             fee=line_fee(qty, price, fee_rate)))
     return out, decisions
 
 
@@ -157,7 +171,7 @@ def create_order(actor: User, *, customer_id: int, lines: list[LineIn], settleme
     if not addr:
         raise RuleRefused("订单必须有送货地址（送货上门）", rule="settle.door_delivery", fields={"delivery_address": "必填"})
     cfg = get_policy()
-    order_lines, line_decisions = _price_lines(customer, lines, customer.invoice_choice)
+    order_lines, line_decisions = _price_lines(customer, lines, customer.invoice_choice, quote_fee_rate(customer, quote_id))
     total = sum((ln.line_total for ln in order_lines), Decimal("0.00"))
     custom_total = sum((ln.line_total for ln in order_lines if ln.kind == "custom"), Decimal("0.00"))
     facts = order_facts(customer, total, custom_total, addr)
@@ -314,7 +328,8 @@ def update_order_lines(actor: User, order_id: int, lines: list[LineIn]) -> Order
         raise Conflict(f"合同已{order.contract.get_status_display()}，修改金额须先作废合同", rule="contract.review_1wd",
                        code="bad_state")
     cfg = get_policy()
-    new_lines, line_decisions = _price_lines(order.customer, lines, order.invoice_choice)
+    new_lines, line_decisions = _price_lines(order.customer, lines, order.invoice_choice,
+                                             quote_fee_rate(order.customer, order.quote_id))
     old = [(ln.product_id, ln.quantity, ln.unit_price) for ln in order.lines.all()]
     new = [(ln.product_id, ln.quantity, ln.unit_price) for ln in new_lines]
     if old == new:
