@@ -111,6 +111,7 @@ def line_out(ln) -> dict:
     return {"id": ln.id, "product_id": ln.product_id, "product": str(ln.product), "kind": ln.kind,
             "quantity": str(ln.quantity), "unit_price": str(ln.unit_price), "guide_price": str(ln.guide_price),
             "line_total": str(ln.line_total), "price_outcome": ln.price_outcome,
+            "fee_rate": str(ln.fee_rate), "fee": str(ln.fee),
             "shipped_qty": str(ln.shipped_qty), "returned_qty": str(ln.returned_qty), "open_qty": str(ln.open_qty),
             "target_date": _d(ln.target_ship_on), "promised_date": _d(ln.promised_ship_on),
             "promise_rule": "delivery.custom_production" if ln.is_custom else "delivery.standard_3_4d",

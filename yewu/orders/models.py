@@ -102,6 +102,11 @@ class OrderLine(models.Model):
     line_total = models.DecimalField("金额", max_digits=14, decimal_places=2)
     price_outcome = models.CharField(max_length=20)
     commission_delta = models.DecimalField(max_digits=6, decimal_places=3, null=True, blank=True)
+    # commission.base: the line's fee share (price.fee_grossup) — the quote's fee rate x when the order comes from a
+    # quote with a fee, else 0; fee = qty × (P − N). The commission basis of money allocated to the line excludes
+    # fee ÷ line_total of it.
+    fee_rate = models.DecimalField("费用率 x（%）", max_digits=5, decimal_places=2, default=Decimal("0"))
+    fee = models.DecimalField("费用", max_digits=14, decimal_places=2, default=Decimal("0.00"))
     shipped_qty = models.DecimalField("已发数量", max_digits=14, decimal_places=3, default=Decimal("0"))
     returned_qty = models.DecimalField("已退数量", max_digits=14, decimal_places=3, default=Decimal("0"))
     exchange_qty = models.DecimalField("换货待补发数量", max_digits=14, decimal_places=3, default=Decimal("0"),

@@ -24,6 +24,7 @@ from yewu.org.models import Role, User
 from yewu.org.selectors import get_calendar, get_policy, users_with_role
 from yewu.policy import Decision, Reason
 from yewu.policy import orders as rules
+from yewu.policy.commission import line_fee
 from yewu.policy.decision import Outcome
 from yewu.policy.pricing import check_line_price, check_quote_deviation
 
@@ -173,7 +174,8 @@ def _price_lines(customer, lines: list[LineIn], invoice: str, quote=None):
         decisions.append(d)
         out.append(OrderLine(product=product, kind=product.kind, quantity=qty, unit_price=price, guide_price=g,
                              line_total=(qty * price).quantize(CENT), price_outcome=str(d.outcome),
-                             commission_delta=d.data.get("commission_delta")))
+                             commission_delta=d.data.get("commission_delta"), fee_rate=fee_rate,
+                             fee=line_fee(qty, price, fee_rate)))
     return out, decisions
 
 

@@ -1,20 +1,41 @@
-"""`GET /api/v1/commissions?month=YYYY-MM`: the commission statement (提成计算表), same figures for SP, SM, FIN."""
+"""`GET /api/v1/commissions?month=YYYY-MM`: the commission statement (提成计算表), same figures for SP, SM, FIN;
+`GET /api/v1/commissions/statements?month=` the statements with their approval state; `POST
+/api/v1/commissions/statements/{sp}/{month}/submit` sends one to the FD (`commission.statement`);
+`GET /api/v1/commissions/payroll?month=` the payroll export (FIN/FD/GM; format=xlsx)."""
 
 from django.http import HttpResponse
 from django.utils import timezone
 from ninja import Router
 
-from . import documents, selectors
+from . import documents, selectors, services
 
 router = Router(tags=["commission"])
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def entry_out(e) -> dict:
     return {"id": e.pk, "kind": e.kind, "booked_on": e.booked_on.isoformat(), "receipt": e.receipt.number,
             "order": e.order.number, "customer": e.order.customer.name, "order_line_id": e.order_line_id,
-            "product": e.order_line.product.code, "basis": str(e.basis), "base_rate": str(e.base_rate), "cut": str(e.cut),
-            "rate": str(e.rate), "amount": str(e.amount),
+            "product": e.order_line.product.code, "basis": str(e.basis), "fee_excluded": str(e.fee_excluded),
+            "base_rate": str(e.applied_base), "cut": str(e.cut), "rate": str(e.applied_rate), "amount": str(e.applied_amount),
+            "tier": e.tier, "tier_month": f"{e.tier_month:%Y-%m}",
             "return": e.return_request.number if e.return_request_id else None}
+
+
+def doc_out(doc) -> dict:
+    if doc is None:
+        return {"state": "open", "state_label": "未提交", "approver": None, "decided_at": None, "approval_id": None}
+    return {"state": doc.state, "state_label": doc.get_state_display(),
+            "approver": doc.decided_by.name if doc.decided_by_id else None,
+            "decided_at": timezone.localtime(doc.decided_at).isoformat() if doc.decided_at else None,
+            "submitted_by": doc.submitted_by.name, "approval_id": doc.approval_id, "comment": doc.comment}
+
+
+def totals_out(s) -> dict:
+    return {"salesperson_id": s["salesperson"].pk, "salesperson": s["salesperson"].name, "basis": str(s["basis"]),
+            "fee_excluded": str(s["fee_excluded"]), "credits": str(s["credits"]), "reversals": str(s["reversals"]),
+            "deductions": str(s["deductions"]), "amount": str(s["amount"]), "net": str(s["net"])}
 
 
 @router.get("", summary="Commission per salesperson for a month (commission.base, commission.statement); format=xlsx")
@@ -22,11 +43,44 @@ def commissions(request, month: str = "", salesperson_id: int | None = None, for
     m = selectors.parse_month(month, timezone.localdate())
     st = selectors.statement(request.auth, m, salesperson_id)
     if format == "xlsx":
-        resp = HttpResponse(documents.statement_xlsx(st, m),
-                            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        resp = HttpResponse(documents.statement_xlsx(st, m), content_type=XLSX)
         resp["Content-Disposition"] = f'attachment; filename="commission-{m:%Y-%m}.xlsx"'
         return resp
     return {"month": f"{m:%Y-%m}", "rule": "commission.base", "salespeople": [
-        {"salesperson_id": s["salesperson"].pk, "salesperson": s["salesperson"].name, "basis": str(s["basis"]),
-         "credits": str(s["credits"]), "reversals": str(s["reversals"]), "amount": str(s["amount"]),
+        {**totals_out(s), "statement": doc_out(s["doc"]), "tiers_enabled": s["tiers"]["enabled"],
+         "tiers": [{"product": t["product"].code if t["product"] else None, "orders": t["orders"], "rate": t["rate"],
+                    "label": t["label"], "reason": t["reason"]} for t in s["product_tiers"]],
          "entries": [entry_out(e) for e in s["entries"]]} for s in st]}
+
+
+@router.get("/statements", summary="Monthly commission statements with their approval state (commission.statement)")
+def statements(request, month: str = ""):
+    m = selectors.parse_month(month, timezone.localdate())
+    return {"month": f"{m:%Y-%m}", "rule": "commission.statement",
+            "statements": [{**totals_out(s), "month": f"{m:%Y-%m}", **doc_out(s["doc"])}
+                           for s in selectors.statement(request.auth, m)]}
+
+
+@router.post("/statements/{salesperson_id}/{month}/submit",
+             summary="Submit a salesperson's statement of an ended month for FD approval (commission.statement)")
+def submit(request, salesperson_id: int, month: str):
+    m = selectors.parse_month(month, timezone.localdate())
+    st = services.submit_statement(request.auth, salesperson_id, m)
+    s = selectors.statement(request.auth, m, salesperson_id)
+    return {"month": f"{m:%Y-%m}", "salesperson_id": st.salesperson_id, **doc_out(st),
+            **({k: v for k, v in totals_out(s[0]).items() if k not in ("salesperson_id",)} if s else {})}
+
+
+@router.get("/payroll", summary="Payroll export: one row per salesperson (FIN, FD, GM); format=xlsx")
+def payroll(request, month: str = "", format: str = "json"):
+    m = selectors.parse_month(month, timezone.localdate())
+    rows = selectors.payroll(request.auth, m)
+    if format == "xlsx":
+        resp = HttpResponse(documents.payroll_xlsx(rows, m), content_type=XLSX)
+        resp["Content-Disposition"] = f'attachment; filename="commission-payroll-{m:%Y-%m}.xlsx"'
+        return resp
+    return {"month": f"{m:%Y-%m}", "rule": "commission.statement", "rows": [
+        {"salesperson_id": r["salesperson"].pk, "salesperson": r["salesperson"].name, "month": f"{m:%Y-%m}",
+         "basis": str(r["basis"]), "commission": str(r["credits"]), "deductions": str(r["deductions"]), "net": str(r["net"]),
+         "state": r["state"], "state_label": r["state_label"], "approver": r["approver"].name if r["approver"] else None}
+        for r in rows]}

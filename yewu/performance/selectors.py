@@ -10,9 +10,12 @@ from decimal import Decimal
 from django.db.models import Q, QuerySet
 
 from yewu.org.models import User
-from yewu.org.selectors import managed_team_ids
+from yewu.org.selectors import get_policy, managed_team_ids
+from yewu.policy import commission as rules
+from yewu.policy.config import PolicyConfig
+from yewu.policy.receivables import commission_amount
 
-from .models import CommissionEntry
+from .models import CommissionEntry, CommissionStatement
 
 ZERO = Decimal("0.00")
 ALL_ROLES = ("FIN", "FD", "GM")
@@ -45,17 +48,129 @@ def parse_month(s: str | None, today: date) -> date:
         raise ValidationError(f"月份格式应为 YYYY-MM（现为 {s}）", fields={"month": "YYYY-MM"}) from None
 
 
-def statement(user: User, month: date, salesperson_id: int | None = None) -> list[dict]:
-    """Per salesperson for the month: every entry (receipt, order line, basis, base, cut, rate, amount) and totals."""
+def tiers_for(sp_id: int, month: date, cfg: PolicyConfig) -> dict:
+    """`commission.statement` tiers of one salesperson-month: {"enabled", "by_product": {product_id: Decision}}.
+    Frozen (approved) statement → its snapshot; else live from the month's credit entries: per product the number
+    of distinct orders credited in the month."""
+    st = CommissionStatement.objects.filter(salesperson_id=sp_id, month=month, state=CommissionStatement.State.APPROVED).first()
+    if st is not None and "tiers_enabled" in (st.snapshot or {}):
+        snap = st.snapshot
+        return {"enabled": snap["tiers_enabled"], "frozen": True,
+                "by_product": {int(k): v for k, v in (snap.get("tiers") or {}).items()}}
+    if not rules.tiers_enabled(cfg):
+        return {"enabled": False, "frozen": False, "by_product": {}}
+    pairs = set(CommissionEntry.objects.filter(salesperson_id=sp_id, month=month, kind=CommissionEntry.Kind.CREDIT)
+                .values_list("order_line__product_id", "order_id"))
+    counts: dict[int, int] = {}
+    for product_id, _order_id in pairs:
+        counts[product_id] = counts.get(product_id, 0) + 1
+    out = {}
+    for product_id, n in counts.items():
+        d = rules.commission_tier(n, cfg)
+        out[product_id] = {"orders": n, "rate": str(d.data["rate"]), "label": d.data["tier"].label,
+                           "reason": d.reasons[0].as_dict()}
+    return {"enabled": True, "frozen": False, "by_product": out}
+
+
+def _credit_months(entries) -> dict[tuple[int, int], tuple[int, date]]:
+    """(allocation, order line) of each deduction → (salesperson, month) of the credit it takes back."""
+    keys = {(e.allocation_id, e.order_line_id) for e in entries if e.kind != CommissionEntry.Kind.CREDIT}
+    if not keys:
+        return {}
+    out = {}
+    for a, ln, sp, m in CommissionEntry.objects.filter(kind=CommissionEntry.Kind.CREDIT, allocation_id__in={k[0] for k in keys}
+                                                       ).values_list("allocation_id", "order_line_id", "salesperson_id", "month"):
+        out[(a, ln)] = (sp, m)
+    return out
+
+
+def apply_figures(sp_id: int, month: date, entries: list[CommissionEntry], cfg: PolicyConfig) -> dict:
+    """Each entry's applied rate and amount (``e.applied_base``, ``e.applied_rate``, ``e.applied_amount``,
+    ``e.tier``) and the salesperson-month's totals. Tiers off → exactly the stored entry figures. A deduction
+    (红冲/退货) is priced at the tier of the month of the credit it takes back. An approved statement → its frozen
+    figures."""
+    st = CommissionStatement.objects.filter(salesperson_id=sp_id, month=month).select_related(
+        "approval", "decided_by", "submitted_by").first()
+    frozen = (st.snapshot or {}).get("entries", {}) if st is not None and st.state == CommissionStatement.State.APPROVED else {}
+    credit_of = _credit_months(entries)
+    tier_cache: dict[tuple[int, date], dict] = {}
+
+    def tiers(sp, m):
+        if (sp, m) not in tier_cache:
+            tier_cache[(sp, m)] = tiers_for(sp, m, cfg)
+        return tier_cache[(sp, m)]
+
+    own = tiers(sp_id, month)
+    basis = credits = deductions = fee = ZERO
+    for e in entries:
+        src = (sp_id, month) if e.kind == CommissionEntry.Kind.CREDIT else credit_of.get((e.allocation_id, e.order_line_id),
+                                                                                         (sp_id, month))
+        t = tiers(*src)
+        tier = t["by_product"].get(e.order_line.product_id) if t["enabled"] else None
+        e.tier, e.tier_month = tier, src[1]
+        if str(e.pk) in frozen:
+            e.applied_base, e.applied_rate, e.applied_amount = (Decimal(x) for x in frozen[str(e.pk)])
+        elif tier is not None:
+            e.applied_base = Decimal(tier["rate"])
+            e.applied_rate = rules.tiered_rate(e.applied_base, e.cut)
+            e.applied_amount = commission_amount(e.basis, e.applied_rate)
+        else:
+            e.applied_base, e.applied_rate, e.applied_amount = e.base_rate, e.rate, e.amount
+        basis += e.basis
+        fee += e.fee_excluded
+        if e.kind == CommissionEntry.Kind.CREDIT:
+            credits += e.applied_amount
+        else:
+            deductions += e.applied_amount  # 红冲 and 退货扣回
+    return {"basis": basis, "fee_excluded": fee, "credits": credits, "reversals": deductions, "deductions": deductions,
+            "amount": credits + deductions, "net": credits + deductions, "tiers": own, "doc": st}
+
+
+def statement(user: User, month: date, salesperson_id: int | None = None, cfg: PolicyConfig | None = None) -> list[dict]:
+    """Per salesperson for the month: every entry (receipt, order line, basis, fee excluded, base, cut, rate,
+    amount), the tiers that applied and why, the totals and the statement document's approval state — the same
+    figures for the SP, the SM and FIN."""
+    cfg = cfg or get_policy()
     qs = entries_visible_to(user).filter(month=month)
     if salesperson_id:
         qs = qs.filter(salesperson_id=salesperson_id)
     out: OrderedDict[int, dict] = OrderedDict()
     for e in qs.order_by("salesperson_id", "booked_on", "receipt_id", "order_line_id", "id"):
-        s = out.setdefault(e.salesperson_id, {"salesperson": e.salesperson, "entries": [], "basis": ZERO, "amount": ZERO,
-                                              "credits": ZERO, "reversals": ZERO})
+        s = out.setdefault(e.salesperson_id, {"salesperson": e.salesperson, "entries": []})
         s["entries"].append(e)
-        s["basis"] += e.basis
-        s["amount"] += e.amount
-        s["credits" if e.kind == CommissionEntry.Kind.CREDIT else "reversals"] += e.amount  # 红冲 and 退货扣回
+    for sp_id, s in out.items():
+        s.update(apply_figures(sp_id, month, s["entries"], cfg))
+        s["product_tiers"] = _product_tiers(s)
     return sorted(out.values(), key=lambda s: s["salesperson"].name)
+
+
+def _product_tiers(s: dict) -> list[dict]:
+    if not s["tiers"]["enabled"]:
+        return []
+    codes = {e.order_line.product_id: e.order_line.product for e in s["entries"]}
+    return [{"product": codes.get(pid), "product_id": pid, **t} for pid, t in sorted(s["tiers"]["by_product"].items())]
+
+
+def can_submit(user: User, salesperson: User) -> bool:
+    """FIN (or GM) prepares any statement; an SM those of own team."""
+    if user.has_role("FIN", "GM"):
+        return True
+    return user.has_role("SM") and salesperson.team_id in managed_team_ids(user)
+
+
+def payroll(user: User, month: date) -> list[dict]:
+    """Payroll export rows (one per salesperson): name, month, basis, commission, deductions, net, approval state and
+    approver. FIN, FD and GM only."""
+    from yewu.common.errors import PermissionDenied
+
+    if not user.has_role("FIN", "FD", "GM"):
+        raise PermissionDenied("工资导出仅限财务、财务总监、总经理", rule="commission.statement")
+    rows = []
+    for s in statement(user, month):
+        doc = s["doc"]
+        rows.append({"salesperson": s["salesperson"], "month": month, "basis": s["basis"], "credits": s["credits"],
+                     "deductions": s["deductions"], "net": s["net"], "state": doc.state if doc else "open",
+                     "state_label": doc.get_state_display() if doc else "未提交",
+                     "approver": doc.decided_by if doc and doc.state == CommissionStatement.State.APPROVED else None,
+                     "decided_at": doc.decided_at if doc else None, "doc": doc})
+    return rows

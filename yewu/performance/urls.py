@@ -5,4 +5,6 @@ from . import views
 app_name = "performance"
 urlpatterns = [
     path("commission/", views.commission, name="commission"),
+    path("commission/submit/", views.submit_statement, name="submit_statement"),
+    path("commission/payroll/", views.payroll, name="payroll"),
 ]

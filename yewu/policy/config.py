@@ -97,6 +97,8 @@ DEFAULTS: dict[str, tuple[Any, type, str]] = {
     "ar.deferral.window_months": (12, int, "此月数内第二次推迟付款申请标记信用复查"),
     "ar.reconcile_semiannual.report_days": (15, int, "半年对账结果报经理和财务的期限（自然日）"),
     "commission.base.credit_to": ("order_salesperson", str, "order_salesperson（订单业务员）或 owner_at_receipt（Alt）"),
+    "commission.statement.tiers_enabled": (False, bool, "提成阶梯（按产品、按月订单数）开启；默认关闭"),
+    "commission.statement.tiers": ("0:5,5:2,10:1", str, "提成阶梯表 起始单数:比例%，逗号分隔（默认 <5单 5%，5–9单 2%，≥10单 1%）"),
 }
 
 
