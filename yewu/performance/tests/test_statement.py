@@ -10,7 +10,7 @@ import pytest
 from django.utils import timezone
 
 from yewu.approvals import services as approvals
-from yewu.common.errors import RuleRefused, ValidationError
+from yewu.common.errors import RuleRefused, YewuError
 from yewu.finance import services as finance
 from yewu.finance.models import Receipt
 from yewu.orders import services as orders
@@ -68,7 +68,8 @@ def test_order_without_quote_has_no_fee_share(books):
 
 def test_quote_of_another_customer_is_refused(books):
     q = _quote(books.other, "5")
-    with pytest.raises(ValidationError, match="报价单"):
+    # Refused by the order's quote check (quote.approval / acl.sp_scope): not this customer's quote.
+    with pytest.raises(YewuError, match="报价单"):
         _order_from(books, q, [(books.shop.cable, "1", "100.00")])
 
 
