@@ -55,7 +55,7 @@ def order_out(o: Order, user=None) -> dict:
 
 
 PRICE_ROLES = ("SP", "SM", "GM", "FD", "FIN", "CA", "CS", "CSM")
-MONEY_KEYS = ("total", "deposit_required", "paid_amount", "unit_price", "guide_price", "line_total", "price_outcome", "reasons")
+MONEY_KEYS = ("total", "deposit_required", "paid_amount", "returned_amount", "unpaid", "unit_price", "guide_price", "line_total", "price_outcome", "reasons")
 
 
 def sees_prices(user) -> bool:
@@ -88,6 +88,7 @@ def _order_out(o: Order) -> dict:
         "salesperson": o.salesperson.name, "status": o.status, "status_label": o.get_status_display(),
         "settlement": o.settlement, "term_days": o.term_days, "total": str(o.total),
         "deposit_required": str(o.deposit_required), "paid_amount": str(o.paid_amount),
+        "returned_amount": str(o.returned_amount), "unpaid": str(o.unpaid),
         "is_new_customer": o.is_new_customer, "delivery_address": o.delivery_address,
         "promised_date": o.promised_ship_on.isoformat() if o.promised_ship_on else None,
         "target_date": o.target_ship_on.isoformat() if o.target_ship_on else None,
