@@ -23,9 +23,8 @@ that were returned.
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from datetime import date
+from decimal import Decimal
 
 from django.utils import timezone
 
