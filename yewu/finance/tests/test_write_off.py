@@ -120,3 +120,19 @@ def test_rejected_write_off_leaves_the_debt_aged(books, fd):
     assert (total.buckets["over_90"], total.written_off) == (D("1000.00"), 0)
     # the amount is free again for a new request
     assert services.write_off_ceiling(books.co.finance, o) == D("1000.00")
+
+
+@pytest.mark.parametrize("amount", ["0", "0.00", "-1", "abc", "1.001", ""])
+def test_bad_write_off_amounts_are_4xx_naming_the_rule_and_create_nothing(books, api_client, amount):
+    o = books.order(books.gz, [("10", "100.00", None)], settlement="COD", shipped_on=date(2025, 6, 1))
+    x = api_client(books.co.finance).post("/api/v1/reports/write-offs", {"order_id": o.pk, "amount": amount, "reason": "注销"},
+                                          content_type="application/json")
+    assert 400 <= x.status_code < 500 and x.json()["rule"] == "ar.bad_debt", x.json()
+    assert not WriteOff.objects.exists()
+
+
+def test_nothing_delivered_nothing_to_write_off(books, api_client):
+    o = books.order(books.gz, [("10", "100.00", None)])  # ready, not shipped: not a receivable yet
+    x = api_client(books.co.finance).post("/api/v1/reports/write-offs", {"order_id": o.pk, "amount": "1", "reason": "注销"},
+                                          content_type="application/json")
+    assert x.status_code == 422 and x.json()["rule"] == "ar.bad_debt" and "0.00" in x.json()["message"]
