@@ -5,8 +5,8 @@ What changes, and where it is computed:
 
 * receivables (`ar.aging`) and the order's amount owed: read-time, in :mod:`yewu.finance.selectors` — the returned
   value leaves the order's delivered value (newest goods-issue note first) from the day the goods were received;
-  the order's total owed is its total less received plain returns. Money already allocated beyond that stays
-  allocated (the order is over-paid; FIN refunds or reverses the receipt) — written down here, in the audit log;
+  the order's total owed is its total less received plain returns (``Order.returned_amount``, kept by
+  :mod:`yewu.orders.returns`, so ``Order.unpaid`` is net of returns everywhere);
 * money allocated beyond the new net total (the return made the order over-paid) is released to the customer's
   credit balance at once (`receipt.allocation`: "the rest is a customer credit balance"): a negative *release*
   allocation per receipt, newest money first, dated the day the goods came back; reversing the return

@@ -462,6 +462,10 @@ class CreditIn(Schema):
     reference: str
 
 
+class ReasonIn(Schema):
+    reason: str = ""
+
+
 def return_out(r) -> dict:
     return {"id": r.pk, "number": r.number, "order_id": r.order_id, "order": r.order.number, "line_id": r.line_id,
             "product": str(r.line.product), "quantity": str(r.quantity), "amount": str(r.amount), "reason": r.reason,
@@ -549,6 +553,15 @@ def return_receive(request, return_id: int):
 
     _return(request, return_id)
     returns.receive(request.auth, return_id)
+    return _ret_reload(request, return_id)
+
+
+@returns_router.post("/{return_id}/reverse-receive", summary="撤销收货: WH/FIN undo a received plain return (money back exactly)")
+def return_reverse_receive(request, return_id: int, payload: ReasonIn):
+    from . import returns
+
+    _return(request, return_id)
+    returns.reverse_receive(request.auth, return_id, payload.reason)
     return _ret_reload(request, return_id)
 
 

@@ -270,6 +270,8 @@ def reverse_receive(actor: User, return_id: int, reason: str) -> ReturnRequest:
     (commission taken back, excess moved to the customer's balance)."""
     if not actor.has_role(Role.WH, Role.FIN):
         raise PermissionDenied("撤销退货收货由仓库或财务办理", rule="return.flow")
+    if not (reason or "").strip():
+        raise ValidationError("撤销收货必须填写原因", fields={"reason": "必填"}, rule="return.flow")
     reason = clean_text(reason, field="reason", label="撤销原因", max_len=300, required=True)
     ret = _get(return_id)
     if ret.status == ReturnStatus.CREDITED:

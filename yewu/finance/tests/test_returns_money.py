@@ -291,3 +291,32 @@ def test_allocation_page_offers_the_open_amount_net_of_returns(books, back):
     html = c.get(f"/finance/receipts/{r.pk}/").content.decode()
     row = html[html.index(o.number):][:600]
     assert "700.00" in row and "已扣退货 300.00" in row
+
+
+def test_reverse_receive_api_and_page_refuse_bad_input_and_change_nothing(books, back, api_client):
+    fin = books.co.finance
+    o = books.order(books.gz, [("10", "100.00", None)], shipped_on=date(2026, 1, 10))
+    services.create_receipt(fin, customer_id=books.gz.pk, amount="1000.00")
+    ret = back(o, o.lines.get(), 2)
+    url = f"/api/v1/returns/{ret.pk}/reverse-receive"
+    wh = api_client(back.wh)
+    x = wh.post(url, {"reason": " "}, content_type="application/json")
+    assert x.status_code == 400 and x.json()["rule"] == "return.flow"  # reason required
+    x = api_client(books.co.sales1).post(url, {"reason": "误收"}, content_type="application/json")
+    assert x.status_code == 403 and x.json()["rule"] == "return.flow"
+    o.refresh_from_db()
+    assert (o.paid_amount, o.returned_amount) == (D("800.00"), D("200.00"))
+    c = Client()
+    c.force_login(fin)
+    assert "撤销收货" in c.get(f"/orders/{o.pk}/").content.decode()
+    r = c.post(f"/orders/{o.pk}/returns/{ret.pk}/reverse/", {"reason": "误收"}, follow=True)
+    assert "收货已撤销" in r.content.decode()
+    o.refresh_from_db()
+    assert (o.paid_amount, o.returned_amount, selectors.customer_credit_balance(books.gz.pk)) == (D("1000.00"), 0, 0)
+    x = wh.post(url, {"reason": "再撤销"}, content_type="application/json")
+    assert x.status_code == 409 and x.json()["rule"] == "return.flow"
+    # a credited return must be red-reversed by FIN first
+    ret2 = back(o, o.lines.get(), 1)
+    returns.record_credit_note(fin, ret2.pk, "红字-9")
+    x = wh.post(f"/api/v1/returns/{ret2.pk}/reverse-receive", {"reason": "误收"}, content_type="application/json")
+    assert x.status_code == 409 and "红字发票" in x.json()["message"]
