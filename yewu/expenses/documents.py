@@ -1,4 +1,4 @@
-"""Treasury forms (SPEC §9.1 P1): 付款审批单, 费用报销单, 现金借支单, 现金盘点表 as PDF (reportlab, CJK font
+"""Treasury forms (SPEC §9.1 P1): 付款审批单, 费用报销单, 现金借支单, 现金盘点表, 银行存款余额调节表 as PDF (reportlab, CJK font
 STSong-Light, money also in 人民币大写 via cn2an); the 现金日记账 as Excel (openpyxl). No writes here."""
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from yewu.policy.expenses import CASH_DENOMINATIONS, fmt
+from yewu.policy.expenses import CASH_DENOMINATIONS, fmt, reconcile
 
 from .models import CashAdvance, CashCount, PaymentDoc
 
@@ -195,6 +195,65 @@ def count_pdf(c: CashCount) -> bytes:
     body = [t1, Spacer(1, 3 * mm), _grid(summary, W, [((1, 1), (3, 1))]), Spacer(1, 2 * mm),
             _p("每日核对账面与实存，差异须说明；月末正式盘点由出纳与财务总监或财务共同签字（cash.daily_count，sod.count_witness）。", st["small"])]
     return _build("现金盘点表", c.number, c.day, body)
+
+
+RECON_SIDES = (  # (group key, sign, label) per side of the 调节表
+    (("bank_credited_not_booked", "加", "银行已收、企业未收"), ("bank_debited_not_booked", "减", "银行已付、企业未付")),
+    (("booked_not_credited", "加", "企业已收、银行未收"), ("booked_not_debited", "减", "企业已付、银行未付")),
+)
+
+
+def recon_pdf(*, number: str, account: str, month: str, book: Decimal, bank: Decimal, items: dict, made_on: date,
+              prepared_by: str = "", draft: bool = False) -> bytes:
+    """银行存款余额调节表 (`bank.monthly_reconciliation`): the book side and the bank side with their unrecorded items,
+    both adjusted balances in figures and in 人民币大写, the balancing equation, and a clear 不平 mark when the two
+    adjusted balances differ (a draft printed before saving; a saved table always balances)."""
+    st = _styles()
+    sums = {k: sum((Decimal(str(r["amount"])) for r in items.get(k) or []), Decimal("0.00"))
+            for side in RECON_SIDES for k, _, _ in side}
+    d = reconcile(book=book, bank=bank, **sums)
+    fig = d.reasons[0].figures
+    adj_book, adj_bank, diff = fig["adjusted_book"], fig["adjusted_bank"], fig["difference"]
+    balanced = diff == 0
+
+    def side_rows(opening_label, opening, groups):
+        out = [(opening_label, fmt(opening), True)]
+        for key, sign, label in groups:
+            out.append((f"{sign}：{label}", fmt(sums[key]), True))
+            for r in items.get(key) or []:
+                out.append((f"　{r.get('date') or ''} {r.get('description', '')}", fmt(Decimal(str(r["amount"]))), False))
+        return out
+
+    left = side_rows("企业银行存款日记账余额", book, RECON_SIDES[0])
+    right = side_rows("银行对账单余额", bank, RECON_SIDES[1])
+    n = max(len(left), len(right))
+    left += [("", "", False)] * (n - len(left))
+    right += [("", "", False)] * (n - len(right))
+    rows = [[_p("项　目", st["h"]), _p("金额（元）", st["h"]), _p("项　目", st["h"]), _p("金额（元）", st["h"])]]
+    for (ll, la, lb), (rl, ra, rb) in zip(left, right, strict=True):
+        rows.append([_p(ll, st["h"] if lb else st["c"]), _p(la, st["r"]), _p(rl, st["h"] if rb else st["c"]), _p(ra, st["r"])])
+    rows.append([_p("调节后余额", st["h"]), _p(fmt(adj_book), st["r"]), _p("调节后余额", st["h"]), _p(fmt(adj_bank), st["r"])])
+    rows.append([_p("（大写）", st["h"]), _p(f"人民币 {rmb_upper(adj_book)}", st["c"]), _p("（大写）", st["h"]),
+                 _p(f"人民币 {rmb_upper(adj_bank)}", st["c"])])
+    table = _grid(rows, [47 * mm, 42 * mm, 47 * mm, 42 * mm], label_cols=())
+    table.setStyle(TableStyle([("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eef2f7")),
+                               ("BACKGROUND", (0, len(rows) - 2), (-1, len(rows) - 1), colors.HexColor("#eef2f7"))]))
+    eq = (f"平衡关系：企业账面 {fmt(book)} + 银行已收企业未收 {fmt(sums['bank_credited_not_booked'])} － 银行已付企业未付 "
+          f"{fmt(sums['bank_debited_not_booked'])} = {fmt(adj_book)}；银行对账单 {fmt(bank)} + 企业已收银行未收 "
+          f"{fmt(sums['booked_not_credited'])} － 企业已付银行未付 {fmt(sums['booked_not_debited'])} = {fmt(adj_bank)}。")
+    mark = ParagraphStyle("mark", fontName=_font(), fontSize=16, leading=22, alignment=TA_CENTER,
+                          textColor=colors.HexColor("#1a7f37") if balanced else colors.HexColor("#c62828"))
+    verdict = (f"调节后余额相符（{fmt(adj_book)} = {fmt(adj_bank)}）" if balanced else
+               f"不平：调节后余额相差 {fmt(diff)} 元（{rmb_upper(diff)}），须查明未达账项后重新编制")
+    head = Table([[_p(f"银行账户：{account}", st["meta"]), _p(f"所属月份：{month}", st["meta"])]], colWidths=[120 * mm, 58 * mm])
+    body = [head, Spacer(1, 2 * mm), table, Spacer(1, 3 * mm), _p(eq, st["c"]), Spacer(1, 2 * mm),
+            _p(verdict, mark), Spacer(1, 3 * mm),
+            _grid([[_p("编制（出纳）", st["h"]), _p(prepared_by, st["c"]), _p("审核（财务主管）", st["h"]), _p("", st["c"])]],
+                  [30 * mm, 55 * mm, 36 * mm, 57 * mm]),
+            Spacer(1, 2 * mm),
+            _p("每月每个银行账户编制；银行与企业账面不一致时，调节后双方余额必须相等（bank.monthly_reconciliation）。"
+               + ("本表为未保存的草稿。" if draft else ""), st["small"])]
+    return _build("银行存款余额调节表", number, made_on, body)
 
 
 def journal_xlsx(j: dict, start: date, end: date) -> bytes:

@@ -679,10 +679,11 @@ RECON_GROUPS = {
 }
 
 
-@transaction.atomic
-def save_reconciliation(actor: User, data: dict) -> BankReconciliation:
+def check_reconciliation(actor: User, data: dict) -> dict:
+    """Parse and check a 银行存款余额调节表 without saving (also for printing a draft): returns the clean figures
+    and the `bank.monthly_reconciliation` decision (refused = 不平)."""
     if not actor.has_role(Role.CA, Role.FIN, Role.FD):
-        raise PermissionDenied("银行存款余额调节表由出纳或财务编制")
+        raise PermissionDenied("银行存款余额调节表由出纳或财务编制", rule="bank.monthly_reconciliation")
     account = clean_text(data.get("account"), field="account", label="银行账户", max_len=100, required=True)
     month = str(data.get("month") or "").strip()
     try:
@@ -703,6 +704,13 @@ def save_reconciliation(actor: User, data: dict) -> BankReconciliation:
         items[key] = rows
         sums[key] = sum((r["amount"] for r in rows), Decimal("0.00"))
     d = rules.reconcile(book=book, bank=bank, **sums)
+    return {"account": account, "month": month, "book": book, "bank": bank, "items": items, "sums": sums, "decision": d}
+
+
+@transaction.atomic
+def save_reconciliation(actor: User, data: dict) -> BankReconciliation:
+    x = check_reconciliation(actor, data)
+    account, month, book, bank, items, d = x["account"], x["month"], x["book"], x["bank"], x["items"], x["decision"]
     _refuse(d)
     if BankReconciliation.objects.filter(account=account, month=month, voided=False).exists():
         raise Conflict(f"{account} {month} 的调节表已存在", rule="bank.monthly_reconciliation")

@@ -22,4 +22,6 @@ urlpatterns = [
     path("counts/", views.counts, name="counts"),
     path("counts/<int:pk>/", views.count_detail, name="count"),
     path("bank/", views.bank, name="bank"),
+    path("bank/preview.pdf", views.bank_preview, name="bank_preview"),
+    path("bank/<int:pk>/pdf/", views.bank_pdf, name="bank_pdf"),
 ]

@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from yewu.approvals import services as approvals
@@ -354,16 +355,55 @@ def count_detail(request, pk):
         and request.user.pk != c.cashier_id})
 
 
+def _recon_form(request) -> dict:
+    data = {k: request.POST.get(k, "") for k in ("account", "month", "book_balance", "bank_balance")}
+    for key in services.RECON_GROUPS:
+        data[key] = [{"date": d, "description": desc, "amount": amt}
+                     for d, desc, amt in zip(request.POST.getlist(f"{key}_date"), request.POST.getlist(f"{key}_desc"),
+                                             request.POST.getlist(f"{key}_amount"), strict=False) if desc or amt]
+    return data
+
+
+def _pdf(data: bytes, name: str) -> HttpResponse:
+    resp = HttpResponse(data, content_type="application/pdf")
+    resp["Content-Disposition"] = f'inline; filename="{name}.pdf"'
+    return resp
+
+
+@login_required
+def bank_pdf(request, pk):
+    """银行存款余额调节表 PDF of a saved table (`bank.monthly_reconciliation`)."""
+    _cash_staff(request)
+    r = BankReconciliation.objects.filter(pk=pk).select_related("prepared_by").first()
+    if r is None:
+        raise Http404
+    return _pdf(documents.recon_pdf(number=r.number, account=r.account, month=r.month, book=r.book_balance,
+                                    bank=r.bank_balance, items=r.items, made_on=timezone.localdate(r.created_at),
+                                    prepared_by=r.prepared_by.name), r.number)
+
+
+@login_required
+@require_POST
+def bank_preview(request):
+    """Print the table as entered, before saving — an unbalanced one prints with its 不平 mark."""
+    _cash_staff(request)
+    data = _recon_form(request)
+    try:
+        x = services.check_reconciliation(request.user, data)
+    except YewuError as e:
+        _err(request, e)
+        return redirect("expenses:bank")
+    return _pdf(documents.recon_pdf(number="（草稿，未保存）", account=x["account"], month=x["month"], book=x["book"],
+                                    bank=x["bank"], items=x["items"], made_on=timezone.localdate(),
+                                    prepared_by=request.user.name, draft=True), f"recon-{x['month']}-draft")
+
+
 @login_required
 def bank(request):
     _cash_staff(request)
     data: dict = {}
     if request.method == "POST":
-        data = {k: request.POST.get(k, "") for k in ("account", "month", "book_balance", "bank_balance")}
-        for key in services.RECON_GROUPS:
-            data[key] = [{"date": d, "description": desc, "amount": amt}
-                         for d, desc, amt in zip(request.POST.getlist(f"{key}_date"), request.POST.getlist(f"{key}_desc"),
-                                                 request.POST.getlist(f"{key}_amount"), strict=False) if desc or amt]
+        data = _recon_form(request)
         try:
             rec = services.save_reconciliation(request.user, data)
             messages.success(request, f"调节表 {rec.number} 已保存：调节后余额 {rec.adjusted_balance}")

@@ -257,6 +257,7 @@ def ar_aging(request, as_of: str = "", group: str = "customer", format: str = "j
         return {"key": r.key if isinstance(r.key, (int, str)) else str(r.key), "label": r.label, "team": r.team,
                 "salesperson": r.salesperson.name if r.salesperson else None,
                 "buckets": {b: str(r.buckets[b]) for b in BUCKETS}, "total": str(r.total),
+                "written_off": str(r.written_off),
                 "oldest_due": r.oldest_due.isoformat() if r.oldest_due else None}
 
     return {"as_of": day.isoformat(), "group": group, "rule": "ar.aging", "rows": [row(r) for r in rows], "total": row(total)}
@@ -287,11 +288,25 @@ class WriteOffIn(Schema):
     reason: str = ""
 
 
+def write_off_out(w) -> dict:
+    return {"id": w.pk, "number": w.number, "customer_id": w.customer_id, "order_id": w.order_id, "order": w.order.number,
+            "amount": str(w.amount), "reason": w.reason, "state": w.state, "state_label": w.get_state_display(),
+            "recovered": str(w.recovered), "outstanding": str(w.outstanding), "approval_id": w.approval_id,
+            "requested_by": w.requested_by.name}
+
+
 @reports_router.post("/write-offs", response={201: dict}, summary="ar.bad_debt: propose a write-off (SM → FD → GM)")
 def write_off(request, payload: WriteOffIn):
     w = services.request_write_off(request.auth, payload.order_id, payload.amount, payload.reason)
-    return Status(201, {"id": w.pk, "number": w.number, "order": w.order.number, "amount": str(w.amount), "state": w.state,
-                        "approval_id": w.approval_id})
+    return Status(201, write_off_out(w))
+
+
+@reports_router.get("/write-offs", summary="ar.bad_debt: write-offs visible to the caller, with what was recovered")
+def write_offs(request, customer_id: int | None = None):
+    qs = selectors.write_offs_visible_to(request.auth)
+    if customer_id:
+        qs = qs.filter(customer_id=customer_id)
+    return [write_off_out(w) for w in qs[:200]]
 
 
 # --- deferrals --------------------------------------------------------------------------------------------------

@@ -177,18 +177,18 @@ def aging_xlsx(rows, total, as_of, group: str) -> bytes:
     ws = wb.active
     ws.title = "应收账款账龄表"
     heads = [GROUP_LABELS[group]] + (["业务员", "团队"] if group == "customer" else ["团队"] if group == "salesperson" else []) \
-        + [BUCKET_LABELS[b] for b in BUCKETS] + ["合计", "最早逾期到期日"]
+        + [BUCKET_LABELS[b] for b in BUCKETS] + ["合计", "已核销（追收中）", "最早逾期到期日"]
     _wb_title(ws, f"应收账款账龄表（截至 {as_of:%Y-%m-%d}，按{GROUP_LABELS[group]}）", len(heads))
     ws.append(heads)
     for c in ws[2]:
         c.font = Font(bold=True)
-    extra_n = len(heads) - len(BUCKETS) - 3
+    extra_n = len(heads) - len(BUCKETS) - 4
     for r in rows + [total]:
         extra = ([r.salesperson.name if r.salesperson else "", r.team] if group == "customer" else
                  [r.team] if group == "salesperson" else [])
         if r is total:
             extra = [""] * extra_n
-        ws.append([r.label] + extra + [r.buckets[b] for b in BUCKETS] + [r.total, r.oldest_due])
+        ws.append([r.label] + extra + [r.buckets[b] for b in BUCKETS] + [r.total, r.written_off, r.oldest_due])
     for row in ws.iter_rows(min_row=3):
         for cell in row[1 + extra_n:-1]:
             cell.number_format = "#,##0.00"

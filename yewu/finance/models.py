@@ -49,11 +49,14 @@ class Receipt(models.Model):
 
 
 class Allocation(models.Model):
-    """Part of a receipt applied to an order. Never deleted; a reversal stamps ``reversed_on``."""
+    """Part of a receipt applied to an order. Never deleted; a reversal stamps ``reversed_on``. A *release*
+    (negative amount, ``return_request`` and ``effective_on`` set) moves money a return made excess back from the
+    order to the customer's credit balance (`receipt.allocation`, `return.flow`)."""
 
     class Kind(models.TextChoices):
         AUTO = "auto", "自动（先到期先分配）"
         MANUAL = "manual", "财务手工分配"
+        RELEASE = "release", "退货多收转客户余额"
 
     receipt = models.ForeignKey(Receipt, on_delete=models.PROTECT, related_name="allocations")
     order = models.ForeignKey("orders.Order", on_delete=models.PROTECT, related_name="allocations")
@@ -62,6 +65,10 @@ class Allocation(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     reversed_on = models.DateField(null=True, blank=True)
+    return_request = models.ForeignKey("orders.ReturnRequest", null=True, blank=True, on_delete=models.PROTECT,
+                                       related_name="+", verbose_name="退货单")
+    effective_on = models.DateField("生效日", null=True, blank=True,
+                                    help_text="a release counts from this date (the return's), not the receipt's arrival")
 
     class Meta:
         ordering = ["id"]
@@ -236,6 +243,11 @@ class WriteOff(models.Model):
     state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
     approval = models.ForeignKey("approvals.ApprovalRequest", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     decided_at = models.DateTimeField(null=True, blank=True)
+    recovered = models.DecimalField("已追回", max_digits=14, decimal_places=2, default=ZERO)
+
+    @property
+    def outstanding(self) -> Decimal:
+        return self.amount - self.recovered if self.state == self.State.APPROVED else ZERO
 
     class Meta:
         verbose_name = verbose_name_plural = "坏账核销"

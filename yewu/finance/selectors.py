@@ -141,7 +141,8 @@ def net_unpaid(order: Order, credited: dict[int, Decimal] | None = None) -> Deci
 
 
 def overpaid(order: Order) -> Decimal:
-    """Money allocated to the order beyond its total net of returns (to be refunded or reversed by FIN)."""
+    """Money allocated to the order beyond its total net of returns (a return's excess is released to the
+    customer's credit balance at once, so this is 0 after every return is received)."""
     return max(order.paid_amount - net_total(order), ZERO)
 
 
@@ -252,7 +253,8 @@ class Receivable:
     delivered_on: date
     due_on: date
     amount: Decimal  # delivered value of this shipment
-    open: Decimal = ZERO  # unpaid part as of the date
+    open: Decimal = ZERO  # unpaid part as of the date, written-off debt excluded
+    written_off: Decimal = ZERO  # unpaid part written off (`ar.bad_debt`), still tracked for recovery
 
 
 @dataclass
@@ -265,6 +267,7 @@ class AgingRow:
     buckets: dict[str, Decimal] = field(default_factory=lambda: {b: ZERO for b in BUCKETS})
     total: Decimal = ZERO
     oldest_due: date | None = None
+    written_off: Decimal = ZERO  # `ar.bad_debt`: listed, not in the open buckets
 
 
 def paid_as_of(order_ids, as_of: date) -> dict[int, Decimal]:
@@ -276,7 +279,7 @@ def paid_as_of(order_ids, as_of: date) -> dict[int, Decimal]:
 
 
 def _paid(allocs: QuerySet[Allocation], as_of: date) -> dict[int, Decimal]:
-    rows = allocs.filter(receipt__arrived_on__lte=as_of).filter(
+    rows = allocs.filter(Q(effective_on__isnull=True, receipt__arrived_on__lte=as_of) | Q(effective_on__lte=as_of)).filter(
         Q(reversed_on__isnull=True) | Q(reversed_on__gt=as_of)).values("order_id").annotate(s=Sum("amount"))
     return {r["order_id"]: money(r["s"] or ZERO) for r in rows}
 
@@ -296,14 +299,31 @@ class _Open:
     due_on: date
     amount: Decimal
     open: Decimal = ZERO
+    written_off: Decimal = ZERO
 
 
-def _open_items(user: User, as_of: date, customer_id: int | None = None, order_id: int | None = None) -> list[_Open]:
+def written_off_by_order(as_of: date, order_ids=None) -> dict[int, Decimal]:
+    """Approved write-offs (`ar.bad_debt`) per order, decided by ``as_of``."""
+    end = datetime.combine(as_of + timedelta(days=1), time.min, TZ)
+    qs = WriteOff.objects.filter(state=WriteOff.State.APPROVED, decided_at__lt=end)
+    if order_ids is not None:
+        qs = qs.filter(order_id__in=list(order_ids))
+    out: dict[int, Decimal] = defaultdict(lambda: ZERO)
+    for oid, amt in qs.values_list("order_id", "amount"):
+        out[oid] += amt
+    return out
+
+
+def _open_items(user: User, as_of: date, customer_id: int | None = None, order_id: int | None = None,
+                keep_written_off: bool = False) -> list[_Open]:
     """The receivables computation on plain values (no model instances, no id lists in the SQL), so it scales to
     millions of shipments: each goods-issue note (出仓单) is owed from its local date and falls due per `ar.aging`
     (deferrals granted by ``as_of`` move it later); goods received back by ``as_of`` (returns and exchanges,
     `return.flow`) reduce the order's delivered value, newest note first; money allocated to the order by
-    ``as_of`` pays its shipments oldest first (any excess over the net delivered value is simply not open)."""
+    ``as_of`` pays its shipments oldest first (any excess over the net delivered value is simply not open).
+    Approved write-offs (`ar.bad_debt`) then take the oldest open notes out of the open amount (``written_off``):
+    money received pays the live debt first, and once the order's open amount falls below what was written off,
+    the difference is recovery. ``keep_written_off`` keeps notes that are only written-off debt."""
     end = datetime.combine(as_of + timedelta(days=1), time.min, TZ)
     lines = ShipmentLine.objects.filter(shipment__shipped_at__lt=end).exclude(
         shipment__order__status=OrderStatus.CANCELLED)
@@ -349,6 +369,7 @@ def _open_items(user: User, as_of: date, customer_id: int | None = None, order_i
     returned: dict[int, Decimal] = defaultdict(lambda: ZERO)
     for oid, amt in rets.values_list("order_id", "amount").iterator(chunk_size=5000):
         returned[oid] += amt
+    wo = written_off_by_order(as_of, order_ids=[order_id] if order_id else None)
     out = []
     for oid, items in by_order.items():
         back = returned.get(oid, ZERO)  # returned by as_of: reduces the newest goods-issue notes first
@@ -361,28 +382,34 @@ def _open_items(user: User, as_of: date, customer_id: int | None = None, order_i
             take = min(left, it.amount)
             it.open = it.amount - take
             left -= take
-            if it.open > 0:
+        w = min(wo.get(oid, ZERO), sum((it.open for it in items), ZERO))  # still written off, not yet recovered
+        for it in items:
+            cut = min(w, it.open)
+            it.open -= cut
+            it.written_off = cut
+            w -= cut
+            if it.open > 0 or (keep_written_off and it.written_off > 0):
                 out.append(it)
     return out
 
 
 def receivables(user: User, as_of: date | None = None, customer_id: int | None = None,
-                order_id: int | None = None) -> list[Receivable]:
+                order_id: int | None = None, keep_written_off: bool = False) -> list[Receivable]:
     """Open receivables as of a date, one per goods-issue note still (partly) unpaid, with their orders."""
     as_of = as_of or timezone.localdate()
-    items = _open_items(user, as_of, customer_id, order_id)
+    items = _open_items(user, as_of, customer_id, order_id, keep_written_off)
     orders: dict[int, Order] = {}
     for chunk in _chunks(sorted({it.order_id for it in items})):
         orders.update((o.pk, o) for o in Order.objects.filter(pk__in=chunk).select_related(
             "customer", "customer__owner", "salesperson", "salesperson__team"))
     return [Receivable(order=orders[it.order_id], delivered_on=it.delivered_on, due_on=it.due_on, amount=it.amount,
-                       open=it.open) for it in items]
+                       open=it.open, written_off=it.written_off) for it in items]
 
 
 def aging(user: User, as_of: date | None = None, group: str = "customer") -> tuple[list[AgingRow], AgingRow]:
     """`ar.aging` per customer, salesperson (the order's) or team, as of any date."""
     as_of = as_of or timezone.localdate()
-    items = _open_items(user, as_of)
+    items = _open_items(user, as_of, keep_written_off=True)
     people = {u.pk: u for u in User.objects.filter(pk__in={it.salesperson_id for it in items}).select_related("team")}
     customers: dict[int, Customer] = {}
     if group not in ("salesperson", "team"):
@@ -407,9 +434,32 @@ def aging(user: User, as_of: date | None = None, group: str = "customer") -> tup
         for x in (row, total):
             x.buckets[b] += it.open
             x.total += it.open
-            if b != "not_due" and (x.oldest_due is None or it.due_on < x.oldest_due):
+            x.written_off += it.written_off
+            if it.open > 0 and b != "not_due" and (x.oldest_due is None or it.due_on < x.oldest_due):
                 x.oldest_due = it.due_on
     return sorted(rows.values(), key=lambda x: (-x.total, str(x.label))), total
+
+
+def customer_order_balances(user: User, customer_id: int) -> list[dict]:
+    """The customer's orders still owing or written off: total, returned, paid, open net of returns (``Order.unpaid``),
+    delivered-and-open (receivable), written off (`ar.bad_debt`) and what may still be written off."""
+    today = timezone.localdate()
+    per: dict[int, dict] = {}
+    for r in receivables(user, today, customer_id=customer_id, keep_written_off=True):
+        x = per.setdefault(r.order.pk, {"order": r.order, "receivable": ZERO, "written_off": ZERO, "overdue": False})
+        x["receivable"] += r.open
+        x["written_off"] += r.written_off
+        x["overdue"] = x["overdue"] or (r.open > 0 and r.due_on < today)
+    for o in open_orders(customer_id):
+        per.setdefault(o.pk, {"order": o, "receivable": ZERO, "written_off": ZERO, "overdue": False})
+    pending: dict[int, Decimal] = defaultdict(lambda: ZERO)
+    for oid, amt in WriteOff.objects.filter(order_id__in=list(per), state=WriteOff.State.PENDING).values_list("order_id", "amount"):
+        pending[oid] += amt
+    out = []
+    for oid, x in per.items():
+        x["can_write_off"] = max(x["receivable"] - pending[oid], ZERO)
+        out.append(x)
+    return sorted(out, key=lambda x: (x["order"].created_at, x["order"].pk))
 
 
 # --- customer statement (对账单) --------------------------------------------------------------------------------
@@ -512,10 +562,11 @@ def monthly_ar(user: User, month: date) -> tuple[list[dict], dict]:
             row(sp_of(sp_id))["delivered"] -= amt  # goods back in the month: deliveries net of returns
     allocs = Allocation.objects.filter(order__customer__in=customers).filter(
         Q(receipt__arrived_on__gte=start, receipt__arrived_on__lte=end) | Q(reversed_on__gte=start, reversed_on__lte=end)
-    ).values_list("order__salesperson_id", "amount", "receipt__arrived_on", "reversed_on")
-    for sp_id, amt, arrived, rev in allocs:
+        | Q(effective_on__gte=start, effective_on__lte=end)
+    ).values_list("order__salesperson_id", "amount", "receipt__arrived_on", "reversed_on", "effective_on")
+    for sp_id, amt, arrived, rev, eff in allocs:
         x = row(sp_of(sp_id))
-        if start <= arrived <= end:
+        if start <= (eff or arrived) <= end:  # a release (return excess → balance) counts on its own date
             x["collected"] += amt
         if rev and start <= rev <= end:
             x["collected"] -= amt

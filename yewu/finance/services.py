@@ -160,6 +160,7 @@ def _allocate(actor: User, r: Receipt, pairs, kind: str) -> list[Allocation]:
                after={"allocated": r.allocated, "kind": kind,
                       "allocations": [{"order": a.order.number, "amount": a.amount} for a in made]},
                rule="receipt.allocation")
+        sync_recovery(actor, {a.order_id for a in made}, ref=r.number)
     return made
 
 
@@ -204,6 +205,7 @@ def reverse_receipt(actor: User, receipt_id: int, reason: str, on: date | None =
     r.save(update_fields=["status", "reversed_on", "reversed_by", "reversal_reason", "allocated"])
     record(actor=actor, action="reverse", obj=r, before=before, after=snapshot(r, ["status", "allocated", "reversed_on"]),
            rule="receipt.allocation", reason=reason)
+    sync_recovery(actor, set(locked), ref=f"红冲 {r.number}")
     return r
 
 
@@ -443,29 +445,49 @@ def decide_deferral(actor: User, deferral_id: int, grant: bool, comment: str = "
 # --- ar.bad_debt ----------------------------------------------------------------------------------------------
 
 
+def _can_write_off(actor: User, order: Order) -> bool:
+    if actor.has_role(Role.FIN):
+        return True
+    owner = order.customer.owner
+    if actor.has_role(Role.SM) and order.salesperson.team_id in managed_team_ids(actor):
+        return True
+    return actor.has_role(Role.SP) and actor.id in (order.salesperson_id, owner.id if owner else None)
+
+
+def write_off_ceiling(actor: User, order: Order) -> Decimal:
+    """What may still be proposed for write-off: the order's open amount (delivered, net of returns, unpaid, not
+    yet written off) less proposals awaiting approval."""
+    open_amt = sum((r.open for r in selectors.receivables(actor, timezone.localdate(), order_id=order.pk)), ZERO)
+    pending = sum(WriteOff.objects.filter(order=order, state=WriteOff.State.PENDING).values_list("amount", flat=True), ZERO)
+    return max(open_amt - pending, ZERO)
+
+
 @transaction.atomic
 def request_write_off(actor: User, order_id: int, amount, reason: str) -> WriteOff:
-    """`ar.bad_debt`: FIN (or the order's SM) proposes; SM, FD and GM approve in turn; the debt stays tracked."""
-    order = Order.objects.select_for_update(of=("self",)).select_related("customer", "salesperson__team").filter(pk=order_id).first()
+    """`ar.bad_debt`: the order's SP, its SM or FIN proposes; SM, FD and GM approve in turn; the debt stays tracked
+    (listed as written off in the aging; later money on the order is recovery)."""
+    order = Order.objects.select_for_update(of=("self",)).select_related("customer__owner", "salesperson__team").filter(
+        pk=order_id).first()
     if order is None or not selectors.money_customers(actor).filter(pk=order.customer_id).exists():
         raise NotFound("订单不存在或无权查看")
-    if not actor.has_role(Role.FIN, Role.SM):
-        raise PermissionDenied("坏账核销由财务或业务经理提出", rule="ar.bad_debt")
+    if not _can_write_off(actor, order):
+        raise PermissionDenied("坏账核销由该订单的业务员、其业务经理或财务提出", rule="ar.bad_debt")
+    if not (reason or "").strip():
+        raise ValidationError("核销必须填写原因", fields={"reason": "必填"}, rule="ar.bad_debt")
     reason = clean_text(reason, field="reason", label="核销原因", max_len=300, required=True)
     amt = parse_money(amount, rule="ar.bad_debt")
-    open_amt = sum((r.open for r in selectors.receivables(actor, timezone.localdate(), order_id=order.pk)), ZERO)
-    pending = sum(WriteOff.objects.filter(order=order, state__in=[WriteOff.State.PENDING, WriteOff.State.APPROVED])
-                  .values_list("amount", flat=True), ZERO)
-    if amt <= 0 or amt > open_amt - pending:
+    ceiling = write_off_ceiling(actor, order)
+    if amt <= 0 or amt > ceiling:
         raise RuleRefused(f"核销金额 {rules.fmt(amt)} 须大于 0 且不超过订单 {order.number} 已送货未收金额 "
-                          f"{rules.fmt(open_amt - pending)}", rule="ar.bad_debt", fields={"amount": "超出未收金额"})
+                          f"{rules.fmt(ceiling)}", rule="ar.bad_debt", fields={"amount": "超出未收金额"})
     w = WriteOff.objects.create(number=orders.next_number("HX"), customer=order.customer, order=order, amount=amt,
                                 reason=reason, requested_by=actor)
     w.approval = approvals.start(
         doc_type="write_off", doc_id=w.pk, submitter=actor, roles=["SM", "FD", "GM"],
         decision=Decision.needs(("SM", "FD", "GM"), Reason("ar.bad_debt", "坏账核销须业务经理、财务总监、总经理审批",
                                                            "Write-off needs SM, FD and GM")),
-        label=f"坏账核销 {w.number} {order.customer.name} ¥{amt:,.2f}", link="/finance/ar/",
+        label=f"坏账核销 {w.number} {order.customer.name} 订单 {order.number} ¥{amt:,.2f}：{reason}",
+        link=f"/finance/statement/{order.customer_id}/",
         team=order.salesperson.team, beneficiary=order.salesperson)
     w.save(update_fields=["approval"])
     record(actor=actor, action="create", obj=w, after=snapshot(w), rule="ar.bad_debt", reason=reason)
@@ -479,6 +501,31 @@ def _on_write_off(ap: ApprovalRequest) -> None:
     w.decided_at = timezone.now()
     w.save(update_fields=["state", "decided_at"])
     record(actor=None, action="update", obj=w, after={"state": w.state}, rule="ar.bad_debt")
+
+
+def sync_recovery(actor: User | None, order_ids, ref: str = "") -> None:
+    """After money on orders changed: what of their approved write-offs is recovered = written off − what is still
+    open of it (receipts pay the live debt first). Oldest write-off first; each change audited as recovery."""
+    from .tasks import SYSTEM
+
+    wos = list(WriteOff.objects.select_for_update().filter(order_id__in=list(order_ids), state=WriteOff.State.APPROVED)
+               .order_by("order_id", "decided_at", "id"))
+    by_order: dict[int, list[WriteOff]] = {}
+    for w in wos:
+        by_order.setdefault(w.order_id, []).append(w)
+    for oid, ws in by_order.items():
+        still = sum((r.written_off for r in selectors.receivables(SYSTEM, timezone.localdate(), order_id=oid,
+                                                                  keep_written_off=True)), ZERO)
+        recovered = max(sum((w.amount for w in ws), ZERO) - still, ZERO)
+        for w in ws:
+            new = min(recovered, w.amount)
+            recovered -= new
+            if new != w.recovered:
+                before = {"recovered": w.recovered}
+                w.recovered = new
+                w.save(update_fields=["recovered"])
+                record(actor=actor, action="recovery", obj=w, before=before, after={"recovered": new, "ref": ref},
+                       rule="ar.bad_debt")
 
 
 # --- ar.reconcile_semiannual ----------------------------------------------------------------------------------

@@ -19,4 +19,5 @@ urlpatterns = [
     path("ar/deferrals/<int:pk>/decide/", views.deferral_decide, name="deferral_decide"),
     path("ar/reconciliations/<int:pk>/", views.reconciliation_record, name="reconciliation_record"),
     path("statement/<int:customer_id>/", views.customer_statement, name="statement"),
+    path("statement/<int:customer_id>/write-off/", views.write_off_new, name="write_off_new"),
 ]

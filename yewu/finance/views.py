@@ -273,5 +273,25 @@ def customer_statement(request, customer_id):
                             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
         resp["Content-Disposition"] = f'attachment; filename="statement-{c.pk}-{end:%Y%m%d}.xlsx"'
         return resp
-    return render(request, "finance/statement.html", {"s": s, "c": c, "balance": selectors.customer_credit_balance(c.pk),
-                                                      "zero": Decimal("0")})
+    return render(request, "finance/statement.html", {
+        "s": s, "c": c, "balance": selectors.customer_credit_balance(c.pk), "zero": Decimal("0"),
+        "orders": selectors.customer_order_balances(request.user, c.pk),
+        "write_offs": selectors.write_offs_visible_to(request.user).filter(customer=c)[:50],
+        "can_write_off": request.user.has_role("SP", "SM", "FIN"), "wo_order": request.GET.get("order", ""),
+    })
+
+
+@login_required
+@require_POST
+def write_off_new(request, customer_id):
+    c = selectors.money_customers(request.user).filter(pk=customer_id).first()
+    if c is None:
+        raise Http404
+    oid = request.POST.get("order_id") or ""
+    try:
+        w = services.request_write_off(request.user, int(oid) if oid.isdigit() else 0, request.POST.get("amount", ""),
+                                       request.POST.get("reason", ""))
+        messages.success(request, f"坏账核销 {w.number} 已提交：业务经理 → 财务总监 → 总经理审批；核销后继续追收")
+    except YewuError as e:
+        _err(request, e)
+    return redirect("finance:statement", customer_id=c.pk)

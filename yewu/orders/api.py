@@ -57,7 +57,7 @@ def order_out(o: Order, user=None) -> dict:
 
 
 PRICE_ROLES = ("SP", "SM", "GM", "FD", "FIN", "CA", "CS", "CSM")
-MONEY_KEYS = ("total", "deposit_required", "paid_amount", "unit_price", "guide_price", "line_total", "price_outcome", "reasons")
+MONEY_KEYS = ("total", "deposit_required", "paid_amount", "returned_amount", "unpaid", "unit_price", "guide_price", "line_total", "price_outcome", "reasons")
 
 
 def sees_prices(user) -> bool:
@@ -90,6 +90,7 @@ def _order_out(o: Order) -> dict:
         "salesperson": o.salesperson.name, "status": o.status, "status_label": o.get_status_display(),
         "settlement": o.settlement, "term_days": o.term_days, "total": str(o.total),
         "deposit_required": str(o.deposit_required), "paid_amount": str(o.paid_amount),
+        "returned_amount": str(o.returned_amount), "unpaid": str(o.unpaid),
         "is_new_customer": o.is_new_customer, "delivery_address": o.delivery_address,
         "promised_date": o.promised_ship_on.isoformat() if o.promised_ship_on else None,
         "target_date": o.target_ship_on.isoformat() if o.target_ship_on else None,
@@ -466,6 +467,10 @@ class CreditIn(Schema):
     reference: str
 
 
+class ReasonIn(Schema):
+    reason: str = ""
+
+
 def return_out(r) -> dict:
     return {"id": r.pk, "number": r.number, "order_id": r.order_id, "order": r.order.number, "line_id": r.line_id,
             "product": str(r.line.product), "quantity": str(r.quantity), "amount": str(r.amount), "reason": r.reason,
@@ -553,6 +558,15 @@ def return_receive(request, return_id: int):
 
     _return(request, return_id)
     returns.receive(request.auth, return_id)
+    return _ret_reload(request, return_id)
+
+
+@returns_router.post("/{return_id}/reverse-receive", summary="撤销收货: WH/FIN undo a received plain return (money back exactly)")
+def return_reverse_receive(request, return_id: int, payload: ReasonIn):
+    from . import returns
+
+    _return(request, return_id)
+    returns.reverse_receive(request.auth, return_id, payload.reason)
     return _ret_reload(request, return_id)
 
 

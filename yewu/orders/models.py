@@ -55,6 +55,8 @@ class Order(models.Model):
     custom_total = models.DecimalField("定制产品金额", max_digits=14, decimal_places=2, default=Decimal("0.00"))
     deposit_required = models.DecimalField("应收定金", max_digits=14, decimal_places=2, default=Decimal("0.00"))
     paid_amount = models.DecimalField("已收款", max_digits=14, decimal_places=2, default=Decimal("0.00"))
+    returned_amount = models.DecimalField("已退货金额", max_digits=14, decimal_places=2, default=Decimal("0.00"),
+                                          help_text="plain returns received back (return.flow): no longer owed")
     is_new_customer = models.BooleanField("新客户", default=False)
     decision = models.JSONField("规则判定", default=dict, blank=True)
     policy_version = models.IntegerField(default=0)
@@ -88,8 +90,14 @@ class Order(models.Model):
         return self.deposit_required
 
     @property
+    def net_total(self) -> Decimal:
+        """What the customer owes for the order in all: total less plain returns received back."""
+        return self.total - self.returned_amount
+
+    @property
     def unpaid(self) -> Decimal:
-        return max(self.total - self.paid_amount, Decimal("0.00"))
+        """Open amount, net of returned goods (credit notes); never negative."""
+        return max(self.total - self.returned_amount - self.paid_amount, Decimal("0.00"))
 
 
 class OrderLine(models.Model):
@@ -237,6 +245,7 @@ class ReturnStatus(models.TextChoices):
     RECEIVED = "received", "仓库已收货"
     CREDITED = "credited", "财务已冲红"
     REJECTED = "rejected", "已驳回"
+    REVERSED = "reversed", "收货已撤销"
 
 
 class ReturnRequest(models.Model):
@@ -264,6 +273,8 @@ class ReturnRequest(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     received_at = models.DateTimeField(null=True, blank=True)
     credited_at = models.DateTimeField(null=True, blank=True)
+    reversed_at = models.DateTimeField("撤销时间", null=True, blank=True)
+    reversal_reason = models.CharField("撤销原因", max_length=300, blank=True)
 
     class Meta:
         verbose_name = verbose_name_plural = "退货单"

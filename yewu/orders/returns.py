@@ -34,11 +34,18 @@ from .services import CENT, _decimal, next_number
 RETURNABLE_STATES = (OrderStatus.PARTLY_SHIPPED, OrderStatus.SHIPPED, OrderStatus.DELIVERED, OrderStatus.CLOSED)
 
 _credit_handlers: list[Callable[[ReturnRequest], None]] = []
+_reversal_handlers: list[Callable[[ReturnRequest], None]] = []
 
 
 def register_credit_note_handler(fn: Callable[[ReturnRequest], None]) -> Callable[[ReturnRequest], None]:
     """Finance registers a function called (same transaction) when returned goods are received."""
     _credit_handlers.append(fn)
+    return fn
+
+
+def register_reversal_handler(fn: Callable[[ReturnRequest], None]) -> Callable[[ReturnRequest], None]:
+    """Finance registers a function called (same transaction) when a received return is reversed (撤销收货)."""
+    _reversal_handlers.append(fn)
     return fn
 
 
@@ -79,7 +86,8 @@ def apply(actor: User, *, order_id: int, line_id: int, quantity, reason: str, qu
     reason = clean_text(reason, field="reason", label="退货原因", max_len=300, required=True)
     # quantities in applications not yet received count against what may still be returned
     pending = sum((r.quantity for r in line.returns.exclude(status__in=[ReturnStatus.REJECTED, ReturnStatus.RECEIVED,
-                                                                         ReturnStatus.CREDITED])), Decimal("0"))
+                                                                         ReturnStatus.CREDITED, ReturnStatus.REVERSED])),
+                  Decimal("0"))
     delivered_on = _delivered_on(order, line)
     today = timezone.localdate()
     d = rules.return_check(quantity=qty, shipped=line.shipped_qty, returned=line.returned_qty + pending,
@@ -235,6 +243,9 @@ def receive(actor: User, return_id: int) -> ReturnRequest:
             order.status = OrderStatus.PARTLY_SHIPPED
             order.save(update_fields=["status"])
     line.save(update_fields=["returned_qty", "exchange_qty"])
+    if not ret.exchange:  # the customer no longer owes for these goods: Order.unpaid is net of it
+        order.returned_amount += ret.amount
+        order.save(update_fields=["returned_amount"])
     ret.red_note_number = next_number("CK")
     ret.status, ret.received_at = ReturnStatus.RECEIVED, timezone.now()
     _log(ret, actor, "WH", f"红字出库单 {ret.red_note_number} 收货入库" + ("，待补发换货" if ret.exchange else ""))
@@ -243,11 +254,46 @@ def receive(actor: User, return_id: int) -> ReturnRequest:
            after={"status": ret.status, "red_note_number": ret.red_note_number, "line_returned_qty": line.returned_qty,
                   "exchange_qty": line.exchange_qty, "order_status": order.status}, rule="return.flow")
     if not ret.exchange:
+        ret._actor = actor  # handlers record who did it
         for fn in _credit_handlers:
             fn(ret)
         for u in users_with_role(Role.FIN):
             notify(u, f"return:{ret.pk}:credit", f"退货 {ret.number} 已入库，请开具红字发票/贷项 ¥{ret.amount:,.2f}",
                    rule="return.flow", link=f"/orders/{ret.order_id}/")
+    return ret
+
+
+@transaction.atomic
+def reverse_receive(actor: User, return_id: int, reason: str) -> ReturnRequest:
+    """Undo a plain return received by mistake (撤销收货), before FIN issued its credit note: the line's returned
+    quantity and the order's returned amount go back, and finance's reversal handlers undo the money exactly
+    (commission taken back, excess moved to the customer's balance)."""
+    if not actor.has_role(Role.WH, Role.FIN):
+        raise PermissionDenied("撤销退货收货由仓库或财务办理", rule="return.flow")
+    if not (reason or "").strip():
+        raise ValidationError("撤销收货必须填写原因", fields={"reason": "必填"}, rule="return.flow")
+    reason = clean_text(reason, field="reason", label="撤销原因", max_len=300, required=True)
+    ret = _get(return_id)
+    if ret.status == ReturnStatus.CREDITED:
+        raise Conflict("已开具红字发票/贷项，须先由财务冲回后才能撤销收货", rule="return.flow", code="bad_state")
+    _expect(ret, ReturnStatus.RECEIVED)
+    if ret.exchange:
+        raise Conflict("换货收货不能撤销（补发另行处理）", rule="return.flow", code="bad_state")
+    line = OrderLine.objects.select_for_update().get(pk=ret.line_id)
+    order = Order.objects.select_for_update().get(pk=ret.order_id)
+    before = {**snapshot(ret, ["status"]), "line_returned_qty": line.returned_qty, "order_returned_amount": order.returned_amount}
+    line.returned_qty -= ret.quantity
+    line.save(update_fields=["returned_qty"])
+    order.returned_amount -= ret.amount
+    order.save(update_fields=["returned_amount"])
+    ret.status, ret.reversed_at, ret.reversal_reason = ReturnStatus.REVERSED, timezone.now(), reason
+    _log(ret, actor, "WH" if actor.has_role(Role.WH) else "FIN", f"撤销收货（红字出库单 {ret.red_note_number} 作废）", reason)
+    ret.save()
+    ret._actor = actor
+    for fn in _reversal_handlers:
+        fn(ret)
+    record(actor=actor, action="reverse", obj=ret, before=before, reason=reason, rule="return.flow",
+           after={"status": ret.status, "line_returned_qty": line.returned_qty, "order_returned_amount": order.returned_amount})
     return ret
 
 

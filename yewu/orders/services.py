@@ -84,7 +84,7 @@ def credit_exposure(customer, exclude_id=None) -> Decimal:
     qs = Order.objects.filter(customer=customer, settlement=Settlement.CREDIT, status__in=OPEN_CREDIT_STATES)
     if exclude_id:
         qs = qs.exclude(pk=exclude_id)
-    v = qs.aggregate(s=Sum(F("total") - F("paid_amount")))["s"]
+    v = qs.aggregate(s=Sum(F("total") - F("returned_amount") - F("paid_amount")))["s"]  # net of returned goods
     return (v or Decimal("0")).quantize(CENT)
 
 

@@ -449,7 +449,8 @@ def _returns_context(u, o, lines) -> dict:
         if r.status == ReturnStatus.RECEIVED and r.exchange:
             nxt = None
         items.append({"r": r, "next_label": nxt[2] if nxt else "", "action": nxt[1] if nxt and u.has_role(nxt[0]) else "",
-                      "can_reject": nxt is not None and nxt[1] in ("confirm", "approve") and u.has_role(nxt[0])})
+                      "can_reject": nxt is not None and nxt[1] in ("confirm", "approve") and u.has_role(nxt[0]),
+                      "can_reverse": r.status == ReturnStatus.RECEIVED and not r.exchange and u.has_role(Role.WH, Role.FIN)})
     may_apply = (o.status in RETURNABLE_STATES and u.has_role(Role.SP, Role.SM, Role.GM)
                  and (o.salesperson_id == u.id or u.has_role(Role.SM, Role.GM)))
     return {"returns": items, "return_lines": [ln for ln in lines if ln.returnable_qty > 0] if may_apply else []}
@@ -500,6 +501,8 @@ def return_action(request, pk, return_id, action):
             r = returns.receive(u, r.pk)
         elif action == "credit":
             r = returns.record_credit_note(u, r.pk, p.get("reference", ""))
+        elif action == "reverse":
+            r = returns.reverse_receive(u, r.pk, p.get("reason", ""))
         else:
             raise Http404("未知操作")
         messages.success(request, f"退货单 {r.number}：{r.get_status_display()}"

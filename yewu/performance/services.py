@@ -223,3 +223,17 @@ def _on_statement_decided(req) -> None:
     st.save()
     record(actor=st.decided_by, action="approve" if st.state == CommissionStatement.State.APPROVED else "reject", obj=st,
            after=snapshot(st, ["state", "basis", "credits", "deductions", "net"]), rule="commission.statement")
+
+
+def undo_return(ret, on: date) -> list[CommissionEntry]:
+    """A received return was reversed (撤销收货): the exact opposite of its 退货扣回 entries, booked on ``on`` —
+    except on receipts reversed since (their reversal already took back only credit − 退货扣回)."""
+    out = [CommissionEntry(salesperson_id=e.salesperson_id, month=booking_month(e.salesperson_id, on), booked_on=on,
+                           kind=CommissionEntry.Kind.RETURN, fee_excluded=-e.fee_excluded,
+                           receipt_id=e.receipt_id, allocation_id=e.allocation_id, order_id=e.order_id,
+                           order_line_id=e.order_line_id, return_request=ret, basis=-e.basis, base_rate=e.base_rate,
+                           cut=e.cut, rate=e.rate, amount=-e.amount)
+           for e in CommissionEntry.objects.filter(return_request=ret, kind=CommissionEntry.Kind.RETURN,
+                                                    allocation__reversed_on__isnull=True).order_by("id")]
+    CommissionEntry.objects.bulk_create(out)
+    return out

@@ -122,3 +122,57 @@ def test_bank_reconciliation_page_refuses_unbalanced_and_saves_balanced(co):
     r = c.post("/expenses/bank/", body, follow=True)
     assert "调节后余额 1100.00" in r.content.decode() and BankReconciliation.objects.get().adjusted_balance == Decimal("1100.00")
     assert browser_client(co.sales1).get("/expenses/bank/").status_code == 404
+
+
+# --- bank.monthly_reconciliation: 银行存款余额调节表 PDF ---
+
+RECON_FORM = {"account": "工行 3602 0000 1234", "month": "2025-08", "book_balance": "100000.00", "bank_balance": "98000.00",
+              "bank_credited_not_booked_date": "2025-08-30", "bank_credited_not_booked_desc": "客户汇款未入账",
+              "bank_credited_not_booked_amount": "5000.00",
+              "bank_debited_not_booked_date": "2025-08-31", "bank_debited_not_booked_desc": "银行手续费",
+              "bank_debited_not_booked_amount": "200.00",
+              "booked_not_credited_date": "2025-08-31", "booked_not_credited_desc": "送存支票", "booked_not_credited_amount": "8000.00",
+              "booked_not_debited_date": "2025-08-31", "booked_not_debited_desc": "开出转账支票未兑付",
+              "booked_not_debited_amount": "1200.00"}
+
+
+def test_bank_reconciliation_pdf_shows_both_sides_the_equation_and_words(co):
+    from yewu.expenses.models import BankReconciliation
+
+    c = browser_client(co.cashier)
+    r = c.post("/expenses/bank/", RECON_FORM, follow=True)
+    rec = BankReconciliation.objects.get()
+    assert f"/expenses/bank/{rec.pk}/pdf/" in r.content.decode()
+    r = c.get(f"/expenses/bank/{rec.pk}/pdf/")
+    assert r.status_code == 200 and r["Content-Type"] == "application/pdf" and r.content.startswith(b"%PDF")
+    assert b"STSong-Light" in r.content
+    text = pdf_text(r.content)
+    for s in ("银行存款余额调节表", rec.number, "工行 3602 0000 1234", "2025-08", "100,000.00", "98,000.00",
+              "客户汇款未入账", "5,000.00", "银行手续费", "200.00", "送存支票", "8,000.00", "开出转账支票未兑付", "1,200.00",
+              "壹拾万肆仟捌佰元整", "调节后余额相符（104,800.00 = 104,800.00）", "吴出纳"):
+        assert s in text.replace("\n", ""), s
+    flat = "".join(text.split())
+    assert "平衡关系：企业账面100,000.00+银行已收企业未收5,000.00－银行已付企业未付200.00=104,800.00" in flat
+    assert "银行对账单98,000.00+企业已收银行未收8,000.00－企业已付银行未付1,200.00=104,800.00" in flat
+    assert "不平" not in text
+    # not cash staff: no PDF
+    assert browser_client(co.sales1).get(f"/expenses/bank/{rec.pk}/pdf/").status_code == 404
+
+
+def test_an_unbalanced_draft_prints_with_a_clear_not_balanced_mark_and_is_not_saved(co):
+    from yewu.expenses.models import BankReconciliation
+
+    c = browser_client(co.cashier)
+    form = {**RECON_FORM, "booked_not_debited_amount": "1200.01"}
+    r = c.post("/expenses/bank/preview.pdf", form)
+    assert r.status_code == 200 and r["Content-Type"] == "application/pdf"
+    text = "".join(pdf_text(r.content).split())
+    assert "不平：调节后余额相差0.01元（壹分）" in text and "104,799.99" in text and "104,800.00" in text
+    assert "草稿" in text
+    assert not BankReconciliation.objects.exists()
+    # saving the same figures is refused, naming the rule
+    r = c.post("/expenses/bank/", form, follow=True)
+    assert "bank.monthly_reconciliation" in r.content.decode() and not BankReconciliation.objects.exists()
+    # bad input on the preview: an error message, no PDF
+    r = c.post("/expenses/bank/preview.pdf", {**form, "book_balance": "abc"}, follow=True)
+    assert r["Content-Type"].startswith("text/html") and "企业账面余额" in r.content.decode()

@@ -197,6 +197,37 @@ def test_two_cashiers_allocating_one_receipt_at_once(books):
     assert sum(Order.objects.filter(pk__in=[a.pk, b.pk]).values_list("paid_amount", flat=True)) == Decimal("800.00")
 
 
+def test_two_cashiers_allocating_one_receipt_the_row_lock_serialises_them(books, api_client, monkeypatch):
+    """Works on every database: the allocation reads the receipt and the orders under select_for_update (checked by
+    spying on the queryset, and on PostgreSQL in the SQL), so the second cashier's allocation is checked against
+    what the first took — a 4xx naming the rule, nothing changes."""
+    from django.db.models.query import QuerySet
+    from django.test.utils import CaptureQueriesContext
+
+    from yewu.org.models import User
+
+    fin2 = User.objects.create_user(username="fin2", password="x", roles=["FIN"], display_name="第二财务")
+    a = books.order(books.gz, [("8", "100.00", None)], shipped_on=date(2026, 1, 1))
+    b = books.order(books.gz, [("8", "100.00", None)], shipped_on=date(2026, 1, 2))
+    r = services.create_receipt(books.co.finance, customer_id=books.gz.pk, amount="1000.00", auto=False)
+    locked, orig = [], QuerySet.select_for_update
+
+    def spy(self, *args, **kw):
+        locked.append(self.model.__name__)
+        return orig(self, *args, **kw)
+
+    monkeypatch.setattr(QuerySet, "select_for_update", spy)
+    with CaptureQueriesContext(connection) as q:
+        services.allocate(books.co.finance, r.pk, [(a.pk, "800.00")])
+    assert locked[:2] == ["Receipt", "Order"]
+    if connection.vendor == "postgresql":
+        assert any("FOR UPDATE" in x["sql"] and "finance_receipt" in x["sql"] for x in q.captured_queries)
+    before = state(a, b)
+    x = post(api_client(fin2), f"/api/v1/receipts/{r.pk}/allocate", {"allocations": [{"order_id": b.pk, "amount": "800.00"}]})
+    assert x.status_code == 422 and x.json()["rule"] == "receipt.allocation" and "未分配余额 200.00" in x.json()["message"]
+    assert state(a, b) == before
+
+
 @pytest.mark.parametrize("amount,words", [("1052.63", "壹仟零伍拾贰元陆角叁分"), ("5300.00", "伍仟叁佰元整"),
                                           ("0.05", "伍分"), ("100000.10", "壹拾万元壹角"), ("20000.01", "贰万元零壹分")])
 def test_receipt_words_agree_with_figures(amount, words):

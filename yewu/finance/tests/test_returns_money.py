@@ -1,7 +1,8 @@
 """Returns → money (`return.flow` → SPEC §5): a plain return received back by the warehouse reduces receivables
 (newest goods-issue note first, from the day received), the order's amount owed and what may still be invoiced
 (`invoice.vat_min_5000` counts delivered NET OF RETURNS), and takes back commission in the return's month
-(`commission.base`); money already allocated beyond the new net stays allocated (over-paid, FIN is told)."""
+(`commission.base`); money allocated beyond the new net moves to the customer's credit balance (`receipt.allocation`),
+and back exactly if the warehouse receipt of the return is reversed."""
 
 from datetime import date, datetime, time
 from decimal import Decimal
@@ -11,7 +12,7 @@ from django.test import Client
 from django.utils import timezone
 
 from yewu.audit.models import AuditEntry
-from yewu.common.errors import RuleRefused
+from yewu.common.errors import Conflict, RuleRefused
 from yewu.common.jobs import Notification
 from yewu.finance import returns as fin_returns
 from yewu.finance import selectors, services
@@ -83,24 +84,76 @@ def test_receivables_lose_the_returned_value_newest_note_first_from_the_day_rece
     assert items(timezone.localdate()) == []
 
 
-def test_overpayment_stays_allocated_and_finance_is_told(books, back):
+def test_return_excess_moves_to_the_credit_balance_and_back_when_the_return_is_reversed(books, back):
     fin = books.co.finance
     o = books.order(books.gz, [("10", "100.00", None)], shipped_on=date(2026, 1, 10))
-    services.create_receipt(fin, customer_id=books.gz.pk, amount="1000.00", arrived_on=date(2026, 1, 20))
+    r = services.create_receipt(fin, customer_id=books.gz.pk, amount="1000.00", arrived_on=date(2026, 1, 20))
+    paid_commission = sum(e.amount for e in CommissionEntry.objects.filter(order=o))
     ret = back(o, o.lines.get(), 2)
     o.refresh_from_db()
-    assert (o.paid_amount, selectors.net_total(o), selectors.overpaid(o)) == (D("1000.00"), D("800.00"), D("200.00"))
+    r.refresh_from_db()
+    # 200 of the 1,000 is no longer owed: it leaves the order and becomes the customer's balance at once
+    assert (o.paid_amount, o.returned_amount, o.unpaid, selectors.overpaid(o)) == (D("800.00"), D("200.00"), D("0.00"), D("0"))
+    assert r.allocated == D("800.00") and selectors.customer_credit_balance(books.gz.pk) == D("200.00")
+    rel = r.allocations.get(kind="release")
+    assert rel.amount == D("-200.00") and rel.return_request_id == ret.pk and rel.effective_on == timezone.localdate()
     assert selectors.receivables(fin, order_id=o.pk) == []  # nothing open, never a negative open amount
-    assert selectors.customer_credit_balance(books.gz.pk) == D("0.00")  # stays allocated (docs/finance.md)
-    assert selectors.open_orders(books.gz.pk) == []
     note = Notification.objects.get(user=fin, key=f"return:{ret.pk}:overpaid")
-    assert "多收 ¥200.00" in note.message
+    assert "多收 ¥200.00 已转入客户余额" in note.message
     a = AuditEntry.objects.get(action="return_credit", object_id=str(ret.pk))
-    assert a.rule == "return.flow" and a.after["overpaid"] == "200.00" and a.after["order_net_total"] == "800.00"
-    # the customer statement shows the return as a credit: balance −200 = paid in advance
+    assert a.rule == "return.flow" and a.after["overpaid"] == "200.00" and a.after["credit_balance"] == "200.00"
+    assert a.after["released_to_balance"] == [{"receipt": r.number, "amount": "200.00"}]
+    # the statement: the return is a credit; balance −200 = the money the customer has with us
     st = selectors.statement(books.gz, date(2026, 1, 1), timezone.localdate())
     assert [ln["credit"] for ln in st["lines"] if ln["text"].startswith("退货 " + ret.number)] == [D("200.00")]
     assert st["closing"] == D("-200.00")
+    # the warehouse receipt of the return is reversed: everything is exactly as before the return
+    returns.reverse_receive(back.wh, ret.pk, "误收，货品实为其他客户的")
+    o.refresh_from_db()
+    r.refresh_from_db()
+    assert (o.paid_amount, o.returned_amount, o.unpaid, o.lines.get().returned_qty) == (D("1000.00"), D("0.00"), D("0.00"), 0)
+    assert r.allocated == D("1000.00") and selectors.customer_credit_balance(books.gz.pk) == D("0.00")
+    assert sum(e.amount for e in CommissionEntry.objects.filter(order=o)) == paid_commission
+    assert AuditEntry.objects.filter(action="return_reversal", object_id=str(ret.pk), rule="return.flow").exists()
+    with pytest.raises(Conflict):  # reversing twice
+        returns.reverse_receive(back.wh, ret.pk, "再撤销")
+
+
+def test_return_reversal_is_refused_once_the_balance_was_used(books, back):
+    fin = books.co.finance
+    o = books.order(books.gz, [("10", "100.00", None)], shipped_on=date(2026, 1, 10))
+    o2 = books.order(books.gz, [("1", "150.00", None)], shipped_on=date(2026, 1, 12))
+    r = services.create_receipt(fin, customer_id=books.gz.pk, amount="1000.00", allocations=[(o.pk, "1000.00")])
+    ret = back(o, o.lines.get(), 2)
+    services.allocate(fin, r.pk, [(o2.pk, "150.00")])  # the balance of 200 pays another order
+    with pytest.raises(Conflict) as e:
+        returns.reverse_receive(back.wh, ret.pk, "误收")
+    assert e.value.rule == "receipt.allocation"
+    ret.refresh_from_db()
+    o.refresh_from_db()
+    assert ret.status == "received" and o.returned_amount == D("200.00") and o.paid_amount == D("800.00")
+
+
+def test_order_unpaid_is_net_of_returns_on_every_page(books, back, client):
+    fin = books.co.finance
+    o = books.order(books.gz, [("10", "100.00", None)], shipped_on=date(2026, 1, 10))
+    services.create_receipt(fin, customer_id=books.gz.pk, amount="300.00")
+    back(o, o.lines.get(), 2)
+    o.refresh_from_db()
+    assert o.unpaid == D("500.00") == selectors.net_unpaid(o)  # 1,000 − 200 returned − 300 paid
+    assert sum(r.open for r in selectors.receivables(fin, order_id=o.pk)) == D("500.00")
+    assert [x.net_unpaid for x in selectors.open_orders(books.gz.pk)] == [D("500.00")]
+    from yewu.orders.services import credit_exposure
+
+    assert credit_exposure(books.gz) == D("500.00")
+    client.force_login(fin)
+    page = client.get(f"/orders/{o.pk}/").content.decode()
+    assert "未收（扣除退货）" in page and "500.00" in page and "−200.00" in page
+    assert "500.00" in client.get("/orders/").content.decode()
+    page = client.get(f"/finance/statement/{books.gz.pk}/").content.decode()
+    assert 'id="order-balances"' in page and "<strong>500.00</strong>" in page
+    j = client.get(f"/api/v1/orders/{o.pk}").json()
+    assert (j["unpaid"], j["returned_amount"]) == ("500.00", "200.00")
 
 
 def test_commission_on_the_returned_share_is_taken_back_in_the_return_month(books, back, api_client):
@@ -125,7 +178,7 @@ def test_commission_on_the_returned_share_is_taken_back_in_the_return_month(book
     back(o, line, 6)
     assert sum(CommissionEntry.objects.filter(order_line=line, kind="return").values_list("amount", flat=True)) == D("-243.53")
     # a receipt reversal afterwards only takes back what is still credited (line 2's 15.00)
-    services.reverse_receipt(fin, o.allocations.get().receipt_id, "银行退回")
+    services.reverse_receipt(fin, o.allocations.get(kind="auto").receipt_id, "银行退回")
     assert sum(CommissionEntry.objects.filter(order=o).values_list("amount", flat=True)) == D("0.00")
     assert sum(CommissionEntry.objects.filter(order_line=line).values_list("amount", flat=True)) == D("0.00")
 
@@ -238,3 +291,32 @@ def test_allocation_page_offers_the_open_amount_net_of_returns(books, back):
     html = c.get(f"/finance/receipts/{r.pk}/").content.decode()
     row = html[html.index(o.number):][:600]
     assert "700.00" in row and "已扣退货 300.00" in row
+
+
+def test_reverse_receive_api_and_page_refuse_bad_input_and_change_nothing(books, back, api_client):
+    fin = books.co.finance
+    o = books.order(books.gz, [("10", "100.00", None)], shipped_on=date(2026, 1, 10))
+    services.create_receipt(fin, customer_id=books.gz.pk, amount="1000.00")
+    ret = back(o, o.lines.get(), 2)
+    url = f"/api/v1/returns/{ret.pk}/reverse-receive"
+    wh = api_client(back.wh)
+    x = wh.post(url, {"reason": " "}, content_type="application/json")
+    assert x.status_code == 400 and x.json()["rule"] == "return.flow"  # reason required
+    x = api_client(books.co.sales1).post(url, {"reason": "误收"}, content_type="application/json")
+    assert x.status_code == 403 and x.json()["rule"] == "return.flow"
+    o.refresh_from_db()
+    assert (o.paid_amount, o.returned_amount) == (D("800.00"), D("200.00"))
+    c = Client()
+    c.force_login(fin)
+    assert "撤销收货" in c.get(f"/orders/{o.pk}/").content.decode()
+    r = c.post(f"/orders/{o.pk}/returns/{ret.pk}/reverse/", {"reason": "误收"}, follow=True)
+    assert "收货已撤销" in r.content.decode()
+    o.refresh_from_db()
+    assert (o.paid_amount, o.returned_amount, selectors.customer_credit_balance(books.gz.pk)) == (D("1000.00"), 0, 0)
+    x = wh.post(url, {"reason": "再撤销"}, content_type="application/json")
+    assert x.status_code == 409 and x.json()["rule"] == "return.flow"
+    # a credited return must be red-reversed by FIN first
+    ret2 = back(o, o.lines.get(), 1)
+    returns.record_credit_note(fin, ret2.pk, "红字-9")
+    x = wh.post(f"/api/v1/returns/{ret2.pk}/reverse-receive", {"reason": "误收"}, content_type="application/json")
+    assert x.status_code == 409 and "红字发票" in x.json()["message"]
