@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('finance', '0002_writeoff'),
-        ('orders', '0003_hfinfix_returns_money'),
+        ('orders', '0004_hfinfix_returns_money'),
     ]
 
     operations = [

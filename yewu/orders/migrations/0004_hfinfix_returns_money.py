@@ -18,7 +18,7 @@ def fill_returned_amount(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('orders', '0002_line_promises_delivery_contracts_returns'),
+        ('orders', '0003_hcommission_line_fee'),
     ]
 
     operations = [
