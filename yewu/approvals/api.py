@@ -1,4 +1,4 @@
-from datetime import date
+from datetime import date, datetime
 
 from ninja import Router, Schema, Status
 
@@ -17,6 +17,7 @@ class StepOut(Schema):
     due_at: str | None
     decided_by: str | None
     comment: str
+    phone: dict | None = None
 
 
 class RequestOut(Schema):
@@ -36,7 +37,8 @@ def _out(req: ApprovalRequest) -> dict:
         "id": req.pk, "doc_type": req.doc_type, "doc_id": req.doc_id, "label": req.doc_label, "link": req.link,
         "state": req.state, "submitter": req.submitter.name, "reasons": req.reasons,
         "steps": [{"order": s.order, "stage": s.stage, "role": s.role, "escalated_to": s.escalated_to, "state": s.state, "due_at": s.due_at.isoformat() if s.due_at else None,
-                   "decided_by": s.decided_by.name if s.decided_by_id else None, "comment": s.comment}
+                   "decided_by": s.decided_by.name if s.decided_by_id else None, "comment": s.comment,
+                   "phone": (s.data or {}).get("phone")}
                   for s in req.steps.select_related("decided_by")],
     }
 
@@ -58,6 +60,24 @@ def approve(request, request_id: int, payload: DecideIn | None = None):
 @router.post("/{request_id}/reject", response=RequestOut)
 def reject(request, request_id: int, payload: DecideIn):
     return _out(services.decide(request.auth, request_id, False, payload.comment))
+
+
+class PhoneApproveIn(Schema):
+    approver_id: int
+    confirmer_id: int | None = None
+    called_at: datetime
+    note: str
+    travelling: bool = False
+    urgent: bool = False
+    step_id: int | None = None
+
+
+@router.post("/{request_id}/phone-approve", response=RequestOut,
+             summary="Sales support records an approval confirmed on the phone by a travelling approver (contract.phone_approval)")
+def phone_approve(request, request_id: int, payload: PhoneApproveIn):
+    return _out(services.phone_approve(request.auth, request_id, approver_id=payload.approver_id,
+                                       confirmer_id=payload.confirmer_id, called_at=payload.called_at, note=payload.note,
+                                       travelling=payload.travelling, urgent=payload.urgent, step_id=payload.step_id))
 
 
 class DelegationIn(Schema):

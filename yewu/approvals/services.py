@@ -228,43 +228,216 @@ def decide(actor: User, request_id: int, approve: bool, comment: str = "", *, da
         first_refusal = first_refusal or d
     if step is None:
         raise RuleRefused.from_decision(first_refusal, status=403, code="not_your_step")
-    spec = req.chain_snapshot[step.order] if step.order < len(req.chain_snapshot) else {}
+    spec = _spec(req, step)
     if spec.get("requires") and not data:
         # e.g. a contract review step: its checklist is filled on the document's own form/endpoint
         raise ValidationError(f"此步骤须填写{spec.get('requires_label', '评审意见')}，请在单据页面办理",
                               fields={"data": spec["requires"]}, rule=spec.get("rule") or None)
-    now = timezone.now()
-    step.state = ApprovalStep.State.APPROVED if approve else ApprovalStep.State.REJECTED
-    step.decided_by, step.decided_at, step.comment = actor, now, comment
-    if data is not None:
-        step.data = data
-    step.save()
-    still_open = req.steps.filter(stage=step.stage, state=ApprovalStep.State.PENDING).exists()
-    nxt = req.steps.filter(stage__gt=step.stage, state=ApprovalStep.State.WAITING).order_by("stage").first()
-    if approve and still_open:
-        pass  # a parallel step of this stage is still open
-    elif approve and nxt is not None:
-        _open_stage(req, nxt.stage)
-    else:
-        req.state = ApprovalRequest.State.APPROVED if approve else ApprovalRequest.State.REJECTED
-        req.closed_at = now
-        req.save(update_fields=["state", "closed_at"])
-        req.steps.filter(state__in=[ApprovalStep.State.WAITING, ApprovalStep.State.PENDING]).update(
-            state=ApprovalStep.State.SKIPPED)
-        Notification.objects.get_or_create(
-            user=req.submitter, key=f"approval:{req.pk}:result",
-            defaults={"rule": "approval.inbox", "link": req.link,
-                      "message": f"{req.doc_label} 审批{'通过' if approve else '被驳回：' + comment}"},
-        )
-        cb = _callbacks.get(req.doc_type)
-        if cb:
-            cb(req)
+    if approve:
+        _check_blockers(req)
+    _apply(req, step, actor, approve, comment, data)
     record(actor=actor, action="approve" if approve else "reject", object_type="approvals.approvalrequest",
            object_id=req.pk, after={"step": step.order, "role": step.role, "acting_role": acting_role(actor, step),
                                     "on_behalf_of": allowed.data.get("on_behalf_of"), "state": step.state,
                                     "comment": comment, "data": data or {}},
            rule="approval.inbox")
     return req
+
+
+def _spec(req: ApprovalRequest, step: ApprovalStep) -> dict:
+    return req.chain_snapshot[step.order] if step.order < len(req.chain_snapshot) else {}
+
+
+def _apply(req: ApprovalRequest, step: ApprovalStep, decided_by: User, approve: bool, comment: str,
+           data: dict | None) -> None:
+    """Record the step's decision, open the next stage or close the request (callbacks, notifications)."""
+    now = timezone.now()
+    step.state = ApprovalStep.State.APPROVED if approve else ApprovalStep.State.REJECTED
+    step.decided_by, step.decided_at, step.comment = decided_by, now, comment
+    if data is not None:
+        step.data = data
+    step.save()
+    still_open = req.steps.filter(stage=step.stage, state=ApprovalStep.State.PENDING).exists()
+    nxt = req.steps.filter(stage__gt=step.stage, state=ApprovalStep.State.WAITING).order_by("stage").first()
+    if approve and still_open:
+        return  # a parallel step of this stage is still open
+    if approve and nxt is not None:
+        _open_stage(req, nxt.stage)
+        return
+    req.state = ApprovalRequest.State.APPROVED if approve else ApprovalRequest.State.REJECTED
+    req.closed_at = now
+    req.save(update_fields=["state", "closed_at"])
+    req.steps.filter(state__in=[ApprovalStep.State.WAITING, ApprovalStep.State.PENDING]).update(
+        state=ApprovalStep.State.SKIPPED)
+    result = "通过" if approve else "被驳回：" + comment
+    Notification.objects.get_or_create(
+        user=req.submitter, key=f"approval:{req.pk}:result",
+        defaults={"rule": "approval.inbox", "link": req.link, "message": f"{req.doc_label} 审批{result}"},
+    )
+    # contract.phone_approval: whoever confirmed a step on the phone hears how the whole approval ended
+    for s in req.steps.exclude(data={}).select_related("decided_by"):
+        ph = (s.data or {}).get("phone")
+        if ph and ph.get("confirmer_id"):
+            confirmer = User.objects.filter(pk=ph["confirmer_id"]).first()
+            if confirmer is not None:
+                notify(confirmer, f"phone-approval:{req.pk}:result",
+                       f"您电话确认的审批已结束：{req.doc_label} 审批{result}", rule=PHONE_RULE, link=req.link or "/approvals/")
+    cb = _callbacks.get(req.doc_type)
+    if cb:
+        cb(req)
+
+
+# --- blockers: a document may be frozen by another rule (e.g. contract.dispute litigation) -----------------------
+
+_blockers: list[Callable[[ApprovalRequest], Reason | None]] = []
+
+
+def register_blocker(fn: Callable[[ApprovalRequest], Reason | None]):
+    """``fn(request)`` returns a Reason when no step of the request may be approved now (rejecting stays open)."""
+    _blockers.append(fn)
+    return fn
+
+
+def blocker(req: ApprovalRequest) -> Reason | None:
+    for fn in _blockers:
+        why = fn(req)
+        if why is not None:
+            return why
+    return None
+
+
+def _check_blockers(req: ApprovalRequest) -> None:
+    why = blocker(req)
+    if why is not None:
+        raise RuleRefused(why.message, rule=why.rule, code="blocked")
+
+
+# --- contract.phone_approval ------------------------------------------------------------------------------------
+
+PHONE_RULE = "contract.phone_approval"
+
+
+def phone_candidates(step: ApprovalStep) -> list[User]:
+    """Who could have approved this step on the phone: active holders of its role (or of the role it was
+    escalated to) whom the engine would let decide it."""
+    out = []
+    for role in [step.role, step.escalated_to]:
+        if not role:
+            continue
+        for u in _eligible_users(step, role):
+            if u not in out and _check_absent(u, step).allowed:
+                out.append(u)
+    return out
+
+
+def _check_absent(approver: User, step: ApprovalStep) -> Decision:
+    req = step.request
+    others = [s.decided_by_id for s in req.steps.all() if s.decided_by_id and s.order != step.order]
+    role = acting_role(approver, step)
+    return _check(approver, step, role, approver.role_set, managed_team_ids(approver), others)
+
+
+def phone_check(actor: User, step: ApprovalStep, *, approver: User, confirmer: User, called_at, travelling: bool,
+                urgent: bool) -> Decision:
+    from yewu.policy.contracts import phone_approval_eligibility
+
+    req = step.request
+    d = phone_approval_eligibility(
+        recorder_id=actor.id, recorder_roles_=actor.role_set, confirmer_id=confirmer.id,
+        confirmer_roles=confirmer.role_set if confirmer.is_active else set(), approver_id=approver.id,
+        submitter_id=req.submitter_id, beneficiary_id=req.beneficiary_id, travelling=travelling, urgent=urgent,
+        called_at=called_at, opened_at=req.created_at, now=timezone.now(),
+        needs_form=bool(_spec(req, step).get("requires")), cfg=get_policy())
+    if not d.allowed:
+        return d
+    if not approver.is_active:
+        return Decision.refuse(Reason(PHONE_RULE, "审批人账号已停用", "the approver is inactive"))
+    return _check_absent(approver, step)
+
+
+@transaction.atomic
+def phone_approve(actor: User, request_id: int, *, approver_id: int, confirmer_id: int | None = None, called_at,
+                  note: str = "", travelling: bool = False, urgent: bool = False,
+                  step_id: int | None = None) -> ApprovalRequest:
+    """`contract.phone_approval`: the approver is travelling and the case is urgent; sales support records the
+    approval the approver gave on the phone (absent approver, confirmer = who took the call, time of the call,
+    note). The step is approved *by phone* in the absent approver's name — who must be able to decide it under
+    the engine's rules (role, `sod.no_self_approval`, SM team) — audited, shown on the chain, and the confirmer is
+    notified of the result (now, and when the whole approval ends)."""
+    note = clean_text(note, field="note", label="说明", max_len=300, required=True)
+    if called_at is None:
+        raise ValidationError("请填写电话确认时间", fields={"called_at": "必填"}, rule=PHONE_RULE)
+    if timezone.is_naive(called_at):
+        called_at = called_at.replace(tzinfo=TZ)
+    req = ApprovalRequest.objects.select_for_update().filter(pk=request_id).first()
+    if req is None:
+        raise NotFound("审批不存在")
+    from yewu.policy.contracts import recorder_roles
+
+    if not recorder_roles(get_policy()) & actor.role_set:
+        raise PermissionDenied(f"电话确认审批只能由销售支持（{'/'.join(sorted(recorder_roles(get_policy())))}）代为登记",
+                               rule=PHONE_RULE)
+    if req.state != ApprovalRequest.State.PENDING:
+        raise Conflict(f"该审批已{req.get_state_display()}，不能再登记", rule="approval.inbox", code="already_decided")
+    approver = User.objects.filter(pk=approver_id).first()
+    confirmer = User.objects.filter(pk=confirmer_id).first() if confirmer_id else actor
+    if approver is None:
+        raise ValidationError("请选择审批人", fields={"approver_id": "必填"}, rule=PHONE_RULE)
+    if confirmer is None:
+        raise ValidationError("确认人不存在", fields={"confirmer_id": "无效"}, rule=PHONE_RULE)
+    pending = list(req.steps.filter(state=ApprovalStep.State.PENDING).order_by("order"))
+    if step_id is not None:
+        pending = [s for s in pending if s.pk == step_id]
+        if not pending:
+            raise Conflict("该步骤不在待审批状态", rule="approval.inbox", code="already_decided")
+    step, refusal = None, None
+    for s in pending:
+        d = phone_check(actor, s, approver=approver, confirmer=confirmer, called_at=called_at, travelling=travelling,
+                        urgent=urgent)
+        if d.allowed:
+            step = s
+            break
+        refusal = refusal or d
+    if step is None:
+        raise RuleRefused.from_decision(refusal, status=403, code="phone_not_allowed")
+    _check_blockers(req)
+    from yewu.policy.contracts import phone_note
+
+    shown = phone_note(approver.name, confirmer.name, called_at)
+    phone = {"approver_id": approver.id, "approver": approver.name, "confirmer_id": confirmer.id,
+             "confirmer": confirmer.name, "recorded_by_id": actor.id, "recorded_by": actor.name,
+             "called_at": called_at.isoformat(), "note": note, "travelling": True, "urgent": True, "shown": shown}
+    _apply(req, step, approver, True, f"{shown}（{note}）"[:500], {**(step.data or {}), "phone": phone})
+    record(actor=actor, action="phone_approve", object_type="approvals.approvalrequest", object_id=req.pk,
+           after={"step": step.order, "role": step.role, "state": step.state, "phone": phone}, rule=PHONE_RULE,
+           reason=shown)
+    state = {"approved": "审批全部通过", "pending": "已转下一步"}.get(req.state, req.get_state_display())
+    notify(confirmer, f"phone-approval:{req.pk}:{step.order}",
+           f"您电话确认的审批已登记：{req.doc_label}（{Role(step.role).label if step.role in Role.values else step.role}"
+           f"·{approver.name}）同意，{state}", rule=PHONE_RULE, link=req.link or "/approvals/")
+    notify(approver, f"phone-approval:{req.pk}:{step.order}:approver",
+           f"{actor.name} 已按您的电话确认代为登记审批：{req.doc_label}（{shown}）", rule=PHONE_RULE,
+           link=req.link or "/approvals/")
+    return req
+
+
+def phone_recordable(user: User, limit: int = 50) -> list[ApprovalStep]:
+    """Pending steps sales support could record a phone approval for (plain steps, someone could decide them)."""
+    from yewu.policy.contracts import recorder_roles
+
+    if not recorder_roles(get_policy()) & user.role_set:
+        return []
+    steps = (ApprovalStep.objects.filter(state=ApprovalStep.State.PENDING)
+             .select_related("request", "request__submitter").order_by("due_at", "id"))
+    out = []
+    for s in steps:
+        req = s.request
+        if _spec(req, s).get("requires") or user.id in (req.submitter_id, req.beneficiary_id):
+            continue
+        out.append(s)
+        if len(out) >= limit:
+            break
+    return out
 
 
 @transaction.atomic

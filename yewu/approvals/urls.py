@@ -7,4 +7,5 @@ urlpatterns = [
     path("", views.inbox, name="inbox"),
     path("<int:pk>/decide/", views.decide, name="decide"),
     path("<int:pk>/contract-review/", views.contract_review, name="contract_review"),
+    path("<int:pk>/phone-approve/", views.phone_approve, name="phone_approve"),
 ]

@@ -19,7 +19,7 @@ from . import services
 from .models import ApprovalRequest, ApprovalStep
 
 DOC_TYPES = {"order": "销售订单", "quote": "报价单", "expense": "费用报销", "complaint": "投诉", "return": "退货",
-             "contract": "合同"}
+             "contract": "合同", "contract_custody": "合同原件借出"}
 FIGURE_LABELS = {"total": "金额", "threshold": "门槛", "exposure": "信用敞口", "limit": "额度", "excess": "超出",
                  "custom_total": "定制金额", "deposit": "定金", "lines": "行数", "min_total": "最低金额",
                  "limit_wd": "时限（工作日）", "major_total": "重大合同门槛"}
@@ -83,7 +83,61 @@ def _inbox(request, typed: dict | None = None):
     decided = (ApprovalStep.objects.filter(decided_by=request.user).select_related("request")
                .order_by("-decided_at")[:10])
     return render(request, "approvals/inbox.html", {"cards": cards, "decided": decided, "now": now,
-                                                     "overdue": sum(1 for c in cards if c["overdue"])})
+                                                     "overdue": sum(1 for c in cards if c["overdue"]),
+                                                     "phone": _phone_items(request.user, now)})
+
+
+def _phone_items(user, now) -> list[dict]:
+    """`contract.phone_approval`: pending steps sales support may record a phone approval for, with who could
+    have approved each on the phone and who may have taken the call."""
+    steps = services.phone_recordable(user)
+    if not steps:
+        return []
+    from yewu.org.selectors import get_policy, users_with_role
+    from yewu.policy.contracts import recorder_roles
+
+    confirmers = []
+    for r in sorted(recorder_roles(get_policy())):
+        confirmers += [u for u in users_with_role(r) if u not in confirmers]
+    out = []
+    for s in steps:
+        cands = services.phone_candidates(s)
+        if cands:
+            out.append({"step": s, "req": s.request, "role_label": role_label(s.role), "doc_type": DOC_TYPES.get(s.request.doc_type, s.request.doc_type),
+                        "candidates": cands, "confirmers": confirmers,
+                        "overdue": s.due_at is not None and s.due_at < now})
+    return out
+
+
+@login_required
+@require_POST
+def phone_approve(request, pk):
+    """Sales support records an approval confirmed on the phone (`contract.phone_approval`)."""
+    from datetime import datetime
+
+    p = request.POST
+    try:
+        raw = p.get("called_at", "").strip()
+        try:
+            called_at = timezone.make_aware(datetime.fromisoformat(raw)) if raw else None
+        except ValueError:
+            raise YewuError("电话确认时间格式不对", fields={"called_at": "日期时间"}, rule="contract.phone_approval") from None
+        approver, confirmer = p.get("approver_id", ""), p.get("confirmer_id", "")
+        if not approver.isdigit():
+            raise YewuError("请选择审批人", fields={"approver_id": "必填"}, rule="contract.phone_approval")
+        req = services.phone_approve(request.user, pk, approver_id=int(approver),
+                                     confirmer_id=int(confirmer) if confirmer.isdigit() else None, called_at=called_at,
+                                     note=p.get("note", ""), travelling=p.get("travelling") == "1",
+                                     urgent=p.get("urgent") == "1",
+                                     step_id=int(p["step_id"]) if p.get("step_id", "").isdigit() else None)
+        done = "审批全部通过" if req.state == ApprovalRequest.State.APPROVED else "已转下一步"
+        messages.success(request, f"已登记电话确认审批：{req.doc_label}，{done}；已通知确认人（contract.phone_approval）")
+    except YewuError as e:
+        messages.error(request, e.message + (f"（{e.rule}）" if e.rule else ""))
+    nxt = p.get("next", "")
+    if not url_has_allowed_host_and_scheme(nxt, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        nxt = ""
+    return redirect(nxt or f"/approvals/#phone-{pk}")
 
 
 @login_required

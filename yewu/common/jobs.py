@@ -55,7 +55,8 @@ JOBS: dict[str, Job] = {
     "scan_deadlines": Job("yewu.customers.tasks.scan_deadlines", every_seconds=300),
     # nightly at 01:00 Asia/Shanghai (cust.confidentiality expiry, cust.key_customer suggestions, ...)
     "nightly": Job("yewu.customers.tasks.nightly", daily_at=time(1, 0)),
-    # orders: custom ship-date entry and contract.filing_1wd (every 5 min); late lines nightly
+    # orders: custom ship-date entry and contract.filing_1wd (every 5 min); nightly: late lines, overdue contract
+    # take-outs (contract.filing_1wd), unconfirmed monthly contract register after the 5th (contract.monthly_register)
     "orders_timers": Job("yewu.orders.tasks.timers", every_seconds=300),
     "orders_nightly": Job("yewu.orders.tasks.nightly", daily_at=time(1, 0)),
     # approval.overdue: remind the approver, escalate to the superior 1 WD later (every 5 min)

@@ -348,7 +348,14 @@ def contract_out(c) -> dict:
             "signed_on": _d(c.signed_on),
             "filing_due_at": timezone.localtime(c.filing_due_at).isoformat() if c.filing_due_at else None,
             "filed_at": timezone.localtime(c.filed_at).isoformat() if c.filed_at else None,
-            "filing_overdue": bool(c.filing_flagged_at)}
+            "filing_overdue": bool(c.filing_flagged_at), "custody": _custody_label(c),
+            "in_litigation": c.disputes.filter(status="litigation").exists()}
+
+
+def _custody_label(c) -> str:
+    from .contract_records import custody_state
+
+    return custody_state(c)[1]
 
 
 def _contract(request, contract_id: int):
@@ -392,6 +399,160 @@ def contract_ledger(request, month: str = ""):
     data = contract_ledger_xlsx(qs.select_related("order__salesperson", "approval"))
     return _pdf(data, f"contract-ledger{'-' + month if month else ''}.xlsx",
                 "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", inline=False)
+
+
+# --- custody take-out, monthly register, disputes (contract.filing_1wd, contract.monthly_register, contract.dispute)
+
+
+def _dt(v):
+    return timezone.localtime(v).isoformat() if v else None
+
+
+def loan_out(loan) -> dict:
+    from yewu.policy.contracts import takeout_overdue
+
+    late = takeout_overdue(loan.due_back_on, timezone.localdate(), loan.returned_at is not None) if loan.due_back_on else None
+    return {"id": loan.pk, "contract_id": loan.contract_id, "contract": loan.contract.number, "borrower": loan.borrower.name,
+            "purpose": loan.purpose, "status": loan.status, "status_label": loan.get_status_display(),
+            "approval_id": loan.approval_id, "requested_due_on": _d(loan.requested_due_on), "out_at": _dt(loan.out_at),
+            "due_back_on": _d(loan.due_back_on), "returned_at": _dt(loan.returned_at),
+            "overdue": late is not None, "overdue_reason": late.as_dict() if late else None}
+
+
+def dispute_out(d) -> dict:
+    return {"id": d.pk, "contract_id": d.contract_id, "contract": d.contract.number, "kind": d.kind,
+            "kind_label": d.get_kind_display(), "description": d.description, "amount_at_stake": str(d.amount_at_stake),
+            "occurred_on": _d(d.occurred_on), "owner": d.owner.name, "status": d.status, "status_label": d.get_status_display(),
+            "resolution": d.resolution, "rule": "contract.dispute"}
+
+
+class TakeoutIn(Schema):
+    purpose: str
+    requested_due_on: date | None = None
+
+
+class ReturnIn(Schema):
+    note: str = ""
+
+
+class DisputeIn(Schema):
+    kind: str
+    description: str
+    amount_at_stake: str = "0"
+    occurred_on: date
+
+
+class DisputeMoveIn(Schema):
+    status: str
+    resolution: str = ""
+
+
+class MonthIn(Schema):
+    month: str
+
+
+@contracts_router.post("/{contract_id}/takeout", response={201: dict},
+                       summary="Ask to take the signed original out of CS custody: GM approval + return date (contract.filing_1wd)")
+def contract_takeout(request, contract_id: int, payload: TakeoutIn):
+    from . import contract_records as cr
+
+    return Status(201, loan_out(cr.request_takeout(request.auth, contract_id, purpose=payload.purpose,
+                                                   requested_due_on=payload.requested_due_on)))
+
+
+@contracts_router.get("/custody", summary="Custody log (借阅登记); overdue=1: take-outs past their return date")
+def custody_list(request, overdue: bool = False):
+    from . import contract_records as cr
+
+    qs = cr.loans_visible_to(request.auth)
+    if overdue:
+        qs = cr.overdue_loans(timezone.localdate(), qs)
+    return [loan_out(x) for x in qs[:500]]
+
+
+@contracts_router.post("/custody/{loan_id}/hand-out", summary="CS hands the original over after GM approval; return date set")
+def custody_hand_out(request, loan_id: int):
+    from . import contract_records as cr
+
+    return loan_out(cr.hand_out(request.auth, loan_id))
+
+
+@contracts_router.post("/custody/{loan_id}/return", summary="CS records the original's return")
+def custody_return(request, loan_id: int, payload: ReturnIn | None = None):
+    from . import contract_records as cr
+
+    return loan_out(cr.record_return(request.auth, loan_id, payload.note if payload else ""))
+
+
+def _register(request, month: str):
+    from . import contract_records as cr
+
+    m = cr.parse_month(month)
+    return m, cr.register_rows(m, selectors.contracts_visible_to(request.auth)), cr.register_status(m)
+
+
+@contracts_router.get("/register", summary="Monthly numbered contract register (contract.monthly_register); month=YYYY-MM, default last month")
+def register_get(request, month: str = ""):
+    m, rows, st = _register(request, month)
+    reg = st["reg"]
+    return {"month": f"{m:%Y-%m}", "due": st["due"].date().isoformat(), "confirmed": st["confirmed"],
+            "confirmed_by": reg.confirmed_by.name if st["confirmed"] else None,
+            "confirmed_at": _dt(reg.confirmed_at) if st["confirmed"] else None,
+            "overdue": st["overdue"].as_dict() if st["overdue"] else None, "added_after_confirmation": st["added_after"],
+            "items": [{"seq": r["seq"], "number": r["c"].number, "customer": r["c"].customer.name, "amount": str(r["c"].amount),
+                       "signed_on": _d(r["c"].signed_on), "filing": r["filing"], "custody": r["custody"]} for r in rows]}
+
+
+@contracts_router.post("/register/confirm", summary="CS confirms a finished month's register (by the 5th of the next month)")
+def register_confirm(request, payload: MonthIn):
+    from . import contract_records as cr
+
+    reg = cr.confirm_register(request.auth, cr.parse_month(payload.month))
+    return {"month": f"{reg.month:%Y-%m}", "confirmed_by": reg.confirmed_by.name, "confirmed_at": _dt(reg.confirmed_at),
+            "numbers": reg.numbers}
+
+
+@contracts_router.get("/register.xlsx", summary="Monthly contract register as Excel")
+def register_xlsx(request, month: str = ""):
+    from .pdf import contract_register_xlsx
+
+    m, rows, st = _register(request, month)
+    return _pdf(contract_register_xlsx(m, rows, st), f"contract-register-{m:%Y-%m}.xlsx",
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", inline=False)
+
+
+@contracts_router.get("/register.pdf", summary="Monthly contract register as PDF")
+def register_pdf(request, month: str = ""):
+    from .pdf import contract_register_pdf
+
+    m, rows, st = _register(request, month)
+    return _pdf(contract_register_pdf(m, rows, st), f"contract-register-{m:%Y-%m}.pdf")
+
+
+@contracts_router.post("/{contract_id}/disputes", response={201: dict}, summary="Record a breach/dispute (contract.dispute)")
+def dispute_create(request, contract_id: int, payload: DisputeIn):
+    from . import contract_records as cr
+
+    return Status(201, dispute_out(cr.record_dispute(request.auth, contract_id, kind=payload.kind,
+                                                     description=payload.description,
+                                                     amount_at_stake=payload.amount_at_stake, occurred_on=payload.occurred_on)))
+
+
+@contracts_router.get("/disputes", summary="Contract disputes visible to me")
+def dispute_list(request, status: str = ""):
+    from . import contract_records as cr
+
+    qs = cr.disputes_visible_to(request.auth)
+    if status:
+        qs = qs.filter(status=status)
+    return [dispute_out(d) for d in qs[:500]]
+
+
+@contracts_router.post("/disputes/{dispute_id}/status", summary="open → resolved | litigation; litigation → resolved (SM owner or GM)")
+def dispute_move(request, dispute_id: int, payload: DisputeMoveIn):
+    from . import contract_records as cr
+
+    return dispute_out(cr.move_dispute(request.auth, dispute_id, payload.status, payload.resolution))
 
 
 @contracts_router.get("/{contract_id}")

@@ -6,4 +6,4 @@ class OrdersConfig(AppConfig):
     label = "orders"
 
     def ready(self):
-        from . import contracts, returns, services  # noqa: F401  (register the approval callbacks)
+        from . import contract_records, contracts, returns, services  # noqa: F401  (register the approval callbacks)

@@ -36,7 +36,13 @@ def contract_reason(order: Order) -> Reason | None:
 
 
 def release_blocker(order: Order) -> Reason | None:
-    """`ship.release_check` + SPEC §4.4: an order that requires a contract ships only once it is signed."""
+    """`ship.release_check` + SPEC §4.4: an order that requires a contract ships only once it is signed; an order
+    whose contract is in litigation/arbitration does not ship at all (`contract.dispute`)."""
+    from .contract_records import litigation_reason
+
+    blocked = litigation_reason(order)
+    if blocked is not None:
+        return blocked
     why = contract_reason(order)
     if why is None:
         return None

@@ -282,3 +282,89 @@ class ReturnRequest(models.Model):
 
     def __str__(self):
         return self.number
+
+
+class CustodyLoanStatus(models.TextChoices):
+    REQUESTED = "requested", "待总经理批准"
+    APPROVED = "approved", "已批准待取出"
+    OUT = "out", "已借出"
+    RETURNED = "returned", "已归还"
+    REJECTED = "rejected", "未批准"
+
+
+class ContractCustodyLoan(models.Model):
+    """`contract.filing_1wd` (second half): taking the signed original out of CS custody needs GM approval and a
+    return date (5 WD after the take-out day, D). The custody log (借阅登记)."""
+
+    contract = models.ForeignKey(Contract, on_delete=models.PROTECT, related_name="custody_loans")
+    borrower = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    purpose = models.CharField("用途", max_length=200)
+    requested_due_on = models.DateField("申请归还日", null=True, blank=True)
+    status = models.CharField("状态", max_length=20, choices=CustodyLoanStatus.choices, default=CustodyLoanStatus.REQUESTED)
+    approval = models.ForeignKey("approvals.ApprovalRequest", null=True, blank=True, on_delete=models.PROTECT,
+                                 related_name="+")
+    out_at = models.DateTimeField("借出时间", null=True, blank=True)
+    out_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    due_back_on = models.DateField("应还日期", null=True, blank=True)
+    returned_at = models.DateTimeField("归还时间", null=True, blank=True)
+    returned_to = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="+")
+    return_note = models.CharField("归还说明", max_length=200, blank=True)
+    overdue_flagged_on = models.DateField("逾期标记", null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "合同原件借阅登记"
+        ordering = ["-created_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["contract"], condition=models.Q(status__in=["requested", "approved", "out"]),
+                                               name="one_open_custody_loan_per_contract")]
+
+
+class ContractRegister(models.Model):
+    """`contract.monthly_register`: the numbered register (合同台账) of one month's contracts, confirmed by CS by
+    the 5th of the next month. ``numbers`` is what was confirmed."""
+
+    month = models.DateField("月份", unique=True, help_text="first day of the month")
+    confirmed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                     related_name="+")
+    confirmed_at = models.DateTimeField("确认时间", null=True, blank=True)
+    numbers = models.JSONField("确认时的合同编号", default=list, blank=True)
+    flagged_at = models.DateTimeField("逾期标记", null=True, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "合同台账确认"
+        ordering = ["-month"]
+
+
+class DisputeKind(models.TextChoices):
+    BREACH = "breach", "违约"
+    DISPUTE = "dispute", "纠纷"
+    LITIGATION = "litigation", "诉讼"
+    ARBITRATION = "arbitration", "仲裁"
+
+
+class DisputeStatus(models.TextChoices):
+    OPEN = "open", "处理中"
+    LITIGATION = "litigation", "诉讼/仲裁中"
+    RESOLVED = "resolved", "已解决"
+
+
+class ContractDispute(models.Model):
+    """`contract.dispute`: a breach or dispute on a contract, owned by the team's SM and reported to the GM;
+    litigation/arbitration takes the contract and its order out of the normal flow."""
+
+    contract = models.ForeignKey(Contract, on_delete=models.PROTECT, related_name="disputes")
+    kind = models.CharField("类型", max_length=20, choices=DisputeKind.choices)
+    description = models.TextField("情况")
+    amount_at_stake = models.DecimalField("涉及金额", max_digits=14, decimal_places=2, default=0)
+    occurred_on = models.DateField("发生日期")
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    status = models.CharField("状态", max_length=20, choices=DisputeStatus.choices, default=DisputeStatus.OPEN)
+    resolution = models.CharField("处理结果", max_length=500, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "合同纠纷"
+        ordering = ["-created_at", "-id"]

@@ -320,3 +320,54 @@ def contract_ledger_xlsx(contracts) -> bytes:
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
+
+
+# --- 合同台账（月度，contract.monthly_register） ------------------------------------------------------------------
+
+REGISTER_HEADERS = ["序号", "合同编号", "客户", "合同金额", "签订日", "归档状态", "保管状态"]
+
+
+def _register_confirm_line(status: dict) -> str:
+    reg = status.get("reg")
+    if status.get("confirmed") and reg is not None:
+        return f"客服确认：{reg.confirmed_by.name} {timezone.localtime(reg.confirmed_at):%Y-%m-%d %H:%M}"
+    return f"客服确认：未确认（期限 {status['due']:%Y-%m-%d}）"
+
+
+def contract_register_xlsx(month, rows: list[dict], status: dict) -> bytes:
+    wb = Workbook()
+    ws = wb.active
+    ws.title = f"{month:%Y-%m}"
+    ws.append([f"{company_info()['name']} 合同台账 {month:%Y年%m月}"])
+    ws["A1"].font = Font(bold=True, size=14)
+    ws.append([_register_confirm_line(status)])
+    ws.append(REGISTER_HEADERS)
+    for c in ws[3]:
+        c.font = Font(bold=True)
+    total = Decimal("0.00")
+    for r in rows:
+        c = r["c"]
+        total += c.amount
+        ws.append([r["seq"], c.number, c.customer.name, c.amount, c.signed_on, r["filing"], r["custody"]])
+        ws.cell(ws.max_row, 4).number_format = "#,##0.00"
+        ws.cell(ws.max_row, 5).number_format = "yyyy-mm-dd"
+    ws.append(["", "合计", f"{len(rows)} 份", total])
+    ws.cell(ws.max_row, 4).number_format = "#,##0.00"
+    for col, w in zip("ABCDEFG", (6, 20, 28, 14, 12, 12, 30), strict=True):
+        ws.column_dimensions[col].width = w
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def contract_register_pdf(month, rows: list[dict], status: dict) -> bytes:
+    data = [[str(r["seq"]), r["c"].number, r["c"].customer.name, fmt(r["c"].amount), r["c"].signed_on.isoformat(),
+             r["filing"], r["custody"]] for r in rows]
+    total = sum((r["c"].amount for r in rows), Decimal("0.00"))
+    f = Form("合 同 台 账", f"{month:%Y-%m}", [("月份", f"{month:%Y年%m月}"), ("份数", str(len(rows))),
+                                              ("确认", _register_confirm_line(status)), ("", "")],
+             REGISTER_HEADERS, [10, 34, 40, 24, 20, 18, 34], data, right_cols=(3,),
+             notes=[f"合计 {len(rows)} 份，金额 {fmt(total)} 元（{rmb_upper(total)}）。",
+                    f"每月 {status['due']:%d} 日前（含）由客服部确认上月合同台账（contract.monthly_register）。"],
+             signatures=["客服", "客服经理"])
+    return render(f, title=f"合同台账 {month:%Y-%m}")

@@ -1,7 +1,9 @@
 """Order timers and the nightly job (SPEC §10 "Jobs"); logic in plain idempotent functions taking ``now``.
 
 - nightly 01:00: `delivery.standard_3_4d` / `delivery.custom_production` late lines are flagged (once per line
-  and promise) and reported to the salesperson and the team's SM.
+  and promise) and reported to the salesperson and the team's SM; contract originals taken out of custody and
+  not back by their return date (`contract.filing_1wd`); last month's contract register still unconfirmed after
+  the 5th (`contract.monthly_register`).
 - every 5 minutes: custom ship dates PROD has not entered within 1 WD of the deposit; `contract.filing_1wd`
   signed contracts not in CS custody within 1 WD of signing.
 """
@@ -92,7 +94,10 @@ def run_timers(now: datetime | None = None) -> dict:
 
 
 def run_nightly(now: datetime | None = None) -> dict:
-    return {"late_lines": flag_late_lines(now)}
+    from .contract_records import flag_overdue_loans, flag_unconfirmed_register
+
+    return {"late_lines": flag_late_lines(now), "custody_overdue": flag_overdue_loans(now),
+            "register_unconfirmed": flag_unconfirmed_register(now)}
 
 
 @task()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_contracts
 
 app_name = "orders"
 urlpatterns = [
@@ -9,6 +9,13 @@ urlpatterns = [
     path("settlement-options/", views.settlement_options, name="settlement_options"),
     path("custom-dates/", views.custom_dates, name="custom_dates"),
     path("late-lines/", views.late_lines, name="late_lines"),
+    path("contracts/", views_contracts.contract_list, name="contracts"),
+    path("contracts/register/", views_contracts.register, name="contract_register"),
+    path("contracts/register/confirm/", views_contracts.register_confirm, name="contract_register_confirm"),
+    path("contracts/<int:contract_id>/takeout/", views_contracts.takeout, name="contract_takeout"),
+    path("contracts/<int:contract_id>/disputes/", views_contracts.dispute_create, name="contract_dispute"),
+    path("contracts/custody/<int:loan_id>/<slug:action>/", views_contracts.custody_action, name="custody_action"),
+    path("contracts/disputes/<int:dispute_id>/status/", views_contracts.dispute_move, name="dispute_move"),
     path("<int:pk>/", views.order_detail, name="detail"),
     path("<int:pk>/submit/", views.order_submit, name="submit"),
     path("<int:pk>/payments/", views.order_payment, name="payment"),

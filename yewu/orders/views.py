@@ -303,8 +303,10 @@ def _contract_context(u, o) -> dict:
 
     why = contracts.contract_reason(o)
     c = selectors.contracts_visible_to(u).filter(order=o).select_related("approval", "signed_by", "filed_by").first()
+    from .views_contracts import order_section
+
     if why is None and c is None:
-        return {"contract_why": None, "contract": None}
+        return {"contract_why": None, "contract": None, **order_section(u, o, None)}
     owner = u.id in (o.salesperson_id, o.created_by_id) or u.has_role(Role.SM, Role.GM)
     reviews = []
     if c is not None and c.approval_id:
@@ -321,6 +323,7 @@ def _contract_context(u, o) -> dict:
         "can_submit_contract": c is not None and owner and c.status in (ContractStatus.DRAFT, ContractStatus.REJECTED),
         "can_sign_contract": c is not None and owner and c.status == ContractStatus.APPROVED,
         "can_file_contract": c is not None and c.status == ContractStatus.SIGNED and u.has_role(Role.CS, Role.CSM),
+        **order_section(u, o, c),
     }
 
 
