@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('approvals', '0004_delegation'),
-        ('orders', '0002_line_promises_delivery_contracts_returns'),
+        ('orders', '0004_hfinfix_returns_money'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
