@@ -117,8 +117,11 @@ BUILTIN = [
 
 
 def seed_builtin(ProcessDefinition, ProcessStep, effective_date=None) -> int:
-    """Create P01–P12 as published version 1 where the code does not exist yet (idempotent). Works with the
+    """Create P01–P12 as published version 1, effective today unless given, where the code does not exist yet (idempotent). Works with the
     real models and with a migration's historical ones. Returns how many processes were created."""
+    from django.utils import timezone
+
+    effective_date = effective_date or timezone.localdate()
     created = 0
     for code, name, objective, dept, steps in BUILTIN:
         if ProcessDefinition.objects.filter(code=code).exists():

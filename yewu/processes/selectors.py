@@ -124,7 +124,7 @@ def _approval_instances(scope: Scope, start: date, end: date) -> list[Instance]:
             ps = pstep.get(s.role)
             label = f"{ps.code} {ps.action}" if ps else f"{_role_label(s.role)}审批"
             timings.append(StepTiming(key=s.role, label=label, entered=entered, decided=s.decided_at, due=s.due_at))
-        chain = f"审批链 v{req.chain.version}" if req.chain_id else "按规则生成（已快照）"
+        chain = f"审批链 v{req.chain.version}" if req.chain_id else "审批链按规则生成（已快照）"
         out.append(Instance(process=DOC_PROCESS[req.doc_type], ref=f"{req.doc_type}:{req.doc_id}",
                             label=req.doc_label or f"{req.doc_type} {req.doc_id}", link=req.link or "/approvals/",
                             started=req.created_at, steps=tuple(timings),
@@ -162,6 +162,14 @@ class Monitoring:
     end: date
     rows: list[tuple[ProcessDefinition | None, ProcessStats]]
     now: datetime
+
+    @property
+    def active(self):
+        return [(d, ps) for d, ps in self.rows if ps.instances]
+
+    @property
+    def idle(self):
+        return [(d, ps) for d, ps in self.rows if not ps.instances]
 
     @property
     def overdue(self):
