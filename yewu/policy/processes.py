@@ -16,7 +16,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from statistics import median
 
-from .calendar import TZ, WorkCalendar
+from .calendar import END_OF_DAY, TZ, WorkCalendar, deadline_after_days
 from .config import PolicyConfig
 from .decision import Decision, Reason
 
@@ -95,6 +95,21 @@ def rollout_due(published_on: date, cal: WorkCalendar, cfg: PolicyConfig = DEFAU
     """`process.publish_approval`: the roll-out (training of the steps' roles) is due within N working days
     (default 1) of publication, i.e. by the end of the next working day."""
     return cal.add_working_days(published_on, cfg["process.publish_approval.rollout_wd"])
+
+
+def step_due(kind: str, n: int | None, entered: datetime, cal: WorkCalendar) -> datetime | None:
+    """When a step entered at ``entered`` is due under its limit (SPEC §10 time words); None for untimed kinds
+    (daily / monthly / quarterly are cadences, not per-instance limits) and for working hours (not derived)."""
+    local = entered.astimezone(TZ)
+    if kind == "wd" and n:
+        return cal.deadline_after_working_days(local.date(), n)
+    if kind == "days" and n:
+        return deadline_after_days(local, n)
+    if kind == "hours" and n:
+        return entered + timedelta(hours=n)
+    if kind in ("immediately", "same_day"):
+        return datetime.combine(local.date(), END_OF_DAY, tzinfo=TZ)
+    return None
 
 
 def working_hours_between(start: datetime, end: datetime, cal: WorkCalendar) -> Decimal:

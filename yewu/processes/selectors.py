@@ -27,7 +27,7 @@ from yewu.org.models import Role, User
 from yewu.org.selectors import get_calendar, get_policy, managed_team_ids
 from yewu.policy.calendar import TZ
 from yewu.policy.customers import first_contact_deadline
-from yewu.policy.processes import CS_PROCESSES, DOC_PROCESS, Instance, ProcessStats, StepTiming, summarize
+from yewu.policy.processes import CS_PROCESSES, DOC_PROCESS, Instance, ProcessStats, StepTiming, step_due, summarize
 
 from .models import ProcessDefinition
 
@@ -155,6 +155,53 @@ def _lead_instances(scope: Scope, start: date, end: date) -> list[Instance]:
     return out
 
 
+# return.flow history actions -> the P10 step they complete; the status -> the step now open
+RETURN_STEPS = (("确认退货申请", "s2"), ("质检", "s3"), ("业务经理批准", "s4"), ("总经理批准", "s4gm"), ("收货入库", "s5"),
+                ("红字发票", "s6"))
+RETURN_OPEN = {"applied": "s2", "confirmed": "s3", "inspected": "s4", "awaiting_gm": "s4gm", "approved": "s5",
+               "received": "s6"}
+
+
+def _return_instances(scope: Scope, start: date, end: date) -> list[Instance]:
+    """P10 from the return requests' own history (`return.flow`): each step is entered when the previous one was
+    logged; its limit is the published P10 step's (the GM's late-return approval: 1 WD like the SM's)."""
+    from yewu.orders.models import ReturnRequest
+
+    procs = scope.processes()
+    if procs is not None and "P10" not in procs:
+        return []
+    qs = ReturnRequest.objects.filter(created_at__gte=_aware(start), created_at__lt=_aware(end)).select_related("order")
+    if not scope.all:
+        qs = qs.filter(order__salesperson__team_id__in=scope.team_ids)
+    current = ProcessDefinition.objects.filter(code="P10", status=ProcessDefinition.Status.PUBLISHED).first()
+    pdef = {s.code: s for s in current.steps.all()} if current else {}
+    cal = get_calendar()
+
+    def timing(code, entered, decided):
+        ps = pdef.get("s4" if code == "s4gm" else code)
+        label = "总经理批准（送达超 30 天）" if code == "s4gm" else (f"{ps.code} {ps.action}" if ps else code)
+        due = step_due(ps.limit_kind, ps.limit_n, entered, cal) if ps else None
+        return StepTiming(code, label, entered, decided, due)
+
+    out = []
+    for r in qs.order_by("created_at", "id"):
+        steps, entered, expected = [], r.created_at, "s2"
+        for h in r.history[1:]:
+            action = h.get("action", "")
+            code = next((c for key, c in RETURN_STEPS if key in action), expected if "驳回" in action else None)
+            at = datetime.fromisoformat(h["at"])
+            if code:
+                steps.append(timing(code, entered, at))
+                expected = {"s2": "s3", "s3": "s4", "s4": "s4gm" if r.needs_gm else "s5", "s4gm": "s5", "s5": "s6"}.get(code)
+            entered = at
+        nxt = RETURN_OPEN.get(r.status)
+        if nxt and not (nxt == "s6" and r.exchange):
+            steps.append(timing(nxt, entered, None))
+        out.append(Instance(process="P10", ref=f"return:{r.pk}", label=f"退货 {r.number}", link=f"/orders/{r.order_id}/",
+                            started=r.created_at, steps=tuple(steps), version=current.label if current else ""))
+    return out
+
+
 @dataclass
 class Monitoring:
     month: str
@@ -181,7 +228,8 @@ def monitoring(user: User, month: str | None = None, now: datetime | None = None
     scope = scope_for(user)
     start, end = parse_month(month)
     now = now or timezone.now()
-    insts = _approval_instances(scope, start, end) + _lead_instances(scope, start, end)
+    insts = (_approval_instances(scope, start, end) + _lead_instances(scope, start, end)
+             + _return_instances(scope, start, end))
     stats = summarize(insts, get_calendar(), now)
     allowed = scope.processes()
     current = {d.code: d for d in ProcessDefinition.objects.filter(status=ProcessDefinition.Status.PUBLISHED)}

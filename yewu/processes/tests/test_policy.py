@@ -66,3 +66,14 @@ def test_summary_counts_on_time_late_and_open_overdue():
     assert ps.on_time_pct == Decimal("33.3")
     assert [i.ref for i, _ in ps.overdue] == ["order:2"]
     assert [st for _, st in ps.overdue[0][1]] == ["late", "overdue"]
+
+
+def test_step_due_per_limit_kind():
+    from yewu.policy.processes import step_due
+
+    t = at("2025-09-26 10:00")  # Friday
+    assert step_due("wd", 1, t, CAL) == at("2025-09-28 23:59:59")  # adjusted working Sunday
+    assert step_due("days", 7, t, CAL) == at("2025-10-03 23:59:59")
+    assert step_due("hours", 24, t, CAL) == at("2025-09-27 10:00")
+    assert step_due("same_day", None, t, CAL) == step_due("immediately", None, t, CAL) == at("2025-09-26 23:59:59")
+    assert step_due("monthly", None, t, CAL) is None
