@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "yewu.expenses",
     "yewu.finance",
     "yewu.performance",
+    "yewu.processes",
 ]
 
 MIDDLEWARE = [

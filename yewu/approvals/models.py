@@ -42,6 +42,9 @@ class ApprovalRequest(models.Model):
     state = models.CharField(max_length=20, choices=State.choices, default=State.PENDING)
     created_at = models.DateTimeField(auto_now_add=True)
     closed_at = models.DateTimeField(null=True, blank=True)
+    # process.version_pinned: the process version (P04 v1, …) this instance started under; set on creation
+    process_version = models.ForeignKey("processes.ProcessDefinition", null=True, blank=True, on_delete=models.PROTECT,
+                                        related_name="+")
 
     class Meta:
         indexes = [models.Index(fields=["doc_type", "doc_id"])]

@@ -72,6 +72,9 @@ DEFAULTS: dict[str, tuple[Any, type, str]] = {
     "return.flow.gm_after_days": (30, int, "送达后超过此天数的退货需总经理批准"),
     "return.flow.custom_quality_only": (True, bool, "定制产品只因质量问题退货"),
     "approval.overdue.escalate_after_wd": (1, int, "审批逾期后再过此工作日数升级给上级"),
+    # process definitions and monitoring (SPEC §8.1, §8.4)
+    "process.publish_approval.gm_limit_wd": (1, int, "流程发布：总经理审批期限（工作日）"),
+    "process.publish_approval.rollout_wd": (1, int, "流程批准发布后推行（培训）期限（工作日）"),
     # credit (issue 4: §2.7) and customer upkeep / archive access / visits (issue 2: §1.3, §2.5, §2.6)
     "credit.grade_policy.max_term_days": (90, int, "账期天数上限（D）"),
     "credit.limit_grant.gm_above": (Decimal("50000.00"), Decimal, "授信额度超过此额（>）须总经理审批"),
