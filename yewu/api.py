@@ -119,6 +119,9 @@ def _register():
     api.add_router("/reports", finance_reports_router)
     api.add_router("/deferrals", deferrals_router)
     api.add_router("/commissions", commissions_router)
+    from yewu.org.api import router as settings_router
+
+    api.add_router("/settings", settings_router)
 
 
 _register()

@@ -19,4 +19,5 @@ urlpatterns = [
     path("expenses/", include("yewu.expenses.urls")),
     path("finance/", include("yewu.finance.urls")),
     path("performance/", include("yewu.performance.urls")),
+    path("settings/", include("yewu.org.urls")),
 ]

@@ -4,18 +4,32 @@ from django.conf import settings
 from django.utils import timezone
 
 from yewu.policy import PolicyConfig
+from yewu.policy import versions as setting_versions
 from yewu.policy.calendar import WorkCalendar
+from yewu.policy.config import DEFAULTS
 
 from .models import HolidayOverride, PolicyVersion, Role, User
 
 
-def get_policy() -> PolicyConfig:
-    """Settings file overrides, then the latest effective admin version."""
-    overrides = dict(getattr(settings, "YEWU_POLICY", {}) or {})
-    v = PolicyVersion.objects.filter(effective_at__lte=timezone.now()).order_by("-effective_at", "-id").first()
-    if v:
-        overrides.update(v.values or {})
-    return PolicyConfig.from_overrides(overrides, version=v.id if v else 0)
+def file_overrides() -> dict:
+    """The settings file's ``YEWU_POLICY`` (the base layer under the versions)."""
+    return {k: v for k, v in (getattr(settings, "YEWU_POLICY", {}) or {}).items() if k in DEFAULTS}
+
+
+def effective_versions(at=None) -> list[PolicyVersion]:
+    """Versions in force at ``at`` (default now), in the order they apply (SPEC §8.5)."""
+    return list(PolicyVersion.objects.filter(effective_at__lte=at or timezone.now()).order_by("effective_at", "id"))
+
+
+def get_policy(at=None) -> PolicyConfig:
+    """The settings in force at ``at`` (default now): SPEC defaults, the settings file's overrides, then every
+    effective version's changes in effective order. ``version`` = the last effective version's id (0 = none);
+    decisions store it and are never recomputed."""
+    rows = list(PolicyVersion.objects.filter(effective_at__lte=at or timezone.now()).order_by("effective_at", "id")
+                .values_list("id", "values"))
+    overrides = setting_versions.fold(file_overrides(), ({k: x for k, x in (values or {}).items() if k in DEFAULTS}
+                                                         for _, values in rows))
+    return PolicyConfig.from_overrides(overrides, version=rows[-1][0] if rows else 0)
 
 
 def get_calendar() -> WorkCalendar:
