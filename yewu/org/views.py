@@ -103,4 +103,5 @@ def settings_page(request):
         "other_errors": {k: v for k, v in errors.items() if k not in pv.DEFAULTS},
         "result": result, "reason": reason, "eff_mode": eff_mode, "effective_at": eff_at, "can_save": can_save,
         "posted": posted, "min_reason": pv.MIN_REASON,
+        "open_areas": {pv.area_of(k) for k in list(posted) + list(errors) if k in pv.DEFAULTS},
     })

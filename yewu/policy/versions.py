@@ -256,7 +256,7 @@ ORDERED: list[tuple[str, str, str]] = [
     ("credit.grade_policy.term_days", "credit.grade_policy.max_term_days", "默认账期不能长于账期上限"),
 ]
 
-MIN_REASON = 4
+MIN_REASON = 2
 EFFECTIVE_GRACE = timedelta(minutes=5)
 
 
