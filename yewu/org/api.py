@@ -23,7 +23,6 @@ from yewu.policy import versions as pv
 from . import preview as preview_mod
 from . import selectors, services
 from .models import PolicyVersion
-from .views import history, parse_effective
 
 router = Router(tags=["settings"])
 
@@ -64,13 +63,13 @@ def current(request):
 @router.get("/versions", response=list[dict], summary="Settings version history, newest first")
 def versions(request):
     _guard(request)
-    return [_version_out(h) for h in history()]
+    return [_version_out(h) for h in selectors.version_history()]
 
 
 @router.post("/preview", response=dict, summary="Open documents a change would affect (nothing saved)")
 def preview(request, payload: PreviewIn):
     _guard(request)
-    res = preview_mod.preview(payload.changes, parse_effective(payload.effective_at))
+    res = preview_mod.preview(payload.changes, services.parse_effective(payload.effective_at))
     errors = dict(res.errors)
     if errors:
         raise ValidationError("；".join(f"{k}：{v}" for k, v in errors.items()), fields=errors)
@@ -81,6 +80,6 @@ def preview(request, payload: PreviewIn):
 def create(request, payload: VersionIn):
     _guard(request)
     v = services.create_version(request.auth, changes=payload.changes, reason=payload.reason,
-                                effective_at=parse_effective(payload.effective_at))
-    h = next(h for h in history() if h["v"].pk == v.pk)
+                                effective_at=services.parse_effective(payload.effective_at))
+    h = next(h for h in selectors.version_history() if h["v"].pk == v.pk)
     return Status(201, _version_out(h))

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from yewu.policy import PolicyConfig
-from yewu.policy import versions as setting_versions
+from yewu.policy import versions as pv
 from yewu.policy.calendar import WorkCalendar
 from yewu.policy.config import DEFAULTS
 
@@ -27,7 +27,7 @@ def get_policy(at=None) -> PolicyConfig:
     decisions store it and are never recomputed."""
     rows = list(PolicyVersion.objects.filter(effective_at__lte=at or timezone.now()).order_by("effective_at", "id")
                 .values_list("id", "values"))
-    overrides = setting_versions.fold(file_overrides(), ({k: x for k, x in (values or {}).items() if k in DEFAULTS}
+    overrides = pv.fold(file_overrides(), ({k: x for k, x in (values or {}).items() if k in DEFAULTS}
                                                          for _, values in rows))
     return PolicyConfig.from_overrides(overrides, version=rows[-1][0] if rows else 0)
 
@@ -58,3 +58,21 @@ def managed_team_ids(user: User) -> frozenset[int]:
     if not user.has_role(Role.SM):
         return frozenset()
     return frozenset(user.managed_teams.values_list("id", flat=True))
+
+
+def version_history(limit: int | None = None) -> list[dict]:
+    """Versions newest first, with their changes (label, old → new) and whether each is in force yet."""
+    now = timezone.now()
+    current = get_policy().version
+    out = []
+    qs = PolicyVersion.objects.select_related("created_by").order_by("-effective_at", "-id")
+    for v in qs[:limit] if limit else qs:
+        changes = []
+        for k, new in (v.values or {}).items():
+            known = k in pv.DEFAULTS
+            changes.append({"key": k, "label": pv.setting(k).label if known else k,
+                            "old": pv.display((v.old_values or {}).get(k), k if known else None),
+                            "new": pv.display(new, k if known else None), "unit": pv.setting(k).unit if known else ""})
+        out.append({"v": v, "changes": changes, "current": v.pk == current,
+                    "state": "待生效" if v.effective_at > now else ("现行" if v.pk == current else "已生效")})
+    return out

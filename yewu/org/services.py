@@ -55,3 +55,15 @@ def create_version(actor: User, *, changes: dict[str, Any], reason: str, effecti
     record(actor=actor, action="create", obj=version, before=old, after={**new, "effective_at": eff},
            reason=reason.strip(), policy_version=version.pk)
     return version
+
+
+def parse_effective(raw: str | None) -> datetime | None:
+    """'' or 'now' → None (now); else an ISO date-time in Asia/Shanghai."""
+    raw = (raw or "").strip()
+    if not raw or raw == "now":
+        return None
+    try:
+        dt = datetime.fromisoformat(raw)
+    except ValueError:
+        raise ValidationError("生效时间格式应为 YYYY-MM-DD HH:MM", fields={"effective_at": "格式错误"}) from None
+    return timezone.make_aware(dt) if timezone.is_naive(dt) else dt

@@ -3,8 +3,6 @@ version history, and a change form whose preview lists the open documents a chan
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -16,37 +14,6 @@ from yewu.policy import versions as pv
 
 from . import preview as preview_mod
 from . import selectors, services
-from .models import PolicyVersion
-
-
-def parse_effective(raw: str | None) -> datetime | None:
-    """'' or 'now' → None (now); else an ISO date-time in Asia/Shanghai."""
-    raw = (raw or "").strip()
-    if not raw or raw == "now":
-        return None
-    try:
-        dt = datetime.fromisoformat(raw)
-    except ValueError:
-        raise ValidationError("生效时间格式应为 YYYY-MM-DD HH:MM", fields={"effective_at": "格式错误"}) from None
-    return timezone.make_aware(dt) if timezone.is_naive(dt) else dt
-
-
-def history(limit: int | None = None) -> list[dict]:
-    """Versions newest first, with their changes (label, old → new) and whether each is in force yet."""
-    now = timezone.now()
-    current = selectors.get_policy().version
-    out = []
-    qs = PolicyVersion.objects.select_related("created_by").order_by("-effective_at", "-id")
-    for v in qs[:limit] if limit else qs:
-        changes = []
-        for k, new in (v.values or {}).items():
-            known = k in pv.DEFAULTS
-            changes.append({"key": k, "label": pv.setting(k).label if known else k,
-                            "old": pv.display((v.old_values or {}).get(k), k if known else None),
-                            "new": pv.display(new, k if known else None), "unit": pv.setting(k).unit if known else ""})
-        out.append({"v": v, "changes": changes, "current": v.pk == current,
-                    "state": "待生效" if v.effective_at > now else ("现行" if v.pk == current else "已生效")})
-    return out
 
 
 def _rows(cfg, posted: dict, errors: dict) -> list[tuple[str, list[dict]]]:
@@ -78,7 +45,7 @@ def settings_page(request):
         eff_mode = request.POST.get("eff_mode", "now")
         eff_at = request.POST.get("effective_at", "")
         try:
-            effective = parse_effective(eff_at) if eff_mode == "later" else None
+            effective = services.parse_effective(eff_at) if eff_mode == "later" else None
             if eff_mode == "later" and effective is None:
                 raise ValidationError("请填写生效时间", fields={"effective_at": "必填"})
             if request.POST.get("action") == "save":
@@ -94,12 +61,12 @@ def settings_page(request):
             errors = dict(e.fields) or {"changes": e.message}
             if request.POST.get("action") == "save":
                 try:
-                    result = preview_mod.preview(posted, parse_effective(eff_at) if eff_mode == "later" else None)
+                    result = preview_mod.preview(posted, services.parse_effective(eff_at) if eff_mode == "later" else None)
                 except YewuError:
                     result = None
     can_save = result is not None and not errors and bool(posted) and len(reason.strip()) >= pv.MIN_REASON
     return render(request, "org/settings.html", {
-        "cfg": cfg, "areas": _rows(cfg, posted, errors), "history": history(), "errors": errors,
+        "cfg": cfg, "areas": _rows(cfg, posted, errors), "history": selectors.version_history(), "errors": errors,
         "other_errors": {k: v for k, v in errors.items() if k not in pv.DEFAULTS},
         "result": result, "reason": reason, "eff_mode": eff_mode, "effective_at": eff_at, "can_save": can_save,
         "posted": posted, "min_reason": pv.MIN_REASON,
