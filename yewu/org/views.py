@@ -57,6 +57,8 @@ def settings_page(request):
             errors = dict(result.errors)
             if not posted:
                 errors["changes"] = "请至少填写一项新值"
+            elif len(reason.strip()) < pv.MIN_REASON:
+                errors["reason"] = f"请填写修改原因（至少 {pv.MIN_REASON} 个字）后再保存"
         except YewuError as e:
             errors = dict(e.fields) or {"changes": e.message}
             if request.POST.get("action") == "save":
@@ -67,7 +69,7 @@ def settings_page(request):
     can_save = result is not None and not errors and bool(posted) and len(reason.strip()) >= pv.MIN_REASON
     return render(request, "org/settings.html", {
         "cfg": cfg, "areas": _rows(cfg, posted, errors), "history": selectors.version_history(), "errors": errors,
-        "other_errors": {k: v for k, v in errors.items() if k not in pv.DEFAULTS},
+        "other_errors": {k: v for k, v in errors.items() if k not in pv.DEFAULTS and k not in ("reason", "effective_at")},
         "result": result, "reason": reason, "eff_mode": eff_mode, "effective_at": eff_at, "can_save": can_save,
         "posted": posted, "min_reason": pv.MIN_REASON,
         "open_areas": {pv.area_of(k) for k in list(posted) + list(errors) if k in pv.DEFAULTS},

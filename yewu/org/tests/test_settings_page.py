@@ -114,3 +114,8 @@ def test_api_current_preview_create_and_history(company, api_client):
     hist = c.get("/api/v1/settings/versions").json()
     assert [h["state"] for h in hist] == ["待生效", "现行"] and hist[0]["changes"][0]["old"] == "30000.00"
     assert c.get("/api/v1/settings").json()["version"] == v["id"]
+
+
+def test_preview_without_reason_asks_for_one_before_saving(company):
+    body = login(company.gm).post("/settings/", {f"v:{KEY}": "30000", "action": "preview"}).content.decode()
+    assert "受影响的未结单据" in body and "请填写修改原因" in body and 'id="btn-save"' not in body
