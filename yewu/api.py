@@ -122,6 +122,9 @@ def _register():
     from yewu.processes.api import router as processes_router
 
     api.add_router("/processes", processes_router)
+    from yewu.org.api import router as settings_router
+
+    api.add_router("/settings", settings_router)
 
 
 _register()

@@ -20,4 +20,5 @@ urlpatterns = [
     path("finance/", include("yewu.finance.urls")),
     path("performance/", include("yewu.performance.urls")),
     path("processes/", include("yewu.processes.urls")),
+    path("settings/", include("yewu.org.urls")),
 ]

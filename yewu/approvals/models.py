@@ -35,6 +35,8 @@ class ApprovalRequest(models.Model):
     chain = models.ForeignKey(ApprovalChain, null=True, blank=True, on_delete=models.PROTECT)
     chain_snapshot = models.JSONField(default=list)
     reasons = models.JSONField(default=list, help_text="the rule decisions that required this approval")
+    # the settings version (org.PolicyVersion id, 0 = defaults) the routing was decided under; never recomputed
+    policy_version = models.IntegerField(default=0)
     submitter = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     beneficiary = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                                     related_name="+")

@@ -96,9 +96,11 @@ def _open_stage(req: ApprovalRequest, stage: int) -> list[ApprovalStep]:
 @transaction.atomic
 def start(*, doc_type: str, doc_id, submitter: User, roles: Sequence[str] | None = None, decision: Decision | None = None,
           label: str = "", link: str = "", team: Team | None = None, beneficiary: User | None = None,
-          steps: list[dict] | None = None) -> ApprovalRequest:
+          steps: list[dict] | None = None, policy_version: int | None = None) -> ApprovalRequest:
     """Start an approval. ``steps`` (dicts with role, limit_wd and optionally stage — equal stages run in
-    parallel), else ``roles`` (e.g. a Decision's approvers, one after another), else the document type's chain."""
+    parallel), else ``roles`` (e.g. a Decision's approvers, one after another), else the document type's chain.
+    ``policy_version``: the settings version the routing was decided under (default: the one in force now); the
+    request keeps it and its steps whatever later versions say (`process.version_pinned`)."""
     chain = None
     if steps is None and roles is None and decision is not None:
         roles = list(decision.approvers)
@@ -117,6 +119,7 @@ def start(*, doc_type: str, doc_id, submitter: User, roles: Sequence[str] | None
                 doc_type=doc_type, doc_id=str(doc_id), doc_label=label[:200], link=link, chain=chain, chain_snapshot=steps,
                 reasons=[r.as_dict() for r in decision.reasons] if decision else [], submitter=submitter,
                 beneficiary=beneficiary, team=team if team is not None else submitter.team,
+                policy_version=get_policy().version if policy_version is None else policy_version,
             )
     except IntegrityError as e:
         raise Conflict("该单据已在审批中，不能重复提交", rule="approval.inbox", code="already_pending") from e
@@ -124,7 +127,8 @@ def start(*, doc_type: str, doc_id, submitter: User, roles: Sequence[str] | None
                                       for i, s in enumerate(steps)])
     _open_stage(req, min(int(s.get("stage", i)) for i, s in enumerate(steps)))
     record(actor=submitter, action="submit", object_type="approvals.approvalrequest", object_id=req.pk,
-           after={"doc": f"{doc_type}:{doc_id}", "steps": steps}, decision=decision)
+           after={"doc": f"{doc_type}:{doc_id}", "steps": steps, "policy_version": req.policy_version}, decision=decision,
+           policy_version=req.policy_version)
     return req
 
 

@@ -283,9 +283,9 @@ def create_order(actor: User, *, customer_id: int, lines: list[LineIn], settleme
     return order, True
 
 
-def approvals_needed(order: Order) -> Decision:
+def approvals_needed(order: Order, cfg=None) -> Decision:
     """Who must approve this order before release: credit rules and special-price lines."""
-    cfg = get_policy()
+    cfg = cfg or get_policy()
     decisions = []
     if order.settlement == Settlement.CREDIT:
         facts = order_facts(order.customer, order.total, order.custom_total, order.delivery_address, exclude_id=order.pk)
@@ -501,23 +501,25 @@ def submit_order(actor: User, order_id: int) -> Order:
         raise Conflict("订单正在审批中，不能重复提交", rule="approval.inbox", code="already_pending")
     if order.status not in (OrderStatus.DRAFT, OrderStatus.REJECTED):
         raise Conflict(f"订单状态为「{order.get_status_display()}」，不能提交", code="bad_state")
-    needed = approvals_needed(order)
+    cfg = get_policy()
+    needed = approvals_needed(order, cfg)
     before = snapshot(order, ["status"])
     order.submitted_at = timezone.now()
     if needed.outcome == "needs_approval":
         req = approvals.start(doc_type="order", doc_id=order.pk, submitter=actor, decision=needed,
                               label=f"订单 {order.number} {order.customer.name} ¥{order.total:,.2f}",
-                              link=f"/orders/{order.pk}/", team=order.salesperson.team, beneficiary=order.salesperson)
+                              link=f"/orders/{order.pk}/", team=order.salesperson.team, beneficiary=order.salesperson,
+                              policy_version=cfg.version)
         order.approval = req
         order.status = OrderStatus.PENDING_APPROVAL
         order.save(update_fields=["approval", "status", "submitted_at"])
     else:
         order.save(update_fields=["submitted_at"])
         _after_approval(order)
-    order.decision = {**order.decision, "approvals": needed.as_dict()}
+    order.decision = {**order.decision, "approvals": {**needed.as_dict(), "policy_version": cfg.version}}
     order.save(update_fields=["decision"])
     record(actor=actor, action="submit", obj=order, before=before, after=snapshot(order, ["status", "approval"]),
-           decision=needed)
+           decision=needed, policy_version=cfg.version)
     return order
 
 

@@ -56,13 +56,20 @@ class TeamAdmin(admin.ModelAdmin):
 
 @admin.register(PolicyVersion)
 class PolicyVersionAdmin(admin.ModelAdmin):
-    list_display = ["id", "effective_at", "reason", "created_by", "created_at"]
-    readonly_fields = ["created_by", "created_at"]
+    """Read-only here: a version is created on the settings page (/settings/) or the API, validated, previewed
+    and audited (SPEC §8.5); it is never edited or deleted, since decisions store the version they used."""
 
-    def save_model(self, request, obj, form, change):
-        if not obj.created_by_id:
-            obj.created_by = request.user
-        super().save_model(request, obj, form, change)
+    list_display = ["id", "effective_at", "reason", "created_by", "created_at"]
+    readonly_fields = ["values", "old_values", "effective_at", "reason", "created_by", "created_at"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(HolidayOverride)

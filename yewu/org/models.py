@@ -106,9 +106,12 @@ class ApiToken(models.Model):
 
 
 class PolicyVersion(models.Model):
-    """A versioned set of policy overrides (SPEC §8.5). The latest effective version applies."""
+    """One effective-dated settings change (SPEC §8.5): the keys it changes (``values``, new) and what they were
+    (``old_values``). Versions apply in effective order, each over the ones before it; the config's version id
+    is the last effective one's. Created on the settings page (/settings/) or the API, never edited."""
 
     values = models.JSONField("参数", default=dict, help_text='如 {"price.vat_free_discount.max_pct": "6"}')
+    old_values = models.JSONField("原值", default=dict, blank=True)
     effective_at = models.DateTimeField("生效时间")
     reason = models.CharField("原因", max_length=200)
     created_by = models.ForeignKey(User, null=True, on_delete=models.SET_NULL)

@@ -4,18 +4,32 @@ from django.conf import settings
 from django.utils import timezone
 
 from yewu.policy import PolicyConfig
+from yewu.policy import versions as pv
 from yewu.policy.calendar import WorkCalendar
+from yewu.policy.config import DEFAULTS
 
 from .models import HolidayOverride, PolicyVersion, Role, User
 
 
-def get_policy() -> PolicyConfig:
-    """Settings file overrides, then the latest effective admin version."""
-    overrides = dict(getattr(settings, "YEWU_POLICY", {}) or {})
-    v = PolicyVersion.objects.filter(effective_at__lte=timezone.now()).order_by("-effective_at", "-id").first()
-    if v:
-        overrides.update(v.values or {})
-    return PolicyConfig.from_overrides(overrides, version=v.id if v else 0)
+def file_overrides() -> dict:
+    """The settings file's ``YEWU_POLICY`` (the base layer under the versions)."""
+    return {k: v for k, v in (getattr(settings, "YEWU_POLICY", {}) or {}).items() if k in DEFAULTS}
+
+
+def effective_versions(at=None) -> list[PolicyVersion]:
+    """Versions in force at ``at`` (default now), in the order they apply (SPEC §8.5)."""
+    return list(PolicyVersion.objects.filter(effective_at__lte=at or timezone.now()).order_by("effective_at", "id"))
+
+
+def get_policy(at=None) -> PolicyConfig:
+    """The settings in force at ``at`` (default now): SPEC defaults, the settings file's overrides, then every
+    effective version's changes in effective order. ``version`` = the last effective version's id (0 = none);
+    decisions store it and are never recomputed."""
+    rows = list(PolicyVersion.objects.filter(effective_at__lte=at or timezone.now()).order_by("effective_at", "id")
+                .values_list("id", "values"))
+    overrides = pv.fold(file_overrides(), ({k: x for k, x in (values or {}).items() if k in DEFAULTS}
+                                                         for _, values in rows))
+    return PolicyConfig.from_overrides(overrides, version=rows[-1][0] if rows else 0)
 
 
 def get_calendar() -> WorkCalendar:
@@ -44,3 +58,21 @@ def managed_team_ids(user: User) -> frozenset[int]:
     if not user.has_role(Role.SM):
         return frozenset()
     return frozenset(user.managed_teams.values_list("id", flat=True))
+
+
+def version_history(limit: int | None = None) -> list[dict]:
+    """Versions newest first, with their changes (label, old → new) and whether each is in force yet."""
+    now = timezone.now()
+    current = get_policy().version
+    out = []
+    qs = PolicyVersion.objects.select_related("created_by").order_by("-effective_at", "-id")
+    for v in qs[:limit] if limit else qs:
+        changes = []
+        for k, new in (v.values or {}).items():
+            known = k in pv.DEFAULTS
+            changes.append({"key": k, "label": pv.setting(k).label if known else k,
+                            "old": pv.display((v.old_values or {}).get(k), k if known else None),
+                            "new": pv.display(new, k if known else None), "unit": pv.setting(k).unit if known else ""})
+        out.append({"v": v, "changes": changes, "current": v.pk == current,
+                    "state": "待生效" if v.effective_at > now else ("现行" if v.pk == current else "已生效")})
+    return out

@@ -456,7 +456,8 @@ def submit_quote(actor, quote: Quote) -> Quote:
         needed = Decision.needs(tuple(roles), *reasons, *summary.reasons)
         req = approvals.start(doc_type=QUOTE_DOC, doc_id=quote.pk, submitter=actor, roles=roles, decision=needed,
                               label=f"报价单 {quote.number}（{quote.customer.name}，{pricing.fmt(quote.total)} 元）",
-                              link=f"/sales/quotes/{quote.pk}/", team=quote.team, beneficiary=quote.owner)
+                              link=f"/sales/quotes/{quote.pk}/", team=quote.team, beneficiary=quote.owner,
+                              policy_version=cfg.version)
         # remember which logical step each engine step is (for labels); the engine keeps the roles
         req.chain_snapshot = [{**s, "kind": k} for s, k in zip(req.chain_snapshot, kinds, strict=True)]
         req.save(update_fields=["chain_snapshot"])

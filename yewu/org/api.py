@@ -1,0 +1,85 @@
+"""Company settings API (SPEC §8.5), GM/ADM only (403 otherwise).
+
+* ``GET  /api/v1/settings`` — every setting: key, label, area, kind, unit, current value, SPEC default; and the
+  version in force (0 = defaults).
+* ``GET  /api/v1/settings/versions`` — the version history, newest first: who, when, effective from,
+  old → new per key, reason, state (现行 / 已生效 / 待生效).
+* ``POST /api/v1/settings/preview`` ``{"changes": {key: value}, "effective_at": ISO?}`` — the open documents
+  whose decision would differ (nothing is saved; 400 naming the key on a bad value).
+* ``POST /api/v1/settings/versions`` ``{"changes", "reason", "effective_at"?}`` — create a version (201); 400
+  with ``fields`` naming each bad key.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils import timezone
+from ninja import Router, Schema, Status
+
+from yewu.common.errors import PermissionDenied, ValidationError
+from yewu.policy import versions as pv
+
+from . import preview as preview_mod
+from . import selectors, services
+from .models import PolicyVersion
+
+router = Router(tags=["settings"])
+
+
+class PreviewIn(Schema):
+    changes: dict[str, Any] = {}
+    effective_at: str | None = None
+
+
+class VersionIn(PreviewIn):
+    reason: str = ""
+
+
+def _guard(request) -> None:
+    if not services.can_manage_settings(request.auth):
+        raise PermissionDenied("只有总经理或行政部可以查看和修改公司设置")
+
+
+def _version_out(h: dict) -> dict:
+    v: PolicyVersion = h["v"]
+    return {"id": v.pk, "effective_at": v.effective_at.isoformat(), "state": h["state"], "reason": v.reason,
+            "created_by": str(v.created_by) if v.created_by else None, "created_at": v.created_at.isoformat(),
+            "changes": [{"key": c["key"], "label": c["label"], "old": (v.old_values or {}).get(c["key"]),
+                         "new": v.values[c["key"]]} for c in h["changes"]]}
+
+
+@router.get("", response=dict, summary="Current settings and the version in force (§8.5)")
+def current(request):
+    _guard(request)
+    cfg = selectors.get_policy()
+    return {"version": cfg.version, "at": timezone.now().isoformat(),
+            "settings": [{"key": s.key, "label": s.label, "area": s.area, "kind": s.kind, "unit": s.unit,
+                          "value": pv.stored(cfg[s.key]), "default": pv.stored(s.default), "range": s.range_text,
+                          **({"choices": [v for v, _ in s.choices]} if s.choices else {})}
+                         for s in pv.all_settings()]}
+
+
+@router.get("/versions", response=list[dict], summary="Settings version history, newest first")
+def versions(request):
+    _guard(request)
+    return [_version_out(h) for h in selectors.version_history()]
+
+
+@router.post("/preview", response=dict, summary="Open documents a change would affect (nothing saved)")
+def preview(request, payload: PreviewIn):
+    _guard(request)
+    res = preview_mod.preview(payload.changes, services.parse_effective(payload.effective_at))
+    errors = dict(res.errors)
+    if errors:
+        raise ValidationError("；".join(f"{k}：{v}" for k, v in errors.items()), fields=errors)
+    return res.as_dict()
+
+
+@router.post("/versions", response={201: dict}, summary="Create an effective-dated settings version")
+def create(request, payload: VersionIn):
+    _guard(request)
+    v = services.create_version(request.auth, changes=payload.changes, reason=payload.reason,
+                                effective_at=services.parse_effective(payload.effective_at))
+    h = next(h for h in selectors.version_history() if h["v"].pk == v.pk)
+    return Status(201, _version_out(h))
