@@ -19,7 +19,7 @@ def backfill(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("approvals", "0004_delegation"),
+        ("approvals", "0005_hprocess_process_version"),
         ("org", "0002_hsettingsv_policy_version"),
     ]
 
