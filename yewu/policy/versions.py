@@ -20,6 +20,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from .commission import parse_tiers
 from .config import DEFAULTS
 from .decision import Decision
 
@@ -37,6 +38,7 @@ AREAS: list[tuple[tuple[str, ...], str]] = [
     (("invoice.", "ar."), "发票与应收"),
     (("commission.",), "提成"),
     (("pay.", "expense.", "cash."), "费用、付款与现金"),
+    (("process.",), "流程"),
     (("calendar.",), "日历"),
 ]
 
@@ -74,10 +76,18 @@ _EXPLICIT: dict[str, tuple[str, str, Any, Any]] = {
     "price.special_commission.pp_per_pct": ("decimal", "百分点", Decimal("0"), Decimal("10")),
     "commission.base.rate_pct": ("pct", "%", Decimal("0"), Decimal("100")),
     "contract.number_format.company_code": ("text", "", None, None),
+    "contract.phone_approval.recorder_roles": ("roles", "", None, None),
+    "contract.phone_approval.max_age_hours": ("int", "小时", 1, 720),
+    "contract.monthly_register.due_day": ("int", "日", 1, 28),
+    "commission.statement.tiers": ("tiers", "", None, None),
 }
 
+# Role codes a "roles" setting may name (yewu.org.models.Role, repeated here: the policy core has no Django).
+ROLE_CODES = ("SP", "LS", "SM", "GM", "FD", "FIN", "CA", "CS", "CSM", "CIA", "WH", "PROD", "QC", "ADM", "SYS")
+
 KIND_LABELS = {"money": "金额", "pct": "百分比", "wd": "工作日数", "days": "天数", "months": "月数", "int": "整数",
-               "decimal": "数值", "bool": "是/否", "choice": "选项", "text": "文字"}
+               "decimal": "数值", "bool": "是/否", "choice": "选项", "text": "文字",
+               "roles": "角色代码列表", "tiers": "阶梯表"}
 
 _MONEY_ENDINGS = ("amount", "_total", "_cap", "gm_above", "important_limit", "skip_gm_below")
 
@@ -107,6 +117,10 @@ class Setting:
             return " / ".join(v for v, _ in self.choices)
         if self.kind == "text":
             return "1–6 位大写字母或数字"
+        if self.kind == "roles":
+            return "角色代码，逗号分隔（如 CS,CSM）"
+        if self.kind == "tiers":
+            return "起始单数:比例%，逗号分隔（如 0:5,5:2,10:1）"
         if self.kind == "money":
             return "≥ 0，最多两位小数"
         lo = "" if self.lo is None else display(self.lo)
@@ -220,6 +234,18 @@ def parse_value(key: str, raw: Any) -> tuple[Any, str | None]:
         if re.fullmatch(r"[A-Z0-9]{1,6}", t):
             return t, None
         return None, "应为 1–6 位大写字母或数字"
+    if s.kind == "roles":
+        codes = [c.strip().upper() for c in str(text).replace("，", ",").split(",") if c.strip()]
+        bad = [c for c in codes if c not in ROLE_CODES]
+        if not codes or bad:
+            return None, ("未知角色：" + "、".join(bad) if bad else "至少一个角色") + f"（可选 {','.join(ROLE_CODES)}）"
+        return ",".join(dict.fromkeys(codes)), None
+    if s.kind == "tiers":
+        try:
+            parse_tiers(str(text))
+        except ValueError as e:
+            return None, str(e)
+        return str(text).replace("，", ",").replace(" ", ""), None
     if isinstance(raw, bool):
         return None, f"应为{KIND_LABELS[s.kind]}"
     try:

@@ -40,10 +40,21 @@ def test_every_setting_has_a_kind_area_and_its_default_is_valid():
     ("cust.web_lead_intake.handover_hour", "23", True), ("cust.web_lead_intake.handover_hour", "24", False),
     ("contract.number_format.company_code", "ab1", True), ("contract.number_format.company_code", "TOOLONG1", False),
     ("credit.investigation_cadence.a_months", "0", False), ("cash.advance_max_3000.max_amount", True, False),
+    ("contract.phone_approval.recorder_roles", "CS,CSM,ADM", True),
+    ("contract.phone_approval.recorder_roles", "CS,BOSS", False),
+    ("contract.monthly_register.due_day", "28", True), ("contract.monthly_register.due_day", "29", False),
+    ("commission.statement.tiers", "0:5,5:2,10:1", True), ("commission.statement.tiers", "1:5,5:2", False),
+    ("commission.statement.tiers", "0:5,5:2,5:1", False), ("commission.statement.tiers", "0:5,5:101", False),
 ])
 def test_value_boundaries(key, raw, ok):
     v, err = pv.parse_value(key, raw)
     assert (err is None) is ok, (key, raw, err)
+
+
+def test_list_settings_are_normalised():
+    assert pv.parse_value("contract.phone_approval.recorder_roles", "cs， csm,CS") == ("CS,CSM", None)
+    assert pv.parse_value("commission.statement.tiers", "0:5， 5:2") == ("0:5,5:2", None)
+    assert "递增" in pv.parse_value("commission.statement.tiers", "0:5,3:2,3:1")[1]
 
 
 def test_errors_name_the_key_and_normalise_values():
