@@ -48,12 +48,16 @@ def parse_month(s: str | None, today: date) -> date:
         raise ValidationError(f"月份格式应为 YYYY-MM（现为 {s}）", fields={"month": "YYYY-MM"}) from None
 
 
-def tiers_for(sp_id: int, month: date, cfg: PolicyConfig) -> dict:
+_LOOKUP = object()
+
+
+def tiers_for(sp_id: int, month: date, cfg: PolicyConfig, st=_LOOKUP) -> dict:
     """`commission.statement` tiers of one salesperson-month: {"enabled", "by_product": {product_id: Decision}}.
     Frozen (approved) statement → its snapshot; else live from the month's credit entries: per product the number
     of distinct orders credited in the month."""
-    st = CommissionStatement.objects.filter(salesperson_id=sp_id, month=month, state=CommissionStatement.State.APPROVED).first()
-    if st is not None and "tiers_enabled" in (st.snapshot or {}):
+    if st is _LOOKUP:
+        st = CommissionStatement.objects.filter(salesperson_id=sp_id, month=month).first()
+    if st is not None and st.state == CommissionStatement.State.APPROVED and "tiers_enabled" in (st.snapshot or {}):
         snap = st.snapshot
         return {"enabled": snap["tiers_enabled"], "frozen": True,
                 "by_product": {int(k): v for k, v in (snap.get("tiers") or {}).items()}}
@@ -84,20 +88,20 @@ def _credit_months(entries) -> dict[tuple[int, int], tuple[int, date]]:
     return out
 
 
-def apply_figures(sp_id: int, month: date, entries: list[CommissionEntry], cfg: PolicyConfig) -> dict:
+def apply_figures(sp_id: int, month: date, entries: list[CommissionEntry], cfg: PolicyConfig, doc=_LOOKUP) -> dict:
     """Each entry's applied rate and amount (``e.applied_base``, ``e.applied_rate``, ``e.applied_amount``,
     ``e.tier``) and the salesperson-month's totals. Tiers off → exactly the stored entry figures. A deduction
     (红冲/退货) is priced at the tier of the month of the credit it takes back. An approved statement → its frozen
     figures."""
-    st = CommissionStatement.objects.filter(salesperson_id=sp_id, month=month).select_related(
-        "approval", "decided_by", "submitted_by").first()
+    st = (CommissionStatement.objects.filter(salesperson_id=sp_id, month=month).select_related(
+        "approval", "decided_by", "submitted_by").first() if doc is _LOOKUP else doc)
     frozen = (st.snapshot or {}).get("entries", {}) if st is not None and st.state == CommissionStatement.State.APPROVED else {}
     credit_of = _credit_months(entries)
     tier_cache: dict[tuple[int, date], dict] = {}
 
     def tiers(sp, m):
         if (sp, m) not in tier_cache:
-            tier_cache[(sp, m)] = tiers_for(sp, m, cfg)
+            tier_cache[(sp, m)] = tiers_for(sp, m, cfg, st) if (sp, m) == (sp_id, month) else tiers_for(sp, m, cfg)
         return tier_cache[(sp, m)]
 
     own = tiers(sp_id, month)
@@ -138,8 +142,11 @@ def statement(user: User, month: date, salesperson_id: int | None = None, cfg: P
     for e in qs.order_by("salesperson_id", "booked_on", "receipt_id", "order_line_id", "id"):
         s = out.setdefault(e.salesperson_id, {"salesperson": e.salesperson, "entries": []})
         s["entries"].append(e)
+    # One query for the month's statement documents instead of one per salesperson.
+    docs = {st.salesperson_id: st for st in CommissionStatement.objects.filter(month=month, salesperson_id__in=list(out))
+            .select_related("approval", "decided_by", "submitted_by")}
     for sp_id, s in out.items():
-        s.update(apply_figures(sp_id, month, s["entries"], cfg))
+        s.update(apply_figures(sp_id, month, s["entries"], cfg, docs.get(sp_id)))
         s["product_tiers"] = _product_tiers(s)
     return sorted(out.values(), key=lambda s: s["salesperson"].name)
 
