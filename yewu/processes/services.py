@@ -248,6 +248,22 @@ def create_due_reviews(today=None) -> list:
     return made
 
 
+def flag_overdue_reviews(today=None) -> int:
+    """Nightly: an evaluation/audit not completed by its due date → the process administrator (or the GMs) is
+    reminded once."""
+    from .models import ProcessReview
+
+    today = today or timezone.localdate()
+    n = 0
+    for r in ProcessReview.objects.filter(done_at__isnull=True, due_date__lt=today).order_by("due_date", "id"):
+        d = current(r.code)
+        for u in _responsible(d) if d else []:
+            if notify(u, f"process-review-overdue:{r.pk}", f"流程 {r} 已逾期未完成（期限 {r.due_date:%Y-%m-%d}）",
+                      rule=EVAL_RULE, link=f"/processes/{r.code}/#reviews"):
+                n += 1
+    return n
+
+
 def _review(review_id: int, lock: bool = True):
     from .models import ProcessReview
 

@@ -13,7 +13,8 @@ from . import services
 
 def run_nightly(today: date | None = None) -> dict:
     today = today or timezone.localdate()
-    return {"reviews": len(services.create_due_reviews(today)), "overdue_notices": services.flag_overdue_findings(today)}
+    return {"reviews": len(services.create_due_reviews(today)), "overdue_reviews": services.flag_overdue_reviews(today),
+            "overdue_notices": services.flag_overdue_findings(today)}
 
 
 @task()

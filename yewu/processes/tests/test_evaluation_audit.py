@@ -74,6 +74,11 @@ def test_nightly_creates_each_due_review_once_and_notifies(company, builtin, p04
     p01 = ProcessReview.objects.get(code="P01", kind="audit")  # no administrator → the GM
     assert Notification.objects.filter(user=company.gm, key=f"process-review:{p01.pk}").exists()
     assert not Notification.objects.filter(user=admin_user, key=f"process-review:{p01.pk}").exists()
+    # not completed by its due date (2025-10-21 for Q3) → reminded once, the day after
+    assert run_nightly(date(2025, 10, 21))["overdue_reviews"] == 0
+    assert run_nightly(date(2025, 10, 22))["overdue_reviews"] == 12  # the Q3 evaluations (H1 audits were due in July)
+    assert Notification.objects.filter(user=admin_user, key=f"process-review-overdue:{r.pk}").exists()
+    assert run_nightly(date(2025, 10, 23))["overdue_reviews"] == 0
     # a process published after the period ended gets no review for it
     ProcessDefinition.objects.filter(code="P12").update(effective_date=date(2026, 1, 5))
     run_nightly(date(2026, 1, 5))
