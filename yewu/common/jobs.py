@@ -64,6 +64,8 @@ JOBS: dict[str, Job] = {
     "expenses_nightly": Job("yewu.expenses.tasks.nightly", daily_at=time(1, 0)),  # cash.max_on_hand_5000, cash.daily_count, overdue advances
     # ar.collection_task, ar.reconcile_semiannual (issue 5)
     "finance_nightly": Job("yewu.finance.tasks.nightly", daily_at=time(1, 0)),
+    # process.evaluation_audit: due evaluations (quarterly) / audits (half-yearly), overdue findings
+    "processes_nightly": Job("yewu.processes.tasks.nightly", daily_at=time(1, 0)),
 }
 
 

@@ -75,6 +75,11 @@ DEFAULTS: dict[str, tuple[Any, type, str]] = {
     # process definitions and monitoring (SPEC §8.1, §8.4)
     "process.publish_approval.gm_limit_wd": (1, int, "流程发布：总经理审批期限（工作日）"),
     "process.publish_approval.rollout_wd": (1, int, "流程批准发布后推行（培训）期限（工作日）"),
+    # process.evaluation_audit (SPEC §8.4; himprove)
+    "process.evaluation_audit.evaluation_cadence": ("quarterly", str, "流程效率评估周期：quarterly（每季度，D）等"),
+    "process.evaluation_audit.audit_cadence": ("half_yearly", str, "流程审计周期：half_yearly（每半年，D）等"),
+    "process.evaluation_audit.review_due_wd": (10, int, "周期结束后完成评估/审计的期限（工作日，D）"),
+    "process.evaluation_audit.rectify_wd": (10, int, "审计/评估发现问题的整改期限（工作日，D）"),
     # credit (issue 4: §2.7) and customer upkeep / archive access / visits (issue 2: §1.3, §2.5, §2.6)
     "credit.grade_policy.max_term_days": (90, int, "账期天数上限（D）"),
     "credit.limit_grant.gm_above": (Decimal("50000.00"), Decimal, "授信额度超过此额（>）须总经理审批"),

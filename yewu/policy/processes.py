@@ -231,3 +231,72 @@ def summarize(instances: Iterable[Instance], cal: WorkCalendar, now: datetime) -
                 st.median_hours = Decimal(median(st._hours)).quantize(TWO, ROUND_HALF_UP)
                 st.avg_hours = (sum(st._hours, Decimal(0)) / len(st._hours)).quantize(TWO, ROUND_HALF_UP)
     return out
+
+
+# --- process.evaluation_audit (SPEC §8.4) -----------------------------------------------------------------
+
+EVAL_RULE = "process.evaluation_audit"
+REVIEW_KINDS: dict[str, str] = {"evaluation": "效率评估", "audit": "流程审计"}
+CADENCE_MONTHS: dict[str, int] = {"monthly": 1, "quarterly": 3, "half_yearly": 6, "yearly": 12}
+# setting holding each review kind's cadence
+CADENCE_SETTING: dict[str, str] = {"evaluation": f"{EVAL_RULE}.evaluation_cadence", "audit": f"{EVAL_RULE}.audit_cadence"}
+
+
+@dataclass(frozen=True)
+class Period:
+    label: str  # 2026-Q3, 2026-H2, 2026-07, 2026
+    start: date
+    end: date  # last day, inclusive
+
+
+def period_containing(d: date, months: int) -> Period:
+    """The calendar period of ``months`` months (1, 3, 6 or 12, counted from January) that contains ``d``."""
+    if months not in (1, 3, 6, 12):
+        raise ValueError("period length must be 1, 3, 6 or 12 months")
+    idx = (d.month - 1) // months  # 0-based period number in the year
+    start = date(d.year, idx * months + 1, 1)
+    nxt_month = start.month + months
+    nxt = date(d.year + (nxt_month > 12), (nxt_month - 1) % 12 + 1, 1)
+    label = {1: f"{d.year}-{start.month:02d}", 3: f"{d.year}-Q{idx + 1}", 6: f"{d.year}-H{idx + 1}",
+             12: f"{d.year}"}[months]
+    return Period(label, start, nxt - timedelta(days=1))
+
+
+def last_ended_period(today: date, months: int) -> Period:
+    """The most recent period that has fully ended before ``today`` (on 2026-10-01 the quarter 2026-Q3)."""
+    current = period_containing(today, months)
+    return period_containing(current.start - timedelta(days=1), months)
+
+
+def due_review(kind: str, today: date, cal: WorkCalendar, cfg: PolicyConfig = DEFAULT) -> tuple[Period, date]:
+    """`process.evaluation_audit` (timer): the review of ``kind`` ('evaluation' quarterly, 'audit' half-yearly by
+    default) that is due for the last ended period, and its due date — N working days (default 10) after the
+    period's last day."""
+    months = CADENCE_MONTHS[cfg[CADENCE_SETTING[kind]]]
+    p = last_ended_period(today, months)
+    return p, cal.add_working_days(p.end, cfg[f"{EVAL_RULE}.review_due_wd"])
+
+
+def rectification_due(created_on: date, cal: WorkCalendar, cfg: PolicyConfig = DEFAULT) -> date:
+    """`process.evaluation_audit`: a finding's rectification is due within N working days (default 10) of the day
+    it was recorded — the Nth working day after it (the day itself never counts)."""
+    return cal.add_working_days(created_on, cfg[f"{EVAL_RULE}.rectify_wd"])
+
+
+FINDING_OPEN_STATES = frozenset({"open", "reopened"})
+
+
+def finding_overdue(state: str, due: date, today: date) -> bool:
+    """A finding not yet rectified (open or reopened) after its due date. A rectified finding awaiting verification
+    is no longer the owner's to do."""
+    return state in FINDING_OPEN_STATES and today > due
+
+
+def verify_check(actor_id: int, owner_id: int, actor_is_gm: bool, actor_is_administrator: bool) -> Decision:
+    """Who may verify (or reopen) a rectified finding: the GM or the process administrator, never its owner."""
+    if actor_id == owner_id:
+        return Decision.refuse(Reason(EVAL_RULE, "整改责任人不能验证自己的整改", "the owner cannot verify their own rectification"))
+    if not (actor_is_gm or actor_is_administrator):
+        return Decision.refuse(Reason(EVAL_RULE, "只有总经理或流程管理员可以验证整改",
+                                      "only the GM or the process administrator verifies a rectification"))
+    return Decision.allow(Reason(EVAL_RULE, "整改经验证后关闭", "a rectified finding is closed once verified"))

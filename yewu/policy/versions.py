@@ -53,6 +53,10 @@ CHOICES: dict[str, dict[str, str]] = {
     "approve.credit_over_50k_gm.mode": {"sm_then_gm": "业务经理后总经理", "gm_only": "仅总经理（Alt）"},
     "expense.prior_approval.mode": {"require": "必须引用事前批准", "warn": "仅提示（Alt）"},
     "commission.base.credit_to": {"order_salesperson": "订单业务员", "owner_at_receipt": "回款时的客户负责人（Alt）"},
+    "process.evaluation_audit.evaluation_cadence": {"monthly": "每月", "quarterly": "每季度", "half_yearly": "每半年",
+                                                    "yearly": "每年"},
+    "process.evaluation_audit.audit_cadence": {"monthly": "每月", "quarterly": "每季度", "half_yearly": "每半年",
+                                               "yearly": "每年"},
 }
 
 # key -> (kind, unit, lo, hi); lo/hi None = unbounded on that side

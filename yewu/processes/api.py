@@ -1,10 +1,12 @@
 """API: process definitions and `process.monitoring`."""
 
-from ninja import Router
+from datetime import date
+
+from ninja import Router, Schema, Status
 
 from yewu.common.errors import NotFound
 
-from . import selectors
+from . import selectors, services
 
 router = Router(tags=["processes"])
 
@@ -34,6 +36,108 @@ def list_processes(request):
                                    "per step in working hours, on-time share, overdue list (GM all, SM team, CSM CS)")
 def monitoring(request, month: str | None = None):
     return selectors.monitoring_dict(selectors.monitoring(request.auth, month))
+
+
+def _finding(f) -> dict:
+    return {"id": f.pk, "review": {"id": f.review_id, "code": f.review.code, "kind": f.review.kind, "period": f.review.period},
+            "description": f.description, "owner": {"id": f.owner_id, "name": f.owner.name}, "due_date": f.due_date,
+            "state": f.state, "state_label": f.get_state_display(), "overdue": getattr(f, "overdue", False),
+            "rectification": f.rectification, "rectified_at": f.rectified_at,
+            "verified_by": f.verified_by.name if f.verified_by_id else None, "verified_at": f.verified_at,
+            "comment": f.comment, "rule": services.EVAL_RULE}
+
+
+def _suggestion(s) -> dict:
+    return {"id": s.pk, "code": s.code, "text": s.text, "submitted_by": {"id": s.submitted_by_id, "name": s.submitted_by.name},
+            "submitted_at": s.submitted_at, "state": s.state, "state_label": s.get_state_display(),
+            "decided_by": s.decided_by.name if s.decided_by_id else None, "decided_at": s.decided_at,
+            "comment": s.comment, "reward_flag": s.reward_flag,
+            "new_version": s.new_version.version if s.new_version_id else None, "rule": services.EVAL_RULE}
+
+
+def _review(r) -> dict:
+    return {"id": r.pk, "code": r.code, "kind": r.kind, "period": r.period, "period_start": r.period_start,
+            "period_end": r.period_end, "due_date": r.due_date, "done_at": r.done_at,
+            "done_by": r.done_by.name if r.done_by_id else None, "summary": r.summary, "figures": r.figures}
+
+
+@router.get("/reviews", summary="process.evaluation_audit: evaluations (quarterly) and audits (half-yearly)")
+def list_reviews(request, code: str | None = None):
+    return [_review(r) for r in selectors.reviews(code)[:200]]
+
+
+class ReviewDoneIn(Schema):
+    summary: str
+
+
+@router.post("/reviews/{review_id}/complete", summary="Complete an evaluation/audit (GM, 行政, process administrator)")
+def complete_review(request, review_id: int, payload: ReviewDoneIn):
+    return _review(services.complete_review(request.auth, review_id, payload.summary))
+
+
+@router.get("/findings", summary="Findings I may see, overdue first (open_only=false for closed ones too)")
+def list_findings(request, code: str | None = None, open_only: bool = True):
+    return [_finding(f) for f in selectors.findings(request.auth, code, open_only=open_only)]
+
+
+class FindingIn(Schema):
+    review_id: int
+    description: str
+    owner_id: int
+    due_date: date | None = None
+
+
+@router.post("/findings", response={201: dict}, summary="Record a finding with an owner; due in 10 WD by default")
+def create_finding(request, payload: FindingIn):
+    f = services.add_finding(request.auth, payload.review_id, payload.description, payload.owner_id, payload.due_date)
+    return Status(201, _finding(f))
+
+
+class RectifyIn(Schema):
+    rectification: str
+
+
+@router.post("/findings/{finding_id}/rectify", summary="The owner records the rectification")
+def rectify_finding(request, finding_id: int, payload: RectifyIn):
+    return _finding(services.rectify(request.auth, finding_id, payload.rectification))
+
+
+class VerifyIn(Schema):
+    approve: bool = True
+    comment: str = ""
+
+
+@router.post("/findings/{finding_id}/verify", summary="GM or process administrator (not the owner): verify or reopen")
+def verify_finding(request, finding_id: int, payload: VerifyIn):
+    return _finding(services.verify(request.auth, finding_id, payload.approve, payload.comment))
+
+
+@router.get("/suggestions", summary="Improvement suggestions I may see (GM/行政 all, administrator own processes, own)")
+def list_suggestions(request, code: str | None = None):
+    return [_suggestion(s) for s in selectors.suggestions(request.auth, code)]
+
+
+class SuggestionIn(Schema):
+    code: str
+    text: str
+
+
+@router.post("/suggestions", response={201: dict}, summary="Any employee suggests an improvement to a process")
+def create_suggestion(request, payload: SuggestionIn):
+    return Status(201, _suggestion(services.submit_suggestion(request.auth, payload.code, payload.text)))
+
+
+class SuggestionDecideIn(Schema):
+    accept: bool
+    comment: str = ""
+    start_version: bool = False
+
+
+@router.post("/suggestions/{suggestion_id}/decide",
+             summary="GM or process administrator: accept as effective (reward flag, optional new draft version) or reject")
+def decide_suggestion(request, suggestion_id: int, payload: SuggestionDecideIn):
+    return _suggestion(services.decide_suggestion(request.auth, suggestion_id, payload.accept, payload.comment,
+                                                  start_version=payload.start_version))
 
 
 @router.get("/{code}", summary="All versions of one process, newest first")

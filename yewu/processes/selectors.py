@@ -299,3 +299,69 @@ def monitoring_workbook(m: Monitoring) -> bytes:
     buf = BytesIO()
     wb.save(buf)
     return buf.getvalue()
+
+
+# --- process.evaluation_audit (SPEC §8.4) -----------------------------------------------------------------
+
+def period_figures(code: str, start: date, end: date) -> dict:
+    """The monitoring figures of one process over a review period (start … end inclusive), company-wide: the
+    evaluation page prefills them and the completed review keeps them as a snapshot."""
+    from datetime import timedelta
+
+    scope = Scope(all=True)
+    stop = end + timedelta(days=1)
+    insts = [i for i in (_approval_instances(scope, start, stop) + _lead_instances(scope, start, stop)
+                         + _return_instances(scope, start, stop)) if i.process == code]
+    ps = summarize(insts, get_calendar(), timezone.now()).get(code) or ProcessStats(code)
+    return {"from": f"{start:%Y-%m-%d}", "to": f"{end:%Y-%m-%d}", "instances": ps.instances,
+            "on_time": ps.on_time, "late": ps.late, "on_time_pct": _fmt(ps.on_time_pct), "overdue": ps.overdue_count,
+            "steps": [{"label": s.label, "decided": s.count, "median_hours": _fmt(s.median_hours),
+                       "on_time_pct": _fmt(s.on_time_pct)} for s in ps.steps]}
+
+
+def sees_all_improvement(user: User) -> bool:
+    return user.has_role(Role.GM, Role.ADM, Role.SYS)
+
+
+def administered_codes(user: User) -> set[str]:
+    return set(ProcessDefinition.objects.filter(administrator=user).values_list("code", flat=True))
+
+
+def findings(user: User, code: str | None = None, open_only: bool = False) -> list:
+    """Findings the user may see — GM/行政/系统: all; the process administrator: the process's; an owner: own —
+    overdue first, then by due date."""
+    from yewu.policy.processes import FINDING_OPEN_STATES
+
+    from .models import Finding
+
+    qs = Finding.objects.select_related("review", "owner", "verified_by", "created_by")
+    if not sees_all_improvement(user):
+        qs = qs.filter(Q(owner=user) | Q(review__code__in=administered_codes(user)))
+    if code:
+        qs = qs.filter(review__code=code)
+    if open_only:
+        qs = qs.exclude(state=Finding.State.VERIFIED)
+    today = timezone.localdate()
+    rows = list(qs.order_by("due_date", "id"))
+    for f in rows:
+        f.overdue = f.state in FINDING_OPEN_STATES and today > f.due_date
+    return sorted(rows, key=lambda f: (not f.overdue, f.state == Finding.State.VERIFIED, f.due_date, f.pk))
+
+
+def suggestions(user: User, code: str | None = None) -> list:
+    """Suggestions the user may see: GM/行政/系统 all; the process administrator the process's; anyone their own."""
+    from .models import Suggestion
+
+    qs = Suggestion.objects.select_related("submitted_by", "decided_by", "new_version")
+    if not sees_all_improvement(user):
+        qs = qs.filter(Q(submitted_by=user) | Q(code__in=administered_codes(user)))
+    if code:
+        qs = qs.filter(code=code)
+    return list(qs.order_by("-submitted_at", "-id"))
+
+
+def reviews(code: str | None = None):
+    from .models import ProcessReview
+
+    qs = ProcessReview.objects.select_related("done_by", "definition")
+    return qs.filter(code=code) if code else qs

@@ -192,3 +192,280 @@ def _pin_version(sender, instance: ApprovalRequest, raw=False, **kwargs):
     code = DOC_PROCESS.get(instance.doc_type)
     if code:
         instance.process_version = published(code)
+
+
+# --- process.evaluation_audit (SPEC §8.4): reviews, findings, improvement suggestions ------------------------
+
+EVAL_RULE = "process.evaluation_audit"
+
+
+def current(code: str) -> ProcessDefinition | None:
+    """The published version of a process, else its latest version."""
+    return published(code) or ProcessDefinition.objects.filter(code=code).order_by("-version").first()
+
+
+def can_verify(user: User, d: ProcessDefinition | None) -> bool:
+    """The GM or the process administrator verify findings and decide suggestions."""
+    return user.has_role(Role.GM) or (d is not None and d.administrator_id is not None and d.administrator_id == user.pk)
+
+
+def _responsible(d: ProcessDefinition) -> list[User]:
+    """The process administrator, else the GMs."""
+    if d.administrator_id and d.administrator.is_active:
+        return [d.administrator]
+    return list(users_with_role(Role.GM))
+
+
+def create_due_reviews(today=None) -> list:
+    """`process.evaluation_audit` (nightly): for each published process, the efficiency evaluation of the last ended
+    quarter and the audit of the last ended half-year (cadences are settings) — created once; the process
+    administrator (or the GM) is notified. Idempotent."""
+    from yewu.policy.processes import REVIEW_KINDS, due_review
+
+    from .models import ProcessReview
+
+    today = today or timezone.localdate()
+    cal, cfg = get_calendar(), get_policy()
+    made = []
+    for d in ProcessDefinition.objects.filter(status=S.PUBLISHED).select_related("administrator").order_by("code"):
+        for kind, kind_label in REVIEW_KINDS.items():
+            period, due = due_review(kind, today, cal, cfg)
+            if d.effective_date and d.effective_date > period.end:
+                continue  # not in force during that period
+            with transaction.atomic():
+                r, created = ProcessReview.objects.get_or_create(
+                    code=d.code, kind=kind, period=period.label,
+                    defaults={"definition": d, "period_start": period.start, "period_end": period.end, "due_date": due})
+                if not created:
+                    continue
+                record(actor=None, action="create", obj=r, rule=EVAL_RULE,
+                       after={"kind": kind, "period": period.label, "due_date": due, "version": d.version})
+            made.append(r)
+            for u in _responsible(d):
+                notify(u, f"process-review:{r.pk}",
+                       f"流程 {d.code} {d.name} {period.label} {kind_label}待完成，期限 {due:%Y-%m-%d}",
+                       rule=EVAL_RULE, link=f"/processes/{d.code}/#reviews")
+    return made
+
+
+def flag_overdue_reviews(today=None) -> int:
+    """Nightly: an evaluation/audit not completed by its due date → the process administrator (or the GMs) is
+    reminded once."""
+    from .models import ProcessReview
+
+    today = today or timezone.localdate()
+    n = 0
+    for r in ProcessReview.objects.filter(done_at__isnull=True, due_date__lt=today).order_by("due_date", "id"):
+        d = current(r.code)
+        for u in _responsible(d) if d else []:
+            if notify(u, f"process-review-overdue:{r.pk}", f"流程 {r} 已逾期未完成（期限 {r.due_date:%Y-%m-%d}）",
+                      rule=EVAL_RULE, link=f"/processes/{r.code}/#reviews"):
+                n += 1
+    return n
+
+
+def _review(review_id: int, lock: bool = True):
+    from .models import ProcessReview
+
+    qs = ProcessReview.objects.select_for_update() if lock else ProcessReview.objects
+    r = qs.filter(pk=review_id).first()
+    if r is None:
+        raise NotFound("评审不存在")
+    return r
+
+
+@transaction.atomic
+def complete_review(actor: User, review_id: int, summary: str) -> object:
+    """Record the evaluation/audit as done (conclusion + a snapshot of the period's monitoring figures)."""
+    from . import selectors
+
+    r = _review(review_id)
+    d = current(r.code)
+    if not can_manage(actor, d):
+        raise PermissionDenied("只有总经理、行政部或流程管理员可以完成评估/审计", rule=EVAL_RULE)
+    if r.done_at:
+        raise Conflict(f"{r} 已于 {timezone.localtime(r.done_at):%Y-%m-%d} 完成", rule=EVAL_RULE, code="done")
+    summary = (summary or "").strip()
+    if not summary:
+        raise ValidationError("请填写评估/审计结论", fields={"summary": "必填"}, rule=EVAL_RULE)
+    r.summary, r.done_at, r.done_by = summary, timezone.now(), actor
+    r.figures = selectors.period_figures(r.code, r.period_start, r.period_end)
+    r.save(update_fields=["summary", "done_at", "done_by", "figures"])
+    late = timezone.localdate() > r.due_date
+    record(actor=actor, action="complete", obj=r, rule=EVAL_RULE,
+           after={"summary": summary, "figures": r.figures, "late": late})
+    return r
+
+
+@transaction.atomic
+def add_finding(actor: User, review_id: int, description: str, owner_id: int, due_date=None) -> object:
+    """A finding gets an owner and a rectification due date: 10 WD after today by default (D); a later or earlier
+    date may be set, never in the past."""
+    from yewu.policy.processes import rectification_due
+
+    from .models import Finding
+
+    r = _review(review_id)
+    d = current(r.code)
+    if not can_manage(actor, d):
+        raise PermissionDenied("只有总经理、行政部或流程管理员可以登记问题", rule=EVAL_RULE)
+    description = (description or "").strip()
+    if not description:
+        raise ValidationError("请填写问题描述", fields={"description": "必填"}, rule=EVAL_RULE)
+    owner = User.objects.filter(pk=owner_id, is_active=True).first() if owner_id else None
+    if owner is None:
+        raise ValidationError("请指定整改责任人", fields={"owner_id": "在职员工"}, rule=EVAL_RULE)
+    today = timezone.localdate()
+    if due_date is None:
+        due_date = rectification_due(today, get_calendar(), get_policy())
+    elif due_date < today:
+        raise ValidationError("整改期限不能早于今天", fields={"due_date": f"≥ {today:%Y-%m-%d}"}, rule=EVAL_RULE)
+    f = Finding.objects.create(review=r, description=description, owner=owner, due_date=due_date, created_by=actor)
+    record(actor=actor, action="create", obj=f, rule=EVAL_RULE,
+           after={"description": description, "owner": owner.name, "due_date": due_date})
+    notify(owner, f"process-finding:{f.pk}",
+           f"{r} 发现问题请您整改，期限 {due_date:%Y-%m-%d}：{description[:60]}", rule=EVAL_RULE,
+           link="/processes/improvement/")
+    return f
+
+
+def _finding(finding_id: int):
+    from .models import Finding
+
+    f = Finding.objects.select_for_update().filter(pk=finding_id).first()
+    if f is None:
+        raise NotFound("问题不存在")
+    return f
+
+
+@transaction.atomic
+def rectify(actor: User, finding_id: int, text: str) -> object:
+    """The owner records what was done; the finding then waits for verification."""
+    from .models import Finding
+
+    f = _finding(finding_id)
+    if f.owner_id != actor.pk:
+        raise PermissionDenied("只有整改责任人可以登记整改", rule=EVAL_RULE)
+    if f.state not in (Finding.State.OPEN, Finding.State.REOPENED):
+        raise Conflict(f"问题为“{f.get_state_display()}”，不能登记整改", rule=EVAL_RULE, code="not_open")
+    text = (text or "").strip()
+    if not text:
+        raise ValidationError("请填写整改措施", fields={"rectification": "必填"}, rule=EVAL_RULE)
+    before = {"state": f.state}
+    f.state, f.rectification, f.rectified_at = Finding.State.RECTIFIED, text, timezone.now()
+    f.save(update_fields=["state", "rectification", "rectified_at"])
+    record(actor=actor, action="rectify", obj=f, rule=EVAL_RULE, before=before,
+           after={"state": f.state, "rectification": text, "late": timezone.localdate() > f.due_date})
+    d = current(f.review.code)
+    for u in _responsible(d):
+        if u.pk != actor.pk:
+            notify(u, f"process-finding-rectified:{f.pk}:{f.rectified_at:%Y%m%d%H%M%S}",
+                   f"{f.review} 问题#{f.pk} 已整改，请验证", rule=EVAL_RULE, link="/processes/improvement/")
+    return f
+
+
+@transaction.atomic
+def verify(actor: User, finding_id: int, approve: bool, comment: str = "") -> object:
+    """The GM or the process administrator — never the owner — verifies a rectified finding (closed) or reopens it
+    (comment required; the owner rectifies again)."""
+    from yewu.policy.processes import verify_check
+
+    from .models import Finding
+
+    f = _finding(finding_id)
+    d = current(f.review.code)
+    is_admin = d is not None and d.administrator_id is not None and d.administrator_id == actor.pk
+    decision = verify_check(actor.pk, f.owner_id, actor.has_role(Role.GM), is_admin)
+    if decision.refused:
+        record(actor=actor, action="refuse", obj=f, rule=EVAL_RULE, decision=decision)
+        raise RuleRefused.from_decision(decision, status=403)
+    if f.state != Finding.State.RECTIFIED:
+        raise Conflict(f"问题为“{f.get_state_display()}”，须先由责任人登记整改", rule=EVAL_RULE, code="not_rectified")
+    comment = (comment or "").strip()
+    if not approve and not comment:
+        raise ValidationError("重新整改须填写意见", fields={"comment": "必填"}, rule=EVAL_RULE)
+    f.state = Finding.State.VERIFIED if approve else Finding.State.REOPENED
+    f.verified_by, f.verified_at, f.comment = actor, timezone.now(), comment[:500]
+    f.save(update_fields=["state", "verified_by", "verified_at", "comment"])
+    record(actor=actor, action="verify" if approve else "reopen", obj=f, rule=EVAL_RULE, decision=decision,
+           before={"state": Finding.State.RECTIFIED}, after={"state": f.state, "comment": f.comment})
+    if not approve:
+        notify(f.owner, f"process-finding-reopened:{f.pk}:{f.verified_at:%Y%m%d%H%M%S}",
+               f"{f.review} 问题#{f.pk} 验证未通过，请重新整改：{f.comment[:60]}", rule=EVAL_RULE,
+               link="/processes/improvement/")
+    return f
+
+
+def flag_overdue_findings(today=None) -> int:
+    """Nightly: each finding still open/reopened after its due date → its owner and the process administrator (or
+    the GM) are told once per finding and day."""
+    from yewu.policy.processes import FINDING_OPEN_STATES
+
+    from .models import Finding
+
+    today = today or timezone.localdate()
+    n = 0
+    for f in Finding.objects.filter(state__in=FINDING_OPEN_STATES, due_date__lt=today).select_related("review", "owner"):
+        d = current(f.review.code)
+        msg = f"{f.review} 问题#{f.pk} 整改已逾期（期限 {f.due_date:%Y-%m-%d}）"
+        for u in {f.owner, *(_responsible(d) if d else [])}:
+            if notify(u, f"process-finding-overdue:{f.pk}:{today:%Y%m%d}", msg, rule=EVAL_RULE,
+                      link="/processes/improvement/"):
+                n += 1
+    return n
+
+
+@transaction.atomic
+def submit_suggestion(actor: User, code: str, text: str) -> object:
+    """Any employee may suggest an improvement to a process; the administrator (or the GM) is notified."""
+    from .models import Suggestion
+
+    d = current(code)
+    if d is None:
+        raise NotFound(f"流程 {code} 不存在")
+    text = (text or "").strip()
+    if len(text) < 5:
+        raise ValidationError("请具体写出改进建议（至少 5 个字）", fields={"text": "至少 5 个字"}, rule=EVAL_RULE)
+    s = Suggestion.objects.create(code=d.code, text=text[:4000], submitted_by=actor)
+    record(actor=actor, action="create", obj=s, rule=EVAL_RULE, after={"code": d.code, "text": s.text})
+    for u in _responsible(d):
+        if u.pk != actor.pk:
+            notify(u, f"process-suggestion:{s.pk}", f"{actor.name} 对流程 {d.code} {d.name} 提出改进建议",
+                   rule=EVAL_RULE, link="/processes/improvement/")
+    return s
+
+
+@transaction.atomic
+def decide_suggestion(actor: User, suggestion_id: int, accept: bool, comment: str = "",
+                      start_version: bool = False) -> object:
+    """The GM or the process administrator (not the suggester) accepts a suggestion as effective — the employee is
+    flagged for reward and, if asked, a new draft version of the process is started from it — or rejects it with a
+    comment."""
+    from .models import Suggestion
+
+    s = Suggestion.objects.select_for_update().filter(pk=suggestion_id).first()
+    if s is None:
+        raise NotFound("建议不存在")
+    d = current(s.code)
+    if not can_verify(actor, d):
+        raise PermissionDenied("只有总经理或流程管理员可以处理改进建议", rule=EVAL_RULE)
+    if s.submitted_by_id == actor.pk:
+        raise PermissionDenied("不能处理自己提出的建议", rule=EVAL_RULE)
+    if s.state != Suggestion.State.SUBMITTED:
+        raise Conflict(f"建议已处理（{s.get_state_display()}）", rule=EVAL_RULE, code="decided")
+    comment = (comment or "").strip()
+    if not accept and not comment:
+        raise ValidationError("不采纳须填写意见", fields={"comment": "必填"}, rule=EVAL_RULE)
+    s.state = Suggestion.State.ACCEPTED if accept else Suggestion.State.REJECTED
+    s.decided_by, s.decided_at, s.comment = actor, timezone.now(), comment[:500]
+    s.reward_flag = bool(accept)
+    if accept and start_version:
+        s.new_version = new_version(actor, s.code, f"改进建议#{s.pk}（{s.submitted_by.name}）：{s.text}"[:300])
+    s.save(update_fields=["state", "decided_by", "decided_at", "comment", "reward_flag", "new_version"])
+    record(actor=actor, action="accept" if accept else "reject", obj=s, rule=EVAL_RULE,
+           after={"state": s.state, "comment": s.comment, "reward_flag": s.reward_flag,
+                  "new_version": s.new_version.version if s.new_version_id else None})
+    notify(s.submitted_by, f"process-suggestion-decided:{s.pk}",
+           f"您对流程 {s.code} 的改进建议{'已被采纳，已标记奖励' if accept else '未被采纳'}" + (f"：{s.comment}" if s.comment else ""),
+           rule=EVAL_RULE, link="/processes/improvement/")
+    return s

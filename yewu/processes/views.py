@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from yewu.common.errors import PermissionDenied, YewuError
@@ -40,6 +41,7 @@ def process_detail(request, code):
         "roles": Role.choices,
         "has_open": any(x.status in services.OPEN_STATES for x in versions),
     }
+    ctx.update(_improvement_ctx(request.user, code))
     return render(request, "processes/detail.html", ctx)
 
 
@@ -123,3 +125,104 @@ def monitoring(request):
         resp["Content-Disposition"] = f'attachment; filename="process-monitoring-{m.month}.xlsx"'
         return resp
     return render(request, "processes/monitoring.html", {"m": m})
+
+
+# --- process.evaluation_audit: reviews, findings, suggestions ---------------------------------------------
+
+def _improvement_ctx(user, code):
+    from yewu.org.models import User
+
+    cur = services.current(code)
+    can_review = services.can_manage(user, cur)
+    reviews = list(selectors.reviews(code)[:12])
+    if can_review:  # the evaluation form is prefilled with the period's monitoring figures
+        for r in reviews:
+            r.prefill = None if r.done_at else selectors.period_figures(r.code, r.period_start, r.period_end)
+    return {"reviews": reviews, "findings": selectors.findings(user, code),
+            "suggestions": selectors.suggestions(user, code), "can_review": can_review,
+            "can_verify": services.can_verify(user, cur), "today": timezone.localdate(),
+            "admin_codes": selectors.administered_codes(user),
+            "employees": User.objects.filter(is_active=True).order_by("id") if can_review else []}
+
+
+def _next(request, default="/processes/improvement/"):
+    nxt = request.POST.get("next", "")
+    return redirect(nxt if nxt.startswith("/processes/") else default)
+
+
+def _run(request, fn, ok):
+    try:
+        fn()
+        messages.success(request, ok)
+    except YewuError as e:
+        messages.error(request, f"{e.message}（{e.rule}）" if e.rule else e.message)
+    return _next(request)
+
+
+@login_required
+def improvement(request):
+    from .models import Suggestion
+
+    fs = selectors.findings(request.user, open_only=request.GET.get("all") != "1")
+    ss = selectors.suggestions(request.user)
+    return render(request, "processes/improvement.html", {
+        "findings": fs, "overdue_count": sum(1 for f in fs if f.overdue),
+        "pending": [s for s in ss if s.state == Suggestion.State.SUBMITTED],
+        "decided": [s for s in ss if s.state != Suggestion.State.SUBMITTED][:30],
+        "rewards": [s for s in ss if s.reward_flag] if request.user.has_role(Role.GM) else [],
+        "show_all": request.GET.get("all") == "1", "is_gm": request.user.has_role(Role.GM),
+        "admin_codes": selectors.administered_codes(request.user)})
+
+
+@login_required
+@require_POST
+def complete_review(request, pk):
+    return _run(request, lambda: services.complete_review(request.user, pk, request.POST.get("summary", "")),
+                "评估/审计已完成")
+
+
+@login_required
+@require_POST
+def add_finding(request, pk):
+    from datetime import date
+
+    def go():
+        raw = request.POST.get("due_date", "").strip()
+        try:
+            due = date.fromisoformat(raw) if raw else None
+        except ValueError as e:
+            raise YewuError("整改期限格式应为 YYYY-MM-DD") from e
+        owner = request.POST.get("owner_id", "")
+        services.add_finding(request.user, pk, request.POST.get("description", ""), int(owner) if owner.isdigit() else 0, due)
+    return _run(request, go, "问题已登记，已通知整改责任人")
+
+
+@login_required
+@require_POST
+def rectify(request, pk):
+    return _run(request, lambda: services.rectify(request.user, pk, request.POST.get("rectification", "")),
+                "整改已登记，等待验证")
+
+
+@login_required
+@require_POST
+def verify(request, pk):
+    approve = request.POST.get("action") == "verify"
+    return _run(request, lambda: services.verify(request.user, pk, approve, request.POST.get("comment", "")),
+                "整改已验证关闭" if approve else "已退回重新整改")
+
+
+@login_required
+@require_POST
+def suggest(request, code):
+    return _run(request, lambda: services.submit_suggestion(request.user, code, request.POST.get("text", "")),
+                "改进建议已提交，感谢！")
+
+
+@login_required
+@require_POST
+def decide_suggestion(request, pk):
+    accept = request.POST.get("action") == "accept"
+    return _run(request, lambda: services.decide_suggestion(request.user, pk, accept, request.POST.get("comment", ""),
+                                                            start_version=request.POST.get("start_version") == "1"),
+                "建议已采纳并标记奖励" if accept else "建议已处理（未采纳）")
