@@ -449,7 +449,7 @@ def journal_pdf(j: dict, start: date, end: date) -> bytes:
     rows.append([_p(f"{end:%Y-%m-%d}", st["c"]), "", _p("本期合计 / 期末余额", st["h"]), _p(fmt(total_in), st["r"]),
                  _p(fmt(total_out), st["r"]), _p(fmt(j["closing"]), st["r"])])
     sub_rows.append(len(rows) - 1)
-    t = Table(rows, colWidths=[20 * mm, 30 * mm, 60 * mm, 22 * mm, 22 * mm, 24 * mm], repeatRows=1)
+    t = Table(rows, colWidths=[20 * mm, 35 * mm, 55 * mm, 22 * mm, 22 * mm, 24 * mm], repeatRows=1)
     style = [("GRID", (0, 0), (-1, -1), 0.6, colors.HexColor("#666666")), ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
              ("TOPPADDING", (0, 0), (-1, -1), 3), ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
              ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eef2f7"))]
@@ -464,8 +464,9 @@ def journal_pdf(j: dict, start: date, end: date) -> bytes:
         [_p("期末余额（大写）", st["h"]), _p(f"人民币 {rmb_upper(j['closing'])}", st["c"]), "", ""],
     ], W, [((1, 2), (3, 2))])
     body = [t, Spacer(1, 3 * mm), summary, Spacer(1, 2 * mm),
-            _p(f"库存现金限额 {fmt(j['limit'])} 元（cash.max_on_hand_5000）；收入、支出分别登记，不得坐支（cash.no_netting）。"
-               "出纳：＿＿＿＿　会计主管：＿＿＿＿", st["small"])]
+            _p(f"库存现金限额 {fmt(j['limit'])} 元（cash.max_on_hand_5000）；收入、支出分别登记，不得坐支（cash.no_netting）。",
+               st["small"]), Spacer(1, 4 * mm),
+            _grid([[_p("出纳", st["h"]), _p("", st["c"]), _p("会计主管", st["h"]), _p("", st["c"])]], W)]
     return _build("现金日记账", f"{start:%Y-%m-%d} 至 {end:%Y-%m-%d}", timezone.localdate(), body, number_label="期间")
 
 
