@@ -245,6 +245,19 @@ def overdue(request):
 
 
 @login_required
+def register_xlsx(request):
+    """Registers of the payment requests / expense claims (with where their approval stands) and the cash advances
+    (overdue ones marked, `cash.advance_max_3000`) the user may see: finance all, an SM the team's, others their own."""
+    t = services.today()
+    docs = (selectors.docs_visible_to(request.user).select_related("team", "paid_by", "voucher_reviewed_by")
+            .prefetch_related("approval__steps__decided_by").order_by("created_at", "id"))
+    advs = (selectors.advances_visible_to(request.user).select_related("team", "approval", "paid_by")
+            .prefetch_related("approval__steps__decided_by").order_by("created_at", "id"))
+    overdue_ids = set(selectors.overdue_advances(t).values_list("id", flat=True))
+    return _xlsx(documents.register_xlsx(docs, advs, overdue_ids, t), f"expense-register-{t}")
+
+
+@login_required
 def request_new(request):
     data = {}
     if request.method == "POST":
@@ -317,6 +330,14 @@ def journal_xlsx(request):
 
 
 @login_required
+def journal_pdf(request):
+    """现金日记账 for the chosen period as PDF (the same period as the page and the Excel export)."""
+    _cash_staff(request)
+    start, end = _range(request)
+    return _pdf(documents.journal_pdf(selectors.journal(start, end), start, end), f"cash-journal-{start}-{end}")
+
+
+@login_required
 def counts(request):
     _cash_staff(request)
     if request.method == "POST":
@@ -346,13 +367,30 @@ def count_detail(request, pk):
             _err(request, e)
         return redirect("expenses:count", pk=pk)
     if request.GET.get("pdf"):
-        resp = HttpResponse(documents.count_pdf(c), content_type="application/pdf")
-        resp["Content-Disposition"] = f'inline; filename="{c.number}.pdf"'
-        return resp
+        return count_pdf(request, pk)
     faces = [(f, int(c.denominations.get(f, 0))) for f in CASH_DENOMINATIONS]
     return render(request, "expenses/count_detail.html", {
         "c": c, "faces": faces, "can_witness": c.kind == "monthly" and not c.witness_id and request.user.has_role(Role.FD, Role.FIN)
         and request.user.pk != c.cashier_id})
+
+
+def _count(request, pk) -> CashCount:
+    _cash_staff(request)
+    return get_object_or_404(CashCount.objects.select_related("cashier", "witness"), pk=pk)
+
+
+@login_required
+def count_pdf(request, pk):
+    """现金盘点表 PDF (`cash.daily_count`; the month-end formal count carries the witness's signature)."""
+    c = _count(request, pk)
+    return _pdf(documents.count_pdf(c), c.number)
+
+
+@login_required
+def count_xlsx(request, pk):
+    """现金盘点表 as Excel — the same content as its PDF."""
+    c = _count(request, pk)
+    return _xlsx(documents.count_xlsx(c), c.number)
 
 
 def _recon_form(request) -> dict:
@@ -370,16 +408,51 @@ def _pdf(data: bytes, name: str) -> HttpResponse:
     return resp
 
 
-@login_required
-def bank_pdf(request, pk):
-    """银行存款余额调节表 PDF of a saved table (`bank.monthly_reconciliation`)."""
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _xlsx(data: bytes, name: str) -> HttpResponse:
+    resp = HttpResponse(data, content_type=XLSX)
+    resp["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
+    return resp
+
+
+def _saved_recon(request, pk) -> dict:
     _cash_staff(request)
     r = BankReconciliation.objects.filter(pk=pk).select_related("prepared_by").first()
     if r is None:
         raise Http404
-    return _pdf(documents.recon_pdf(number=r.number, account=r.account, month=r.month, book=r.book_balance,
-                                    bank=r.bank_balance, items=r.items, made_on=timezone.localdate(r.created_at),
-                                    prepared_by=r.prepared_by.name), r.number)
+    return {"number": r.number, "account": r.account, "month": r.month, "book": r.book_balance, "bank": r.bank_balance,
+            "items": r.items, "made_on": timezone.localdate(r.created_at), "prepared_by": r.prepared_by.name}
+
+
+@login_required
+def bank_xlsx(request, pk):
+    """The saved 银行存款余额调节表 as Excel — the same content as its PDF."""
+    x = _saved_recon(request, pk)
+    return _xlsx(documents.recon_xlsx(**x), x["number"])
+
+
+@login_required
+@require_POST
+def bank_preview_xlsx(request):
+    """The table as entered, before saving, as Excel — an unbalanced one carries its 不平 line."""
+    _cash_staff(request)
+    try:
+        x = services.check_reconciliation(request.user, _recon_form(request))
+    except YewuError as e:
+        _err(request, e)
+        return redirect("expenses:bank")
+    return _xlsx(documents.recon_xlsx(number="（草稿，未保存）", account=x["account"], month=x["month"], book=x["book"],
+                                      bank=x["bank"], items=x["items"], made_on=timezone.localdate(),
+                                      prepared_by=request.user.name, draft=True), f"recon-{x['month']}-draft")
+
+
+@login_required
+def bank_pdf(request, pk):
+    """银行存款余额调节表 PDF of a saved table (`bank.monthly_reconciliation`)."""
+    x = _saved_recon(request, pk)
+    return _pdf(documents.recon_pdf(**x), x["number"])
 
 
 @login_required
