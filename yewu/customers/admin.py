@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from yewu.common.admin import ReadOnlyAdmin
+
 from .models import Contact, Customer, OwnershipChange, Visit
 
 
@@ -50,16 +52,7 @@ class VisitAdmin(admin.ModelAdmin):
 
 
 @admin.register(OwnershipChange)
-class OwnershipChangeAdmin(admin.ModelAdmin):
+class OwnershipChangeAdmin(ReadOnlyAdmin):
     list_display = ["customer", "kind", "from_user", "to_user", "by", "at", "rule"]
     list_filter = ["kind"]
     search_fields = ["customer__name", "reason"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

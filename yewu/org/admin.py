@@ -3,6 +3,8 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import UserChangeForm as BaseUserChangeForm
 
+from yewu.common.admin import ReadOnlyAdmin
+
 from .models import Department, HolidayOverride, PolicyVersion, Role, Team, User
 
 
@@ -55,21 +57,12 @@ class TeamAdmin(admin.ModelAdmin):
 
 
 @admin.register(PolicyVersion)
-class PolicyVersionAdmin(admin.ModelAdmin):
+class PolicyVersionAdmin(ReadOnlyAdmin):
     """Read-only here: a version is created on the settings page (/settings/) or the API, validated, previewed
     and audited (SPEC §8.5); it is never edited or deleted, since decisions store the version they used."""
 
     list_display = ["id", "effective_at", "reason", "created_by", "created_at"]
     readonly_fields = ["values", "old_values", "effective_at", "reason", "created_by", "created_at"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(HolidayOverride)

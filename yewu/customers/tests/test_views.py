@@ -321,3 +321,13 @@ def test_audit_admin_is_read_only(company):
     assert c.get("/admin/audit/auditentry/add/").status_code == 403
     assert c.get(f"/admin/audit/auditentry/{e.pk}/change/").status_code == 200  # view only
     assert c.post(f"/admin/audit/auditentry/{e.pk}/delete/", {"post": "yes"}).status_code == 403
+
+
+@pytest.mark.parametrize("path", ["org/policyversion", "customers/ownershipchange"])
+def test_other_append_only_records_are_read_only_in_the_admin(company, path):
+    from yewu.org.models import User
+
+    admin = User.objects.create_superuser("root", password="x" * 10, roles=["SYS"])
+    c = login(admin)
+    assert c.get(f"/admin/{path}/").status_code == 200
+    assert c.get(f"/admin/{path}/add/").status_code == 403
