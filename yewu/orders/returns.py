@@ -79,6 +79,11 @@ def apply(actor: User, *, order_id: int, line_id: int, quantity, reason: str, qu
         raise PermissionDenied("退货申请由该订单的业务员提出", rule="return.flow")
     if order.status not in RETURNABLE_STATES:
         raise Conflict(f"订单状态为「{order.get_status_display()}」，尚未发货，不能退货", rule="return.flow", code="bad_state")
+    from .contract_records import litigation_reason
+
+    blocked = litigation_reason(order)  # contract.dispute: litigation/arbitration leaves the normal flow
+    if blocked is not None:
+        raise Conflict(f"{blocked.message}；退货须按诉讼/仲裁结果处理", rule=blocked.rule, code="in_litigation")
     line = order.lines.select_for_update().select_related("product").filter(pk=line_id).first()
     if line is None:
         raise ValidationError("订单行不存在", fields={"line_id": "不属于该订单"})

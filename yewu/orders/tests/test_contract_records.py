@@ -252,3 +252,26 @@ def test_pages_render_for_cs_and_sp(shop, client, page):
     for u in (shop.company.cs, shop.company.sales1):
         client.force_login(u)
         assert client.get(page).status_code == 200
+
+
+def test_litigation_also_stops_returns_but_a_plain_dispute_does_not(shop, ops, api_client):  # noqa: F811
+    from yewu.common.errors import Conflict
+    from yewu.orders import returns
+    from yewu.orders.models import ReturnRequest
+
+    co = shop.company
+    o = credit_order(shop)
+    c = _approved_contract_for(shop, o)
+    line = o.lines.get()
+    r = post(api_client(ops.wh), f"/api/v1/orders/{o.pk}/shipments", {"lines": [{"line_id": line.pk, "quantity": "2"}]})
+    assert r.status_code in (200, 201), r.json()
+    cr.record_dispute(co.sales1, c.pk, kind="dispute", description="对质量有异议", amount_at_stake="500",
+                      occurred_on=timezone.localdate())
+    assert returns.apply(co.sales1, order_id=o.pk, line_id=line.pk, quantity="1", reason="坏了",
+                         quality_defect=True).quantity == 1
+    cr.record_dispute(co.sales1, c.pk, kind="litigation", description="客户起诉", amount_at_stake="1000",
+                      occurred_on=timezone.localdate())
+    with pytest.raises(Conflict) as e:
+        returns.apply(co.sales1, order_id=o.pk, line_id=line.pk, quantity="1", reason="坏了", quality_defect=True)
+    assert e.value.rule == "contract.dispute" and "诉讼" in e.value.message
+    assert ReturnRequest.objects.filter(order=o).count() == 1
