@@ -114,21 +114,26 @@ def reverse_for_return(ret, on: date) -> list[CommissionEntry]:
     if not line.quantity:
         return []
     share = Decimal(ret.quantity) / Decimal(line.quantity)
-    taken: dict[int, tuple[Decimal, Decimal]] = {}
-    for alloc_id, basis, amount in CommissionEntry.objects.filter(order_line_id=line.pk, kind=CommissionEntry.Kind.RETURN
-                                                                  ).values_list("allocation_id", "basis", "amount"):
-        b, a = taken.get(alloc_id, (ZERO, ZERO))
-        taken[alloc_id] = (b + basis, a + amount)
+    fresh = type(line).objects.only("returned_qty", "exchange_qty").get(pk=line.pk)
+    all_back = fresh.returned_qty - fresh.exchange_qty >= line.quantity  # plain returns now cover the whole line
+    taken: dict[int, tuple[Decimal, Decimal, Decimal]] = {}
+    for alloc_id, basis, amount, fee in CommissionEntry.objects.filter(
+            order_line_id=line.pk, kind=CommissionEntry.Kind.RETURN).values_list("allocation_id", "basis", "amount",
+                                                                                 "fee_excluded"):
+        b, a, f = taken.get(alloc_id, (ZERO, ZERO, ZERO))
+        taken[alloc_id] = (b + basis, a + amount, f + fee)
     out = []
     credits = CommissionEntry.objects.filter(order_line_id=line.pk, kind=CommissionEntry.Kind.CREDIT,
                                              allocation__reversed_on__isnull=True).order_by("id")
     for e in credits:
-        tb, ta = taken.get(e.allocation_id, (ZERO, ZERO))
+        tb, ta, tf = taken.get(e.allocation_id, (ZERO, ZERO, ZERO))
+        if all_back:  # the last goods of the line came back: take back exactly what is left, no rounding residue
+            share = Decimal("1")
         basis = min(money(e.basis * share), e.basis + tb)
         amount = min(money(e.amount * share), e.amount + ta)
         if basis <= 0 and amount <= 0:
             continue
-        fee = min(money(e.fee_excluded * share), e.fee_excluded)
+        fee = min(money(e.fee_excluded * share), e.fee_excluded + tf)  # like basis and amount: net of earlier returns
         out.append(CommissionEntry(salesperson_id=e.salesperson_id, month=booking_month(e.salesperson_id, on), booked_on=on,
                                    fee_excluded=-max(fee, ZERO), kind=CommissionEntry.Kind.RETURN, receipt_id=e.receipt_id, allocation_id=e.allocation_id,
                                    order_id=e.order_id, order_line_id=e.order_line_id, return_request=ret,

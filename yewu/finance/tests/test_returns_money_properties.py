@@ -133,3 +133,25 @@ def test_random_receipts_allocations_returns_and_reversals(books, people, steps)
         assert selectors.customer_credit_balance(books.gz.pk) == 0
         assert total(CommissionEntry.objects.all()) == 0
         transaction.set_rollback(True)
+
+
+def test_returning_a_fee_line_unit_by_unit_takes_back_exactly_its_fee_share(books, people):
+    """commission.base: the fee share kept out of the basis is taken back with each return, net of earlier returns,
+    so returning every unit one by one leaves basis, fee share and commission of the line at exactly 0."""
+    wh, qc = people
+    co = books.co
+    o = books.order(books.gz, [("6", "10.01", None)], shipped_on=date(2026, 1, 5))
+    line = o.lines.get()
+    type(line).objects.filter(pk=line.pk).update(fee=Decimal("0.05"))  # a fee that does not split evenly over 6
+    services.create_receipt(co.finance, customer_id=books.gz.pk, amount="60.06", arrived_on=date(2026, 1, 20))
+    credit = CommissionEntry.objects.get(order_line=line, kind="credit")
+    assert (credit.basis, credit.fee_excluded) == (Decimal("60.01"), Decimal("0.05"))
+    for _ in range(6):
+        ret = returns.apply(o.salesperson, order_id=o.pk, line_id=line.pk, quantity="1", reason="破损", quality_defect=True)
+        returns.confirm(co.manager, ret.pk)
+        returns.inspect(qc, ret.pk, is_ours=True, condition="破损")
+        returns.approve(co.manager, ret.pk)
+        returns.receive(wh, ret.pk)
+    entries = CommissionEntry.objects.filter(order_line=line)
+    assert (total(entries, "basis"), total(entries, "fee_excluded"), total(entries)) == (0, 0, 0)
+    assert all(e.fee_excluded <= 0 for e in entries.filter(kind="return"))
