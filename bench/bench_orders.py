@@ -229,12 +229,12 @@ def raw_phase(clients, products, per_client, tag: str) -> tuple[dict, list[str]]
              zip(products, qty, strict=True)]
     total = sum(x[3] for x in lines)
     order_sql = (f"INSERT INTO {ot} (number, customer_id, salesperson_id, settlement, term_days, delivery_address,"  # noqa: S608
-                 " invoice_choice, status, total, custom_total, deposit_required, paid_amount, is_new_customer,"
+                 " invoice_choice, status, total, custom_total, deposit_required, paid_amount, returned_amount, is_new_customer,"
                  " decision, policy_version, note, created_by_id, created_at)"
-                 f" VALUES (%s, %s, %s, 'CREDIT', 30, %s, 'vat_special', 'draft', %s, 0, 0, 0, %s, %s, 0, '', %s, %s){ret}")
+                 f" VALUES (%s, %s, %s, 'CREDIT', 30, %s, 'vat_special', 'draft', %s, 0, 0, 0, 0, %s, %s, 0, '', %s, %s){ret}")
     line_sql = (f"INSERT INTO {lt} (order_id, product_id, kind, quantity, unit_price, guide_price, line_total,"  # noqa: S608
-                " price_outcome, shipped_qty, returned_qty, exchange_qty)"
-                " VALUES (%s, %s, 'standard', %s, %s, %s, %s, 'allowed', 0, 0, 0)")
+                " price_outcome, fee_rate, fee, shipped_qty, returned_qty, exchange_qty)"
+                " VALUES (%s, %s, 'standard', %s, %s, %s, %s, 'allowed', 0, 0, 0, 0, 0)")
     decision = json.dumps({"outcome": "needs_approval", "rule": "approve.credit_over_20k_manager", "reasons": []})
 
     def work(i, out):
