@@ -93,12 +93,15 @@ def update_step(actor: User, step_id: int, **values) -> ProcessStep:
         if k not in EDITABLE:
             continue
         if k == "role" and v and v not in Role.values:
-            raise ValidationError(f"角色无效：{v}", fields={"role": "角色代码，如 SM"})
+            raise ValidationError(f"角色无效：{v}", fields={"role": "角色代码，如 SM"}, rule=RULE)
         if k == "limit_n":
-            v = int(v) if v not in (None, "") else None
+            try:
+                v = int(v) if v not in (None, "") else None
+            except (TypeError, ValueError):
+                raise ValidationError(f"时限数值无效：{v}", fields={"limit_n": "整数"}, rule=RULE) from None
         setattr(step, k, v if v is not None else ("" if k not in ("limit_n",) else None))
     if not step.action.strip():
-        raise ValidationError("请填写动作", fields={"action": "必填"})
+        raise ValidationError("请填写动作", fields={"action": "必填"}, rule=RULE)
     step.save()
     record(actor=actor, action="update", obj=step, before=before, after={k: getattr(step, k) for k in EDITABLE})
     return step

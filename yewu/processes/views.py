@@ -101,8 +101,8 @@ def edit_step(request, pk):
     try:
         services.update_step(request.user, step.pk, **fields)
         messages.success(request, f"步骤 {step.code} 已保存")
-    except (YewuError, ValueError) as e:
-        messages.error(request, getattr(e, "message", str(e)))
+    except YewuError as e:
+        messages.error(request, e.message)
     return _back(step.definition.code, step.definition.version)
 
 
