@@ -330,7 +330,7 @@ def administered_codes(user: User) -> set[str]:
 def findings(user: User, code: str | None = None, open_only: bool = False) -> list:
     """Findings the user may see — GM/行政/系统: all; the process administrator: the process's; an owner: own —
     overdue first, then by due date."""
-    from yewu.policy.processes import FINDING_OPEN_STATES
+    from yewu.policy.processes import finding_overdue
 
     from .models import Finding
 
@@ -344,7 +344,7 @@ def findings(user: User, code: str | None = None, open_only: bool = False) -> li
     today = timezone.localdate()
     rows = list(qs.order_by("due_date", "id"))
     for f in rows:
-        f.overdue = f.state in FINDING_OPEN_STATES and today > f.due_date
+        f.overdue = finding_overdue(f.state, f.due_date, today)
     return sorted(rows, key=lambda f: (not f.overdue, f.state == Finding.State.VERIFIED, f.due_date, f.pk))
 
 
