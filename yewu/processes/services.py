@@ -9,7 +9,7 @@ from django.dispatch import receiver
 from django.utils import timezone
 
 from yewu.approvals import services as approvals
-from yewu.approvals.models import ApprovalRequest
+from yewu.approvals.models import ApprovalRequest, ApprovalStep
 from yewu.audit.services import record
 from yewu.common.errors import Conflict, NotFound, PermissionDenied, RuleRefused, ValidationError
 from yewu.common.jobs import notify
@@ -184,6 +184,15 @@ def decide(actor: User, definition_id: int, approve: bool, comment: str = "") ->
 
 def pending_request(d: ProcessDefinition) -> ApprovalRequest | None:
     return ApprovalRequest.objects.filter(doc_type=DOC_TYPE, doc_id=str(d.pk), state=ApprovalRequest.State.PENDING).first()
+
+
+def can_decide(user: User, req: ApprovalRequest | None) -> bool:
+    """Whether the approval engine lets ``user`` decide a pending step of the publication request (the GM, or a
+    dated delegate / the superior after escalation; never the submitter — `approval.inbox`)."""
+    if req is None:
+        return False
+    steps = req.steps.filter(state=ApprovalStep.State.PENDING).select_related("request")
+    return any(approvals.can_decide(user, s).allowed for s in steps)
 
 
 @receiver(pre_save, sender=ApprovalRequest, dispatch_uid="processes_pin_version")

@@ -36,7 +36,7 @@ def process_detail(request, code):
     ctx = {
         "d": d, "versions": versions, "steps": list(d.steps.all()), "pending": pending,
         "can_manage": services.can_manage(request.user, d),
-        "can_decide": pending is not None and request.user.has_role(Role.GM) and pending.submitter_id != request.user.pk,
+        "can_decide": services.can_decide(request.user, pending),
         "limit_kinds": [(k, lab.replace("{n} ", "N ")) for k, lab in LIMIT_KINDS.items()],
         "roles": Role.choices,
         "has_open": any(x.status in services.OPEN_STATES for x in versions),
