@@ -77,10 +77,15 @@ class Scope:
         return set(CS_PROCESSES)
 
 
+def can_monitor(user: User) -> bool:
+    """`process.monitoring` is for the GM, the SMs and the CS manager."""
+    return user.has_role(Role.GM, Role.SM, Role.CSM)
+
+
 def scope_for(user: User) -> Scope:
     if user.has_role(Role.GM):
         return Scope(all=True)
-    if user.has_role(Role.SM, Role.CSM):
+    if can_monitor(user):
         return Scope(sm=user.has_role(Role.SM), team_ids=managed_team_ids(user), cs=user.has_role(Role.CSM))
     raise PermissionDenied("流程监控仅限总经理、业务经理和客服经理查看", rule=RULE)
 

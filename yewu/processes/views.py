@@ -20,7 +20,7 @@ from .models import ProcessDefinition
 def process_list(request):
     return render(request, "processes/list.html", {"rows": selectors.current_list(),
                                                    "can_manage": services.can_manage(request.user),
-                                                   "can_monitor": request.user.has_role(Role.GM, Role.SM, Role.CSM)})
+                                                   "can_monitor": selectors.can_monitor(request.user)})
 
 
 @login_required
