@@ -228,6 +228,19 @@ def _responsible(d: ProcessDefinition) -> list[User]:
     return list(users_with_role(Role.GM))
 
 
+def _responsible_by_code():
+    """``responsible(code)`` for a nightly job: the people who answer for a process, looked up once per code."""
+    cache: dict[str, list[User]] = {}
+
+    def responsible(code: str) -> list[User]:
+        if code not in cache:
+            d = current(code)
+            cache[code] = _responsible(d) if d else []
+        return cache[code]
+
+    return responsible
+
+
 def create_due_reviews(today=None) -> list:
     """`process.evaluation_audit` (nightly): for each published process, the efficiency evaluation of the last ended
     quarter and the audit of the last ended half-year (cadences are settings) — created once; the process
@@ -267,9 +280,9 @@ def flag_overdue_reviews(today=None) -> int:
 
     today = today or timezone.localdate()
     n = 0
+    responsible = _responsible_by_code()
     for r in ProcessReview.objects.filter(done_at__isnull=True, due_date__lt=today).order_by("due_date", "id"):
-        d = current(r.code)
-        for u in _responsible(d) if d else []:
+        for u in responsible(r.code):
             if notify(u, f"process-review-overdue:{r.pk}", f"流程 {r} 已逾期未完成（期限 {r.due_date:%Y-%m-%d}）",
                       rule=EVAL_RULE, link=f"/processes/{r.code}/#reviews"):
                 n += 1
@@ -417,10 +430,10 @@ def flag_overdue_findings(today=None) -> int:
 
     today = today or timezone.localdate()
     n = 0
+    responsible = _responsible_by_code()
     for f in Finding.objects.filter(state__in=FINDING_OPEN_STATES, due_date__lt=today).select_related("review", "owner"):
-        d = current(f.review.code)
         msg = f"{f.review} 问题#{f.pk} 整改已逾期（期限 {f.due_date:%Y-%m-%d}）"
-        for u in {f.owner, *(_responsible(d) if d else [])}:
+        for u in {f.owner, *responsible(f.review.code)}:
             if notify(u, f"process-finding-overdue:{f.pk}:{today:%Y%m%d}", msg, rule=EVAL_RULE,
                       link="/processes/improvement/"):
                 n += 1
