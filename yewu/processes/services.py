@@ -216,9 +216,13 @@ def current(code: str) -> ProcessDefinition | None:
     return published(code) or ProcessDefinition.objects.filter(code=code).order_by("-version").first()
 
 
+def is_administrator(user: User, d: ProcessDefinition | None) -> bool:
+    return d is not None and d.administrator_id is not None and d.administrator_id == user.pk
+
+
 def can_verify(user: User, d: ProcessDefinition | None) -> bool:
     """The GM or the process administrator verify findings and decide suggestions."""
-    return user.has_role(Role.GM) or (d is not None and d.administrator_id is not None and d.administrator_id == user.pk)
+    return user.has_role(Role.GM) or is_administrator(user, d)
 
 
 def _responsible(d: ProcessDefinition) -> list[User]:
@@ -399,8 +403,7 @@ def verify(actor: User, finding_id: int, approve: bool, comment: str = "") -> ob
 
     f = _finding(finding_id)
     d = current(f.review.code)
-    is_admin = d is not None and d.administrator_id is not None and d.administrator_id == actor.pk
-    decision = verify_check(actor.pk, f.owner_id, actor.has_role(Role.GM), is_admin)
+    decision = verify_check(actor.pk, f.owner_id, actor.has_role(Role.GM), is_administrator(actor, d))
     if decision.refused:
         record(actor=actor, action="refuse", obj=f, rule=EVAL_RULE, decision=decision)
         raise RuleRefused.from_decision(decision, status=403)
