@@ -274,3 +274,13 @@ def test_overdue_jobs_look_up_each_process_once_not_per_row(company, review, adm
                                  due_date=date(2025, 7, 14))
     assert definition_queries(services.flag_overdue_findings) <= 2
     assert definition_queries(services.flag_overdue_reviews) <= 2
+
+
+def test_finding_with_a_malformed_due_date_is_refused_naming_the_rule(company, review, admin_user):
+    c = Client()
+    c.force_login(admin_user)
+    r = c.post(f"/processes/reviews/{review.pk}/findings/", {"description": "发货超时", "owner_id": company.sales1.pk,
+                                                              "due_date": "2026-13-40"}, follow=True)
+    page = r.content.decode()
+    assert "整改期限格式应为 YYYY-MM-DD" in page and f"（{RULE}）" in page
+    assert not Finding.objects.filter(review=review).exists()
