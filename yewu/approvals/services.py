@@ -432,7 +432,8 @@ def phone_recordable(user: User, limit: int = 50) -> list[ApprovalStep]:
     if not recorder_roles(get_policy()) & user.role_set:
         return []
     steps = (ApprovalStep.objects.filter(state=ApprovalStep.State.PENDING)
-             .select_related("request", "request__submitter").order_by("due_at", "id"))
+             .select_related("request", "request__submitter").prefetch_related("request__steps")
+             .order_by("due_at", "id"))
     out = []
     for s in steps:
         req = s.request
@@ -465,7 +466,8 @@ def inbox(user: User):
     roles = list(user.role_set | set(active_delegations(user).values_list("role", flat=True)))
     steps = (ApprovalStep.objects.filter(state=ApprovalStep.State.PENDING)
              .filter(Q(role__in=roles) | Q(escalated_to__in=roles))
-             .select_related("request", "request__submitter").order_by("due_at", "id"))
+             .select_related("request", "request__submitter").prefetch_related("request__steps")
+             .order_by("due_at", "id"))
     return [s for s in steps if can_decide(user, s).allowed]
 
 

@@ -200,7 +200,9 @@ def _cash_advance(old: PolicyConfig, new: PolicyConfig, keys: list[str]) -> Sect
 
 
 def _delivery_promise(old: PolicyConfig, new: PolicyConfig, keys: list[str]) -> Section:
-    from yewu.orders.models import Order, OrderStatus
+    from django.db.models import Exists, OuterRef
+
+    from yewu.orders.models import Order, OrderLine, OrderStatus
     from yewu.policy import orders as rules
 
     s = Section("delivery_promise", "未发完订单的承诺/目标发货日（delivery.standard_3_4d）", keys, True,
@@ -209,10 +211,9 @@ def _delivery_promise(old: PolicyConfig, new: PolicyConfig, keys: list[str]) -> 
     today = timezone.localdate()
     qs = (Order.objects.filter(status__in=(OrderStatus.READY, OrderStatus.PARTLY_SHIPPED, OrderStatus.AWAITING_PAYMENT,
                                            OrderStatus.PENDING_APPROVAL, OrderStatus.DRAFT))
-          .exclude(lines__isnull=True).select_related("customer").order_by("id").distinct())
+          .filter(Exists(OrderLine.objects.filter(order=OuterRef("pk")).exclude(kind="custom")))
+          .select_related("customer").order_by("id"))
     for o in qs:
-        if not o.lines.exclude(kind="custom").exists():
-            continue
         s.checked += 1
         ready = o.ready_on or today
         t0, p0, _ = rules.promised_ship_dates(ready, cal, old)

@@ -16,11 +16,6 @@ def file_overrides() -> dict:
     return {k: v for k, v in (getattr(settings, "YEWU_POLICY", {}) or {}).items() if k in DEFAULTS}
 
 
-def effective_versions(at=None) -> list[PolicyVersion]:
-    """Versions in force at ``at`` (default now), in the order they apply (SPEC §8.5)."""
-    return list(PolicyVersion.objects.filter(effective_at__lte=at or timezone.now()).order_by("effective_at", "id"))
-
-
 def get_policy(at=None) -> PolicyConfig:
     """The settings in force at ``at`` (default now): SPEC defaults, the settings file's overrides, then every
     effective version's changes in effective order. ``version`` = the last effective version's id (0 = none);

@@ -346,10 +346,6 @@ def fold(base: Mapping[str, Any], versions: Iterable[Mapping[str, Any]]) -> dict
     return out
 
 
-def diff(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[tuple[str, Any, Any]]:
-    return [(k, old.get(k), new[k]) for k in new if old.get(k) != new[k]]
-
-
 # --- preview ---------------------------------------------------------------------------------------------
 
 # which open documents a key's change can touch: family -> key prefixes

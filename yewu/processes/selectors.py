@@ -77,10 +77,15 @@ class Scope:
         return set(CS_PROCESSES)
 
 
+def can_monitor(user: User) -> bool:
+    """`process.monitoring` is for the GM, the SMs and the CS manager."""
+    return user.has_role(Role.GM, Role.SM, Role.CSM)
+
+
 def scope_for(user: User) -> Scope:
     if user.has_role(Role.GM):
         return Scope(all=True)
-    if user.has_role(Role.SM, Role.CSM):
+    if can_monitor(user):
         return Scope(sm=user.has_role(Role.SM), team_ids=managed_team_ids(user), cs=user.has_role(Role.CSM))
     raise PermissionDenied("流程监控仅限总经理、业务经理和客服经理查看", rule=RULE)
 
@@ -330,7 +335,7 @@ def administered_codes(user: User) -> set[str]:
 def findings(user: User, code: str | None = None, open_only: bool = False) -> list:
     """Findings the user may see — GM/行政/系统: all; the process administrator: the process's; an owner: own —
     overdue first, then by due date."""
-    from yewu.policy.processes import FINDING_OPEN_STATES
+    from yewu.policy.processes import finding_overdue
 
     from .models import Finding
 
@@ -344,7 +349,7 @@ def findings(user: User, code: str | None = None, open_only: bool = False) -> li
     today = timezone.localdate()
     rows = list(qs.order_by("due_date", "id"))
     for f in rows:
-        f.overdue = f.state in FINDING_OPEN_STATES and today > f.due_date
+        f.overdue = finding_overdue(f.state, f.due_date, today)
     return sorted(rows, key=lambda f: (not f.overdue, f.state == Finding.State.VERIFIED, f.due_date, f.pk))
 
 

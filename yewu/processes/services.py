@@ -9,7 +9,7 @@ from django.dispatch import receiver
 from django.utils import timezone
 
 from yewu.approvals import services as approvals
-from yewu.approvals.models import ApprovalRequest
+from yewu.approvals.models import ApprovalRequest, ApprovalStep
 from yewu.audit.services import record
 from yewu.common.errors import Conflict, NotFound, PermissionDenied, RuleRefused, ValidationError
 from yewu.common.jobs import notify
@@ -93,12 +93,15 @@ def update_step(actor: User, step_id: int, **values) -> ProcessStep:
         if k not in EDITABLE:
             continue
         if k == "role" and v and v not in Role.values:
-            raise ValidationError(f"角色无效：{v}", fields={"role": "角色代码，如 SM"})
+            raise ValidationError(f"角色无效：{v}", fields={"role": "角色代码，如 SM"}, rule=RULE)
         if k == "limit_n":
-            v = int(v) if v not in (None, "") else None
+            try:
+                v = int(v) if v not in (None, "") else None
+            except (TypeError, ValueError):
+                raise ValidationError(f"时限数值无效：{v}", fields={"limit_n": "整数"}, rule=RULE) from None
         setattr(step, k, v if v is not None else ("" if k not in ("limit_n",) else None))
     if not step.action.strip():
-        raise ValidationError("请填写动作", fields={"action": "必填"})
+        raise ValidationError("请填写动作", fields={"action": "必填"}, rule=RULE)
     step.save()
     record(actor=actor, action="update", obj=step, before=before, after={k: getattr(step, k) for k in EDITABLE})
     return step
@@ -183,6 +186,15 @@ def pending_request(d: ProcessDefinition) -> ApprovalRequest | None:
     return ApprovalRequest.objects.filter(doc_type=DOC_TYPE, doc_id=str(d.pk), state=ApprovalRequest.State.PENDING).first()
 
 
+def can_decide(user: User, req: ApprovalRequest | None) -> bool:
+    """Whether the approval engine lets ``user`` decide a pending step of the publication request (the GM, or a
+    dated delegate / the superior after escalation; never the submitter — `approval.inbox`)."""
+    if req is None:
+        return False
+    steps = req.steps.filter(state=ApprovalStep.State.PENDING).select_related("request")
+    return any(approvals.can_decide(user, s).allowed for s in steps)
+
+
 @receiver(pre_save, sender=ApprovalRequest, dispatch_uid="processes_pin_version")
 def _pin_version(sender, instance: ApprovalRequest, raw=False, **kwargs):
     """`process.version_pinned`: an approval of a document that runs in a process records the process version
@@ -204,9 +216,13 @@ def current(code: str) -> ProcessDefinition | None:
     return published(code) or ProcessDefinition.objects.filter(code=code).order_by("-version").first()
 
 
+def is_administrator(user: User, d: ProcessDefinition | None) -> bool:
+    return d is not None and d.administrator_id is not None and d.administrator_id == user.pk
+
+
 def can_verify(user: User, d: ProcessDefinition | None) -> bool:
     """The GM or the process administrator verify findings and decide suggestions."""
-    return user.has_role(Role.GM) or (d is not None and d.administrator_id is not None and d.administrator_id == user.pk)
+    return user.has_role(Role.GM) or is_administrator(user, d)
 
 
 def _responsible(d: ProcessDefinition) -> list[User]:
@@ -214,6 +230,19 @@ def _responsible(d: ProcessDefinition) -> list[User]:
     if d.administrator_id and d.administrator.is_active:
         return [d.administrator]
     return list(users_with_role(Role.GM))
+
+
+def _responsible_by_code():
+    """``responsible(code)`` for a nightly job: the people who answer for a process, looked up once per code."""
+    cache: dict[str, list[User]] = {}
+
+    def responsible(code: str) -> list[User]:
+        if code not in cache:
+            d = current(code)
+            cache[code] = _responsible(d) if d else []
+        return cache[code]
+
+    return responsible
 
 
 def create_due_reviews(today=None) -> list:
@@ -255,9 +284,9 @@ def flag_overdue_reviews(today=None) -> int:
 
     today = today or timezone.localdate()
     n = 0
+    responsible = _responsible_by_code()
     for r in ProcessReview.objects.filter(done_at__isnull=True, due_date__lt=today).order_by("due_date", "id"):
-        d = current(r.code)
-        for u in _responsible(d) if d else []:
+        for u in responsible(r.code):
             if notify(u, f"process-review-overdue:{r.pk}", f"流程 {r} 已逾期未完成（期限 {r.due_date:%Y-%m-%d}）",
                       rule=EVAL_RULE, link=f"/processes/{r.code}/#reviews"):
                 n += 1
@@ -374,8 +403,7 @@ def verify(actor: User, finding_id: int, approve: bool, comment: str = "") -> ob
 
     f = _finding(finding_id)
     d = current(f.review.code)
-    is_admin = d is not None and d.administrator_id is not None and d.administrator_id == actor.pk
-    decision = verify_check(actor.pk, f.owner_id, actor.has_role(Role.GM), is_admin)
+    decision = verify_check(actor.pk, f.owner_id, actor.has_role(Role.GM), is_administrator(actor, d))
     if decision.refused:
         record(actor=actor, action="refuse", obj=f, rule=EVAL_RULE, decision=decision)
         raise RuleRefused.from_decision(decision, status=403)
@@ -405,10 +433,10 @@ def flag_overdue_findings(today=None) -> int:
 
     today = today or timezone.localdate()
     n = 0
+    responsible = _responsible_by_code()
     for f in Finding.objects.filter(state__in=FINDING_OPEN_STATES, due_date__lt=today).select_related("review", "owner"):
-        d = current(f.review.code)
         msg = f"{f.review} 问题#{f.pk} 整改已逾期（期限 {f.due_date:%Y-%m-%d}）"
-        for u in {f.owner, *(_responsible(d) if d else [])}:
+        for u in {f.owner, *responsible(f.review.code)}:
             if notify(u, f"process-finding-overdue:{f.pk}:{today:%Y%m%d}", msg, rule=EVAL_RULE,
                       link="/processes/improvement/"):
                 n += 1

@@ -8,7 +8,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from yewu.common.errors import PermissionDenied, YewuError
+from yewu.common.errors import PermissionDenied, ValidationError, YewuError
 from yewu.org.models import Role
 from yewu.policy.processes import LIMIT_KINDS
 
@@ -20,7 +20,7 @@ from .models import ProcessDefinition
 def process_list(request):
     return render(request, "processes/list.html", {"rows": selectors.current_list(),
                                                    "can_manage": services.can_manage(request.user),
-                                                   "can_monitor": request.user.has_role(Role.GM, Role.SM, Role.CSM)})
+                                                   "can_monitor": selectors.can_monitor(request.user)})
 
 
 @login_required
@@ -36,7 +36,7 @@ def process_detail(request, code):
     ctx = {
         "d": d, "versions": versions, "steps": list(d.steps.all()), "pending": pending,
         "can_manage": services.can_manage(request.user, d),
-        "can_decide": pending is not None and request.user.has_role(Role.GM) and pending.submitter_id != request.user.pk,
+        "can_decide": services.can_decide(request.user, pending),
         "limit_kinds": [(k, lab.replace("{n} ", "N ")) for k, lab in LIMIT_KINDS.items()],
         "roles": Role.choices,
         "has_open": any(x.status in services.OPEN_STATES for x in versions),
@@ -101,8 +101,8 @@ def edit_step(request, pk):
     try:
         services.update_step(request.user, step.pk, **fields)
         messages.success(request, f"步骤 {step.code} 已保存")
-    except (YewuError, ValueError) as e:
-        messages.error(request, getattr(e, "message", str(e)))
+    except YewuError as e:
+        messages.error(request, e.message)
     return _back(step.definition.code, step.definition.version)
 
 
@@ -191,7 +191,8 @@ def add_finding(request, pk):
         try:
             due = date.fromisoformat(raw) if raw else None
         except ValueError as e:
-            raise YewuError("整改期限格式应为 YYYY-MM-DD") from e
+            raise ValidationError("整改期限格式应为 YYYY-MM-DD", fields={"due_date": "YYYY-MM-DD"},
+                                  rule=services.EVAL_RULE) from e
         owner = request.POST.get("owner_id", "")
         services.add_finding(request.user, pk, request.POST.get("description", ""), int(owner) if owner.isdigit() else 0, due)
     return _run(request, go, "问题已登记，已通知整改责任人")

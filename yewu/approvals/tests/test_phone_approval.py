@@ -129,3 +129,28 @@ def test_inbox_form_for_sales_support(shop, gm_step, client):
     # a salesperson sees no such form
     client.force_login(co.sales2)
     assert "电话确认审批（代录）" not in client.get("/approvals/").content.decode()
+
+
+def test_phone_list_reads_the_steps_of_each_request_once(shop, client):
+    """The phone-approval list in the inbox checks every candidate against the request's steps without a query per
+    candidate and step (steps read in one prefetch)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    co = shop.company
+
+    def step_queries():
+        client.force_login(co.cs)
+        with CaptureQueriesContext(connection) as ctx:
+            page = client.get("/approvals/").content.decode()
+        return sum('"approvals_approvalstep"' in q["sql"] for q in ctx.captured_queries), page.count("phone-card")
+
+    approvals.start(doc_type="payment", doc_id=1, submitter=co.sales1, steps=[{"role": "GM", "limit_wd": 1}],
+                    label="付款 1")
+    n1, cards1 = step_queries()
+    for i in range(2, 5):
+        approvals.start(doc_type="payment", doc_id=i, submitter=co.sales1, steps=[{"role": "GM", "limit_wd": 1}],
+                        label=f"付款 {i}")
+    n4, cards4 = step_queries()
+    assert (cards1, cards4) == (1, 4)
+    assert n4 == n1

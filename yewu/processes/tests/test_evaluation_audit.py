@@ -248,3 +248,39 @@ def test_api(company, review, admin_user, api_client):
     assert r.json()["reward_flag"] is True and r.json()["new_version"] == 2
     assert Suggestion.objects.get(pk=sid).new_version.status == "draft"
     assert len(gm.get("/api/v1/processes/reviews?code=P04").json()) == 1
+
+
+def test_overdue_jobs_look_up_each_process_once_not_per_row(company, review, admin_user):
+    """The nightly reminders read the process (and who answers for it) once per process, however many overdue
+    findings/reviews it has."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    today = timezone.localdate()
+
+    def definition_queries(fn):
+        with CaptureQueriesContext(connection) as ctx:
+            fn(today)
+        return sum("processes_processdefinition" in q["sql"] for q in ctx.captured_queries)
+
+    for i in range(3):
+        f = services.add_finding(admin_user, review.pk, f"逾期问题{i}", company.sales1.pk)
+        Finding.objects.filter(pk=f.pk).update(due_date=today - timedelta(days=1))
+    ProcessReview.objects.create(kind="evaluation", code="P04", definition=review.definition, period="2025-Q4",
+                                 period_start=date(2025, 10, 1), period_end=date(2025, 12, 31),
+                                 due_date=date(2026, 1, 15))
+    ProcessReview.objects.create(kind="audit", code="P04", definition=review.definition, period="2025-H1",
+                                 period_start=date(2025, 1, 1), period_end=date(2025, 6, 30),
+                                 due_date=date(2025, 7, 14))
+    assert definition_queries(services.flag_overdue_findings) <= 2
+    assert definition_queries(services.flag_overdue_reviews) <= 2
+
+
+def test_finding_with_a_malformed_due_date_is_refused_naming_the_rule(company, review, admin_user):
+    c = Client()
+    c.force_login(admin_user)
+    r = c.post(f"/processes/reviews/{review.pk}/findings/", {"description": "发货超时", "owner_id": company.sales1.pk,
+                                                              "due_date": "2026-13-40"}, follow=True)
+    page = r.content.decode()
+    assert "整改期限格式应为 YYYY-MM-DD" in page and f"（{RULE}）" in page
+    assert not Finding.objects.filter(review=review).exists()

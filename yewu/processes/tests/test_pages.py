@@ -49,3 +49,27 @@ def test_draft_submit_and_gm_approval_through_the_pages(company, builtin, admin_
     d.refresh_from_db()
     assert (d.status, d.steps.get(code="s4").limit_n) == ("published", 3)
     assert ProcessDefinition.objects.get(code="P11", version=1).status == "retired"
+
+
+def test_decide_form_follows_the_engine_delegate_sees_it_submitter_not(company, builtin, admin_user):
+    """process.publish_approval: whoever the approval engine lets decide (here the GM's dated delegate,
+    approval.overdue) gets the approve/reject form on the process page; a non-approver does not."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from yewu.approvals import services as approvals
+    from yewu.processes import services
+
+    d = services.new_version(admin_user, "P11", "纪要时限")
+    services.submit(admin_user, d.pk)
+    today = timezone.localdate()
+    approvals.delegate(company.gm, delegate_id=company.manager.pk, role="GM", starts_on=today,
+                       ends_on=today + timedelta(days=3))
+    form = f'action="/processes/definitions/{d.pk}/decide/"'
+    assert form in login(company.gm).get(f"/processes/P11/?v={d.version}").content.decode()
+    assert form in login(company.manager).get(f"/processes/P11/?v={d.version}").content.decode()
+    assert form not in login(company.manager2).get(f"/processes/P11/?v={d.version}").content.decode()
+    assert form not in login(admin_user).get(f"/processes/P11/?v={d.version}").content.decode()
+    d = services.decide(company.manager, d.pk, True)  # the engine agrees
+    assert d.status == "published"

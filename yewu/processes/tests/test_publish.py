@@ -101,3 +101,17 @@ def test_only_managers_of_processes_draft_versions(builtin, company):
         services.new_version(company.sales1, "P04")
     with pytest.raises(PermissionDenied):
         services.new_version(company.manager, "P04")
+
+
+@pytest.mark.parametrize("values,field", [({"role": "XX"}, "role"), ({"limit_n": "两"}, "limit_n"),
+                                          ({"action": " "}, "action")])
+def test_bad_step_edit_is_refused_naming_the_rule_and_field(builtin, admin_user, values, field):
+    from yewu.common.errors import ValidationError
+
+    d = services.new_version(admin_user, "P12", "修订")
+    step = d.steps.get(code="c3")
+    with pytest.raises(ValidationError) as e:
+        services.update_step(admin_user, step.pk, **values)
+    assert e.value.rule == "process.publish_approval" and field in e.value.fields
+    step.refresh_from_db()
+    assert step.role and step.action.strip() and step.limit_n == d.based_on.steps.get(code="c3").limit_n
