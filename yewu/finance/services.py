@@ -492,6 +492,8 @@ def _on_write_off(ap: ApprovalRequest) -> None:
     w.decided_at = timezone.now()
     w.save(update_fields=["state", "decided_at"])
     record(actor=None, action="update", obj=w, after={"state": w.state}, rule="ar.bad_debt")
+    if w.state == WriteOff.State.APPROVED:  # money received while it awaited approval is recovery from the start
+        sync_recovery(None, {w.order_id}, ref=w.number)
 
 
 def sync_recovery(actor: User | None, order_ids, ref: str = "") -> None:
