@@ -99,6 +99,17 @@ def write_offs_visible_to(user: User) -> QuerySet[WriteOff]:
     return qs if sees_all_money(user) else qs.filter(customer__in=money_customers(user))
 
 
+def can_write_off(actor: User, order: Order) -> bool:
+    """`ar.bad_debt`: who may propose writing off an order's debt — FIN, the SM of the order's team, or the SP who
+    sold it or owns the customer."""
+    if actor.has_role("FIN"):
+        return True
+    owner = order.customer.owner
+    if actor.has_role("SM") and order.salesperson.team_id in managed_team_ids(actor):
+        return True
+    return actor.has_role("SP") and actor.id in (order.salesperson_id, owner.id if owner else None)
+
+
 # --- balances -------------------------------------------------------------------------------------------------
 
 

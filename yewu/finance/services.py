@@ -445,15 +445,6 @@ def decide_deferral(actor: User, deferral_id: int, grant: bool, comment: str = "
 # --- ar.bad_debt ----------------------------------------------------------------------------------------------
 
 
-def _can_write_off(actor: User, order: Order) -> bool:
-    if actor.has_role(Role.FIN):
-        return True
-    owner = order.customer.owner
-    if actor.has_role(Role.SM) and order.salesperson.team_id in managed_team_ids(actor):
-        return True
-    return actor.has_role(Role.SP) and actor.id in (order.salesperson_id, owner.id if owner else None)
-
-
 def write_off_ceiling(actor: User, order: Order) -> Decimal:
     """What may still be proposed for write-off: the order's open amount (delivered, net of returns, unpaid, not
     yet written off) less proposals awaiting approval."""
@@ -470,7 +461,7 @@ def request_write_off(actor: User, order_id: int, amount, reason: str) -> WriteO
         pk=order_id).first()
     if order is None or not selectors.money_customers(actor).filter(pk=order.customer_id).exists():
         raise NotFound("订单不存在或无权查看")
-    if not _can_write_off(actor, order):
+    if not selectors.can_write_off(actor, order):
         raise PermissionDenied("坏账核销由该订单的业务员、其业务经理或财务提出", rule="ar.bad_debt")
     if not (reason or "").strip():
         raise ValidationError("核销必须填写原因", fields={"reason": "必填"}, rule="ar.bad_debt")
@@ -501,6 +492,8 @@ def _on_write_off(ap: ApprovalRequest) -> None:
     w.decided_at = timezone.now()
     w.save(update_fields=["state", "decided_at"])
     record(actor=None, action="update", obj=w, after={"state": w.state}, rule="ar.bad_debt")
+    if w.state == WriteOff.State.APPROVED:  # money received while it awaited approval is recovery from the start
+        sync_recovery(None, {w.order_id}, ref=w.number)
 
 
 def sync_recovery(actor: User | None, order_ids, ref: str = "") -> None:

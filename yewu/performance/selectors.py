@@ -76,16 +76,33 @@ def tiers_for(sp_id: int, month: date, cfg: PolicyConfig, st=_LOOKUP) -> dict:
     return {"enabled": True, "frozen": False, "by_product": out}
 
 
-def _credit_months(entries) -> dict[tuple[int, int], tuple[int, date]]:
-    """(allocation, order line) of each deduction → (salesperson, month) of the credit it takes back."""
+def _credit_months(entries) -> dict[tuple[int, int], tuple[int, date, Decimal, list[tuple[int, Decimal]]]]:
+    """(allocation, order line) of each deduction → (salesperson, month, basis) of the credit it takes back and every
+    non-credit entry on that credit as (id, basis), oldest first — one query."""
     keys = {(e.allocation_id, e.order_line_id) for e in entries if e.kind != CommissionEntry.Kind.CREDIT}
     if not keys:
         return {}
-    out = {}
-    for a, ln, sp, m in CommissionEntry.objects.filter(kind=CommissionEntry.Kind.CREDIT, allocation_id__in={k[0] for k in keys}
-                                                       ).values_list("allocation_id", "order_line_id", "salesperson_id", "month"):
-        out[(a, ln)] = (sp, m)
+    out: dict = {}
+    history: dict[tuple[int, int], list[tuple[int, Decimal]]] = {}
+    for pk, kind, a, ln, sp, m, basis in CommissionEntry.objects.filter(allocation_id__in={k[0] for k in keys}).order_by(
+            "id").values_list("id", "kind", "allocation_id", "order_line_id", "salesperson_id", "month", "basis"):
+        if (a, ln) not in keys:
+            continue
+        if kind == CommissionEntry.Kind.CREDIT:
+            out[(a, ln)] = (sp, m, basis, history.setdefault((a, ln), []))
+        else:
+            history.setdefault((a, ln), []).append((pk, basis))
     return out
+
+
+def _tiered_deduction(e: CommissionEntry, rate: Decimal, credit) -> Decimal:
+    """A deduction's amount at the credit's tiered rate, as the drop in the tiered commission on what is left of the
+    credit's basis — so the deductions that take a credit back in full take back exactly its tiered amount (no cent
+    lost to rounding each part on its own)."""
+    if credit is None:
+        return commission_amount(e.basis, rate)
+    before = credit[2] + sum((b for pk, b in credit[3] if pk < e.pk), ZERO)
+    return commission_amount(before + e.basis, rate) - commission_amount(before, rate)
 
 
 def apply_figures(sp_id: int, month: date, entries: list[CommissionEntry], cfg: PolicyConfig, doc=_LOOKUP) -> dict:
@@ -107,8 +124,8 @@ def apply_figures(sp_id: int, month: date, entries: list[CommissionEntry], cfg: 
     own = tiers(sp_id, month)
     basis = credits = deductions = fee = ZERO
     for e in entries:
-        src = (sp_id, month) if e.kind == CommissionEntry.Kind.CREDIT else credit_of.get((e.allocation_id, e.order_line_id),
-                                                                                         (sp_id, month))
+        credit = None if e.kind == CommissionEntry.Kind.CREDIT else credit_of.get((e.allocation_id, e.order_line_id))
+        src = (sp_id, month) if credit is None else credit[:2]
         t = tiers(*src)
         tier = t["by_product"].get(e.order_line.product_id) if t["enabled"] else None
         e.tier, e.tier_month = tier, src[1]
@@ -117,7 +134,8 @@ def apply_figures(sp_id: int, month: date, entries: list[CommissionEntry], cfg: 
         elif tier is not None:
             e.applied_base = Decimal(tier["rate"])
             e.applied_rate = rules.tiered_rate(e.applied_base, e.cut)
-            e.applied_amount = commission_amount(e.basis, e.applied_rate)
+            e.applied_amount = (commission_amount(e.basis, e.applied_rate) if e.kind == CommissionEntry.Kind.CREDIT
+                                else _tiered_deduction(e, e.applied_rate, credit))
         else:
             e.applied_base, e.applied_rate, e.applied_amount = e.base_rate, e.rate, e.amount
         basis += e.basis

@@ -45,6 +45,18 @@ def booking_month(salesperson_id: int, on: date) -> date:
     return m
 
 
+def _booking_months(on: date):
+    """``booking_month(sp, on)`` looked up once per salesperson, not once per entry (one query per salesperson)."""
+    cache: dict[int, date] = {}
+
+    def month(salesperson_id: int) -> date:
+        if salesperson_id not in cache:
+            cache[salesperson_id] = booking_month(salesperson_id, on)
+        return cache[salesperson_id]
+
+    return month
+
+
 def credit_allocation(alloc, order, receipt) -> list[CommissionEntry]:
     cfg = get_policy()
     lines = list(order.lines.all().order_by("id"))
@@ -91,12 +103,13 @@ def reverse_allocation(alloc, on: date) -> list[CommissionEntry]:
                                                                                     "fee_excluded"):
         b, a, f = returned.get(line_id, (ZERO, ZERO, ZERO))
         returned[line_id] = (b + basis, a + amount, f + fee)
+    month_for = _booking_months(on)
     out = []
     for e in CommissionEntry.objects.filter(allocation=alloc, kind=CommissionEntry.Kind.CREDIT):
         rb, ra, rf = returned.get(e.order_line_id, (ZERO, ZERO, ZERO))
         if e.basis + rb == 0 and e.amount + ra == 0:
             continue
-        out.append(CommissionEntry(salesperson_id=e.salesperson_id, month=booking_month(e.salesperson_id, on), booked_on=on,
+        out.append(CommissionEntry(salesperson_id=e.salesperson_id, month=month_for(e.salesperson_id), booked_on=on,
                                    kind=CommissionEntry.Kind.REVERSAL, receipt_id=e.receipt_id, allocation=alloc,
                                    order_id=e.order_id, order_line_id=e.order_line_id, basis=-(e.basis + rb),
                                    fee_excluded=-(e.fee_excluded + rf), base_rate=e.base_rate, cut=e.cut, rate=e.rate,
@@ -122,6 +135,7 @@ def reverse_for_return(ret, on: date) -> list[CommissionEntry]:
                                                                                  "fee_excluded"):
         b, a, f = taken.get(alloc_id, (ZERO, ZERO, ZERO))
         taken[alloc_id] = (b + basis, a + amount, f + fee)
+    month_for = _booking_months(on)
     out = []
     credits = CommissionEntry.objects.filter(order_line_id=line.pk, kind=CommissionEntry.Kind.CREDIT,
                                              allocation__reversed_on__isnull=True).order_by("id")
@@ -134,7 +148,7 @@ def reverse_for_return(ret, on: date) -> list[CommissionEntry]:
         if basis <= 0 and amount <= 0:
             continue
         fee = min(money(e.fee_excluded * share), e.fee_excluded + tf)  # like basis and amount: net of earlier returns
-        out.append(CommissionEntry(salesperson_id=e.salesperson_id, month=booking_month(e.salesperson_id, on), booked_on=on,
+        out.append(CommissionEntry(salesperson_id=e.salesperson_id, month=month_for(e.salesperson_id), booked_on=on,
                                    fee_excluded=-max(fee, ZERO), kind=CommissionEntry.Kind.RETURN, receipt_id=e.receipt_id, allocation_id=e.allocation_id,
                                    order_id=e.order_id, order_line_id=e.order_line_id, return_request=ret,
                                    basis=-max(basis, ZERO), base_rate=e.base_rate, cut=e.cut, rate=e.rate,
@@ -233,7 +247,8 @@ def _on_statement_decided(req) -> None:
 def undo_return(ret, on: date) -> list[CommissionEntry]:
     """A received return was reversed (撤销收货): the exact opposite of its 退货扣回 entries, booked on ``on`` —
     except on receipts reversed since (their reversal already took back only credit − 退货扣回)."""
-    out = [CommissionEntry(salesperson_id=e.salesperson_id, month=booking_month(e.salesperson_id, on), booked_on=on,
+    month_for = _booking_months(on)
+    out = [CommissionEntry(salesperson_id=e.salesperson_id, month=month_for(e.salesperson_id), booked_on=on,
                            kind=CommissionEntry.Kind.RETURN, fee_excluded=-e.fee_excluded,
                            receipt_id=e.receipt_id, allocation_id=e.allocation_id, order_id=e.order_id,
                            order_line_id=e.order_line_id, return_request=ret, basis=-e.basis, base_rate=e.base_rate,

@@ -195,6 +195,24 @@ def test_rounding_never_takes_back_more_than_was_credited(books, back):
         D("-0.02"), D("-0.02"), D("-0.01")]
 
 
+def test_under_tiers_the_returns_of_a_whole_line_take_back_exactly_the_tiered_credit(books, back, settings):
+    # commission.statement tiers re-price each entry at the credit month's tier: 1 order → 5% of 300.30 = 15.02
+    # credited; three returns of 1 of 3 must take back 15.02 in all, not 3 × round(5% of 100.10) = 15.03
+    from yewu.performance import selectors as perf
+
+    settings.YEWU_POLICY = {"commission.statement.tiers_enabled": True}
+    fin = books.co.finance
+    o = books.order(books.gz, [("3", "100.10", None)], shipped_on=date(2026, 1, 10))
+    services.create_receipt(fin, customer_id=books.gz.pk, amount="300.30", arrived_on=date(2026, 1, 31))
+    line = o.lines.get()
+    for _ in range(3):
+        back(o, line, 1)
+    jan = perf.statement(fin, date(2026, 1, 1))[0]
+    now = perf.statement(fin, timezone.localdate().replace(day=1))[0]
+    assert (jan["credits"], {e.applied_rate for e in now["entries"]}) == (D("15.02"), {D("5.000")})
+    assert now["deductions"] == D("-15.02") and jan["net"] + now["net"] == D("0.00")
+
+
 def test_only_what_was_credited_is_taken_back(books, back):
     # half paid: the return takes back 2/10 of the commission credited so far, not of the line's full commission
     fin = books.co.finance

@@ -136,3 +136,15 @@ def test_nothing_delivered_nothing_to_write_off(books, api_client):
     x = api_client(books.co.finance).post("/api/v1/reports/write-offs", {"order_id": o.pk, "amount": "1", "reason": "注销"},
                                           content_type="application/json")
     assert x.status_code == 422 and x.json()["rule"] == "ar.bad_debt" and "0.00" in x.json()["message"]
+
+
+def test_money_received_while_the_write_off_awaits_approval_counts_as_recovered_on_approval(books, fd):
+    o = books.order(books.gz, [("10", "100.00", None)], settlement="COD", shipped_on=date(2025, 6, 1))
+    w = services.request_write_off(books.co.finance, o.pk, "1000.00", "客户失联")
+    services.create_receipt(books.co.finance, customer_id=books.gz.pk, amount="400.00", arrived_on=date(2025, 8, 1))
+    w = _approve_all(books, fd, w)
+    # the aging lists 600.00 as written off; the write-off itself must agree: 400.00 recovered, 600.00 outstanding
+    (r,) = selectors.receivables(books.co.finance, timezone.localdate(), order_id=o.pk, keep_written_off=True)
+    assert (r.open, r.written_off) == (D("0.00"), D("600.00"))
+    assert (w.state, w.recovered, w.outstanding) == ("approved", D("400.00"), D("600.00"))
+    assert AuditEntry.objects.filter(action="recovery", object_id=str(w.pk), rule="ar.bad_debt").exists()

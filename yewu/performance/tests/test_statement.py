@@ -195,3 +195,17 @@ def test_finance_submitting_cannot_approve_own_submission(books, api_client, com
         approvals.decide(books.co.finance, st.approval_id, True)
     fd = User.objects.create_user(username="fd2", password="x", roles=["FD"], display_name="钱总监")
     assert _approve(st.pk, fd).state == "approved"
+
+
+def test_receipt_reversal_looks_up_the_booking_month_once_per_salesperson_not_per_line(books):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    books.order(books.gz, [("1", "100.00", None)] * 6, shipped_on=date(2026, 1, 5))
+    r = finance.create_receipt(books.co.finance, customer_id=books.gz.pk, amount="600.00", arrived_on=date(2026, 1, 20))
+    assert CommissionEntry.objects.filter(receipt=r).count() == 6
+    with CaptureQueriesContext(connection) as ctx:
+        finance.reverse_receipt(books.co.finance, r.pk, "银行退回", on=date(2026, 2, 3))
+    lookups = [q["sql"] for q in ctx.captured_queries if "commissionstatement" in q["sql"].lower()]
+    assert len(lookups) == 1  # one salesperson → one booking-month lookup, however many lines
+    assert CommissionEntry.objects.filter(kind=CommissionEntry.Kind.REVERSAL, month=date(2026, 2, 1)).count() == 6
