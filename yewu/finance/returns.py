@@ -84,7 +84,7 @@ def on_return_received(ret: ReturnRequest) -> None:
     net_total = selectors.net_total(order)
     over = selectors.overpaid(order)
     released = _release_excess(ret, order, over, on, actor) if over > 0 else []
-    record(actor=None, action="return_credit", obj=ret, rule="return.flow",
+    record(actor=actor, action="return_credit", obj=ret, rule="return.flow",
            after={"return": ret.number, "order": order.number, "received_on": on, "credit_due": due["amount"],
                   "order_total": order.total, "order_net_total": net_total, "paid_amount": order.paid_amount,
                   "overpaid": over, "released_to_balance": released,

@@ -102,6 +102,7 @@ def test_return_excess_moves_to_the_credit_balance_and_back_when_the_return_is_r
     assert "多收 ¥200.00 已转入客户余额" in note.message
     a = AuditEntry.objects.get(action="return_credit", object_id=str(ret.pk))
     assert a.rule == "return.flow" and a.after["overpaid"] == "200.00" and a.after["credit_balance"] == "200.00"
+    assert a.actor is not None and a.actor.has_role("WH")  # the warehouse clerk who received the goods
     assert a.after["released_to_balance"] == [{"receipt": r.number, "amount": "200.00"}]
     # the statement: the return is a credit; balance −200 = the money the customer has with us
     st = selectors.statement(books.gz, date(2026, 1, 1), timezone.localdate())
