@@ -213,7 +213,7 @@ def month_contracts(month: date, qs: QuerySet[Contract] | None = None) -> QueryS
     qs = qs if qs is not None else Contract.objects.all()
     return (qs.filter(number__isnull=False, signed_on__year=month.year, signed_on__month=month.month)
             .select_related("customer", "order", "order__salesperson", "approval")
-            .prefetch_related("custody_loans__borrower").order_by("number"))
+            .prefetch_related("custody_loans__borrower", "disputes").order_by("number"))
 
 
 def register_rows(month: date, qs: QuerySet[Contract] | None = None) -> list[dict]:
