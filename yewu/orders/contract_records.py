@@ -295,7 +295,13 @@ def _owner_for(c: Contract) -> User:
     return gm
 
 
-def _may_manage(actor: User, d: ContractDispute) -> bool:
+def may_record_dispute(actor: User, c: Contract) -> bool:
+    """Who may record a breach/dispute: the order's salesperson, an SM, CS or the GM."""
+    return actor.has_role(Role.SM, Role.GM, Role.CS, Role.CSM) or actor.id == c.order.salesperson_id
+
+
+def may_manage_dispute(actor: User, d: ContractDispute) -> bool:
+    """Who moves a dispute on: its owner (the team's SM) or the GM."""
     return actor.id == d.owner_id or actor.has_role(Role.GM)
 
 
@@ -304,7 +310,7 @@ def record_dispute(actor: User, contract_id: int, *, kind: str, description: str
     """A breach or dispute on a signed contract: owned by the team's SM, reported to the GM. Litigation or
     arbitration leaves the normal flow at once (shipments and approvals of the order stop)."""
     c = _visible_contract(actor, contract_id)
-    if not (actor.has_role(Role.SM, Role.GM, Role.CS, Role.CSM) or actor.id == c.order.salesperson_id):
+    if not may_record_dispute(actor, c):
         raise PermissionDenied("纠纷由该订单的业务员、业务经理、客服或总经理登记", rule=DISPUTE)
     if c.status not in (ContractStatus.SIGNED, ContractStatus.FILED):
         raise Conflict(f"合同状态为「{c.get_status_display()}」，签订后的合同才有违约/纠纷", rule=DISPUTE, code="bad_state")
@@ -337,7 +343,7 @@ def move_dispute(actor: User, dispute_id: int, target: str, resolution: str = ""
     d = ContractDispute.objects.select_for_update().select_related("contract", "contract__customer").filter(pk=dispute_id).first()
     if d is None or not selectors.contracts_visible_to(actor).filter(pk=d.contract_id).exists():
         raise NotFound("纠纷不存在或无权查看")
-    if not _may_manage(actor, d):
+    if not may_manage_dispute(actor, d):
         raise PermissionDenied(f"纠纷由负责人 {d.owner.name} 或总经理处理", rule=DISPUTE)
     dec = rules.dispute_move(d.status, target)
     if dec.refused:

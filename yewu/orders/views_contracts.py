@@ -184,6 +184,6 @@ def order_section(u, o, c) -> dict:
         "can_takeout": c.status == ContractStatus.FILED and open_loan is None,
         "takeout_default": rules.takeout_return_due(today, get_calendar(), get_policy()),
         "is_cs": u.has_role(Role.CS, Role.CSM), "disputes": disputes, "dispute_kinds": DisputeKind.choices,
-        "can_dispute": signed and (u.has_role(Role.SM, Role.GM, Role.CS, Role.CSM) or u.id == o.salesperson_id),
-        "manage_dispute_ids": {d.pk for d in disputes if d.owner_id == u.id or u.has_role(Role.GM)},
+        "can_dispute": signed and cr.may_record_dispute(u, c),
+        "manage_dispute_ids": {d.pk for d in disputes if cr.may_manage_dispute(u, d)},
     }
