@@ -39,6 +39,7 @@ from .models import (
 
 FILING, REGISTER, DISPUTE = rules.FILING, rules.REGISTER, rules.DISPUTE
 CUSTODY_DOC = "contract_custody"
+AMOUNT_LIMIT = Decimal("1e12")  # ContractDispute.amount_at_stake: 14 digits, 2 of them decimals
 OPEN_LOAN = (CustodyLoanStatus.REQUESTED, CustodyLoanStatus.APPROVED, CustodyLoanStatus.OUT)
 
 
@@ -321,6 +322,8 @@ def record_dispute(actor: User, contract_id: int, *, kind: str, description: str
         amount = Decimal(str(amount_at_stake or "0")).quantize(Decimal("0.01"))
     except InvalidOperation:
         raise ValidationError("涉及金额须为数字", fields={"amount_at_stake": "金额"}, rule=DISPUTE) from None
+    if not amount.is_finite() or amount >= AMOUNT_LIMIT:
+        raise ValidationError("涉及金额须为小于一万亿的数字", fields={"amount_at_stake": "金额"}, rule=DISPUTE)
     if amount < 0:
         raise ValidationError("涉及金额不能为负", fields={"amount_at_stake": "≥ 0"}, rule=DISPUTE)
     if occurred_on is None or occurred_on > timezone.localdate():

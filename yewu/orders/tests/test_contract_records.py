@@ -298,3 +298,14 @@ def _in_month_more(shop, month: date, start: int, n: int) -> None:
         c = _approved_contract_for(shop, o2)
         day = month.replace(day=10 + i)
         Contract.objects.filter(pk=c.pk).update(signed_on=day, number=f"YWXS-{day:%Y%m%d}-0{i}")
+
+
+@pytest.mark.parametrize("amount", ["NaN", "Infinity", "1e13", "-5"])
+def test_dispute_amount_must_be_a_storable_money_figure(shop, api_client, amount):
+    co = shop.company
+    c = filed_contract(shop)
+    r = post(api_client(co.sales1), f"/api/v1/contracts/{c.pk}/disputes", {
+        "kind": "breach", "description": "客户逾期未付款", "amount_at_stake": amount,
+        "occurred_on": str(timezone.localdate())})
+    assert r.status_code == 400 and r.json()["rule"] == "contract.dispute"
+    assert not c.disputes.exists()
