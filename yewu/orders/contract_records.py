@@ -182,13 +182,14 @@ def flag_overdue_loans(now: datetime | None = None) -> int:
     now = now or timezone.now()
     today = now.astimezone(TZ).date()
     n = 0
+    managers = list(users_with_role(Role.CSM))
     for loan in overdue_loans(today).filter(overdue_flagged_on__isnull=True):
         why = rules.takeout_overdue(loan.due_back_on, today, False)
         with transaction.atomic():
             if not ContractCustodyLoan.objects.filter(pk=loan.pk, overdue_flagged_on__isnull=True).update(overdue_flagged_on=today):
                 continue
             msg = f"合同 {loan.contract.number}（{loan.contract.customer.name}）原件由 {loan.borrower.name} 借出：{why.message}"
-            for u in [loan.borrower, *users_with_role(Role.CSM)]:
+            for u in [loan.borrower, *managers]:
                 notify(u, f"custody-overdue:{loan.pk}", msg, rule=FILING, link="/orders/contracts/#custody")
             record(actor=None, action="flag", obj=loan, after={"overdue_flagged_on": today}, rule=FILING, reason=msg)
             n += 1
