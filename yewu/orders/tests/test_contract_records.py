@@ -309,3 +309,17 @@ def test_dispute_amount_must_be_a_storable_money_figure(shop, api_client, amount
         "occurred_on": str(timezone.localdate())})
     assert r.status_code == 400 and r.json()["rule"] == "contract.dispute"
     assert not c.disputes.exists()
+
+
+@pytest.mark.parametrize(("url", "field", "rule"), [("disputes", "occurred_on", "contract.dispute"),
+                                                    ("takeout", "requested_due_on", "contract.filing_1wd")])
+def test_unreadable_date_on_the_order_page_forms_names_the_rule(shop, client, url, field, rule):
+    from django.contrib.messages import get_messages
+
+    c = filed_contract(shop)
+    client.force_login(shop.company.sales1)
+    r = client.post(f"/orders/contracts/{c.pk}/{url}/", {"kind": "breach", "description": "x", "purpose": "对账",
+                                                          field: "2026-13-40"})
+    assert r.status_code == 302
+    assert [str(m) for m in get_messages(r.wsgi_request)] == [f"{'发生日期' if url == 'disputes' else '归还日期'}格式不对（{rule}）"]
+    assert not c.disputes.exists() and not c.custody_loans.exists()
