@@ -279,13 +279,10 @@ def _apply(req: ApprovalRequest, step: ApprovalStep, decided_by: User, approve: 
         defaults={"rule": "approval.inbox", "link": req.link, "message": f"{req.doc_label} 审批{result}"},
     )
     # contract.phone_approval: whoever confirmed a step on the phone hears how the whole approval ended
-    for s in req.steps.exclude(data={}).select_related("decided_by"):
-        ph = (s.data or {}).get("phone")
-        if ph and ph.get("confirmer_id"):
-            confirmer = User.objects.filter(pk=ph["confirmer_id"]).first()
-            if confirmer is not None:
-                notify(confirmer, f"phone-approval:{req.pk}:result",
-                       f"您电话确认的审批已结束：{req.doc_label} 审批{result}", rule=PHONE_RULE, link=req.link or "/approvals/")
+    confirmer_ids = {((s.data or {}).get("phone") or {}).get("confirmer_id") for s in req.steps.exclude(data={})}
+    for confirmer in User.objects.filter(pk__in=confirmer_ids - {None}):
+        notify(confirmer, f"phone-approval:{req.pk}:result",
+               f"您电话确认的审批已结束：{req.doc_label} 审批{result}", rule=PHONE_RULE, link=req.link or "/approvals/")
     cb = _callbacks.get(req.doc_type)
     if cb:
         cb(req)

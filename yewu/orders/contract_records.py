@@ -39,6 +39,7 @@ from .models import (
 
 FILING, REGISTER, DISPUTE = rules.FILING, rules.REGISTER, rules.DISPUTE
 CUSTODY_DOC = "contract_custody"
+AMOUNT_LIMIT = Decimal("1e12")  # ContractDispute.amount_at_stake: 14 digits, 2 of them decimals
 OPEN_LOAN = (CustodyLoanStatus.REQUESTED, CustodyLoanStatus.APPROVED, CustodyLoanStatus.OUT)
 
 
@@ -181,13 +182,14 @@ def flag_overdue_loans(now: datetime | None = None) -> int:
     now = now or timezone.now()
     today = now.astimezone(TZ).date()
     n = 0
+    managers = list(users_with_role(Role.CSM))
     for loan in overdue_loans(today).filter(overdue_flagged_on__isnull=True):
         why = rules.takeout_overdue(loan.due_back_on, today, False)
         with transaction.atomic():
             if not ContractCustodyLoan.objects.filter(pk=loan.pk, overdue_flagged_on__isnull=True).update(overdue_flagged_on=today):
                 continue
             msg = f"合同 {loan.contract.number}（{loan.contract.customer.name}）原件由 {loan.borrower.name} 借出：{why.message}"
-            for u in [loan.borrower, *users_with_role(Role.CSM)]:
+            for u in [loan.borrower, *managers]:
                 notify(u, f"custody-overdue:{loan.pk}", msg, rule=FILING, link="/orders/contracts/#custody")
             record(actor=None, action="flag", obj=loan, after={"overdue_flagged_on": today}, rule=FILING, reason=msg)
             n += 1
@@ -213,7 +215,7 @@ def month_contracts(month: date, qs: QuerySet[Contract] | None = None) -> QueryS
     qs = qs if qs is not None else Contract.objects.all()
     return (qs.filter(number__isnull=False, signed_on__year=month.year, signed_on__month=month.month)
             .select_related("customer", "order", "order__salesperson", "approval")
-            .prefetch_related("custody_loans__borrower").order_by("number"))
+            .prefetch_related("custody_loans__borrower", "disputes").order_by("number"))
 
 
 def register_rows(month: date, qs: QuerySet[Contract] | None = None) -> list[dict]:
@@ -295,7 +297,13 @@ def _owner_for(c: Contract) -> User:
     return gm
 
 
-def _may_manage(actor: User, d: ContractDispute) -> bool:
+def may_record_dispute(actor: User, c: Contract) -> bool:
+    """Who may record a breach/dispute: the order's salesperson, an SM, CS or the GM."""
+    return actor.has_role(Role.SM, Role.GM, Role.CS, Role.CSM) or actor.id == c.order.salesperson_id
+
+
+def may_manage_dispute(actor: User, d: ContractDispute) -> bool:
+    """Who moves a dispute on: its owner (the team's SM) or the GM."""
     return actor.id == d.owner_id or actor.has_role(Role.GM)
 
 
@@ -304,7 +312,7 @@ def record_dispute(actor: User, contract_id: int, *, kind: str, description: str
     """A breach or dispute on a signed contract: owned by the team's SM, reported to the GM. Litigation or
     arbitration leaves the normal flow at once (shipments and approvals of the order stop)."""
     c = _visible_contract(actor, contract_id)
-    if not (actor.has_role(Role.SM, Role.GM, Role.CS, Role.CSM) or actor.id == c.order.salesperson_id):
+    if not may_record_dispute(actor, c):
         raise PermissionDenied("纠纷由该订单的业务员、业务经理、客服或总经理登记", rule=DISPUTE)
     if c.status not in (ContractStatus.SIGNED, ContractStatus.FILED):
         raise Conflict(f"合同状态为「{c.get_status_display()}」，签订后的合同才有违约/纠纷", rule=DISPUTE, code="bad_state")
@@ -315,6 +323,8 @@ def record_dispute(actor: User, contract_id: int, *, kind: str, description: str
         amount = Decimal(str(amount_at_stake or "0")).quantize(Decimal("0.01"))
     except InvalidOperation:
         raise ValidationError("涉及金额须为数字", fields={"amount_at_stake": "金额"}, rule=DISPUTE) from None
+    if not amount.is_finite() or amount >= AMOUNT_LIMIT:
+        raise ValidationError("涉及金额须为小于一万亿的数字", fields={"amount_at_stake": "金额"}, rule=DISPUTE)
     if amount < 0:
         raise ValidationError("涉及金额不能为负", fields={"amount_at_stake": "≥ 0"}, rule=DISPUTE)
     if occurred_on is None or occurred_on > timezone.localdate():
@@ -337,7 +347,7 @@ def move_dispute(actor: User, dispute_id: int, target: str, resolution: str = ""
     d = ContractDispute.objects.select_for_update().select_related("contract", "contract__customer").filter(pk=dispute_id).first()
     if d is None or not selectors.contracts_visible_to(actor).filter(pk=d.contract_id).exists():
         raise NotFound("纠纷不存在或无权查看")
-    if not _may_manage(actor, d):
+    if not may_manage_dispute(actor, d):
         raise PermissionDenied(f"纠纷由负责人 {d.owner.name} 或总经理处理", rule=DISPUTE)
     dec = rules.dispute_move(d.status, target)
     if dec.refused:

@@ -298,7 +298,6 @@ class _History:
             t = t + timedelta(hours=1)
         if ApprovalStep.objects.filter(request_id=c.approval_id, state=ApprovalStep.State.PENDING, role="GM").exists():
             self.step(t, k.review, self.u["gm"], c.pk, True, comment="同意签订")
-        c.refresh_from_db()
         t = _office(t + timedelta(days=1))
         c = self.step(t, k.sign, sp, c.pk, signed_on=t.astimezone(TZ).date())
         if stage == "filed":

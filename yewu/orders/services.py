@@ -137,6 +137,15 @@ def quote_prices(quote: Quote | None) -> dict[int, Decimal]:
     return out
 
 
+def _order_quote(order: Order) -> Quote | None:
+    """The quote an order was made from (``Order.quote_id`` is a plain id), or None."""
+    if not order.quote_id:
+        return None
+    from yewu.sales.models import Quote
+
+    return Quote.objects.filter(pk=order.quote_id).first()
+
+
 def _price_lines(customer, lines: list[LineIn], invoice: str, quote=None):
     """The full line price check of SPEC §3.2 for each order line, exactly as a quote line gets it
     (`yewu.sales.services._price_line`): the product kind (`price.gb_discretion`), the invoice choice and fee rate
@@ -294,11 +303,7 @@ def approvals_needed(order: Order, cfg=None) -> Decision:
             raise RuleRefused.from_decision(d)
         decisions.append(d)
     lines = list(order.lines.select_related("product"))
-    quote = None
-    if order.quote_id:
-        from yewu.sales.models import Quote
-
-        quote = Quote.objects.filter(pk=order.quote_id).first()
+    quote = _order_quote(order)
     qp = quote_prices(quote)
     lowered = [ln for ln in lines if ln.product_id in qp and ln.unit_price < qp[ln.product_id]]
     covered = [ln for ln in lines if ln.price_outcome == "needs_approval" and ln.product_id in qp and ln not in lowered]
@@ -428,11 +433,7 @@ def update_order_lines(actor: User, order_id: int, lines: list[LineIn], reapprov
         raise Conflict(f"合同已{order.contract.get_status_display()}，修改金额须先作废合同", rule="contract.review_1wd",
                        code="bad_state")
     cfg = get_policy()
-    quote = None
-    if order.quote_id:
-        from yewu.sales.models import Quote
-
-        quote = Quote.objects.filter(pk=order.quote_id).first()
+    quote = _order_quote(order)
     new_lines, line_decisions = _price_lines(order.customer, lines, order.invoice_choice, quote)
     deviation = (_deviation(quote, new_lines, reapproval, timezone.localtime(order.created_at).date())
                  if quote is not None and quote.state == "accepted" else None)

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from yewu.common.errors import YewuError
+from yewu.common.errors import ValidationError, YewuError
 from yewu.org.models import Role
 from yewu.org.selectors import get_calendar, get_policy
 from yewu.policy import contracts as rules
@@ -35,7 +35,7 @@ def _back(request, default: str):
     return redirect(default)
 
 
-def _parse_date(value: str, field: str, label: str):
+def _parse_date(value: str, field: str, label: str, rule: str):
     from datetime import date
 
     value = (value or "").strip()
@@ -44,7 +44,7 @@ def _parse_date(value: str, field: str, label: str):
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise YewuError(f"{label}格式不对", fields={field: "日期"}) from None
+        raise ValidationError(f"{label}格式不对", fields={field: "日期"}, rule=rule) from None
 
 
 @login_required
@@ -115,7 +115,7 @@ def _contract_order(request, contract_id: int):
 def takeout(request, contract_id):
     c = _contract_order(request, contract_id)
     try:
-        due = _parse_date(request.POST.get("requested_due_on", ""), "requested_due_on", "归还日期")
+        due = _parse_date(request.POST.get("requested_due_on", ""), "requested_due_on", "归还日期", rules.FILING)
         loan = cr.request_takeout(request.user, c.pk, purpose=request.POST.get("purpose", ""), requested_due_on=due)
         messages.success(request, f"借出申请已提交总经理审批；批准后由客服办理借出（{loan.contract.number}，contract.filing_1wd）")
     except YewuError as e:
@@ -146,7 +146,7 @@ def dispute_create(request, contract_id):
     c = _contract_order(request, contract_id)
     p = request.POST
     try:
-        occurred = _parse_date(p.get("occurred_on", ""), "occurred_on", "发生日期")
+        occurred = _parse_date(p.get("occurred_on", ""), "occurred_on", "发生日期", rules.DISPUTE)
         d = cr.record_dispute(request.user, c.pk, kind=p.get("kind", ""), description=p.get("description", ""),
                               amount_at_stake=p.get("amount_at_stake", "") or "0", occurred_on=occurred)
         messages.success(request, f"已登记{d.get_kind_display()}，负责人 {d.owner.name}，已报告总经理（contract.dispute）")
@@ -184,6 +184,6 @@ def order_section(u, o, c) -> dict:
         "can_takeout": c.status == ContractStatus.FILED and open_loan is None,
         "takeout_default": rules.takeout_return_due(today, get_calendar(), get_policy()),
         "is_cs": u.has_role(Role.CS, Role.CSM), "disputes": disputes, "dispute_kinds": DisputeKind.choices,
-        "can_dispute": signed and (u.has_role(Role.SM, Role.GM, Role.CS, Role.CSM) or u.id == o.salesperson_id),
-        "manage_dispute_ids": {d.pk for d in disputes if d.owner_id == u.id or u.has_role(Role.GM)},
+        "can_dispute": signed and cr.may_record_dispute(u, c),
+        "manage_dispute_ids": {d.pk for d in disputes if cr.may_manage_dispute(u, d)},
     }

@@ -149,7 +149,6 @@ def register_confirmable(month: date, today: date) -> Decision:
 
 # --- disputes (contract.dispute) -------------------------------------------------------------------------------
 
-DISPUTE_KINDS = {"breach": "违约", "dispute": "纠纷", "litigation": "诉讼", "arbitration": "仲裁"}
 LEGAL_KINDS = ("litigation", "arbitration")
 # open → resolved | litigation; litigation → resolved (the case is closed)
 DISPUTE_MOVES = {"open": ("resolved", "litigation"), "litigation": ("resolved",)}

@@ -58,6 +58,7 @@ def test_cs_records_phone_approval_for_travelling_gm(shop, gm_step, api_client, 
     assert e.actor == co.cs and e.after["phone"]["confirmer"] == "孙客服经理"
     # the confirmer hears the result, the absent approver hears it was recorded in their name
     assert Notification.objects.filter(user=co.csmanager, rule=RULE).exists()
+    assert Notification.objects.filter(user=co.csmanager, key=f"phone-approval:{gm_step.approval_id}:result").exists()
     assert Notification.objects.filter(user=co.gm, rule=RULE).exists()
     # the order page shows it on the chain
     client.force_login(co.sales1)

@@ -6,6 +6,8 @@ import io
 from datetime import date, datetime, timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from openpyxl import load_workbook
 
@@ -275,3 +277,49 @@ def test_litigation_also_stops_returns_but_a_plain_dispute_does_not(shop, ops, a
         returns.apply(co.sales1, order_id=o.pk, line_id=line.pk, quantity="1", reason="坏了", quality_defect=True)
     assert e.value.rule == "contract.dispute" and "诉讼" in e.value.message
     assert ReturnRequest.objects.filter(order=o).count() == 1
+
+
+def test_register_rows_queries_do_not_grow_with_contracts(shop, django_assert_max_num_queries):
+    """The register (page, Excel, PDF) reads each contract's disputes from one prefetch, not one query a row."""
+    last = (timezone.localdate().replace(day=1) - timedelta(days=1)).replace(day=1)
+    _in_month(shop, last, n=1)
+    with CaptureQueriesContext(connection) as q1:
+        assert len(cr.register_rows(last)) == 1
+    _in_month_more(shop, last, start=1, n=3)
+    with django_assert_max_num_queries(len(q1.captured_queries)):
+        rows = cr.register_rows(last)
+    assert len(rows) == 4 and not any(r["disputed"] for r in rows)
+
+
+def _in_month_more(shop, month: date, start: int, n: int) -> None:
+    for i in range(start, start + n):
+        o2, _ = services.create_order(shop.company.sales1, customer_id=shop.gz.pk, settlement="CREDIT",
+                                      lines=[services.LineIn(shop.cable.pk, str(210 + i), "100.00")])
+        c = _approved_contract_for(shop, o2)
+        day = month.replace(day=10 + i)
+        Contract.objects.filter(pk=c.pk).update(signed_on=day, number=f"YWXS-{day:%Y%m%d}-0{i}")
+
+
+@pytest.mark.parametrize("amount", ["NaN", "Infinity", "1e13", "-5"])
+def test_dispute_amount_must_be_a_storable_money_figure(shop, api_client, amount):
+    co = shop.company
+    c = filed_contract(shop)
+    r = post(api_client(co.sales1), f"/api/v1/contracts/{c.pk}/disputes", {
+        "kind": "breach", "description": "客户逾期未付款", "amount_at_stake": amount,
+        "occurred_on": str(timezone.localdate())})
+    assert r.status_code == 400 and r.json()["rule"] == "contract.dispute"
+    assert not c.disputes.exists()
+
+
+@pytest.mark.parametrize(("url", "field", "rule"), [("disputes", "occurred_on", "contract.dispute"),
+                                                    ("takeout", "requested_due_on", "contract.filing_1wd")])
+def test_unreadable_date_on_the_order_page_forms_names_the_rule(shop, client, url, field, rule):
+    from django.contrib.messages import get_messages
+
+    c = filed_contract(shop)
+    client.force_login(shop.company.sales1)
+    r = client.post(f"/orders/contracts/{c.pk}/{url}/", {"kind": "breach", "description": "x", "purpose": "对账",
+                                                          field: "2026-13-40"})
+    assert r.status_code == 302
+    assert [str(m) for m in get_messages(r.wsgi_request)] == [f"{'发生日期' if url == 'disputes' else '归还日期'}格式不对（{rule}）"]
+    assert not c.disputes.exists() and not c.custody_loans.exists()
