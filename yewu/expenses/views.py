@@ -437,15 +437,20 @@ def bank_xlsx(request, pk):
 @require_POST
 def bank_preview_xlsx(request):
     """The table as entered, before saving, as Excel — an unbalanced one carries its 不平 line."""
+    return _draft_recon(request, documents.recon_xlsx, _xlsx)
+
+
+def _draft_recon(request, build, respond):
+    """The reconciliation as typed, checked but not saved, as a draft document (PDF or Excel)."""
     _cash_staff(request)
     try:
         x = services.check_reconciliation(request.user, _recon_form(request))
     except YewuError as e:
         _err(request, e)
         return redirect("expenses:bank")
-    return _xlsx(documents.recon_xlsx(number="（草稿，未保存）", account=x["account"], month=x["month"], book=x["book"],
-                                      bank=x["bank"], items=x["items"], made_on=timezone.localdate(),
-                                      prepared_by=request.user.name, draft=True), f"recon-{x['month']}-draft")
+    return respond(build(number="（草稿，未保存）", account=x["account"], month=x["month"], book=x["book"], bank=x["bank"],
+                         items=x["items"], made_on=timezone.localdate(), prepared_by=request.user.name, draft=True),
+                   f"recon-{x['month']}-draft")
 
 
 @login_required
@@ -459,16 +464,7 @@ def bank_pdf(request, pk):
 @require_POST
 def bank_preview(request):
     """Print the table as entered, before saving — an unbalanced one prints with its 不平 mark."""
-    _cash_staff(request)
-    data = _recon_form(request)
-    try:
-        x = services.check_reconciliation(request.user, data)
-    except YewuError as e:
-        _err(request, e)
-        return redirect("expenses:bank")
-    return _pdf(documents.recon_pdf(number="（草稿，未保存）", account=x["account"], month=x["month"], book=x["book"],
-                                    bank=x["bank"], items=x["items"], made_on=timezone.localdate(),
-                                    prepared_by=request.user.name, draft=True), f"recon-{x['month']}-draft")
+    return _draft_recon(request, documents.recon_pdf, _pdf)
 
 
 @login_required
