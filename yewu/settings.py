@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "yewu.finance",
     "yewu.performance",
     "yewu.processes",
+    "yewu.desk",
 ]
 
 MIDDLEWARE = [
@@ -52,6 +53,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "yewu.org.middleware.PolicyPerRequestMiddleware",
 ]
 
 ROOT_URLCONF = "yewu.urls"

@@ -9,6 +9,7 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("login/", auth_views.LoginView.as_view(template_name="login.html"), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("", include("yewu.desk.urls")),
     path("", include("yewu.customers.urls")),
     path("", include("yewu.customers.urls_files")),
     path("catalog/", include("yewu.catalog.urls")),

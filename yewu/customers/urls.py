@@ -4,7 +4,7 @@ from . import views, views_more
 
 app_name = "customers"
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("menu/", views.home, name="home"),
     path("customers/", views.customer_list, name="list"),
     path("customers/new/", views.customer_new, name="new"),
     path("customers/<int:pk>/", views.customer_detail, name="detail"),

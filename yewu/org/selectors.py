@@ -1,3 +1,4 @@
+from contextvars import ContextVar
 from functools import lru_cache
 
 from django.conf import settings
@@ -16,10 +17,31 @@ def file_overrides() -> dict:
     return {k: v for k, v in (getattr(settings, "YEWU_POLICY", {}) or {}).items() if k in DEFAULTS}
 
 
+# Per-request memo of the settings in force now and the calendar (set by PolicyPerRequestMiddleware; cleared
+# whenever a settings version, a holiday row or a team is saved, so a request that changes them reads the new ones).
+_REQUEST_MEMO: ContextVar[dict | None] = ContextVar("yewu_policy_memo", default=None)
+
+
+def clear_request_memo(*_args, **_kwargs) -> None:
+    memo = _REQUEST_MEMO.get()
+    if memo is not None:
+        memo.clear()
+
+
 def get_policy(at=None) -> PolicyConfig:
     """The settings in force at ``at`` (default now): SPEC defaults, the settings file's overrides, then every
     effective version's changes in effective order. ``version`` = the last effective version's id (0 = none);
-    decisions store it and are never recomputed."""
+    decisions store it and are never recomputed. Read once per request when ``at`` is not given."""
+    memo = _REQUEST_MEMO.get() if at is None else None
+    if memo is not None and "policy" in memo:
+        return memo["policy"]
+    cfg = _read_policy(at)
+    if memo is not None:
+        memo["policy"] = cfg
+    return cfg
+
+
+def _read_policy(at=None) -> PolicyConfig:
     rows = list(PolicyVersion.objects.filter(effective_at__lte=at or timezone.now()).order_by("effective_at", "id")
                 .values_list("id", "values"))
     overrides = pv.fold(file_overrides(), ({k: x for k, x in (values or {}).items() if k in DEFAULTS}
@@ -28,8 +50,14 @@ def get_policy(at=None) -> PolicyConfig:
 
 
 def get_calendar() -> WorkCalendar:
+    memo = _REQUEST_MEMO.get()
+    if memo is not None and "calendar" in memo:
+        return memo["calendar"]
     table = {h.date: h.is_working_day for h in HolidayOverride.objects.all()}
-    return _calendar(tuple(sorted(table.items())), bool(get_policy()["calendar.saturday_working"]))
+    cal = _calendar(tuple(sorted(table.items())), bool(get_policy()["calendar.saturday_working"]))
+    if memo is not None:
+        memo["calendar"] = cal
+    return cal
 
 
 @lru_cache(maxsize=8)
@@ -52,7 +80,14 @@ def users_with_role(role: str):
 def managed_team_ids(user: User) -> frozenset[int]:
     if not user.has_role(Role.SM):
         return frozenset()
-    return frozenset(user.managed_teams.values_list("id", flat=True))
+    memo = _REQUEST_MEMO.get()
+    key = ("managed_teams", user.pk)
+    if memo is not None and key in memo:
+        return memo[key]
+    ids = frozenset(user.managed_teams.values_list("id", flat=True))
+    if memo is not None:
+        memo[key] = ids
+    return ids
 
 
 def version_history(limit: int | None = None) -> list[dict]:
