@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from yewu.approvals.services import inbox
 from yewu.customers.selectors import customers_visible_to, first_contact_overdue, pool
-from yewu.expenses.selectors import balance_total
+from yewu.expenses.selectors import balance_total, pay_queue
 from yewu.finance.models import Allocation, InvoiceRequest, ReceiptStatus, RequestState
 from yewu.finance.selectors import aging, collection_tasks_visible_to, receipts_visible_to
 from yewu.orders.models import OrderLine, OrderStatus
@@ -295,7 +295,15 @@ def cashier_home(user, today: date) -> Home:
     h = Home("CA", "出纳")
     limit = get_policy()["cash.max_on_hand_5000.max_amount"]
     bal = balance_total()
-    h.cards += [Card("库存现金", bal, "/expenses/cash/", money=True, hint=f"限额 {limit:,.2f}", alert=bal > limit)]
+    h.cards += [Card("库存现金", bal, "/expenses/journal/", money=True, hint=f"限额 {limit:,.2f}", alert=bal > limit)]
+    docs, advs = pay_queue()
+    docs, advs = list(docs[:10]), list(advs[:10])
+    items = [{"label": f"{d.number} · {d.applicant.name}", "value": f"{d.amount:,.2f}", "sub": f"付款日 {d.payment_date or '—'}",
+              "link": f"/expenses/{d.pk}/"} for d in docs]
+    items += [{"label": f"{a.number} · 借支 {a.borrower.name}", "value": f"{a.amount:,.2f}", "link": f"/expenses/advances/{a.pk}/"}
+              for a in advs]
+    h.cards.append(Card("待付款", len(items), "/expenses/cashier/", alert=bool(items)))
+    h.lists.append(ItemList("待付款（已批准）", items, "/expenses/cashier/", "没有待付款的单据", len(items)))
     _approvals(user, h)
     return h
 

@@ -29,5 +29,9 @@ class Command(BaseCommand):
             out = catalog_demo.load()
             if out:
                 self.stdout.write(f"catalog demo: {out}")
+        # the morning after: the nightly collection job has run, so collection tasks and the SM's > 30-day list exist
+        from yewu.finance.tasks import run_collection
+
+        run_collection()
         if not quiet_logins:
             self.stdout.write("\n演示账号 / demo logins:\n" + demo.logins_table() + "\n")
