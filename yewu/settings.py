@@ -133,6 +133,11 @@ if "pytest" in sys.modules:
 # Company policy overrides (rule parameters). Keys are SPEC setting names, e.g.
 # {"price.vat_free_discount.max_pct": "6"}. Admin-edited versions (org.PolicyVersion) win over these.
 YEWU_POLICY = {}
+# Absolute address of this Yewu, for links in WeCom / DingTalk / e-mail notifications.
+YEWU_BASE_URL = os.environ.get("YEWU_BASE_URL", "http://127.0.0.1:8000")
+EMAIL_BACKEND = os.environ.get("YEWU_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+EMAIL_HOST = os.environ.get("YEWU_EMAIL_HOST", "localhost")
+DEFAULT_FROM_EMAIL = os.environ.get("YEWU_EMAIL_FROM", "yewu@localhost")
 
 LOGGING = {
     "version": 1,

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from .models import Notification, ScheduledJob
+from .push import queue_for
 
 logger = logging.getLogger("yewu.jobs")
 TZ = ZoneInfo("Asia/Shanghai")
@@ -66,6 +67,8 @@ JOBS: dict[str, Job] = {
     "finance_nightly": Job("yewu.finance.tasks.nightly", daily_at=time(1, 0)),
     # process.evaluation_audit: due evaluations (quarterly) / audits (half-yearly), overdue findings
     "processes_nightly": Job("yewu.processes.tasks.nightly", daily_at=time(1, 0)),
+    # notifications to WeCom / DingTalk robots and e-mail, with retries (issue 15)
+    "push_deliveries": Job("yewu.common.tasks.deliver_pushes", every_seconds=60),
 }
 
 
@@ -122,7 +125,8 @@ def notify(user, key: str, message: str, *, rule: str = "", link: str = "") -> b
         return False
     try:
         with transaction.atomic():
-            Notification.objects.create(user=user, key=key, message=message, rule=rule, link=link[:300])
+            n = Notification.objects.create(user=user, key=key, message=message, rule=rule, link=link[:300])
+            queue_for(n)  # WeCom / DingTalk / e-mail copies, posted later by the worker
     except IntegrityError:
         return False
     return True

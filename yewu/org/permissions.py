@@ -51,6 +51,9 @@ ABILITIES: dict[str, Ability] = {
     "sees_prices": _a({R.SP, R.SM, R.GM, R.FIN, R.FD, R.CA, R.CS, R.CSM}, "acl.ops_scope", "查看价格和金额"),
     # acl.ops_scope: costs and margins are for finance and the GM only.
     "sees_costs": _a({R.FIN, R.FD, R.GM}, "acl.ops_scope", "查看成本和毛利"),
+    # issue 15: team robots and everyone's delivery failures are managed by the system administrator (and GM);
+    # every user may add channels for themselves.
+    "manages_push_channels": _a({R.SYS, R.GM}, "notify.push", "管理团队通知渠道"),
 }
 
 
