@@ -5,25 +5,22 @@ Errors: ``{"error": code, "message": text, "fields": {...}, "rule": "<rule id>"?
 """
 
 from django.http import HttpRequest
-from django.utils import timezone
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import APIKeyCookie, HttpBearer
 
 from yewu.common.errors import YewuError
-from yewu.org.models import ApiToken
+from yewu.org import tokens
 
 
 class BearerAuth(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str):
-        tok = ApiToken.objects.select_related("user").filter(digest=ApiToken.hash(token)).first()
-        if tok is None or not tok.user.is_active:
+        user = tokens.authenticate(token)  # None when unknown, expired or revoked
+        if user is None:
             return None
-        if tok.last_used_at is None or (timezone.now() - tok.last_used_at).total_seconds() > 300:
-            ApiToken.objects.filter(pk=tok.pk).update(last_used_at=timezone.now())
-        request.user = tok.user
-        return tok.user
+        request.user = user
+        return user
 
 
 class SessionAuth(APIKeyCookie):

@@ -14,8 +14,37 @@ import dj_database_url
 BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = Path(os.environ.get("YEWU_DATA_DIR", "data")).resolve()
 
-SECRET_KEY = os.environ.get("YEWU_SECRET_KEY", "yewu-demo-insecure-key-change-me-in-production-0123456789")
 DEBUG = os.environ.get("YEWU_DEBUG", "0") == "1"
+# Demo mode: `yewu demo` (and the processes it starts), `yewu serve --dev` and the tests.
+DEMO_MODE = os.environ.get("YEWU_DEMO") == "1" or "pytest" in sys.modules
+
+
+def _secret_key() -> str:
+    """YEWU_SECRET_KEY, or a random key kept in the data dir. There is no built-in fallback key: serving outside
+    demo mode without YEWU_SECRET_KEY is refused (yewu.common.startup.require_secret_key)."""
+    key = os.environ.get("YEWU_SECRET_KEY", "").strip()
+    if key:
+        return key
+    import secrets
+
+    path = DATA_DIR / "secret_key"
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        pass
+    DATA_DIR.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(50)
+    try:  # O_EXCL: two processes starting together agree on one key
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as f:
+        f.write(key + "\n")
+    return key
+
+
+SECRET_KEY = _secret_key()
+SECRET_KEY_FROM_ENV = bool(os.environ.get("YEWU_SECRET_KEY", "").strip())
 ALLOWED_HOSTS = os.environ.get("YEWU_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver,[::1]").split(",")
 
 INSTALLED_APPS = [
@@ -26,6 +55,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "ninja",  # the API docs page uses ninja's bundled Swagger UI files (no CDN)
     "django_tasks",
     "django_tasks_db",
     "yewu.common",
@@ -46,6 +76,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "yewu.common.security.SecurityHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -70,6 +102,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "yewu.org.context.user_roles",
+                "yewu.common.security.csp_nonce",
             ],
         },
     },
@@ -115,6 +148,43 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# WhiteNoise serves STATIC_ROOT (`yewu serve` runs collectstatic first); without a collected copy (tests, --dev) it
+# falls back to the finders.
+WHITENOISE_USE_FINDERS = True
+try:  # WhiteNoise warns on every start while nothing is collected yet
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+except OSError:
+    pass
+WHITENOISE_MAX_AGE = 3600
+
+# Sessions and transport security. YEWU_HTTPS=1 when users reach Yewu over HTTPS (directly or through a proxy that
+# sets X-Forwarded-Proto): cookies become Secure, HSTS is sent and plain-HTTP requests are redirected.
+SESSION_COOKIE_AGE = int(float(os.environ.get("YEWU_SESSION_HOURS", "12")) * 3600)
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+HTTPS = os.environ.get("YEWU_HTTPS", "0") == "1"
+if HTTPS:
+    SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = True
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = os.environ.get("YEWU_SSL_REDIRECT", "1") == "1"
+    SECURE_HSTS_SECONDS = int(os.environ.get("YEWU_HSTS_SECONDS", str(365 * 24 * 3600)))
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
+# Login throttling (yewu.org.throttle): after N failures within the window, refuse for the cool-down.
+YEWU_LOGIN_MAX_FAILURES = int(os.environ.get("YEWU_LOGIN_MAX_FAILURES", "5"))  # per account
+YEWU_LOGIN_MAX_FAILURES_IP = int(os.environ.get("YEWU_LOGIN_MAX_FAILURES_IP", "20"))  # per client address
+YEWU_LOGIN_WINDOW_SECONDS = int(os.environ.get("YEWU_LOGIN_WINDOW_SECONDS", "900"))
+YEWU_LOGIN_LOCKOUT_SECONDS = int(os.environ.get("YEWU_LOGIN_LOCKOUT_SECONDS", "900"))
+# Take the client address from the last X-Forwarded-For hop (only behind a reverse proxy that sets it).
+YEWU_TRUST_X_FORWARDED_FOR = os.environ.get("YEWU_TRUST_X_FORWARDED_FOR", "0") == "1"
+AUTHENTICATION_BACKENDS = ["yewu.org.throttle.ThrottledModelBackend"]
+
+# API bearer tokens (`yewu token`): lifetime in days unless --days says otherwise.
+YEWU_TOKEN_DAYS = int(os.environ.get("YEWU_TOKEN_DAYS", "90"))
 
 LOGIN_URL = "/login/"
 LOGIN_REDIRECT_URL = "/"
@@ -139,9 +209,13 @@ EMAIL_BACKEND = os.environ.get("YEWU_EMAIL_BACKEND", "django.core.mail.backends.
 EMAIL_HOST = os.environ.get("YEWU_EMAIL_HOST", "localhost")
 DEFAULT_FROM_EMAIL = os.environ.get("YEWU_EMAIL_FROM", "yewu@localhost")
 
+# One line per event: a refused request (4xx) is logged without its traceback; server errors (5xx) keep theirs.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"client_errors_one_line": {"()": "yewu.common.security.ClientErrorsOneLine"}},
+    "formatters": {"line": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "line",
+                             "filters": ["client_errors_one_line"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("YEWU_LOG_LEVEL", "WARNING")},
 }

@@ -3,11 +3,16 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from yewu.api import api
+from yewu.common.views import favicon
+from yewu.org.throttle import AdminLoginForm, LoginForm
+
+admin.site.login_form = AdminLoginForm  # throttled like /login/ (yewu.org.throttle)
 
 urlpatterns = [
+    path("favicon.ico", favicon),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
-    path("login/", auth_views.LoginView.as_view(template_name="login.html"), name="login"),
+    path("login/", auth_views.LoginView.as_view(template_name="login.html", authentication_form=LoginForm), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", include("yewu.desk.urls")),
     path("", include("yewu.customers.urls")),

@@ -1,5 +1,4 @@
 import hashlib
-import secrets
 from decimal import Decimal
 
 from django.contrib.auth.models import AbstractUser
@@ -72,6 +71,23 @@ class User(AbstractUser):
     def name(self) -> str:
         return self.display_name or self.username
 
+    def set_password(self, raw_password):
+        super().set_password(raw_password)
+        self._password_changed = True
+
+    def set_unusable_password(self):
+        super().set_unusable_password()
+        self._password_changed = True
+
+    def save(self, *args, **kwargs):
+        changed = getattr(self, "_password_changed", False) and self.pk is not None
+        super().save(*args, **kwargs)
+        if changed:  # a changed password ends every API token (and, through Django, every other session)
+            from yewu.org.tokens import revoke_all
+
+            revoke_all(self, "密码已修改")
+        self._password_changed = False
+
     @property
     def role_set(self) -> frozenset[str]:
         return frozenset(self.roles or [])
@@ -85,24 +101,56 @@ class User(AbstractUser):
         return "、".join(labels.get(r, r) for r in self.roles or [])
 
 
+def default_token_expiry():
+    from datetime import timedelta
+
+    from django.conf import settings
+    from django.utils import timezone
+
+    return timezone.now() + timedelta(days=getattr(settings, "YEWU_TOKEN_DAYS", 90))
+
+
 class ApiToken(models.Model):
-    """Bearer token for the API. Only a SHA-256 of the token is stored."""
+    """Bearer token for the API. Only a SHA-256 of the token is stored. A token works until ``expires_at`` unless
+    revoked (``yewu token --revoke``, or automatically when the user's password changes); see yewu.org.tokens."""
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
     digest = models.CharField(max_length=64, unique=True)
     prefix = models.CharField(max_length=8)
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField("到期时间", default=default_token_expiry)
+    revoked_at = models.DateTimeField("吊销时间", null=True, blank=True)
+    revoked_reason = models.CharField("吊销原因", max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "API 令牌"
+
+    def __str__(self):
+        return f"{self.prefix}… ({self.user_id})"
 
     @staticmethod
     def hash(raw: str) -> str:
         return hashlib.sha256(raw.encode()).hexdigest()
 
     @classmethod
-    def issue(cls, user: User) -> str:
-        raw = "yw_" + secrets.token_urlsafe(32)
-        cls.objects.create(user=user, digest=cls.hash(raw), prefix=raw[:8])
-        return raw
+    def issue(cls, user: User, days: int | None = None) -> str:
+        from yewu.org.tokens import issue
+
+        return issue(user, days=days)[0]
+
+
+class LoginThrottle(models.Model):
+    """Failed-login counter for one account (``user:<name>``) or one client address (``ip:<addr>``); see
+    yewu.org.throttle. Kept in the database so that every server process sees the same count."""
+
+    key = models.CharField(max_length=200, unique=True)
+    failures = models.PositiveIntegerField(default=0)
+    window_started_at = models.DateTimeField(db_index=True)
+    locked_until = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "登录失败计数"
 
 
 class PolicyVersion(models.Model):
