@@ -28,6 +28,7 @@ from yewu.policy.commission import line_fee
 from yewu.policy.decision import Outcome
 from yewu.policy.pricing import check_line_price, check_quote_deviation
 
+from . import closing, idempotency
 from .models import (
     OPEN_CREDIT_STATES,
     Attachment,
@@ -76,8 +77,8 @@ def _decimal(v, field: str, label: str, places: int) -> Decimal:
 
 
 def is_new_customer(customer) -> bool:
-    """A new customer has no order that is both delivered and fully paid (SPEC §0)."""
-    return not Order.objects.filter(customer=customer, status=OrderStatus.CLOSED).exists()
+    """A new customer has no order that is both delivered and fully paid (SPEC §0): see :mod:`.closing`."""
+    return closing.is_new_customer(customer)
 
 
 def credit_exposure(customer, exclude_id=None) -> Decimal:
@@ -236,9 +237,13 @@ def create_order(actor: User, *, customer_id: int, lines: list[LineIn], settleme
     ``quote_id``: the accepted quote the order is made from (`quote.approval`); a lower price than the quote's is
     refused unless ``reapproval`` asks for the SM's re-approval (`quote.deviation_reapproval`)."""
     key = (idempotency_key or "").strip()[:100] or None
+    digest = idempotency.fingerprint(customer_id=customer_id, settlement=settlement, term_days=term_days,
+                                     delivery_address=delivery_address, note=note, quote_id=quote_id,
+                                     reapproval=reapproval, lines=lines) if key else ""
     if key:
         existing = Order.objects.filter(created_by=actor, idempotency_key=key).first()
         if existing:
+            idempotency.check_same_request(existing, key, digest)
             return existing, False
     customer = customer_for(actor, customer_id)
     if customer is None:
@@ -275,6 +280,7 @@ def create_order(actor: User, *, customer_id: int, lines: list[LineIn], settleme
         custom_total=custom_total, deposit_required=deposit, is_new_customer=facts.is_new_customer,
         decision=decision.as_dict(), policy_version=cfg.version,
         note=clean_text(note, field="note", label="备注", max_len=300), created_by=actor, idempotency_key=key,
+        idempotency_hash=digest,
     )
     try:
         with transaction.atomic():
@@ -282,6 +288,7 @@ def create_order(actor: User, *, customer_id: int, lines: list[LineIn], settleme
     except IntegrityError:
         existing = Order.objects.filter(created_by=actor, idempotency_key=key).first()
         if existing:
+            idempotency.check_same_request(existing, key, digest)
             return existing, False
         raise
     for ln in order_lines:
@@ -658,6 +665,7 @@ def confirm_delivery(actor: User, shipment_id: int, *, delivered_on: date, signe
     record(actor=actor, action="deliver", obj=order, before=before,
            after={**snapshot(order, ["status", "delivered_on"]), "shipment": ship.number, "delivered_on": delivered_on,
                   "e_signature": ship.e_signature, "signed_copy": ship.signed_copy_id}, rule="ship.goods_issue_note")
+    closing.sync_closed(actor, order, ref=ship.number)  # delivered and already paid: closed
     return ship
 
 
@@ -678,4 +686,4 @@ def apply_money_change(actor: User | None, order: Order, delta: Decimal, *, rule
         order.save(update_fields=["status", "ready_on", "target_ship_on", "promised_ship_on"])
     record(actor=actor, action="payment" if delta > 0 else "payment_reversal", obj=order, before=before,
            after={**snapshot(order, ["paid_amount", "status"]), "ref": ref}, rule=rule)
-    return order
+    return closing.sync_closed(actor, order, ref=ref)  # paid in full: closed; a reversal reopens it
