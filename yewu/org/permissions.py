@@ -51,6 +51,11 @@ ABILITIES: dict[str, Ability] = {
     "sees_prices": _a({R.SP, R.SM, R.GM, R.FIN, R.FD, R.CA, R.CS, R.CSM}, "acl.ops_scope", "查看价格和金额"),
     # acl.ops_scope: costs and margins are for finance and the GM only.
     "sees_costs": _a({R.FIN, R.FD, R.GM}, "acl.ops_scope", "查看成本和毛利"),
+    # cust.web_lead_allocation: the SM (own teams) and the GM set each salesperson's ability factor, territory, tags.
+    "sets_allocation": _a({R.SM, R.GM}, "cust.web_lead_allocation", "设置业务员的分配参数"),
+    # the user directory (GET /api/v1/users): the GM and the system administrator see every user; others see
+    # themselves, their team's SM and, as an SM, their teams' members.
+    "sees_all_users": _a({R.GM, R.SYS}, "acl.team_scope", "查看全部用户"),
 }
 
 
