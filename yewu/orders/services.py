@@ -511,8 +511,9 @@ def submit_order(actor: User, order_id: int) -> Order:
         raise Conflict(f"订单状态为「{order.get_status_display()}」，不能提交", code="bad_state")
     cfg = get_policy()
     needed = approvals_needed(order, cfg)
-    before = snapshot(order, ["status"])
+    before = snapshot(order, ["status", "is_new_customer"])
     order.submitted_at = timezone.now()
+    order.is_new_customer = is_new_customer(order.customer)  # as the approvals just saw it (an order may have closed)
     if needed.outcome == "needs_approval":
         req = approvals.start(doc_type="order", doc_id=order.pk, submitter=actor, decision=needed,
                               label=f"订单 {order.number} {order.customer.name} ¥{order.total:,.2f}",
@@ -520,13 +521,14 @@ def submit_order(actor: User, order_id: int) -> Order:
                               policy_version=cfg.version)
         order.approval = req
         order.status = OrderStatus.PENDING_APPROVAL
-        order.save(update_fields=["approval", "status", "submitted_at"])
+        order.save(update_fields=["approval", "status", "submitted_at", "is_new_customer"])
     else:
-        order.save(update_fields=["submitted_at"])
+        order.save(update_fields=["submitted_at", "is_new_customer"])
         _after_approval(order)
     order.decision = {**order.decision, "approvals": {**needed.as_dict(), "policy_version": cfg.version}}
     order.save(update_fields=["decision"])
-    record(actor=actor, action="submit", obj=order, before=before, after=snapshot(order, ["status", "approval"]),
+    record(actor=actor, action="submit", obj=order, before=before,
+           after=snapshot(order, ["status", "approval", "is_new_customer"]),
            decision=needed, policy_version=cfg.version)
     return order
 

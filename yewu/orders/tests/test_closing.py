@@ -160,3 +160,15 @@ def test_an_order_whose_goods_all_came_back_unpaid_does_not_make_the_customer_ex
                                  lines=[services.LineIn(shop.cable.pk, "2", "100.00")])[0]
     Order.objects.filter(pk=make.pk).update(status=OrderStatus.CLOSED, returned_amount=make.total)
     assert services.is_new_customer(shop.gz)
+
+
+def test_a_draft_made_while_new_is_submitted_as_existing_once_the_first_order_closed(shop, ops, api_client):
+    co = shop.company
+    p = shop.product("P20000.01", "20000.01")
+    draft, _ = services.create_order(co.sales1, customer_id=shop.gz.pk, settlement="CREDIT",
+                                     lines=[services.LineIn(p.pk, "1", "20000.01")])
+    assert draft.is_new_customer
+    cash_order_paid_and_delivered(shop, ops)
+    o = api_client(co.sales1).post(f"/api/v1/orders/{draft.pk}/submit").json()
+    assert o["is_new_customer"] is False and [a["role"] for a in o["approvals"]] == ["SM"]
+    assert o["approvals"][0]["rule"] == "approve.credit_over_20k_manager"
