@@ -172,3 +172,14 @@ def test_a_draft_made_while_new_is_submitted_as_existing_once_the_first_order_cl
     o = api_client(co.sales1).post(f"/api/v1/orders/{draft.pk}/submit").json()
     assert o["is_new_customer"] is False and [a["role"] for a in o["approvals"]] == ["SM"]
     assert o["approvals"][0]["rule"] == "approve.credit_over_20k_manager"
+
+
+def test_a_plain_return_on_a_closed_order_keeps_it_closed_and_its_reversal_too(shop, ops):
+    o = cash_order_paid_and_delivered(shop, ops)
+    ret = _return(shop, ops, o, "2")  # 200.00 back: the excess paid goes to the customer's balance
+    o.refresh_from_db()
+    assert (o.status, o.paid_amount, o.unpaid) == (OrderStatus.CLOSED, D("800.00"), D("0.00"))
+    returns.reverse_receive(ops.wh, ret.pk, "误收")  # the balance is put back on the order: still fully paid
+    o.refresh_from_db()
+    assert (o.status, o.paid_amount, o.returned_amount) == (OrderStatus.CLOSED, D("1000.00"), D("0.00"))
+    assert not AuditEntry.objects.filter(action="reopen", object_id=str(o.pk), object_type="orders.order").exists()
