@@ -95,6 +95,7 @@ def _register():
     from yewu.reports.api import router as reports_router
 
     api.add_router("/reports", reports_router)
+    from yewu.orders import api_shipments  # noqa: F401  (GET /shipments on shipments_router)
     from yewu.orders.api import contracts_router, returns_router, shipments_router
 
     api.add_router("/shipments", shipments_router)
@@ -122,6 +123,11 @@ def _register():
     from yewu.org.api import router as settings_router
 
     api.add_router("/settings", settings_router)
+    from yewu.org.api_users import allocation_router, me_router, users_router
+
+    api.add_router("/me", me_router)
+    api.add_router("/users", users_router)
+    api.add_router("/allocation-settings", allocation_router)
 
 
 _register()

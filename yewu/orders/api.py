@@ -219,7 +219,7 @@ def ship(request, order_id: int, payload: ShipmentIn):
     _get(request, order_id)
     s = services.create_shipment(request.auth, order_id, [services.ShipLineIn(x.line_id, x.quantity) for x in payload.lines],
                                  payload.note)
-    return Status(201, {"number": s.number, "order": order_out(s.order, request.auth)})
+    return Status(201, {"id": s.pk, "number": s.number, "order": order_out(s.order, request.auth)})
 
 
 def _pdf(data: bytes, filename: str, content_type: str = "application/pdf", inline: bool = True) -> HttpResponse:

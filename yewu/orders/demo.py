@@ -371,7 +371,7 @@ class _History:
         from .models import Order, OrderStatus
 
         done: set[int] = set()
-        delivered = Order.objects.filter(status=OrderStatus.DELIVERED, invoice_choice="vat_special").order_by("delivered_on", "id")
+        delivered = Order.objects.filter(status__in=(OrderStatus.DELIVERED, OrderStatus.CLOSED), invoice_choice="vat_special").order_by("delivered_on", "id")
         for o in delivered:
             if o.customer_id in done or len(done) >= 8 or o.total < Decimal("5000"):
                 continue

@@ -69,6 +69,8 @@ class Order(models.Model):
     note = models.CharField("备注", max_length=300, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     idempotency_key = models.CharField(max_length=100, null=True, blank=True)
+    idempotency_hash = models.CharField(max_length=64, blank=True, default="",
+                                        help_text="SHA-256 of the creating request: a reused key must repeat it")
     created_at = models.DateTimeField(auto_now_add=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
 

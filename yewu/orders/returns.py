@@ -28,6 +28,7 @@ from yewu.org.models import Role, User
 from yewu.org.selectors import get_policy, managed_team_ids, users_with_role
 from yewu.policy import orders as rules
 
+from . import closing
 from .models import Order, OrderLine, OrderStatus, ReturnRequest, ReturnStatus
 from .services import CENT, _decimal, next_number
 
@@ -244,7 +245,7 @@ def receive(actor: User, return_id: int) -> ReturnRequest:
     line.returned_qty += ret.quantity
     if ret.exchange:
         line.exchange_qty += ret.quantity
-        if order.status in (OrderStatus.SHIPPED, OrderStatus.DELIVERED):
+        if order.status in (OrderStatus.SHIPPED, OrderStatus.DELIVERED, OrderStatus.CLOSED):  # to be shipped again
             order.status = OrderStatus.PARTLY_SHIPPED
             order.save(update_fields=["status"])
     line.save(update_fields=["returned_qty", "exchange_qty"])
@@ -262,6 +263,7 @@ def receive(actor: User, return_id: int) -> ReturnRequest:
         ret._actor = actor  # handlers record who did it
         for fn in _credit_handlers:
             fn(ret)
+        closing.sync_closed_by_id(actor, ret.order_id, ref=ret.number)  # paid in full net of the return: closed
         for u in users_with_role(Role.FIN):
             notify(u, f"return:{ret.pk}:credit", f"退货 {ret.number} 已入库，请开具红字发票/贷项 ¥{ret.amount:,.2f}",
                    rule="return.flow", link=f"/orders/{ret.order_id}/")
@@ -297,6 +299,7 @@ def reverse_receive(actor: User, return_id: int, reason: str) -> ReturnRequest:
     ret._actor = actor
     for fn in _reversal_handlers:
         fn(ret)
+    closing.sync_closed_by_id(actor, ret.order_id, ref=ret.number)  # the goods are owed again: reopened if unpaid
     record(actor=actor, action="reverse", obj=ret, before=before, reason=reason, rule="return.flow",
            after={"status": ret.status, "line_returned_qty": line.returned_qty, "order_returned_amount": order.returned_amount})
     return ret

@@ -39,6 +39,12 @@ def shipment_for(user, pk: int) -> Shipment | None:
         pk=pk, order__in=orders_visible_to(user)).first()
 
 
+def shipments_visible_to(user) -> QuerySet[Shipment]:
+    """Shipments (出仓单) of the orders the user sees, newest first."""
+    return Shipment.objects.filter(order__in=orders_visible_to(user)).select_related(
+        "order", "order__customer").order_by("-shipped_at", "-id")
+
+
 def contracts_visible_to(user) -> QuerySet[Contract]:
     return Contract.objects.filter(order__in=orders_visible_to(user)).select_related("order", "customer")
 

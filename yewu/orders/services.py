@@ -28,6 +28,7 @@ from yewu.policy.commission import line_fee
 from yewu.policy.decision import Outcome
 from yewu.policy.pricing import check_line_price, check_quote_deviation
 
+from . import closing, idempotency
 from .models import (
     OPEN_CREDIT_STATES,
     Attachment,
@@ -76,8 +77,8 @@ def _decimal(v, field: str, label: str, places: int) -> Decimal:
 
 
 def is_new_customer(customer) -> bool:
-    """A new customer has no order that is both delivered and fully paid (SPEC §0)."""
-    return not Order.objects.filter(customer=customer, status=OrderStatus.CLOSED).exists()
+    """A new customer has no order that is both delivered and fully paid (SPEC §0): see :mod:`.closing`."""
+    return closing.is_new_customer(customer)
 
 
 def credit_exposure(customer, exclude_id=None) -> Decimal:
@@ -236,9 +237,13 @@ def create_order(actor: User, *, customer_id: int, lines: list[LineIn], settleme
     ``quote_id``: the accepted quote the order is made from (`quote.approval`); a lower price than the quote's is
     refused unless ``reapproval`` asks for the SM's re-approval (`quote.deviation_reapproval`)."""
     key = (idempotency_key or "").strip()[:100] or None
+    digest = idempotency.fingerprint(customer_id=customer_id, settlement=settlement, term_days=term_days,
+                                     delivery_address=delivery_address, note=note, quote_id=quote_id,
+                                     reapproval=reapproval, lines=lines) if key else ""
     if key:
         existing = Order.objects.filter(created_by=actor, idempotency_key=key).first()
         if existing:
+            idempotency.check_same_request(existing, key, digest)
             return existing, False
     customer = customer_for(actor, customer_id)
     if customer is None:
@@ -275,6 +280,7 @@ def create_order(actor: User, *, customer_id: int, lines: list[LineIn], settleme
         custom_total=custom_total, deposit_required=deposit, is_new_customer=facts.is_new_customer,
         decision=decision.as_dict(), policy_version=cfg.version,
         note=clean_text(note, field="note", label="备注", max_len=300), created_by=actor, idempotency_key=key,
+        idempotency_hash=digest,
     )
     try:
         with transaction.atomic():
@@ -282,6 +288,7 @@ def create_order(actor: User, *, customer_id: int, lines: list[LineIn], settleme
     except IntegrityError:
         existing = Order.objects.filter(created_by=actor, idempotency_key=key).first()
         if existing:
+            idempotency.check_same_request(existing, key, digest)
             return existing, False
         raise
     for ln in order_lines:
@@ -504,8 +511,9 @@ def submit_order(actor: User, order_id: int) -> Order:
         raise Conflict(f"订单状态为「{order.get_status_display()}」，不能提交", code="bad_state")
     cfg = get_policy()
     needed = approvals_needed(order, cfg)
-    before = snapshot(order, ["status"])
+    before = snapshot(order, ["status", "is_new_customer"])
     order.submitted_at = timezone.now()
+    order.is_new_customer = is_new_customer(order.customer)  # as the approvals just saw it (an order may have closed)
     if needed.outcome == "needs_approval":
         req = approvals.start(doc_type="order", doc_id=order.pk, submitter=actor, decision=needed,
                               label=f"订单 {order.number} {order.customer.name} ¥{order.total:,.2f}",
@@ -513,13 +521,14 @@ def submit_order(actor: User, order_id: int) -> Order:
                               policy_version=cfg.version)
         order.approval = req
         order.status = OrderStatus.PENDING_APPROVAL
-        order.save(update_fields=["approval", "status", "submitted_at"])
+        order.save(update_fields=["approval", "status", "submitted_at", "is_new_customer"])
     else:
-        order.save(update_fields=["submitted_at"])
+        order.save(update_fields=["submitted_at", "is_new_customer"])
         _after_approval(order)
     order.decision = {**order.decision, "approvals": {**needed.as_dict(), "policy_version": cfg.version}}
     order.save(update_fields=["decision"])
-    record(actor=actor, action="submit", obj=order, before=before, after=snapshot(order, ["status", "approval"]),
+    record(actor=actor, action="submit", obj=order, before=before,
+           after=snapshot(order, ["status", "approval", "is_new_customer"]),
            decision=needed, policy_version=cfg.version)
     return order
 
@@ -658,6 +667,7 @@ def confirm_delivery(actor: User, shipment_id: int, *, delivered_on: date, signe
     record(actor=actor, action="deliver", obj=order, before=before,
            after={**snapshot(order, ["status", "delivered_on"]), "shipment": ship.number, "delivered_on": delivered_on,
                   "e_signature": ship.e_signature, "signed_copy": ship.signed_copy_id}, rule="ship.goods_issue_note")
+    closing.sync_closed(actor, order, ref=ship.number)  # delivered and already paid: closed
     return ship
 
 
@@ -678,4 +688,4 @@ def apply_money_change(actor: User | None, order: Order, delta: Decimal, *, rule
         order.save(update_fields=["status", "ready_on", "target_ship_on", "promised_ship_on"])
     record(actor=actor, action="payment" if delta > 0 else "payment_reversal", obj=order, before=before,
            after={**snapshot(order, ["paid_amount", "status"]), "ref": ref}, rule=rule)
-    return order
+    return closing.sync_closed(actor, order, ref=ref)  # paid in full: closed; a reversal reopens it

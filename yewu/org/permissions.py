@@ -54,6 +54,11 @@ ABILITIES: dict[str, Ability] = {
     # issue 15: team robots and everyone's delivery failures are managed by the system administrator (and GM);
     # every user may add channels for themselves.
     "manages_push_channels": _a({R.SYS, R.GM}, "notify.push", "管理团队通知渠道"),
+    # cust.web_lead_allocation: the SM (own teams) and the GM set each salesperson's ability factor, territory, tags.
+    "sets_allocation": _a({R.SM, R.GM}, "cust.web_lead_allocation", "设置业务员的分配参数"),
+    # the user directory (GET /api/v1/users): the GM and the system administrator see every user; others see
+    # themselves, their team's SM and, as an SM, their teams' members.
+    "sees_all_users": _a({R.GM, R.SYS}, "acl.team_scope", "查看全部用户"),
 }
 
 

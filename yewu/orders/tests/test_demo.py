@@ -38,6 +38,11 @@ def test_loaddemo_trading_history_fills_the_pages_and_loads_once(db, client):
     assert set(Order.objects.values_list("settlement", flat=True)) == {"CASH", "PREPAY", "COD", "CREDIT"}
     statuses = set(Order.objects.values_list("status", flat=True))
     assert {"pending_approval", "delivered"} <= statuses and statuses & {"awaiting_payment", "ready"}
+    # delivered and paid orders are closed, so the demo company has existing customers (SPEC §0), and some later
+    # orders were placed under the existing-customer rules
+    closed = Order.objects.filter(status="closed")
+    assert closed.exists() and all(o.unpaid == 0 and o.delivered_on for o in closed)
+    assert Order.objects.filter(is_new_customer=False).exists()
     assert {"draft", "sent"} <= set(Quote.objects.values_list("state", flat=True))
     # orders are back-dated over about three months, the audit trail with them
     oldest = min(Order.objects.values_list("created_at", flat=True))
