@@ -21,7 +21,7 @@ DEMO_MODE = os.environ.get("YEWU_DEMO") == "1" or "pytest" in sys.modules
 
 def _secret_key() -> str:
     """YEWU_SECRET_KEY, or a random key kept in the data dir. There is no built-in fallback key: serving outside
-    demo mode without YEWU_SECRET_KEY is refused (yewu.common.startup.require_secret_key)."""
+    demo mode without YEWU_SECRET_KEY is refused (yewu.common.security.require_secret_key)."""
     key = os.environ.get("YEWU_SECRET_KEY", "").strip()
     if key:
         return key
