@@ -51,6 +51,8 @@ ABILITIES: dict[str, Ability] = {
     "sees_prices": _a({R.SP, R.SM, R.GM, R.FIN, R.FD, R.CA, R.CS, R.CSM}, "acl.ops_scope", "查看价格和金额"),
     # acl.ops_scope: costs and margins are for finance and the GM only.
     "sees_costs": _a({R.FIN, R.FD, R.GM}, "acl.ops_scope", "查看成本和毛利"),
+    # cust.first_to_file: who may file customers may import them from Excel.
+    "imports_customers": _a({R.SP, R.SM, R.GM, R.LS}, "cust.first_to_file", "导入客户"),
 }
 
 
