@@ -158,7 +158,14 @@ def _clean_customer(data: CustomerIn, *, require_contact: bool = True) -> tuple[
     return fields, contacts
 
 
+_CJK = re.compile(r"[\u4e00-\u9fff]+")
+
+
 def _search_keys(name: str) -> dict[str, str]:
+    if _CJK.fullmatch(name or ""):  # the usual name: one pinyin pass; the initials are its first letters
+        py = lazy_pinyin(name, errors="default")
+        if len(py) == len(name):
+            return {"search_initials": "".join(p[0] for p in py).lower()[:100], "search_pinyin": "".join(py).lower()[:400]}
     return {
         "search_initials": "".join(lazy_pinyin(name, style=Style.FIRST_LETTER, errors="default")).lower()[:100],
         "search_pinyin": "".join(lazy_pinyin(name, errors="default")).lower()[:400],

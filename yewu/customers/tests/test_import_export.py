@@ -187,6 +187,7 @@ def test_row_limit(company, api_client, settings):
     assert r.status_code == 200 and r.json()["saved"] == 5
 
 
+@pytest.mark.django_db(transaction=True)  # the worker command manages its connection
 def test_ten_thousand_bad_rows_report_without_saving(company, api_client):
     rows = [[f"坏客户{i}", "广州", "展会", "B", "陈先生", "", "" if i % 2 else "12345", "", "", ""] for i in range(10_000)]
     t0 = time.perf_counter()

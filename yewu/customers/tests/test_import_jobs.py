@@ -192,6 +192,7 @@ def test_filings_between_chunks_are_seen_by_the_later_chunks(company, settings, 
     assert [by[n].status for n in (2, 3, 4, 6)] == ["ok"] * 4
 
 
+@pytest.mark.django_db(transaction=True)  # the worker command manages its connection
 def test_the_page_shows_progress_then_the_report(company, settings):
     settings.YEWU_IMPORT_INLINE_ROWS = 2
     c = Client()
