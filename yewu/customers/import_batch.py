@@ -82,6 +82,7 @@ class Prepared:
     phones: frozenset[str] = frozenset()
     norms: frozenset[str] = frozenset()  # every number of its contacts (what later rows may match)
     similar: list[tuple[str, float, int]] = field(default_factory=list)  # top hits before the chunk
+    customer: Customer | None = None  # the unsaved archive, built before the write transaction
 
 
 @dataclass
@@ -228,9 +229,11 @@ def insert_filed(actor: User, filed: list[Filed], refused: list[Refused], *, now
     """Write the chunk's filings exactly as ``file_customer`` writes one (customer, contacts, ownership
     history, audit entry) and the audit decision of each refused duplicate."""
     for f in filed:
-        p = f.prepared
-        f.customer = new_customer(actor, p.fields, owner=p.owner, collected_on=p.collected_on, entry=p.entry,
-                                  web_lead=p.web_lead, now=now)
+        f.customer = f.prepared.customer or new_customer(actor, f.prepared.fields, owner=f.prepared.owner,
+                                                         collected_on=f.prepared.collected_on,
+                                                         entry=f.prepared.entry, web_lead=f.prepared.web_lead,
+                                                         now=now)
+        f.customer.pk, f.customer._state.adding = None, True  # a retried chunk inserts afresh
     customers = Customer.objects.bulk_create([f.customer for f in filed])
     Contact.objects.bulk_create([Contact(customer=c, **ct) for f, c in zip(filed, customers, strict=True)
                                  for ct in f.prepared.contacts])

@@ -183,6 +183,9 @@ def _chunk(job: ImportJob, me: str, actor: User, rows: list[tuple[int, list]], c
             results[n] = x
         else:
             prepared.append(x)
+    for p in prepared:  # built outside the write transaction: it holds the lock only to decide and insert
+        p.customer = services.new_customer(actor, p.fields, owner=p.owner, collected_on=p.collected_on,
+                                           entry=p.entry, web_lead=p.web_lead, now=now)
     idx: DupIndex = ctx["idx"]
     idx.load({p.fields["city"] for p in prepared})
     idx.score_before(prepared)
