@@ -32,7 +32,16 @@ def snapshot(obj: models.Model, fields=None) -> dict:
 
 def record(*, actor, action: str, obj: models.Model | None = None, object_type: str = "", object_id="",
            before=None, after=None, rule: str = "", reason: str = "", decision=None, policy_version=None) -> AuditEntry:
-    return AuditEntry.objects.create(
+    e = entry(actor=actor, action=action, obj=obj, object_type=object_type, object_id=object_id, before=before,
+              after=after, rule=rule, reason=reason, decision=decision, policy_version=policy_version)
+    e.save()
+    return e
+
+
+def entry(*, actor, action: str, obj: models.Model | None = None, object_type: str = "", object_id="",
+          before=None, after=None, rule: str = "", reason: str = "", decision=None, policy_version=None) -> AuditEntry:
+    """The unsaved entry ``record`` would write, for writers that insert many at once (bulk_create)."""
+    return AuditEntry(
         actor=actor if getattr(actor, "pk", None) else None,
         actor_name=str(actor) if actor is not None else "system",
         action=action,

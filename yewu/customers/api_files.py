@@ -1,31 +1,53 @@
 """API for Excel import/export of customers (`cust.duplicate`, `cust.export_control`)."""
 
 from django.http import Http404
-from ninja import File, Router
+from ninja import File, Router, Status
 from ninja.files import UploadedFile
 
 from yewu.common.errors import ValidationError
 
-from . import exports, imports
+from . import exports, import_guard, import_jobs, imports
 from . import views_files as vf
 
 imports_router = Router(tags=["import/export"])
 exports_router = Router(tags=["import/export"])
 
 
-@imports_router.post("/customers", summary="Import customers from .xlsx (per-row report)")
-def import_customers(request, file: UploadedFile = File(...), report: str = "json"):
-    """One transaction per file, one savepoint per row: valid rows are saved, bad and duplicate rows are not.
-    Returns counts and the first 200 rows (problems first) as JSON, or with ``?report=xlsx`` the uploaded
-    rows plus 结果/说明 columns. Not an .xlsx, too large or over the row limit → 400, nothing saved."""
-    if report not in ("json", "xlsx"):
-        raise ValidationError("report 只能是 json 或 xlsx", fields={"report": "json / xlsx"})
-    rep, data = imports.import_and_report(request.user, file.read(), file.name or "", xlsx=report == "xlsx")
-    if data is not None:
-        return vf.file_response(data, "客户导入结果.xlsx", exports.XLSX_MIME)
+def _job_out(job) -> dict:
+    rep = import_jobs.ImportReport(job)
     out = rep.as_dict()
+    out["status_url"] = f"/api/v1/imports/jobs/{rep.report_token}"
     out["report_url"] = f"/api/v1/imports/reports/{rep.report_token}.xlsx"
     return out
+
+
+@imports_router.post("/customers", response={200: dict, 202: dict},
+                     summary="Import customers from .xlsx (chunked job; per-row report)")
+def import_customers(request, file: UploadedFile = File(...), report: str = "json"):
+    """The upload is bounded before it is parsed (size, zip members, cell length, rows, parse time: rule
+    ``import.limits``) → 400 naming the limit, nothing saved. Then it is imported in chunks that each commit
+    with the job's progress; uploading the same file again continues an unfinished job. Small files finish
+    in this request: 200 with counts and the first 200 rows (problems first), or with ``?report=xlsx`` the
+    uploaded rows plus 结果/说明 columns. Larger files go to the worker: 202 with ``status_url`` to poll."""
+    if report not in ("json", "xlsx"):
+        raise ValidationError("report 只能是 json 或 xlsx", fields={"report": "json / xlsx"})
+    if file.size and file.size > imports.max_bytes():
+        raise import_guard.refuse(f"文件过大（{file.size / 1048576:.1f} MB），上限 {imports.max_bytes() // 1048576} MB",
+                                  "文件过大")
+    job = import_jobs.start_import(request.user, file.read(), file.name or "")
+    if job.state != job.State.DONE:
+        return Status(202, _job_out(job))
+    if report == "xlsx":
+        return vf.file_response(import_jobs.report_xlsx(job), "客户导入结果.xlsx", exports.XLSX_MIME)
+    return _job_out(job)
+
+
+@imports_router.get("/jobs/{token}", summary="Progress and result of an import (own imports only)")
+def import_job(request, token: str):
+    job = import_jobs.job_for_token(request.user, token)
+    if job is None:
+        raise Http404("导入任务不存在")
+    return _job_out(job)
 
 
 @imports_router.get("/customers/template.xlsx", summary="Import template (Chinese headers)")

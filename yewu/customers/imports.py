@@ -1,54 +1,50 @@
-"""Excel import of customers (客户导入).
+"""Excel import of customers (客户导入): the columns, reading the sheet, and each row's own checks.
 
-Every row goes through :func:`services.file_customer` — the same rules as filing by hand
-(`cust.required_fields`, `cust.duplicate`, `cust.first_to_file`, `cust.entry_2wd`). The whole import is
-ONE transaction; each row is a savepoint (``file_customer`` is atomic), so a bad row does not poison
-the others, and a duplicate *within* the file is caught because each row sees the rows saved before it
-under the filing lock. Rows that cannot even be parsed (unknown 来源, bad date ...) are rejected before
-any query, so a file of 10,000 bad rows is cheap.
+Every row gets the same rules as filing by hand (`cust.required_fields`, `cust.duplicate`,
+`cust.first_to_file`, `cust.entry_2wd`). An upload is first bounded without parsing (:mod:`import_guard`:
+size, zip members, cell length, rows, parse time); then the sheet is streamed (openpyxl read-only) and
+imported in chunks by :mod:`import_jobs` (each chunk one transaction, progress recorded, resumable), the
+duplicate check of a chunk at once by :mod:`import_batch`. Rows that cannot even be parsed (unknown 来源,
+bad date ...) are rejected before any query, so a file of 10,000 bad rows is cheap.
 """
 
 from __future__ import annotations
 
 import io
-import json
 import logging
 import re
-import secrets
 import time
 import unicodedata
 import zipfile
-from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
-from django.conf import settings
-from django.db import transaction
+from django.utils import timezone
 
-from yewu.audit.services import record
-from yewu.common.errors import PermissionDenied, ValidationError, YewuError
-from yewu.org.models import Role, User
+from yewu.common.errors import ValidationError, YewuError
+from yewu.org.models import User
 from yewu.policy import customers as rules
 
-from . import exports
+from . import exports, services
+from . import import_guard as guard
+from .import_batch import Prepared
 from .models import Category, DemandGrade, Kind, Source
-from .services import EMAIL, ContactIn, CustomerIn, file_customer
+from .services import EMAIL, ContactIn, CustomerIn
 
 log = logging.getLogger(__name__)
 
-DEFAULT_MAX_ROWS = 20_000
-DEFAULT_MAX_BYTES = 10 * 1024 * 1024
+DEFAULT_MAX_ROWS = guard.DEFAULTS["YEWU_IMPORT_MAX_ROWS"]
+TOKEN = re.compile(r"^(\d+)-([A-Za-z0-9_-]{16,40})$")  # a report link: <user id>-<job token>
 DETAIL_ROWS = 200  # rows detailed in the JSON / HTML report; the Excel report has every row
 
 
 def max_rows() -> int:
-    return int(getattr(settings, "YEWU_IMPORT_MAX_ROWS", DEFAULT_MAX_ROWS))
+    return guard.limit("YEWU_IMPORT_MAX_ROWS")
 
 
 def max_bytes() -> int:
-    return int(getattr(settings, "YEWU_IMPORT_MAX_BYTES", DEFAULT_MAX_BYTES))
+    return guard.limit("YEWU_IMPORT_MAX_BYTES")
 
 
 # --- columns ----------------------------------------------------------------------------------------
@@ -113,7 +109,7 @@ TEMPLATE_NOTES = (
     "带 * 的列必填。来源、需求等级、类型、类别可用下拉选择。",
     "导入按人工建档的同一规则逐行检查：重复（cust.duplicate：同名、同信用代码、同电话或同城名称高度相似）会被拒绝并注明负责人和建档日期；",
     "文件内前后重复的行也会被发现。有效行全部保存，错误行不保存；结果可下载为 Excel（原数据 + 结果列）。",
-    f"每个文件最多 {DEFAULT_MAX_ROWS:,} 行（以系统设置为准），仅支持 .xlsx。",
+    f"每个文件最多 {DEFAULT_MAX_ROWS:,} 行、每个单元格最多 {guard.DEFAULTS['YEWU_IMPORT_MAX_CELL_CHARS']:,} 字（以系统设置为准），仅支持 .xlsx。",
     "示例：广州市恒通电缆有限公司 | 广州 | 展会 | B | 91440101MA59XXXXXX | 陈先生 | 采购经理 | 13800138000 | 020-88886666 | chen@example.com",
 )
 
@@ -159,68 +155,119 @@ class Sheet:
     ignored_headers: list[str]
 
 
-def read_workbook(content: bytes, filename: str = "", limit: int | None = -1) -> Sheet:
-    """Parse the upload. Anything that is not a readable .xlsx → ValidationError (HTTP 400), nothing saved."""
+def _unreadable(e: Exception) -> ValidationError:
+    return ValidationError(f"无法读取 Excel 文件（{type(e).__name__}）：文件可能已损坏或不是 .xlsx", fields={"file": "无法读取"})
+
+
+def check_upload(content: bytes, filename: str = "") -> guard.ScanResult:
+    """The checks that need no parsing: size, type, and every bound of :mod:`import_guard` (zip bomb, cell
+    length, rows, parse time). Raises ValidationError (HTTP 400), nothing saved."""
     if len(content) > max_bytes():
-        raise ValidationError(f"文件过大（{len(content) / 1048576:.1f} MB），上限 {max_bytes() // 1048576} MB",
-                              fields={"file": "文件过大"})
+        raise guard.refuse(f"文件过大（{len(content) / 1048576:.1f} MB），上限 {max_bytes() // 1048576} MB", "文件过大")
     if not content:
         raise ValidationError("文件为空", fields={"file": "文件为空"})
     if content[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
         raise ValidationError("不支持旧版 .xls 文件，请在 Excel 中另存为 .xlsx 后再导入", fields={"file": "请另存为 .xlsx"})
     if content[:4] != b"PK\x03\x04":
-        raise ValidationError(f"「{filename or '上传的文件'}」不是 Excel (.xlsx) 文件，请下载导入模板填写后上传",
+        raise ValidationError(f"「{_echo(filename, 60) or '上传的文件'}」不是 Excel (.xlsx) 文件，请下载导入模板填写后上传",
                               fields={"file": "不是 .xlsx 文件"})
-    from openpyxl import load_workbook
+    scan = guard.scan(content)
+    data_rows = max(0, scan.data_rows - 1)
+    if data_rows > max_rows():
+        raise guard.refuse(f"文件有 {data_rows:,} 行数据，超过 {max_rows():,} 行的导入上限，请分批导入", "行数超限")
+    return scan
 
+
+class SheetReader:
+    """The first worksheet, read with openpyxl in read-only mode (streaming) after :func:`check_upload`."""
+
+    def __init__(self, content: bytes, filename: str = "", *, checked: bool = False):
+        if not checked:
+            check_upload(content, filename)
+        from openpyxl import load_workbook
+
+        try:
+            self.wb = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+            ws = self.wb.worksheets[0]
+            self._it = ws.iter_rows(values_only=True, max_col=len(COLUMNS) + 20)
+            header_row = next(self._it, None)
+        except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError, IndexError) as e:
+            raise _unreadable(e) from e
+        except Exception as e:  # openpyxl raises assorted errors on odd files; none of them is our bug
+            raise ValidationError(f"无法读取 Excel 文件（{type(e).__name__}）", fields={"file": "无法读取"}) from e
+        if not header_row or not any(header_row):
+            self.close()
+            raise ValidationError("第一行应为列名（请使用导入模板）", fields={"file": "缺少列名"})
+        headers = [_echo(_text(h), 50) for h in header_row]
+        while headers and not headers[-1]:  # read_only pads rows to max_col
+            headers.pop()
+        columns: list[Col | None] = []
+        seen: set[str] = set()
+        ignored = []
+        for h in headers:
+            col = BY_HEADER.get(_norm_header(h))
+            if col is not None and col.key in seen:
+                col = None  # a repeated column: the first one wins
+            if col is None and h:
+                ignored.append(h)
+            if col is not None:
+                seen.add(col.key)
+            columns.append(col)
+        missing = [c.header for c in COLUMNS if c.required and c.key not in seen]
+        if missing:
+            self.close()
+            raise ValidationError(f"缺少必填列：{'、'.join(missing)}（请使用导入模板）", fields={"file": "缺少列"})
+        self.headers, self.columns, self.ignored_headers = headers, columns, ignored
+
+    def rows(self, after: int = 1, limit: int | None = -1):
+        """(Excel row number, values) of the non-empty data rows after row ``after``; bounded in number and
+        in reading time (``YEWU_IMPORT_MAX_READ_SECONDS``, the time spent here only)."""
+        limit = max_rows() if limit == -1 else limit
+        budget = guard.limit("YEWU_IMPORT_MAX_READ_SECONDS")
+        spent, count, width = 0.0, 0, len(self.headers)
+        n = 1
+        try:
+            while True:
+                t = time.perf_counter()
+                values = next(self._it, None)
+                spent += time.perf_counter() - t
+                if values is None:
+                    return
+                n += 1
+                if spent > budget:
+                    raise guard.refuse(f"读取 Excel 超时（超过 {budget} 秒），请精简文件或分批导入", f"读取超过 {budget} 秒")
+                if not values or all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
+                    continue
+                count += 1
+                if limit is not None and count > limit:
+                    raise guard.refuse(f"文件超过 {limit:,} 行的导入上限，请分批导入", "行数超限")
+                if n > after:
+                    yield n, list(values[:width])
+        except YewuError:
+            raise
+        except Exception as e:
+            raise ValidationError(f"读取 Excel 内容出错（{type(e).__name__}）", fields={"file": "无法读取"}) from e
+
+    def close(self) -> None:
+        self.wb.close()
+
+
+def read_workbook(content: bytes, filename: str = "", limit: int | None = -1) -> Sheet:
+    """The whole first sheet in memory (small files and tests; the import streams with SheetReader)."""
+    r = SheetReader(content, filename)
     try:
-        wb = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-        ws = wb.worksheets[0]
-        it = ws.iter_rows(values_only=True, max_col=len(COLUMNS) + 20)
-        header_row = next(it, None)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError, IndexError) as e:
-        raise ValidationError(f"无法读取 Excel 文件（{type(e).__name__}）：文件可能已损坏或不是 .xlsx",
-                              fields={"file": "无法读取"}) from e
-    except Exception as e:  # openpyxl raises assorted errors on odd files; none of them is our bug
-        raise ValidationError(f"无法读取 Excel 文件（{type(e).__name__}）", fields={"file": "无法读取"}) from e
-    if not header_row or not any(header_row):
-        raise ValidationError("第一行应为列名（请使用导入模板）", fields={"file": "缺少列名"})
-    headers = [_text(h) for h in header_row]
-    while headers and not headers[-1]:  # read_only pads rows to max_col
-        headers.pop()
-    columns: list[Col | None] = []
-    seen: set[str] = set()
-    ignored = []
-    for h in headers:
-        col = BY_HEADER.get(_norm_header(h))
-        if col is not None and col.key in seen:
-            col = None  # a repeated column: the first one wins
-        if col is None and h:
-            ignored.append(h)
-        if col is not None:
-            seen.add(col.key)
-        columns.append(col)
-    missing = [c.header for c in COLUMNS if c.required and c.key not in seen]
-    if missing:
-        raise ValidationError(f"缺少必填列：{'、'.join(missing)}（请使用导入模板）", fields={"file": "缺少列"})
-    limit = max_rows() if limit == -1 else limit
-    rows: list[tuple[int, list[Any]]] = []
-    try:
-        for n, values in enumerate(it, start=2):
-            if not values or all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
-                continue
-            rows.append((n, list(values[: len(headers)])))
-            if limit is not None and len(rows) > limit:
-                raise ValidationError(f"文件超过 {limit:,} 行的导入上限，请分批导入", fields={"file": "行数超限"})
-    except YewuError:
-        raise
-    except Exception as e:
-        raise ValidationError(f"读取 Excel 内容出错（{type(e).__name__}）", fields={"file": "无法读取"}) from e
+        rows = list(r.rows(limit=limit))
     finally:
-        wb.close()
+        r.close()
     if not rows:
         raise ValidationError("文件里没有数据行", fields={"file": "没有数据"})
-    return Sheet(headers=headers, columns=columns, rows=rows, ignored_headers=ignored)
+    return Sheet(headers=r.headers, columns=r.columns, rows=rows, ignored_headers=r.ignored_headers)
+
+
+def _echo(v: Any, n: int = 40) -> str:
+    """User text quoted in a message: never more than ``n`` characters (a row report must stay small)."""
+    s = str(v or "")
+    return s if len(s) <= n else s[:n] + f"…（共 {len(s):,} 字）"
 
 
 # --- rows -------------------------------------------------------------------------------------------
@@ -275,13 +322,13 @@ def _parse_date(v: Any, header: str) -> date | None:
             return date(int(m[1]), int(m[2]), int(m[3]))
         except ValueError:
             pass
-    raise RowError(header, f"{header}「{s}」不是有效日期（格式 YYYY-MM-DD）")
+    raise RowError(header, f"{header}「{_echo(s)}」不是有效日期（格式 YYYY-MM-DD）")
 
 
 def _choice(mapping: dict[str, str], raw: str, col: Col) -> str:
     v = mapping.get(raw) or mapping.get(raw.lower())
     if v is None:
-        raise RowError(col.header, f"{col.header}「{raw}」无效，可选：{'、'.join(col.choices)}",
+        raise RowError(col.header, f"{col.header}「{_echo(raw)}」无效，可选：{'、'.join(col.choices)}",
                        "cust.source" if col.key == "source" else "")
     return v
 
@@ -311,7 +358,7 @@ def parse_row(values: list[Any], columns: list[Col | None], owners: OwnerLookup)
     source = _choice(SOURCE_BY_TEXT, t.get("source", ""), cols["source"]) if t.get("source") else ""
     grade = (t.get("demand_grade") or "C")[:1].upper()
     if grade not in DemandGrade.values:
-        raise RowError("需求等级", f"需求等级「{t.get('demand_grade')}」无效，只能是 A、B、C", "cust.demand_grade")
+        raise RowError("需求等级", f"需求等级「{_echo(t.get('demand_grade'))}」无效，只能是 A、B、C", "cust.demand_grade")
     extra: dict[str, Any] = {}
     for k, v in t.items():
         if not k.startswith("extra.") or v == "":
@@ -324,7 +371,7 @@ def parse_row(values: list[Any], columns: list[Col | None], owners: OwnerLookup)
         extra[name] = v
     dm = t.get("contact.is_decision_maker", "").lower()
     if dm not in YES and dm not in NO:
-        raise RowError("决策人", f"决策人「{dm}」无效，填 是 或 否")
+        raise RowError("决策人", f"决策人「{_echo(dm)}」无效，填 是 或 否")
     contact = ContactIn(
         name=t.get("contact.name", ""), title=t.get("contact.title", ""), is_decision_maker=dm in YES,
         mobile=t.get("contact.mobile", ""), phone=t.get("contact.phone", ""), email=t.get("contact.email", ""),
@@ -335,7 +382,7 @@ def parse_row(values: list[Any], columns: list[Col | None], owners: OwnerLookup)
     if t.get("owner"):
         owner = owners.get(t["owner"])
         if owner is None:
-            raise RowError("负责人", f"负责人「{t['owner']}」不是系统用户（请填用户名）", "cust.manager_override")
+            raise RowError("负责人", f"负责人「{_echo(t['owner'])}」不是系统用户（请填用户名）", "cust.manager_override")
     data = CustomerIn(
         name=t.get("name", ""), city=t.get("city", ""), source=source, demand_grade=grade,
         credit_code=t.get("credit_code", ""), contacts=[contact] if has_contact else [],
@@ -360,12 +407,12 @@ def _precheck(data: CustomerIn) -> None:
     for ct in data.contacts:
         for v, label in ((ct.mobile, "手机"), (ct.phone, "电话")):
             if v and not rules.phone_valid(v):
-                raise RowError(label, f"{label}号码「{v}」格式不正确")
+                raise RowError(label, f"{label}号码「{_echo(v)}」格式不正确")
         if ct.email and not EMAIL.match(ct.email.strip()):
-            raise RowError("邮箱", f"邮箱「{ct.email}」格式不正确")
+            raise RowError("邮箱", f"邮箱「{_echo(ct.email)}」格式不正确")
     code = (data.credit_code or "").strip().upper()
     if code and not rules.credit_code_valid(code):
-        raise RowError("统一社会信用代码", f"统一社会信用代码「{code}」无效（应为18位且校验位正确）")
+        raise RowError("统一社会信用代码", f"统一社会信用代码「{_echo(code)}」无效（应为18位且校验位正确）")
 
 
 def _error_fields(e: YewuError) -> dict[str, str]:
@@ -375,163 +422,67 @@ def _error_fields(e: YewuError) -> dict[str, str]:
     return out
 
 
-# --- the import -------------------------------------------------------------------------------------
-
-
-@dataclass
-class ImportReport:
-    filename: str
-    total: int
-    results: list[RowResult]
-    headers: list[str]
-    ignored_headers: list[str]
-    seconds: float
-    report_token: str = ""
-    uploaded: list[tuple[int, list[Any]]] = field(default_factory=list, repr=False)  # the rows as read
-
-    @property
-    def counts(self) -> dict[str, int]:
-        c = Counter(r.status for r in self.results)
-        return {k: c.get(k, 0) for k in STATUS_LABELS}
-
-    @property
-    def saved(self) -> int:
-        return self.counts["ok"] + self.counts["warning"]
-
-    def detail(self, n: int = DETAIL_ROWS) -> list[RowResult]:
-        """Problems first (up to n), filled up with successful rows, in row order."""
-        bad = [r for r in self.results if r.status in ("error", "duplicate")][:n]
-        rest = [r for r in self.results if r.status not in ("error", "duplicate")][: max(0, n - len(bad))]
-        return sorted(bad + rest, key=lambda r: r.row)
-
-    def summary_lines(self) -> list[str]:
-        c = self.counts
-        lines = [
-            f"文件：{self.filename}",
-            f"共 {self.total} 行：成功 {c['ok']}，成功（有提示）{c['warning']}，错误 {c['error']}，重复 {c['duplicate']}；"
-            f"已保存 {self.saved} 个客户，未保存 {c['error'] + c['duplicate']} 行。",
-        ]
-        if self.ignored_headers:
-            lines.append("未识别的列（已忽略）：" + "、".join(self.ignored_headers))
-        return lines
-
-    def as_dict(self, n: int = DETAIL_ROWS) -> dict:
-        detail = self.detail(n)
-        return {
-            "filename": self.filename, "total": self.total, "saved": self.saved, "counts": self.counts,
-            "ignored_columns": self.ignored_headers, "rows": [r.as_dict() for r in detail],
-            "rows_truncated": len(detail) < len(self.results), "seconds": round(self.seconds, 2),
-            "report_token": self.report_token,
-        }
-
-
-def import_customers(actor: User, content: bytes, filename: str = "") -> ImportReport:
-    """Import an .xlsx of customers as ``actor`` (owner as in file_customer: an SP owns what they import;
-    an SM/GM may name an owner of their team in 负责人, otherwise the customers go to the pool)."""
-    if not actor.has_role(Role.SP, Role.SM, Role.GM, Role.LS):
-        raise PermissionDenied("只有业务员、网络推广专员、业务经理或总经理可以导入客户", rule="cust.first_to_file")
-    t0 = time.perf_counter()
-    sheet = read_workbook(content, filename)
-    owners = OwnerLookup()
-    results: list[RowResult] = []
-    with transaction.atomic():
-        name_idx = next(i for i, c in enumerate(sheet.columns) if c and c.key == "name")
-        for rownum, values in sheet.rows:
-            name = _text(values[name_idx]) if name_idx < len(values) else ""
+def prepare_row(actor: User, rownum: int, values: list[Any], columns: list[Col | None], owners: OwnerLookup,
+                name_idx: int, *, cfg, cal, now, owner_checks: dict) -> Prepared | RowResult:
+    """Every check of filing that is not ``cust.duplicate``, in the order ``file_customer`` makes them:
+    a RowResult (error) for a row that fails one, else the row ready for the duplicate check."""
+    name = _echo(_text(values[name_idx]) if name_idx < len(values) else "", 100)
+    try:
+        data, owner = parse_row(values, columns, owners)
+        _precheck(data)
+    except RowError as e:
+        return RowResult(rownum, "error", _echo(e.message, 400), {e.header: _echo(e.message, 400)}, e.rule, name=name)
+    try:
+        fields, contacts = services._clean_customer(data)
+        collected_on = data.collected_on or timezone.localdate(now)
+        entry = rules.check_entry(collected_on, now, cal, cfg)
+        if entry.refused:
+            raise ValidationError(entry.message(), fields={"collected_on": entry.message()}, rule="cust.entry_2wd")
+        ck = owner.pk if owner is not None else None
+        if ck not in owner_checks:  # the same owner is checked once per file
             try:
-                data, owner = parse_row(values, sheet.columns, owners)
-                _precheck(data)
-            except RowError as e:
-                results.append(RowResult(rownum, "error", e.message, {e.header: e.message}, e.rule, name=name))
-                continue
-            try:
-                c, decision = file_customer(actor, data, owner=owner)  # atomic → a savepoint per row
+                owner_checks[ck] = services.filing_owner(actor, owner, False)
             except YewuError as e:
-                status = "duplicate" if e.rule == "cust.duplicate" else "error"
-                results.append(RowResult(rownum, status, e.message, _error_fields(e), e.rule or "", name=name))
-                continue
-            except Exception as e:  # a bug must not lose the other rows: the savepoint was rolled back
-                log.exception("import row %s failed", rownum)
-                results.append(RowResult(rownum, "error", f"系统错误（{type(e).__name__}），该行未保存", name=name))
-                continue
-            if decision.reasons and decision.outcome == "warning":
-                results.append(RowResult(rownum, "warning", decision.message(), rule=decision.reasons[0].rule,
-                                         customer_id=c.pk, name=name))
-            else:
-                results.append(RowResult(rownum, "ok", "已建档", customer_id=c.pk, name=name))
-        rep = ImportReport(filename=filename, total=len(sheet.rows), results=results, headers=sheet.headers,
-                           ignored_headers=sheet.ignored_headers, seconds=time.perf_counter() - t0,
-                           uploaded=sheet.rows)
-        record(actor=actor, action="import", object_type="customers.customer", object_id="-",
-               after={"file": filename[:200], "rows": rep.total, **rep.counts}, rule="cust.first_to_file",
-               reason="; ".join(rep.summary_lines()[1:])[:1000])
-    rep.seconds = time.perf_counter() - t0
-    return rep
+                owner_checks[ck] = e
+        if isinstance(owner_checks[ck], YewuError):
+            raise owner_checks[ck]
+        owner, web_lead = owner_checks[ck]
+    except YewuError as e:
+        return RowResult(rownum, "error", _echo(e.message, 400), _error_fields(e), e.rule or "", name=name)
+    phones = {rules.normalize_phone(p) for c in contacts for p in (c["mobile"], c["phone"]) if p}
+    phones.discard("")
+    norms = {x for c in contacts for x in (c["mobile_norm"], c["phone_norm"]) if x}
+    return Prepared(row=rownum, name=name, fields=fields, contacts=contacts, entry=entry, owner=owner,
+                    collected_on=collected_on, web_lead=web_lead, key=rules.name_key(fields["name"]),
+                    phones=frozenset(phones), norms=frozenset(norms))
 
 
-def report_xlsx(rep: ImportReport) -> bytes:
-    """The uploaded rows as they were, with 行号, 结果 and 说明 in front."""
-    return _report_xlsx(rep.headers, rep.uploaded, {r.row: (r.status_label, r.text) for r in rep.results},
-                        rep.summary_lines())
+# --- the import (runs as a job: import_jobs) ----------------------------------------------------------
 
 
-def _report_xlsx(headers, uploaded, results: dict[int, tuple[str, str]], summary) -> bytes:
-    def rows():
-        for n, values in uploaded:
-            label, text = results.get(n, ("", ""))
-            yield [n, label, text, *values[: len(headers)]]
+def import_customers(actor: User, content: bytes, filename: str = ""):
+    """Import an .xlsx of customers as ``actor``, here and now (the page and the API hand large files to
+    the worker instead: ``import_jobs.start_import``). Returns the ImportReport."""
+    from . import import_jobs
 
-    return exports.import_report_xlsx(headers=headers, rows=rows(), summary=summary)
+    job = import_jobs.start_import(actor, content, filename, inline=True)
+    return import_jobs.ImportReport(job)
 
 
-def import_and_report(actor: User, content: bytes, filename: str = "", *, xlsx: bool = False
-                      ) -> tuple[ImportReport, bytes | None]:
-    """Import, and keep what is needed for the Excel report (built on download: writing 10,000 rows costs
-    seconds that the import page should not wait for). ``xlsx=True`` also builds it now."""
+def import_and_report(actor: User, content: bytes, filename: str = "", *, xlsx: bool = False):
     rep = import_customers(actor, content, filename)
-    rep.report_token = store_report(actor, rep, content)
     return rep, (report_xlsx(rep) if xlsx else None)
 
 
-# --- stored reports ---------------------------------------------------------------------------------
+def report_xlsx(rep) -> bytes:
+    from . import import_jobs
 
-_TOKEN = re.compile(r"^(\d+)-([A-Za-z0-9_-]{16,40})$")
-
-
-def _report_dir() -> Path:
-    d = Path(getattr(settings, "YEWU_IMPORT_REPORT_DIR", Path(settings.DATA_DIR) / "import_reports"))
-    d.mkdir(parents=True, exist_ok=True)
-    return d
-
-
-def store_report(actor: User, rep: ImportReport, content: bytes, keep_days: int = 7) -> str:
-    """Keep the upload and the per-row results for the importing user (7 days)."""
-    d = _report_dir()
-    cutoff = time.time() - keep_days * 86400
-    for old in d.iterdir():
-        try:
-            if old.stat().st_mtime < cutoff:
-                old.unlink()
-        except OSError:
-            pass
-    token = f"{actor.pk}-{secrets.token_urlsafe(18)}"
-    meta = {"results": [[r.row, r.status_label, r.text] for r in rep.results], "summary": rep.summary_lines(),
-            "filename": rep.filename}
-    (d / f"{token}.upload").write_bytes(content)
-    (d / f"{token}.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
-    return token
+    return import_jobs.report_xlsx(rep.job)
 
 
 def load_report(actor: User, token: str) -> bytes | None:
     """The Excel report of an earlier import; only the importing user gets it."""
-    m = _TOKEN.match(token or "")
-    if not m or int(m[1]) != actor.pk:
-        return None
-    d = _report_dir()
-    src, meta_path = d / f"{token}.upload", d / f"{token}.json"
-    if not (src.exists() and meta_path.exists()):
-        return None
-    meta = json.loads(meta_path.read_text(encoding="utf-8"))
-    sheet = read_workbook(src.read_bytes(), meta["filename"], limit=None)
-    results = {row: (label, text) for row, label, text in meta["results"]}
-    return _report_xlsx(sheet.headers, sheet.rows, results, meta["summary"])
+    from . import import_jobs
+
+    job = import_jobs.job_for_token(actor, token)
+    return import_jobs.report_xlsx(job) if job is not None and job.content is not None else None

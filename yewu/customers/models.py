@@ -429,3 +429,6 @@ class InfoReport(models.Model):
         verbose_name = verbose_name_plural = "客户信息报告"
         ordering = ["-month", "user_id"]
         constraints = [models.UniqueConstraint(fields=["user", "month"], name="info_report_user_month_unique")]
+
+
+from .models_imports import ImportJob, ImportRow  # noqa: E402, F401  (registered with the app)

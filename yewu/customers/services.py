@@ -158,7 +158,14 @@ def _clean_customer(data: CustomerIn, *, require_contact: bool = True) -> tuple[
     return fields, contacts
 
 
+_CJK = re.compile(r"[\u4e00-\u9fff]+")
+
+
 def _search_keys(name: str) -> dict[str, str]:
+    if _CJK.fullmatch(name or ""):  # the usual name: one pinyin pass; the initials are its first letters
+        py = lazy_pinyin(name, errors="default")
+        if len(py) == len(name):
+            return {"search_initials": "".join(p[0] for p in py).lower()[:100], "search_pinyin": "".join(py).lower()[:400]}
     return {
         "search_initials": "".join(lazy_pinyin(name, style=Style.FIRST_LETTER, errors="default")).lower()[:100],
         "search_pinyin": "".join(lazy_pinyin(name, errors="default")).lower()[:400],
@@ -260,15 +267,7 @@ def _file_customer(actor: User, data: CustomerIn, *, owner: User | None, force_r
     if entry.refused:
         raise ValidationError(entry.message(), fields={"collected_on": entry.message()}, rule="cust.entry_2wd")
 
-    if web_lead or actor.role_set == {"LS"}:
-        web_lead = True
-        owner = None
-    elif owner is None and actor.has_role(Role.SP):
-        owner = actor
-    if owner is not None and owner != actor:
-        if not actor.has_role(Role.SM, Role.GM):
-            raise PermissionDenied("只有业务经理可以替他人建档", rule="cust.manager_override")
-        _check_assignee(actor, owner)
+    owner, web_lead = filing_owner(actor, owner, web_lead)
 
     lock(FILING_LOCK)  # read-check-insert is atomic across concurrent filings (both databases)
     force_reason = clean_text(force_reason, field="force_reason", label="强制建档理由", max_len=300)
@@ -279,15 +278,7 @@ def _file_customer(actor: User, data: CustomerIn, *, owner: User | None, force_r
         if not (force_reason and similarity_only and actor.has_role(Role.SM, Role.GM)):
             raise _duplicate_error(dup)
 
-    c = Customer(
-        **fields, **_search_keys(fields["name"]), name_key=rules.name_key(fields["name"]),
-        owner=owner, created_by=actor, collected_on=collected_on, entry_due_at=entry.data["entry_due"],
-        late_entry=entry.data["late"], assigned_at=now if owner else None,
-        status=Status.LEAD if web_lead else Status.PROSPECT, is_web_lead=web_lead,
-        lead_received_at=now if web_lead else None,
-        review_state=ReviewState.PENDING,
-        demand_grade_confirmed=actor.has_role(Role.SM, Role.GM),  # cust.demand_grade: SP proposes, SM confirms
-    )
+    c = new_customer(actor, fields, owner=owner, collected_on=collected_on, entry=entry, web_lead=web_lead, now=now)
     try:
         with transaction.atomic():
             c.save()
@@ -304,6 +295,34 @@ def _file_customer(actor: User, data: CustomerIn, *, owner: User | None, force_r
     record(actor=actor, action="create", obj=c, after=after, rule="cust.first_to_file",
            reason=force_reason, decision=Decision.combine(entry, dup), policy_version=cfg.version)
     return c, Decision.combine(entry, dup)
+
+
+def filing_owner(actor: User, owner: User | None, web_lead: bool) -> tuple[User | None, bool]:
+    """Who owns a new filing (`cust.first_to_file`, `cust.manager_override`): an LS files into the pool, an
+    SP files for themselves, an SM/GM may name an SP of their team."""
+    if web_lead or actor.role_set == {"LS"}:
+        return None, True
+    if owner is None and actor.has_role(Role.SP):
+        owner = actor
+    if owner is not None and owner != actor:
+        if not actor.has_role(Role.SM, Role.GM):
+            raise PermissionDenied("只有业务经理可以替他人建档", rule="cust.manager_override")
+        _check_assignee(actor, owner)
+    return owner, web_lead
+
+
+def new_customer(actor: User, fields: dict, *, owner: User | None, collected_on: date, entry: Decision,
+                 web_lead: bool, now) -> Customer:
+    """The unsaved archive of a filing whose checks passed (used by filing and by the Excel import)."""
+    return Customer(
+        **fields, **_search_keys(fields["name"]), name_key=rules.name_key(fields["name"]),
+        owner=owner, created_by=actor, collected_on=collected_on, entry_due_at=entry.data["entry_due"],
+        late_entry=entry.data["late"], assigned_at=now if owner else None,
+        status=Status.LEAD if web_lead else Status.PROSPECT, is_web_lead=web_lead,
+        lead_received_at=now if web_lead else None,
+        review_state=ReviewState.PENDING,
+        demand_grade_confirmed=actor.has_role(Role.SM, Role.GM),  # cust.demand_grade: SP proposes, SM confirms
+    )
 
 
 def enter_lead(actor: User, data: CustomerIn, *, tags: str = "", now=None) -> tuple[Customer, Decision]:

@@ -238,3 +238,12 @@ def scan_deadlines() -> dict:
 @task()
 def nightly() -> dict:
     return run_nightly()
+
+
+@task()
+def run_import(job_id: int) -> dict:
+    """An Excel import of customers (chunked and resumable: see ``import_jobs``)."""
+    from .import_jobs import run_job
+
+    job = run_job(job_id)
+    return {"job": job.pk, "state": job.state, "rows_done": job.rows_done}

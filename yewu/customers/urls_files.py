@@ -8,6 +8,7 @@ app_name = "customer_files"
 urlpatterns = [
     path("customers/import/", v.import_page, name="import"),
     path("customers/import/template.xlsx", v.import_template, name="import_template"),
+    re_path(r"^customers/import/jobs/(?P<token>\d+-[A-Za-z0-9_-]+)/$", v.import_job, name="import_job"),
     re_path(r"^customers/import/report/(?P<token>\d+-[A-Za-z0-9_-]+)\.xlsx$", v.import_report, name="import_report"),
     path("customers/export.xlsx", v.export_list, name="export"),
     re_path(r"^customers/contacts\.(?P<fmt>pdf|xlsx)$", v.contacts, name="contacts"),

@@ -15,15 +15,16 @@ from urllib.parse import quote
 from django.contrib.auth.decorators import login_required
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from yewu.audit.services import record
 from yewu.common.errors import PermissionDenied, ValidationError, YewuError
 from yewu.org.models import User
+from yewu.org.permissions import can
 
-from . import exports, forms_pdf, imports, selectors
+from . import exports, forms_pdf, import_guard, import_jobs, imports, selectors
 from .exports import FormDoc, Section, Table
 from .models import Confidentiality, Contact, Customer, DemandGrade, OwnershipChange, Status, Visit
 
@@ -494,25 +495,55 @@ def import_template(request):
     return file_response(imports.template_xlsx(), "客户导入模板.xlsx", exports.XLSX_MIME)
 
 
+def _import_ctx(request) -> dict[str, Any]:
+    return {"columns": imports.COLUMNS, "max_rows": imports.max_rows(),
+            "max_cell": import_guard.limit("YEWU_IMPORT_MAX_CELL_CHARS"),
+            "may_import": can(request.user, "imports_customers")}
+
+
+def _job_ctx(ctx: dict[str, Any], job) -> dict[str, Any]:
+    rep = import_jobs.ImportReport(job)
+    ctx["job"] = rep
+    if rep.done:
+        ctx["report"], ctx["detail"] = rep, rep.detail()
+    return ctx
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def import_page(request):
-    ctx: dict[str, Any] = {"columns": imports.COLUMNS, "max_rows": imports.max_rows(),
-                           "may_import": request.user.has_role("SP", "SM", "GM", "LS")}
+    """Upload → the job starts (small files finish here; larger ones run in the worker and the job page
+    shows the progress, then the row report)."""
+    ctx = _import_ctx(request)
     if request.method == "POST":
         upload = request.FILES.get("file")
         status = 200
         if upload is None:
             ctx["error"], status = "请选择要导入的 Excel 文件", 400
+        elif upload.size > imports.max_bytes():  # refused before the upload is read into memory
+            ctx["error"], ctx["rule"], status = (f"文件过大（{upload.size / 1048576:.1f} MB），上限 "
+                                                 f"{imports.max_bytes() // 1048576} MB"), import_guard.RULE, 400
         else:
             try:
-                rep, _data = imports.import_and_report(request.user, upload.read(), upload.name)
-                ctx["report"] = rep
-                ctx["detail"] = rep.detail()
+                job = import_jobs.start_import(request.user, upload.read(), upload.name)
             except YewuError as e:
                 ctx["error"], ctx["rule"], status = e.message, e.rule, e.status
+            else:
+                if job.state != job.State.DONE:
+                    return redirect("customer_files:import_job", token=f"{job.user_id}-{job.token}")
+                _job_ctx(ctx, job)
         return render(request, "customers/import.html", ctx, status=status)
     return render(request, "customers/import.html", ctx)
+
+
+@login_required
+@require_GET
+def import_job(request, token: str):
+    """An import's progress (the page reloads itself until the job is done), then its row report."""
+    job = import_jobs.job_for_token(request.user, token)
+    if job is None:
+        raise Http404("导入任务不存在")
+    return render(request, "customers/import.html", _job_ctx(_import_ctx(request), job))
 
 
 @login_required

@@ -59,6 +59,8 @@ ABILITIES: dict[str, Ability] = {
     # the user directory (GET /api/v1/users): the GM and the system administrator see every user; others see
     # themselves, their team's SM and, as an SM, their teams' members.
     "sees_all_users": _a({R.GM, R.SYS}, "acl.team_scope", "查看全部用户"),
+    # cust.first_to_file: who may file customers may import them from Excel.
+    "imports_customers": _a({R.SP, R.SM, R.GM, R.LS}, "cust.first_to_file", "导入客户"),
 }
 
 
