@@ -40,6 +40,7 @@ AREAS: list[tuple[tuple[str, ...], str]] = [
     (("pay.", "expense.", "cash."), "费用、付款与现金"),
     (("process.",), "流程"),
     (("calendar.",), "日历"),
+    (("ticket.", "complaint.", "claim.", "revisit.", "service."), "客户服务"),
 ]
 
 CHOICES: dict[str, dict[str, str]] = {
