@@ -66,6 +66,10 @@ JOBS: dict[str, Job] = {
     "finance_nightly": Job("yewu.finance.tasks.nightly", daily_at=time(1, 0)),
     # process.evaluation_audit: due evaluations (quarterly) / audits (half-yearly), overdue findings
     "processes_nightly": Job("yewu.processes.tasks.nightly", daily_at=time(1, 0)),
+    # customer service: ticket.first_response_1wd, complaint.escalate_overdue, service.dispatch (every 5 min);
+    # nightly: revisit.after_first_delivery_3d, service.survey_100pct, service.maintenance_renewal_1m
+    "service_timers": Job("yewu.service.tasks.timers", every_seconds=300),
+    "service_nightly": Job("yewu.service.tasks.nightly", daily_at=time(1, 0)),
 }
 
 
