@@ -61,6 +61,10 @@ def find_customers(user: User, q: str, limit: int = 10) -> list[Customer]:
     return list(search(customers_visible_to(user), q).select_related("owner").order_by("name")[:limit])
 
 
+def customer_for(user: User, pk: int) -> Customer | None:
+    return customers_visible_to(user).filter(pk=pk).first()
+
+
 def service_card(customer: Customer) -> dict:
     """`acl.cs_scope` service card: name, address, contacts, open orders, shipment status, tickets — never prices."""
     orders = list(Order.objects.filter(customer=customer, status__in=LIVE_ORDER_STATES).order_by("-created_at")[:20])
