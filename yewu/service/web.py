@@ -10,8 +10,8 @@ from yewu.org.permissions import can
 
 
 def refused(request, e: YewuError) -> None:
-    fields = "；".join(f"{k}：{v}" for k, v in (e.fields or {}).items())
-    messages.error(request, f"{e.message}" + (f"（{fields}）" if fields and fields not in e.message else "")
+    fields = "；".join(f"{k}：{v}" for k, v in (e.fields or {}).items() if str(v) not in e.message)
+    messages.error(request, f"{e.message}" + (f"（{fields}）" if fields else "")
                    + (f" [{e.rule}]" if e.rule else ""))
 
 
