@@ -115,8 +115,11 @@ def _load(u: dict) -> dict:
         if i < 22:
             with _clock(at + timedelta(hours=rng.randint(1, 20))):
                 tickets.respond(cs, t.pk, "已电话答复客户" if typ != "tracking" else "已按订单系统告知发货日期")
-    for region in ("广州天河", "广州番禺", "佛山", "东莞"):  # unconverted enquiries with their origin region
-        ticket(_wd_back(today, rng.randint(5, 40)), "inquiry", None, caller_name="未留名", caller_phone="", region=region)
+    for n, region in enumerate(("广州天河", "广州番禺", "佛山", "东莞")):  # unconverted enquiries with their origin region
+        at = _wd_back(today, 5 + n * 9)
+        t = ticket(at, "inquiry", None, caller_name="未留名", caller_phone="", region=region)
+        with _clock(at + timedelta(hours=2)):
+            tickets.respond(cs, t.pk, "已介绍产品与价格，客户未下单")
     ticket(_wd_back(today, 0, 9), "inquiry", custs[5], content="今天新来电：询问 YJV 报价")
 
     def complaint(days, category, cust, **kw):

@@ -138,6 +138,7 @@ def judge(actor: User, complaint_id: int, *, valid: bool, finding: str, departme
     if not valid:
         _advance(c, S.INTAKE, "complaint.reply_5wd", step=S.CLOSED, outcome="unfounded", finding=finding, judged_at=now,
                  judged_by=actor, replied_at=now, closed_at=now, closed_by=actor, step_due_at=None, step_rule="")
+        _answer_ticket(actor, c, Ticket.State.ANSWERED, f"投诉不成立：{finding}", now)
         _audit(actor, c, "judge_unfounded", before, "complaint.reply_5wd", "投诉不成立，已答复客户并结案")
         return c
     try:
@@ -154,8 +155,17 @@ def judge(actor: User, complaint_id: int, *, valid: bool, finding: str, departme
              step_rule=due.rule)
     notify(dept.manager, f"complaint-dispatch:{c.pk}:{c.reopens}:{c.rejections}",
            f"投诉传递单 {c.number}：请于 {due.due_at:%Y-%m-%d %H:%M} 前提出解决方案", rule=due.rule, link=_link(c))
+    _answer_ticket(actor, c, Ticket.State.TRANSFERRED, f"已转交{dept.name}（{dept.manager.name}）处理", now)
     _audit(actor, c, "dispatch", before, "complaint.dispatch_same_day", f"转交 {dept.name}（{dept.manager.name}）；{due.label}")
     return c
+
+
+def _answer_ticket(actor: User, c: Complaint, state: str, text: str, now: datetime) -> None:
+    """`ticket.first_response_1wd`: judging the complaint answers (unfounded) or transfers (valid) its ticket."""
+    if c.ticket_id and Ticket.objects.filter(pk=c.ticket_id, state=Ticket.State.OPEN).update(
+            state=state, responded_at=now, response=text[:2000]):
+        record(actor=actor, action="respond", object_type="service.ticket", object_id=c.ticket_id,
+               after={"state": state, "response": text[:200]}, rule="ticket.first_response_1wd")
 
 
 def _is_department_side(actor: User, c: Complaint) -> bool:

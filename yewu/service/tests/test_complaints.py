@@ -13,7 +13,7 @@ from yewu.approvals import services as approvals
 from yewu.audit.models import AuditEntry
 from yewu.common.models import Notification
 from yewu.service.complaints import services
-from yewu.service.models import Complaint
+from yewu.service.models import Complaint, Ticket
 
 
 def _complaint(svc, category="quality", type="complaint", **extra):
@@ -41,6 +41,7 @@ def test_full_workflow_with_every_clock_and_holder(svc):
     assert code == 200 and c["step"] == "proposing" and c["holder"] == "质检部 质检部长"
     assert c["step_rule"] == "complaint.solution_3wd" and c["step_due_at"]
     assert Notification.objects.filter(user=svc.qa_lead, rule="complaint.solution_3wd").exists()
+    assert Ticket.objects.get(complaint__pk=cid).state == "transferred"  # ticket.first_response_1wd: transferred
     # the leader sees it (department scope) and proposes two solutions
     assert [x["id"] for x in svc.get(svc.qa_lead, "/api/v1/complaints")[1]] == [cid]
     code, c = svc.post(svc.qa_lead, f"/api/v1/complaints/{cid}/solutions",

@@ -28,7 +28,7 @@ def desk(request):
     return render(request, "service/desk.html", {
         "tickets": tickets, "complaints": [{"c": c, "holder": complaint_selectors.holder(c),
                                             "overdue": bool(c.step_due_at and c.step_due_at < now)} for c in complaints],
-        "mine": mine, "now": now, "tasks": visit_selectors.due_tasks(20) if can(u, "records_return_visits") else [],
+        "mine": mine, "now": now, "tasks": visit_selectors.due_tasks(8) if can(u, "records_return_visits") else [],
         "origins": selectors.enquiry_origins() if can(u, "manages_service") else [],
     })
 
