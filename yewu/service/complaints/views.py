@@ -3,7 +3,7 @@ person who may take it; the monthly analysis (客户投诉分析表)."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -13,6 +13,7 @@ from yewu.org.permissions import can
 from yewu.policy import service as rules
 
 from ..documents import analysis as doc
+from ..documents import forms
 from ..revisits import services as visits
 from ..web import need, refused
 from . import selectors, services
@@ -99,3 +100,14 @@ def analysis(request):
     if fmt in ("xlsx", "pdf"):
         return doc.response(data, fmt)
     return render(request, "service/analysis.html", {"d": data, "month": f"{y}-{m:02d}"})
+
+
+@login_required
+def form_pdf(request, pk: int):
+    """客户投诉处理表 from live data."""
+    c = selectors.complaint_for(request.user, pk)
+    if c is None:
+        raise Http404
+    r = HttpResponse(forms.complaint_pdf(c), content_type="application/pdf")
+    r["Content-Disposition"] = f'inline; filename="{c.number}.pdf"'
+    return r

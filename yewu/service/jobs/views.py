@@ -3,7 +3,7 @@ signature drawn on the phone screen (or a photo of the paper voucher)."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -13,6 +13,7 @@ from yewu.org.models import User
 from yewu.org.permissions import can
 from yewu.policy import service as rules
 
+from ..documents import forms
 from ..web import need, refused
 from . import selectors, services
 
@@ -75,3 +76,14 @@ def act(request, pk: int, action: str):
     except YewuError as e:
         refused(request, e)
     return redirect(f"/service/jobs/{pk}/")
+
+
+@login_required
+def voucher_pdf(request, pk: int):
+    """服务凭证 with the customer's signature."""
+    j = selectors.job_for(request.user, pk)
+    if j is None:
+        raise Http404
+    r = HttpResponse(forms.voucher_pdf(j), content_type="application/pdf")
+    r["Content-Disposition"] = f'inline; filename="{j.number}.pdf"'
+    return r
