@@ -11,7 +11,6 @@ from yewu.policy import service as rules
 
 from ..complaints.selectors import complaints_visible_to
 from ..models import Campaign, ReturnVisit, VisitTask
-from .services import campaign_members
 
 
 def visits_visible_to(user: User, complaint_id: int | None = None) -> QuerySet[ReturnVisit]:
@@ -27,6 +26,12 @@ def visits_visible_to(user: User, complaint_id: int | None = None) -> QuerySet[R
 
 def due_tasks(limit: int = 50):
     return VisitTask.objects.filter(done_visit__isnull=True).select_related("customer").order_by("due_at")[:limit]
+
+
+def campaign_members(camp: Campaign) -> list[rules.CampaignMember]:
+    visited = set(camp.visits.values_list("customer_id", flat=True))
+    return [rules.CampaignMember(m.customer_id, m.customer.name, m.customer_id in visited, len(m.failed_attempts),
+                                 m.signed_off_by_id is not None) for m in camp.members.select_related("customer")]
 
 
 def campaign_summary(c: Campaign) -> dict:

@@ -26,6 +26,7 @@ from yewu.policy import service as rules
 from ..base import clean_text, when
 from ..complaints import services as complaints
 from ..models import Campaign, CampaignMember, Complaint, ReturnVisit, ServiceJob, VisitTask
+from .selectors import campaign_members
 
 
 @dataclass
@@ -172,12 +173,6 @@ def sign_off(actor: User, campaign_id: int, customer_id: int) -> CampaignMember:
     record(actor=actor, action="sign_off", obj=m.campaign, after={"customer": customer_id},
            rule="revisit.key_customers_100pct")
     return m
-
-
-def campaign_members(camp: Campaign) -> list[rules.CampaignMember]:
-    visited = set(camp.visits.values_list("customer_id", flat=True))
-    return [rules.CampaignMember(m.customer_id, m.customer.name, m.customer_id in visited, len(m.failed_attempts),
-                                 m.signed_off_by_id is not None) for m in camp.members.select_related("customer")]
 
 
 @transaction.atomic

@@ -239,3 +239,19 @@ def test_major_suggestion_recorded_for_claim_over_10000(svc):
     e = AuditEntry.objects.get(object_type="service.complaint", object_id=str(cid), action="create")
     assert e.decision["rule"] == "complaint.major_to_gm" and e.decision["suggest_major"] is True
     assert Decimal(Complaint.objects.get(pk=cid).claim_amount) == Decimal("10000.00")
+
+
+def test_monthly_analysis_counts_and_handling_rate(svc):
+    from django.utils import timezone as tz
+
+    from yewu.service.complaints.selectors import monthly_analysis
+
+    a = _complaint(svc, category="quality")
+    _complaint(svc, category="delivery")
+    svc.post(svc.co.cs, f"/api/v1/complaints/{a}/judge", {"valid": False, "finding": "误用"})
+    today = tz.localdate()
+    d = monthly_analysis(today.year, today.month)
+    assert d["received"] == 2 and d["closed"] == 1 and d["handling_rate"] == 50.0
+    assert d["by_category"] == {"产品/工程质量": 1, "交货": 1}
+    code, body = svc.get(svc.co.csmanager, f"/api/v1/complaints/analysis?year={today.year}&month=13")
+    assert code == 400 and body["rule"] == "complaint.monthly_analysis"

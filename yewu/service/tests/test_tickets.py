@@ -121,3 +121,12 @@ def test_respond_stops_clock_and_overdue_timer_flags_once(svc):
     later = timezone.now() + timedelta(days=10)
     assert flag_overdue(later) == 1 and flag_overdue(later) == 0
     assert Ticket.objects.get(pk=b["id"]).overdue_flagged_at is not None
+
+
+def test_openapi_documents_the_service_endpoints(svc):
+    from django.test import Client
+
+    paths = Client().get("/api/v1/openapi.json").json()["paths"]
+    for p in ("/api/v1/tickets", "/api/v1/complaints", "/api/v1/return-visits", "/api/v1/service-jobs",
+              "/api/v1/public/tickets"):
+        assert p in paths, p
