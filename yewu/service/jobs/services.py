@@ -26,7 +26,7 @@ from yewu.org.selectors import get_calendar, get_policy
 from yewu.policy import service as rules
 
 from ..base import choice, clean_text, money, number, when
-from ..models import MaintenanceContract, ServiceJob, Survey
+from ..models import Complaint, MaintenanceContract, ServiceJob, Survey
 
 MAX_SIGNATURE = 300_000  # bytes of the PNG data URL
 MAX_PHOTO = 3_000_000
@@ -79,13 +79,18 @@ def register_job(actor: User, data: JobIn, now: datetime | None = None) -> Servi
             if customer else None)
         if contract is None:
             raise ValidationError("B 类（维保合同）须有有效的维保合同", fields={"contract_id": "无有效维保合同"})
+    complaint_id = None
+    if data.complaint_id not in (None, ""):  # a complaint that is really a service request (complaint.customer_consult)
+        complaint_id = Complaint.objects.filter(pk=int(data.complaint_id)).values_list("pk", flat=True).first()
+        if complaint_id is None:
+            raise ValidationError("投诉不存在", fields={"complaint_id": "不存在"})
     due = rules.arrival_due(reg, zone, get_calendar(), cfg)
     job = ServiceJob.objects.create(
         number=number("FW"), customer=customer, contract=contract, category=cat, district=district, zone=zone,
         address=clean_text(data.address, field="address", label="地址", max_len=200),
         problem=clean_text(data.problem, field="problem", label="故障描述", max_len=2000, required=True),
         registered_at=reg, arrival_due_at=due.due_at, carry_in=bool(data.carry_in), created_by=actor,
-        ticket_id=data.ticket_id or None, complaint_id=data.complaint_id or None)
+        ticket_id=data.ticket_id or None, complaint_id=complaint_id)
     Survey.objects.create(job=job, due_on=rules.survey_due(timezone.localdate(reg), get_calendar()))
     record(actor=actor, action="create", obj=job, after=snapshot(job, ["number", "category", "zone", "arrival_due_at"]),
            rule=due.rule, reason=due.label, policy_version=cfg.version)

@@ -32,14 +32,16 @@ def new_job(request):
         try:
             j = services.register_job(request.user, services.JobIn(
                 category=p.get("category", ""), district=p.get("district", ""), problem=p.get("problem", ""),
-                customer_id=p.get("customer_id") or None, address=p.get("address", ""), carry_in=p.get("carry_in") == "1"))
+                customer_id=p.get("customer_id") or None, address=p.get("address", ""), carry_in=p.get("carry_in") == "1",
+                complaint_id=p.get("complaint_id") or None))
             messages.success(request, f"已登记 {j.number}：到达期限 {timezone.localtime(j.arrival_due_at):%Y-%m-%d %H:%M} "
                                       f"[service.arrival_sla]")
             return redirect(f"/service/jobs/{j.pk}/")
         except YewuError as e:
             refused(request, e)
     return render(request, "service/job_new.html", {"form": p, "categories": rules.JOB_CATEGORIES,
-                                                    "customer_id": request.GET.get("customer_id", "")})
+                                                    "customer_id": request.GET.get("customer_id", ""),
+                                                    "complaint_id": request.GET.get("complaint_id", "")})
 
 
 @login_required
@@ -49,6 +51,7 @@ def job(request, pk: int):
         raise Http404
     techs = [u for u in User.objects.filter(is_active=True).order_by("id")] if can(request.user, "dispatches_service_jobs") else []
     return render(request, "service/job.html", {"j": j, "techs": techs, "now": timezone.now(),
+                                               "survey": getattr(j, "survey", None), "items": rules.SURVEY_ITEMS,
                                                "may_work": request.user.id == j.technician_id or can(request.user, "dispatches_service_jobs")})
 
 
@@ -61,6 +64,8 @@ def act(request, pk: int, action: str):
     try:
         if action == "dispatch":
             services.dispatch(u, pk, int(p.get("technician_id") or 0))
+        elif action == "survey":
+            services.rate(u, pk, {k: p.get(k) for k in rules.SURVEY_ITEMS})
         elif action == "arrive":
             services.arrive(u, pk)
         elif action == "close":

@@ -61,3 +61,20 @@ def test_desk_and_analysis_downloads(svc):
     p = cm.get(f"/service/complaints/analysis/?month={today:%Y-%m}&format=pdf")
     assert p.status_code == 200 and p.content[:4] == b"%PDF"
     assert login(svc.co.cs).get("/service/complaints/analysis/").status_code == 403
+
+
+def test_complaint_that_is_a_service_request_links_a_job_and_survey_from_the_page(svc):
+    from yewu.service.models import ServiceJob
+
+    cs = login(svc.co.cs)
+    cs.post("/service/tickets/new/", {"customer_id": svc.cust.pk, "type": "complaint", "channel": "phone",
+                                      "content": "设备不工作", "category": "service"})
+    comp = Complaint.objects.get()
+    assert "转报修服务单" in cs.get(f"/service/complaints/{comp.pk}/").content.decode()
+    r = cs.post("/service/jobs/new/", {"category": "C", "district": "天河", "problem": "设备不工作",
+                                       "customer_id": svc.cust.pk, "complaint_id": comp.pk})
+    j = ServiceJob.objects.get()
+    assert r.status_code == 302 and j.complaint_id == comp.pk
+    cs.post(f"/service/jobs/{j.pk}/survey/", {"attitude": "4", "skill": "3", "arrival": "4", "follow_through": "4"})
+    j.survey.refresh_from_db()
+    assert j.survey.ratings == {"attitude": 4, "skill": 3, "arrival": 4, "follow_through": 4}
