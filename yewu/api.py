@@ -128,6 +128,17 @@ def _register():
     api.add_router("/me", me_router)
     api.add_router("/users", users_router)
     api.add_router("/allocation-settings", allocation_router)
+    from yewu.service.complaints.api import router as complaints_router
+    from yewu.service.jobs.api import router as service_jobs_router
+    from yewu.service.public.api import router as public_router
+    from yewu.service.revisits.api import router as return_visits_router
+    from yewu.service.tickets.api import router as tickets_router
+
+    api.add_router("/tickets", tickets_router)
+    api.add_router("/complaints", complaints_router)
+    api.add_router("/return-visits", return_visits_router)
+    api.add_router("/service-jobs", service_jobs_router)
+    api.add_router("/public", public_router)
 
 
 _register()

@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "yewu.performance",
     "yewu.processes",
     "yewu.desk",
+    "yewu.service",
 ]
 
 MIDDLEWARE = [

@@ -27,4 +27,5 @@ urlpatterns = [
     path("performance/", include("yewu.performance.urls")),
     path("processes/", include("yewu.processes.urls")),
     path("settings/", include("yewu.org.urls")),
+    path("service/", include("yewu.service.urls")),
 ]

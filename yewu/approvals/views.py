@@ -19,7 +19,7 @@ from . import services
 from .models import ApprovalRequest, ApprovalStep
 
 DOC_TYPES = {"order": "销售订单", "quote": "报价单", "expense": "费用报销", "complaint": "投诉", "return": "退货",
-             "contract": "合同", "contract_custody": "合同原件借出"}
+             "contract": "合同", "contract_custody": "合同原件借出", "claim": "索赔审核"}
 FIGURE_LABELS = {"total": "金额", "threshold": "门槛", "exposure": "信用敞口", "limit": "额度", "excess": "超出",
                  "custom_total": "定制金额", "deposit": "定金", "lines": "行数", "min_total": "最低金额",
                  "limit_wd": "时限（工作日）", "major_total": "重大合同门槛"}

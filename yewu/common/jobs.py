@@ -69,6 +69,10 @@ JOBS: dict[str, Job] = {
     "processes_nightly": Job("yewu.processes.tasks.nightly", daily_at=time(1, 0)),
     # notifications to WeCom / DingTalk robots and e-mail, with retries (issue 15)
     "push_deliveries": Job("yewu.common.tasks.deliver_pushes", every_seconds=60),
+    # customer service: ticket.first_response_1wd, complaint.escalate_overdue, service.dispatch (every 5 min);
+    # nightly: revisit.after_first_delivery_3d, service.survey_100pct, service.maintenance_renewal_1m
+    "service_timers": Job("yewu.service.tasks.timers", every_seconds=300),
+    "service_nightly": Job("yewu.service.tasks.nightly", daily_at=time(1, 0)),
 }
 
 

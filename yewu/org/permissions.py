@@ -61,6 +61,25 @@ ABILITIES: dict[str, Ability] = {
     "sees_all_users": _a({R.GM, R.SYS}, "acl.team_scope", "查看全部用户"),
     # cust.first_to_file: who may file customers may import them from Excel.
     "imports_customers": _a({R.SP, R.SM, R.GM, R.LS}, "cust.first_to_file", "导入客户"),
+    # customer service (SPEC §6, issue 12)
+    # ticket.first_response_1wd: CS agents take calls and answer tickets; the CSM too
+    "handles_tickets": _a({R.CS, R.CSM}, "ticket.first_response_1wd", "受理和答复服务工单"),
+    # acl.cs_scope: CS/CSM (and the GM) see the tickets and complaints of every customer
+    "sees_all_tickets": _a({R.CS, R.CSM, R.GM}, "acl.cs_scope", "查看所有客户的工单和投诉"),
+    # complaint.intake … complaint.close_satisfied: CS records, judges, consults the customer, visits and closes
+    "handles_complaints": _a({R.CS, R.CSM}, "complaint.intake", "受理、判定、征求意见、回访和结案投诉"),
+    # complaint.major_to_gm: major is flagged by CS/CSM
+    "flags_major_complaints": _a({R.CS, R.CSM}, "complaint.major_to_gm", "标记重大投诉"),
+    # complaint.solution_review: the GM selects the solution of a major complaint (and after a 2nd rejection)
+    "decides_major_complaints": _a({R.GM}, "complaint.solution_review", "选定重大投诉的解决方案"),
+    # claim.manager_review: every claim is reviewed by the SM (the GM may too)
+    "reviews_claims": _a({R.SM, R.GM}, "claim.manager_review", "审核索赔"),
+    # complaint.escalate_overdue, revisit.key_customers_100pct, complaint.monthly_analysis: the CS manager's duties
+    "manages_service": _a({R.CSM, R.GM}, "revisit.key_customers_100pct", "管理回访活动、签认未接通和查看投诉分析"),
+    # revisit.record_complete: return visits are recorded by CS
+    "records_return_visits": _a({R.CS, R.CSM}, "revisit.record_complete", "录入回访记录"),
+    # service.dispatch: CS registers and dispatches service calls; the assigned technician closes with a signature
+    "dispatches_service_jobs": _a({R.CS, R.CSM}, "service.dispatch", "登记和派工服务单"),
 }
 
 

@@ -112,6 +112,25 @@ DEFAULTS: dict[str, tuple[Any, type, str]] = {
     "commission.base.credit_to": ("order_salesperson", str, "order_salesperson（订单业务员）或 owner_at_receipt（Alt）"),
     "commission.statement.tiers_enabled": (False, bool, "提成阶梯（按产品、按月订单数）开启；默认关闭"),
     "commission.statement.tiers": ("0:5,5:2,10:1", str, "提成阶梯表 起始单数:比例%，逗号分隔（默认 <5单 5%，5–9单 2%，≥10单 1%）"),
+    # customer service (issue 12, SPEC §6)
+    "ticket.first_response_1wd.working_days": (1, int, "工单首次答复或转交期限（工作日）"),
+    "complaint.reply_5wd.working_days": (5, int, "投诉实质答复期限（收到后工作日）"),
+    "complaint.solution_3wd.working_days": (3, int, "责任部门提出解决方案期限（转交后工作日）"),
+    "complaint.followup_5wd.working_days": (5, int, "实施后首次回访期限（工作日）"),
+    "complaint.major_to_gm.claim_amount": (Decimal("10000.00"), Decimal, "索赔金额达到此额（≥）建议列为重大投诉"),
+    "complaint.escalate_overdue.gm_after_wd": (2, int, "投诉逾期后仍未处理再过此工作日数升级总经理"),
+    "complaint.followups_by_type.quality_min": (2, int, "质量投诉最少回访次数"),
+    "complaint.followups_by_type.service_min": (1, int, "服务投诉最少回访次数"),
+    "complaint.followups_by_type.service_max": (2, int, "服务投诉最多回访次数"),
+    "complaint.followups_by_type.other_min": (1, int, "其他投诉最少回访次数"),
+    "complaint.monthly_analysis.due_wd": (5, int, "月度投诉分析表期限（次月第几个工作日）"),
+    "revisit.quiet_hours.windows": ("09:00-12:00,14:00-20:00", str, "回访电话适宜时段（逗号分隔）"),
+    "revisit.after_first_delivery_3d.days": (3, int, "新客户首次交货后回访期限（自然日）"),
+    "service.arrival_sla.urban_hours": (6, int, "市区：报修登记至到达（工作小时）"),
+    "service.arrival_sla.suburban_hours": (7, int, "郊区：报修登记至到达（工作小时）"),
+    "service.arrival_sla.urban_districts": ("越秀,海珠,荔湾,天河,白云,黄埔", str, "广州市区（逗号分隔）"),
+    "service.arrival_sla.suburban_districts": ("番禺,花都,南沙,从化,增城", str, "广州郊区（逗号分隔）"),
+    "service.maintenance_renewal_1m.months": (1, int, "维保合同到期前几个月发续约通知"),
 }
 
 

@@ -40,6 +40,7 @@ AREAS: list[tuple[tuple[str, ...], str]] = [
     (("pay.", "expense.", "cash."), "费用、付款与现金"),
     (("process.",), "流程"),
     (("calendar.",), "日历"),
+    (("ticket.", "complaint.", "claim.", "revisit.", "service."), "客户服务"),
 ]
 
 CHOICES: dict[str, dict[str, str]] = {
@@ -84,6 +85,18 @@ _EXPLICIT: dict[str, tuple[str, str, Any, Any]] = {
     "contract.phone_approval.max_age_hours": ("int", "小时", 1, 720),
     "contract.monthly_register.due_day": ("int", "日", 1, 28),
     "commission.statement.tiers": ("tiers", "", None, None),
+    # customer service (issue 12)
+    "ticket.first_response_1wd.working_days": ("wd", "工作日", 1, 30),
+    "complaint.followups_by_type.quality_min": ("int", "次", 0, 10),
+    "complaint.followups_by_type.service_min": ("int", "次", 0, 10),
+    "complaint.followups_by_type.service_max": ("int", "次", 1, 10),
+    "complaint.followups_by_type.other_min": ("int", "次", 0, 10),
+    "complaint.monthly_analysis.due_wd": ("wd", "工作日", 1, 20),
+    "revisit.quiet_hours.windows": ("windows", "", None, None),
+    "service.arrival_sla.urban_hours": ("int", "工作小时", 1, 80),
+    "service.arrival_sla.suburban_hours": ("int", "工作小时", 1, 80),
+    "service.arrival_sla.urban_districts": ("names", "", None, None),
+    "service.arrival_sla.suburban_districts": ("names", "", None, None),
 }
 
 # Role codes a "roles" setting may name (yewu.org.models.Role, repeated here: the policy core has no Django).
@@ -91,7 +104,7 @@ ROLE_CODES = ("SP", "LS", "SM", "GM", "FD", "FIN", "CA", "CS", "CSM", "CIA", "WH
 
 KIND_LABELS = {"money": "金额", "pct": "百分比", "wd": "工作日数", "days": "天数", "months": "月数", "int": "整数",
                "decimal": "数值", "bool": "是/否", "choice": "选项", "text": "文字",
-               "roles": "角色代码列表", "tiers": "阶梯表"}
+               "roles": "角色代码列表", "tiers": "阶梯表", "windows": "时段", "names": "名称列表"}
 
 _MONEY_ENDINGS = ("amount", "_total", "_cap", "gm_above", "important_limit", "skip_gm_below")
 
@@ -123,6 +136,10 @@ class Setting:
             return "1–6 位大写字母或数字"
         if self.kind == "roles":
             return "角色代码，逗号分隔（如 CS,CSM）"
+        if self.kind == "windows":
+            return "时段，逗号分隔（如 09:00-12:00,14:00-20:00）"
+        if self.kind == "names":
+            return "名称，逗号分隔（如 越秀,海珠）"
         if self.kind == "tiers":
             return "起始单数:比例%，逗号分隔（如 0:5,5:2,10:1）"
         if self.kind == "money":
@@ -244,6 +261,16 @@ def parse_value(key: str, raw: Any) -> tuple[Any, str | None]:
         if not codes or bad:
             return None, ("未知角色：" + "、".join(bad) if bad else "至少一个角色") + f"（可选 {','.join(ROLE_CODES)}）"
         return ",".join(dict.fromkeys(codes)), None
+    if s.kind == "windows":
+        parts = [p.strip() for p in str(text).replace("，", ",").split(",") if p.strip()]
+        ok = bool(parts) and all(re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d", p)
+                                 and p[:5] < p[6:] for p in parts)
+        return (",".join(parts), None) if ok else (None, "应为 HH:MM-HH:MM 时段，逗号分隔，开始早于结束")
+    if s.kind == "names":
+        names = [p.strip() for p in str(text).replace("，", ",").split(",") if p.strip()]
+        if not names or any(len(n) > 20 for n in names):
+            return None, "至少一个名称，每个不超过 20 个字"
+        return ",".join(dict.fromkeys(names)), None
     if s.kind == "tiers":
         try:
             parse_tiers(str(text))

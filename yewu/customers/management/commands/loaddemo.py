@@ -33,5 +33,13 @@ class Command(BaseCommand):
         from yewu.finance.tasks import run_collection
 
         run_collection()
+        try:  # customer-service history (tickets, complaints, visits, service jobs) when the service app is there
+            from yewu.service import demo as service_demo
+        except ImportError:
+            service_demo = None
+        if service_demo is not None:
+            out = service_demo.load()
+            if out:
+                self.stdout.write(f"service demo: {out}")
         if not quiet_logins:
             self.stdout.write("\n演示账号 / demo logins:\n" + demo.logins_table() + "\n")

@@ -1,0 +1,126 @@
+"""Issue 12 walk-through on a phone-size screen: CS takes a call and files a complaint → the department proposes →
+its manager selects → the customer is consulted → implemented → return visits → closed; a technician closes a job
+with a signature drawn on the screen; the public form used without login. Screenshots in screenshots/service-*.png."""
+
+
+import pytest
+
+from yewu.customers.tests.conftest import make_customer  # noqa: F401  (fixture)
+
+
+@pytest.fixture
+def setup(company, make_customer):  # noqa: F811
+    from yewu.org.models import Department, User
+
+    lead = User.objects.create_user(username="qc", password="demo1234", roles=["QC"], display_name="褚质检")
+    qa = Department.objects.create(name="质检部", manager=lead)
+    lead.department = qa
+    lead.save()
+    cust = make_customer(company.sales1, name="广州电缆贸易有限公司", mobile="13912345678")
+    return {"qa": qa, "lead": lead, "cust": cust}
+
+
+def _post_action(page, button_text):
+    page.get_by_role("button", name=button_text).click()
+    page.wait_for_load_state("networkidle")
+
+
+def test_complaint_from_call_to_close(site, setup, company):
+    from yewu.service.models import Complaint
+
+    page = site.login("cs")
+    page.goto(site.url("/service/tickets/new/?q=gzdl"))
+    page.get_by_role("link", name="广州电缆贸易有限公司").click()
+    page.select_option("select[name=type]", "complaint")
+    page.select_option("select[name=channel]", "phone")
+    page.fill("textarea[name=content]", "YJV 电缆绝缘层开裂，要求处理")
+    page.locator("details.inline-form summary").click()
+    page.select_option("select[name=category]", "quality")
+    site.shot(page, "service-1-quick-entry")
+    page.get_by_role("button", name="受理").click()
+    page.wait_for_url("**/service/tickets/*/")
+    assert "ticket.first_response_1wd" in page.content()
+    site.shot(page, "service-2-ticket")
+    c = Complaint.objects.get()
+    page.goto(site.url(f"/service/complaints/{c.pk}/"))
+    page.fill("textarea[name=finding]", "经核实属实")
+    page.select_option("select[name=department_id]", str(setup["qa"].pk))
+    _post_action(page, "成立，转交部门")
+    assert "质检部 褚质检" in page.content()
+    site.shot(page, "service-3-dispatched")
+
+    lead = site.login("qc")
+    lead.goto(site.url(f"/service/complaints/{c.pk}/"))
+    lead.fill("textarea[name=solutions]", "免费更换问题批次\n按米数退款")
+    _post_action(lead, "提交方案")
+    lead.locator("input[name=solution_id]").first.check()
+    _post_action(lead, "选定")
+    site.shot(lead, "service-4-selected")
+    assert Complaint.objects.get().step == "consulting"
+
+    page.goto(site.url(f"/service/complaints/{c.pk}/"))
+    page.fill("textarea[name=opinion]", "同意更换")
+    _post_action(page, "客户同意")
+    lead.goto(site.url(f"/service/complaints/{c.pk}/"))
+    lead.fill("input[name=note]", "已更换 200 米")
+    _post_action(lead, "已实施")
+    for sat in ("satisfied", "very_satisfied"):
+        page.goto(site.url(f"/service/complaints/{c.pk}/"))
+        page.fill("input[name=contact]", "采购王工")
+        page.select_option("select[name=satisfaction]", sat)
+        page.fill("form[action='visit/'] textarea[name=opinion]", "无")
+        _post_action(page, "保存回访")
+    _post_action(page, "满意，结案")
+    assert Complaint.objects.get().step == "closed"
+    assert "已结案" in page.content()
+    site.shot(page, "service-5-closed")
+
+
+def test_technician_closes_job_with_signature(site, setup, company):
+    from yewu.service.jobs import services as jobs
+    from yewu.service.models import ServiceJob
+
+    j = jobs.register_job(company.cs, jobs.JobIn(category="A", district="天河", problem="接头发热",
+                                                 customer_id=setup["cust"].pk))
+    jobs.dispatch(company.cs, j.pk, company.sales2.pk)
+    jobs.arrive(company.sales2, j.pk)
+    page = site.login("sales2")
+    page.goto(site.url(f"/service/jobs/{j.pk}/"))
+    page.fill("textarea[name=work_done]", "更换接头，测试正常")
+    page.fill("input[name=signer_name]", "客户电工")
+    # without a signature: refused, the job stays open
+    _post_action(page, "结单")
+    assert "service.close_signature" in page.content() and ServiceJob.objects.get().state == "arrived"
+    page.fill("textarea[name=work_done]", "更换接头，测试正常")
+    page.fill("input[name=signer_name]", "客户电工")
+    page.locator("#sig").scroll_into_view_if_needed()
+    box = page.locator("#sig").bounding_box()
+    page.mouse.move(box["x"] + 20, box["y"] + 80)
+    page.mouse.down()
+    for i in range(1, 30):
+        page.mouse.move(box["x"] + 20 + i * 9, box["y"] + 80 + (25 if i % 2 else -25))
+    page.mouse.up()
+    site.shot(page, "service-6-signing")
+    _post_action(page, "结单")
+    j = ServiceJob.objects.get()
+    assert j.state == "closed" and j.signature.startswith("data:image/png") and j.invoice_requested_at
+    site.shot(page, "service-7-job-closed")
+
+
+def test_public_form_without_login(site, browser, setup):
+    ctx = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True, locale="zh-CN")
+    page = ctx.new_page()
+    page.goto(site.url("/service/public/"))
+    page.select_option("select[name=type]", "service")
+    page.fill("input[name=name]", "陈先生")
+    page.fill("input[name=phone]", "13700001234")
+    page.fill("input[name=region]", "广州番禺")
+    page.fill("textarea[name=content]", "厂房电缆冒烟，请尽快派人")
+    site.shot(page, "service-8-public-form")
+    page.get_by_role("button", name="提交").click()
+    number = page.locator("#ref").inner_text()
+    assert number.startswith("YWKF-")
+    page.goto(site.url(f"/service/public/status/?number={number}&phone=13700001234"))
+    assert "待处理" in page.content() and "冒烟" not in page.content()
+    site.shot(page, "service-9-public-status")
+    ctx.close()

@@ -1,0 +1,131 @@
+"""/api/v1/service-jobs (SPEC §6.4): register (`service.arrival_sla`), dispatch, arrive, close with a signature
+(`service.close_signature`), survey (`service.survey_100pct`)."""
+
+from __future__ import annotations
+
+import base64
+from datetime import datetime
+
+from ninja import Router, Schema, Status
+
+from yewu.common.errors import NotFound, ValidationError
+
+from ..models import ServiceJob
+from . import selectors, services
+
+router = Router(tags=["service"])
+
+
+class JobIn(Schema):
+    category: str
+    district: str
+    problem: str
+    customer_id: int | None = None
+    address: str = ""
+    registered_at: str | None = None
+    carry_in: bool = False
+
+
+class JobOut(Schema):
+    id: int
+    number: str
+    category: str
+    zone: str
+    district: str
+    state: str
+    customer: str
+    technician: str
+    registered_at: datetime
+    arrival_due_at: datetime
+    arrival_rule: str
+    arrived_at: datetime | None
+    arrival_hours: str | None
+    signed: bool
+    closed_at: datetime | None
+    invoice_requested: bool
+
+
+class DispatchIn(Schema):
+    technician_id: int
+
+
+class ArriveIn(Schema):
+    arrived_at: str | None = None
+
+
+class CloseIn(Schema):
+    work_done: str
+    signer_name: str = ""
+    signature: str = ""
+    photo_base64: str = ""
+    amount: str | None = None
+    checks: dict[str, bool] = {}
+
+
+class SurveyIn(Schema):
+    ratings: dict[str, int]
+
+
+def job_out(j: ServiceJob) -> dict:
+    return {"id": j.pk, "number": j.number, "category": j.category, "zone": j.zone, "district": j.district,
+            "state": j.state, "customer": j.customer.name if j.customer_id else "",
+            "technician": j.technician.name if j.technician_id else "", "registered_at": j.registered_at,
+            "arrival_due_at": j.arrival_due_at, "arrival_rule": "service.arrival_sla", "arrived_at": j.arrived_at,
+            "arrival_hours": str(j.arrival_hours) if j.arrival_hours is not None else None,
+            "signed": bool(j.signature or j.signature_photo), "closed_at": j.closed_at,
+            "invoice_requested": bool(j.invoice_requested_at)}
+
+
+def _get(request, pk):
+    j = selectors.job_for(request.auth, pk)
+    if j is None:
+        raise NotFound("服务单不存在")
+    return j
+
+
+@router.get("", response=list[JobOut])
+def list_jobs(request):
+    return [job_out(j) for j in selectors.jobs_visible_to(request.auth)[:200]]
+
+
+@router.post("", response={201: JobOut})
+def create(request, payload: JobIn):
+    return Status(201, job_out(services.register_job(request.auth, services.JobIn(**payload.dict()))))
+
+
+@router.get("/{job_id}", response=JobOut)
+def detail(request, job_id: int):
+    return job_out(_get(request, job_id))
+
+
+@router.post("/{job_id}/dispatch", response=JobOut)
+def dispatch(request, job_id: int, payload: DispatchIn):
+    _get(request, job_id)
+    return job_out(services.dispatch(request.auth, job_id, payload.technician_id))
+
+
+@router.post("/{job_id}/arrive", response=JobOut)
+def arrive(request, job_id: int, payload: ArriveIn):
+    _get(request, job_id)
+    return job_out(services.arrive(request.auth, job_id, payload.arrived_at))
+
+
+@router.post("/{job_id}/close", response=JobOut)
+def close(request, job_id: int, payload: CloseIn):
+    _get(request, job_id)
+    photo = None
+    if payload.photo_base64:
+        try:
+            photo = base64.b64decode(payload.photo_base64[:4_100_000], validate=True)
+        except ValueError:
+            raise ValidationError("照片不是有效的 base64", fields={"photo_base64": "无效"}, rule="service.close_signature") from None
+    return job_out(services.close_job(request.auth, job_id, work_done=payload.work_done, signer_name=payload.signer_name,
+                                      signature=payload.signature, photo=photo, amount=payload.amount,
+                                      checks=payload.checks))
+
+
+@router.post("/{job_id}/survey")
+def survey(request, job_id: int, payload: SurveyIn):
+    _get(request, job_id)
+    s = services.rate(request.auth, job_id, payload.ratings)
+    return {"job_id": job_id, "ratings": s.ratings}

@@ -1,0 +1,94 @@
+"""Service-job pages: list, register, the job page with dispatch, arrival and the close form with the customer's
+signature drawn on the phone screen (or a photo of the paper voucher)."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from yewu.common.errors import YewuError
+from yewu.org.models import User
+from yewu.org.permissions import can
+from yewu.policy import service as rules
+
+from ..documents import forms
+from ..web import need, refused
+from . import selectors, services
+
+
+@login_required
+def job_list(request):
+    return render(request, "service/jobs.html", {"rows": selectors.jobs_visible_to(request.user)[:200],
+                                                 "contracts": selectors.contracts_near_renewal(20), "now": timezone.now()})
+
+
+@login_required
+def new_job(request):
+    need(request.user, "dispatches_service_jobs")
+    p = request.POST
+    if request.method == "POST":
+        try:
+            j = services.register_job(request.user, services.JobIn(
+                category=p.get("category", ""), district=p.get("district", ""), problem=p.get("problem", ""),
+                customer_id=p.get("customer_id") or None, address=p.get("address", ""), carry_in=p.get("carry_in") == "1",
+                complaint_id=p.get("complaint_id") or None))
+            messages.success(request, f"已登记 {j.number}：到达期限 {timezone.localtime(j.arrival_due_at):%Y-%m-%d %H:%M} "
+                                      f"[service.arrival_sla]")
+            return redirect(f"/service/jobs/{j.pk}/")
+        except YewuError as e:
+            refused(request, e)
+    return render(request, "service/job_new.html", {"form": p, "categories": rules.JOB_CATEGORIES,
+                                                    "customer_id": request.GET.get("customer_id", ""),
+                                                    "complaint_id": request.GET.get("complaint_id", "")})
+
+
+@login_required
+def job(request, pk: int):
+    j = selectors.job_for(request.user, pk)
+    if j is None:
+        raise Http404
+    techs = [u for u in User.objects.filter(is_active=True).order_by("id")] if can(request.user, "dispatches_service_jobs") else []
+    return render(request, "service/job.html", {"j": j, "techs": techs, "now": timezone.now(),
+                                               "survey": getattr(j, "survey", None), "items": rules.SURVEY_ITEMS,
+                                               "may_work": request.user.id == j.technician_id or can(request.user, "dispatches_service_jobs")})
+
+
+@login_required
+@require_POST
+def act(request, pk: int, action: str):
+    if selectors.job_for(request.user, pk) is None:
+        raise Http404
+    p, u = request.POST, request.user
+    try:
+        if action == "dispatch":
+            services.dispatch(u, pk, int(p.get("technician_id") or 0))
+        elif action == "survey":
+            services.rate(u, pk, {k: p.get(k) for k in rules.SURVEY_ITEMS})
+        elif action == "arrive":
+            services.arrive(u, pk)
+        elif action == "close":
+            f = request.FILES.get("photo")
+            photo = f.read(services.MAX_PHOTO + 1) if f else None
+            services.close_job(u, pk, work_done=p.get("work_done", ""), signer_name=p.get("signer_name", ""),
+                               signature=p.get("signature", ""), photo=photo, amount=p.get("amount") or None,
+                               checks={k: p.get(k) == "1" for k in ("pickup_receipt", "register_entry", "repair_tag",
+                                                                    "supervisor_inspected")})
+        else:
+            raise Http404
+        messages.success(request, "已保存")
+    except YewuError as e:
+        refused(request, e)
+    return redirect(f"/service/jobs/{pk}/")
+
+
+@login_required
+def voucher_pdf(request, pk: int):
+    """服务凭证 with the customer's signature."""
+    j = selectors.job_for(request.user, pk)
+    if j is None:
+        raise Http404
+    r = HttpResponse(forms.voucher_pdf(j), content_type="application/pdf")
+    r["Content-Disposition"] = f'inline; filename="{j.number}.pdf"'
+    return r

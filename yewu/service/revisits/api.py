@@ -1,0 +1,109 @@
+"""/api/v1/return-visits (SPEC §6.3): record a visit (`revisit.record_complete`, `revisit.quiet_hours` warning),
+list, campaigns (`revisit.key_customers_100pct`)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from ninja import Router, Schema, Status
+
+from yewu.org.permissions import require
+
+from ..models import Campaign, ReturnVisit
+from . import selectors, services
+
+router = Router(tags=["service"])
+
+
+class VisitIn(Schema):
+    channel: str = ""
+    contact: str = ""
+    visited_at: str | None = None
+    satisfaction: str = ""
+    opinion: str = ""
+    customer_id: int | None = None
+    complaint_id: int | None = None
+    campaign_id: int | None = None
+    job_id: int | None = None
+    evaluation: str = ""
+    suggestions: str = ""
+    needs: str = ""
+    followup: str = ""
+    improvement_department_id: int | None = None
+
+
+class VisitOut(Schema):
+    id: int
+    customer: str
+    complaint_id: int | None
+    campaign_id: int | None
+    channel: str
+    contact: str
+    visited_at: datetime
+    satisfaction: str
+    opinion: str
+    warnings: list[dict]
+
+
+class CampaignIn(Schema):
+    name: str
+    starts_on: date
+    ends_on: date
+
+
+class AttemptIn(Schema):
+    customer_id: int
+    note: str = ""
+
+
+class CloseIn(Schema):
+    summary: str = ""
+
+
+def visit_out(v: ReturnVisit) -> dict:
+    return {"id": v.pk, "customer": v.customer.name if v.customer_id else "", "complaint_id": v.complaint_id,
+            "campaign_id": v.campaign_id, "channel": v.channel, "contact": v.contact, "visited_at": v.visited_at,
+            "satisfaction": v.satisfaction, "opinion": v.opinion, "warnings": v.warnings}
+
+
+def campaign_out(c: Campaign) -> dict:
+    return selectors.campaign_summary(c)
+
+
+@router.get("", response=list[VisitOut])
+def list_visits(request, complaint_id: int | None = None):
+    return [visit_out(v) for v in selectors.visits_visible_to(request.auth, complaint_id=complaint_id)[:200]]
+
+
+@router.post("", response={201: VisitOut})
+def create(request, payload: VisitIn):
+    v, _ = services.record_visit(request.auth, services.VisitIn(**payload.dict()))
+    return Status(201, visit_out(v))
+
+
+@router.get("/campaigns")
+def campaigns(request):
+    require(request.auth, "records_return_visits")
+    return [campaign_out(c) for c in Campaign.objects.all()[:50]]
+
+
+@router.post("/campaigns", response={201: dict})
+def create_campaign(request, payload: CampaignIn):
+    return Status(201, campaign_out(services.create_campaign(request.auth, payload.name, payload.starts_on, payload.ends_on)))
+
+
+@router.post("/campaigns/{campaign_id}/failed-attempts")
+def failed_attempt(request, campaign_id: int, payload: AttemptIn):
+    m = services.failed_attempt(request.auth, campaign_id, payload.customer_id, payload.note)
+    return {"customer_id": m.customer_id, "failed_attempts": len(m.failed_attempts)}
+
+
+@router.post("/campaigns/{campaign_id}/sign-off")
+def sign_off(request, campaign_id: int, payload: AttemptIn):
+    m = services.sign_off(request.auth, campaign_id, payload.customer_id)
+    return {"customer_id": m.customer_id, "signed_off_by": m.signed_off_by.name}
+
+
+@router.post("/campaigns/{campaign_id}/close")
+def close_campaign(request, campaign_id: int, payload: CloseIn):
+    return campaign_out(services.close_campaign(request.auth, campaign_id, payload.summary))
