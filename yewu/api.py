@@ -125,6 +125,9 @@ def _register():
     from yewu.org.api import router as settings_router
 
     api.add_router("/settings", settings_router)
+    from yewu.salesmgmt.api import register as register_salesmgmt
+
+    register_salesmgmt(api)
 
 
 _register()

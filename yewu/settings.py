@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "yewu.finance",
     "yewu.performance",
     "yewu.processes",
+    "yewu.salesmgmt",
 ]
 
 MIDDLEWARE = [
