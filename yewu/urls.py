@@ -21,4 +21,5 @@ urlpatterns = [
     path("performance/", include("yewu.performance.urls")),
     path("processes/", include("yewu.processes.urls")),
     path("settings/", include("yewu.org.urls")),
+    path("salesmgmt/", include("yewu.salesmgmt.urls")),
 ]

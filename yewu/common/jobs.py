@@ -66,6 +66,10 @@ JOBS: dict[str, Job] = {
     "finance_nightly": Job("yewu.finance.tasks.nightly", daily_at=time(1, 0)),
     # process.evaluation_audit: due evaluations (quarterly) / audits (half-yearly), overdue findings
     "processes_nightly": Job("yewu.processes.tasks.nightly", daily_at=time(1, 0)),
+    # daily.table_by_0900: the 部门管理表 of each team is drafted at 18:00; overdue tables, coaching notes and
+    # missing monthly targets (target.monthly_set) every 5 minutes
+    "salesmgmt_draft": Job("yewu.salesmgmt.tasks.draft_tables", daily_at=time(18, 0)),
+    "salesmgmt_timers": Job("yewu.salesmgmt.tasks.timers", every_seconds=300),
 }
 
 

@@ -35,7 +35,7 @@ def daily_actuals(sp_ids, start: date, end: date, *, corrections: bool = True) -
     for r in (Receipt.objects.filter(status=ReceiptStatus.POSTED, arrived_on__range=(start, end),
                                      customer__owner_id__in=sp_ids)
               .values("customer__owner_id", "arrived_on").annotate(s=Sum("amount"))):
-        out[(r["customer__owner_id"], r["arrived_on"])]["collections"] = r["s"] or ZERO
+        out[(r["customer__owner_id"], r["arrived_on"])]["collections"] = (r["s"] or ZERO).quantize(ZERO)
     visits = (Visit.objects.filter(user_id__in=sp_ids, at__date__range=(start, end))
               .annotate(d=TruncDate("at", tzinfo=TZ)).values("user_id", "d")
               .annotate(v=Count("id", filter=Q(channel=Channel.VISIT)),
@@ -52,7 +52,7 @@ def daily_actuals(sp_ids, start: date, end: date, *, corrections: bool = True) -
         out[(r["owner_id"], r["d"])]["new_intent"] = r["n"]
     if corrections:
         for c in ActualCorrection.objects.filter(salesperson_id__in=sp_ids, day__range=(start, end)):
-            out[(c.salesperson_id, c.day)][c.metric] = c.value if c.metric in MONEY_METRICS else int(c.value)
+            out[(c.salesperson_id, c.day)][c.metric] = c.value.quantize(ZERO) if c.metric in MONEY_METRICS else int(c.value)
     return out
 
 

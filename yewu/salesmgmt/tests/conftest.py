@@ -4,6 +4,7 @@ from datetime import datetime
 import pytest
 from django.utils import timezone
 
+from yewu.customers.tests.conftest import make_customer  # noqa: F401  (re-exported fixture)
 from yewu.policy.calendar import TZ
 
 
