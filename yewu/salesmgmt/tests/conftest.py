@@ -5,6 +5,7 @@ import pytest
 from django.utils import timezone
 
 from yewu.customers.tests.conftest import make_customer  # noqa: F401  (re-exported fixture)
+from yewu.orders.tests.conftest import shop  # noqa: F401  (re-exported fixture)
 from yewu.policy.calendar import TZ
 
 
