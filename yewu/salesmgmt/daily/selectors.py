@@ -65,7 +65,9 @@ def compute_rows(sps: list[User], day: date) -> list[dict]:
             "salesperson_id": sp.pk, "salesperson": sp.name, "has_target": t is not None,
             "metrics": [{"metric": m, "label": lbl, "target": _v(m, targets[m]), "actual": _v(m, actual[m]),
                          "mtd_target": _v(m, mtd_t[m]), "mtd_actual": _v(m, mtd_a[m]),
-                         "mtd_pct": _plain(pol.attainment_pct(mtd_a[m], mtd_t[m]))} for m, lbl in pol.METRICS.items()],
+                         "mtd_pct": _plain(pol.attainment_pct(mtd_a[m], mtd_t[m])),
+                         "short": t is not None and Decimal(actual[m] or 0) < Decimal(targets[m] or 0)}
+                        for m, lbl in pol.METRICS.items()],
             "shortfalls": [{k: _plain(v) for k, v in s.items()} for s in pol.shortfalls(targets, actual)] if t else [],
             "work_log": logs.get(sp.pk, ""), "next_day": nxt.isoformat(),
             "next_targets": {m: _v(m, getattr(n, m)) for m in pol.METRICS} if n else None, "note": "",

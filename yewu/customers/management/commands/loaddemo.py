@@ -29,5 +29,10 @@ class Command(BaseCommand):
             out = catalog_demo.load()
             if out:
                 self.stdout.write(f"catalog demo: {out}")
+        from yewu.salesmgmt import demo as salesmgmt_demo  # targets, activity, tables, leaderboard (SPEC §7)
+
+        out = salesmgmt_demo.load()
+        if out:
+            self.stdout.write(f"sales management demo: {out}")
         if not quiet_logins:
             self.stdout.write("\n演示账号 / demo logins:\n" + demo.logins_table() + "\n")
