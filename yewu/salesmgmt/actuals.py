@@ -6,7 +6,7 @@ SP); an SM correction (with its reason, audited) replaces one figure."""
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.db.models import Count, Q, Sum
@@ -36,7 +36,9 @@ def daily_actuals(sp_ids, start: date, end: date, *, corrections: bool = True) -
                                      customer__owner_id__in=sp_ids)
               .values("customer__owner_id", "arrived_on").annotate(s=Sum("amount"))):
         out[(r["customer__owner_id"], r["arrived_on"])]["collections"] = (r["s"] or ZERO).quantize(ZERO)
-    visits = (Visit.objects.filter(user_id__in=sp_ids, at__date__range=(start, end))
+    lo = datetime.combine(start, time.min, tzinfo=TZ)  # a range on the indexed column, not a per-row date cast
+    hi = datetime.combine(end + timedelta(days=1), time.min, tzinfo=TZ)
+    visits = (Visit.objects.filter(user_id__in=sp_ids, at__gte=lo, at__lt=hi)
               .annotate(d=TruncDate("at", tzinfo=TZ)).values("user_id", "d")
               .annotate(v=Count("id", filter=Q(channel=Channel.VISIT)),
                         met=Count("customer", distinct=True, filter=Q(channel=Channel.VISIT) & ~Q(contacts_met="")),
@@ -47,7 +49,7 @@ def daily_actuals(sp_ids, start: date, end: date, *, corrections: bool = True) -
     for r in (CallLog.objects.filter(salesperson_id__in=sp_ids, day__range=(start, end))
               .values("salesperson_id", "day").annotate(n=Count("id"))):
         out[(r["salesperson_id"], r["day"])]["calls"] += r["n"]
-    for r in (Customer.objects.filter(owner_id__in=sp_ids, created_at__date__range=(start, end))
+    for r in (Customer.objects.filter(owner_id__in=sp_ids, created_at__gte=lo, created_at__lt=hi)
               .annotate(d=TruncDate("created_at", tzinfo=TZ)).values("owner_id", "d").annotate(n=Count("id"))):
         out[(r["owner_id"], r["d"])]["new_intent"] = r["n"]
     if corrections:
