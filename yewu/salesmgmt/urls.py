@@ -2,6 +2,7 @@ from django.urls import path
 
 from .daily import views as daily
 from .leaderboard import views as leaderboard
+from .reports import views as reports
 from .targets import views as targets
 
 app_name = "salesmgmt"
@@ -20,4 +21,5 @@ urlpatterns = [
     path("targets/", targets.grid, name="targets"),
     path("targets/save/", targets.save, name="targets_save"),
     path("leaderboard/", leaderboard.board, name="leaderboard"),
+    path("reports/", reports.report, name="report"),
 ]

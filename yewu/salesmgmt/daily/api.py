@@ -178,3 +178,17 @@ def coaching(request, note_id: int, payload: CoachingIn):
 def supervision(request, payload: SupervisionIn):
     s = services.log_supervision(request.auth, payload.salesperson_id, payload.kind, payload.result)
     return {"id": s.pk, "kind": s.kind, "in_window": s.in_window, "at": timezone.localtime(s.at).isoformat()}
+
+
+@router.get("/report", summary="Weekly or monthly statistics from live data (report.weekly_monthly); format=xlsx")
+def report(request, kind: str = "week", start: str = "", format: str = "json"):
+    from ..reports import documents as rdocs
+    from ..reports import selectors as rsel
+
+    require(request.auth, "sees_sales_figures")
+    rep = rsel.report(request.auth, "month" if kind == "month" else "week", selectors.parse_day(start))
+    if format == "xlsx":
+        resp = HttpResponse(rdocs.xlsx(rep), content_type=XLSX)
+        resp["Content-Disposition"] = f'attachment; filename="report-{kind}-{rep["start"]}.xlsx"'
+        return resp
+    return rep

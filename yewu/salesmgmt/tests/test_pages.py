@@ -50,3 +50,27 @@ def test_table_page_submit_and_coaching_page(company, client, clock):
     assert t.late and t.rows[0]["note"] == "跟进"
     assert "逾期提交" in client.get("/salesmgmt/tables/").content.decode()
     assert client.get("/salesmgmt/coaching/").status_code == 200
+
+
+def test_weekly_and_monthly_report_from_live_data(company, client, api_client, clock, make_customer):
+    from decimal import Decimal
+
+    from yewu.finance.models import Receipt
+
+    clock(2025, 10, 14, 10)
+    c = make_customer(company.sales1)
+    Receipt.objects.create(number="SK-R1", customer=c, amount=Decimal("2500.00"), arrived_on=date(2025, 10, 13),
+                           method="transfer", recorded_by=company.finance)
+    r = api_client(company.manager).get("/api/v1/daily/report?kind=week&start=2025-10-15").json()
+    assert r["start"] == "2025-10-13" and r["due_at"].startswith("2025-10-20T12:00")
+    zs = next(w for w in r["work"] if w["salesperson"] == "张三")
+    assert zs["collections"] == "2500.00" and zs["new_intent"] == "1"
+    assert [t["city"] for t in r["target_customers"]] == ["广州"]
+    m = api_client(company.manager).get("/api/v1/daily/report?kind=month&start=2025-09-01").json()
+    assert m["due_at"].startswith("2025-10-11T23:59:59")  # the 3rd working day of October 2025 (adjusted Saturday)
+    assert [w["salesperson"] for w in api_client(company.sales2).get("/api/v1/daily/report").json()["work"]] == ["李四"]
+    client.force_login(company.manager)
+    page = client.get("/salesmgmt/reports/?kind=week&start=2025-10-13")
+    assert "销售员工作统计" in page.content.decode()
+    x = client.get("/salesmgmt/reports/?kind=week&start=2025-10-13&format=xlsx")
+    assert x.status_code == 200 and x.content[:2] == b"PK"
