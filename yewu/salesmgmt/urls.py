@@ -3,6 +3,7 @@ from django.urls import path
 from .daily import views as daily
 from .leaderboard import views as leaderboard
 from .reports import views as reports
+from .routes import views as routes
 from .targets import views as targets
 
 app_name = "salesmgmt"
@@ -22,4 +23,5 @@ urlpatterns = [
     path("targets/save/", targets.save, name="targets_save"),
     path("leaderboard/", leaderboard.board, name="leaderboard"),
     path("reports/", reports.report, name="report"),
+    path("route-visits/", routes.route_visit, name="route_visit"),
 ]

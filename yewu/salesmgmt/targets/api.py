@@ -118,7 +118,7 @@ def set_grid(request, payload: GridIn):
     ch = res["change"]
     return {"set": res["set"], "late": res["late"], "change_id": ch.pk if ch else None,
             "change_state": ch.state if ch else None,
-            "approvers": ["GM"] if ch and ch.department_total_changes else (["SM"] if ch else [])}
+            "approvers": sorted({st.role for st in ch.approval.steps.all()}) if ch and ch.approval_id else []}
 
 
 @router.get("/{salesperson_id}", response=DaysOut, summary="One SP's daily split and actuals (target.daily_decomposition)")

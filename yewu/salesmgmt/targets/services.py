@@ -17,6 +17,7 @@ from yewu.org.models import User
 from yewu.org.permissions import require
 from yewu.org.selectors import get_calendar
 from yewu.policy import salesmgmt as pol
+from yewu.policy.approvals import superior_role
 
 from ..models import DailyTarget, MonthlyTarget, TargetChange
 from ..scope import manages
@@ -141,7 +142,9 @@ def _request_change(actor, month: date, changes: dict, kind: str, reason: str) -
         month=month, team=User.objects.get(pk=int(next(iter(changes)))).team, kind=kind, reason=reason,
         old_values={k: o for k, (o, _) in changes.items()}, new_values={k: n for k, (_, n) in changes.items()},
         department_total_changes=dept, requested_by=actor)
-    req = approvals.start(doc_type=DOC_TYPE, doc_id=ch.pk, submitter=actor, decision=dec, team=ch.team,
+    # sod.no_self_approval: a submitter's own step goes to the superior (the SM asking → the GM)
+    roles = [superior_role(r) if actor.has_role(r) and superior_role(r) else r for r in dec.approvers]
+    req = approvals.start(doc_type=DOC_TYPE, doc_id=ch.pk, submitter=actor, decision=dec, team=ch.team, roles=roles,
                           label=f"目标变更 {month:%Y-%m}（{len(changes)} 人）", link="/salesmgmt/targets/?month=" + f"{month:%Y-%m}")
     ch.approval = req
     ch.save(update_fields=["approval"])

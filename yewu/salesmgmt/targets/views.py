@@ -19,6 +19,17 @@ def grid(request):
     require(request.user, "sees_sales_figures")
     month = selectors.parse_month(request.GET.get("month"))
     g = selectors.month_grid(request.user, month)
+    if request.GET.get("format") == "xlsx":  # 目标分解表
+        from django.http import HttpResponse
+
+        from ..documents.forms import targets_xlsx
+
+        rows = [{"salesperson": r["salesperson"].name, "target": r["target"], "days": list(r["target"].days.all())}
+                for r in g["rows"] if r["target"]]
+        resp = HttpResponse(targets_xlsx(month, rows),
+                            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        resp["Content-Disposition"] = f'attachment; filename="targets-{month:%Y-%m}.xlsx"'
+        return resp
     sp = request.GET.get("sp")
     detail = selectors.target_days(request.user, int(sp), month) if sp and sp.isdigit() else None
     for d in (detail or {}).get("days", []):

@@ -64,3 +64,20 @@ def test_safety_stock_suggestion_feeds_a_real_draft_order(company, api_client, c
     r = jpost(sp, "/api/v1/route-visits", {"customer_id": shop.gz.pk, "steps": STEPS, "next_visit_on": "2025-10-16",
                                            "lines": [{"product_id": shop.cable.pk, "on_hand": "2.5", "pack": 10}]})
     assert r.status_code in (400, 422)
+
+
+def test_route_visit_page_on_a_phone_form(company, client, clock, shop):
+    clock(2025, 10, 9, 10)
+    client.force_login(company.sales1)
+    page = client.get("/salesmgmt/route-visits/").content.decode()
+    assert "约定下次拜访日期" in page and "rv-suggest" in page
+    data = {"customer_id": shop.gz.pk, **{f"step_{i}": "1" for i in (1, 2, 4, 5, 6, 7, 8)}, "next_visit_on": "2025-10-16"}
+    r = client.post("/salesmgmt/route-visits/", data, follow=True)
+    assert "route.visit_8_steps" in r.content.decode() and RouteVisit.objects.count() == 0
+    data["step_3"] = "1"
+    r = client.post("/salesmgmt/route-visits/", data, follow=True)
+    assert "线路拜访已记录" in r.content.decode() and RouteVisit.objects.count() == 1
+    x = client.get("/salesmgmt/route-visits/?format=xlsx")
+    assert x.content[:2] == b"PK"
+    t = client.get("/salesmgmt/targets/?format=xlsx")
+    assert t.status_code == 200 and t.content[:2] == b"PK"

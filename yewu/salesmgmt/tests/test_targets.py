@@ -110,4 +110,30 @@ def test_moving_target_between_two_sps_needs_only_the_sm(company, api_client, cl
     body["rows"][1]["collections"] = "60000.00"
     body.update(kind="sudden_change", reason="客户转给李四")
     r = jpost(api_client(company.manager), "/api/v1/targets", body)
-    assert r.json()["approvers"] == ["SM"]
+    assert r.json()["approvers"] == ["GM"]  # the SM asked: sod.no_self_approval sends the SM step to the GM
+
+
+def test_sm_change_goes_to_an_approver_other_than_the_submitter(company, api_client, clock, jpost):
+    from yewu.approvals import services as approvals
+    from yewu.common.errors import YewuError
+
+    clock(2025, 9, 29, 10)
+    jpost(api_client(company.manager), "/api/v1/targets", grid(company))
+    clock(2025, 10, 15, 10)
+    body = grid(company, collections="90000.00")
+    body["rows"][1]["collections"] = "60000.00"
+    body.update(kind="sudden_change", reason="客户转给李四")
+    jpost(api_client(company.manager), "/api/v1/targets", body)
+    ch = TargetChange.objects.get()
+    try:  # sod.no_self_approval: the SM who asked cannot approve
+        approvals.decide(company.manager, ch.approval_id, True, "自批")
+        self_approved = True
+    except YewuError:
+        self_approved = False
+    assert not self_approved
+    ch.refresh_from_db()
+    assert ch.state == "pending"
+    approvals.decide(company.gm, ch.approval_id, True, "同意")
+    ch.refresh_from_db()
+    assert ch.state == "approved"
+    assert MonthlyTarget.objects.get(salesperson=company.sales2).collections == Decimal("60000.00")
