@@ -2,6 +2,7 @@ from django.urls import path
 
 from .daily import views as daily
 from .leaderboard import views as leaderboard
+from .plans import views as plans
 from .reports import views as reports
 from .routes import views as routes
 from .targets import views as targets
@@ -23,5 +24,6 @@ urlpatterns = [
     path("targets/save/", targets.save, name="targets_save"),
     path("leaderboard/", leaderboard.board, name="leaderboard"),
     path("reports/", reports.report, name="report"),
+    path("plans/", plans.plans, name="plans"),
     path("route-visits/", routes.route_visit, name="route_visit"),
 ]

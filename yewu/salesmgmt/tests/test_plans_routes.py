@@ -81,3 +81,15 @@ def test_route_visit_page_on_a_phone_form(company, client, clock, shop):
     assert x.content[:2] == b"PK"
     t = client.get("/salesmgmt/targets/?format=xlsx")
     assert t.status_code == 200 and t.content[:2] == b"PK"
+
+
+def test_plans_page(company, client, clock):
+    clock(2025, 9, 25, 10)
+    client.force_login(company.sales1)
+    r = client.post("/salesmgmt/plans/", {"action": "submit", "kind": "monthly", "start": "2025-10-01",
+                                          "items": "拜访天河区五金店 | 10\n回款 | 100000"}, follow=True)
+    assert "计划已提交" in r.content.decode() and ActionPlan.objects.get().items.count() == 2
+    client.force_login(company.manager)
+    plan = ActionPlan.objects.get()
+    r = client.post("/salesmgmt/plans/", {"action": "instruct", "plan_id": plan.pk, "instructions": "先做老客户"}, follow=True)
+    assert "先做老客户" in r.content.decode()
