@@ -139,6 +139,9 @@ def _register():
     api.add_router("/return-visits", return_visits_router)
     api.add_router("/service-jobs", service_jobs_router)
     api.add_router("/public", public_router)
+    from yewu.salesmgmt.api import register as register_salesmgmt
+
+    register_salesmgmt(api)
 
 
 _register()

@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "yewu.processes",
     "yewu.desk",
     "yewu.service",
+    "yewu.salesmgmt",
 ]
 
 MIDDLEWARE = [

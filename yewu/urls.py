@@ -28,4 +28,5 @@ urlpatterns = [
     path("processes/", include("yewu.processes.urls")),
     path("settings/", include("yewu.org.urls")),
     path("service/", include("yewu.service.urls")),
+    path("salesmgmt/", include("yewu.salesmgmt.urls")),
 ]

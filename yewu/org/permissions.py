@@ -80,6 +80,32 @@ ABILITIES: dict[str, Ability] = {
     "records_return_visits": _a({R.CS, R.CSM}, "revisit.record_complete", "录入回访记录"),
     # service.dispatch: CS registers and dispatches service calls; the assigned technician closes with a signature
     "dispatches_service_jobs": _a({R.CS, R.CSM}, "service.dispatch", "登记和派工服务单"),
+    # --- sales management (SPEC §7) ---
+    # acl.sp_scope / acl.team_scope: who reads sales-management figures at all; the rows are cut in one selector
+    # (yewu.salesmgmt.scope): SP own, SM team, GM/ADM all.
+    "sees_sales_figures": _a({R.SP, R.SM, R.GM, R.ADM}, "acl.team_scope", "查看销售管理数据"),
+    "sees_all_sales_figures": _a({R.GM, R.ADM}, "acl.team_scope", "查看全部门销售管理数据"),
+    "sees_team_sales_figures": _a({R.SM}, "acl.team_scope", "查看本团队销售管理数据"),
+    # target.monthly_set: the SM sets the team's monthly targets (the GM may too)
+    "sets_targets": _a({R.SM, R.GM}, "target.monthly_set", "设定销售目标"),
+    # daily.quantified_activity: the SM corrects an actual, with a reason
+    "corrects_actuals": _a({R.SM}, "daily.quantified_activity", "更正实际数"),
+    # daily.quantified_activity: salespeople log their calls and work log
+    "logs_calls": _a({R.SP}, "daily.quantified_activity", "登记电话和工作日志"),
+    # daily.table_by_0900: the SM (or a delegate) reviews and submits the 部门管理表; ADM receives it
+    "reviews_department_table": _a({R.SM, R.GM}, "daily.table_by_0900", "审核提交部门管理表"),
+    "receives_department_table": _a({R.ADM, R.GM}, "daily.table_by_0900", "接收部门管理表"),
+    # daily.shortfall_coaching, daily.supervision: the SM coaches and logs supervision
+    "coaches_salespeople": _a({R.SM, R.GM}, "daily.shortfall_coaching", "记录辅导"),
+    # daily.morning_leaderboard: everyone in sales and the office sees the board
+    "sees_leaderboard": _a({R.SP, R.SM, R.GM, R.ADM, R.FIN, R.FD}, "daily.morning_leaderboard", "查看到账播报"),
+    # plan.monthly_action: SPs write plans; the SM adds instructions
+    "writes_action_plans": _a({R.SP}, "plan.monthly_action", "填写行动计划"),
+    "instructs_plans": _a({R.SM, R.GM}, "plan.monthly_action", "填写经理指示"),
+    # route.visit_8_steps
+    "records_route_visits": _a({R.SP, R.SM}, "route.visit_8_steps", "登记线路拜访"),
+    # training.cadence
+    "records_training": _a({R.SM, R.GM, R.ADM}, "training.cadence", "登记培训"),
 }
 
 

@@ -46,6 +46,15 @@ DEFAULTS: dict[str, tuple[Any, type, str]] = {
     "price.gb_discretion.max_pct": (Decimal("0"), Decimal, "国标产品可低于基准价而无需特价申请的幅度（%，Alt，默认 0）"),
     "daily.shortfall_coaching.working_days": (1, int, "丢单后业务经理记录辅导的期限（工作日）"),
     "calendar.saturday_working": (False, bool, "公司周六上班"),
+    # sales management (issue 13, SPEC §7)
+    "daily.table_by_0900.hour": (9, int, "部门管理表须在次一工作日此时（整点）前提交"),
+    "daily.table_by_0900.draft_hour": (18, int, "部门管理表在工作日当天此时自动起草"),
+    "daily.quantified_activity.new_intent_min": (3, int, "每日新增意向客户目标下限"),
+    "daily.quantified_activity.met_min": (1, int, "每日面谈客户目标下限"),
+    "route.safety_stock_1_5.factor": (Decimal("1.5"), Decimal, "建议订货 = 此倍数 × 周销量 − 库存"),
+    "route.safety_stock_1_5.days": (28, int, "周销量按最近多少天计算"),
+    "report.weekly_monthly.weekly_hour": (12, int, "周报于周一此时前提交"),
+    "report.weekly_monthly.monthly_wd": (3, int, "月报于每月第几个工作日前提交"),
     # orders and settlement (issue 4)
     "settle.gz_cod_1500.min_total": (Decimal("1500.00"), Decimal, "广州新客户货到付款最低订单金额（≥）"),
     "settle.gz_cod_1500.basis": ("delivery", str, "delivery（送货地址）或 registered（Alt：注册地址）"),

@@ -28,6 +28,7 @@ from .decision import Decision
 
 AREAS: list[tuple[tuple[str, ...], str]] = [
     (("cust.", "visit."), "客户与线索"),
+    (("target.", "route.", "plan.", "report.", "training.", "daily.table_", "daily.quantified_"), "销售管理"),
     (("credit.",), "信用"),
     (("price.", "quote.", "daily."), "价格与报价"),
     (("settle.", "approve."), "结算与订单审批"),
@@ -97,6 +98,13 @@ _EXPLICIT: dict[str, tuple[str, str, Any, Any]] = {
     "service.arrival_sla.suburban_hours": ("int", "工作小时", 1, 80),
     "service.arrival_sla.urban_districts": ("names", "", None, None),
     "service.arrival_sla.suburban_districts": ("names", "", None, None),
+    "daily.table_by_0900.hour": ("int", "时", 0, 23),
+    "daily.table_by_0900.draft_hour": ("int", "时", 0, 23),
+    "daily.quantified_activity.new_intent_min": ("int", "个", 0, 100),
+    "daily.quantified_activity.met_min": ("int", "个", 0, 100),
+    "route.safety_stock_1_5.factor": ("decimal", "倍", Decimal("0"), Decimal("10")),
+    "report.weekly_monthly.weekly_hour": ("int", "时", 0, 23),
+    "report.weekly_monthly.monthly_wd": ("int", "工作日", 1, 20),
 }
 
 # Role codes a "roles" setting may name (yewu.org.models.Role, repeated here: the policy core has no Django).

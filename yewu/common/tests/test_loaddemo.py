@@ -16,7 +16,24 @@ def test_loaddemo_is_complete_and_idempotent(db):
     call_command("loaddemo", stdout=out)
     assert "demo1234" in out.getvalue() and "csmanager" in out.getvalue()
     counts = (Customer.objects.count(), Visit.objects.count(), AuditEntry.objects.count(), User.objects.count())
-    assert 190 <= counts[0] <= 210 and counts[1] > 300
+    # 200 archive customers, plus the new intentional customers the sales-management demo files (SPEC §7)
+    assert 190 <= counts[0] <= 330 and counts[1] > 300
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from yewu.salesmgmt.leaderboard.selectors import board
+    from yewu.salesmgmt.models import CoachingNote, DepartmentTable, MonthlyTarget
+
+    this_month = timezone.localdate().replace(day=1)
+    last_month = (this_month - timedelta(days=1)).replace(day=1)
+    assert MonthlyTarget.objects.filter(month=this_month).count() == 7
+    assert MonthlyTarget.objects.filter(month=last_month, late=False).count() == 7
+    assert DepartmentTable.objects.filter(state="submitted", late=True).count() == 1
+    assert DepartmentTable.objects.filter(state="submitted", late=False).count() >= 10
+    assert CoachingNote.objects.exclude(note="").exists()
+    b = board(User.objects.get(username="gm"))
+    assert len(b["rows"]) == 7 and sum(1 for r in b["rows"] if r["amount"] != "0.00") >= 2
 
     for username in ["gm", "manager", "manager2", "sales1", "sales2", "sales3", "leads", "finance", "cashier", "cs",
                      "csmanager", "admin"]:

@@ -41,5 +41,10 @@ class Command(BaseCommand):
             out = service_demo.load()
             if out:
                 self.stdout.write(f"service demo: {out}")
+        from yewu.salesmgmt import demo as salesmgmt_demo  # targets, activity, tables, leaderboard (SPEC §7)
+
+        out = salesmgmt_demo.load()
+        if out:
+            self.stdout.write(f"sales management demo: {out}")
         if not quiet_logins:
             self.stdout.write("\n演示账号 / demo logins:\n" + demo.logins_table() + "\n")

@@ -1,0 +1,121 @@
+"""The daily numbers (reads): per SP targets vs actuals for a working day with month-to-date attainment (the rows
+of the 部门管理表, `daily.table_by_0900`), the shortfall/coaching list (`daily.shortfall_coaching`), calls and
+tables the user may see. Rows are cut by :func:`yewu.salesmgmt.scope.visible_salespeople`."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from django.db.models import Sum
+from django.utils import timezone
+
+from yewu.approvals.services import active_delegations
+from yewu.common.errors import NotFound, ValidationError
+from yewu.org.models import Role, Team, User
+from yewu.org.permissions import can
+from yewu.org.selectors import get_calendar, salespeople
+from yewu.policy import salesmgmt as pol
+
+from .. import actuals as act
+from ..models import CallLog, CoachingNote, DailyTarget, DepartmentTable, WorkLog
+from ..scope import visible_salespeople, visible_teams
+
+
+def parse_day(raw, default: date | None = None) -> date:
+    if not raw:
+        return default or timezone.localdate()
+    try:
+        return date.fromisoformat(str(raw).strip())
+    except ValueError:
+        raise ValidationError("日期格式应为 YYYY-MM-DD", fields={"day": "日期格式错误"}) from None
+
+
+def _plain(v):
+    return str(v) if isinstance(v, Decimal) else v
+
+
+def _v(metric: str, x):
+    """A figure in its unit: money as "1234.50", counts as int."""
+    return str(Decimal(x or 0).quantize(Decimal("0.01"))) if metric in pol.MONEY_METRICS else int(x or 0)
+
+
+def compute_rows(sps: list[User], day: date) -> list[dict]:
+    """Per SP: the day's targets and actuals, month-to-date target/actual/attainment, shortfalls, work log and the
+    next working day's targets. Four queries for the records plus one per metric source, whatever the team size."""
+    cal = get_calendar()
+    month = day.replace(day=1)
+    ids = [s.pk for s in sps]
+    acts = act.daily_actuals(ids, month, day)
+    nxt = cal.next_working_day(day)
+    day_t = {(d.salesperson_id, d.day): d for d in DailyTarget.objects.filter(salesperson_id__in=ids, day__in=(day, nxt))}
+    mtd = {r["salesperson_id"]: r for r in DailyTarget.objects.filter(salesperson_id__in=ids, day__range=(month, day))
+           .values("salesperson_id").annotate(**{m: Sum(m) for m in pol.METRICS})}
+    logs = dict(WorkLog.objects.filter(salesperson_id__in=ids, day=day).values_list("salesperson_id", "content"))
+    rows = []
+    for sp in sps:
+        t = day_t.get((sp.pk, day))
+        targets = {m: getattr(t, m) for m in pol.METRICS} if t else act.empty()
+        actual = acts.get((sp.pk, day)) or act.empty()
+        mt = mtd.get(sp.pk) or {}
+        mtd_t = {m: mt.get(m) or act.empty()[m] for m in pol.METRICS}
+        mtd_a = act.totals(acts, sp.pk, month, day)
+        n = day_t.get((sp.pk, nxt))
+        rows.append({
+            "salesperson_id": sp.pk, "salesperson": sp.name, "has_target": t is not None,
+            "metrics": [{"metric": m, "label": lbl, "target": _v(m, targets[m]), "actual": _v(m, actual[m]),
+                         "mtd_target": _v(m, mtd_t[m]), "mtd_actual": _v(m, mtd_a[m]),
+                         "mtd_pct": _plain(pol.attainment_pct(mtd_a[m], mtd_t[m])),
+                         "short": t is not None and Decimal(actual[m] or 0) < Decimal(targets[m] or 0)}
+                        for m, lbl in pol.METRICS.items()],
+            "shortfalls": [{k: _plain(v) for k, v in s.items()} for s in pol.shortfalls(targets, actual)] if t else [],
+            "work_log": logs.get(sp.pk, ""), "next_day": nxt.isoformat(),
+            "next_targets": {m: _v(m, getattr(n, m)) for m in pol.METRICS} if n else None, "note": "",
+        })
+    return rows
+
+
+def team_salespeople(team: Team) -> list[User]:
+    return list(salespeople(team).order_by("id"))
+
+
+def activity(user, day: date, team_id: int | None = None) -> list[dict]:
+    return compute_rows(list(visible_salespeople(user, team_id)), day)
+
+
+def tables(user, day: date | None = None):
+    qs = DepartmentTable.objects.filter(team__in=visible_teams(user)).select_related("team", "submitted_by")
+    if day:
+        qs = qs.filter(day=day)
+    return qs.order_by("-day", "team_id")
+
+
+def table(user, pk: int) -> DepartmentTable:
+    t = tables(user).filter(pk=pk).first()
+    if t is None:
+        raise NotFound("部门管理表不存在或无权查看")
+    return t
+
+
+def may_review(user, team: Team) -> bool:
+    """The team's SM, the GM, or whoever the SM delegated the SM role to today (`daily.table_by_0900`)."""
+    if can(user, "reviews_department_table") and (user.has_role(Role.GM) or team.manager_id == user.pk):
+        return True
+    return any(d.delegator_id == team.manager_id for d in active_delegations(user, role=Role.SM))
+
+
+def shortfall_list(user, open_only: bool = True):
+    ids = visible_salespeople(user).values_list("pk", flat=True)
+    qs = CoachingNote.objects.filter(salesperson_id__in=list(ids)).select_related("salesperson", "coach")
+    if open_only:
+        qs = qs.filter(done_at__isnull=True)
+    return qs.order_by("done_at", "-day")
+
+
+def calls(user, day: date):
+    return CallLog.objects.filter(salesperson=user, day=day).select_related("customer").order_by("-at")
+
+
+def work_log(user, day: date) -> str:
+    w = WorkLog.objects.filter(salesperson=user, day=day).first()
+    return w.content if w else ""

@@ -1,0 +1,51 @@
+"""行动计划表 page: the SP writes next month's plan or the week's items, the SM adds instructions, the SP records
+actuals with cause and countermeasure for a variance (`plan.monthly_action`)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.utils import timezone
+
+from yewu.common.errors import YewuError
+from yewu.org.permissions import can, require
+
+from ..daily.selectors import parse_day
+from . import selectors, services
+
+
+def _fail(request, e):
+    messages.error(request, e.message + (f"（{e.rule}：{'、'.join(e.fields)}）" if e.rule else ""))
+
+
+@login_required
+def plans(request):
+    require(request.user, "sees_sales_figures")
+    if request.method == "POST":
+        act = request.POST.get("action")
+        try:
+            if act == "submit":
+                items = []
+                for line in (request.POST.get("items") or "").splitlines():
+                    if line.strip():
+                        text, _, planned = line.partition("|")
+                        items.append({"text": text.strip(), "planned": planned.strip() or 0})
+                services.submit_plan(request.user, request.POST.get("kind", ""), parse_day(request.POST.get("start")), items)
+                messages.success(request, "计划已提交")
+            elif act == "instruct":
+                services.instruct(request.user, int(request.POST.get("plan_id") or 0), request.POST.get("instructions", ""))
+                messages.success(request, "经理指示已保存")
+            elif act == "actual":
+                services.record_actual(request.user, int(request.POST.get("item_id") or 0), request.POST.get("actual"),
+                                       request.POST.get("cause", ""), request.POST.get("countermeasure", ""))
+                messages.success(request, "实际已记录")
+        except YewuError as e:
+            _fail(request, e)
+        return redirect("salesmgmt:plans")
+    today = timezone.localdate()
+    nxt = (today.replace(day=28) + timezone.timedelta(days=4)).replace(day=1)
+    return render(request, "salesmgmt/plans.html", {
+        "plans": selectors.plans(request.user), "may_write": can(request.user, "writes_action_plans"),
+        "may_instruct": can(request.user, "instructs_plans"), "next_month": nxt, "today": today,
+        "me": request.user.pk})

@@ -1,0 +1,57 @@
+"""线路拜访 on a phone: the 8 steps in order, the stock check with the suggested order, the order confirmed into a
+draft order, the next visit date (mandatory); the list and its Excel (线路拜访表)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+
+from yewu.catalog.models import Product
+from yewu.common.errors import YewuError
+from yewu.customers.models import Customer
+from yewu.org.permissions import require
+from yewu.policy.salesmgmt import ROUTE_STEPS
+
+from ..documents.forms import route_visits_xlsx
+from . import selectors, services
+
+
+@login_required
+def route_visit(request):
+    require(request.user, "sees_sales_figures")
+    if request.method == "POST":
+        require(request.user, "records_route_visits")
+        steps = [{"step": int(k.split("_")[1]), "note": request.POST.get(f"note_{k.split('_')[1]}", "")}
+                 for k in sorted((k for k in request.POST if k.startswith("step_")), key=lambda k: int(k.split("_")[1]))]
+        lines = []
+        if request.POST.get("product_id"):
+            lines.append({"product_id": request.POST.get("product_id"), "on_hand": request.POST.get("on_hand") or 0,
+                          "pack": request.POST.get("pack") or 1, "delivered_since_previous": request.POST.get("delivered") or 0,
+                          **({"qty": request.POST["qty"]} if request.POST.get("qty") else {})})
+        try:
+            nxt = date.fromisoformat(request.POST["next_visit_on"]) if request.POST.get("next_visit_on") else None
+            v = services.record_visit(request.user, customer_id=int(request.POST.get("customer_id") or 0), steps=steps,
+                                      lines=lines, next_visit_on=nxt, confirm_order=bool(request.POST.get("confirm")),
+                                      settlement=request.POST.get("settlement") or "CASH")
+            messages.success(request, "线路拜访已记录" + (f"，已生成订单 {v.order.number}" if v.order_id else ""))
+            return redirect("salesmgmt:route_visit")
+        except ValueError:
+            messages.error(request, "日期格式错误")
+        except YewuError as e:
+            messages.error(request, e.message + (f"（{e.rule}：{'、'.join(e.fields)}）" if e.rule else ""))
+    visits = list(selectors.visits(request.user, 50))
+    if request.GET.get("format") == "xlsx":
+        resp = HttpResponse(route_visits_xlsx(visits),
+                            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        resp["Content-Disposition"] = 'attachment; filename="route-visits.xlsx"'
+        return resp
+    return render(request, "salesmgmt/route_visit.html", {
+        "steps": ROUTE_STEPS.items(), "visits": visits, "today": timezone.localdate(),
+        "customers": Customer.objects.filter(owner=request.user).order_by("name")[:300],
+        "products": Product.objects.order_by("code")[:200],
+        "due": selectors.due_next_visits(request.user, timezone.localdate())[:20]})

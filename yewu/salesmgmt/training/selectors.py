@@ -1,0 +1,41 @@
+"""Training gaps (reads, `training.cadence`): induction (GM gives the last session) before the first customer,
+collective training twice a year (2 days each), the SM's weekly session per team."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from django.db.models import Min
+
+from yewu.customers.models import OwnershipChange
+from yewu.org.models import Role
+from yewu.policy import salesmgmt as pol
+
+from ..models import TrainingRecord
+from ..scope import visible_salespeople, visible_teams
+
+
+def gaps(user, today: date, weeks: int = 4) -> list[dict]:
+    year_start = date(today.year, 1, 1)
+    out = []
+    sps = list(visible_salespeople(user))
+    first_customer = dict(OwnershipChange.objects.filter(to_user__in=sps).values("to_user_id")
+                          .annotate(d=Min("at")).values_list("to_user_id", "d"))
+    for sp in sps:
+        ind = (TrainingRecord.objects.filter(kind=TrainingRecord.Kind.INDUCTION, attendees=sp)
+               .select_related("trainer").order_by("-day").first())
+        coll = TrainingRecord.objects.filter(kind=TrainingRecord.Kind.COLLECTIVE, attendees=sp, day__gte=year_start,
+                                             days__gte=2)
+        fc = first_customer.get(sp.pk)
+        facts = pol.TrainingFacts(sp.name, ind is None, ind.day if ind else None,
+                                  bool(ind and ind.trainer.has_role(Role.GM)), fc.date() if fc else None,
+                                  sum(c.days for c in coll), coll.count())
+        out += [r.as_dict() for r in pol.training_gaps(facts, today, [], [])]
+    monday = today - timedelta(days=today.weekday())
+    wk = [monday - timedelta(weeks=i) for i in range(1, weeks + 1)]
+    for team in visible_teams(user):
+        held = list(TrainingRecord.objects.filter(kind=TrainingRecord.Kind.WEEKLY, team=team,
+                                                  day__gte=wk[-1]).values_list("day", flat=True))
+        for r in pol.training_gaps(pol.TrainingFacts(str(team), False, date.min, True, None, 9, 9), today, held, wk):
+            out.append({**r.as_dict(), "team": team.name})
+    return out

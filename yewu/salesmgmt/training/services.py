@@ -1,0 +1,38 @@
+"""Training records (writes, `training.cadence`)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.db import transaction
+
+from yewu.audit.services import record, snapshot
+from yewu.common.errors import ValidationError
+from yewu.common.text import clean_text
+from yewu.org.models import User
+from yewu.org.permissions import require
+
+from ..models import TrainingRecord
+
+
+@transaction.atomic
+def record_training(actor, *, kind: str, title: str, day: date, days: int, trainer_id: int,
+                    attendee_ids: list[int], team=None) -> TrainingRecord:
+    require(actor, "records_training")
+    if kind not in TrainingRecord.Kind.values:
+        raise ValidationError("培训类型无效", fields={"kind": "无效"}, rule="training.cadence")
+    if not isinstance(days, int) or days < 1 or days > 30:
+        raise ValidationError("天数须为 1–30 的整数", fields={"days": "1–30"}, rule="training.cadence")
+    trainer = User.objects.filter(pk=trainer_id, is_active=True).first()
+    if trainer is None:
+        raise ValidationError("讲师不存在", fields={"trainer_id": "不存在"}, rule="training.cadence")
+    attendees = list(User.objects.filter(pk__in=attendee_ids, is_active=True))
+    if not attendees:
+        raise ValidationError("至少一名参训人", fields={"attendee_ids": "至少一人"}, rule="training.cadence")
+    t = TrainingRecord.objects.create(kind=kind, title=clean_text(title, field="title", label="主题", max_len=200,
+                                                                  required=True),
+                                      day=day, days=days, trainer=trainer, team=team)
+    t.attendees.set(attendees)
+    record(actor=actor, action="create", obj=t, after={**snapshot(t), "attendees": [u.pk for u in attendees]},
+           rule="training.cadence")
+    return t
