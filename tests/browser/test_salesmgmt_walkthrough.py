@@ -65,6 +65,7 @@ def test_salesmgmt_walkthrough(site, company, browser, monkeypatch):
     t = DepartmentTable.objects.get(team=company.team1, day=date(2025, 10, 9))
 
     _clock(monkeypatch, 2025, 10, 10, 8, 50)
+    sm = site.login("manager", phone=False)  # the next morning: sessions last 12 hours
     sm.goto(site.url(f"/salesmgmt/tables/{t.pk}/"))
     sm.fill(f"textarea[name=note_{company.sales1.pk}]", "电话量不足，明早 9:20 检查清单")
     sm.click("#submit-table")
@@ -88,6 +89,7 @@ def test_salesmgmt_walkthrough(site, company, browser, monkeypatch):
     assert "李四" in items[0] and "5,600.00" in items[0] and "张三" in items[1]
     wall.screenshot(path=str(site.shot.__globals__["SHOTS"] / "salesmgmt-04-leaderboard-wall.png"))
     ctx.close()
+    sp = site.login("sales1", phone=True)  # the next morning: yesterday's 12-hour session has ended
     sp.goto(site.url("/salesmgmt/leaderboard/"))
     sp.wait_for_selector("#chart canvas")
     sp.wait_for_timeout(800)

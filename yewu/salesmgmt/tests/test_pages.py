@@ -44,6 +44,7 @@ def test_table_page_submit_and_coaching_page(company, client, clock):
     page = client.get(f"/salesmgmt/tables/{t.pk}/").content.decode()
     assert "审核并提交行政部" in page and "10-10 09:00" in page
     clock(2025, 10, 10, 9, 12)
+    client.force_login(company.manager)  # the next morning: yesterday's 12-hour session has ended
     r = client.post(f"/salesmgmt/tables/{t.pk}/submit/", {f"note_{company.sales1.pk}": "跟进"}, follow=True)
     assert "逾期" in r.content.decode()
     t.refresh_from_db()
