@@ -227,13 +227,17 @@ def test_prepay_order_blocked_in_warehouse_until_finance_records_money(site, com
 
     o, _ = create_order(company.sales1, customer_id=cust.pk, settlement="PREPAY", lines=[LineIn(cable.pk, "20", "100.00")])
     submit_order(company.sales1, o.pk)
+    # acl.ops_scope: the warehouse sees ready orders only; the manager (who may ship too) sees why not yet
     wh = site.login("wh")
     wh.goto(site.url(f"/orders/{o.pk}/"))
-    expect(wh.locator("#status")).to_have_text("待收款/定金")
-    expect(wh.locator("#ship-block")).to_contain_text("尚未到账")
-    expect(wh.locator("#ship-block")).to_contain_text("ship.release_check")
-    expect(wh.locator("#ship-form")).to_have_count(0)
-    shot(wh, "6_blocked_wh_phone")
+    expect(wh.locator("h1")).to_contain_text("未找到")
+    sm = site.login("manager")
+    sm.goto(site.url(f"/orders/{o.pk}/"))
+    expect(sm.locator("#status")).to_have_text("待收款/定金")
+    expect(sm.locator("#ship-block")).to_contain_text("尚未到账")
+    expect(sm.locator("#ship-block")).to_contain_text("ship.release_check")
+    expect(sm.locator("#ship-form")).to_have_count(0)
+    shot(sm, "6_blocked_sm_phone")
 
     fin = site.login("finance", phone=False)
     fin.goto(site.url(f"/orders/{o.pk}/"))

@@ -10,8 +10,9 @@ from django.utils import timezone
 from ninja import File, Router, Schema, Status
 from ninja.files import UploadedFile
 
-from yewu.common.errors import NotFound, PermissionDenied
+from yewu.common.errors import NotFound
 from yewu.customers.models import Customer
+from yewu.org.permissions import can, require
 
 from . import services
 from .models import PriceRequest, Product
@@ -71,7 +72,7 @@ def product_out(p: Product, user, day: date | None = None) -> dict:
         "pack_size": p.pack_size, "kind": p.kind, "kind_label": p.get_kind_display(), "on_guide_list": p.on_guide_list,
         "price_source": p.price_source, "active": p.active,
     }
-    if services.can_see_prices(user):
+    if can(user, "sees_prices"):
         gp = services.current_guide_price(p, day)
         d["guide_price"] = str(gp.price) if gp else None
         d["guide_effective_from"] = gp.effective_from.isoformat() if gp else None
@@ -117,8 +118,7 @@ def create_product(request, payload: ProductIn):
 def export_prices(request, day: str = ""):
     from .excel import export_price_list
 
-    if not services.can_see_prices(request.user):
-        raise PermissionDenied("无权查看价格")
+    require(request.user, "sees_prices")
     d = services.parse_date(day, field="day", label="日期") or timezone.localdate()
     data = export_price_list(request.user, d)
     resp = HttpResponse(data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
@@ -188,8 +188,7 @@ def patch_product(request, product_id: int, payload: ProductPatch):
 
 @router.get("/{product_id}/prices", summary="Guide price history")
 def price_history(request, product_id: int):
-    if not services.can_see_prices(request.user):
-        raise PermissionDenied("无权查看价格")
+    require(request.user, "sees_prices")
     p = services.get_product(product_id)
     return {"product_id": p.pk, "items": [
         {"price": str(g.price), "effective_from": g.effective_from.isoformat(), "source": g.source, "note": g.note,

@@ -59,11 +59,6 @@ def parse_date(value: Any, *, field: str, label: str) -> date | None:
         raise ValidationError(f"{label}格式应为 YYYY-MM-DD", fields={field: "日期格式应为 YYYY-MM-DD"}) from None
 
 
-def can_see_prices(user) -> bool:
-    """acl.ops_scope: WH, PROD, QC see no prices."""
-    return user.has_role("SP", "SM", "GM", "FIN", "FD", "CA", "CS", "CSM")
-
-
 # --- products --------------------------------------------------------------------------------------
 
 

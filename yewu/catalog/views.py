@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from yewu.common.errors import YewuError
+from yewu.org.permissions import can
 
 from . import services
 from .models import AnswerScope, Kind, PriceSource, Product, RequestState
@@ -24,10 +25,10 @@ def product_list(request):
         qs = qs.filter(kind=kind)
     page = Paginator(qs.order_by("code"), 50).get_page(request.GET.get("page"))
     today = timezone.localdate()
-    show_prices = services.can_see_prices(request.user)
-    rows = [(p, p.guide_price_on(today) if show_prices else None) for p in page]
+    prices = can(request.user, "sees_prices")
+    rows = [(p, p.guide_price_on(today) if prices else None) for p in page]
     return render(request, "catalog/product_list.html", {
-        "rows": rows, "page": page, "q": q, "kind": kind, "kinds": Kind.choices, "show_prices": show_prices,
+        "rows": rows, "page": page, "q": q, "kind": kind, "kinds": Kind.choices,
         "can_edit": request.user.has_role(*services.PRICE_SETTERS),
         "can_request": request.user.has_role(*services.REQUESTERS),
     })
@@ -44,10 +45,10 @@ def product_detail(request, pk):
             return redirect("catalog:product", pk=p.pk)
         except YewuError as e:
             messages.error(request, e.message)
-    show_prices = services.can_see_prices(request.user)
+    prices = can(request.user, "sees_prices")
     return render(request, "catalog/product_detail.html", {
-        "p": p, "history": p.guide_prices.select_related("created_by") if show_prices else [],
-        "current": services.current_guide_price(p) if show_prices else None, "show_prices": show_prices,
+        "p": p, "history": p.guide_prices.select_related("created_by") if prices else [],
+        "current": services.current_guide_price(p) if prices else None,
         "can_edit": request.user.has_role(*services.PRICE_SETTERS), "today": timezone.localdate(),
         "can_request": request.user.has_role(*services.REQUESTERS) and p.price_source == PriceSource.FINANCE,
     })
@@ -155,8 +156,8 @@ def import_prices(request):
 def export_prices(request):
     from .excel import export_price_list
 
-    if not services.can_see_prices(request.user):
-        return HttpResponse("无权查看价格", status=403)
+    if not can(request.user, "sees_prices"):
+        return HttpResponse("无权查看价格（acl.ops_scope）", status=403)
     d = timezone.localdate()
     resp = HttpResponse(export_price_list(request.user, d),
                         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

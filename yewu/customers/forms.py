@@ -122,6 +122,12 @@ class CustomerEditForm(ArchiveForm):
     key_customer = forms.BooleanField(label="重点客户", required=False)
 
 
+class ConfidentialityForm(forms.Form):
+    """The level alone (cust.confidentiality), for who sets levels but may not edit the rest of the archive."""
+
+    confidentiality = forms.ChoiceField(label="密级", choices=Confidentiality.choices)
+
+
 class ContactForm(forms.Form):
     name = forms.CharField(label="姓名", max_length=50, required=False)
     title = forms.CharField(label="职务", max_length=50, required=False)

@@ -30,6 +30,7 @@ from . import selectors, services
 from .forms import (
     ARCHIVE_GROUPS,
     EXTRA_FIELDS,
+    ConfidentialityForm,
     ContactForm,
     CustomerEditForm,
     CustomerNewForm,
@@ -318,6 +319,12 @@ def _timeline(c: Customer, credit: bool) -> list[dict]:
     return items
 
 
+def _may_set_level(user) -> bool:
+    from yewu.policy.customers import may_set_confidentiality
+
+    return may_set_confidentiality(user.role_set)
+
+
 def _detail_context(request, c: Customer, **over) -> dict:
     user = request.user
     level = selectors.archive_level(user, c)
@@ -326,6 +333,7 @@ def _detail_context(request, c: Customer, **over) -> dict:
     manager = _is_manager(user) and editable
     ctx = {
         "c": c, "level": level, "credit": credit, "editable": editable, "manager": manager,
+        "sets_level": not (editable and level == "full") and _may_set_level(user),
         "first_contact_due": _overdue_map([c]).get(c.pk),
         "pending": c.review_state == ReviewState.PENDING,
     }
@@ -450,16 +458,23 @@ def _initial(c: Customer) -> dict:
 @login_required
 def customer_edit(request, pk: int):
     user = request.user
+    from yewu.policy.customers import may_set_confidentiality
+
     c = _visible_or_404(user, pk)
-    if not selectors.can_edit(user, c) or selectors.archive_level(user, c) != "full":
+    full = selectors.can_edit(user, c) and selectors.archive_level(user, c) == "full"
+    # cust.confidentiality: the CSM (and an SM or the GM who may not edit this archive) still sets the level here;
+    # services.update_customer and the one rule decide whether the change is allowed
+    level_only = not full and may_set_confidentiality(user.role_set)
+    if not full and not level_only:
         raise DjangoPermissionDenied("只有负责人、其业务经理或总经理可以修改该客户")
-    initial = _initial(c)
+    initial = {"confidentiality": c.confidentiality} if level_only else _initial(c)
+    form_class = ConfidentialityForm if level_only else CustomerEditForm
     error = None
     if request.method == "POST":
-        form = CustomerEditForm(request.POST, initial=initial)
+        form = form_class(request.POST, initial=initial)
         if form.is_valid():
             d = form.cleaned_data
-            changes = {k: d[k] for k in EDIT_FIELDS if k in d and d[k] != initial.get(k)
+            changes = {k: d[k] for k in initial if k in d and d[k] != initial.get(k)
                        and not (d[k] in (None, "") and initial.get(k) in (None, ""))}
             if not changes:
                 messages.info(request, "没有修改")
@@ -477,8 +492,8 @@ def customer_edit(request, pk: int):
         else:
             error = YewuError("请检查标红的字段")
     else:
-        form = CustomerEditForm(initial=initial)
-    return render(request, "customers/edit.html", {"c": c, "form": form, "error": error})
+        form = form_class(initial=initial)
+    return render(request, "customers/edit.html", {"c": c, "form": form, "error": error, "level_only": level_only})
 
 
 # --- SM work list ---------------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from yewu.common.errors import NotFound, RuleRefused
+from yewu.org.permissions import can, require
 from yewu.policy import orders as rules
 
 from . import selectors, services
@@ -51,23 +52,30 @@ class PaymentIn(Schema):
     reference: str = ""
 
 
-def order_out(o: Order, user=None) -> dict:
+def order_out(o: Order, user) -> dict:
     out = _order_out(o)
-    return out if user is None or sees_prices(user) else _without_prices(out)
+    return out if sees_prices(user) else _without_prices(out)
 
 
-PRICE_ROLES = ("SP", "SM", "GM", "FD", "FIN", "CA", "CS", "CSM")
-MONEY_KEYS = ("total", "deposit_required", "paid_amount", "returned_amount", "unpaid", "unit_price", "guide_price", "line_total", "price_outcome", "reasons")
+MONEY_KEYS = ("total", "deposit_required", "paid_amount", "returned_amount", "unpaid", "unit_price", "guide_price",
+              "line_total", "price_outcome", "reasons", "fee", "amount", "amount_at_stake")
 
 
 def sees_prices(user) -> bool:
-    """`acl.ops_scope`: warehouse, production and QC see orders without prices."""
-    return user.has_role(*PRICE_ROLES)
+    """`acl.ops_scope`: warehouse, production and QC see orders, contracts and returns without prices."""
+    return can(user, "sees_prices")
+
+
+def _priced(out: dict, user) -> dict:
+    """``out`` without its money keys unless ``user`` sees prices (the one decision: permissions.sees_prices)."""
+    return out if sees_prices(user) else {k: v for k, v in out.items() if k not in MONEY_KEYS}
 
 
 def _without_prices(out: dict) -> dict:
     out = {k: v for k, v in out.items() if k not in MONEY_KEYS}
     out["lines"] = [{k: v for k, v in ln.items() if k not in MONEY_KEYS} for ln in out["lines"]]
+    if "approvals" in out:  # the approval reasons quote the amounts (approve.*, credit.over_limit)
+        out["approvals"] = [{k: v for k, v in a.items() if k != "message"} for a in out["approvals"]]
     return out
 
 
@@ -233,7 +241,7 @@ def order_pdf(request, order_id: int):
     from .pdf import order_pdf as render
 
     o = _get(request, order_id)
-    return _pdf(render(o), f"{o.number}.pdf")
+    return _pdf(render(o, prices=sees_prices(request.auth)), f"{o.number}.pdf")
 
 
 @router.get("/{order_id}/backorder.pdf", summary="Back-order note PDF (货品欠发单) for what a partial shipment left open")
@@ -244,7 +252,7 @@ def backorder_pdf(request, order_id: int):
     o = _get(request, order_id)
     if not o.shipments.exists() or not backorder_rows(o):
         raise RuleRefused("没有欠发货品：货品欠发单只在部分发货后打印", rule="ship.release_check")
-    return _pdf(render(o), f"{o.number}-QF.pdf")
+    return _pdf(render(o, prices=sees_prices(request.auth)), f"{o.number}-QF.pdf")
 
 
 @router.get("/{order_id}/over-credit.pdf", summary="Over-credit sales application PDF (超信销货申请表, credit.over_limit)")
@@ -253,6 +261,7 @@ def over_credit_pdf(request, order_id: int):
     from .pdf import over_credit_pdf as render
 
     o = _get(request, order_id)
+    require(request.auth, "sees_prices")  # the whole form is amounts
     figures = over_credit_figures(o) if o.settlement == "CREDIT" else None
     if figures is None:
         raise RuleRefused("该订单未超过信用额度，无需超信销货申请表", rule="credit.over_limit")
@@ -285,7 +294,7 @@ def note_pdf(request, shipment_id: int):
     from .pdf import goods_issue_note_pdf
 
     s = _ship(request, shipment_id)
-    return _pdf(goods_issue_note_pdf(s), f"{s.number}.pdf")
+    return _pdf(goods_issue_note_pdf(s, prices=sees_prices(request.auth)), f"{s.number}.pdf")
 
 
 @shipments_router.post("/{shipment_id}/delivered", summary="Record the customer-signed copy (photo or e-signature): sets the delivery date")
@@ -334,7 +343,7 @@ class SignIn(Schema):
     signed_on: date | None = None
 
 
-def contract_out(c) -> dict:
+def contract_out(c, user) -> dict:
     steps = []
     if c.approval_id:
         for s in c.approval.steps.select_related("decided_by"):
@@ -342,14 +351,14 @@ def contract_out(c) -> dict:
                           "due_at": timezone.localtime(s.due_at).isoformat() if s.due_at else None,
                           "decided_by": s.decided_by.name if s.decided_by_id else None, "comment": s.comment,
                           "escalated_to": s.escalated_to or None, **(s.data or {})})
-    return {"id": c.pk, "number": c.number, "order_id": c.order_id, "order": c.order.number, "customer": c.customer.name,
+    return _priced({"id": c.pk, "number": c.number, "order_id": c.order_id, "order": c.order.number, "customer": c.customer.name,
             "amount": str(c.amount), "status": c.status, "status_label": c.get_status_display(), "is_major": c.is_major,
             "due_diligence": c.due_diligence, "terms": c.terms, "approval_id": c.approval_id, "reviews": steps,
             "signed_on": _d(c.signed_on),
             "filing_due_at": timezone.localtime(c.filing_due_at).isoformat() if c.filing_due_at else None,
             "filed_at": timezone.localtime(c.filed_at).isoformat() if c.filed_at else None,
             "filing_overdue": bool(c.filing_flagged_at), "custody": _custody_label(c),
-            "in_litigation": c.disputes.filter(status="litigation").exists()}
+            "in_litigation": c.disputes.filter(status="litigation").exists()}, user)
 
 
 def _custody_label(c) -> str:
@@ -371,7 +380,7 @@ def contract_create(request, payload: ContractIn):
 
     _get(request, payload.order_id)
     c = contracts.create_contract(request.auth, payload.order_id, due_diligence=payload.due_diligence, terms=payload.terms)
-    return Status(201, contract_out(c))
+    return Status(201, contract_out(c, request.auth))
 
 
 @contracts_router.get("", summary="Contracts visible to me")
@@ -380,7 +389,7 @@ def contract_list(request, status: str = "", limit: int = 50, offset: int = 0):
     if status:
         qs = qs.filter(status=status)
     limit = max(1, min(limit, 200))
-    return {"count": qs.count(), "items": [contract_out(c) for c in qs[offset:offset + limit]]}
+    return {"count": qs.count(), "items": [contract_out(c, request.auth) for c in qs[offset:offset + limit]]}
 
 
 @contracts_router.get("/ledger.xlsx", summary="Contract ledger (合同台账) as Excel; month=YYYY-MM filters by signing date")
@@ -396,7 +405,7 @@ def contract_ledger(request, month: str = ""):
             qs = qs.filter(signed_on__year=y, signed_on__month=m)
         except ValueError:
             raise ValidationError("month 格式应为 YYYY-MM", fields={"month": "YYYY-MM"}) from None
-    data = contract_ledger_xlsx(qs.select_related("order__salesperson", "approval"))
+    data = contract_ledger_xlsx(qs.select_related("order__salesperson", "approval"), prices=sees_prices(request.auth))
     return _pdf(data, f"contract-ledger{'-' + month if month else ''}.xlsx",
                 "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", inline=False)
 
@@ -419,11 +428,11 @@ def loan_out(loan) -> dict:
             "overdue": late is not None, "overdue_reason": late.as_dict() if late else None}
 
 
-def dispute_out(d) -> dict:
-    return {"id": d.pk, "contract_id": d.contract_id, "contract": d.contract.number, "kind": d.kind,
+def dispute_out(d, user) -> dict:
+    return _priced({"id": d.pk, "contract_id": d.contract_id, "contract": d.contract.number, "kind": d.kind,
             "kind_label": d.get_kind_display(), "description": d.description, "amount_at_stake": str(d.amount_at_stake),
             "occurred_on": _d(d.occurred_on), "owner": d.owner.name, "status": d.status, "status_label": d.get_status_display(),
-            "resolution": d.resolution, "rule": "contract.dispute"}
+            "resolution": d.resolution, "rule": "contract.dispute"}, user)
 
 
 class TakeoutIn(Schema):
@@ -499,8 +508,9 @@ def register_get(request, month: str = ""):
             "confirmed_by": reg.confirmed_by.name if st["confirmed"] else None,
             "confirmed_at": _dt(reg.confirmed_at) if st["confirmed"] else None,
             "overdue": st["overdue"].as_dict() if st["overdue"] else None, "added_after_confirmation": st["added_after"],
-            "items": [{"seq": r["seq"], "number": r["c"].number, "customer": r["c"].customer.name, "amount": str(r["c"].amount),
-                       "signed_on": _d(r["c"].signed_on), "filing": r["filing"], "custody": r["custody"]} for r in rows]}
+            "items": [_priced({"seq": r["seq"], "number": r["c"].number, "customer": r["c"].customer.name,
+                               "amount": str(r["c"].amount), "signed_on": _d(r["c"].signed_on), "filing": r["filing"],
+                               "custody": r["custody"]}, request.auth) for r in rows]}
 
 
 @contracts_router.post("/register/confirm", summary="CS confirms a finished month's register (by the 5th of the next month)")
@@ -517,7 +527,7 @@ def register_xlsx(request, month: str = ""):
     from .pdf import contract_register_xlsx
 
     m, rows, st = _register(request, month)
-    return _pdf(contract_register_xlsx(m, rows, st), f"contract-register-{m:%Y-%m}.xlsx",
+    return _pdf(contract_register_xlsx(m, rows, st, prices=sees_prices(request.auth)), f"contract-register-{m:%Y-%m}.xlsx",
                 "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", inline=False)
 
 
@@ -526,7 +536,7 @@ def register_pdf(request, month: str = ""):
     from .pdf import contract_register_pdf
 
     m, rows, st = _register(request, month)
-    return _pdf(contract_register_pdf(m, rows, st), f"contract-register-{m:%Y-%m}.pdf")
+    return _pdf(contract_register_pdf(m, rows, st, prices=sees_prices(request.auth)), f"contract-register-{m:%Y-%m}.pdf")
 
 
 @contracts_router.post("/{contract_id}/disputes", response={201: dict}, summary="Record a breach/dispute (contract.dispute)")
@@ -535,7 +545,8 @@ def dispute_create(request, contract_id: int, payload: DisputeIn):
 
     return Status(201, dispute_out(cr.record_dispute(request.auth, contract_id, kind=payload.kind,
                                                      description=payload.description,
-                                                     amount_at_stake=payload.amount_at_stake, occurred_on=payload.occurred_on)))
+                                                     amount_at_stake=payload.amount_at_stake, occurred_on=payload.occurred_on),
+                                   request.auth))
 
 
 @contracts_router.get("/disputes", summary="Contract disputes visible to me")
@@ -545,19 +556,19 @@ def dispute_list(request, status: str = ""):
     qs = cr.disputes_visible_to(request.auth)
     if status:
         qs = qs.filter(status=status)
-    return [dispute_out(d) for d in qs[:500]]
+    return [dispute_out(d, request.auth) for d in qs[:500]]
 
 
 @contracts_router.post("/disputes/{dispute_id}/status", summary="open → resolved | litigation; litigation → resolved (SM owner or GM)")
 def dispute_move(request, dispute_id: int, payload: DisputeMoveIn):
     from . import contract_records as cr
 
-    return dispute_out(cr.move_dispute(request.auth, dispute_id, payload.status, payload.resolution))
+    return dispute_out(cr.move_dispute(request.auth, dispute_id, payload.status, payload.resolution), request.auth)
 
 
 @contracts_router.get("/{contract_id}")
 def contract_get(request, contract_id: int):
-    return contract_out(_contract(request, contract_id))
+    return contract_out(_contract(request, contract_id), request.auth)
 
 
 @contracts_router.post("/{contract_id}/submit", summary="Send to review: CS ‖ FIN (1 WD each), GM when major (contract.review_1wd)")
@@ -566,7 +577,7 @@ def contract_submit(request, contract_id: int, payload: ContractSubmitIn | None 
 
     _contract(request, contract_id)
     return contract_out(contracts.submit_review(request.auth, contract_id,
-                                                due_diligence=payload.due_diligence if payload else None))
+                                                due_diligence=payload.due_diligence if payload else None), request.auth)
 
 
 @contracts_router.post("/{contract_id}/review", summary="A reviewer's decision with checklist and credit opinion")
@@ -575,7 +586,7 @@ def contract_review(request, contract_id: int, payload: ReviewIn):
 
     _contract(request, contract_id)
     return contract_out(contracts.review(request.auth, contract_id, payload.approve, checklist=payload.checklist,
-                                         credit_opinion=payload.credit_opinion, comment=payload.comment))
+                                         credit_opinion=payload.credit_opinion, comment=payload.comment), request.auth)
 
 
 @contracts_router.post("/{contract_id}/sign", summary="Sign after all reviews passed; assigns YWXS-YYYYMMDD-NN (contract.number_format)")
@@ -583,7 +594,7 @@ def contract_sign(request, contract_id: int, payload: SignIn | None = None):
     from . import contracts
 
     _contract(request, contract_id)
-    return contract_out(contracts.sign(request.auth, contract_id, payload.signed_on if payload else None))
+    return contract_out(contracts.sign(request.auth, contract_id, payload.signed_on if payload else None), request.auth)
 
 
 @contracts_router.post("/{contract_id}/file", summary="CS takes the signed original (scan) into custody (contract.filing_1wd)")
@@ -592,7 +603,7 @@ def contract_file(request, contract_id: int, scan: UploadedFile = File(...)):
 
     _contract(request, contract_id)
     f = services.FileIn(scan.name or "scan", scan.content_type or "", scan.read())
-    return contract_out(contracts.file_signed(request.auth, contract_id, f))
+    return contract_out(contracts.file_signed(request.auth, contract_id, f), request.auth)
 
 
 @contracts_router.get("/{contract_id}/review.pdf", summary="Contract review form PDF (合同评审单)")
@@ -600,7 +611,7 @@ def contract_review_pdf(request, contract_id: int):
     from .pdf import contract_review_pdf as render
 
     c = _contract(request, contract_id)
-    return _pdf(render(c), f"{c.number or c.order.number}-PS.pdf")
+    return _pdf(render(c, prices=sees_prices(request.auth)), f"{c.number or c.order.number}-PS.pdf")
 
 
 # --- returns and exchanges (return.flow, SPEC §4.6) ----------------------------------------------------------
@@ -632,14 +643,14 @@ class ReasonIn(Schema):
     reason: str = ""
 
 
-def return_out(r) -> dict:
-    return {"id": r.pk, "number": r.number, "order_id": r.order_id, "order": r.order.number, "line_id": r.line_id,
+def return_out(r, user) -> dict:
+    return _priced({"id": r.pk, "number": r.number, "order_id": r.order_id, "order": r.order.number, "line_id": r.line_id,
             "product": str(r.line.product), "quantity": str(r.quantity), "amount": str(r.amount), "reason": r.reason,
             "quality_defect": r.quality_defect, "exchange": r.exchange, "status": r.status,
             "status_label": r.get_status_display(), "needs_gm": r.needs_gm, "days_after_delivery": r.days_after_delivery,
             "qc_is_ours": r.qc_is_ours, "qc_condition": r.qc_condition, "red_note_number": r.red_note_number,
             "credit_reference": r.credit_reference, "reasons": (r.decision or {}).get("reasons", []), "history": r.history,
-            "line_returned_qty": str(r.line.returned_qty), "line_open_qty": str(r.line.open_qty)}
+            "line_returned_qty": str(r.line.returned_qty), "line_open_qty": str(r.line.open_qty)}, user)
 
 
 def _return(request, return_id: int):
@@ -650,7 +661,7 @@ def _return(request, return_id: int):
 
 
 def _ret_reload(request, return_id: int) -> dict:
-    return return_out(_return(request, return_id))
+    return return_out(_return(request, return_id), request.auth)
 
 
 @returns_router.post("", response={201: dict}, summary="Return/exchange application (退货申请单)")
@@ -660,7 +671,7 @@ def return_apply(request, payload: ReturnIn):
     _get(request, payload.order_id)
     r = returns.apply(request.auth, order_id=payload.order_id, line_id=payload.line_id, quantity=payload.quantity,
                       reason=payload.reason, quality_defect=payload.quality_defect, exchange=payload.exchange)
-    return Status(201, return_out(r))
+    return Status(201, return_out(r, request.auth))
 
 
 @returns_router.get("")
@@ -669,7 +680,7 @@ def return_list(request, status: str = "", limit: int = 50, offset: int = 0):
     if status:
         qs = qs.filter(status=status)
     limit = max(1, min(limit, 200))
-    return {"count": qs.count(), "items": [return_out(r) for r in qs[offset:offset + limit]]}
+    return {"count": qs.count(), "items": [return_out(r, request.auth) for r in qs[offset:offset + limit]]}
 
 
 @returns_router.get("/{return_id}")
@@ -745,4 +756,4 @@ def return_note(request, return_id: int):
     from .pdf import return_note_pdf
 
     r = _return(request, return_id)
-    return _pdf(return_note_pdf(r), f"{r.number}.pdf")
+    return _pdf(return_note_pdf(r, prices=sees_prices(request.auth)), f"{r.number}.pdf")

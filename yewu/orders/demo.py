@@ -303,7 +303,7 @@ class _History:
         if stage == "filed":
             t = _office(t + timedelta(hours=r.randint(2, 20)))
             self.step(t, k.file_signed, self.u["cs"], c.pk, FileIn(f"{c.number}.pdf", "application/pdf",
-                                                                    contract_review_pdf(c)))
+                                                                    contract_review_pdf(c, prices=True)))
         return t
 
     @staticmethod

@@ -3,6 +3,10 @@
 
 One small layout engine (:func:`_form`) renders every form from plain data; the ``*_pdf`` functions only
 collect the data. No writes here.
+
+Every writer takes ``prices`` (the caller's ``can(user, "sees_prices")``, `acl.ops_scope`): without it the unit
+prices, amounts, totals and their 大写 are left out, so the warehouse, production and QC get the same forms
+without money.
 """
 
 from __future__ import annotations
@@ -138,6 +142,10 @@ def _contact(order: Order) -> str:
     return f"{c.name} {c.mobile or c.phone}".strip()
 
 
+def _drop(items: list, cols: tuple[int, ...]) -> list:
+    return [x for i, x in enumerate(items) if i not in cols]
+
+
 def _order_meta(order: Order) -> list[tuple[str, str]]:
     return [("客户", order.customer.name), ("订单号", order.number), ("送货地址", order.delivery_address),
             ("联系人", _contact(order)), ("业务员", order.salesperson.name),
@@ -147,7 +155,7 @@ def _order_meta(order: Order) -> list[tuple[str, str]]:
 
 # --- 销售订单 ----------------------------------------------------------------------------------------------
 
-def order_pdf(order: Order) -> bytes:
+def order_pdf(order: Order, *, prices: bool) -> bytes:
     rows = []
     for i, ln in enumerate(order.lines.select_related("product"), 1):
         p = ln.product
@@ -155,16 +163,19 @@ def order_pdf(order: Order) -> bytes:
                      _qty(ln.quantity), fmt(ln.unit_price), fmt(ln.line_total),
                      ln.promised_ship_on.isoformat() if ln.promised_ship_on else ("待生产部排期" if ln.is_custom else "备妥后确定")])
     notes = [f"订单状态：{order.get_status_display()}；下单日期：{timezone.localtime(order.created_at):%Y-%m-%d}。"]
-    if order.deposit_required > 0:
+    if order.deposit_required > 0 and prices:
         notes.append(f"定制产品定金（30%）：{fmt(order.deposit_required)} 元（{rmb_upper(order.deposit_required)}），"
                      "到账后安排生产，交期由生产部确定（settle.custom_deposit_30，delivery.custom_production）。")
-    notes.append(f"已收款：{fmt(order.paid_amount)} 元。常规产品备妥后 3–4 个工作日发货（delivery.standard_3_4d），送货上门。")
+    notes.append((f"已收款：{fmt(order.paid_amount)} 元。" if prices else "")
+                 + "常规产品备妥后 3–4 个工作日发货（delivery.standard_3_4d），送货上门。")
     if order.note:
         notes.append(f"备注：{order.note}")
-    f = Form("销 售 订 单", order.number, _order_meta(order),
-             ["序号", "产品编码", "品名/规格", "类别", "单位", "数量", "单价", "金额", "承诺发货日"],
-             [10, 22, 42, 11, 10, 16, 20, 24, 25], rows, (5, 6, 7), order.total, notes=notes,
-             signatures=["业务员", "业务经理", "客户（盖章）"])
+    headers = ["序号", "产品编码", "品名/规格", "类别", "单位", "数量", "单价", "金额", "承诺发货日"]
+    widths = [10, 22, 42, 11, 10, 16, 20, 24, 25]
+    if not prices:
+        headers, widths, rows = _drop(headers, (6, 7)), [10, 24, 70, 12, 12, 22, 30], [_drop(r, (6, 7)) for r in rows]
+    f = Form("销 售 订 单", order.number, _order_meta(order), headers, widths, rows, (5, 6, 7) if prices else (5,),
+             order.total if prices else None, notes=notes, signatures=["业务员", "业务经理", "客户（盖章）"])
     return render(f, title=f"销售订单 {order.number}")
 
 
@@ -173,7 +184,7 @@ def order_pdf(order: Order) -> bytes:
 GOODS_ISSUE_COPIES = ("第一联 客户联", "第二联 仓库联", "第三联 财务联")
 
 
-def goods_issue_note_pdf(ship: Shipment) -> bytes:
+def goods_issue_note_pdf(ship: Shipment, *, prices: bool) -> bytes:
     """`ship.goods_issue_note`: three copies (customer, warehouse, finance), each with the signature lines of the
     warehouse clerk, the warehouse supervisor and the customer."""
     order = ship.order
@@ -185,8 +196,11 @@ def goods_issue_note_pdf(ship: Shipment) -> bytes:
         rows.append([str(i), p.code, f"{p.name} {p.specification}".strip(), p.unit, _qty(sl.quantity), fmt(ln.unit_price), fmt(amt)])
     meta = _order_meta(order) + [("出仓日期", f"{timezone.localtime(ship.shipped_at):%Y-%m-%d}"),
                                  ("签收日期", ship.delivered_on.isoformat() if ship.delivered_on else "")]
-    forms = [Form("出 仓 单（销售出库单）", ship.number, meta, ["序号", "产品编码", "品名/规格", "单位", "数量", "单价", "金额"],
-                  [12, 26, 62, 12, 20, 24, 24], rows, (4, 5, 6), total, copy=copy,
+    headers, widths, right = ["序号", "产品编码", "品名/规格", "单位", "数量", "单价", "金额"], [12, 26, 62, 12, 20, 24, 24], (4, 5, 6)
+    if not prices:
+        headers, widths, right = headers[:5], [12, 30, 98, 16, 24], (4,)
+        rows, total = [r[:5] for r in rows], None
+    forms = [Form("出 仓 单（销售出库单）", ship.number, meta, headers, widths, rows, right, total, copy=copy,
                   notes=["客户签收联（含拍照或电子签名）作为送达日期的依据（ship.goods_issue_note）。"]
                   + ([f"备注：{ship.note}"] if ship.note else []),
                   signatures=["仓库管理员", "仓库主管", "客户签收"])
@@ -200,7 +214,7 @@ def backorder_rows(order: Order) -> list:
     return [ln for ln in order.lines.select_related("product") if ln.open_qty > 0]
 
 
-def backorder_pdf(order: Order) -> bytes:
+def backorder_pdf(order: Order, *, prices: bool) -> bytes:
     """`ship.release_check`: after a partial shipment, the rest prints as a back-order note."""
     rows, total = [], Decimal("0.00")
     for i, ln in enumerate(backorder_rows(order), 1):
@@ -210,9 +224,13 @@ def backorder_pdf(order: Order) -> bytes:
         rows.append([str(i), p.code, f"{p.name} {p.specification}".strip(), p.unit, _qty(ln.quantity), _qty(ln.shipped_qty),
                      _qty(ln.open_qty), fmt(amt), ln.promised_ship_on.isoformat() if ln.promised_ship_on else ""])
     shipped = "、".join(s.number for s in order.shipments.all()) or "—"
+    headers = ["序号", "产品编码", "品名/规格", "单位", "订购", "已发", "欠发", "欠发金额", "承诺发货日"]
+    widths, right = [10, 22, 44, 10, 16, 16, 16, 24, 22], (4, 5, 6, 7)
+    if not prices:
+        headers, widths, right = _drop(headers, (7,)), [10, 24, 58, 12, 18, 18, 18, 22], (4, 5, 6)
+        rows, total = [_drop(r, (7,)) for r in rows], None
     f = Form("货 品 欠 发 单", f"{order.number}-QF", _order_meta(order) + [("已发出仓单", shipped)],
-             ["序号", "产品编码", "品名/规格", "单位", "订购", "已发", "欠发", "欠发金额", "承诺发货日"],
-             [10, 22, 44, 10, 16, 16, 16, 24, 22], rows, (4, 5, 6, 7), total, total_label="欠发合计",
+             headers, widths, rows, right, total, total_label="欠发合计",
              notes=["以上货品因部分发货尚欠，待备货后补发（ship.release_check）。"],
              signatures=["仓库管理员", "业务员", "客户确认"])
     return render(f, title=f"货品欠发单 {order.number}")
@@ -245,11 +263,12 @@ def over_credit_pdf(order: Order, figures: dict) -> bytes:
 
 # --- 合同评审单 ----------------------------------------------------------------------------------------------
 
-def contract_review_pdf(contract: Contract) -> bytes:
+def contract_review_pdf(contract: Contract, *, prices: bool) -> bytes:
     order = contract.order
     meta = [("客户", contract.customer.name), ("合同编号", contract.number or "（签订时编号）"), ("订单号", order.number),
-            ("合同金额", f"{fmt(contract.amount)}（{rmb_upper(contract.amount)}）"), ("业务员", order.salesperson.name),
-            ("重大合同", "是（≥100,000.00，总经理审批）" if contract.is_major else "否"), ("状态", contract.get_status_display()),
+            ("合同金额", f"{fmt(contract.amount)}（{rmb_upper(contract.amount)}）" if prices else "（不显示）"),
+            ("业务员", order.salesperson.name),
+            ("重大合同", ("是（≥100,000.00，总经理审批）" if prices else "是（总经理审批）") if contract.is_major else "否"), ("状态", contract.get_status_display()),
             ("签订日", contract.signed_on.isoformat() if contract.signed_on else "")]
     rows = []
     steps = list(contract.approval.steps.select_related("decided_by")) if contract.approval_id else []
@@ -272,7 +291,7 @@ def contract_review_pdf(contract: Contract) -> bytes:
 
 # --- 退货单（红字） ------------------------------------------------------------------------------------------
 
-def return_note_pdf(ret: ReturnRequest) -> bytes:
+def return_note_pdf(ret: ReturnRequest, *, prices: bool) -> bytes:
     order, ln = ret.order, ret.line
     p = ln.product
     meta = _order_meta(order) + [("退货原因", ret.reason), ("类型", "换货" if ret.exchange else "退货"),
@@ -284,8 +303,11 @@ def return_note_pdf(ret: ReturnRequest) -> bytes:
              fmt(-ret.amount)]]
     history = [f"{h.get('at', '')[:16].replace('T', ' ')} {h.get('role', '')} {h.get('by', '')}：{h.get('action', '')}"
                + (f"（{h['comment']}）" if h.get("comment") else "") for h in ret.history]
-    f = Form("退 货 单（红 字）", ret.number, meta, ["序号", "产品编码", "品名/规格", "单位", "数量", "单价", "金额"],
-             [12, 26, 62, 12, 20, 24, 24], rows, (4, 5, 6), -ret.amount, total_label="红字合计", red=True,
+    headers, widths, right = ["序号", "产品编码", "品名/规格", "单位", "数量", "单价", "金额"], [12, 26, 62, 12, 20, 24, 24], (4, 5, 6)
+    if not prices:
+        headers, widths, right, rows = headers[:5], [12, 30, 98, 16, 24], (4,), [r[:5] for r in rows]
+    f = Form("退 货 单（红 字）", ret.number, meta, headers, widths, rows, right, -ret.amount if prices else None,
+             total_label="红字合计", red=True,
              notes=["流程：申请 → 业务经理确认 → 质检检验 → 业务经理批准（送达超过 30 天另需总经理）→ 仓库红字入库 → 财务红字发票/贷项（return.flow）。"]
              + history, signatures=["业务员", "业务经理", "质检", "仓库管理员", "财务", "客户"])
     return render(f, title=f"退货单 {ret.number}")
@@ -297,25 +319,28 @@ LEDGER_HEADERS = ["序号", "合同编号", "签订日", "客户", "订单号", 
                   "归档期限", "归档时间", "归档逾期"]
 
 
-def contract_ledger_xlsx(contracts) -> bytes:
+def contract_ledger_xlsx(contracts, *, prices: bool) -> bytes:
     wb = Workbook()
     ws = wb.active
     ws.title = "合同台账"
     ws.append([f"{company_info()['name']} 合同台账"])
     ws["A1"].font = Font(bold=True, size=14)
-    ws.append(LEDGER_HEADERS)
+    money = () if prices else (6, 7)  # 合同金额 and 重大合同 (≥ 100,000.00) tell the amount
+    ws.append(_drop(LEDGER_HEADERS, money))
     for c in ws[2]:
         c.font = Font(bold=True)
     for i, c in enumerate(contracts, 1):
         review = c.approval.get_state_display() if c.approval_id else "未送审"
-        ws.append([i, c.number or "", c.signed_on, c.customer.name, c.order.number, c.order.salesperson.name, c.amount,
-                   "是" if c.is_major else "否", c.get_status_display(), review,
-                   timezone.localtime(c.filing_due_at).strftime("%Y-%m-%d %H:%M") if c.filing_due_at else "",
-                   timezone.localtime(c.filed_at).strftime("%Y-%m-%d %H:%M") if c.filed_at else "",
-                   "是" if c.filing_flagged_at else ""])
-        ws.cell(ws.max_row, 7).number_format = "#,##0.00"
+        ws.append(_drop([i, c.number or "", c.signed_on, c.customer.name, c.order.number, c.order.salesperson.name, c.amount,
+                         "是" if c.is_major else "否", c.get_status_display(), review,
+                         timezone.localtime(c.filing_due_at).strftime("%Y-%m-%d %H:%M") if c.filing_due_at else "",
+                         timezone.localtime(c.filed_at).strftime("%Y-%m-%d %H:%M") if c.filed_at else "",
+                         "是" if c.filing_flagged_at else ""], money))
+        if prices:
+            ws.cell(ws.max_row, 7).number_format = "#,##0.00"
         ws.cell(ws.max_row, 3).number_format = "yyyy-mm-dd"
-    for col, w in zip("ABCDEFGHIJKLM", (6, 20, 12, 24, 20, 10, 14, 8, 10, 10, 17, 17, 8), strict=True):
+    widths = _drop([6, 20, 12, 24, 20, 10, 14, 8, 10, 10, 17, 17, 8], money)
+    for col, w in zip("ABCDEFGHIJKLM", widths, strict=False):
         ws.column_dimensions[col].width = w
     buf = io.BytesIO()
     wb.save(buf)
@@ -334,40 +359,45 @@ def _register_confirm_line(status: dict) -> str:
     return f"客服确认：未确认（期限 {status['due']:%Y-%m-%d}）"
 
 
-def contract_register_xlsx(month, rows: list[dict], status: dict) -> bytes:
+def contract_register_xlsx(month, rows: list[dict], status: dict, *, prices: bool) -> bytes:
     wb = Workbook()
     ws = wb.active
     ws.title = f"{month:%Y-%m}"
     ws.append([f"{company_info()['name']} 合同台账 {month:%Y年%m月}"])
     ws["A1"].font = Font(bold=True, size=14)
     ws.append([_register_confirm_line(status)])
-    ws.append(REGISTER_HEADERS)
+    money = () if prices else (3,)
+    ws.append(_drop(REGISTER_HEADERS, money))
     for c in ws[3]:
         c.font = Font(bold=True)
     total = Decimal("0.00")
     for r in rows:
         c = r["c"]
         total += c.amount
-        ws.append([r["seq"], c.number, c.customer.name, c.amount, c.signed_on, r["filing"], r["custody"]])
+        ws.append(_drop([r["seq"], c.number, c.customer.name, c.amount, c.signed_on, r["filing"], r["custody"]], money))
+        if prices:
+            ws.cell(ws.max_row, 4).number_format = "#,##0.00"
+        ws.cell(ws.max_row, 5 - len(money)).number_format = "yyyy-mm-dd"
+    ws.append(["", "合计", f"{len(rows)} 份"] + ([total] if prices else []))
+    if prices:
         ws.cell(ws.max_row, 4).number_format = "#,##0.00"
-        ws.cell(ws.max_row, 5).number_format = "yyyy-mm-dd"
-    ws.append(["", "合计", f"{len(rows)} 份", total])
-    ws.cell(ws.max_row, 4).number_format = "#,##0.00"
-    for col, w in zip("ABCDEFG", (6, 20, 28, 14, 12, 12, 30), strict=True):
+    for col, w in zip("ABCDEFG", _drop([6, 20, 28, 14, 12, 12, 30], money), strict=False):
         ws.column_dimensions[col].width = w
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
 
 
-def contract_register_pdf(month, rows: list[dict], status: dict) -> bytes:
-    data = [[str(r["seq"]), r["c"].number, r["c"].customer.name, fmt(r["c"].amount), r["c"].signed_on.isoformat(),
-             r["filing"], r["custody"]] for r in rows]
+def contract_register_pdf(month, rows: list[dict], status: dict, *, prices: bool) -> bytes:
+    money = () if prices else (3,)
+    data = [_drop([str(r["seq"]), r["c"].number, r["c"].customer.name, fmt(r["c"].amount), r["c"].signed_on.isoformat(),
+                   r["filing"], r["custody"]], money) for r in rows]
     total = sum((r["c"].amount for r in rows), Decimal("0.00"))
     f = Form("合 同 台 账", f"{month:%Y-%m}", [("月份", f"{month:%Y年%m月}"), ("份数", str(len(rows))),
                                               ("确认", _register_confirm_line(status)), ("", "")],
-             REGISTER_HEADERS, [10, 34, 40, 24, 20, 18, 34], data, right_cols=(3,),
-             notes=[f"合计 {len(rows)} 份，金额 {fmt(total)} 元（{rmb_upper(total)}）。",
+             _drop(REGISTER_HEADERS, money), [10, 34, 40, 24, 20, 18, 34] if prices else [12, 38, 50, 22, 20, 38], data,
+             right_cols=(3,) if prices else (),
+             notes=[f"合计 {len(rows)} 份" + (f"，金额 {fmt(total)} 元（{rmb_upper(total)}）。" if prices else "。"),
                     f"每月 {status['due']:%d} 日前（含）由客服部确认上月合同台账（contract.monthly_register）。"],
              signatures=["客服", "客服经理"])
     return render(f, title=f"合同台账 {month:%Y-%m}")

@@ -1,5 +1,7 @@
 """Row-level access for orders: an order is visible exactly when its customer is (customers.selectors);
-warehouse, finance and the GM see all orders, production (PROD) the orders with custom lines (`acl.ops_scope`)."""
+finance, CS and the GM see all orders; the warehouse (WH) the orders released for shipping (ready and after,
+never those still in approval or awaiting payment), production (PROD) the orders with custom lines, QC the orders
+with returns (`acl.ops_scope`). Whether prices show is ``can(user, "sees_prices")`` (yewu.org.permissions)."""
 
 from __future__ import annotations
 
@@ -16,14 +18,22 @@ from yewu.policy import orders as rules
 from .models import Contract, Order, OrderLine, OrderStatus, ReturnRequest, Shipment
 
 SHIPPABLE = (OrderStatus.READY, OrderStatus.PARTLY_SHIPPED)
+# acl.ops_scope: what the warehouse sees: orders released for shipping and their later states (SPEC: "ready orders")
+RELEASED = (OrderStatus.READY, OrderStatus.PARTLY_SHIPPED, OrderStatus.SHIPPED, OrderStatus.DELIVERED, OrderStatus.CLOSED)
 
 
 def orders_visible_to(user) -> QuerySet[Order]:
-    if user.has_role("WH", "FIN", "FD", "CA", "GM", "CS", "CSM"):
+    if not user.is_authenticated or not user.is_active:
+        return Order.objects.none()
+    if user.has_role("FIN", "FD", "CA", "GM", "CS", "CSM"):
         return Order.objects.all()
     qs = Order.objects.filter(customer__in=customers_visible_to(user))
-    if user.has_role("PROD", "QC"):
-        extra = Order.objects.filter(lines__kind="custom") if user.has_role("PROD") else Order.objects.none()
+    if user.has_role("WH", "PROD", "QC"):
+        extra = Order.objects.none()
+        if user.has_role("WH"):
+            extra = extra | Order.objects.filter(status__in=RELEASED)
+        if user.has_role("PROD"):
+            extra = extra | Order.objects.filter(lines__kind="custom")
         if user.has_role("QC"):
             extra = extra | Order.objects.filter(returns__isnull=False)
         qs = Order.objects.filter(pk__in=(qs | extra).values("pk"))
@@ -112,11 +122,6 @@ def custom_lines_to_date(user) -> QuerySet[OrderLine]:
 # --- read helpers for the order pages (yewu/orders/views.py) -------------------------------------------------
 
 ALL_ORDER_ROLES = ("SP", "SM", "GM")  # who may create orders (services.create_order)
-PRICE_READERS = ("SP", "SM", "GM", "FIN", "FD", "CA")  # acl.ops_scope: WH/PROD/QC never see prices
-
-
-def sees_prices(user) -> bool:
-    return user.has_role(*PRICE_READERS)
 
 
 def order_customers(user):

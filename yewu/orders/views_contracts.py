@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from yewu.common.errors import ValidationError, YewuError
 from yewu.org.models import Role
+from yewu.org.permissions import can
 from yewu.org.selectors import get_calendar, get_policy
 from yewu.policy import contracts as rules
 
@@ -70,7 +71,7 @@ def contract_list(request):
         "out": loans.filter(status=CustodyLoanStatus.OUT).order_by("due_back_on"),
         "requested": loans.filter(status=CustodyLoanStatus.REQUESTED),
         "disputes": cr.disputes_visible_to(u).exclude(status=DisputeStatus.RESOLVED),
-        "is_cs": u.has_role(Role.CS, Role.CSM), "register": cr.register_status(last), "show_prices": selectors.sees_prices(u),
+        "is_cs": u.has_role(Role.CS, Role.CSM), "register": cr.register_status(last),
     })
 
 
@@ -87,7 +88,7 @@ def register(request):
         "month": month, "rows": rows, "st": cr.register_status(month), "is_cs": u.has_role(Role.CS, Role.CSM),
         "prev": rules.previous_month(month), "next": rules.next_month(month), "today": timezone.localdate(),
         "can_confirm": u.has_role(Role.CS, Role.CSM) and rules.register_confirmable(month, timezone.localdate()).allowed,
-        "total": sum((r["c"].amount for r in rows), 0), "show_prices": selectors.sees_prices(u),
+        "total": sum((r["c"].amount for r in rows), 0) if can(u, "sees_prices") else None,
     })
 
 

@@ -3,7 +3,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import UserChangeForm as BaseUserChangeForm
 
-from yewu.common.admin import ReadOnlyAdmin
+from yewu.common.admin import AuditedAdmin, ReadOnlyAdmin
 
 from .models import Department, HolidayOverride, PolicyVersion, Role, Team, User
 
@@ -21,7 +21,7 @@ class UserChangeForm(BaseUserChangeForm):
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(AuditedAdmin, BaseUserAdmin):
     form = UserChangeForm
     list_display = ["username", "display_name", "role_labels", "team", "ability_factor", "is_active"]
     list_filter = ["is_active", "team", "department"]
@@ -45,13 +45,13 @@ class TeamInline(admin.TabularInline):
 
 
 @admin.register(Department)
-class DepartmentAdmin(admin.ModelAdmin):
+class DepartmentAdmin(AuditedAdmin):
     list_display = ["name", "manager"]
     inlines = [TeamInline]
 
 
 @admin.register(Team)
-class TeamAdmin(admin.ModelAdmin):
+class TeamAdmin(AuditedAdmin):
     list_display = ["name", "department", "manager", "territories"]
     list_filter = ["department"]
 
@@ -66,7 +66,7 @@ class PolicyVersionAdmin(ReadOnlyAdmin):
 
 
 @admin.register(HolidayOverride)
-class HolidayOverrideAdmin(admin.ModelAdmin):
+class HolidayOverrideAdmin(AuditedAdmin):
     list_display = ["date", "is_working_day", "note"]
     list_filter = ["is_working_day"]
     date_hierarchy = "date"

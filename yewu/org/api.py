@@ -1,4 +1,4 @@
-"""Company settings API (SPEC §8.5), GM/ADM only (403 otherwise).
+"""Company settings API (SPEC §8.5), GM and the system administrator only (``changes_settings``; 403 otherwise).
 
 * ``GET  /api/v1/settings`` — every setting: key, label, area, kind, unit, current value, SPEC default; and the
   version in force (0 = defaults).
@@ -23,6 +23,7 @@ from yewu.policy import versions as pv
 from . import preview as preview_mod
 from . import selectors, services
 from .models import PolicyVersion
+from .permissions import can
 
 router = Router(tags=["settings"])
 
@@ -38,7 +39,7 @@ class VersionIn(PreviewIn):
 
 def _guard(request) -> None:
     if not services.can_manage_settings(request.auth):
-        raise PermissionDenied("只有总经理或行政部可以查看和修改公司设置")
+        raise PermissionDenied("只有总经理或系统管理员可以查看和修改公司设置")
 
 
 def _version_out(h: dict) -> dict:
@@ -69,7 +70,8 @@ def versions(request):
 @router.post("/preview", response=dict, summary="Open documents a change would affect (nothing saved)")
 def preview(request, payload: PreviewIn):
     _guard(request)
-    res = preview_mod.preview(payload.changes, services.parse_effective(payload.effective_at))
+    res = preview_mod.preview(payload.changes, services.parse_effective(payload.effective_at),
+                              documents=can(request.auth, "reads_business_data"))
     errors = dict(res.errors)
     if errors:
         raise ValidationError("；".join(f"{k}：{v}" for k, v in errors.items()), fields=errors)

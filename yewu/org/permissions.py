@@ -106,6 +106,12 @@ ABILITIES: dict[str, Ability] = {
     "records_route_visits": _a({R.SP, R.SM}, "route.visit_8_steps", "登记线路拜访"),
     # training.cadence
     "records_training": _a({R.SM, R.GM, R.ADM}, "training.cadence", "登记培训"),
+    # SPEC §1.1 and §8.5: the system administrator keeps the settings (users, roles, settings), the GM does
+    # everything; the administration department (ADM) receives daily tables and sees visit plans, nothing more.
+    "changes_settings": _a({R.GM, R.SYS}, "process.version_pinned", "查看和修改公司设置"),
+    # SPEC §1.1: the system administrator sees no business data (customers, documents, amounts) by default.
+    "reads_business_data": _a({R.SP, R.LS, R.SM, R.GM, R.FD, R.FIN, R.CA, R.CS, R.CSM, R.CIA, R.WH, R.PROD, R.QC,
+                               R.ADM}, "acl.sp_scope", "查看业务数据"),
 }
 
 

@@ -322,8 +322,10 @@ def _loose(doc: str, keys: list[str]) -> Section:
     return s
 
 
-def preview(changes: dict[str, Any], effective_at: datetime | None = None) -> Preview:
-    """Which open documents would be decided differently if ``changes`` took effect at ``effective_at``."""
+def preview(changes: dict[str, Any], effective_at: datetime | None = None, *, documents: bool = True) -> Preview:
+    """Which open documents would be decided differently if ``changes`` took effect at ``effective_at``.
+    Without ``documents`` (the system administrator, who sees no business data: permissions.reads_business_data)
+    each section gives only its counts."""
     now = timezone.now()
     eff = effective_time(effective_at, now)
     base = get_policy(at=eff)
@@ -337,5 +339,8 @@ def preview(changes: dict[str, Any], effective_at: datetime | None = None) -> Pr
         sections.append(_loose(doc, keys))
     note = (f"已作出的判定不重算：审批中的单据按提交时的制度版本继续（现行为 {_ver(base.version)}），"
             "已定的价格、审批人、定金和承诺日期保持不变；新版本只用于生效后新作出的判定。")
+    if not documents:
+        for s in sections:
+            s.more, s.rows = s.more + len(s.rows), []
     return Preview(effective_at=eff, base_version=base.version, changes=rows, errors=chk.errors, sections=sections,
                    pinned_note=note)

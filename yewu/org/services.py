@@ -15,14 +15,14 @@ from yewu.common.errors import PermissionDenied, ValidationError
 from yewu.common.locks import lock
 from yewu.policy import versions as pv
 
-from .models import PolicyVersion, Role, User
+from .models import PolicyVersion, User
+from .permissions import ability, can
 from .selectors import get_policy
-
-MANAGERS = (Role.GM, Role.ADM, Role.SYS)
 
 
 def can_manage_settings(user) -> bool:
-    return bool(getattr(user, "is_authenticated", False)) and user.has_role(*MANAGERS)
+    """SPEC §1.1/§8.5: the GM and the system administrator (``changes_settings`` in yewu.org.permissions)."""
+    return can(user, "changes_settings")
 
 
 def effective_time(effective_at: datetime | None, now: datetime | None = None) -> datetime:
@@ -39,7 +39,7 @@ def effective_time(effective_at: datetime | None, now: datetime | None = None) -
 @transaction.atomic
 def create_version(actor: User, *, changes: dict[str, Any], reason: str, effective_at: datetime | None = None) -> PolicyVersion:
     if not can_manage_settings(actor):
-        raise PermissionDenied("只有总经理或行政部可以修改公司设置")
+        raise PermissionDenied("只有总经理或系统管理员可以修改公司设置", rule=ability("changes_settings").rule)
     lock("policy-version")  # one version at a time: "old" is what is in force just before this one
     now = timezone.now()
     requested = effective_at

@@ -1,5 +1,6 @@
-"""The company settings page (SPEC §8.5), GM/ADM: every setting with its current value and SPEC default, the
-version history, and a change form whose preview lists the open documents a change would affect."""
+"""The company settings page (SPEC §8.5), GM and the system administrator (``changes_settings``): every setting
+with its current value and SPEC default, the version history, and a change form whose preview lists the open
+documents a change would affect (only their counts for the system administrator, who sees no business data)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from yewu.policy import versions as pv
 
 from . import preview as preview_mod
 from . import selectors, services
+from .permissions import can
 
 
 def _rows(cfg, posted: dict, errors: dict) -> list[tuple[str, list[dict]]]:
@@ -33,7 +35,7 @@ def _rows(cfg, posted: dict, errors: dict) -> list[tuple[str, list[dict]]]:
 @login_required
 def settings_page(request):
     if not services.can_manage_settings(request.user):
-        raise PermissionDenied("只有总经理或行政部可以查看和修改公司设置")
+        raise PermissionDenied("只有总经理或系统管理员可以查看和修改公司设置")
     cfg = selectors.get_policy()
     posted: dict[str, str] = {}
     errors: dict[str, str] = {}
@@ -53,7 +55,7 @@ def settings_page(request):
                 when = timezone.localtime(v.effective_at).strftime("%Y-%m-%d %H:%M")
                 messages.success(request, f"已保存制度版本 v{v.pk}，生效时间 {when}；已作出的判定不重算")
                 return redirect(f"/settings/#v{v.pk}")
-            result = preview_mod.preview(posted, effective)
+            result = preview_mod.preview(posted, effective, documents=can(request.user, "reads_business_data"))
             errors = dict(result.errors)
             if not posted:
                 errors["changes"] = "请至少填写一项新值"
@@ -63,7 +65,8 @@ def settings_page(request):
             errors = dict(e.fields) or {"changes": e.message}
             if request.POST.get("action") == "save":
                 try:
-                    result = preview_mod.preview(posted, services.parse_effective(eff_at) if eff_mode == "later" else None)
+                    result = preview_mod.preview(posted, services.parse_effective(eff_at) if eff_mode == "later" else None,
+                                                 documents=can(request.user, "reads_business_data"))
                 except YewuError:
                     result = None
     can_save = result is not None and not errors and bool(posted) and len(reason.strip()) >= pv.MIN_REASON

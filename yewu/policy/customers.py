@@ -324,13 +324,26 @@ def confidentiality_expiry(set_on: date, cfg: PolicyConfig = DEFAULT) -> date:
         return set_on.replace(year=set_on.year + years, day=28)
 
 
+CONFIDENTIALITY_SETTERS = frozenset({"SM", "CSM", "GM"})  # cust.confidentiality: 机密 by SM or CSM; 绝密 GM
+
+
+def may_set_confidentiality(roles: frozenset[str]) -> bool:
+    """Whether these roles may change a customer's level at all (then :func:`check_set_confidentiality` decides
+    the change). This, not the right to edit the archive, opens the level to the CSM and to the owner's SM of a
+    绝密 customer, so that their refusal names `cust.confidentiality`."""
+    return bool(roles & CONFIDENTIALITY_SETTERS)
+
+
 def check_set_confidentiality(level: str, current: str, roles: frozenset[str]) -> Decision:
-    """Who may set a level: 机密 by SM or CSM (or GM); 绝密 set or lowered only by GM."""
+    """The one decision on a level change (SPEC §1.3): 机密 set or lifted by SM or CSM (or GM); 绝密 set or lowered
+    only by the GM; anyone else changes no level. The same level again is no change."""
+    if level == current:
+        return Decision.allow()
     if current == LEVEL_TOP and level != LEVEL_TOP and "GM" not in roles:
         return Decision.refuse(Reason("cust.confidentiality", "只有总经理可以降低绝密级别", "only the GM may lower 绝密"))
     if level == LEVEL_TOP and "GM" not in roles:
         return Decision.refuse(Reason("cust.confidentiality", "只有总经理可以设定绝密级别", "only the GM may set 绝密"))
-    if level == LEVEL_CONFIDENTIAL and not roles & {"SM", "CSM", "GM"}:
+    if not may_set_confidentiality(roles):
         return Decision.refuse(
             Reason("cust.confidentiality", "机密级别由业务经理或客服经理设定", "机密 is set by the SM or CSM")
         )

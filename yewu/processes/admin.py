@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from yewu.common.admin import ReadOnlyAdmin
+
 from .models import ProcessDefinition, ProcessStep
 
 
@@ -10,26 +12,18 @@ class StepInline(admin.TabularInline):
               "input_forms", "expected_result", "instructions", "key_point", "standard")
 
     def has_change_permission(self, request, obj=None):
-        return obj is None or obj.status == ProcessDefinition.Status.DRAFT
+        return False
 
     has_add_permission = has_delete_permission = has_change_permission
 
 
 @admin.register(ProcessDefinition)
-class ProcessDefinitionAdmin(admin.ModelAdmin):
-    """Drafts are edited here or on /processes/<code>/; status changes only through submit / GM approval."""
+class ProcessDefinitionAdmin(ReadOnlyAdmin):
+    """Read-only here: drafts are edited on /processes/<code>/ through processes.services (audited); status
+    changes only through submit / GM approval."""
 
     list_display = ("code", "name", "version", "status", "effective_date", "rollout_due")
     list_filter = ("status",)
     inlines = [StepInline]
     readonly_fields = ("code", "version", "status", "effective_date", "rollout_due", "based_on", "created_by",
                        "approved_at", "published_at", "retired_at")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return obj is None or obj.status == ProcessDefinition.Status.DRAFT
-
-    def has_delete_permission(self, request, obj=None):
-        return False

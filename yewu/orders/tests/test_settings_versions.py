@@ -105,10 +105,13 @@ def test_version_is_audited_with_old_and_new(shop):
     assert e.reason == "精简审批" and e.actor_id == shop.company.gm.pk and e.policy_version == v.pk
 
 
-def test_only_gm_or_adm_create_versions_and_errors_name_the_key(shop):
+def test_only_gm_or_sys_create_versions_and_errors_name_the_key(shop):
     with pytest.raises(PermissionDenied):
         create_version(shop.company.manager, changes={MGR_KEY: "30000"}, reason="经理自己改")
-    adm = User.objects.create_user("adm", password="demo1234", roles=["ADM"])
+    with pytest.raises(PermissionDenied):  # issue 10: the administration department keeps no settings
+        create_version(User.objects.create_user("xz", password="demo1234", roles=["ADM"]),
+                       changes={MGR_KEY: "30000"}, reason="行政部调整")
+    adm = User.objects.create_user("adm", password="demo1234", roles=["SYS"])
     with pytest.raises(ValidationError) as e:
         create_version(adm, changes={MGR_KEY: "-5", "price.special_floor.pct": "85"}, reason="行政部调整")
     assert set(e.value.fields) == {MGR_KEY} and "不能为负数" in e.value.fields[MGR_KEY]

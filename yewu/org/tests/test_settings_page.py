@@ -1,4 +1,4 @@
-"""The settings page and API (SPEC §8.5): GM/ADM only, every setting with current value and SPEC default,
+"""The settings page and API (SPEC §8.5): GM and the system administrator only (not ADM: issue 10), every setting with current value and SPEC default,
 history with old → new, preview before saving, 400 naming the key on a bad value."""
 
 from datetime import timedelta
@@ -24,16 +24,22 @@ def adm(company):
     return User.objects.create_user("adm", password="demo1234", roles=["ADM"], display_name="钱行政")
 
 
-def test_page_lists_every_setting_with_default_and_is_gm_adm_only(company, adm):
-    for u in (company.gm, adm):
+@pytest.fixture
+def sysadmin(company):
+    return User.objects.create_user("admin", password="demo1234", roles=["SYS"], display_name="系统管理员")
+
+
+def test_page_lists_every_setting_with_default_and_is_gm_sys_only(company, adm, sysadmin):
+    for u in (company.gm, sysadmin):
         r = login(u).get("/settings/")
         assert r.status_code == 200
         body = r.content.decode()
         assert all(f'name="v:{k}"' in body for k in DEFAULTS)
         assert "老客户账期订单超过此额需业务经理审批" in body and "SPEC 默认" in body and "现行制度版本 <strong>v0" in body
-    for u in (company.manager, company.sales1, company.finance):
+    for u in (company.manager, company.sales1, company.finance, adm):
         assert login(u).get("/settings/").status_code == 403
     assert 'href="/settings/"' in login(company.gm).get("/").content.decode()
+    assert 'href="/settings/"' not in login(adm).get("/").content.decode()
     assert 'href="/settings/"' not in login(company.sales1).get("/").content.decode()
 
 
@@ -78,14 +84,14 @@ def post(client, url, body):
     return client.post(url, body, content_type="application/json")
 
 
-def test_api_access_is_gm_adm_only(company, adm, api_client):
-    for u in (company.sales1, company.manager, company.finance):
+def test_api_access_is_gm_sys_only(company, adm, sysadmin, api_client):
+    for u in (company.sales1, company.manager, company.finance, adm):
         c = api_client(u)
         assert c.get("/api/v1/settings").status_code == 403
         assert c.get("/api/v1/settings/versions").status_code == 403
         assert post(c, "/api/v1/settings/preview", {"changes": {KEY: "30000"}}).status_code == 403
         assert post(c, "/api/v1/settings/versions", {"changes": {KEY: "30000"}, "reason": "越权修改"}).status_code == 403
-    assert api_client(adm).get("/api/v1/settings").status_code == 200
+    assert api_client(sysadmin).get("/api/v1/settings").status_code == 200
     assert not PolicyVersion.objects.exists()
 
 

@@ -253,6 +253,11 @@ def test_who_sets_levels():
     assert check_set_confidentiality("secret", "top_secret", frozenset({"SM"})).refused
     assert check_set_confidentiality("secret", "top_secret", frozenset({"GM"})).allowed
     assert check_set_confidentiality("secret", "secret", frozenset({"SP"})).allowed
+    # issue 10b: lifting 机密 is the SM's or CSM's too, never the owner's or a CS agent's
+    assert check_set_confidentiality("secret", "confidential", frozenset({"SP"})).refused
+    assert check_set_confidentiality("secret", "confidential", frozenset({"CS"})).refused
+    assert check_set_confidentiality("secret", "confidential", frozenset({"CSM"})).allowed
+    assert check_set_confidentiality("top_secret", "top_secret", frozenset({"SM"})).allowed  # no change
 
 
 def test_confidentiality_expiry_5_years():
