@@ -22,6 +22,7 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from yewu.common import xlsx
 from yewu.policy import orders as rules
 from yewu.policy.pricing import fmt
 from yewu.sales.documents import _font, company_info, rmb_upper
@@ -301,14 +302,14 @@ def contract_ledger_xlsx(contracts) -> bytes:
     wb = Workbook()
     ws = wb.active
     ws.title = "合同台账"
-    ws.append([f"{company_info()['name']} 合同台账"])
+    xlsx.append(ws, [f"{company_info()['name']} 合同台账"])
     ws["A1"].font = Font(bold=True, size=14)
     ws.append(LEDGER_HEADERS)
     for c in ws[2]:
         c.font = Font(bold=True)
     for i, c in enumerate(contracts, 1):
         review = c.approval.get_state_display() if c.approval_id else "未送审"
-        ws.append([i, c.number or "", c.signed_on, c.customer.name, c.order.number, c.order.salesperson.name, c.amount,
+        xlsx.append(ws, [i, c.number or "", c.signed_on, c.customer.name, c.order.number, c.order.salesperson.name, c.amount,
                    "是" if c.is_major else "否", c.get_status_display(), review,
                    timezone.localtime(c.filing_due_at).strftime("%Y-%m-%d %H:%M") if c.filing_due_at else "",
                    timezone.localtime(c.filed_at).strftime("%Y-%m-%d %H:%M") if c.filed_at else "",
@@ -338,9 +339,9 @@ def contract_register_xlsx(month, rows: list[dict], status: dict) -> bytes:
     wb = Workbook()
     ws = wb.active
     ws.title = f"{month:%Y-%m}"
-    ws.append([f"{company_info()['name']} 合同台账 {month:%Y年%m月}"])
+    xlsx.append(ws, [f"{company_info()['name']} 合同台账 {month:%Y年%m月}"])
     ws["A1"].font = Font(bold=True, size=14)
-    ws.append([_register_confirm_line(status)])
+    xlsx.append(ws, [_register_confirm_line(status)])
     ws.append(REGISTER_HEADERS)
     for c in ws[3]:
         c.font = Font(bold=True)
@@ -348,10 +349,10 @@ def contract_register_xlsx(month, rows: list[dict], status: dict) -> bytes:
     for r in rows:
         c = r["c"]
         total += c.amount
-        ws.append([r["seq"], c.number, c.customer.name, c.amount, c.signed_on, r["filing"], r["custody"]])
+        xlsx.append(ws, [r["seq"], c.number, c.customer.name, c.amount, c.signed_on, r["filing"], r["custody"]])
         ws.cell(ws.max_row, 4).number_format = "#,##0.00"
         ws.cell(ws.max_row, 5).number_format = "yyyy-mm-dd"
-    ws.append(["", "合计", f"{len(rows)} 份", total])
+    xlsx.append(ws, ["", "合计", f"{len(rows)} 份", total])
     ws.cell(ws.max_row, 4).number_format = "#,##0.00"
     for col, w in zip("ABCDEFG", (6, 20, 28, 14, 12, 12, 30), strict=True):
         ws.column_dimensions[col].width = w

@@ -112,6 +112,9 @@ DEFAULTS: dict[str, tuple[Any, type, str]] = {
     "commission.base.credit_to": ("order_salesperson", str, "order_salesperson（订单业务员）或 owner_at_receipt（Alt）"),
     "commission.statement.tiers_enabled": (False, bool, "提成阶梯（按产品、按月订单数）开启；默认关闭"),
     "commission.statement.tiers": ("0:5,5:2,10:1", str, "提成阶梯表 起始单数:比例%，逗号分隔（默认 <5单 5%，5–9单 2%，≥10单 1%）"),
+    # input bounds (issue 10): the business ceiling of any single amount or quantity typed, imported or computed
+    "input.bounds.max_amount": (Decimal("100000000.00"), Decimal, "单笔金额上限（元）：任何金额、单价或订单/报价合计不得超过"),
+    "input.bounds.max_quantity": (Decimal("10000000"), Decimal, "数量上限：任何一行的数量不得超过"),
 }
 
 

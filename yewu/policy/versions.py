@@ -40,6 +40,7 @@ AREAS: list[tuple[tuple[str, ...], str]] = [
     (("pay.", "expense.", "cash."), "费用、付款与现金"),
     (("process.",), "流程"),
     (("calendar.",), "日历"),
+    (("input.",), "输入上限"),
 ]
 
 CHOICES: dict[str, dict[str, str]] = {
@@ -84,6 +85,9 @@ _EXPLICIT: dict[str, tuple[str, str, Any, Any]] = {
     "contract.phone_approval.max_age_hours": ("int", "小时", 1, 720),
     "contract.monthly_register.due_day": ("int", "日", 1, 28),
     "commission.statement.tiers": ("tiers", "", None, None),
+    # the ceilings stay below what the columns hold (decimal 12,2 for prices; 14,3 for quantities)
+    "input.bounds.max_amount": ("money", "元", Decimal("1.00"), Decimal("9999999999.99")),
+    "input.bounds.max_quantity": ("decimal", "", Decimal("1"), Decimal("99999999999")),
 }
 
 # Role codes a "roles" setting may name (yewu.org.models.Role, repeated here: the policy core has no Django).
