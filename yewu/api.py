@@ -4,12 +4,14 @@ Authentication: ``Authorization: Bearer <token>`` (``yewu token USERNAME``) or t
 Errors: ``{"error": code, "message": text, "fields": {...}, "rule": "<rule id>"?}``.
 """
 
-from django.http import HttpRequest
+from django.db import DataError, IntegrityError
+from django.http import HttpRequest, JsonResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import APIKeyCookie, HttpBearer
 
+from yewu.common.boundary import YewuParser
 from yewu.common.errors import YewuError
 from yewu.org import tokens
 
@@ -40,6 +42,7 @@ api = NinjaAPI(
     urls_namespace="api",
     docs_url="/docs",
     auth=[BearerAuth(), SessionAuth()],
+    parser=YewuParser(),
     description="Customers, leads, pricing, quotes. Errors carry a SPEC rule id when a rule refused the action.",
 )
 
@@ -64,6 +67,32 @@ def _auth_error(request, exc):
     return api.create_response(
         request, {"error": "unauthorized", "message": "请先登录或提供有效的 Bearer 令牌", "fields": {}}, status=401
     )
+
+
+@api.exception_handler(OverflowError)
+def _overflow(request, exc):
+    """A number no database integer holds (a 20-digit id in a path or body): refused, never a server error."""
+    return api.create_response(request, {"error": "invalid", "message": "数值超出范围", "fields": {}, "rule": "input.bounds"},
+                               status=422)
+
+
+@api.exception_handler(DataError)
+def _data_error(request, exc):
+    """PostgreSQL refusing a value its column cannot hold (numeric overflow, text too long): the input's fault."""
+    return api.create_response(request, {"error": "invalid", "message": "数值或文字超出可保存的范围", "fields": {},
+                                         "rule": "input.bounds"}, status=422)
+
+
+@api.exception_handler(IntegrityError)
+def _integrity(request, exc: IntegrityError):
+    """The last line: a CHECK constraint of yewu.common.bounds refused a figure the services let through."""
+    from yewu.common.bounds import refused_field
+
+    field = refused_field(exc)
+    if field is None:
+        raise exc
+    return api.create_response(request, {"error": "invalid", "message": f"{field} 超出可保存的范围",
+                                         "fields": {field: "超出范围"}, "rule": "input.bounds"}, status=422)
 
 
 @api.exception_handler(HttpError)
@@ -145,3 +174,9 @@ def _register():
 
 
 _register()
+
+
+def not_found(request, rest: str = ""):
+    """Any /api/v1/ path no operation matches (e.g. a non-integer id): the JSON error, never Django's HTML 404."""
+    return JsonResponse({"error": "not_found", "message": f"没有这个接口或对象：{request.path[:200]}", "fields": {}},
+                        status=404)

@@ -11,6 +11,7 @@ from ninja import File, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from yewu.common.errors import NotFound
+from yewu.common.parsers import PriceInput, QuantityInput
 from yewu.customers.models import Customer
 from yewu.org.permissions import can, require
 
@@ -28,7 +29,7 @@ class ProductIn(Schema):
     pack_size: int | None = None
     kind: str = "standard"
     on_guide_list: bool | None = None
-    guide_price: str | None = None
+    guide_price: PriceInput | None = None
     effective_from: str | None = None
 
 
@@ -44,7 +45,7 @@ class ProductPatch(Schema):
 
 
 class PriceIn(Schema):
-    guide_price: str
+    guide_price: PriceInput
     effective_from: str | None = None
     note: str = ""
 
@@ -52,12 +53,12 @@ class PriceIn(Schema):
 class RequestIn(Schema):
     product_id: int
     customer_id: int | None = None
-    quantity: str | None = None
+    quantity: QuantityInput | None = None
     note: str = ""
 
 
 class AnswerIn(Schema):
-    price: str
+    price: PriceInput
     scope: str = "product"
     effective_from: str | None = None
 

@@ -11,6 +11,7 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font
 
 from yewu.audit.services import record
+from yewu.common import xlsx
 from yewu.common.errors import PermissionDenied, ValidationError, YewuError
 
 from . import services
@@ -30,7 +31,7 @@ def export_price_list(user, day: date) -> bytes:
         c.font = Font(bold=True)
     for p in Product.objects.filter(active=True).order_by("code"):
         gp = p.guide_price_on(day)
-        ws.append([p.code, p.name, p.specification, p.unit, p.get_kind_display(), "是" if p.on_guide_list else "否",
+        xlsx.append(ws, [p.code, p.name, p.specification, p.unit, p.get_kind_display(), "是" if p.on_guide_list else "否",
                    gp.price if gp else None, gp.effective_from if gp else None])
         ws.cell(ws.max_row, 7).number_format = "#,##0.00"
         ws.cell(ws.max_row, 8).number_format = "yyyy-mm-dd"

@@ -4,6 +4,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from yewu.common.bounds import fits
+
 
 class Kind(models.TextChoices):
     STANDARD = "standard", "常规型号"
@@ -60,6 +62,7 @@ class GuidePrice(models.Model):
         verbose_name = verbose_name_plural = "指导价"
         ordering = ["product", "-effective_from", "-id"]
         constraints = [
+            *fits("price", digits=12, places=2),
             models.UniqueConstraint(fields=["product", "effective_from"], name="guideprice_product_day_unique"),
             models.CheckConstraint(condition=models.Q(price__gt=Decimal("0")), name="guideprice_positive"),
         ]
@@ -101,6 +104,7 @@ class PriceRequest(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        constraints = [*fits("quantity", digits=14, places=3), *fits("answer_price", digits=12, places=2)]
         verbose_name = verbose_name_plural = "价格申请"
         ordering = ["-created_at", "-id"]
 

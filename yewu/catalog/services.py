@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from yewu.audit.services import record, snapshot
+from yewu.common import parsers
 from yewu.common.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from yewu.common.text import clean_text
 from yewu.policy import pricing
@@ -25,25 +26,8 @@ SALES_KINDS = (Kind.NONSTANDARD, Kind.CUSTOM, Kind.HARNESS)
 
 
 def parse_money(value: Any, *, field: str, label: str, required: bool = True, allow_zero: bool = False) -> Decimal | None:
-    if value is None or (isinstance(value, str) and not value.strip()):
-        if required:
-            raise ValidationError(f"{label}不能为空", fields={field: f"{label}不能为空"})
-        return None
-    if isinstance(value, float):
-        value = repr(value)
-    try:
-        d = Decimal(str(value).strip().replace(",", ""))
-    except (InvalidOperation, ValueError):
-        raise ValidationError(f"{label}必须是数字（元）", fields={field: "必须是数字"}) from None
-    if not d.is_finite():
-        raise ValidationError(f"{label}必须是数字（元）", fields={field: "必须是数字"})
-    if d < 0 or (d == 0 and not allow_zero):
-        raise ValidationError(f"{label}必须大于 0（现为 {d}）", fields={field: "必须大于 0"})
-    if d != d.quantize(Decimal("0.01")):
-        raise ValidationError(f"{label}最多两位小数（分），现为 {d}", fields={field: "最多两位小数"})
-    if d >= Decimal("1e10"):
-        raise ValidationError(f"{label}过大", fields={field: "过大"})
-    return d.quantize(Decimal("0.01"))
+    """A guide or answered price (yewu.common.parsers: 2 decimals, > 0, ≤ input.bounds.max_amount)."""
+    return parsers.price(value, field=field, label=label, required=required, allow_zero=allow_zero)
 
 
 def parse_date(value: Any, *, field: str, label: str) -> date | None:
@@ -65,10 +49,10 @@ def parse_date(value: Any, *, field: str, label: str) -> date | None:
 def _product_fields(data: dict, *, partial: bool = False) -> dict:
     out: dict[str, Any] = {}
     if not partial or "code" in data:
-        code = clean_text(data.get("code"), field="code", label="产品编码", max_len=40, required=True)
+        code = clean_text(data.get("code"), field="code", label="产品编码", max_len=40, required=True, multiline=False)
         out["code"] = code.upper()
     if not partial or "name" in data:
-        out["name"] = clean_text(data.get("name"), field="name", label="品名", max_len=100, required=True)
+        out["name"] = clean_text(data.get("name"), field="name", label="品名", max_len=100, required=True, multiline=False)
     for f, label, n in (("specification", "规格型号", 200), ("unit", "单位", 10)):
         if not partial or f in data:
             raw = data.get(f)

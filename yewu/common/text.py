@@ -1,14 +1,43 @@
-"""Input cleaning shared by services: trimmed text, no markup, bounded length."""
+"""Input cleaning shared by every boundary: no control characters, trimmed text, no markup, bounded length.
+
+``strip_controls`` is the one place that decides which characters text may hold. It runs on every JSON body and
+query string of the API (``yewu.common.boundary.YewuParser``), on every form and query value of the UI
+(``yewu.common.boundary.CleanInputMiddleware``) and on every imported cell (``clean_text``): C0/C1 control
+characters, DEL, lone UTF-16 surrogates and the non-characters U+FFFE/U+FFFF are removed; tab and newline are kept
+where multi-line text makes sense (``multiline=True``), and become a space otherwise; CR LF becomes LF.
+"""
 
 import re
 
 from .errors import ValidationError
 
 _TAG = re.compile(r"<\s*/?\s*[a-zA-Z!][^>]*>")
+# everything a text field may never hold: C0 controls but \t \n \r, DEL, C1 controls, lone surrogates, U+FFFE/F
+_NEVER = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+_LINE_BREAKS = re.compile(r"\r\n?")
+_SINGLE_LINE_WS = re.compile(r"[\t\n]+")
 
 
-def clean_text(value, *, field: str, label: str, max_len: int, required: bool = False) -> str:
-    s = (value or "").strip() if isinstance(value, str) or value is None else str(value).strip()
+def has_controls(s: str) -> bool:
+    """True if ``s`` holds a character ``strip_controls`` would remove (tab/newline/CR excepted)."""
+    return bool(_NEVER.search(s))
+
+
+def strip_controls(value: str, *, multiline: bool = True) -> str:
+    """``value`` without control characters; tab/newline kept if ``multiline``, else each run becomes a space."""
+    if not isinstance(value, str) or not value:
+        return value
+    s = _NEVER.sub("", value)
+    if "\r" in s:
+        s = _LINE_BREAKS.sub("\n", s)
+    if not multiline and ("\n" in s or "\t" in s):
+        s = _SINGLE_LINE_WS.sub(" ", s)
+    return s
+
+
+def clean_text(value, *, field: str, label: str, max_len: int, required: bool = False, multiline: bool = True) -> str:
+    s = (value or "") if isinstance(value, str) or value is None else str(value)
+    s = strip_controls(s, multiline=multiline).strip()
     if required and not s:
         raise ValidationError(f"{label}不能为空", fields={field: f"{label}不能为空"})
     if len(s) > max_len:

@@ -10,6 +10,7 @@ from typing import Any
 from ninja import Field, Schema, Status
 
 from yewu.common.errors import NotFound
+from yewu.common.parsers import LargeMoneyInput, MoneyInput
 
 from . import access, credit, upkeep, visit_plans
 from .api import router
@@ -21,10 +22,10 @@ from .schemas import ERRORS, local
 
 class InvestigationIn(Schema):
     investigated_on: date | None = None
-    registered_capital: Decimal | None = None
+    registered_capital: LargeMoneyInput | None = None
     years_in_business: int | None = None
     employees: int | None = None
-    annual_sales: Decimal | None = None
+    annual_sales: LargeMoneyInput | None = None
     premises: str = ""
     bank: str = ""
     legal_person: str = ""
@@ -39,9 +40,9 @@ class RatingIn(Schema):
     investigation_id: int
     scores: dict[str, int] = Field(..., description="payment≤30, capital≤20, operation≤20, relationship≤15, reputation≤15")
     grade: str = Field(..., description="A/B/C/D")
-    credit_limit: Decimal
+    credit_limit: MoneyInput
     term_days: int
-    avg_monthly_sales: Decimal = Decimal("0")
+    avg_monthly_sales: MoneyInput = Decimal("0")
     note: str = ""
 
 

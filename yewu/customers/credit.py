@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.db import transaction
 from django.db.models import Q, QuerySet
@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from yewu.approvals import services as approvals
 from yewu.audit.services import record, snapshot
+from yewu.common import parsers
 from yewu.common.errors import Conflict, NotFound, PermissionDenied, RuleRefused, ValidationError
 from yewu.common.text import clean_text
 from yewu.org.models import Role, User
@@ -170,15 +171,10 @@ class InvestigationIn:
 
 
 def _money_field(v, name: str, label: str) -> Decimal | None:
-    if v in (None, ""):
-        return None
-    try:
-        d = rules.money(v)
-    except (InvalidOperation, ValueError) as e:
-        raise ValidationError(f"{label}不是有效金额", fields={name: "金额格式不正确"}) from e
-    if d < 0 or d >= Decimal("1e14"):
-        raise ValidationError(f"{label}超出范围", fields={name: "0 至 99,999,999,999,999.99"})
-    return d
+    """≥ 0, two decimals; a credit limit within its column and input.bounds.max_amount, a company's capital or
+    annual sales within theirs (yewu.common.parsers)."""
+    kind = parsers.LARGE_MONEY if name in INVESTIGATION_NUMBERS else parsers.MONEY
+    return parsers.money(v, field=name, label=label, required=False, allow_zero=True, kind=kind)
 
 
 @transaction.atomic

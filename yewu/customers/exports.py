@@ -18,7 +18,8 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+from yewu.common.xlsx import XLSX_MIME as XLSX_MIME  # re-exported: callers use exports.XLSX_MIME
+from yewu.common.xlsx import safe_text
 
 _BOLD = Font(bold=True)
 _TITLE = Font(bold=True, size=14)
@@ -30,7 +31,8 @@ _WRAP = Alignment(wrap_text=True, vertical="top")
 
 
 def cell_value(v: Any) -> Any:
-    """A value openpyxl writes safely: no tz-aware datetimes, no formulas from user text."""
+    """A value openpyxl writes safely (yewu.common.xlsx: no formulas from user text, no control characters);
+    here also blanks for None, 是/否 for booleans and naive datetimes as stored."""
     if v is None:
         return ""
     if isinstance(v, bool):
@@ -39,19 +41,7 @@ def cell_value(v: Any) -> Any:
         return v.replace(tzinfo=None)
     if isinstance(v, (date, int, float, Decimal)):
         return v
-    s = str(v)
-    # user text starting with = + - @ would be a formula in Excel (CSV/formula injection)
-    if s[:1] in ("=", "+", "-", "@") and not _is_number(s):
-        s = "'" + s
-    return s
-
-
-def _is_number(s: str) -> bool:
-    try:
-        float(s)
-    except ValueError:
-        return False
-    return True
+    return safe_text(str(v))
 
 
 def _to_bytes(wb: Workbook) -> bytes:
@@ -100,30 +90,30 @@ def form_xlsx(doc: FormDoc) -> bytes:
     ws.title = doc.title[:31]
     ncols = max([2 * 2] + [len(s.table.headers) for s in doc.sections if s.table])
     r = 1
-    ws.cell(r, 1, doc.title).font = _TITLE
+    ws.cell(r, 1, cell_value(doc.title)).font = _TITLE
     if doc.marking:
-        ws.cell(r, ncols, f"密级：{doc.marking}").font = Font(bold=True, color="C00000")
+        ws.cell(r, ncols, cell_value(f"密级：{doc.marking}")).font = Font(bold=True, color="C00000")
     r += 1
     if doc.subtitle:
-        ws.cell(r, 1, doc.subtitle).font = _BOLD
+        ws.cell(r, 1, cell_value(doc.subtitle)).font = _BOLD
         r += 1
     if doc.meta:
-        ws.cell(r, 1, "　　".join(f"{k}：{v}" for k, v in doc.meta))
+        ws.cell(r, 1, cell_value("　　".join(f"{k}：{v}" for k, v in doc.meta)))
         r += 1
     for s in doc.sections:
         r += 1
-        ws.cell(r, 1, s.title).font = _BOLD
+        ws.cell(r, 1, cell_value(s.title)).font = _BOLD
         r += 1
         for i in range(0, len(s.fields), 2):
             for j, (label, value) in enumerate(s.fields[i : i + 2]):
-                a = ws.cell(r, 1 + 2 * j, label)
+                a = ws.cell(r, 1 + 2 * j, cell_value(label))
                 a.font, a.fill, a.border = _BOLD, _HEAD_FILL, _BOX
                 b = ws.cell(r, 2 + 2 * j, cell_value(value))
                 b.border, b.alignment = _BOX, _WRAP
             r += 1
         if s.table is not None:
             for j, h in enumerate(s.table.headers, start=1):
-                c = ws.cell(r, j, h)
+                c = ws.cell(r, j, cell_value(h))
                 c.font, c.fill, c.border = _BOLD, _HEAD_FILL, _BOX
             r += 1
             if not s.table.rows:
@@ -135,7 +125,7 @@ def form_xlsx(doc: FormDoc) -> bytes:
                     c.border, c.alignment = _BOX, _WRAP
                 r += 1
         if s.note:
-            ws.cell(r, 1, s.note).font = Font(italic=True, color="7F6000")
+            ws.cell(r, 1, cell_value(s.note)).font = Font(italic=True, color="7F6000")
             r += 1
     if doc.signatures:
         r += 1
@@ -172,11 +162,11 @@ def table_xlsx(*, title: str, headers: Sequence[str], rows: Iterable[Sequence[An
         for j, w in enumerate(widths, start=1):
             ws.column_dimensions[get_column_letter(j)].width = w
     ws.freeze_panes = f"A{len(notes) + 4}"
-    ws.append([title])
+    ws.append([cell_value(title)])
     for n in notes:
-        ws.append([n])
+        ws.append([cell_value(n)])
     ws.append([])
-    ws.append(list(headers))
+    ws.append([cell_value(h) for h in headers])
     for row in rows:
         ws.append([cell_value(v) for v in row])
     return _to_bytes(wb)
@@ -252,10 +242,10 @@ def import_report_xlsx(*, headers: Sequence[str], rows: Iterable[Sequence[Any]],
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("导入结果")
     ws.freeze_panes = "A2"
-    ws.append(["行号", "结果", "说明", *headers])
+    ws.append([cell_value(h) for h in ("行号", "结果", "说明", *headers)])
     for row in rows:
         ws.append([cell_value(v) for v in row])
     s = wb.create_sheet("汇总")
     for line in summary:
-        s.append([line])
+        s.append([cell_value(line)])
     return _to_bytes(wb)

@@ -3,6 +3,8 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 
+from yewu.common.bounds import fits
+
 
 class Confidentiality(models.TextChoices):
     SECRET = "secret", "秘密"
@@ -138,6 +140,7 @@ class Customer(models.Model):
     lead_tags = models.CharField("线索标签", max_length=200, blank=True)
 
     class Meta:
+        constraints = [*fits("credit_limit", digits=14, places=2)]
         verbose_name = verbose_name_plural = "客户"
         ordering = ["-created_at", "-id"]
         indexes = [
@@ -284,6 +287,7 @@ class CreditInvestigation(models.Model):
     submitted_at = models.DateTimeField("提交时间", null=True, blank=True)
 
     class Meta:
+        constraints = [*fits("registered_capital", "annual_sales", digits=16, places=2)]
         verbose_name = verbose_name_plural = "客户信用调查表"
         ordering = ["-created_at", "-id"]
 
@@ -319,6 +323,7 @@ class CreditRating(models.Model):
     decided_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        constraints = [*fits("credit_limit", "avg_monthly_sales", digits=14, places=2)]
         verbose_name = verbose_name_plural = "客户信用评等表"
         ordering = ["-created_at", "-id"]
 

@@ -11,6 +11,7 @@ from django.utils import timezone
 from ninja import Field, Schema
 from pydantic import ConfigDict
 
+from yewu.common.parsers import MoneyInput
 from yewu.policy import Decision
 
 from . import selectors
@@ -98,7 +99,7 @@ class CustomerPatch(_ArchiveFields):
     key_customer: bool | None = None
     source: str | None = None
     credit_grade: str | None = Field(None, description="不可直接修改：须经授信审批（credit.limit_grant）")
-    credit_limit: Decimal | None = Field(None, description="不可直接修改：须经授信审批（credit.limit_grant）")
+    credit_limit: MoneyInput | None = Field(None, description="不可直接修改：须经授信审批（credit.limit_grant）")
 
 
 class TransferIn(_In):

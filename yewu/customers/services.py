@@ -58,7 +58,7 @@ CHOICE_FIELDS = {
 
 @dataclass
 class ContactIn:
-    name: str
+    name: str = ""  # required: _clean_contact refuses an empty name naming contacts.N.name
     title: str = ""
     is_decision_maker: bool = False
     mobile: str = ""
@@ -86,13 +86,13 @@ class CustomerIn:
 def _clean_contact(c: ContactIn, i: int) -> dict:
     f = f"contacts.{i}"
     out = {
-        "name": clean_text(c.name, field=f"{f}.name", label="联系人姓名", max_len=50, required=True),
-        "title": clean_text(c.title, field=f"{f}.title", label="职务", max_len=50),
+        "name": clean_text(c.name, field=f"{f}.name", label="联系人姓名", max_len=50, required=True, multiline=False),
+        "title": clean_text(c.title, field=f"{f}.title", label="职务", max_len=50, multiline=False),
         "is_decision_maker": bool(c.is_decision_maker),
-        "mobile": clean_text(c.mobile, field=f"{f}.mobile", label="手机", max_len=30),
-        "phone": clean_text(c.phone, field=f"{f}.phone", label="电话", max_len=30),
-        "email": clean_text(c.email, field=f"{f}.email", label="邮箱", max_len=100),
-        "wechat": clean_text(c.wechat, field=f"{f}.wechat", label="微信", max_len=50),
+        "mobile": clean_text(c.mobile, field=f"{f}.mobile", label="手机", max_len=30, multiline=False),
+        "phone": clean_text(c.phone, field=f"{f}.phone", label="电话", max_len=30, multiline=False),
+        "email": clean_text(c.email, field=f"{f}.email", label="邮箱", max_len=100, multiline=False),
+        "wechat": clean_text(c.wechat, field=f"{f}.wechat", label="微信", max_len=50, multiline=False),
         "birthday": c.birthday,
     }
     for k, label in (("mobile", "手机"), ("phone", "电话")):
@@ -134,10 +134,10 @@ def _clean_customer(data: CustomerIn, *, require_contact: bool = True) -> tuple[
         v = getattr(data, k)
         if v is None or (isinstance(v, str) and not v.strip()):
             raise ValidationError(f"建档须填写{label}", fields={k: f"{label}不能为空"}, rule="cust.required_fields")
-    name = clean_text(data.name, field="name", label="客户名称", max_len=100, required=True)
+    name = clean_text(data.name, field="name", label="客户名称", max_len=100, required=True, multiline=False)
     if not rules.name_key(name):
         raise ValidationError("客户名称无效（去掉标点和公司后缀后为空）", fields={"name": "名称无效"})
-    city = clean_text(data.city, field="city", label="城市", max_len=30, required=True)
+    city = clean_text(data.city, field="city", label="城市", max_len=30, required=True, multiline=False)
     if data.source not in Source.values:
         raise ValidationError("请选择客户来源", fields={"source": "可选：" + "、".join(Source.values)}, rule="cust.source")
     if data.demand_grade not in DemandGrade.values:
@@ -496,8 +496,8 @@ def update_customer(actor: User, customer_id: int, changes: dict[str, Any]) -> t
     before = snapshot(c)
     decision = Decision.allow()
     if "name" in changes or "city" in changes or "credit_code" in changes:
-        name = clean_text(changes.get("name", c.name), field="name", label="客户名称", max_len=100, required=True)
-        city = clean_text(changes.get("city", c.city), field="city", label="城市", max_len=30, required=True)
+        name = clean_text(changes.get("name", c.name), field="name", label="客户名称", max_len=100, required=True, multiline=False)
+        city = clean_text(changes.get("city", c.city), field="city", label="城市", max_len=30, required=True, multiline=False)
         code = (changes.get("credit_code", c.credit_code) or "").strip().upper() or None
         if code and not rules.credit_code_valid(code):
             raise ValidationError(f"统一社会信用代码「{code}」无效", fields={"credit_code": "18位，校验位不正确"})

@@ -10,6 +10,7 @@ from __future__ import annotations
 from ninja import Router, Schema, Status
 
 from yewu.common.errors import NotFound, PermissionDenied
+from yewu.common.parsers import MoneyInput
 
 from . import selectors, services
 from .models import BankReconciliation, CashAdvance, CashCount, CashEntry, ExpenseRequest, PaymentDoc
@@ -19,7 +20,7 @@ advances_router = Router(tags=["expenses"])
 requests_router = Router(tags=["expenses"])
 cash_router = Router(tags=["expenses"])
 
-Money = str | int | float | None
+Money = MoneyInput | None
 
 
 class LineIn(Schema):

@@ -23,6 +23,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from yewu.common import xlsx
 from yewu.policy.expenses import CASH_DENOMINATIONS, fmt, reconcile
 
 from .models import CashAdvance, CashCount, PaymentDoc
@@ -283,12 +284,12 @@ def _sheet(title: str, heading: str, sub: str = ""):
     wb = Workbook()
     ws = wb.active
     ws.title = title
-    ws.append([company_name()])
-    ws.append([heading])
+    xlsx.append(ws, [company_name()])
+    xlsx.append(ws, [heading])
     ws["A1"].font = Font(bold=True, size=14)
     ws["A2"].font = Font(bold=True, size=12)
     if sub:
-        ws.append([sub])
+        xlsx.append(ws, [sub])
     return wb, ws
 
 
@@ -320,27 +321,27 @@ def recon_xlsx(*, number: str, account: str, month: str, book: Decimal, bank: De
                     f"单号：{number}　银行账户：{account}　所属月份：{month}　日期：{made_on:%Y-%m-%d}")
     _head(ws, ("项目", "金额（元）", "项目", "金额（元）"))
     for (ll, la, lb), (rl, ra, rb) in x["rows"]:
-        ws.append([ll, la, rl, ra])
+        xlsx.append(ws, [ll, la, rl, ra])
         ws.cell(ws.max_row, 1).font = BOLD if lb else Font()
         ws.cell(ws.max_row, 3).font = BOLD if rb else Font()
-    ws.append(["调节后余额", x["adj_book"], "调节后余额", x["adj_bank"]])
-    ws.append(["（大写）", f"人民币 {rmb_upper(x['adj_book'])}", "（大写）", f"人民币 {rmb_upper(x['adj_bank'])}"])
+    xlsx.append(ws, ["调节后余额", x["adj_book"], "调节后余额", x["adj_bank"]])
+    xlsx.append(ws, ["（大写）", f"人民币 {rmb_upper(x['adj_book'])}", "（大写）", f"人民币 {rmb_upper(x['adj_bank'])}"])
     for r in (ws.max_row - 1, ws.max_row):
         for c in ws[r]:
             c.font = BOLD
             c.fill = HEAD_FILL
     for row in ws.iter_rows(min_row=5, max_row=ws.max_row - 1):
         row[1].number_format = row[3].number_format = MONEY_FMT
-    ws.append([])
-    ws.append([x["equation"]])
-    ws.append([x["verdict"]])
+    xlsx.append(ws, [])
+    xlsx.append(ws, [x["equation"]])
+    xlsx.append(ws, [x["verdict"]])
     ws.cell(ws.max_row, 1).font = Font(bold=True, size=12, color="1A7F37" if x["balanced"] else "C00000")
     if not x["balanced"]:
         ws.cell(ws.max_row, 1).fill = RED_FILL
-    ws.append(["调节后余额差额", x["diff"]])
+    xlsx.append(ws, ["调节后余额差额", x["diff"]])
     ws.cell(ws.max_row, 2).number_format = MONEY_FMT
-    ws.append(["编制（出纳）", prepared_by, "审核（财务主管）", ""])
-    ws.append([RECON_NOTE + ("本表为未保存的草稿。" if draft else "")])
+    xlsx.append(ws, ["编制（出纳）", prepared_by, "审核（财务主管）", ""])
+    xlsx.append(ws, [RECON_NOTE + ("本表为未保存的草稿。" if draft else "")])
     _widths(ws, (34, 16, 34, 16))
     return _save(wb)
 
@@ -350,32 +351,32 @@ def journal_xlsx(j: dict, start: date, end: date) -> bytes:
     wb = Workbook()
     ws = wb.active
     ws.title = "现金日记账"
-    ws.append([company_name()])
-    ws.append([f"现金日记账　{start:%Y-%m-%d} 至 {end:%Y-%m-%d}"])
+    xlsx.append(ws, [company_name()])
+    xlsx.append(ws, [f"现金日记账　{start:%Y-%m-%d} 至 {end:%Y-%m-%d}"])
     ws["A1"].font = Font(bold=True, size=14)
     ws["A2"].font = Font(bold=True, size=12)
-    ws.append(["日期", "凭证号", "摘要", "来源", "收入（元）", "支出（元）", "余额（元）", "登记人", "备注"])
+    xlsx.append(ws, ["日期", "凭证号", "摘要", "来源", "收入（元）", "支出（元）", "余额（元）", "登记人", "备注"])
     for c in ws[3]:
         c.font = Font(bold=True)
-    ws.append([start, "", "期初余额", "", None, None, j["opening"], "", ""])
+    xlsx.append(ws, [start, "", "期初余额", "", None, None, j["opening"], "", ""])
     red = Font(color="C00000")
     by_day = {d["day"]: d for d in j["days"]}
     rows = j["rows"]
     for i, r in enumerate(rows):
         e = r["entry"]
-        ws.append([e.entry_date, e.number, e.summary, e.get_source_display(), e.amount if e.direction == "in" else None,
+        xlsx.append(ws, [e.entry_date, e.number, e.summary, e.get_source_display(), e.amount if e.direction == "in" else None,
                    e.amount if e.direction == "out" else None, r["balance"], e.recorded_by.name,
                    f"红冲 {e.reverses.number}：{e.reason}" if e.reverses_id else ""])
         last_of_day = i + 1 == len(rows) or rows[i + 1]["entry"].entry_date != e.entry_date
         if last_of_day:
             d = by_day[e.entry_date]
-            ws.append([e.entry_date, "", "本日合计", "", d["in"], d["out"], d["closing"], "", d["warning"]])
+            xlsx.append(ws, [e.entry_date, "", "本日合计", "", d["in"], d["out"], d["closing"], "", d["warning"]])
             for c in ws[ws.max_row]:
                 c.font = Font(bold=True)
                 c.fill = PatternFill("solid", fgColor="EEF2F7")
             if d["warning"]:
                 ws.cell(ws.max_row, 9).font = red
-    ws.append([end, "", "期末余额", "", None, None, j["closing"], "", ""])
+    xlsx.append(ws, [end, "", "期末余额", "", None, None, j["closing"], "", ""])
     for row in ws.iter_rows(min_row=4):
         for col in (5, 6, 7):
             row[col - 1].number_format = "#,##0.00"
@@ -396,17 +397,17 @@ def count_xlsx(c: CashCount) -> bytes:
     _head(ws, ("券别（元）", "张/枚数", "金额（元）"))
     for face in CASH_DENOMINATIONS:
         n = int(c.denominations.get(face, 0))
-        ws.append([Decimal(face), n, Decimal(face) * n])
-    ws.append(["实点合计", None, c.counted])
+        xlsx.append(ws, [Decimal(face), n, Decimal(face) * n])
+    xlsx.append(ws, ["实点合计", None, c.counted])
     for cell in ws[ws.max_row]:
         cell.font = BOLD
-    ws.append([])
+    xlsx.append(ws, [])
     for label, value in (("账面余额", c.book), ("实点金额", c.counted), ("实点（大写）", f"人民币 {rmb_upper(c.counted)}"),
                          ("差额（实点-账面）", c.difference), ("差异说明", c.explanation or "无差异"),
                          ("出纳（盘点人）", c.cashier.name),
                          ("监盘人", f"{c.witness.name} {timezone.localtime(c.witnessed_at):%Y-%m-%d %H:%M}" if c.witness_id
                           else "（待监盘签字）")):
-        ws.append([label, value])
+        xlsx.append(ws, [label, value])
         ws.cell(ws.max_row, 1).font = BOLD
         if label.startswith("差额") and c.difference:
             ws.cell(ws.max_row, 2).font = RED
@@ -414,7 +415,7 @@ def count_xlsx(c: CashCount) -> bytes:
         for cell in row[1:3]:
             if isinstance(cell.value, Decimal):
                 cell.number_format = MONEY_FMT
-    ws.append(["每日核对账面与实存，差异须说明；月末正式盘点由出纳与财务总监或财务共同签字（cash.daily_count，sod.count_witness）。"])
+    xlsx.append(ws, ["每日核对账面与实存，差异须说明；月末正式盘点由出纳与财务总监或财务共同签字（cash.daily_count，sod.count_witness）。"])
     _widths(ws, (20, 30, 16))
     return _save(wb)
 
@@ -494,7 +495,7 @@ def register_xlsx(docs, advances, overdue_ids: set, today: date) -> bytes:
     total = Decimal("0.00")
     for d in docs:
         progress, trail = _approval_progress(d.approval)
-        ws.append([d.number, d.get_kind_display(), timezone.localdate(d.created_at), d.applicant.name,
+        xlsx.append(ws, [d.number, d.get_kind_display(), timezone.localdate(d.created_at), d.applicant.name,
                    d.team.name if d.team_id else "", d.get_category_display(), d.purpose, d.payee, d.amount,
                    d.get_method_display(), d.payment_date, d.get_state_display(), progress, trail,
                    f"{d.paid_by.name} {timezone.localtime(d.paid_at):%Y-%m-%d}" if d.paid_at else "",
@@ -503,7 +504,7 @@ def register_xlsx(docs, advances, overdue_ids: set, today: date) -> bytes:
             total += d.amount
         if d.state in (PaymentDoc.State.REJECTED, PaymentDoc.State.VOIDED):
             ws.cell(ws.max_row, 12).font = RED
-    ws.append(["合计（不含作废）", "", "", "", "", "", "", "", total])
+    xlsx.append(ws, ["合计（不含作废）", "", "", "", "", "", "", "", total])
     for cell in ws[ws.max_row]:
         cell.font = BOLD
     for row in ws.iter_rows(min_row=5):
@@ -513,18 +514,18 @@ def register_xlsx(docs, advances, overdue_ids: set, today: date) -> bytes:
     ws.freeze_panes = "B5"
 
     wa = wb.create_sheet("借支登记")
-    wa.append([company_name()])
-    wa.append(["现金借支单 登记表"])
+    xlsx.append(wa, [company_name()])
+    xlsx.append(wa, ["现金借支单 登记表"])
     wa["A1"].font = Font(bold=True, size=14)
     wa["A2"].font = Font(bold=True, size=12)
-    wa.append([f"截至 {today:%Y-%m-%d}；已借出、未结清且超过还款/报销日期的标为逾期（cash.advance_max_3000）"])
+    xlsx.append(wa, [f"截至 {today:%Y-%m-%d}；已借出、未结清且超过还款/报销日期的标为逾期（cash.advance_max_3000）"])
     _head(wa, ("单号", "提交日期", "借支人", "部门/团队", "借支类别", "借支事由", "金额（元）", "还款/报销日期", "状态", "审批进度",
                "出纳付款", "报销冲抵（元）", "现金归还（元）", "逾期", "逾期天数"))
     outstanding = overdue_total = Decimal("0.00")
     for a in advances:
         progress, _ = _approval_progress(a.approval)
         late = a.pk in overdue_ids
-        wa.append([a.number, timezone.localdate(a.created_at), a.borrower.name, a.team.name if a.team_id else "",
+        xlsx.append(wa, [a.number, timezone.localdate(a.created_at), a.borrower.name, a.team.name if a.team_id else "",
                    a.get_purpose_kind_display(), a.purpose, a.amount, a.due_date, a.get_state_display(), progress,
                    f"{a.paid_by.name} {timezone.localtime(a.paid_at):%Y-%m-%d}" if a.paid_at else "",
                    a.claim_offset if a.settled_at else None, a.repaid_amount if a.settled_at else None,
@@ -537,8 +538,8 @@ def register_xlsx(docs, advances, overdue_ids: set, today: date) -> bytes:
                 cell.fill = RED_FILL
             wa.cell(wa.max_row, 14).font = RED
             wa.cell(wa.max_row, 15).font = RED
-    wa.append(["未结清合计", "", "", "", "", "", outstanding])
-    wa.append(["其中逾期合计", "", "", "", "", "", overdue_total])
+    xlsx.append(wa, ["未结清合计", "", "", "", "", "", outstanding])
+    xlsx.append(wa, ["其中逾期合计", "", "", "", "", "", overdue_total])
     for r in (wa.max_row - 1, wa.max_row):
         for cell in wa[r]:
             cell.font = BOLD

@@ -8,6 +8,8 @@ by a second entry that points at the first. Money is Decimal(14, 2).
 from django.conf import settings
 from django.db import models
 
+from yewu.common.bounds import fits
+
 MONEY = {"max_digits": 14, "decimal_places": 2}
 
 
@@ -46,6 +48,7 @@ class ExpenseRequest(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        constraints = [*fits("amount", digits=14, places=2)]
         verbose_name = verbose_name_plural = "费用事前申请"
         ordering = ["-created_at", "-id"]
 
@@ -91,6 +94,7 @@ class CashAdvance(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        constraints = [*fits("amount", "repaid_amount", "claim_offset", digits=14, places=2)]
         verbose_name = verbose_name_plural = "现金借支单"
         ordering = ["-created_at", "-id"]
 
@@ -144,6 +148,7 @@ class PaymentDoc(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        constraints = [*fits("amount", "offset_amount", digits=14, places=2)]
         verbose_name = verbose_name_plural = "付款/报销单"
         ordering = ["-created_at", "-id"]
 
@@ -165,6 +170,7 @@ class ExpenseLine(models.Model):
     attachments = models.PositiveSmallIntegerField("单据张数", default=0)
 
     class Meta:
+        constraints = [*fits("amount", digits=14, places=2)]
         ordering = ["doc", "position"]
 
 
@@ -201,6 +207,7 @@ class CashEntry(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        constraints = [*fits("amount", digits=14, places=2)]
         verbose_name = verbose_name_plural = "现金日记账"
         ordering = ["entry_date", "id"]
 
@@ -223,6 +230,7 @@ class DepositTask(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        constraints = [*fits("amount", digits=14, places=2)]
         ordering = ["-day", "-id"]
 
 
@@ -245,7 +253,10 @@ class CashException(models.Model):
 
     class Meta:
         ordering = ["-day", "-id"]
-        constraints = [models.UniqueConstraint(fields=["day", "kind"], name="cash_exception_day_kind_unique")]
+        constraints = [
+            *fits("balance", "reserved", "limit", "excess", digits=14, places=2),
+            models.UniqueConstraint(fields=["day", "kind"], name="cash_exception_day_kind_unique"),
+        ]
 
 
 class CashCount(models.Model):
@@ -269,6 +280,7 @@ class CashCount(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        constraints = [*fits("counted", "book", "difference", digits=14, places=2)]
         ordering = ["-day", "-id"]
 
 
@@ -288,4 +300,5 @@ class BankReconciliation(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        constraints = [*fits("book_balance", "bank_balance", "adjusted_balance", digits=14, places=2)]
         ordering = ["-month", "-id"]

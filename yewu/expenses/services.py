@@ -6,7 +6,7 @@ deleted: documents are voided with a reason and paid cash is reversed (红冲) b
 from __future__ import annotations
 
 from datetime import date, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
@@ -14,6 +14,7 @@ from django.utils import timezone
 from yewu.approvals import services as approvals
 from yewu.approvals.models import ApprovalRequest
 from yewu.audit.services import record, snapshot
+from yewu.common import parsers
 from yewu.common.errors import Conflict, NotFound, PermissionDenied, RuleRefused, ValidationError
 from yewu.common.jobs import notify
 from yewu.common.locks import lock
@@ -51,23 +52,7 @@ def today() -> date:
 # --- input helpers -----------------------------------------------------------------------------------------
 
 def _money(v, field: str, label: str, *, required: bool = True, allow_zero: bool = False) -> Decimal | None:
-    if v in (None, ""):
-        if required:
-            raise ValidationError(f"{label}不能为空", fields={field: "必填"})
-        return None
-    try:
-        d = Decimal(str(v).strip().replace(",", ""))
-    except (InvalidOperation, ValueError):
-        raise ValidationError(f"{label}不是有效金额：{v}", fields={field: "不是有效金额"}) from None
-    if not d.is_finite():
-        raise ValidationError(f"{label}不是有效金额：{v}", fields={field: "不是有效金额"})
-    if -d.as_tuple().exponent > 2:
-        raise ValidationError(f"{label}最多 2 位小数（现为 {v}）", fields={field: "最多 2 位小数"})
-    if d < 0 or (d == 0 and not allow_zero):
-        raise ValidationError(f"{label}必须大于 0（现为 {v}）", fields={field: "必须大于 0"})
-    if d >= Decimal("1e12"):
-        raise ValidationError(f"{label}过大：{v}", fields={field: "过大"})
-    return d.quantize(Decimal("0.01"))
+    return parsers.money(v, field=field, label=label, required=required, allow_zero=allow_zero)
 
 
 def _date(v, field: str, label: str, *, required: bool = True) -> date | None:

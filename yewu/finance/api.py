@@ -7,7 +7,9 @@ from django.http import HttpResponse
 from django.utils import timezone
 from ninja import Router, Schema, Status
 
+from yewu.common import parsers
 from yewu.common.errors import NotFound, ValidationError
+from yewu.common.parsers import MoneyInput
 from yewu.policy.receivables import BUCKETS
 
 from . import documents, selectors, services
@@ -21,12 +23,12 @@ deferrals_router = Router(tags=["finance"])
 
 class AllocationIn(Schema):
     order_id: int
-    amount: str
+    amount: MoneyInput
 
 
 class ReceiptIn(Schema):
     customer_id: int
-    amount: str
+    amount: MoneyInput
     arrived_on: date | None = None
     method: str = "transfer"
     reference: str = ""
@@ -120,7 +122,7 @@ def receipt_pdf(request, receipt_id: int):
 
 class InvoiceLineIn(Schema):
     order_id: int
-    amount: str
+    amount: MoneyInput
 
 
 class InvoiceRequestIn(Schema):
@@ -190,8 +192,8 @@ def uninvoiced(request):
 @invoices_router.get("/register.xlsx", summary="发票登记 (invoice register) as Excel")
 def register_xlsx(request, year: int | None = None):
     qs = selectors.invoices_visible_to(request.auth)
-    if year:
-        qs = qs.filter(issued_on__year=year)
+    if year is not None:
+        qs = qs.filter(issued_on__year=parsers.year(year))
     return _xlsx(documents.invoice_register_xlsx(list(qs.order_by("issued_on", "id"))), "发票登记.xlsx")
 
 
@@ -284,7 +286,7 @@ def deferrals_xlsx(request):
 
 class WriteOffIn(Schema):
     order_id: int
-    amount: str
+    amount: MoneyInput
     reason: str = ""
 
 

@@ -15,6 +15,7 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from yewu.common import xlsx
 from yewu.policy.calendar import TZ
 from yewu.policy.receivables import BUCKET_LABELS, BUCKETS, fmt
 from yewu.sales.documents import _font, _t, company_info, rmb_upper
@@ -136,7 +137,7 @@ def statement_pdf(s: dict) -> bytes:
 
 
 def _wb_title(ws, title: str, ncols: int):
-    ws.append([title])
+    xlsx.append(ws, [title])
     ws["A1"].font = Font(bold=True, size=13)
     ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=ncols)
     ws["A1"].alignment = Alignment(horizontal="center")
@@ -154,12 +155,12 @@ def statement_xlsx(s: dict) -> bytes:
     ws.title = "对账单"
     c = s["customer"]
     _wb_title(ws, f"对账单 {c.name} {s['start']:%Y-%m-%d} 至 {s['end']:%Y-%m-%d}", 5)
-    ws.append(["日期", "摘要", "送货金额（借）", "收款金额（贷）", "余额"])
-    ws.append([None, "期初余额", None, None, s["opening"]])
+    xlsx.append(ws, ["日期", "摘要", "送货金额（借）", "收款金额（贷）", "余额"])
+    xlsx.append(ws, [None, "期初余额", None, None, s["opening"]])
     for ln in s["lines"]:
-        ws.append([ln["date"], ln["text"], ln["debit"] or None, ln["credit"] or None, ln["balance"]])
-    ws.append([None, "本期合计", s["debits"], s["credits"], None])
-    ws.append([None, "期末余额", None, None, s["closing"]])
+        xlsx.append(ws, [ln["date"], ln["text"], ln["debit"] or None, ln["credit"] or None, ln["balance"]])
+    xlsx.append(ws, [None, "本期合计", s["debits"], s["credits"], None])
+    xlsx.append(ws, [None, "期末余额", None, None, s["closing"]])
     for row in ws.iter_rows(min_row=3):
         row[0].number_format = "yyyy-mm-dd"
         for cell in row[2:]:
@@ -188,7 +189,7 @@ def aging_xlsx(rows, total, as_of, group: str) -> bytes:
                  [r.team] if group == "salesperson" else [])
         if r is total:
             extra = [""] * extra_n
-        ws.append([r.label] + extra + [r.buckets[b] for b in BUCKETS] + [r.total, r.written_off, r.oldest_due])
+        xlsx.append(ws, [r.label] + extra + [r.buckets[b] for b in BUCKETS] + [r.total, r.written_off, r.oldest_due])
     for row in ws.iter_rows(min_row=3):
         for cell in row[1 + extra_n:-1]:
             cell.number_format = "#,##0.00"
@@ -205,7 +206,7 @@ def invoice_register_xlsx(invoices) -> bytes:
     _wb_title(ws, "发票登记", len(heads))
     ws.append(heads)
     for i in invoices:
-        ws.append([i.issued_on, i.tax_number, i.get_kind_display(), i.customer.name, i.request.number, i.amount, i.net_amount,
+        xlsx.append(ws, [i.issued_on, i.tax_number, i.get_kind_display(), i.customer.name, i.request.number, i.amount, i.net_amount,
                    i.tax_amount, i.vat_rate_pct, i.get_state_display(), i.reason, i.signed_on])
     for row in ws.iter_rows(min_row=3):
         row[0].number_format = row[11].number_format = "yyyy-mm-dd"
@@ -257,10 +258,10 @@ def monthly_ar_xlsx(rows, total, month) -> bytes:
     ws = wb.active
     ws.title = "应收账款月报表"
     _wb_title(ws, f"业务部应收账款月报表 {month:%Y年%m月}", len(MONTHLY_HEADS))
-    ws.append([h for _, h in MONTHLY_HEADS])
+    xlsx.append(ws, [h for _, h in MONTHLY_HEADS])
     for x in rows:
-        ws.append([x["salesperson"].name, x["team"]] + [x[k] for k, _ in MONTHLY_HEADS[2:]])
-    ws.append(["合计", ""] + [total[k] for k, _ in MONTHLY_HEADS[2:]])
+        xlsx.append(ws, [x["salesperson"].name, x["team"]] + [x[k] for k, _ in MONTHLY_HEADS[2:]])
+    xlsx.append(ws, ["合计", ""] + [total[k] for k, _ in MONTHLY_HEADS[2:]])
     for row in ws.iter_rows(min_row=3):
         for cell in row[2:]:
             cell.number_format = "#,##0.00"
@@ -275,7 +276,7 @@ def deferrals_xlsx(deferrals) -> bytes:
     _wb_title(ws, "推迟付款登记", len(heads))
     ws.append(heads)
     for d in deferrals:
-        ws.append([d.requested_on, d.customer.name, d.order.number if d.order_id else "", d.new_due_on, d.reason,
+        xlsx.append(ws, [d.requested_on, d.customer.name, d.order.number if d.order_id else "", d.new_due_on, d.reason,
                    d.requested_by.name, d.get_outcome_display(), d.decided_by.name if d.decided_by_id else "", d.decided_on,
                    d.comment, "是" if d.credit_review else ""])
     return _save(wb)

@@ -7,6 +7,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 
+from yewu.common.bounds import fits
 from yewu.policy.receivables import RECEIPT_METHODS
 
 ZERO = Decimal("0.00")
@@ -37,6 +38,7 @@ class Receipt(models.Model):
     reversal_reason = models.CharField("红冲原因", max_length=200, blank=True)
 
     class Meta:
+        constraints = [*fits("amount", "allocated", digits=14, places=2)]
         verbose_name = verbose_name_plural = "回款"
         ordering = ["-arrived_on", "-id"]
 
@@ -71,6 +73,7 @@ class Allocation(models.Model):
                                     help_text="a release counts from this date (the return's), not the receipt's arrival")
 
     class Meta:
+        constraints = [*fits("amount", digits=14, places=2)]
         ordering = ["id"]
 
 
@@ -112,6 +115,7 @@ class InvoiceRequest(models.Model):
     note = models.CharField("备注", max_length=200, blank=True)
 
     class Meta:
+        constraints = [*fits("amount", digits=14, places=2)]
         verbose_name = verbose_name_plural = "开票申请单"
         ordering = ["-requested_at", "-id"]
 
@@ -125,6 +129,9 @@ class InvoiceRequestLine(models.Model):
     amount = models.DecimalField(max_digits=14, decimal_places=2)
     first_request = models.ForeignKey(InvoiceRequest, on_delete=models.PROTECT, related_name="+",
                                       help_text="the request this line was first asked on (kept after a merge)")
+
+    class Meta:
+        constraints = [*fits("amount", digits=14, places=2)]
 
 
 class Invoice(models.Model):
@@ -152,6 +159,10 @@ class Invoice(models.Model):
     signed_on = models.DateField("客户签收日", null=True, blank=True)
 
     class Meta:
+        constraints = [
+            *fits("amount", "net_amount", "tax_amount", digits=14, places=2),
+            *fits("vat_rate_pct", digits=5, places=2),
+        ]
         verbose_name = verbose_name_plural = "发票登记"
         ordering = ["-issued_on", "-id"]
 
@@ -171,6 +182,7 @@ class CollectionTask(models.Model):
     note = models.CharField("催收记录", max_length=300, blank=True)
 
     class Meta:
+        constraints = [*fits("overdue_amount", digits=14, places=2)]
         ordering = ["due_on", "id"]
 
 
@@ -220,7 +232,10 @@ class Reconciliation(models.Model):
     overdue_notified = models.BooleanField(default=False)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["customer", "period_end"], name="recon_customer_period_unique")]
+        constraints = [
+            *fits("balance", "customer_balance", digits=14, places=2),
+            models.UniqueConstraint(fields=["customer", "period_end"], name="recon_customer_period_unique"),
+        ]
         ordering = ["-period_end", "customer_id"]
 
 
@@ -250,6 +265,7 @@ class WriteOff(models.Model):
         return self.amount - self.recovered if self.state == self.State.APPROVED else ZERO
 
     class Meta:
+        constraints = [*fits("amount", "recovered", digits=14, places=2)]
         verbose_name = verbose_name_plural = "坏账核销"
         ordering = ["-requested_at", "-id"]
 

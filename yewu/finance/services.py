@@ -8,7 +8,7 @@ receipt at once are serialised and the second sees what the first took."""
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
@@ -16,6 +16,7 @@ from django.utils import timezone
 from yewu.approvals import services as approvals
 from yewu.approvals.models import ApprovalRequest
 from yewu.audit.services import record, snapshot
+from yewu.common import parsers
 from yewu.common.errors import Conflict, NotFound, PermissionDenied, RuleRefused, ValidationError
 from yewu.common.jobs import notify
 from yewu.common.text import clean_text
@@ -48,15 +49,8 @@ RECORDERS = (Role.FIN, Role.CA)
 
 
 def parse_money(v, field: str = "amount", label: str = "金额", rule: str = "receipt.allocation") -> Decimal:
-    try:
-        d = Decimal(str(v).strip())
-    except (InvalidOperation, ValueError):
-        raise ValidationError(f"{label}不是有效数字：{v}", fields={field: "不是有效数字"}, rule=rule) from None
-    if not d.is_finite():
-        raise ValidationError(f"{label}不是有效数字：{v}", fields={field: "不是有效数字"}, rule=rule)
-    if -d.as_tuple().exponent > 2:
-        raise ValidationError(f"{label}最多 2 位小数（现为 {v}）", fields={field: "最多 2 位小数"}, rule=rule)
-    return d.quantize(Decimal("0.01"))
+    """Any finite amount of 2 decimals within its column and input.bounds.max_amount (callers check the sign)."""
+    return parsers.money(v, field=field, label=label, rule=rule, allow_negative=True)
 
 
 def _refuse(d: Decision, field: str | None = None, status: int | None = None) -> RuleRefused:

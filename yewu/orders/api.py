@@ -1,4 +1,5 @@
 from datetime import date
+from decimal import Decimal
 
 from django.http import HttpResponse
 from django.utils import timezone
@@ -6,6 +7,7 @@ from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from yewu.common.errors import NotFound, RuleRefused
+from yewu.common.parsers import MoneyInput, PriceInput, QuantityInput
 from yewu.org.permissions import can, require
 from yewu.policy import orders as rules
 
@@ -20,8 +22,8 @@ returns_router = Router(tags=["returns"])
 
 class LineInSchema(Schema):
     product_id: int
-    quantity: str
-    unit_price: str
+    quantity: QuantityInput
+    unit_price: PriceInput
 
 
 class OrderIn(Schema):
@@ -38,7 +40,7 @@ class OrderIn(Schema):
 
 class ShipLine(Schema):
     line_id: int
-    quantity: str
+    quantity: QuantityInput
 
 
 class ShipmentIn(Schema):
@@ -47,7 +49,7 @@ class ShipmentIn(Schema):
 
 
 class PaymentIn(Schema):
-    amount: str
+    amount: MoneyInput
     arrived_on: date | None = None
     reference: str = ""
 
@@ -447,7 +449,7 @@ class ReturnIn(Schema):
 class DisputeIn(Schema):
     kind: str
     description: str
-    amount_at_stake: str = "0"
+    amount_at_stake: MoneyInput = Decimal("0")
     occurred_on: date
 
 
@@ -620,7 +622,7 @@ def contract_review_pdf(request, contract_id: int):
 class ReturnIn(Schema):
     order_id: int
     line_id: int
-    quantity: str
+    quantity: QuantityInput
     reason: str
     quality_defect: bool = False
     exchange: bool = False

@@ -6,7 +6,6 @@ second half), the monthly numbered register (`contract.monthly_register`) and br
 from __future__ import annotations
 
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
 
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
@@ -15,6 +14,7 @@ from django.utils import timezone
 from yewu.approvals import services as approvals
 from yewu.approvals.models import ApprovalRequest
 from yewu.audit.services import record, snapshot
+from yewu.common import parsers
 from yewu.common.errors import Conflict, NotFound, PermissionDenied, RuleRefused, ValidationError
 from yewu.common.jobs import notify
 from yewu.common.text import clean_text
@@ -39,7 +39,6 @@ from .models import (
 
 FILING, REGISTER, DISPUTE = rules.FILING, rules.REGISTER, rules.DISPUTE
 CUSTODY_DOC = "contract_custody"
-AMOUNT_LIMIT = Decimal("1e12")  # ContractDispute.amount_at_stake: 14 digits, 2 of them decimals
 OPEN_LOAN = (CustodyLoanStatus.REQUESTED, CustodyLoanStatus.APPROVED, CustodyLoanStatus.OUT)
 
 
@@ -319,14 +318,8 @@ def record_dispute(actor: User, contract_id: int, *, kind: str, description: str
     if kind not in DisputeKind.values:
         raise ValidationError("请选择类型：违约、纠纷、诉讼或仲裁", fields={"kind": "必选"}, rule=DISPUTE)
     description = clean_text(description, field="description", label="情况说明", max_len=2000, required=True)
-    try:
-        amount = Decimal(str(amount_at_stake or "0")).quantize(Decimal("0.01"))
-    except InvalidOperation:
-        raise ValidationError("涉及金额须为数字", fields={"amount_at_stake": "金额"}, rule=DISPUTE) from None
-    if not amount.is_finite() or amount >= AMOUNT_LIMIT:
-        raise ValidationError("涉及金额须为小于一万亿的数字", fields={"amount_at_stake": "金额"}, rule=DISPUTE)
-    if amount < 0:
-        raise ValidationError("涉及金额不能为负", fields={"amount_at_stake": "≥ 0"}, rule=DISPUTE)
+    amount = parsers.money("0" if amount_at_stake in (None, "") else amount_at_stake, field="amount_at_stake",
+                           label="涉及金额", allow_zero=True, rule=DISPUTE)
     if occurred_on is None or occurred_on > timezone.localdate():
         raise ValidationError("发生日期须为今天或以前", fields={"occurred_on": "日期"}, rule=DISPUTE)
     owner = _owner_for(c)

@@ -6,6 +6,8 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 
+from yewu.common.bounds import fits
+
 
 class Settlement(models.TextChoices):
     CASH = "CASH", "现款现货"
@@ -78,6 +80,7 @@ class Order(models.Model):
         verbose_name = verbose_name_plural = "销售订单"
         ordering = ["-created_at", "-id"]
         constraints = [
+            *fits("total", "custom_total", "deposit_required", "paid_amount", "returned_amount", digits=14, places=2),
             models.UniqueConstraint(fields=["created_by", "idempotency_key"], name="order_idempotency_unique"),
         ]
 
@@ -132,6 +135,13 @@ class OrderLine(models.Model):
     late_flagged_on = models.DateField("标记逾期日", null=True, blank=True)
 
     class Meta:
+        constraints = [
+            *fits("quantity", "shipped_qty", "returned_qty", "exchange_qty", digits=14, places=3),
+            *fits("unit_price", "guide_price", digits=12, places=2),
+            *fits("line_total", "fee", digits=14, places=2),
+            *fits("commission_delta", digits=6, places=3),
+            *fits("fee_rate", digits=5, places=2),
+        ]
         ordering = ["order", "id"]
 
     @property
@@ -159,6 +169,9 @@ class Payment(models.Model):
     reference = models.CharField(max_length=100, blank=True)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [*fits("amount", digits=14, places=2)]
 
 
 class Attachment(models.Model):
@@ -193,6 +206,9 @@ class ShipmentLine(models.Model):
     shipment = models.ForeignKey(Shipment, on_delete=models.CASCADE, related_name="lines")
     order_line = models.ForeignKey(OrderLine, on_delete=models.PROTECT, related_name="shipment_lines")
     quantity = models.DecimalField(max_digits=14, decimal_places=3)
+
+    class Meta:
+        constraints = [*fits("quantity", digits=14, places=3)]
 
 
 class ContractStatus(models.TextChoices):
@@ -231,6 +247,7 @@ class Contract(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        constraints = [*fits("amount", digits=14, places=2)]
         verbose_name = verbose_name_plural = "销售合同"
         ordering = ["-created_at", "-id"]
 
@@ -279,6 +296,7 @@ class ReturnRequest(models.Model):
     reversal_reason = models.CharField("撤销原因", max_length=300, blank=True)
 
     class Meta:
+        constraints = [*fits("quantity", digits=14, places=3), *fits("amount", digits=14, places=2)]
         verbose_name = verbose_name_plural = "退货单"
         ordering = ["-created_at", "-id"]
 
@@ -368,5 +386,6 @@ class ContractDispute(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        constraints = [*fits("amount_at_stake", digits=14, places=2)]
         verbose_name = verbose_name_plural = "合同纠纷"
         ordering = ["-created_at", "-id"]

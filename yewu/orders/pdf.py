@@ -26,6 +26,7 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from yewu.common import xlsx
 from yewu.policy import orders as rules
 from yewu.policy.pricing import fmt
 from yewu.sales.documents import _font, company_info, rmb_upper
@@ -323,7 +324,7 @@ def contract_ledger_xlsx(contracts, *, prices: bool) -> bytes:
     wb = Workbook()
     ws = wb.active
     ws.title = "合同台账"
-    ws.append([f"{company_info()['name']} 合同台账"])
+    xlsx.append(ws, [f"{company_info()['name']} 合同台账"])
     ws["A1"].font = Font(bold=True, size=14)
     money = () if prices else (6, 7)  # 合同金额 and 重大合同 (≥ 100,000.00) tell the amount
     ws.append(_drop(LEDGER_HEADERS, money))
@@ -331,7 +332,7 @@ def contract_ledger_xlsx(contracts, *, prices: bool) -> bytes:
         c.font = Font(bold=True)
     for i, c in enumerate(contracts, 1):
         review = c.approval.get_state_display() if c.approval_id else "未送审"
-        ws.append(_drop([i, c.number or "", c.signed_on, c.customer.name, c.order.number, c.order.salesperson.name, c.amount,
+        xlsx.append(ws, _drop([i, c.number or "", c.signed_on, c.customer.name, c.order.number, c.order.salesperson.name, c.amount,
                          "是" if c.is_major else "否", c.get_status_display(), review,
                          timezone.localtime(c.filing_due_at).strftime("%Y-%m-%d %H:%M") if c.filing_due_at else "",
                          timezone.localtime(c.filed_at).strftime("%Y-%m-%d %H:%M") if c.filed_at else "",
@@ -363,22 +364,22 @@ def contract_register_xlsx(month, rows: list[dict], status: dict, *, prices: boo
     wb = Workbook()
     ws = wb.active
     ws.title = f"{month:%Y-%m}"
-    ws.append([f"{company_info()['name']} 合同台账 {month:%Y年%m月}"])
+    xlsx.append(ws, [f"{company_info()['name']} 合同台账 {month:%Y年%m月}"])
     ws["A1"].font = Font(bold=True, size=14)
-    ws.append([_register_confirm_line(status)])
+    xlsx.append(ws, [_register_confirm_line(status)])
     money = () if prices else (3,)
-    ws.append(_drop(REGISTER_HEADERS, money))
+    xlsx.append(ws, _drop(REGISTER_HEADERS, money))
     for c in ws[3]:
         c.font = Font(bold=True)
     total = Decimal("0.00")
     for r in rows:
         c = r["c"]
         total += c.amount
-        ws.append(_drop([r["seq"], c.number, c.customer.name, c.amount, c.signed_on, r["filing"], r["custody"]], money))
+        xlsx.append(ws, _drop([r["seq"], c.number, c.customer.name, c.amount, c.signed_on, r["filing"], r["custody"]], money))
         if prices:
             ws.cell(ws.max_row, 4).number_format = "#,##0.00"
         ws.cell(ws.max_row, 5 - len(money)).number_format = "yyyy-mm-dd"
-    ws.append(["", "合计", f"{len(rows)} 份"] + ([total] if prices else []))
+    xlsx.append(ws, ["", "合计", f"{len(rows)} 份"] + ([total] if prices else []))
     if prices:
         ws.cell(ws.max_row, 4).number_format = "#,##0.00"
     for col, w in zip("ABCDEFG", _drop([6, 20, 28, 14, 12, 12, 30], money), strict=False):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, transaction
@@ -16,6 +16,7 @@ from yewu.approvals import services as approvals
 from yewu.approvals.models import ApprovalRequest
 from yewu.audit.services import record, snapshot
 from yewu.catalog.models import Product
+from yewu.common import parsers
 from yewu.common.errors import Conflict, NotFound, PermissionDenied, RuleRefused, ValidationError
 from yewu.common.jobs import notify
 from yewu.common.text import clean_text
@@ -65,15 +66,11 @@ def next_number(kind: str, day: date | None = None) -> str:
 
 
 def _decimal(v, field: str, label: str, places: int) -> Decimal:
-    try:
-        d = Decimal(str(v).strip())
-    except (InvalidOperation, ValueError):
-        raise ValidationError(f"{label}不是有效数字：{v}", fields={field: "不是有效数字"}) from None
-    if not d.is_finite() or d <= 0:
-        raise ValidationError(f"{label}必须大于 0（现为 {v}）", fields={field: "必须大于 0"})
-    if -d.as_tuple().exponent > places:
-        raise ValidationError(f"{label}最多 {places} 位小数（现为 {v}）", fields={field: f"最多 {places} 位小数"})
-    return d
+    """A quantity (3 places) or money figure (2 places) > 0 within its column and the input.bounds ceiling."""
+    if places == 3:
+        return parsers.quantity(v, field=field, label=label)
+    kind = parsers.PRICE if field.endswith("unit_price") else parsers.MONEY
+    return parsers.money(v, field=field, label=label, kind=kind)
 
 
 def is_new_customer(customer) -> bool:
@@ -182,10 +179,14 @@ def _price_lines(customer, lines: list[LineIn], invoice: str, quote=None):
             err.fields = {f"lines.{i}.unit_price": d.message()}
             raise err
         decisions.append(d)
+        line_total = parsers.fits((qty * price).quantize(CENT), parsers.MONEY, field=f"lines.{i}.quantity",
+                                  label=f"第 {i + 1} 行金额", cfg=cfg)
         out.append(OrderLine(product=product, kind=product.kind, quantity=qty, unit_price=price, guide_price=g,
-                             line_total=(qty * price).quantize(CENT), price_outcome=str(d.outcome),
+                             line_total=line_total, price_outcome=str(d.outcome),
                              commission_delta=d.data.get("commission_delta"), fee_rate=fee_rate,
                              fee=line_fee(qty, price, fee_rate)))
+    parsers.fits(sum((ln.line_total for ln in out), Decimal("0.00")), parsers.MONEY, field="lines", label="订单金额",
+                 cfg=cfg)
     return out, decisions
 
 

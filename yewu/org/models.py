@@ -5,6 +5,8 @@ from django.contrib.auth.models import AbstractUser
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
+from yewu.common.bounds import fits
+
 
 class Role(models.TextChoices):
     SP = "SP", "业务员"
@@ -62,6 +64,7 @@ class User(AbstractUser):
     mobile = models.CharField("手机", max_length=20, blank=True)
 
     class Meta:
+        constraints = [*fits("ability_factor", digits=3, places=1)]
         verbose_name = verbose_name_plural = "用户"
 
     def __str__(self):

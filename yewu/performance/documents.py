@@ -6,25 +6,27 @@ from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from yewu.common import xlsx
+
 
 def statement_xlsx(statement: list[dict], month) -> bytes:
     wb = Workbook()
     ws = wb.active
     ws.title = "提成计算表"
-    ws.append([f"提成计算表 {month:%Y年%m月}（commission.base：(回款 − 费用分摊) × (基础比例 − 特价扣减)，不低于 0）"])
+    xlsx.append(ws, [f"提成计算表 {month:%Y年%m月}（commission.base：(回款 − 费用分摊) × (基础比例 − 特价扣减)，不低于 0）"])
     ws["A1"].font = Font(bold=True, size=13)
-    ws.append(["业务员", "日期", "类型", "收款单号", "订单号", "客户", "产品", "提成基数", "基础比例%", "特价扣减pp", "实际比例%", "提成",
+    xlsx.append(ws, ["业务员", "日期", "类型", "收款单号", "订单号", "客户", "产品", "提成基数", "基础比例%", "特价扣减pp", "实际比例%", "提成",
                "扣除费用", "阶梯"])
     for c in ws[2]:
         c.font = Font(bold=True)
     for s in statement:
         for e in s["entries"]:
-            ws.append([s["salesperson"].name, e.booked_on,
+            xlsx.append(ws, [s["salesperson"].name, e.booked_on,
                        e.get_kind_display() + (f" {e.return_request.number}" if e.return_request_id else ""), e.receipt.number, e.order.number,
                        e.order.customer.name, e.order_line.product.code, e.basis, e.applied_base, e.cut, e.applied_rate,
                        e.applied_amount, e.fee_excluded, f"{e.tier['orders']} 单 {e.tier['label']}" if e.tier else None])
         doc = s.get("doc")
-        ws.append([f"{s['salesperson'].name} 合计", None, doc.get_state_display() if doc else "未提交", None, None, None, None,
+        xlsx.append(ws, [f"{s['salesperson'].name} 合计", None, doc.get_state_display() if doc else "未提交", None, None, None, None,
                    s["basis"], None, None, None, s["amount"], s["fee_excluded"], None])
         ws.cell(ws.max_row, 1).font = Font(bold=True)
     for row in ws.iter_rows(min_row=3):
@@ -51,17 +53,17 @@ def payroll_xlsx(rows: list[dict], month) -> bytes:
     wb = Workbook()
     ws = wb.active
     ws.title = "提成工资导出"
-    ws.append([f"提成工资导出 {month:%Y年%m月}（commission.statement，财务总监审批后为准）"])
+    xlsx.append(ws, [f"提成工资导出 {month:%Y年%m月}（commission.statement，财务总监审批后为准）"])
     ws["A1"].font = Font(bold=True, size=13)
     ws.append(PAYROLL_HEADER)
     for c in ws[2]:
         c.font = Font(bold=True)
     for r in rows:
-        ws.append([r["salesperson"].name, f"{month:%Y-%m}", r["basis"], r["credits"], r["deductions"], r["net"],
+        xlsx.append(ws, [r["salesperson"].name, f"{month:%Y-%m}", r["basis"], r["credits"], r["deductions"], r["net"],
                    r["state_label"], r["approver"].name if r["approver"] else None,
                    timezone.localtime(r["decided_at"]).strftime("%Y-%m-%d %H:%M") if r["approver"] and r["decided_at"] else None])
     if rows:
-        ws.append(["合计", None, sum(r["basis"] for r in rows), sum(r["credits"] for r in rows),
+        xlsx.append(ws, ["合计", None, sum(r["basis"] for r in rows), sum(r["credits"] for r in rows),
                    sum(r["deductions"] for r in rows), sum(r["net"] for r in rows), None, None, None])
         ws.cell(ws.max_row, 1).font = Font(bold=True)
     for row in ws.iter_rows(min_row=3):

@@ -5,6 +5,8 @@ back adds negative 退货扣回 entries (the returned share of what was credited
 from django.conf import settings
 from django.db import models
 
+from yewu.common.bounds import fits
+
 
 class CommissionEntry(models.Model):
     class Kind(models.TextChoices):
@@ -33,6 +35,10 @@ class CommissionEntry(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        constraints = [
+            *fits("basis", "fee_excluded", "amount", digits=14, places=2),
+            *fits("base_rate", "cut", "rate", digits=6, places=3),
+        ]
         verbose_name = verbose_name_plural = "提成明细"
         ordering = ["month", "salesperson_id", "id"]
         indexes = [models.Index(fields=["salesperson", "month"])]
@@ -69,7 +75,10 @@ class CommissionStatement(models.Model):
     class Meta:
         verbose_name = verbose_name_plural = "提成计算表"
         ordering = ["-month", "salesperson_id"]
-        constraints = [models.UniqueConstraint(fields=["salesperson", "month"], name="commission_statement_sp_month")]
+        constraints = [
+            *fits("basis", "credits", "deductions", "net", digits=14, places=2),
+            models.UniqueConstraint(fields=["salesperson", "month"], name="commission_statement_sp_month"),
+        ]
 
     @property
     def closed(self) -> bool:

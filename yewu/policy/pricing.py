@@ -111,6 +111,10 @@ def parse_line_input(quantity: Any, unit_price: Any, fee_rate: Any = 0, cfg: Pol
     """
     out: dict[str, Decimal] = {}
     errs: list[FieldError] = []
+    # input.bounds: the company's ceilings (below what the columns hold; the checks against 1e9/1e10 stay as the
+    # last line for a configuration without them)
+    max_q = Decimal(str(cfg.get("input.bounds.max_quantity", "999999999")))
+    max_amount = Decimal(str(cfg.get("input.bounds.max_amount", "9999999999.99")))
 
     q = _as_decimal(quantity)
     if q is None:
@@ -121,6 +125,9 @@ def parse_line_input(quantity: Any, unit_price: Any, fee_rate: Any = 0, cfg: Pol
         errs.append(FieldError("quantity", "数量最多 3 位小数", "quantity has at most 3 decimals"))
     elif q >= Decimal("1e9"):
         errs.append(FieldError("quantity", "数量过大", "quantity too large"))
+    elif q > max_q:
+        errs.append(FieldError("quantity", f"数量超过公司设定的上限 {num(max_q)}（input.bounds）",
+                               f"quantity above the ceiling {num(max_q)}", "input.bounds"))
     else:
         out["quantity"] = q
 
@@ -133,6 +140,9 @@ def parse_line_input(quantity: Any, unit_price: Any, fee_rate: Any = 0, cfg: Pol
         errs.append(FieldError("unit_price", f"单价最多两位小数（分），现为 {p}", f"unit price has at most 2 decimals (got {p})"))
     elif p >= Decimal("1e10"):
         errs.append(FieldError("unit_price", "单价过大", "unit price too large"))
+    elif p > max_amount:
+        errs.append(FieldError("unit_price", f"单价超过公司设定的上限 {num(max_amount)} 元（input.bounds）",
+                               f"unit price above the ceiling {num(max_amount)}", "input.bounds"))
     else:
         out["unit_price"] = p
 
@@ -162,6 +172,9 @@ def parse_line_input(quantity: Any, unit_price: Any, fee_rate: Any = 0, cfg: Pol
                                    "price.guide"))
         elif _places(g) > 2:
             errs.append(FieldError("guide_price", "指导价最多两位小数", "guide price has at most 2 decimals", "price.guide"))
+        elif g > max_amount:
+            errs.append(FieldError("guide_price", f"指导价超过公司设定的上限 {num(max_amount)} 元（input.bounds）",
+                                   f"guide price above the ceiling {num(max_amount)}", "input.bounds"))
         else:
             out["guide_price"] = g
     return out, errs

@@ -42,6 +42,7 @@ AREAS: list[tuple[tuple[str, ...], str]] = [
     (("process.",), "流程"),
     (("calendar.",), "日历"),
     (("ticket.", "complaint.", "claim.", "revisit.", "service."), "客户服务"),
+    (("input.",), "输入上限"),
 ]
 
 CHOICES: dict[str, dict[str, str]] = {
@@ -105,6 +106,9 @@ _EXPLICIT: dict[str, tuple[str, str, Any, Any]] = {
     "route.safety_stock_1_5.factor": ("decimal", "倍", Decimal("0"), Decimal("10")),
     "report.weekly_monthly.weekly_hour": ("int", "时", 0, 23),
     "report.weekly_monthly.monthly_wd": ("int", "工作日", 1, 20),
+    # the ceilings stay below what the columns hold (decimal 12,2 for prices; 14,3 for quantities)
+    "input.bounds.max_amount": ("money", "元", Decimal("1.00"), Decimal("9999999999.99")),
+    "input.bounds.max_quantity": ("decimal", "", Decimal("1"), Decimal("99999999999")),
 }
 
 # Role codes a "roles" setting may name (yewu.org.models.Role, repeated here: the policy core has no Django).

@@ -20,6 +20,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from yewu.approvals.models import ApprovalRequest, ApprovalStep
+from yewu.common import xlsx
 from yewu.common.errors import PermissionDenied, ValidationError
 from yewu.customers.models import Customer, Source
 from yewu.customers.tasks import lead_allocation_deadline
@@ -274,26 +275,26 @@ def monitoring_workbook(m: Monitoring) -> bytes:
     wb = Workbook()
     ws = wb.active
     ws.title = "流程监控"
-    ws.append([f"流程监控 {m.month}（process.monitoring；周期=进入→处理，工作小时）"])
+    xlsx.append(ws, [f"流程监控 {m.month}（process.monitoring；周期=进入→处理，工作小时）"])
     ws["A1"].font = Font(bold=True, size=13)
-    ws.append(["流程", "名称", "实例数", "步骤", "已处理", "周期中位数（工作小时）", "周期平均（工作小时）", "按时", "超时",
+    xlsx.append(ws, ["流程", "名称", "实例数", "步骤", "已处理", "周期中位数（工作小时）", "周期平均（工作小时）", "按时", "超时",
                "按时率（%）", "逾期实例"])
     for c in ws[2]:
         c.font = Font(bold=True)
     for d, ps in m.rows:
         name = d.name if d else ""
-        ws.append([ps.process, name, ps.instances, "（合计）", "", "", "", ps.on_time, ps.late,
+        xlsx.append(ws, [ps.process, name, ps.instances, "（合计）", "", "", "", ps.on_time, ps.late,
                    ps.on_time_pct if ps.on_time_pct is not None else "", ps.overdue_count])
         for s in ps.steps:
-            ws.append(["", "", "", s.label, s.count, s.median_hours, s.avg_hours, s.on_time, s.late,
+            xlsx.append(ws, ["", "", "", s.label, s.count, s.median_hours, s.avg_hours, s.on_time, s.late,
                        s.on_time_pct if s.on_time_pct is not None else "", ""])
     ws2 = wb.create_sheet("逾期清单")
-    ws2.append(["流程", "单据", "流程版本", "审批链", "开始", "逾期步骤", "期限", "处理时间"])
+    xlsx.append(ws2, ["流程", "单据", "流程版本", "审批链", "开始", "逾期步骤", "期限", "处理时间"])
     for c in ws2[1]:
         c.font = Font(bold=True)
     for _d, inst, bad in m.overdue:
         for t, _st in bad:
-            ws2.append([inst.process, inst.label, inst.version, inst.chain_version,
+            xlsx.append(ws2, [inst.process, inst.label, inst.version, inst.chain_version,
                         inst.started.astimezone(TZ).strftime("%Y-%m-%d %H:%M"), t.label,
                         t.due.astimezone(TZ).strftime("%Y-%m-%d %H:%M") if t.due else "",
                         t.decided.astimezone(TZ).strftime("%Y-%m-%d %H:%M") if t.decided else "未处理"])

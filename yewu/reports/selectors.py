@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.db.models import Count, Q, QuerySet, Sum
 
+from yewu.common import xlsx
 from yewu.orders.models import Order, OrderStatus
 from yewu.org.models import Role, User
 
@@ -78,15 +79,15 @@ def sales_workbook(report: SalesReport):
     wb = Workbook()
     ws = wb.active
     ws.title = "业务员销售"
-    ws.append([f"业务员销售统计 {report.start:%Y-%m-%d} 至 {report.end:%Y-%m-%d}"])
+    xlsx.append(ws, [f"业务员销售统计 {report.start:%Y-%m-%d} 至 {report.end:%Y-%m-%d}"])
     ws["A1"].font = Font(bold=True, size=13)
-    ws.append(["排名", "业务员", "团队", "订单数", "订单金额（元）"])
+    xlsx.append(ws, ["排名", "业务员", "团队", "订单数", "订单金额（元）"])
     for c in ws[2]:
         c.font = Font(bold=True)
     for i, r in enumerate(report.rows, 1):
-        ws.append([i, r.name, r.team, r.orders, r.amount])
+        xlsx.append(ws, [i, r.name, r.team, r.orders, r.amount])
         ws.cell(ws.max_row, 5).number_format = "#,##0.00"
-    ws.append(["", "合计", "", report.orders, report.amount])
+    xlsx.append(ws, ["", "合计", "", report.orders, report.amount])
     ws.cell(ws.max_row, 5).number_format = "#,##0.00"
     for col, width in zip("ABCDE", (6, 14, 14, 10, 18), strict=True):
         ws.column_dimensions[col].width = width

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.http import HttpResponse
 from ninja import Router, Schema, Status
 
 from yewu.common.errors import NotFound
+from yewu.common.parsers import PriceInput, QuantityInput, RateInput
 
 from . import services
 from .models import Quote
@@ -17,11 +20,11 @@ quotes_router = Router(tags=["quotes"])
 
 class CheckIn(Schema):
     product_id: int | None = None
-    guide_price: str | None = None
-    quantity: str = "1"
-    unit_price: str
+    guide_price: PriceInput | None = None
+    quantity: QuantityInput = Decimal("1")
+    unit_price: PriceInput
     vat_invoice: bool | str | None = None
-    fee_rate: str = "0"
+    fee_rate: RateInput = Decimal("0")
 
 
 @pricing_router.post("/check", summary="Is this unit price allowed for this line? (price.* rules)")
@@ -37,15 +40,15 @@ def check(request, payload: CheckIn, lang: str = "zh"):
 
 class LineIn(Schema):
     product_id: int | None = None
-    quantity: str | None = None
-    unit_price: str | None = None
+    quantity: QuantityInput | None = None
+    unit_price: PriceInput | None = None
     price_request_id: int | None = None
 
 
 class QuoteIn(Schema):
     customer_id: int | None = None
     vat_invoice: bool | str | None = None
-    fee_rate: str | None = None
+    fee_rate: RateInput | None = None
     valid_until: str | None = None
     received_at: str | None = None
     notes: str = ""
@@ -54,7 +57,7 @@ class QuoteIn(Schema):
 
 class QuotePatch(Schema):
     vat_invoice: bool | str | None = None
-    fee_rate: str | None = None
+    fee_rate: RateInput | None = None
     valid_until: str | None = None
     received_at: str | None = None
     notes: str | None = None

@@ -20,6 +20,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from yewu.common import xlsx
 from yewu.policy.pricing import fmt
 
 from .models import Quote
@@ -137,23 +138,23 @@ def quote_xlsx(q: Quote) -> bytes:
     wb = Workbook()
     ws = wb.active
     ws.title = "报价单"
-    ws.append([co["name"]])
-    ws.append(["产品报价单"])
+    xlsx.append(ws, [co["name"]])
+    xlsx.append(ws, ["产品报价单"])
     ws["A1"].font = Font(bold=True, size=14)
     ws["A2"].font = Font(bold=True, size=12)
-    ws.append(["报价单号", q.number, "报价日期", q.quote_date, "有效期至", q.valid_until])
-    ws.append(["客户", q.customer.name, "业务员", q.owner.name, "发票", INVOICE_TEXT.get(q.invoice_choice, "")])
-    ws.append([])
-    ws.append(["序号", "产品编码", "品名", "规格型号", "单位", "数量", "单价（元）", "金额（元）"])
+    xlsx.append(ws, ["报价单号", q.number, "报价日期", q.quote_date, "有效期至", q.valid_until])
+    xlsx.append(ws, ["客户", q.customer.name, "业务员", q.owner.name, "发票", INVOICE_TEXT.get(q.invoice_choice, "")])
+    xlsx.append(ws, [])
+    xlsx.append(ws, ["序号", "产品编码", "品名", "规格型号", "单位", "数量", "单价（元）", "金额（元）"])
     for c in ws[ws.max_row]:
         c.font = Font(bold=True)
     for ln in q.lines.all():
-        ws.append([ln.position, ln.product_code, ln.product_name, ln.specification, ln.unit, ln.quantity, ln.unit_price, ln.amount])
+        xlsx.append(ws, [ln.position, ln.product_code, ln.product_name, ln.specification, ln.unit, ln.quantity, ln.unit_price, ln.amount])
         for col in (7, 8):
             ws.cell(ws.max_row, col).number_format = "#,##0.00"
-    ws.append(["合计（含税）", None, None, None, None, None, None, q.total])
+    xlsx.append(ws, ["合计（含税）", None, None, None, None, None, None, q.total])
     ws.cell(ws.max_row, 8).number_format = "#,##0.00"
-    ws.append(["人民币大写", rmb_upper(q.total)])
+    xlsx.append(ws, ["人民币大写", rmb_upper(q.total)])
     for col, w in zip("ABCDEFGH", (12, 16, 24, 24, 6, 10, 12, 14), strict=True):
         ws.column_dimensions[col].width = w
     ws["A1"].alignment = Alignment(horizontal="left")

@@ -3,6 +3,8 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 
+from yewu.common.bounds import fits
+
 
 class QuoteState(models.TextChoices):
     DRAFT = "draft", "草稿"
@@ -56,8 +58,12 @@ class Quote(models.Model):
         verbose_name = verbose_name_plural = "报价单"
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["team", "state"]), models.Index(fields=["owner", "state"])]
-        constraints = [models.CheckConstraint(condition=models.Q(fee_rate__gte=0) & models.Q(fee_rate__lt=100),
-                                              name="quote_fee_rate_range")]
+        constraints = [
+            *fits("fee_rate", digits=5, places=2),
+            *fits("total", digits=14, places=2),
+            models.CheckConstraint(condition=models.Q(fee_rate__gte=0) & models.Q(fee_rate__lt=100),
+                                   name="quote_fee_rate_range"),
+        ]
 
     def __str__(self):
         return self.number
@@ -100,8 +106,16 @@ class QuoteLine(models.Model):
 
     class Meta:
         ordering = ["quote", "position", "id"]
-        constraints = [models.CheckConstraint(condition=models.Q(quantity__gt=0), name="quoteline_qty_positive"),
-                       models.CheckConstraint(condition=models.Q(unit_price__gt=0), name="quoteline_price_positive")]
+        constraints = [
+            *fits("quantity", digits=14, places=3),
+            *fits("guide_price", "unit_price", "net_price", "baseline", "floor", "min_price", "fee", digits=12, places=2),
+            *fits("fee_rate", digits=5, places=2),
+            *fits("discount_pct", digits=7, places=2),
+            *fits("commission_rate", "commission_delta", digits=6, places=3),
+            *fits("amount", digits=14, places=2),
+            models.CheckConstraint(condition=models.Q(quantity__gt=0), name="quoteline_qty_positive"),
+            models.CheckConstraint(condition=models.Q(unit_price__gt=0), name="quoteline_price_positive"),
+        ]
 
     @property
     def message(self) -> str:

@@ -12,6 +12,7 @@ from django.utils import timezone
 from yewu.audit.services import record, snapshot
 from yewu.catalog.models import Product
 from yewu.catalog.services import guide_for_line, parse_date
+from yewu.common import parsers
 from yewu.common.errors import Conflict, NotFound, PermissionDenied, RuleRefused, ValidationError
 from yewu.common.locks import lock
 from yewu.common.text import clean_text
@@ -156,6 +157,7 @@ def _build_lines(actor, quote: Quote, raw_lines: list[dict], cfg: PolicyConfig, 
             err.fields = {pre + "product_id": dec.message()}
             raise err
         dec = _price_line(line, quote, cfg)
+        parsers.fits(line.amount, parsers.MONEY, field=pre + "quantity", label=f"第 {i + 1} 行金额", cfg=cfg)
         if dec.refused:
             err = RuleRefused.from_decision(dec)
             err.message = f"第 {i + 1} 行 {product.code}：{err.message}"
@@ -167,6 +169,7 @@ def _build_lines(actor, quote: Quote, raw_lines: list[dict], cfg: PolicyConfig, 
 
 def _apply_totals_and_deadlines(quote: Quote, lines: list[QuoteLine], cfg: PolicyConfig) -> None:
     quote.total = pricing.quote_total([(ln.quantity, ln.unit_price) for ln in lines])
+    parsers.fits(quote.total, parsers.MONEY, field="lines", label="报价合计", cfg=cfg)
     steps = pricing.quote_approval_steps([ln.outcome for ln in lines], quote.total, cfg)
     quote.needs_sm = any(s.role == "SM" for s in steps)
     quote.needs_gm = any(s.role == "GM" for s in steps)
