@@ -6,10 +6,27 @@ from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from yewu.common.errors import NotFound, RuleRefused
+from yewu.common.schemas import ERRORS, PDF, XLSX, binary, file_op
 from yewu.policy import orders as rules
 
 from . import selectors, services
 from .models import Order
+from .schemas import (
+    ContractList,
+    ContractOut,
+    CustomLines,
+    DisputeOut,
+    LateLines,
+    LoanOut,
+    OrderList,
+    OrderOut,
+    RegisterConfirmed,
+    RegisterOut,
+    ReturnList,
+    ReturnOut,
+    ShipmentCreated,
+    ShipmentOut,
+)
 
 router = Router(tags=["orders"])
 shipments_router = Router(tags=["orders"])
@@ -120,7 +137,7 @@ def line_out(ln) -> dict:
             "late": late.as_dict() if late else None}
 
 
-@router.post("", response={200: dict, 201: dict}, summary="Create an order (Idempotency-Key header makes a repeat return the first order)")
+@router.post("", response={200: OrderOut, 201: OrderOut, **ERRORS}, exclude_unset=True, summary="Create an order (Idempotency-Key header makes a repeat return the first order)")
 def create(request, payload: OrderIn):
     order, created = services.create_order(
         request.auth, customer_id=payload.customer_id, settlement=payload.settlement, term_days=payload.term_days,
@@ -140,7 +157,7 @@ class LinesIn(Schema):
     reapproval: bool = False
 
 
-@router.get("/late", summary="Late lines: unshipped after their promised day (delivery.standard_3_4d, delivery.custom_production)")
+@router.get("/late", response={200: LateLines, **ERRORS}, exclude_unset=True, summary="Late lines: unshipped after their promised day (delivery.standard_3_4d, delivery.custom_production)")
 def late(request):
     items = selectors.late_lines(request.auth)
     return {"count": len(items), "items": [
@@ -150,7 +167,7 @@ def late(request):
          "message": x.reason.message, "days_late": x.reason.figures["days_late"]} for x in items]}
 
 
-@router.get("/custom-lines", summary="PROD: custom lines awaiting their ship date (delivery.custom_production)")
+@router.get("/custom-lines", response={200: CustomLines, **ERRORS}, exclude_unset=True, summary="PROD: custom lines awaiting their ship date (delivery.custom_production)")
 def custom_lines(request):
     now = timezone.now()
     items = []
@@ -164,7 +181,7 @@ def custom_lines(request):
     return {"count": len(items), "items": items}
 
 
-@router.get("")
+@router.get("", response={200: OrderList, **ERRORS}, exclude_unset=True, summary="Orders visible to me")
 def list_orders(request, status: str = "", late: bool = False, limit: int = 50, offset: int = 0):
     qs = selectors.late_orders(request.auth) if late else selectors.orders_visible_to(request.auth)
     if status:
@@ -181,12 +198,12 @@ def _get(request, order_id: int) -> Order:
     return o
 
 
-@router.get("/{order_id}")
+@router.get("/{order_id}", response={200: OrderOut, **ERRORS}, exclude_unset=True, summary="One order")
 def get(request, order_id: int):
     return order_out(_get(request, order_id), request.auth)
 
 
-@router.put("/{order_id}/lines", summary="Replace the lines of an unshipped order; changed amounts void the approval (SPEC §4.1)")
+@router.put("/{order_id}/lines", response={200: OrderOut, **ERRORS}, exclude_unset=True, summary="Replace the lines of an unshipped order; changed amounts void the approval (SPEC §4.1)")
 def update_lines(request, order_id: int, payload: LinesIn):
     _get(request, order_id)
     return order_out(services.update_order_lines(
@@ -195,26 +212,26 @@ def update_lines(request, order_id: int, payload: LinesIn):
         request.auth)
 
 
-@router.put("/{order_id}/lines/{line_id}/ship-date", summary="PROD enters a custom line's ship date (delivery.custom_production)")
+@router.put("/{order_id}/lines/{line_id}/ship-date", response={200: OrderOut, **ERRORS}, exclude_unset=True, summary="PROD enters a custom line's ship date (delivery.custom_production)")
 def custom_ship_date(request, order_id: int, line_id: int, payload: ShipDateIn):
     _get(request, order_id)
     services.set_custom_ship_date(request.auth, order_id, line_id, payload.ship_on)
     return order_out(_get(request, order_id), request.auth)
 
 
-@router.post("/{order_id}/submit")
+@router.post("/{order_id}/submit", response={200: OrderOut, **ERRORS}, exclude_unset=True, summary="Submit for approval")
 def submit(request, order_id: int):
     _get(request, order_id)
     return order_out(services.submit_order(request.auth, order_id), request.auth)
 
 
-@router.post("/{order_id}/payments", summary="Money arrived for this order (FIN/CA): deposit or payment")
+@router.post("/{order_id}/payments", response={200: OrderOut, **ERRORS}, exclude_unset=True, summary="Money arrived for this order (FIN/CA): deposit or payment")
 def payment(request, order_id: int, payload: PaymentIn):
     _get(request, order_id)
     return order_out(services.record_payment(request.auth, order_id, payload.amount, payload.arrived_on, payload.reference), request.auth)
 
 
-@router.post("/{order_id}/shipments", response={201: dict}, summary="Ship (出仓单) against a ready order; partial allowed")
+@router.post("/{order_id}/shipments", response={201: ShipmentCreated, **ERRORS}, exclude_unset=True, summary="Ship (出仓单) against a ready order; partial allowed")
 def ship(request, order_id: int, payload: ShipmentIn):
     _get(request, order_id)
     s = services.create_shipment(request.auth, order_id, [services.ShipLineIn(x.line_id, x.quantity) for x in payload.lines],
@@ -228,7 +245,7 @@ def _pdf(data: bytes, filename: str, content_type: str = "application/pdf", inli
     return resp
 
 
-@router.get("/{order_id}/pdf", summary="Sales order PDF (销售订单)")
+@router.get("/{order_id}/pdf", **file_op(PDF), summary="Sales order PDF (销售订单)")
 def order_pdf(request, order_id: int):
     from .pdf import order_pdf as render
 
@@ -236,7 +253,7 @@ def order_pdf(request, order_id: int):
     return _pdf(render(o), f"{o.number}.pdf")
 
 
-@router.get("/{order_id}/backorder.pdf", summary="Back-order note PDF (货品欠发单) for what a partial shipment left open")
+@router.get("/{order_id}/backorder.pdf", **file_op(PDF), summary="Back-order note PDF (货品欠发单) for what a partial shipment left open")
 def backorder_pdf(request, order_id: int):
     from .pdf import backorder_pdf as render
     from .pdf import backorder_rows
@@ -247,7 +264,7 @@ def backorder_pdf(request, order_id: int):
     return _pdf(render(o), f"{o.number}-QF.pdf")
 
 
-@router.get("/{order_id}/over-credit.pdf", summary="Over-credit sales application PDF (超信销货申请表, credit.over_limit)")
+@router.get("/{order_id}/over-credit.pdf", **file_op(PDF), summary="Over-credit sales application PDF (超信销货申请表, credit.over_limit)")
 def over_credit_pdf(request, order_id: int):
     from .pdf import over_credit_figures
     from .pdf import over_credit_pdf as render
@@ -275,12 +292,12 @@ def _ship(request, shipment_id: int):
     return s
 
 
-@shipments_router.get("/{shipment_id}")
+@shipments_router.get("/{shipment_id}", response={200: ShipmentOut, **ERRORS}, summary="One shipment (出仓单)")
 def shipment(request, shipment_id: int):
     return shipment_out(_ship(request, shipment_id))
 
 
-@shipments_router.get("/{shipment_id}/note.pdf", summary="Goods-issue note PDF (出仓单), 3 copies (ship.goods_issue_note)")
+@shipments_router.get("/{shipment_id}/note.pdf", **file_op(PDF), summary="Goods-issue note PDF (出仓单), 3 copies (ship.goods_issue_note)")
 def note_pdf(request, shipment_id: int):
     from .pdf import goods_issue_note_pdf
 
@@ -288,7 +305,7 @@ def note_pdf(request, shipment_id: int):
     return _pdf(goods_issue_note_pdf(s), f"{s.number}.pdf")
 
 
-@shipments_router.post("/{shipment_id}/delivered", summary="Record the customer-signed copy (photo or e-signature): sets the delivery date")
+@shipments_router.post("/{shipment_id}/delivered", response={200: ShipmentOut, **ERRORS}, summary="Record the customer-signed copy (photo or e-signature): sets the delivery date")
 def delivered(request, shipment_id: int, delivered_on: date = Form(...), signed_by_name: str = Form(""),
               e_signature: bool = Form(False), signed_copy: UploadedFile | None = File(None)):
     _ship(request, shipment_id)
@@ -301,7 +318,7 @@ def delivered(request, shipment_id: int, delivered_on: date = Form(...), signed_
     return shipment_out(s)
 
 
-@shipments_router.get("/{shipment_id}/signed-copy", summary="The customer-signed copy as uploaded")
+@shipments_router.get("/{shipment_id}/signed-copy", response=ERRORS, openapi_extra=binary("application/octet-stream", "the uploaded file, in its own content type"), summary="The customer-signed copy as uploaded")
 def signed_copy(request, shipment_id: int):
     s = _ship(request, shipment_id)
     if not s.signed_copy_id:
@@ -365,7 +382,7 @@ def _contract(request, contract_id: int):
     return c
 
 
-@contracts_router.post("", response={201: dict}, summary="Draft the sales contract of an order")
+@contracts_router.post("", response={201: ContractOut, **ERRORS}, exclude_unset=True, summary="Draft the sales contract of an order")
 def contract_create(request, payload: ContractIn):
     from . import contracts
 
@@ -374,7 +391,7 @@ def contract_create(request, payload: ContractIn):
     return Status(201, contract_out(c))
 
 
-@contracts_router.get("", summary="Contracts visible to me")
+@contracts_router.get("", response={200: ContractList, **ERRORS}, exclude_unset=True, summary="Contracts visible to me")
 def contract_list(request, status: str = "", limit: int = 50, offset: int = 0):
     qs = selectors.contracts_visible_to(request.auth)
     if status:
@@ -383,7 +400,7 @@ def contract_list(request, status: str = "", limit: int = 50, offset: int = 0):
     return {"count": qs.count(), "items": [contract_out(c) for c in qs[offset:offset + limit]]}
 
 
-@contracts_router.get("/ledger.xlsx", summary="Contract ledger (合同台账) as Excel; month=YYYY-MM filters by signing date")
+@contracts_router.get("/ledger.xlsx", **file_op(XLSX), summary="Contract ledger (合同台账) as Excel; month=YYYY-MM filters by signing date")
 def contract_ledger(request, month: str = ""):
     from yewu.common.errors import ValidationError
 
@@ -451,7 +468,7 @@ class MonthIn(Schema):
     month: str
 
 
-@contracts_router.post("/{contract_id}/takeout", response={201: dict},
+@contracts_router.post("/{contract_id}/takeout", response={201: LoanOut, **ERRORS},
                        summary="Ask to take the signed original out of CS custody: GM approval + return date (contract.filing_1wd)")
 def contract_takeout(request, contract_id: int, payload: TakeoutIn):
     from . import contract_records as cr
@@ -460,7 +477,7 @@ def contract_takeout(request, contract_id: int, payload: TakeoutIn):
                                                    requested_due_on=payload.requested_due_on)))
 
 
-@contracts_router.get("/custody", summary="Custody log (借阅登记); overdue=1: take-outs past their return date")
+@contracts_router.get("/custody", response={200: list[LoanOut], **ERRORS}, summary="Custody log (借阅登记); overdue=1: take-outs past their return date")
 def custody_list(request, overdue: bool = False):
     from . import contract_records as cr
 
@@ -470,14 +487,14 @@ def custody_list(request, overdue: bool = False):
     return [loan_out(x) for x in qs[:500]]
 
 
-@contracts_router.post("/custody/{loan_id}/hand-out", summary="CS hands the original over after GM approval; return date set")
+@contracts_router.post("/custody/{loan_id}/hand-out", response={200: LoanOut, **ERRORS}, summary="CS hands the original over after GM approval; return date set")
 def custody_hand_out(request, loan_id: int):
     from . import contract_records as cr
 
     return loan_out(cr.hand_out(request.auth, loan_id))
 
 
-@contracts_router.post("/custody/{loan_id}/return", summary="CS records the original's return")
+@contracts_router.post("/custody/{loan_id}/return", response={200: LoanOut, **ERRORS}, summary="CS records the original's return")
 def custody_return(request, loan_id: int, payload: ReturnIn | None = None):
     from . import contract_records as cr
 
@@ -491,7 +508,7 @@ def _register(request, month: str):
     return m, cr.register_rows(m, selectors.contracts_visible_to(request.auth)), cr.register_status(m)
 
 
-@contracts_router.get("/register", summary="Monthly numbered contract register (contract.monthly_register); month=YYYY-MM, default last month")
+@contracts_router.get("/register", response={200: RegisterOut, **ERRORS}, exclude_unset=True, summary="Monthly numbered contract register (contract.monthly_register); month=YYYY-MM, default last month")
 def register_get(request, month: str = ""):
     m, rows, st = _register(request, month)
     reg = st["reg"]
@@ -503,7 +520,7 @@ def register_get(request, month: str = ""):
                        "signed_on": _d(r["c"].signed_on), "filing": r["filing"], "custody": r["custody"]} for r in rows]}
 
 
-@contracts_router.post("/register/confirm", summary="CS confirms a finished month's register (by the 5th of the next month)")
+@contracts_router.post("/register/confirm", response={200: RegisterConfirmed, **ERRORS}, summary="CS confirms a finished month's register (by the 5th of the next month)")
 def register_confirm(request, payload: MonthIn):
     from . import contract_records as cr
 
@@ -512,7 +529,7 @@ def register_confirm(request, payload: MonthIn):
             "numbers": reg.numbers}
 
 
-@contracts_router.get("/register.xlsx", summary="Monthly contract register as Excel")
+@contracts_router.get("/register.xlsx", **file_op(XLSX), summary="Monthly contract register as Excel")
 def register_xlsx(request, month: str = ""):
     from .pdf import contract_register_xlsx
 
@@ -521,7 +538,7 @@ def register_xlsx(request, month: str = ""):
                 "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", inline=False)
 
 
-@contracts_router.get("/register.pdf", summary="Monthly contract register as PDF")
+@contracts_router.get("/register.pdf", **file_op(PDF), summary="Monthly contract register as PDF")
 def register_pdf(request, month: str = ""):
     from .pdf import contract_register_pdf
 
@@ -529,7 +546,7 @@ def register_pdf(request, month: str = ""):
     return _pdf(contract_register_pdf(m, rows, st), f"contract-register-{m:%Y-%m}.pdf")
 
 
-@contracts_router.post("/{contract_id}/disputes", response={201: dict}, summary="Record a breach/dispute (contract.dispute)")
+@contracts_router.post("/{contract_id}/disputes", response={201: DisputeOut, **ERRORS}, exclude_unset=True, summary="Record a breach/dispute (contract.dispute)")
 def dispute_create(request, contract_id: int, payload: DisputeIn):
     from . import contract_records as cr
 
@@ -538,7 +555,7 @@ def dispute_create(request, contract_id: int, payload: DisputeIn):
                                                      amount_at_stake=payload.amount_at_stake, occurred_on=payload.occurred_on)))
 
 
-@contracts_router.get("/disputes", summary="Contract disputes visible to me")
+@contracts_router.get("/disputes", response={200: list[DisputeOut], **ERRORS}, exclude_unset=True, summary="Contract disputes visible to me")
 def dispute_list(request, status: str = ""):
     from . import contract_records as cr
 
@@ -548,19 +565,19 @@ def dispute_list(request, status: str = ""):
     return [dispute_out(d) for d in qs[:500]]
 
 
-@contracts_router.post("/disputes/{dispute_id}/status", summary="open → resolved | litigation; litigation → resolved (SM owner or GM)")
+@contracts_router.post("/disputes/{dispute_id}/status", response={200: DisputeOut, **ERRORS}, exclude_unset=True, summary="open → resolved | litigation; litigation → resolved (SM owner or GM)")
 def dispute_move(request, dispute_id: int, payload: DisputeMoveIn):
     from . import contract_records as cr
 
     return dispute_out(cr.move_dispute(request.auth, dispute_id, payload.status, payload.resolution))
 
 
-@contracts_router.get("/{contract_id}")
+@contracts_router.get("/{contract_id}", response={200: ContractOut, **ERRORS}, exclude_unset=True, summary="One contract")
 def contract_get(request, contract_id: int):
     return contract_out(_contract(request, contract_id))
 
 
-@contracts_router.post("/{contract_id}/submit", summary="Send to review: CS ‖ FIN (1 WD each), GM when major (contract.review_1wd)")
+@contracts_router.post("/{contract_id}/submit", response={200: ContractOut, **ERRORS}, exclude_unset=True, summary="Send to review: CS ‖ FIN (1 WD each), GM when major (contract.review_1wd)")
 def contract_submit(request, contract_id: int, payload: ContractSubmitIn | None = None):
     from . import contracts
 
@@ -569,7 +586,7 @@ def contract_submit(request, contract_id: int, payload: ContractSubmitIn | None 
                                                 due_diligence=payload.due_diligence if payload else None))
 
 
-@contracts_router.post("/{contract_id}/review", summary="A reviewer's decision with checklist and credit opinion")
+@contracts_router.post("/{contract_id}/review", response={200: ContractOut, **ERRORS}, exclude_unset=True, summary="A reviewer's decision with checklist and credit opinion")
 def contract_review(request, contract_id: int, payload: ReviewIn):
     from . import contracts
 
@@ -578,7 +595,7 @@ def contract_review(request, contract_id: int, payload: ReviewIn):
                                          credit_opinion=payload.credit_opinion, comment=payload.comment))
 
 
-@contracts_router.post("/{contract_id}/sign", summary="Sign after all reviews passed; assigns YWXS-YYYYMMDD-NN (contract.number_format)")
+@contracts_router.post("/{contract_id}/sign", response={200: ContractOut, **ERRORS}, exclude_unset=True, summary="Sign after all reviews passed; assigns YWXS-YYYYMMDD-NN (contract.number_format)")
 def contract_sign(request, contract_id: int, payload: SignIn | None = None):
     from . import contracts
 
@@ -586,7 +603,7 @@ def contract_sign(request, contract_id: int, payload: SignIn | None = None):
     return contract_out(contracts.sign(request.auth, contract_id, payload.signed_on if payload else None))
 
 
-@contracts_router.post("/{contract_id}/file", summary="CS takes the signed original (scan) into custody (contract.filing_1wd)")
+@contracts_router.post("/{contract_id}/file", response={200: ContractOut, **ERRORS}, exclude_unset=True, summary="CS takes the signed original (scan) into custody (contract.filing_1wd)")
 def contract_file(request, contract_id: int, scan: UploadedFile = File(...)):
     from . import contracts
 
@@ -595,7 +612,7 @@ def contract_file(request, contract_id: int, scan: UploadedFile = File(...)):
     return contract_out(contracts.file_signed(request.auth, contract_id, f))
 
 
-@contracts_router.get("/{contract_id}/review.pdf", summary="Contract review form PDF (合同评审单)")
+@contracts_router.get("/{contract_id}/review.pdf", **file_op(PDF), summary="Contract review form PDF (合同评审单)")
 def contract_review_pdf(request, contract_id: int):
     from .pdf import contract_review_pdf as render
 
@@ -653,7 +670,7 @@ def _ret_reload(request, return_id: int) -> dict:
     return return_out(_return(request, return_id))
 
 
-@returns_router.post("", response={201: dict}, summary="Return/exchange application (退货申请单)")
+@returns_router.post("", response={201: ReturnOut, **ERRORS}, exclude_unset=True, summary="Return/exchange application (退货申请单)")
 def return_apply(request, payload: ReturnIn):
     from . import returns
 
@@ -663,7 +680,7 @@ def return_apply(request, payload: ReturnIn):
     return Status(201, return_out(r))
 
 
-@returns_router.get("")
+@returns_router.get("", response={200: ReturnList, **ERRORS}, exclude_unset=True, summary="Returns visible to me")
 def return_list(request, status: str = "", limit: int = 50, offset: int = 0):
     qs = selectors.returns_visible_to(request.auth)
     if status:
@@ -672,12 +689,12 @@ def return_list(request, status: str = "", limit: int = 50, offset: int = 0):
     return {"count": qs.count(), "items": [return_out(r) for r in qs[offset:offset + limit]]}
 
 
-@returns_router.get("/{return_id}")
+@returns_router.get("/{return_id}", response={200: ReturnOut, **ERRORS}, exclude_unset=True, summary="One return")
 def return_get(request, return_id: int):
     return _ret_reload(request, return_id)
 
 
-@returns_router.post("/{return_id}/confirm", summary="SM confirms the application")
+@returns_router.post("/{return_id}/confirm", response={200: ReturnOut, **ERRORS}, exclude_unset=True, summary="SM confirms the application")
 def return_confirm(request, return_id: int, payload: CommentIn | None = None):
     from . import returns
 
@@ -686,7 +703,7 @@ def return_confirm(request, return_id: int, payload: CommentIn | None = None):
     return _ret_reload(request, return_id)
 
 
-@returns_router.post("/{return_id}/inspect", summary="QC: goods are ours? condition")
+@returns_router.post("/{return_id}/inspect", response={200: ReturnOut, **ERRORS}, exclude_unset=True, summary="QC: goods are ours? condition")
 def return_inspect(request, return_id: int, payload: InspectIn):
     from . import returns
 
@@ -695,7 +712,7 @@ def return_inspect(request, return_id: int, payload: InspectIn):
     return _ret_reload(request, return_id)
 
 
-@returns_router.post("/{return_id}/approve", summary="SM approves (then GM when > 30 days after delivery)")
+@returns_router.post("/{return_id}/approve", response={200: ReturnOut, **ERRORS}, exclude_unset=True, summary="SM approves (then GM when > 30 days after delivery)")
 def return_approve(request, return_id: int, payload: CommentIn | None = None):
     from . import returns
 
@@ -704,7 +721,7 @@ def return_approve(request, return_id: int, payload: CommentIn | None = None):
     return _ret_reload(request, return_id)
 
 
-@returns_router.post("/{return_id}/reject", summary="SM or GM rejects with a reason")
+@returns_router.post("/{return_id}/reject", response={200: ReturnOut, **ERRORS}, exclude_unset=True, summary="SM or GM rejects with a reason")
 def return_reject(request, return_id: int, payload: CommentIn):
     from . import returns
 
@@ -713,7 +730,7 @@ def return_reject(request, return_id: int, payload: CommentIn):
     return _ret_reload(request, return_id)
 
 
-@returns_router.post("/{return_id}/receive", summary="WH receives on a red-ink note; stock back, returned qty on the line")
+@returns_router.post("/{return_id}/receive", response={200: ReturnOut, **ERRORS}, exclude_unset=True, summary="WH receives on a red-ink note; stock back, returned qty on the line")
 def return_receive(request, return_id: int):
     from . import returns
 
@@ -722,7 +739,7 @@ def return_receive(request, return_id: int):
     return _ret_reload(request, return_id)
 
 
-@returns_router.post("/{return_id}/reverse-receive", summary="撤销收货: WH/FIN undo a received plain return (money back exactly)")
+@returns_router.post("/{return_id}/reverse-receive", response={200: ReturnOut, **ERRORS}, exclude_unset=True, summary="撤销收货: WH/FIN undo a received plain return (money back exactly)")
 def return_reverse_receive(request, return_id: int, payload: ReasonIn):
     from . import returns
 
@@ -731,7 +748,7 @@ def return_reverse_receive(request, return_id: int, payload: ReasonIn):
     return _ret_reload(request, return_id)
 
 
-@returns_router.post("/{return_id}/credit-note", summary="FIN records the credit note / red-letter invoice")
+@returns_router.post("/{return_id}/credit-note", response={200: ReturnOut, **ERRORS}, exclude_unset=True, summary="FIN records the credit note / red-letter invoice")
 def return_credit(request, return_id: int, payload: CreditIn):
     from . import returns
 
@@ -740,7 +757,7 @@ def return_credit(request, return_id: int, payload: CreditIn):
     return _ret_reload(request, return_id)
 
 
-@returns_router.get("/{return_id}/note.pdf", summary="Return note PDF (退货单, red ink)")
+@returns_router.get("/{return_id}/note.pdf", **file_op(PDF), summary="Return note PDF (退货单, red ink)")
 def return_note(request, return_id: int):
     from .pdf import return_note_pdf
 
