@@ -82,7 +82,7 @@ def _html_404_for_non_integer_id(case, response) -> bool:
     ctype = response.headers.get("content-type", [""])
     ctype = ctype[0] if isinstance(ctype, list) else ctype
     return (response.status_code == 404 and "text/html" in ctype
-            and any(not _is_int(v) for v in (case.path_parameters or {}).values()))
+            and any(not re.fullmatch(r"[0-9]+", str(v)) for v in (case.path_parameters or {}).values()))
 
 
 def _bad_offset_or_id(case, response) -> bool:
@@ -116,7 +116,7 @@ def _contact_without_name(case, response) -> bool:
 
 # name -> predicate(case, response): the known defects (issue 10, fixed on branch h-bounds)
 KNOWN: dict[str, Callable] = {
-    "non-integer path id answers Django's HTML 404, not the JSON error (item 5)": _html_404_for_non_integer_id,
+    "non-integer (or negative) path id answers Django's HTML 404, not the JSON error (item 5)": _html_404_for_non_integer_id,
     "negative or 20-digit offset, huge salesperson_id → 500 (item 5)": _bad_offset_or_id,
     "year outside 1–9999 on /invoices/register.xlsx → 500 (item 5)": _huge_year,
     "control characters or a lone surrogate in text → 500 (items 3 and 5)": _control_or_surrogate,

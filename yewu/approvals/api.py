@@ -11,7 +11,7 @@ from .models import ApprovalRequest
 router = Router(tags=["approvals"])
 
 
-class StepOut(Out):
+class ApprovalStepOut(Out):
     order: int
     stage: int
     role: str
@@ -32,7 +32,7 @@ class RequestOut(Out):
     state: str
     submitter: str
     reasons: list[dict[str, Any]] = Field(..., description="提交时的规则判定")
-    steps: list[StepOut]
+    steps: list[ApprovalStepOut]
 
 
 class DelegationOut(Out):

@@ -17,8 +17,8 @@ from yewu.customers.models import Customer
 from . import services
 from .models import PriceRequest, Product
 from .schemas import (
-    ImportReport,
     PriceHistory,
+    PriceImportReport,
     PriceRequestList,
     PriceRequestOut,
     PriceSet,
@@ -58,7 +58,7 @@ class PriceIn(Schema):
     note: str = ""
 
 
-class RequestIn(Schema):
+class PriceRequestIn(Schema):
     product_id: int
     customer_id: int | None = None
     quantity: str | None = None
@@ -136,7 +136,7 @@ def export_prices(request, day: str = ""):
     return resp
 
 
-@router.post("/import", response={200: ImportReport, **ERRORS}, summary="Import the guide price list from Excel; returns a per-row report")
+@router.post("/import", response={200: PriceImportReport, **ERRORS}, summary="Import the guide price list from Excel; returns a per-row report")
 def import_prices(request, file: UploadedFile = File(...), dry_run: bool = False):
     from .excel import import_price_list
 
@@ -153,7 +153,7 @@ def list_requests(request, state: str = "", limit: int = 50, offset: int = 0):
 
 
 @router.post("/price-requests", response={201: PriceRequestOut, **ERRORS}, summary="SP asks Finance for a guide price (price.finance_guide)")
-def create_request(request, payload: RequestIn):
+def create_request(request, payload: PriceRequestIn):
     product = services.get_product(payload.product_id)
     customer = None
     if payload.customer_id:

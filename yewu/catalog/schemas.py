@@ -80,21 +80,21 @@ class PriceSet(Out):
     effective_from: date
 
 
-class ImportCounts(Out):
+class PriceImportCounts(Out):
     created: int
     updated: int
     unchanged: int
     error: int
 
 
-class ImportRow(Out):
+class PriceImportRow(Out):
     row: int
     code: str
     status: str = Field(..., description="created / updated / unchanged / error")
     message: str
 
 
-class ImportReport(Out):
+class PriceImportReport(Out):
     dry_run: bool
-    counts: ImportCounts
-    rows: list[ImportRow]
+    counts: PriceImportCounts
+    rows: list[PriceImportRow]

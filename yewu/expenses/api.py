@@ -17,10 +17,10 @@ from .models import BankReconciliation, CashAdvance, CashCount, CashEntry, Expen
 from .schemas import (
     AdvanceOut,
     AdvancePaid,
+    CashEntryOut,
     CountOut,
     DocOut,
     DocPaid,
-    EntryOut,
     ExpenseRequestOut,
     JournalOut,
     PayQueue,
@@ -35,7 +35,7 @@ cash_router = Router(tags=["expenses"])
 Money = str | int | float | None
 
 
-class LineIn(Schema):
+class ExpenseLineIn(Schema):
     incurred_on: str | None = None
     description: str | None = None
     amount: Money = None
@@ -53,14 +53,14 @@ class DocIn(Schema):
     payment_date: str | None = None
     prior_approval_id: int | None = None
     advance_id: int | None = None
-    lines: list[LineIn] = []
+    lines: list[ExpenseLineIn] = []
 
 
 class PayIn(Schema):
     method: str | None = None
 
 
-class ReasonIn(Schema):
+class VoidReasonIn(Schema):
     reason: str = ""
 
 
@@ -76,7 +76,7 @@ class SettleIn(Schema):
     claim_id: int | None = None
 
 
-class RequestIn(Schema):
+class ExpenseRequestIn(Schema):
     purpose: str | None = None
     amount: Money = None
     planned_on: str | None = None
@@ -214,7 +214,7 @@ def resubmit(request, doc_id: int):
 
 
 @router.post("/{doc_id}/void", response={200: DocOut, **ERRORS}, summary="Void with a reason; a paid one is reversed (红冲)")
-def void(request, doc_id: int, payload: ReasonIn):
+def void(request, doc_id: int, payload: VoidReasonIn):
     _get(selectors.docs_visible_to(request.auth), doc_id, "单据")
     return doc_out(services.void_doc(request.auth, doc_id, payload.reason))
 
@@ -227,7 +227,7 @@ def voucher_review(request, doc_id: int):
 # --- prior approvals -------------------------------------------------------------------------------------------
 
 @requests_router.post("", response={201: ExpenseRequestOut, **ERRORS}, summary="Request SM approval before a sales expense (expense.prior_approval)")
-def create_request(request, payload: RequestIn):
+def create_request(request, payload: ExpenseRequestIn):
     return Status(201, request_out(services.create_expense_request(request.auth, payload.dict())))
 
 
@@ -269,7 +269,7 @@ def pay_advance(request, adv_id: int):
 
 
 @advances_router.post("/{adv_id}/void", response={200: AdvanceOut, **ERRORS}, summary="Withdraw an unpaid advance with a reason")
-def void_advance(request, adv_id: int, payload: ReasonIn):
+def void_advance(request, adv_id: int, payload: VoidReasonIn):
     _get(selectors.advances_visible_to(request.auth), adv_id, "借支单")
     return advance_out(services.void_advance(request.auth, adv_id, payload.reason))
 
@@ -293,14 +293,14 @@ def journal(request, start: str = "", end: str = ""):
                       "closing": str(d["closing"]), "warning": d["warning"]} for d in j["days"]]}
 
 
-@cash_router.post("/journal", response={201: EntryOut, **ERRORS}, exclude_unset=True, summary="Post a receipt or a payment (cash.no_netting, cash.max_on_hand_5000)")
+@cash_router.post("/journal", response={201: CashEntryOut, **ERRORS}, exclude_unset=True, summary="Post a receipt or a payment (cash.no_netting, cash.max_on_hand_5000)")
 def post_entry(request, payload: EntryIn):
     e, d = services.post_entry(request.auth, payload.dict())
     return Status(201, entry_out(e, d))
 
 
-@cash_router.post("/journal/{entry_id}/reverse", response={201: EntryOut, **ERRORS}, exclude_unset=True, summary="红冲 a manual entry with a reason")
-def reverse(request, entry_id: int, payload: ReasonIn):
+@cash_router.post("/journal/{entry_id}/reverse", response={201: CashEntryOut, **ERRORS}, exclude_unset=True, summary="红冲 a manual entry with a reason")
+def reverse(request, entry_id: int, payload: VoidReasonIn):
     return Status(201, entry_out(services.reverse_entry(request.auth, entry_id, payload.reason)))
 
 

@@ -12,7 +12,7 @@ from yewu.common.schemas import Out, ReasonOut
 YUAN = "元，两位小数"
 
 
-class StepOut(Out):
+class ExpenseStepOut(Out):
     order: int
     role: str
     state: str
@@ -48,7 +48,7 @@ class DocOut(Out):
     state_label: str
     approval_id: int | None = None
     approval_state: str | None = None
-    steps: list[StepOut]
+    steps: list[ExpenseStepOut]
     paid_at: datetime | None = None
     paid_by: str | None = None
     voucher_reviewed: bool
@@ -72,7 +72,7 @@ class AdvanceOut(Out):
     state: str
     state_label: str
     approval_id: int | None = None
-    steps: list[StepOut]
+    steps: list[ExpenseStepOut]
     repaid_amount: str
     claim_offset: str
     decision: dict[str, Any]
@@ -99,7 +99,7 @@ class ExpenseRequestOut(Out):
     approved_at: datetime | None = None
 
 
-class EntryOut(Out):
+class CashEntryOut(Out):
     id: int
     number: str
     entry_date: date
@@ -125,7 +125,7 @@ class JournalOut(Out):
     opening: str
     closing: str
     limit: str
-    entries: list[EntryOut]
+    entries: list[CashEntryOut]
     days: list[JournalDay]
 
 

@@ -50,7 +50,7 @@ class ReceiptIn(Schema):
     auto_allocate: bool = True
 
 
-class AllocateIn(Schema):
+class ReceiptAllocateIn(Schema):
     allocations: list[AllocationIn] | None = None
 
 
@@ -109,7 +109,7 @@ def get_receipt(request, receipt_id: int):
 
 
 @receipts_router.post("/{receipt_id}/allocate", response={200: ReceiptOut, **ERRORS}, summary="Allocate the rest by hand (FIN) or oldest due first (no allocations)")
-def allocate(request, receipt_id: int, payload: AllocateIn):
+def allocate(request, receipt_id: int, payload: ReceiptAllocateIn):
     _receipt(request, receipt_id)
     return receipt_out(services.allocate(request.auth, receipt_id, _pairs(payload.allocations)))
 
@@ -332,7 +332,7 @@ class DeferralIn(Schema):
     order_id: int | None = None
 
 
-class DecideIn(Schema):
+class DeferralDecideIn(Schema):
     grant: bool
     comment: str = ""
 
@@ -352,7 +352,7 @@ def create_deferral(request, payload: DeferralIn):
 
 
 @deferrals_router.post("/{deferral_id}/decide", response={200: DeferralOut, **ERRORS}, summary="SM grants or refuses")
-def decide_deferral(request, deferral_id: int, payload: DecideIn):
+def decide_deferral(request, deferral_id: int, payload: DeferralDecideIn):
     return deferral_out(services.decide_deferral(request.auth, deferral_id, payload.grant, payload.comment))
 
 

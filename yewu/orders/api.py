@@ -340,7 +340,7 @@ class ContractSubmitIn(Schema):
     due_diligence: dict | None = None
 
 
-class ReviewIn(Schema):
+class ContractReviewIn(Schema):
     approve: bool
     checklist: dict = {}
     credit_opinion: str = ""
@@ -448,7 +448,7 @@ class TakeoutIn(Schema):
     requested_due_on: date | None = None
 
 
-class ReturnIn(Schema):
+class CustodyReturnIn(Schema):
     note: str = ""
 
 
@@ -495,7 +495,7 @@ def custody_hand_out(request, loan_id: int):
 
 
 @contracts_router.post("/custody/{loan_id}/return", response={200: LoanOut, **ERRORS}, summary="CS records the original's return")
-def custody_return(request, loan_id: int, payload: ReturnIn | None = None):
+def custody_return(request, loan_id: int, payload: CustodyReturnIn | None = None):
     from . import contract_records as cr
 
     return loan_out(cr.record_return(request.auth, loan_id, payload.note if payload else ""))
@@ -587,7 +587,7 @@ def contract_submit(request, contract_id: int, payload: ContractSubmitIn | None 
 
 
 @contracts_router.post("/{contract_id}/review", response={200: ContractOut, **ERRORS}, exclude_unset=True, summary="A reviewer's decision with checklist and credit opinion")
-def contract_review(request, contract_id: int, payload: ReviewIn):
+def contract_review(request, contract_id: int, payload: ContractReviewIn):
     from . import contracts
 
     _contract(request, contract_id)
@@ -632,7 +632,7 @@ class ReturnIn(Schema):
     exchange: bool = False
 
 
-class CommentIn(Schema):
+class ReturnCommentIn(Schema):
     comment: str = ""
 
 
@@ -645,7 +645,7 @@ class CreditIn(Schema):
     reference: str
 
 
-class ReasonIn(Schema):
+class ReverseReasonIn(Schema):
     reason: str = ""
 
 
@@ -695,7 +695,7 @@ def return_get(request, return_id: int):
 
 
 @returns_router.post("/{return_id}/confirm", response={200: ReturnOut, **ERRORS}, exclude_unset=True, summary="SM confirms the application")
-def return_confirm(request, return_id: int, payload: CommentIn | None = None):
+def return_confirm(request, return_id: int, payload: ReturnCommentIn | None = None):
     from . import returns
 
     _return(request, return_id)
@@ -713,7 +713,7 @@ def return_inspect(request, return_id: int, payload: InspectIn):
 
 
 @returns_router.post("/{return_id}/approve", response={200: ReturnOut, **ERRORS}, exclude_unset=True, summary="SM approves (then GM when > 30 days after delivery)")
-def return_approve(request, return_id: int, payload: CommentIn | None = None):
+def return_approve(request, return_id: int, payload: ReturnCommentIn | None = None):
     from . import returns
 
     _return(request, return_id)
@@ -722,7 +722,7 @@ def return_approve(request, return_id: int, payload: CommentIn | None = None):
 
 
 @returns_router.post("/{return_id}/reject", response={200: ReturnOut, **ERRORS}, exclude_unset=True, summary="SM or GM rejects with a reason")
-def return_reject(request, return_id: int, payload: CommentIn):
+def return_reject(request, return_id: int, payload: ReturnCommentIn):
     from . import returns
 
     _return(request, return_id)
@@ -740,7 +740,7 @@ def return_receive(request, return_id: int):
 
 
 @returns_router.post("/{return_id}/reverse-receive", response={200: ReturnOut, **ERRORS}, exclude_unset=True, summary="撤销收货: WH/FIN undo a received plain return (money back exactly)")
-def return_reverse_receive(request, return_id: int, payload: ReasonIn):
+def return_reverse_receive(request, return_id: int, payload: ReverseReasonIn):
     from . import returns
 
     _return(request, return_id)

@@ -27,7 +27,7 @@ class ProductTierOut(TierOut):
     product: str | None = Field(None, description="产品编码")
 
 
-class EntryOut(Out):
+class CommissionEntryOut(Out):
     id: int
     kind: str
     booked_on: date
@@ -73,7 +73,7 @@ class SalespersonCommission(Totals):
     statement: StatementState
     tiers_enabled: bool
     tiers: list[ProductTierOut]
-    entries: list[EntryOut]
+    entries: list[CommissionEntryOut]
 
 
 class CommissionsOut(Out):

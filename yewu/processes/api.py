@@ -13,8 +13,8 @@ from .schemas import (
     FindingOut,
     MonitoringOut,
     ProcessListItem,
+    ProcessSuggestionOut,
     ReviewOut,
-    SuggestionOut,
 )
 
 router = Router(tags=["processes"])
@@ -121,7 +121,7 @@ def verify_finding(request, finding_id: int, payload: VerifyIn):
     return _finding(services.verify(request.auth, finding_id, payload.approve, payload.comment))
 
 
-@router.get("/suggestions", response={200: list[SuggestionOut], **ERRORS}, summary="Improvement suggestions I may see (GM/行政 all, administrator own processes, own)")
+@router.get("/suggestions", response={200: list[ProcessSuggestionOut], **ERRORS}, summary="Improvement suggestions I may see (GM/行政 all, administrator own processes, own)")
 def list_suggestions(request, code: str | None = None):
     return [_suggestion(s) for s in selectors.suggestions(request.auth, code)]
 
@@ -131,7 +131,7 @@ class SuggestionIn(Schema):
     text: str
 
 
-@router.post("/suggestions", response={201: SuggestionOut, **ERRORS}, summary="Any employee suggests an improvement to a process")
+@router.post("/suggestions", response={201: ProcessSuggestionOut, **ERRORS}, summary="Any employee suggests an improvement to a process")
 def create_suggestion(request, payload: SuggestionIn):
     return Status(201, _suggestion(services.submit_suggestion(request.auth, payload.code, payload.text)))
 
@@ -142,7 +142,7 @@ class SuggestionDecideIn(Schema):
     start_version: bool = False
 
 
-@router.post("/suggestions/{suggestion_id}/decide", response={200: SuggestionOut, **ERRORS},
+@router.post("/suggestions/{suggestion_id}/decide", response={200: ProcessSuggestionOut, **ERRORS},
              summary="GM or process administrator: accept as effective (reward flag, optional new draft version) or reject")
 def decide_suggestion(request, suggestion_id: int, payload: SuggestionDecideIn):
     return _suggestion(services.decide_suggestion(request.auth, suggestion_id, payload.accept, payload.comment,

@@ -15,7 +15,7 @@ class Ref(Out):
     name: str
 
 
-class StepOut(Out):
+class ProcessStepOut(Out):
     code: str
     order: int
     department: str
@@ -45,7 +45,7 @@ class DefinitionOut(Out):
     administrator: str | None = None
     effective_date: date | None = None
     rollout_due: date | None = None
-    steps: list[StepOut] | None = Field(None, description="未发布版本的概览中没有此项")
+    steps: list[ProcessStepOut] | None = Field(None, description="未发布版本的概览中没有此项")
 
 
 class ProcessListItem(Out):
@@ -137,7 +137,7 @@ class FindingOut(Out):
     rule: str
 
 
-class SuggestionOut(Out):
+class ProcessSuggestionOut(Out):
     id: int
     code: str
     text: str

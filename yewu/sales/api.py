@@ -37,7 +37,7 @@ def check(request, payload: CheckIn, lang: str = "zh"):
     return services.decision_payload(dec, lang)
 
 
-class LineIn(Schema):
+class QuoteLineIn(Schema):
     product_id: int | None = None
     quantity: str | None = None
     unit_price: str | None = None
@@ -51,7 +51,7 @@ class QuoteIn(Schema):
     valid_until: str | None = None
     received_at: str | None = None
     notes: str = ""
-    lines: list[LineIn] = []
+    lines: list[QuoteLineIn] = []
 
 
 class QuotePatch(Schema):
@@ -60,10 +60,10 @@ class QuotePatch(Schema):
     valid_until: str | None = None
     received_at: str | None = None
     notes: str | None = None
-    lines: list[LineIn] | None = None
+    lines: list[QuoteLineIn] | None = None
 
 
-class CommentIn(Schema):
+class QuoteCommentIn(Schema):
     comment: str = ""
 
 
@@ -190,12 +190,12 @@ def submit(request, qid: int):
 
 
 @quotes_router.post("/{qid}/approve", response={200: QuoteOut, **ERRORS}, exclude_unset=True, summary="Approve the current step (SM of the owner's team, then GM if major)")
-def approve(request, qid: int, payload: CommentIn | None = None):
+def approve(request, qid: int, payload: QuoteCommentIn | None = None):
     return quote_out(services.approve_quote(request.user, _get(request, qid), (payload.comment if payload else "")))
 
 
 @quotes_router.post("/{qid}/reject", response={200: QuoteOut, **ERRORS}, exclude_unset=True, summary="Return to the salesperson with a comment")
-def reject(request, qid: int, payload: CommentIn):
+def reject(request, qid: int, payload: QuoteCommentIn):
     return quote_out(services.reject_quote(request.user, _get(request, qid), payload.comment))
 
 
