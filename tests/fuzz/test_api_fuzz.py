@@ -109,11 +109,17 @@ def _collect_ids() -> dict[str, list]:
 @pytest.fixture(scope="module")
 def demo_company(django_db_setup, django_db_blocker):
     """The demo company, loaded once for this module in a transaction rolled back at its end."""
-    from django.db import transaction
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections, transaction
 
     from yewu.customers.management.commands.loaddemo import Command
     from yewu.org.models import ApiToken, User
 
+    # The requests go straight to the WSGI app, not through Django's test client, so disconnect what the test
+    # client disconnects too: closing "old" connections at each request would close the one that holds the
+    # transaction (on PostgreSQL; SQLite's in-memory test database ignores the close).
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
     with django_db_blocker.unblock():
         atomic = transaction.atomic()
         atomic.__enter__()
@@ -126,6 +132,8 @@ def demo_company(django_db_setup, django_db_blocker):
         finally:
             transaction.set_rollback(True)
             atomic.__exit__(None, None, None)
+            request_started.connect(close_old_connections)
+            request_finished.connect(close_old_connections)
 
 
 def _check(case, token: str) -> None:
