@@ -1,6 +1,9 @@
 from datetime import date, datetime
+from typing import Any
 
-from ninja import Router, Schema, Status
+from ninja import Field, Router, Schema, Status
+
+from yewu.common.schemas import ERRORS, Out
 
 from . import services
 from .models import ApprovalRequest
@@ -8,19 +11,19 @@ from .models import ApprovalRequest
 router = Router(tags=["approvals"])
 
 
-class StepOut(Schema):
+class ApprovalStepOut(Out):
     order: int
     stage: int
     role: str
     escalated_to: str
     state: str
-    due_at: str | None
+    due_at: datetime | None
     decided_by: str | None
     comment: str
-    phone: dict | None = None
+    phone: dict[str, Any] | None = Field(None, description="电话审批记录（contract.phone_approval）")
 
 
-class RequestOut(Schema):
+class RequestOut(Out):
     id: int
     doc_type: str
     doc_id: str
@@ -28,8 +31,19 @@ class RequestOut(Schema):
     link: str
     state: str
     submitter: str
-    reasons: list[dict]
-    steps: list[StepOut]
+    reasons: list[dict[str, Any]] = Field(..., description="提交时的规则判定")
+    steps: list[ApprovalStepOut]
+
+
+class DelegationOut(Out):
+    id: int
+    delegator: str
+    delegate: str
+    role: str
+    starts_on: date
+    ends_on: date
+    reason: str
+    revoked: bool
 
 
 def _out(req: ApprovalRequest) -> dict:
@@ -47,17 +61,17 @@ class DecideIn(Schema):
     comment: str = ""
 
 
-@router.get("/inbox", response=list[RequestOut], summary="My pending approvals (approval.inbox)")
+@router.get("/inbox", response={200: list[RequestOut], **ERRORS}, summary="My pending approvals (approval.inbox)")
 def inbox(request):
     return [_out(s.request) for s in services.inbox(request.auth)]
 
 
-@router.post("/{request_id}/approve", response=RequestOut)
+@router.post("/{request_id}/approve", response={200: RequestOut, **ERRORS}, summary="Approve my step")
 def approve(request, request_id: int, payload: DecideIn | None = None):
     return _out(services.decide(request.auth, request_id, True, payload.comment if payload else ""))
 
 
-@router.post("/{request_id}/reject", response=RequestOut)
+@router.post("/{request_id}/reject", response={200: RequestOut, **ERRORS}, summary="Reject at my step")
 def reject(request, request_id: int, payload: DecideIn):
     return _out(services.decide(request.auth, request_id, False, payload.comment))
 
@@ -72,7 +86,7 @@ class PhoneApproveIn(Schema):
     step_id: int | None = None
 
 
-@router.post("/{request_id}/phone-approve", response=RequestOut,
+@router.post("/{request_id}/phone-approve", response={200: RequestOut, **ERRORS},
              summary="Sales support records an approval confirmed on the phone by a travelling approver (contract.phone_approval)")
 def phone_approve(request, request_id: int, payload: PhoneApproveIn):
     return _out(services.phone_approve(request.auth, request_id, approver_id=payload.approver_id,
@@ -94,14 +108,14 @@ def _dg_out(d) -> dict:
             "revoked": d.revoked_at is not None}
 
 
-@router.post("/delegations", response={201: dict}, summary="Delegate my approval role for dated period (approval.overdue)")
+@router.post("/delegations", response={201: DelegationOut, **ERRORS}, summary="Delegate my approval role for dated period (approval.overdue)")
 def delegation_create(request, payload: DelegationIn):
     d = services.delegate(request.auth, delegate_id=payload.delegate_id, role=payload.role, starts_on=payload.starts_on,
                           ends_on=payload.ends_on, reason=payload.reason)
     return Status(201, _dg_out(d))
 
 
-@router.get("/delegations", summary="Delegations I gave or received")
+@router.get("/delegations", response={200: list[DelegationOut], **ERRORS}, summary="Delegations I gave or received")
 def delegation_list(request):
     from django.db.models import Q
 
@@ -111,6 +125,6 @@ def delegation_list(request):
     return [_dg_out(d) for d in qs]
 
 
-@router.post("/delegations/{delegation_id}/revoke")
+@router.post("/delegations/{delegation_id}/revoke", response={200: DelegationOut, **ERRORS}, summary="Revoke a delegation I gave")
 def delegation_revoke(request, delegation_id: int):
     return _dg_out(services.revoke_delegation(request.auth, delegation_id))

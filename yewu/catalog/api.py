@@ -12,11 +12,21 @@ from ninja.files import UploadedFile
 
 from yewu.common.errors import NotFound
 from yewu.common.parsers import PriceInput, QuantityInput
+from yewu.common.schemas import ERRORS, XLSX, file_op
 from yewu.customers.models import Customer
 from yewu.org.permissions import can, require
 
 from . import services
 from .models import PriceRequest, Product
+from .schemas import (
+    PriceHistory,
+    PriceImportReport,
+    PriceRequestList,
+    PriceRequestOut,
+    PriceSet,
+    ProductList,
+    ProductOut,
+)
 
 router = Router(tags=["products"])
 
@@ -50,7 +60,7 @@ class PriceIn(Schema):
     note: str = ""
 
 
-class RequestIn(Schema):
+class PriceRequestIn(Schema):
     product_id: int
     customer_id: int | None = None
     quantity: QuantityInput | None = None
@@ -94,7 +104,7 @@ def request_out(r: PriceRequest) -> dict:
     }
 
 
-@router.get("", summary="List products with the guide price in force today")
+@router.get("", response={200: ProductList, **ERRORS}, exclude_unset=True, summary="List products with the guide price in force today")
 def list_products(request, q: str = "", kind: str = "", active: bool = True, limit: int = 50, offset: int = 0):
     limit = max(1, min(limit, 200))
     qs = Product.objects.all()
@@ -109,13 +119,13 @@ def list_products(request, q: str = "", kind: str = "", active: bool = True, lim
     return {"count": total, "limit": limit, "offset": offset, "items": items}
 
 
-@router.post("", response={201: dict}, summary="Create a product (SP: unlisted non-standard/custom/harness only)")
+@router.post("", response={201: ProductOut, **ERRORS}, exclude_unset=True, summary="Create a product (SP: unlisted non-standard/custom/harness only)")
 def create_product(request, payload: ProductIn):
     p = services.create_product(request.user, payload.dict())
     return Status(201, product_out(p, request.user))
 
 
-@router.get("/export", summary="Guide price list as Excel (产品指导价表)")
+@router.get("/export", **file_op(XLSX), summary="Guide price list as Excel (产品指导价表)")
 def export_prices(request, day: str = ""):
     from .excel import export_price_list
 
@@ -127,14 +137,14 @@ def export_prices(request, day: str = ""):
     return resp
 
 
-@router.post("/import", summary="Import the guide price list from Excel; returns a per-row report")
+@router.post("/import", response={200: PriceImportReport, **ERRORS}, summary="Import the guide price list from Excel; returns a per-row report")
 def import_prices(request, file: UploadedFile = File(...), dry_run: bool = False):
     from .excel import import_price_list
 
     return import_price_list(request.user, file.read(), dry_run=dry_run)
 
 
-@router.get("/price-requests", summary="Finance price requests visible to me, with their age")
+@router.get("/price-requests", response={200: PriceRequestList, **ERRORS}, summary="Finance price requests visible to me, with their age")
 def list_requests(request, state: str = "", limit: int = 50, offset: int = 0):
     limit = max(1, min(limit, 200))
     qs = services.requests_visible_to(request.user)
@@ -143,8 +153,8 @@ def list_requests(request, state: str = "", limit: int = 50, offset: int = 0):
     return {"count": qs.count(), "items": [request_out(r) for r in qs[offset:offset + limit]]}
 
 
-@router.post("/price-requests", response={201: dict}, summary="SP asks Finance for a guide price (price.finance_guide)")
-def create_request(request, payload: RequestIn):
+@router.post("/price-requests", response={201: PriceRequestOut, **ERRORS}, summary="SP asks Finance for a guide price (price.finance_guide)")
+def create_request(request, payload: PriceRequestIn):
     product = services.get_product(payload.product_id)
     customer = None
     if payload.customer_id:
@@ -162,7 +172,7 @@ def _visible_request(user, rid: int) -> PriceRequest:
     return r
 
 
-@router.post("/price-requests/{rid}/answer", summary="Finance answers with G")
+@router.post("/price-requests/{rid}/answer", response={200: PriceRequestOut, **ERRORS}, summary="Finance answers with G")
 def answer_request(request, rid: int, payload: AnswerIn):
     r = _visible_request(request.user, rid)
     eff = services.parse_date(payload.effective_from, field="effective_from", label="生效日期")
@@ -170,24 +180,24 @@ def answer_request(request, rid: int, payload: AnswerIn):
     return request_out(r)
 
 
-@router.post("/price-requests/{rid}/reject", summary="Finance rejects with a reason")
+@router.post("/price-requests/{rid}/reject", response={200: PriceRequestOut, **ERRORS}, summary="Finance rejects with a reason")
 def reject_request(request, rid: int, payload: RejectIn):
     r = _visible_request(request.user, rid)
     return request_out(services.reject_price_request(request.user, r, reason=payload.reason))
 
 
-@router.get("/{product_id}", summary="One product")
+@router.get("/{product_id}", response={200: ProductOut, **ERRORS}, exclude_unset=True, summary="One product")
 def get_product(request, product_id: int):
     return product_out(services.get_product(product_id), request.user)
 
 
-@router.patch("/{product_id}", summary="Update a product (FIN/GM)")
+@router.patch("/{product_id}", response={200: ProductOut, **ERRORS}, exclude_unset=True, summary="Update a product (FIN/GM)")
 def patch_product(request, product_id: int, payload: ProductPatch):
     p = services.update_product(request.user, services.get_product(product_id), payload.dict(exclude_unset=True))
     return product_out(p, request.user)
 
 
-@router.get("/{product_id}/prices", summary="Guide price history")
+@router.get("/{product_id}/prices", response={200: PriceHistory, **ERRORS}, summary="Guide price history")
 def price_history(request, product_id: int):
     require(request.user, "sees_prices")
     p = services.get_product(product_id)
@@ -197,7 +207,7 @@ def price_history(request, product_id: int):
         for g in p.guide_prices.select_related("created_by").order_by("-effective_from", "-id")]}
 
 
-@router.post("/{product_id}/prices", response={201: dict}, summary="Set a guide price from a date (FIN/GM)")
+@router.post("/{product_id}/prices", response={201: PriceSet, **ERRORS}, summary="Set a guide price from a date (FIN/GM)")
 def add_price(request, product_id: int, payload: PriceIn):
     p = services.get_product(product_id)
     eff = services.parse_date(payload.effective_from, field="effective_from", label="生效日期")

@@ -13,6 +13,7 @@ from ninja import Field, Query, Router, Schema, Status
 
 from yewu.audit.selectors import entries_for
 from yewu.common.errors import NotFound, PermissionDenied, ValidationError
+from yewu.common.schemas import ReasonOut
 from yewu.org.models import Role, User
 
 from . import selectors, services
@@ -211,7 +212,7 @@ def customer_audit(request, customer_id: int):
 
 class LeadSaved(Schema):
     lead: LeadOut
-    warnings: list[dict[str, Any]] = []
+    warnings: list[ReasonOut] = []
 
 
 @leads_router.get("", response={200: LeadList, **ERRORS}, summary="线索（推广专员：自己的；经理：公海）")

@@ -1,16 +1,60 @@
 """API for Excel import/export of customers (`cust.duplicate`, `cust.export_control`)."""
 
-from django.http import Http404
-from ninja import File, Router, Status
+from ninja import Field, File, Router, Schema, Status
 from ninja.files import UploadedFile
 
-from yewu.common.errors import ValidationError
+from yewu.common.errors import NotFound, ValidationError
+from yewu.common.schemas import ERRORS, XLSX, binary, file_op
 
 from . import exports, import_guard, import_jobs, imports
 from . import views_files as vf
 
 imports_router = Router(tags=["import/export"])
 exports_router = Router(tags=["import/export"])
+
+
+class ImportRowOut(Schema):
+    row: int
+    status: str = Field(..., description="ok / warning / error / duplicate")
+    status_label: str
+    message: str
+    fields: dict[str, str] = Field(..., description="列名 → 问题")
+    rule: str
+    customer_id: int | None = None
+    name: str
+
+
+class ImportCounts(Schema):
+    ok: int = 0
+    warning: int = 0
+    error: int = 0
+    duplicate: int = 0
+
+
+class ImportReportOut(Schema):
+    filename: str
+    total: int
+    saved: int
+    counts: ImportCounts
+    ignored_columns: list[str]
+    rows: list[ImportRowOut]
+    rows_truncated: bool
+    seconds: float
+    report_token: str | None = None
+    report_url: str
+
+
+class ImportJobOut(ImportReportOut):
+    """An import job: its progress while it runs, then its report (rows are listed once it is done)."""
+
+    job: str
+    state: str = Field(..., description="queued / running / done / failed")
+    state_label: str
+    message: str
+    rows_done: int
+    rows_estimate: int
+    percent: int
+    status_url: str
 
 
 def _job_out(job) -> dict:
@@ -21,7 +65,9 @@ def _job_out(job) -> dict:
     return out
 
 
-@imports_router.post("/customers", response={200: dict, 202: dict},
+@imports_router.post("/customers", response={200: ImportJobOut, 202: ImportJobOut, **ERRORS},
+                     openapi_extra=binary(XLSX, "JSON report, or the uploaded rows with 结果/说明 (?report=xlsx)",
+                                          json_schema={"$ref": "#/components/schemas/ImportJobOut"}),
                      summary="Import customers from .xlsx (chunked job; per-row report)")
 def import_customers(request, file: UploadedFile = File(...), report: str = "json"):
     """The upload is bounded before it is parsed (size, zip members, cell length, rows, parse time: rule
@@ -42,28 +88,29 @@ def import_customers(request, file: UploadedFile = File(...), report: str = "jso
     return _job_out(job)
 
 
-@imports_router.get("/jobs/{token}", summary="Progress and result of an import (own imports only)")
+@imports_router.get("/jobs/{token}", response={200: ImportJobOut, **ERRORS},
+                    summary="Progress and result of an import (own imports only)")
 def import_job(request, token: str):
     job = import_jobs.job_for_token(request.user, token)
     if job is None:
-        raise Http404("导入任务不存在")
+        raise NotFound("导入任务不存在")
     return _job_out(job)
 
 
-@imports_router.get("/customers/template.xlsx", summary="Import template (Chinese headers)")
+@imports_router.get("/customers/template.xlsx", **file_op(XLSX), summary="Import template (Chinese headers)")
 def import_template(request):
     return vf.file_response(imports.template_xlsx(), "客户导入模板.xlsx", exports.XLSX_MIME)
 
 
-@imports_router.get("/reports/{token}.xlsx", summary="Excel report of an earlier import (own imports only)")
+@imports_router.get("/reports/{token}.xlsx", **file_op(XLSX), summary="Excel report of an earlier import (own imports only)")
 def import_report(request, token: str):
     data = imports.load_report(request.user, token)
     if data is None:
-        raise Http404("导入结果不存在或已过期")
+        raise NotFound("导入结果不存在或已过期")
     return vf.file_response(data, "客户导入结果.xlsx", exports.XLSX_MIME)
 
 
-@exports_router.get("/customers.xlsx", summary="Export the customers the user can see (logged)")
+@exports_router.get("/customers.xlsx", **file_op(XLSX), summary="Export the customers the user can see (logged)")
 def export_customers(request, q: str = "", owner: str = "", city: str = "", status: str = "", demand_grade: str = ""):
     """Rows only from the user's row access; columns by 密级 level and credit visibility; 机密/绝密 customers
     are withheld unless manager rank (`cust.export_control`); every export is in the audit log."""

@@ -12,23 +12,11 @@ from ninja import Field, Schema
 from pydantic import ConfigDict
 
 from yewu.common.parsers import MoneyInput
+from yewu.common.schemas import ERRORS, ErrorOut, ReasonOut  # noqa: F401  (ERRORS/ErrorOut re-exported)
 from yewu.policy import Decision
 
 from . import selectors
 from .models import Customer
-
-# --- errors -------------------------------------------------------------------------------------------
-
-
-class ErrorOut(Schema):
-    error: str = Field(..., description="错误代码，如 invalid / forbidden / not_found / duplicate / rule_refused")
-    message: str = Field(..., description="给用户看的说明（中文）")
-    fields: dict[str, str] = Field(default_factory=dict, description="字段 → 问题")
-    rule: str | None = Field(None, description="拒绝所依据的规则编号，如 cust.duplicate")
-    existing: dict[str, Any] | None = Field(None, description="重复建档时：已有客户 {id, name, owner, filed_on}")
-
-
-ERRORS = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
 
 # --- input --------------------------------------------------------------------------------------------
 
@@ -226,7 +214,7 @@ class CustomerOut(Schema):
 
 class CustomerSaved(Schema):
     customer: CustomerOut
-    warnings: list[dict[str, Any]] = Field(default_factory=list, description="提示（如名称相似 80–89、逾期录入）")
+    warnings: list[ReasonOut] = Field(default_factory=list, description="提示（如名称相似 80–89、逾期录入）")
 
 
 class CustomerList(Schema):
@@ -255,12 +243,19 @@ class LeadList(Schema):
     count: int
 
 
+class RankingOut(Schema):
+    user_id: int
+    name: str
+    load: Decimal = Field(..., description="负荷（在跟客户数 ÷ 能力系数）")
+    leads_last_30d: int
+
+
 class SuggestionOut(Schema):
     outcome: str
     rule: str | None = None
     message: str
     suggested_user_id: int | None = None
-    ranking: list[dict[str, Any]] = Field(default_factory=list)
+    ranking: list[RankingOut] = Field(default_factory=list)
 
 
 class TimelineItem(Schema):
@@ -300,6 +295,39 @@ class WorklistOverdue(Schema):
     rule: str = "cust.first_contact_1w"
 
 
+class PendingApprovalItem(Schema):
+    request_id: int
+    label: str
+    link: str
+    role: str
+    due_at: datetime | None = None
+    rule: str
+
+
+class LateOrderItem(Schema):
+    order_id: int
+    number: str
+    customer: str
+    salesperson: str
+    promised: date
+    days_late: int
+    lines: int
+    rules: list[str]
+    link: str
+
+
+class OverdueReceivableItem(Schema):
+    order_id: int
+    number: str
+    customer: str
+    salesperson: str
+    due_on: date
+    days_past_due: int
+    open: str = Field(..., description="未收金额（元）")
+    rule: str
+    link: str
+
+
 class WorklistOut(Schema):
     pool: list[CustomerOut]
     first_contact_overdue: list[WorklistOverdue]
@@ -307,9 +335,9 @@ class WorklistOut(Schema):
     pending_review: list[CustomerOut]
     # SPEC §9.1: pending approvals (approval.inbox), late orders (delivery.standard_3_4d / delivery.custom_production),
     # receivables > 30 days past due (ar.collection_task), each item with its link and rule id
-    pending_approvals: list[dict] = []
-    late_orders: list[dict] = []
-    overdue_receivables: list[dict] = []
+    pending_approvals: list[PendingApprovalItem] = []
+    late_orders: list[LateOrderItem] = []
+    overdue_receivables: list[OverdueReceivableItem] = []
 
 
 # --- serializing ---------------------------------------------------------------------------------------

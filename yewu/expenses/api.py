@@ -11,9 +11,22 @@ from ninja import Router, Schema, Status
 
 from yewu.common.errors import NotFound, PermissionDenied
 from yewu.common.parsers import MoneyInput
+from yewu.common.schemas import ERRORS
 
 from . import selectors, services
 from .models import BankReconciliation, CashAdvance, CashCount, CashEntry, ExpenseRequest, PaymentDoc
+from .schemas import (
+    AdvanceOut,
+    AdvancePaid,
+    CashEntryOut,
+    CountOut,
+    DocOut,
+    DocPaid,
+    ExpenseRequestOut,
+    JournalOut,
+    PayQueue,
+    ReconOut,
+)
 
 router = Router(tags=["expenses"])
 advances_router = Router(tags=["expenses"])
@@ -23,7 +36,7 @@ cash_router = Router(tags=["expenses"])
 Money = MoneyInput | None
 
 
-class LineIn(Schema):
+class ExpenseLineIn(Schema):
     incurred_on: str | None = None
     description: str | None = None
     amount: Money = None
@@ -41,14 +54,14 @@ class DocIn(Schema):
     payment_date: str | None = None
     prior_approval_id: int | None = None
     advance_id: int | None = None
-    lines: list[LineIn] = []
+    lines: list[ExpenseLineIn] = []
 
 
 class PayIn(Schema):
     method: str | None = None
 
 
-class ReasonIn(Schema):
+class VoidReasonIn(Schema):
     reason: str = ""
 
 
@@ -64,7 +77,7 @@ class SettleIn(Schema):
     claim_id: int | None = None
 
 
-class RequestIn(Schema):
+class ExpenseRequestIn(Schema):
     purpose: str | None = None
     amount: Money = None
     planned_on: str | None = None
@@ -161,13 +174,13 @@ def _cash_staff(user):
 
 # --- payment requests and expense claims ----------------------------------------------------------------------
 
-@router.post("", response={201: dict}, summary="Create a payment request or an expense claim (pay.approval_chain)")
+@router.post("", response={201: DocOut, **ERRORS}, summary="Create a payment request or an expense claim (pay.approval_chain)")
 def create(request, payload: DocIn):
     d = services.create_payment_doc(request.auth, payload.dict())
     return Status(201, doc_out(d))
 
 
-@router.get("", response=list[dict], summary="Payment requests and expense claims I may see")
+@router.get("", response={200: list[DocOut], **ERRORS}, summary="Payment requests and expense claims I may see")
 def list_docs(request, state: str = "", kind: str = ""):
     qs = selectors.docs_visible_to(request.auth)
     if state:
@@ -177,61 +190,61 @@ def list_docs(request, state: str = "", kind: str = ""):
     return [doc_out(d) for d in qs[:200]]
 
 
-@router.get("/queue", response=dict, summary="The cashier's pay queue: approved, unpaid")
+@router.get("/queue", response={200: PayQueue, **ERRORS}, summary="The cashier's pay queue: approved, unpaid")
 def queue(request):
     _cash_staff(request.auth)
     docs, advs = selectors.pay_queue()
     return {"documents": [doc_out(d) for d in docs], "advances": [advance_out(a) for a in advs]}
 
 
-@router.get("/{doc_id}", response=dict)
+@router.get("/{doc_id}", response={200: DocOut, **ERRORS}, summary="One payment request or expense claim")
 def get_doc(request, doc_id: int):
     return doc_out(_get(selectors.docs_visible_to(request.auth), doc_id, "单据"))
 
 
-@router.post("/{doc_id}/pay", response=dict, summary="Cashier pays and marks 付讫 (only after the chain completes)")
+@router.post("/{doc_id}/pay", response={200: DocPaid, **ERRORS}, summary="Cashier pays and marks 付讫 (only after the chain completes)")
 def pay(request, doc_id: int, payload: PayIn | None = None):
     _get(selectors.docs_visible_to(request.auth), doc_id, "单据")
     d, on_hand = services.pay_doc(request.auth, doc_id, payload.method if payload else None)
     return {**doc_out(d), "warnings": [r.as_dict() for r in on_hand.reasons]}
 
 
-@router.post("/{doc_id}/resubmit", response=dict)
+@router.post("/{doc_id}/resubmit", response={200: DocOut, **ERRORS}, summary="Resubmit after a rejection")
 def resubmit(request, doc_id: int):
     return doc_out(services.resubmit(request.auth, doc_id))
 
 
-@router.post("/{doc_id}/void", response=dict, summary="Void with a reason; a paid one is reversed (红冲)")
-def void(request, doc_id: int, payload: ReasonIn):
+@router.post("/{doc_id}/void", response={200: DocOut, **ERRORS}, summary="Void with a reason; a paid one is reversed (红冲)")
+def void(request, doc_id: int, payload: VoidReasonIn):
     _get(selectors.docs_visible_to(request.auth), doc_id, "单据")
     return doc_out(services.void_doc(request.auth, doc_id, payload.reason))
 
 
-@router.post("/{doc_id}/voucher-review", response=dict, summary="主管岗 reviews the voucher (sod.approver_not_payer)")
+@router.post("/{doc_id}/voucher-review", response={200: DocOut, **ERRORS}, summary="主管岗 reviews the voucher (sod.approver_not_payer)")
 def voucher_review(request, doc_id: int):
     return doc_out(services.review_voucher(request.auth, doc_id))
 
 
 # --- prior approvals -------------------------------------------------------------------------------------------
 
-@requests_router.post("", response={201: dict}, summary="Request SM approval before a sales expense (expense.prior_approval)")
-def create_request(request, payload: RequestIn):
+@requests_router.post("", response={201: ExpenseRequestOut, **ERRORS}, summary="Request SM approval before a sales expense (expense.prior_approval)")
+def create_request(request, payload: ExpenseRequestIn):
     return Status(201, request_out(services.create_expense_request(request.auth, payload.dict())))
 
 
-@requests_router.get("", response=list[dict])
+@requests_router.get("", response={200: list[ExpenseRequestOut], **ERRORS}, summary="Prior approvals I may see")
 def list_requests(request):
     return [request_out(r) for r in selectors.requests_visible_to(request.auth)[:200]]
 
 
 # --- cash advances ---------------------------------------------------------------------------------------------
 
-@advances_router.post("", response={201: dict}, summary="Request a cash advance (cash.advance_max_3000)")
+@advances_router.post("", response={201: AdvanceOut, **ERRORS}, summary="Request a cash advance (cash.advance_max_3000)")
 def create_advance(request, payload: AdvanceIn):
     return Status(201, advance_out(services.create_advance(request.auth, payload.dict())))
 
 
-@advances_router.get("", response=list[dict])
+@advances_router.get("", response={200: list[AdvanceOut], **ERRORS}, summary="Cash advances I may see")
 def list_advances(request, state: str = ""):
     qs = selectors.advances_visible_to(request.auth)
     if state:
@@ -239,37 +252,37 @@ def list_advances(request, state: str = ""):
     return [advance_out(a) for a in qs[:200]]
 
 
-@advances_router.get("/overdue", response=list[dict], summary="Overdue advances (cash.advance_max_3000)")
+@advances_router.get("/overdue", response={200: list[AdvanceOut], **ERRORS}, summary="Overdue advances (cash.advance_max_3000)")
 def overdue(request):
     ids = set(selectors.advances_visible_to(request.auth).values_list("id", flat=True))
     return [advance_out(a) for a in selectors.overdue_advances(services.today()) if a.pk in ids]
 
 
-@advances_router.get("/{adv_id}", response=dict)
+@advances_router.get("/{adv_id}", response={200: AdvanceOut, **ERRORS}, summary="One cash advance")
 def get_advance(request, adv_id: int):
     return advance_out(_get(selectors.advances_visible_to(request.auth), adv_id, "借支单"))
 
 
-@advances_router.post("/{adv_id}/pay", response=dict)
+@advances_router.post("/{adv_id}/pay", response={200: AdvancePaid, **ERRORS}, summary="Cashier pays out an approved advance")
 def pay_advance(request, adv_id: int):
     a, on_hand = services.pay_advance(request.auth, adv_id)
     return {**advance_out(a), "warnings": [r.as_dict() for r in on_hand.reasons]}
 
 
-@advances_router.post("/{adv_id}/void", response=dict, summary="Withdraw an unpaid advance with a reason")
-def void_advance(request, adv_id: int, payload: ReasonIn):
+@advances_router.post("/{adv_id}/void", response={200: AdvanceOut, **ERRORS}, summary="Withdraw an unpaid advance with a reason")
+def void_advance(request, adv_id: int, payload: VoidReasonIn):
     _get(selectors.advances_visible_to(request.auth), adv_id, "借支单")
     return advance_out(services.void_advance(request.auth, adv_id, payload.reason))
 
 
-@advances_router.post("/{adv_id}/settle", response=dict, summary="Settle by an expense claim and/or cash repaid")
+@advances_router.post("/{adv_id}/settle", response={200: AdvanceOut, **ERRORS}, summary="Settle by an expense claim and/or cash repaid")
 def settle(request, adv_id: int, payload: SettleIn):
     return advance_out(services.settle_advance(request.auth, adv_id, repaid=payload.repaid, claim_id=payload.claim_id))
 
 
 # --- cash journal, counts, bank reconciliation ------------------------------------------------------------------
 
-@cash_router.get("/journal", response=dict, summary="Cash journal with running and daily balances")
+@cash_router.get("/journal", response={200: JournalOut, **ERRORS}, exclude_unset=True, by_alias=True, summary="Cash journal with running and daily balances")
 def journal(request, start: str = "", end: str = ""):
     _cash_staff(request.auth)
     s = services._date(start, "start", "开始日期", required=False) or services.today().replace(day=1)
@@ -281,14 +294,14 @@ def journal(request, start: str = "", end: str = ""):
                       "closing": str(d["closing"]), "warning": d["warning"]} for d in j["days"]]}
 
 
-@cash_router.post("/journal", response={201: dict}, summary="Post a receipt or a payment (cash.no_netting, cash.max_on_hand_5000)")
+@cash_router.post("/journal", response={201: CashEntryOut, **ERRORS}, exclude_unset=True, summary="Post a receipt or a payment (cash.no_netting, cash.max_on_hand_5000)")
 def post_entry(request, payload: EntryIn):
     e, d = services.post_entry(request.auth, payload.dict())
     return Status(201, entry_out(e, d))
 
 
-@cash_router.post("/journal/{entry_id}/reverse", response={201: dict}, summary="红冲 a manual entry with a reason")
-def reverse(request, entry_id: int, payload: ReasonIn):
+@cash_router.post("/journal/{entry_id}/reverse", response={201: CashEntryOut, **ERRORS}, exclude_unset=True, summary="红冲 a manual entry with a reason")
+def reverse(request, entry_id: int, payload: VoidReasonIn):
     return Status(201, entry_out(services.reverse_entry(request.auth, entry_id, payload.reason)))
 
 
@@ -298,12 +311,12 @@ def count_out(c: CashCount) -> dict:
             "cashier": c.cashier.name, "witness": c.witness.name if c.witness_id else None}
 
 
-@cash_router.post("/counts", response={201: dict}, summary="Daily or month-end cash count (cash.daily_count)")
+@cash_router.post("/counts", response={201: CountOut, **ERRORS}, summary="Daily or month-end cash count (cash.daily_count)")
 def create_count(request, payload: CountIn):
     return Status(201, count_out(services.record_count(request.auth, payload.dict())))
 
 
-@cash_router.post("/counts/{count_id}/witness", response=dict, summary="Second signature (sod.count_witness)")
+@cash_router.post("/counts/{count_id}/witness", response={200: CountOut, **ERRORS}, summary="Second signature (sod.count_witness)")
 def witness(request, count_id: int):
     return count_out(services.witness_count(request.auth, count_id))
 
@@ -313,6 +326,6 @@ def recon_out(r: BankReconciliation) -> dict:
             "bank_balance": str(r.bank_balance), "adjusted_balance": str(r.adjusted_balance), "items": r.items}
 
 
-@cash_router.post("/bank-reconciliations", response={201: dict}, summary="银行存款余额调节表 (bank.monthly_reconciliation)")
+@cash_router.post("/bank-reconciliations", response={201: ReconOut, **ERRORS}, summary="银行存款余额调节表 (bank.monthly_reconciliation)")
 def create_recon(request, payload: ReconIn):
     return Status(201, recon_out(services.save_reconciliation(request.auth, payload.dict())))

@@ -10,10 +10,23 @@ from ninja import Router, Schema, Status
 from yewu.common import parsers
 from yewu.common.errors import NotFound, ValidationError
 from yewu.common.parsers import MoneyInput
+from yewu.common.schemas import ERRORS, PDF, XLSX, binary, file_op
 from yewu.policy.receivables import BUCKETS
 
 from . import documents, selectors, services
 from .models import Invoice, InvoiceRequest, Receipt
+from .schemas import (
+    AgingOut,
+    DeferralOut,
+    InvoiceOut,
+    InvoiceRequestList,
+    InvoiceRequestOut,
+    MonthlyArOut,
+    ReceiptList,
+    ReceiptOut,
+    UninvoicedOut,
+    WriteOffOut,
+)
 
 receipts_router = Router(tags=["finance"])
 invoices_router = Router(tags=["finance"])
@@ -39,7 +52,7 @@ class ReceiptIn(Schema):
     auto_allocate: bool = True
 
 
-class AllocateIn(Schema):
+class ReceiptAllocateIn(Schema):
     allocations: list[AllocationIn] | None = None
 
 
@@ -65,7 +78,7 @@ def _pairs(items):
     return None if items is None else [(a.order_id, a.amount) for a in items]
 
 
-@receipts_router.post("", response={201: dict}, summary="Record a receipt (FIN/CA); allocated oldest due first unless allocations are given")
+@receipts_router.post("", response={201: ReceiptOut, **ERRORS}, summary="Record a receipt (FIN/CA); allocated oldest due first unless allocations are given")
 def create_receipt(request, payload: ReceiptIn):
     r = services.create_receipt(request.auth, customer_id=payload.customer_id, amount=payload.amount,
                                 arrived_on=payload.arrived_on, method=payload.method, reference=payload.reference,
@@ -74,7 +87,7 @@ def create_receipt(request, payload: ReceiptIn):
     return Status(201, receipt_out(r))
 
 
-@receipts_router.get("")
+@receipts_router.get("", response={200: ReceiptList, **ERRORS}, summary="Receipts visible to me")
 def list_receipts(request, customer_id: int | None = None, status: str = "", limit: int = 50, offset: int = 0):
     qs = selectors.receipts_visible_to(request.auth)
     if customer_id:
@@ -92,24 +105,24 @@ def _receipt(request, pk: int) -> Receipt:
     return r
 
 
-@receipts_router.get("/{receipt_id}")
+@receipts_router.get("/{receipt_id}", response={200: ReceiptOut, **ERRORS}, summary="One receipt")
 def get_receipt(request, receipt_id: int):
     return receipt_out(_receipt(request, receipt_id))
 
 
-@receipts_router.post("/{receipt_id}/allocate", summary="Allocate the rest by hand (FIN) or oldest due first (no allocations)")
-def allocate(request, receipt_id: int, payload: AllocateIn):
+@receipts_router.post("/{receipt_id}/allocate", response={200: ReceiptOut, **ERRORS}, summary="Allocate the rest by hand (FIN) or oldest due first (no allocations)")
+def allocate(request, receipt_id: int, payload: ReceiptAllocateIn):
     _receipt(request, receipt_id)
     return receipt_out(services.allocate(request.auth, receipt_id, _pairs(payload.allocations)))
 
 
-@receipts_router.post("/{receipt_id}/reverse", summary="红冲: undo allocations, balances and commission; reason required")
+@receipts_router.post("/{receipt_id}/reverse", response={200: ReceiptOut, **ERRORS}, summary="红冲: undo allocations, balances and commission; reason required")
 def reverse(request, receipt_id: int, payload: ReverseIn):
     _receipt(request, receipt_id)
     return receipt_out(services.reverse_receipt(request.auth, receipt_id, payload.reason))
 
 
-@receipts_router.get("/{receipt_id}/pdf", summary="收据 PDF (amount in figures and 人民币大写)")
+@receipts_router.get("/{receipt_id}/pdf", **file_op(PDF), summary="收据 PDF (amount in figures and 人民币大写)")
 def receipt_pdf(request, receipt_id: int):
     r = _receipt(request, receipt_id)
     resp = HttpResponse(documents.receipt_pdf(r), content_type="application/pdf")
@@ -163,7 +176,7 @@ def invoice_out(i: Invoice) -> dict:
             "signed_on": i.signed_on.isoformat() if i.signed_on else None}
 
 
-@invoices_router.post("", response={201: dict}, summary="开票申请单: VAT special < 5,000.00 waits and accumulates (invoice.vat_min_5000)")
+@invoices_router.post("", response={201: InvoiceRequestOut, **ERRORS}, summary="开票申请单: VAT special < 5,000.00 waits and accumulates (invoice.vat_min_5000)")
 def create_invoice_request(request, payload: InvoiceRequestIn):
     lines = None if payload.lines is None else [(x.order_id, x.amount) for x in payload.lines]
     q = services.request_invoice(request.auth, customer_id=payload.customer_id, kind=payload.kind, lines=lines,
@@ -171,7 +184,7 @@ def create_invoice_request(request, payload: InvoiceRequestIn):
     return Status(201, request_out(q))
 
 
-@invoices_router.get("")
+@invoices_router.get("", response={200: InvoiceRequestList, **ERRORS}, summary="Invoice requests visible to me")
 def list_invoice_requests(request, customer_id: int | None = None, state: str = ""):
     qs = selectors.invoice_requests_visible_to(request.auth)
     if customer_id:
@@ -181,7 +194,7 @@ def list_invoice_requests(request, customer_id: int | None = None, state: str = 
     return {"count": qs.count(), "items": [request_out(q) for q in qs[:200]]}
 
 
-@invoices_router.get("/uninvoiced", summary="Per customer: delivered, claimed, un-invoiced and waiting amounts")
+@invoices_router.get("/uninvoiced", response={200: list[UninvoicedOut], **ERRORS}, summary="Per customer: delivered, claimed, un-invoiced and waiting amounts")
 def uninvoiced(request):
     return [{"customer_id": r["customer"].pk, "customer": r["customer"].name, "delivered": str(r["delivered"]),
              "in_flow": str(r["in_flow"]), "unrequested": str(r["unrequested"]), "uninvoiced": str(r["uninvoiced"]),
@@ -189,7 +202,7 @@ def uninvoiced(request):
             for r in selectors.uninvoiced_summary(request.auth)]
 
 
-@invoices_router.get("/register.xlsx", summary="发票登记 (invoice register) as Excel")
+@invoices_router.get("/register.xlsx", **file_op(XLSX), summary="发票登记 (invoice register) as Excel")
 def register_xlsx(request, year: int | None = None):
     qs = selectors.invoices_visible_to(request.auth)
     if year is not None:
@@ -197,7 +210,7 @@ def register_xlsx(request, year: int | None = None):
     return _xlsx(documents.invoice_register_xlsx(list(qs.order_by("issued_on", "id"))), "发票登记.xlsx")
 
 
-@invoices_router.get("/{request_id}")
+@invoices_router.get("/{request_id}", response={200: InvoiceRequestOut, **ERRORS}, summary="One invoice request")
 def get_invoice_request(request, request_id: int):
     q = selectors.invoice_requests_visible_to(request.auth).filter(pk=request_id).first()
     if q is None:
@@ -205,13 +218,13 @@ def get_invoice_request(request, request_id: int):
     return request_out(q)
 
 
-@invoices_router.post("/{request_id}/issue", summary="FIN issues the invoice: tax-system number and date")
+@invoices_router.post("/{request_id}/issue", response={200: InvoiceRequestOut, **ERRORS}, summary="FIN issues the invoice: tax-system number and date")
 def issue(request, request_id: int, payload: IssueIn):
     inv = services.issue_invoice(request.auth, request_id, payload.tax_number, payload.issued_on)
     return request_out(inv.request)
 
 
-@invoices_router.post("/issued/{invoice_id}/red", summary="Red-letter reversal (红字发票) of an issued invoice")
+@invoices_router.post("/issued/{invoice_id}/red", response={200: InvoiceOut, **ERRORS}, summary="Red-letter reversal (红字发票) of an issued invoice")
 def red(request, invoice_id: int, payload: RedIn):
     red_inv = services.red_reverse_invoice(request.auth, invoice_id, payload.reason, payload.tax_number)
     return invoice_out(red_inv)
@@ -221,7 +234,7 @@ class SignedIn(Schema):
     signed_on: date | None = None
 
 
-@invoices_router.post("/issued/{invoice_id}/signed", summary="The customer signed for the invoice")
+@invoices_router.post("/issued/{invoice_id}/signed", response={200: InvoiceOut, **ERRORS}, summary="The customer signed for the invoice")
 def signed(request, invoice_id: int, payload: SignedIn):
     return invoice_out(services.mark_invoice_signed(request.auth, invoice_id, payload.signed_on))
 
@@ -246,7 +259,7 @@ def _as_of(s: str | None) -> date:
         raise ValidationError(f"日期格式应为 YYYY-MM-DD（现为 {s}）", fields={"as_of": "YYYY-MM-DD"}) from None
 
 
-@reports_router.get("/ar-aging", summary="应收账款账龄表 (ar.aging): group=customer|salesperson|team, as_of=YYYY-MM-DD, format=xlsx")
+@reports_router.get("/ar-aging", response={200: AgingOut, **ERRORS}, openapi_extra=binary(XLSX, "JSON, or the workbook with format=xlsx", json_schema={"$ref": "#/components/schemas/AgingOut"}), summary="应收账款账龄表 (ar.aging): group=customer|salesperson|team, as_of=YYYY-MM-DD, format=xlsx")
 def ar_aging(request, as_of: str = "", group: str = "customer", format: str = "json"):
     if group not in ("customer", "salesperson", "team"):
         raise ValidationError("group 应为 customer、salesperson 或 team", fields={"group": "customer/salesperson/team"})
@@ -265,7 +278,7 @@ def ar_aging(request, as_of: str = "", group: str = "customer", format: str = "j
     return {"as_of": day.isoformat(), "group": group, "rule": "ar.aging", "rows": [row(r) for r in rows], "total": row(total)}
 
 
-@reports_router.get("/ar-monthly", summary="业务部应收账款月报表 per salesperson: month=YYYY-MM, format=xlsx")
+@reports_router.get("/ar-monthly", response={200: MonthlyArOut, **ERRORS}, openapi_extra=binary(XLSX, "JSON, or the workbook with format=xlsx", json_schema={"$ref": "#/components/schemas/MonthlyArOut"}), summary="业务部应收账款月报表 per salesperson: month=YYYY-MM, format=xlsx")
 def ar_monthly(request, month: str = "", format: str = "json"):
     from yewu.performance.selectors import parse_month
 
@@ -279,7 +292,7 @@ def ar_monthly(request, month: str = "", format: str = "json"):
             "total": {k: str(total[k]) for k in keys}}
 
 
-@reports_router.get("/deferrals.xlsx", summary="推迟付款登记 (ar.deferral log) as Excel")
+@reports_router.get("/deferrals.xlsx", **file_op(XLSX), summary="推迟付款登记 (ar.deferral log) as Excel")
 def deferrals_xlsx(request):
     return _xlsx(documents.deferrals_xlsx(list(selectors.deferrals_visible_to(request.auth))), "推迟付款登记.xlsx")
 
@@ -297,13 +310,13 @@ def write_off_out(w) -> dict:
             "requested_by": w.requested_by.name}
 
 
-@reports_router.post("/write-offs", response={201: dict}, summary="ar.bad_debt: propose a write-off (SM → FD → GM)")
+@reports_router.post("/write-offs", response={201: WriteOffOut, **ERRORS}, summary="ar.bad_debt: propose a write-off (SM → FD → GM)")
 def write_off(request, payload: WriteOffIn):
     w = services.request_write_off(request.auth, payload.order_id, payload.amount, payload.reason)
     return Status(201, write_off_out(w))
 
 
-@reports_router.get("/write-offs", summary="ar.bad_debt: write-offs visible to the caller, with what was recovered")
+@reports_router.get("/write-offs", response={200: list[WriteOffOut], **ERRORS}, summary="ar.bad_debt: write-offs visible to the caller, with what was recovered")
 def write_offs(request, customer_id: int | None = None):
     qs = selectors.write_offs_visible_to(request.auth)
     if customer_id:
@@ -321,7 +334,7 @@ class DeferralIn(Schema):
     order_id: int | None = None
 
 
-class DecideIn(Schema):
+class DeferralDecideIn(Schema):
     grant: bool
     comment: str = ""
 
@@ -333,19 +346,19 @@ def deferral_out(d) -> dict:
             "decided_by": d.decided_by.name if d.decided_by_id else None}
 
 
-@deferrals_router.post("", response={201: dict}, summary="推迟付款申请 (ar.deferral)")
+@deferrals_router.post("", response={201: DeferralOut, **ERRORS}, summary="推迟付款申请 (ar.deferral)")
 def create_deferral(request, payload: DeferralIn):
     d = services.request_deferral(request.auth, customer_id=payload.customer_id, new_due_on=payload.new_due_on,
                                   reason=payload.reason, order_id=payload.order_id)
     return Status(201, deferral_out(d))
 
 
-@deferrals_router.post("/{deferral_id}/decide", summary="SM grants or refuses")
-def decide_deferral(request, deferral_id: int, payload: DecideIn):
+@deferrals_router.post("/{deferral_id}/decide", response={200: DeferralOut, **ERRORS}, summary="SM grants or refuses")
+def decide_deferral(request, deferral_id: int, payload: DeferralDecideIn):
     return deferral_out(services.decide_deferral(request.auth, deferral_id, payload.grant, payload.comment))
 
 
-@deferrals_router.get("")
+@deferrals_router.get("", response={200: list[DeferralOut], **ERRORS}, summary="Deferral requests visible to me")
 def list_deferrals(request, customer_id: int | None = None):
     qs = selectors.deferrals_visible_to(request.auth)
     if customer_id:

@@ -8,11 +8,28 @@ from ninja.files import UploadedFile
 
 from yewu.common.errors import NotFound, RuleRefused
 from yewu.common.parsers import MoneyInput, PriceInput, QuantityInput
+from yewu.common.schemas import ERRORS, PDF, XLSX, binary, file_op
 from yewu.org.permissions import can, require
 from yewu.policy import orders as rules
 
 from . import selectors, services
 from .models import Order
+from .schemas import (
+    ContractList,
+    ContractOut,
+    CustomLines,
+    DisputeOut,
+    LateLines,
+    LoanOut,
+    OrderList,
+    OrderOut,
+    RegisterConfirmed,
+    RegisterOut,
+    ReturnList,
+    ReturnOut,
+    ShipmentCreated,
+    ShipmentOut,
+)
 
 router = Router(tags=["orders"])
 shipments_router = Router(tags=["orders"])
@@ -130,7 +147,7 @@ def line_out(ln) -> dict:
             "late": late.as_dict() if late else None}
 
 
-@router.post("", response={200: dict, 201: dict}, summary="Create an order (Idempotency-Key header makes a repeat return the first order)")
+@router.post("", response={200: OrderOut, 201: OrderOut, **ERRORS}, exclude_unset=True, summary="Create an order (Idempotency-Key header makes a repeat return the first order)")
 def create(request, payload: OrderIn):
     order, created = services.create_order(
         request.auth, customer_id=payload.customer_id, settlement=payload.settlement, term_days=payload.term_days,
@@ -150,7 +167,7 @@ class LinesIn(Schema):
     reapproval: bool = False
 
 
-@router.get("/late", summary="Late lines: unshipped after their promised day (delivery.standard_3_4d, delivery.custom_production)")
+@router.get("/late", response={200: LateLines, **ERRORS}, exclude_unset=True, summary="Late lines: unshipped after their promised day (delivery.standard_3_4d, delivery.custom_production)")
 def late(request):
     items = selectors.late_lines(request.auth)
     return {"count": len(items), "items": [
@@ -160,7 +177,7 @@ def late(request):
          "message": x.reason.message, "days_late": x.reason.figures["days_late"]} for x in items]}
 
 
-@router.get("/custom-lines", summary="PROD: custom lines awaiting their ship date (delivery.custom_production)")
+@router.get("/custom-lines", response={200: CustomLines, **ERRORS}, exclude_unset=True, summary="PROD: custom lines awaiting their ship date (delivery.custom_production)")
 def custom_lines(request):
     now = timezone.now()
     items = []
@@ -174,7 +191,7 @@ def custom_lines(request):
     return {"count": len(items), "items": items}
 
 
-@router.get("")
+@router.get("", response={200: OrderList, **ERRORS}, exclude_unset=True, summary="Orders visible to me")
 def list_orders(request, status: str = "", late: bool = False, limit: int = 50, offset: int = 0):
     qs = selectors.late_orders(request.auth) if late else selectors.orders_visible_to(request.auth)
     if status:
@@ -191,12 +208,12 @@ def _get(request, order_id: int) -> Order:
     return o
 
 
-@router.get("/{order_id}")
+@router.get("/{order_id}", response={200: OrderOut, **ERRORS}, exclude_unset=True, summary="One order")
 def get(request, order_id: int):
     return order_out(_get(request, order_id), request.auth)
 
 
-@router.put("/{order_id}/lines", summary="Replace the lines of an unshipped order; changed amounts void the approval (SPEC §4.1)")
+@router.put("/{order_id}/lines", response={200: OrderOut, **ERRORS}, exclude_unset=True, summary="Replace the lines of an unshipped order; changed amounts void the approval (SPEC §4.1)")
 def update_lines(request, order_id: int, payload: LinesIn):
     _get(request, order_id)
     return order_out(services.update_order_lines(
@@ -205,26 +222,26 @@ def update_lines(request, order_id: int, payload: LinesIn):
         request.auth)
 
 
-@router.put("/{order_id}/lines/{line_id}/ship-date", summary="PROD enters a custom line's ship date (delivery.custom_production)")
+@router.put("/{order_id}/lines/{line_id}/ship-date", response={200: OrderOut, **ERRORS}, exclude_unset=True, summary="PROD enters a custom line's ship date (delivery.custom_production)")
 def custom_ship_date(request, order_id: int, line_id: int, payload: ShipDateIn):
     _get(request, order_id)
     services.set_custom_ship_date(request.auth, order_id, line_id, payload.ship_on)
     return order_out(_get(request, order_id), request.auth)
 
 
-@router.post("/{order_id}/submit")
+@router.post("/{order_id}/submit", response={200: OrderOut, **ERRORS}, exclude_unset=True, summary="Submit for approval")
 def submit(request, order_id: int):
     _get(request, order_id)
     return order_out(services.submit_order(request.auth, order_id), request.auth)
 
 
-@router.post("/{order_id}/payments", summary="Money arrived for this order (FIN/CA): deposit or payment")
+@router.post("/{order_id}/payments", response={200: OrderOut, **ERRORS}, exclude_unset=True, summary="Money arrived for this order (FIN/CA): deposit or payment")
 def payment(request, order_id: int, payload: PaymentIn):
     _get(request, order_id)
     return order_out(services.record_payment(request.auth, order_id, payload.amount, payload.arrived_on, payload.reference), request.auth)
 
 
-@router.post("/{order_id}/shipments", response={201: dict}, summary="Ship (出仓单) against a ready order; partial allowed")
+@router.post("/{order_id}/shipments", response={201: ShipmentCreated, **ERRORS}, exclude_unset=True, summary="Ship (出仓单) against a ready order; partial allowed")
 def ship(request, order_id: int, payload: ShipmentIn):
     _get(request, order_id)
     s = services.create_shipment(request.auth, order_id, [services.ShipLineIn(x.line_id, x.quantity) for x in payload.lines],
@@ -238,7 +255,7 @@ def _pdf(data: bytes, filename: str, content_type: str = "application/pdf", inli
     return resp
 
 
-@router.get("/{order_id}/pdf", summary="Sales order PDF (销售订单)")
+@router.get("/{order_id}/pdf", **file_op(PDF), summary="Sales order PDF (销售订单)")
 def order_pdf(request, order_id: int):
     from .pdf import order_pdf as render
 
@@ -246,7 +263,7 @@ def order_pdf(request, order_id: int):
     return _pdf(render(o, prices=sees_prices(request.auth)), f"{o.number}.pdf")
 
 
-@router.get("/{order_id}/backorder.pdf", summary="Back-order note PDF (货品欠发单) for what a partial shipment left open")
+@router.get("/{order_id}/backorder.pdf", **file_op(PDF), summary="Back-order note PDF (货品欠发单) for what a partial shipment left open")
 def backorder_pdf(request, order_id: int):
     from .pdf import backorder_pdf as render
     from .pdf import backorder_rows
@@ -257,7 +274,7 @@ def backorder_pdf(request, order_id: int):
     return _pdf(render(o, prices=sees_prices(request.auth)), f"{o.number}-QF.pdf")
 
 
-@router.get("/{order_id}/over-credit.pdf", summary="Over-credit sales application PDF (超信销货申请表, credit.over_limit)")
+@router.get("/{order_id}/over-credit.pdf", **file_op(PDF), summary="Over-credit sales application PDF (超信销货申请表, credit.over_limit)")
 def over_credit_pdf(request, order_id: int):
     from .pdf import over_credit_figures
     from .pdf import over_credit_pdf as render
@@ -286,12 +303,12 @@ def _ship(request, shipment_id: int):
     return s
 
 
-@shipments_router.get("/{shipment_id}")
+@shipments_router.get("/{shipment_id}", response={200: ShipmentOut, **ERRORS}, summary="One shipment (出仓单)")
 def shipment(request, shipment_id: int):
     return shipment_out(_ship(request, shipment_id))
 
 
-@shipments_router.get("/{shipment_id}/note.pdf", summary="Goods-issue note PDF (出仓单), 3 copies (ship.goods_issue_note)")
+@shipments_router.get("/{shipment_id}/note.pdf", **file_op(PDF), summary="Goods-issue note PDF (出仓单), 3 copies (ship.goods_issue_note)")
 def note_pdf(request, shipment_id: int):
     from .pdf import goods_issue_note_pdf
 
@@ -299,7 +316,7 @@ def note_pdf(request, shipment_id: int):
     return _pdf(goods_issue_note_pdf(s, prices=sees_prices(request.auth)), f"{s.number}.pdf")
 
 
-@shipments_router.post("/{shipment_id}/delivered", summary="Record the customer-signed copy (photo or e-signature): sets the delivery date")
+@shipments_router.post("/{shipment_id}/delivered", response={200: ShipmentOut, **ERRORS}, summary="Record the customer-signed copy (photo or e-signature): sets the delivery date")
 def delivered(request, shipment_id: int, delivered_on: date = Form(...), signed_by_name: str = Form(""),
               e_signature: bool = Form(False), signed_copy: UploadedFile | None = File(None)):
     _ship(request, shipment_id)
@@ -312,7 +329,7 @@ def delivered(request, shipment_id: int, delivered_on: date = Form(...), signed_
     return shipment_out(s)
 
 
-@shipments_router.get("/{shipment_id}/signed-copy", summary="The customer-signed copy as uploaded")
+@shipments_router.get("/{shipment_id}/signed-copy", response=ERRORS, openapi_extra=binary("application/octet-stream", "the uploaded file, in its own content type"), summary="The customer-signed copy as uploaded")
 def signed_copy(request, shipment_id: int):
     s = _ship(request, shipment_id)
     if not s.signed_copy_id:
@@ -334,7 +351,7 @@ class ContractSubmitIn(Schema):
     due_diligence: dict | None = None
 
 
-class ReviewIn(Schema):
+class ContractReviewIn(Schema):
     approve: bool
     checklist: dict = {}
     credit_opinion: str = ""
@@ -376,7 +393,7 @@ def _contract(request, contract_id: int):
     return c
 
 
-@contracts_router.post("", response={201: dict}, summary="Draft the sales contract of an order")
+@contracts_router.post("", response={201: ContractOut, **ERRORS}, exclude_unset=True, summary="Draft the sales contract of an order")
 def contract_create(request, payload: ContractIn):
     from . import contracts
 
@@ -385,7 +402,7 @@ def contract_create(request, payload: ContractIn):
     return Status(201, contract_out(c, request.auth))
 
 
-@contracts_router.get("", summary="Contracts visible to me")
+@contracts_router.get("", response={200: ContractList, **ERRORS}, exclude_unset=True, summary="Contracts visible to me")
 def contract_list(request, status: str = "", limit: int = 50, offset: int = 0):
     qs = selectors.contracts_visible_to(request.auth)
     if status:
@@ -394,7 +411,7 @@ def contract_list(request, status: str = "", limit: int = 50, offset: int = 0):
     return {"count": qs.count(), "items": [contract_out(c, request.auth) for c in qs[offset:offset + limit]]}
 
 
-@contracts_router.get("/ledger.xlsx", summary="Contract ledger (合同台账) as Excel; month=YYYY-MM filters by signing date")
+@contracts_router.get("/ledger.xlsx", **file_op(XLSX), summary="Contract ledger (合同台账) as Excel; month=YYYY-MM filters by signing date")
 def contract_ledger(request, month: str = ""):
     from yewu.common.errors import ValidationError
 
@@ -442,7 +459,7 @@ class TakeoutIn(Schema):
     requested_due_on: date | None = None
 
 
-class ReturnIn(Schema):
+class CustodyReturnIn(Schema):
     note: str = ""
 
 
@@ -462,7 +479,7 @@ class MonthIn(Schema):
     month: str
 
 
-@contracts_router.post("/{contract_id}/takeout", response={201: dict},
+@contracts_router.post("/{contract_id}/takeout", response={201: LoanOut, **ERRORS},
                        summary="Ask to take the signed original out of CS custody: GM approval + return date (contract.filing_1wd)")
 def contract_takeout(request, contract_id: int, payload: TakeoutIn):
     from . import contract_records as cr
@@ -471,7 +488,7 @@ def contract_takeout(request, contract_id: int, payload: TakeoutIn):
                                                    requested_due_on=payload.requested_due_on)))
 
 
-@contracts_router.get("/custody", summary="Custody log (借阅登记); overdue=1: take-outs past their return date")
+@contracts_router.get("/custody", response={200: list[LoanOut], **ERRORS}, summary="Custody log (借阅登记); overdue=1: take-outs past their return date")
 def custody_list(request, overdue: bool = False):
     from . import contract_records as cr
 
@@ -481,15 +498,15 @@ def custody_list(request, overdue: bool = False):
     return [loan_out(x) for x in qs[:500]]
 
 
-@contracts_router.post("/custody/{loan_id}/hand-out", summary="CS hands the original over after GM approval; return date set")
+@contracts_router.post("/custody/{loan_id}/hand-out", response={200: LoanOut, **ERRORS}, summary="CS hands the original over after GM approval; return date set")
 def custody_hand_out(request, loan_id: int):
     from . import contract_records as cr
 
     return loan_out(cr.hand_out(request.auth, loan_id))
 
 
-@contracts_router.post("/custody/{loan_id}/return", summary="CS records the original's return")
-def custody_return(request, loan_id: int, payload: ReturnIn | None = None):
+@contracts_router.post("/custody/{loan_id}/return", response={200: LoanOut, **ERRORS}, summary="CS records the original's return")
+def custody_return(request, loan_id: int, payload: CustodyReturnIn | None = None):
     from . import contract_records as cr
 
     return loan_out(cr.record_return(request.auth, loan_id, payload.note if payload else ""))
@@ -502,7 +519,7 @@ def _register(request, month: str):
     return m, cr.register_rows(m, selectors.contracts_visible_to(request.auth)), cr.register_status(m)
 
 
-@contracts_router.get("/register", summary="Monthly numbered contract register (contract.monthly_register); month=YYYY-MM, default last month")
+@contracts_router.get("/register", response={200: RegisterOut, **ERRORS}, exclude_unset=True, summary="Monthly numbered contract register (contract.monthly_register); month=YYYY-MM, default last month")
 def register_get(request, month: str = ""):
     m, rows, st = _register(request, month)
     reg = st["reg"]
@@ -515,7 +532,7 @@ def register_get(request, month: str = ""):
                                "custody": r["custody"]}, request.auth) for r in rows]}
 
 
-@contracts_router.post("/register/confirm", summary="CS confirms a finished month's register (by the 5th of the next month)")
+@contracts_router.post("/register/confirm", response={200: RegisterConfirmed, **ERRORS}, summary="CS confirms a finished month's register (by the 5th of the next month)")
 def register_confirm(request, payload: MonthIn):
     from . import contract_records as cr
 
@@ -524,7 +541,7 @@ def register_confirm(request, payload: MonthIn):
             "numbers": reg.numbers}
 
 
-@contracts_router.get("/register.xlsx", summary="Monthly contract register as Excel")
+@contracts_router.get("/register.xlsx", **file_op(XLSX), summary="Monthly contract register as Excel")
 def register_xlsx(request, month: str = ""):
     from .pdf import contract_register_xlsx
 
@@ -533,7 +550,7 @@ def register_xlsx(request, month: str = ""):
                 "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", inline=False)
 
 
-@contracts_router.get("/register.pdf", summary="Monthly contract register as PDF")
+@contracts_router.get("/register.pdf", **file_op(PDF), summary="Monthly contract register as PDF")
 def register_pdf(request, month: str = ""):
     from .pdf import contract_register_pdf
 
@@ -541,7 +558,7 @@ def register_pdf(request, month: str = ""):
     return _pdf(contract_register_pdf(m, rows, st, prices=sees_prices(request.auth)), f"contract-register-{m:%Y-%m}.pdf")
 
 
-@contracts_router.post("/{contract_id}/disputes", response={201: dict}, summary="Record a breach/dispute (contract.dispute)")
+@contracts_router.post("/{contract_id}/disputes", response={201: DisputeOut, **ERRORS}, exclude_unset=True, summary="Record a breach/dispute (contract.dispute)")
 def dispute_create(request, contract_id: int, payload: DisputeIn):
     from . import contract_records as cr
 
@@ -551,7 +568,7 @@ def dispute_create(request, contract_id: int, payload: DisputeIn):
                                    request.auth))
 
 
-@contracts_router.get("/disputes", summary="Contract disputes visible to me")
+@contracts_router.get("/disputes", response={200: list[DisputeOut], **ERRORS}, exclude_unset=True, summary="Contract disputes visible to me")
 def dispute_list(request, status: str = ""):
     from . import contract_records as cr
 
@@ -561,19 +578,19 @@ def dispute_list(request, status: str = ""):
     return [dispute_out(d, request.auth) for d in qs[:500]]
 
 
-@contracts_router.post("/disputes/{dispute_id}/status", summary="open → resolved | litigation; litigation → resolved (SM owner or GM)")
+@contracts_router.post("/disputes/{dispute_id}/status", response={200: DisputeOut, **ERRORS}, exclude_unset=True, summary="open → resolved | litigation; litigation → resolved (SM owner or GM)")
 def dispute_move(request, dispute_id: int, payload: DisputeMoveIn):
     from . import contract_records as cr
 
     return dispute_out(cr.move_dispute(request.auth, dispute_id, payload.status, payload.resolution), request.auth)
 
 
-@contracts_router.get("/{contract_id}")
+@contracts_router.get("/{contract_id}", response={200: ContractOut, **ERRORS}, exclude_unset=True, summary="One contract")
 def contract_get(request, contract_id: int):
     return contract_out(_contract(request, contract_id), request.auth)
 
 
-@contracts_router.post("/{contract_id}/submit", summary="Send to review: CS ‖ FIN (1 WD each), GM when major (contract.review_1wd)")
+@contracts_router.post("/{contract_id}/submit", response={200: ContractOut, **ERRORS}, exclude_unset=True, summary="Send to review: CS ‖ FIN (1 WD each), GM when major (contract.review_1wd)")
 def contract_submit(request, contract_id: int, payload: ContractSubmitIn | None = None):
     from . import contracts
 
@@ -582,8 +599,8 @@ def contract_submit(request, contract_id: int, payload: ContractSubmitIn | None 
                                                 due_diligence=payload.due_diligence if payload else None), request.auth)
 
 
-@contracts_router.post("/{contract_id}/review", summary="A reviewer's decision with checklist and credit opinion")
-def contract_review(request, contract_id: int, payload: ReviewIn):
+@contracts_router.post("/{contract_id}/review", response={200: ContractOut, **ERRORS}, exclude_unset=True, summary="A reviewer's decision with checklist and credit opinion")
+def contract_review(request, contract_id: int, payload: ContractReviewIn):
     from . import contracts
 
     _contract(request, contract_id)
@@ -591,7 +608,7 @@ def contract_review(request, contract_id: int, payload: ReviewIn):
                                          credit_opinion=payload.credit_opinion, comment=payload.comment), request.auth)
 
 
-@contracts_router.post("/{contract_id}/sign", summary="Sign after all reviews passed; assigns YWXS-YYYYMMDD-NN (contract.number_format)")
+@contracts_router.post("/{contract_id}/sign", response={200: ContractOut, **ERRORS}, exclude_unset=True, summary="Sign after all reviews passed; assigns YWXS-YYYYMMDD-NN (contract.number_format)")
 def contract_sign(request, contract_id: int, payload: SignIn | None = None):
     from . import contracts
 
@@ -599,7 +616,7 @@ def contract_sign(request, contract_id: int, payload: SignIn | None = None):
     return contract_out(contracts.sign(request.auth, contract_id, payload.signed_on if payload else None), request.auth)
 
 
-@contracts_router.post("/{contract_id}/file", summary="CS takes the signed original (scan) into custody (contract.filing_1wd)")
+@contracts_router.post("/{contract_id}/file", response={200: ContractOut, **ERRORS}, exclude_unset=True, summary="CS takes the signed original (scan) into custody (contract.filing_1wd)")
 def contract_file(request, contract_id: int, scan: UploadedFile = File(...)):
     from . import contracts
 
@@ -608,7 +625,7 @@ def contract_file(request, contract_id: int, scan: UploadedFile = File(...)):
     return contract_out(contracts.file_signed(request.auth, contract_id, f), request.auth)
 
 
-@contracts_router.get("/{contract_id}/review.pdf", summary="Contract review form PDF (合同评审单)")
+@contracts_router.get("/{contract_id}/review.pdf", **file_op(PDF), summary="Contract review form PDF (合同评审单)")
 def contract_review_pdf(request, contract_id: int):
     from .pdf import contract_review_pdf as render
 
@@ -628,7 +645,7 @@ class ReturnIn(Schema):
     exchange: bool = False
 
 
-class CommentIn(Schema):
+class ReturnCommentIn(Schema):
     comment: str = ""
 
 
@@ -641,7 +658,7 @@ class CreditIn(Schema):
     reference: str
 
 
-class ReasonIn(Schema):
+class ReverseReasonIn(Schema):
     reason: str = ""
 
 
@@ -666,7 +683,7 @@ def _ret_reload(request, return_id: int) -> dict:
     return return_out(_return(request, return_id), request.auth)
 
 
-@returns_router.post("", response={201: dict}, summary="Return/exchange application (退货申请单)")
+@returns_router.post("", response={201: ReturnOut, **ERRORS}, exclude_unset=True, summary="Return/exchange application (退货申请单)")
 def return_apply(request, payload: ReturnIn):
     from . import returns
 
@@ -676,7 +693,7 @@ def return_apply(request, payload: ReturnIn):
     return Status(201, return_out(r, request.auth))
 
 
-@returns_router.get("")
+@returns_router.get("", response={200: ReturnList, **ERRORS}, exclude_unset=True, summary="Returns visible to me")
 def return_list(request, status: str = "", limit: int = 50, offset: int = 0):
     qs = selectors.returns_visible_to(request.auth)
     if status:
@@ -685,13 +702,13 @@ def return_list(request, status: str = "", limit: int = 50, offset: int = 0):
     return {"count": qs.count(), "items": [return_out(r, request.auth) for r in qs[offset:offset + limit]]}
 
 
-@returns_router.get("/{return_id}")
+@returns_router.get("/{return_id}", response={200: ReturnOut, **ERRORS}, exclude_unset=True, summary="One return")
 def return_get(request, return_id: int):
     return _ret_reload(request, return_id)
 
 
-@returns_router.post("/{return_id}/confirm", summary="SM confirms the application")
-def return_confirm(request, return_id: int, payload: CommentIn | None = None):
+@returns_router.post("/{return_id}/confirm", response={200: ReturnOut, **ERRORS}, exclude_unset=True, summary="SM confirms the application")
+def return_confirm(request, return_id: int, payload: ReturnCommentIn | None = None):
     from . import returns
 
     _return(request, return_id)
@@ -699,7 +716,7 @@ def return_confirm(request, return_id: int, payload: CommentIn | None = None):
     return _ret_reload(request, return_id)
 
 
-@returns_router.post("/{return_id}/inspect", summary="QC: goods are ours? condition")
+@returns_router.post("/{return_id}/inspect", response={200: ReturnOut, **ERRORS}, exclude_unset=True, summary="QC: goods are ours? condition")
 def return_inspect(request, return_id: int, payload: InspectIn):
     from . import returns
 
@@ -708,8 +725,8 @@ def return_inspect(request, return_id: int, payload: InspectIn):
     return _ret_reload(request, return_id)
 
 
-@returns_router.post("/{return_id}/approve", summary="SM approves (then GM when > 30 days after delivery)")
-def return_approve(request, return_id: int, payload: CommentIn | None = None):
+@returns_router.post("/{return_id}/approve", response={200: ReturnOut, **ERRORS}, exclude_unset=True, summary="SM approves (then GM when > 30 days after delivery)")
+def return_approve(request, return_id: int, payload: ReturnCommentIn | None = None):
     from . import returns
 
     _return(request, return_id)
@@ -717,8 +734,8 @@ def return_approve(request, return_id: int, payload: CommentIn | None = None):
     return _ret_reload(request, return_id)
 
 
-@returns_router.post("/{return_id}/reject", summary="SM or GM rejects with a reason")
-def return_reject(request, return_id: int, payload: CommentIn):
+@returns_router.post("/{return_id}/reject", response={200: ReturnOut, **ERRORS}, exclude_unset=True, summary="SM or GM rejects with a reason")
+def return_reject(request, return_id: int, payload: ReturnCommentIn):
     from . import returns
 
     _return(request, return_id)
@@ -726,7 +743,7 @@ def return_reject(request, return_id: int, payload: CommentIn):
     return _ret_reload(request, return_id)
 
 
-@returns_router.post("/{return_id}/receive", summary="WH receives on a red-ink note; stock back, returned qty on the line")
+@returns_router.post("/{return_id}/receive", response={200: ReturnOut, **ERRORS}, exclude_unset=True, summary="WH receives on a red-ink note; stock back, returned qty on the line")
 def return_receive(request, return_id: int):
     from . import returns
 
@@ -735,8 +752,8 @@ def return_receive(request, return_id: int):
     return _ret_reload(request, return_id)
 
 
-@returns_router.post("/{return_id}/reverse-receive", summary="撤销收货: WH/FIN undo a received plain return (money back exactly)")
-def return_reverse_receive(request, return_id: int, payload: ReasonIn):
+@returns_router.post("/{return_id}/reverse-receive", response={200: ReturnOut, **ERRORS}, exclude_unset=True, summary="撤销收货: WH/FIN undo a received plain return (money back exactly)")
+def return_reverse_receive(request, return_id: int, payload: ReverseReasonIn):
     from . import returns
 
     _return(request, return_id)
@@ -744,7 +761,7 @@ def return_reverse_receive(request, return_id: int, payload: ReasonIn):
     return _ret_reload(request, return_id)
 
 
-@returns_router.post("/{return_id}/credit-note", summary="FIN records the credit note / red-letter invoice")
+@returns_router.post("/{return_id}/credit-note", response={200: ReturnOut, **ERRORS}, exclude_unset=True, summary="FIN records the credit note / red-letter invoice")
 def return_credit(request, return_id: int, payload: CreditIn):
     from . import returns
 
@@ -753,7 +770,7 @@ def return_credit(request, return_id: int, payload: CreditIn):
     return _ret_reload(request, return_id)
 
 
-@returns_router.get("/{return_id}/note.pdf", summary="Return note PDF (退货单, red ink)")
+@returns_router.get("/{return_id}/note.pdf", **file_op(PDF), summary="Return note PDF (退货单, red ink)")
 def return_note(request, return_id: int):
     from .pdf import return_note_pdf
 

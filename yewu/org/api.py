@@ -12,12 +12,14 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django.utils import timezone
-from ninja import Router, Schema, Status
+from ninja import Field, Router, Schema, Status
 
 from yewu.common.errors import PermissionDenied, ValidationError
+from yewu.common.schemas import ERRORS, Out
 from yewu.policy import versions as pv
 
 from . import preview as preview_mod
@@ -37,6 +39,70 @@ class VersionIn(PreviewIn):
     reason: str = ""
 
 
+class SettingOut(Out):
+    key: str
+    label: str
+    area: str
+    kind: str
+    unit: str
+    value: Any = Field(..., description="现行值（存储形式）")
+    default: Any = Field(..., description="SPEC 默认值")
+    range: str
+    choices: list[str] | None = None
+
+
+class SettingsOut(Out):
+    version: int = Field(..., description="现行版本（0 = 默认值）")
+    at: datetime
+    settings: list[SettingOut]
+
+
+class ChangeOut(Out):
+    key: str
+    label: str
+    old: Any = None
+    new: Any = None
+
+
+class VersionOut(Out):
+    id: int
+    effective_at: datetime
+    state: str
+    reason: str
+    created_by: str | None = None
+    created_at: datetime
+    changes: list[ChangeOut]
+
+
+class PreviewRow(Out):
+    doc: str
+    link: str
+    status: str
+    old: str
+    new: str
+    effect: str
+
+
+class PreviewSection(Out):
+    family: str
+    title: str
+    keys: list[str]
+    precise: bool = Field(..., description="true：判定会改变的单据；false：可能受影响的未结单据")
+    note: str
+    checked: int
+    rows: list[PreviewRow]
+    more: int
+
+
+class PreviewOut(Out):
+    effective_at: datetime
+    base_version: int
+    changes: list[dict[str, Any]]
+    errors: dict[str, str]
+    sections: list[PreviewSection]
+    pinned_note: str
+
+
 def _guard(request) -> None:
     if not services.can_manage_settings(request.auth):
         raise PermissionDenied("只有总经理或系统管理员可以查看和修改公司设置")
@@ -50,7 +116,7 @@ def _version_out(h: dict) -> dict:
                          "new": v.values[c["key"]]} for c in h["changes"]]}
 
 
-@router.get("", response=dict, summary="Current settings and the version in force (§8.5)")
+@router.get("", response={200: SettingsOut, **ERRORS}, exclude_unset=True, summary="Current settings and the version in force (§8.5)")
 def current(request):
     _guard(request)
     cfg = selectors.get_policy()
@@ -61,13 +127,13 @@ def current(request):
                          for s in pv.all_settings()]}
 
 
-@router.get("/versions", response=list[dict], summary="Settings version history, newest first")
+@router.get("/versions", response={200: list[VersionOut], **ERRORS}, summary="Settings version history, newest first")
 def versions(request):
     _guard(request)
     return [_version_out(h) for h in selectors.version_history()]
 
 
-@router.post("/preview", response=dict, summary="Open documents a change would affect (nothing saved)")
+@router.post("/preview", response={200: PreviewOut, **ERRORS}, summary="Open documents a change would affect (nothing saved)")
 def preview(request, payload: PreviewIn):
     _guard(request)
     res = preview_mod.preview(payload.changes, services.parse_effective(payload.effective_at),
@@ -78,7 +144,7 @@ def preview(request, payload: PreviewIn):
     return res.as_dict()
 
 
-@router.post("/versions", response={201: dict}, summary="Create an effective-dated settings version")
+@router.post("/versions", response={201: VersionOut, **ERRORS}, summary="Create an effective-dated settings version")
 def create(request, payload: VersionIn):
     _guard(request)
     v = services.create_version(request.auth, changes=payload.changes, reason=payload.reason,

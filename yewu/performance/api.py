@@ -3,15 +3,129 @@
 /api/v1/commissions/statements/{sp}/{month}/submit` sends one to the FD (`commission.statement`);
 `GET /api/v1/commissions/payroll?month=` the payroll export (FIN/FD/GM; format=xlsx)."""
 
+from datetime import date, datetime
+
 from django.http import HttpResponse
 from django.utils import timezone
-from ninja import Router
+from ninja import Field, Router
+
+from yewu.common.schemas import ERRORS, XLSX, Out, ReasonOut, binary
 
 from . import documents, selectors, services
 
 router = Router(tags=["commission"])
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+class TierOut(Out):
+    orders: int
+    rate: str
+    label: str
+    reason: ReasonOut
+
+
+class ProductTierOut(TierOut):
+    product: str | None = Field(None, description="产品编码")
+
+
+class CommissionEntryOut(Out):
+    id: int
+    kind: str
+    booked_on: date
+    receipt: str
+    order: str
+    customer: str
+    order_line_id: int
+    product: str
+    basis: str
+    fee_excluded: str
+    base_rate: str
+    cut: str
+    rate: str
+    amount: str
+    tier: TierOut | None = None
+    tier_month: str
+    return_: str | None = Field(None, alias="return")
+
+
+class StatementState(Out):
+    state: str
+    state_label: str
+    approver: str | None = None
+    decided_at: datetime | None = None
+    approval_id: int | None = None
+    submitted_by: str | None = None
+    comment: str | None = None
+
+
+class Totals(Out):
+    salesperson_id: int
+    salesperson: str
+    basis: str
+    fee_excluded: str
+    credits: str
+    reversals: str
+    deductions: str
+    amount: str
+    net: str
+
+
+class SalespersonCommission(Totals):
+    statement: StatementState
+    tiers_enabled: bool
+    tiers: list[ProductTierOut]
+    entries: list[CommissionEntryOut]
+
+
+class CommissionsOut(Out):
+    month: str = Field(..., description="YYYY-MM")
+    rule: str
+    salespeople: list[SalespersonCommission]
+
+
+class StatementRow(Totals, StatementState):
+    month: str
+
+
+class StatementsOut(Out):
+    month: str
+    rule: str
+    statements: list[StatementRow]
+
+
+class SubmittedOut(StatementState):
+    month: str
+    salesperson_id: int
+    salesperson: str | None = None
+    basis: str | None = None
+    fee_excluded: str | None = None
+    credits: str | None = None
+    reversals: str | None = None
+    deductions: str | None = None
+    amount: str | None = None
+    net: str | None = None
+
+
+class PayrollRow(Out):
+    salesperson_id: int
+    salesperson: str
+    month: str
+    basis: str
+    commission: str
+    deductions: str
+    net: str
+    state: str
+    state_label: str
+    approver: str | None = None
+
+
+class PayrollOut(Out):
+    month: str
+    rule: str
+    rows: list[PayrollRow]
+
+
+def _json_or_xlsx(schema: str) -> dict:
+    return binary(XLSX, "JSON, or the workbook with format=xlsx", json_schema={"$ref": f"#/components/schemas/{schema}"})
 
 
 def entry_out(e) -> dict:
@@ -38,7 +152,8 @@ def totals_out(s) -> dict:
             "deductions": str(s["deductions"]), "amount": str(s["amount"]), "net": str(s["net"])}
 
 
-@router.get("", summary="Commission per salesperson for a month (commission.base, commission.statement); format=xlsx")
+@router.get("", response={200: CommissionsOut, **ERRORS}, exclude_unset=True, by_alias=True,
+            openapi_extra=_json_or_xlsx("CommissionsOut"), summary="Commission per salesperson for a month (commission.base, commission.statement); format=xlsx")
 def commissions(request, month: str = "", salesperson_id: int | None = None, format: str = "json"):
     m = selectors.parse_month(month, timezone.localdate())
     st = selectors.statement(request.auth, m, salesperson_id)
@@ -53,7 +168,7 @@ def commissions(request, month: str = "", salesperson_id: int | None = None, for
          "entries": [entry_out(e) for e in s["entries"]]} for s in st]}
 
 
-@router.get("/statements", summary="Monthly commission statements with their approval state (commission.statement)")
+@router.get("/statements", response={200: StatementsOut, **ERRORS}, exclude_unset=True, summary="Monthly commission statements with their approval state (commission.statement)")
 def statements(request, month: str = ""):
     m = selectors.parse_month(month, timezone.localdate())
     return {"month": f"{m:%Y-%m}", "rule": "commission.statement",
@@ -61,7 +176,7 @@ def statements(request, month: str = ""):
                            for s in selectors.statement(request.auth, m)]}
 
 
-@router.post("/statements/{salesperson_id}/{month}/submit",
+@router.post("/statements/{salesperson_id}/{month}/submit", response={200: SubmittedOut, **ERRORS}, exclude_unset=True,
              summary="Submit a salesperson's statement of an ended month for FD approval (commission.statement)")
 def submit(request, salesperson_id: int, month: str):
     m = selectors.parse_month(month, timezone.localdate())
@@ -71,7 +186,7 @@ def submit(request, salesperson_id: int, month: str):
             **({k: v for k, v in totals_out(s[0]).items() if k not in ("salesperson_id",)} if s else {})}
 
 
-@router.get("/payroll", summary="Payroll export: one row per salesperson (FIN, FD, GM); format=xlsx")
+@router.get("/payroll", response={200: PayrollOut, **ERRORS}, openapi_extra=_json_or_xlsx("PayrollOut"), summary="Payroll export: one row per salesperson (FIN, FD, GM); format=xlsx")
 def payroll(request, month: str = "", format: str = "json"):
     m = selectors.parse_month(month, timezone.localdate())
     rows = selectors.payroll(request.auth, m)

@@ -5,8 +5,17 @@ from datetime import date
 from ninja import Router, Schema, Status
 
 from yewu.common.errors import NotFound
+from yewu.common.schemas import ERRORS
 
 from . import selectors, services
+from .schemas import (
+    DefinitionOut,
+    FindingOut,
+    MonitoringOut,
+    ProcessListItem,
+    ProcessSuggestionOut,
+    ReviewOut,
+)
 
 router = Router(tags=["processes"])
 
@@ -25,14 +34,14 @@ def _definition(d, steps: bool = True) -> dict:
     return out
 
 
-@router.get("", summary="Process definitions: per code the published version (with steps) and any open version")
+@router.get("", response={200: list[ProcessListItem], **ERRORS}, exclude_unset=True, summary="Process definitions: per code the published version (with steps) and any open version")
 def list_processes(request):
     return [{"code": r["code"], "published": _definition(r["published"]) if r["published"] else None,
              "open_version": _definition(r["open"], steps=False) if r["open"] else None}
             for r in selectors.current_list()]
 
 
-@router.get("/monitoring", summary="process.monitoring: per process for a month (YYYY-MM) — instances, cycle time "
+@router.get("/monitoring", response={200: MonitoringOut, **ERRORS}, summary="process.monitoring: per process for a month (YYYY-MM) — instances, cycle time "
                                    "per step in working hours, on-time share, overdue list (GM all, SM team, CSM CS)")
 def monitoring(request, month: str | None = None):
     return selectors.monitoring_dict(selectors.monitoring(request.auth, month))
@@ -61,7 +70,7 @@ def _review(r) -> dict:
             "done_by": r.done_by.name if r.done_by_id else None, "summary": r.summary, "figures": r.figures}
 
 
-@router.get("/reviews", summary="process.evaluation_audit: evaluations (quarterly) and audits (half-yearly)")
+@router.get("/reviews", response={200: list[ReviewOut], **ERRORS}, summary="process.evaluation_audit: evaluations (quarterly) and audits (half-yearly)")
 def list_reviews(request, code: str | None = None):
     return [_review(r) for r in selectors.reviews(code)[:200]]
 
@@ -70,12 +79,12 @@ class ReviewDoneIn(Schema):
     summary: str
 
 
-@router.post("/reviews/{review_id}/complete", summary="Complete an evaluation/audit (GM, 行政, process administrator)")
+@router.post("/reviews/{review_id}/complete", response={200: ReviewOut, **ERRORS}, summary="Complete an evaluation/audit (GM, 行政, process administrator)")
 def complete_review(request, review_id: int, payload: ReviewDoneIn):
     return _review(services.complete_review(request.auth, review_id, payload.summary))
 
 
-@router.get("/findings", summary="Findings I may see, overdue first (open_only=false for closed ones too)")
+@router.get("/findings", response={200: list[FindingOut], **ERRORS}, summary="Findings I may see, overdue first (open_only=false for closed ones too)")
 def list_findings(request, code: str | None = None, open_only: bool = True):
     return [_finding(f) for f in selectors.findings(request.auth, code, open_only=open_only)]
 
@@ -87,7 +96,7 @@ class FindingIn(Schema):
     due_date: date | None = None
 
 
-@router.post("/findings", response={201: dict}, summary="Record a finding with an owner; due in 10 WD by default")
+@router.post("/findings", response={201: FindingOut, **ERRORS}, summary="Record a finding with an owner; due in 10 WD by default")
 def create_finding(request, payload: FindingIn):
     f = services.add_finding(request.auth, payload.review_id, payload.description, payload.owner_id, payload.due_date)
     return Status(201, _finding(f))
@@ -97,7 +106,7 @@ class RectifyIn(Schema):
     rectification: str
 
 
-@router.post("/findings/{finding_id}/rectify", summary="The owner records the rectification")
+@router.post("/findings/{finding_id}/rectify", response={200: FindingOut, **ERRORS}, summary="The owner records the rectification")
 def rectify_finding(request, finding_id: int, payload: RectifyIn):
     return _finding(services.rectify(request.auth, finding_id, payload.rectification))
 
@@ -107,12 +116,12 @@ class VerifyIn(Schema):
     comment: str = ""
 
 
-@router.post("/findings/{finding_id}/verify", summary="GM or process administrator (not the owner): verify or reopen")
+@router.post("/findings/{finding_id}/verify", response={200: FindingOut, **ERRORS}, summary="GM or process administrator (not the owner): verify or reopen")
 def verify_finding(request, finding_id: int, payload: VerifyIn):
     return _finding(services.verify(request.auth, finding_id, payload.approve, payload.comment))
 
 
-@router.get("/suggestions", summary="Improvement suggestions I may see (GM/行政 all, administrator own processes, own)")
+@router.get("/suggestions", response={200: list[ProcessSuggestionOut], **ERRORS}, summary="Improvement suggestions I may see (GM/行政 all, administrator own processes, own)")
 def list_suggestions(request, code: str | None = None):
     return [_suggestion(s) for s in selectors.suggestions(request.auth, code)]
 
@@ -122,7 +131,7 @@ class SuggestionIn(Schema):
     text: str
 
 
-@router.post("/suggestions", response={201: dict}, summary="Any employee suggests an improvement to a process")
+@router.post("/suggestions", response={201: ProcessSuggestionOut, **ERRORS}, summary="Any employee suggests an improvement to a process")
 def create_suggestion(request, payload: SuggestionIn):
     return Status(201, _suggestion(services.submit_suggestion(request.auth, payload.code, payload.text)))
 
@@ -133,14 +142,14 @@ class SuggestionDecideIn(Schema):
     start_version: bool = False
 
 
-@router.post("/suggestions/{suggestion_id}/decide",
+@router.post("/suggestions/{suggestion_id}/decide", response={200: ProcessSuggestionOut, **ERRORS},
              summary="GM or process administrator: accept as effective (reward flag, optional new draft version) or reject")
 def decide_suggestion(request, suggestion_id: int, payload: SuggestionDecideIn):
     return _suggestion(services.decide_suggestion(request.auth, suggestion_id, payload.accept, payload.comment,
                                                   start_version=payload.start_version))
 
 
-@router.get("/{code}", summary="All versions of one process, newest first")
+@router.get("/{code}", response={200: list[DefinitionOut], **ERRORS}, exclude_unset=True, summary="All versions of one process, newest first")
 def process_versions(request, code: str):
     rows = list(selectors.definitions().filter(code=code).prefetch_related("steps"))
     if not rows:

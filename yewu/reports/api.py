@@ -6,10 +6,27 @@ from django.utils import timezone
 from ninja import Router
 
 from yewu.common.errors import ValidationError
+from yewu.common.schemas import ERRORS, XLSX, Out, binary
 
 from . import selectors
 
 router = Router(tags=["reports"])
+
+
+class SalesRow(Out):
+    salesperson_id: int
+    name: str
+    team: str
+    orders: int
+    amount: str
+
+
+class SalesOut(Out):
+    start: date
+    end: date
+    orders: int
+    amount: str
+    rows: list[SalesRow]
 
 
 def period(start: date | None, end: date | None) -> tuple[date, date]:
@@ -23,7 +40,9 @@ def period(start: date | None, end: date | None) -> tuple[date, date]:
     return start, end
 
 
-@router.get("/sales-by-salesperson", summary="Orders and order amount per salesperson for a period (row-level scoped)")
+@router.get("/sales-by-salesperson", response={200: SalesOut, **ERRORS},
+            openapi_extra=binary(XLSX, "JSON, or the workbook with format=xlsx",
+                                 json_schema={"$ref": "#/components/schemas/SalesOut"}), summary="Orders and order amount per salesperson for a period (row-level scoped)")
 def sales_by_salesperson(request, start: date | None = None, end: date | None = None, format: str = "json"):
     rep = selectors.sales_by_salesperson(request.auth, *period(start, end))
     if format == "xlsx":

@@ -9,9 +9,11 @@ from ninja import Router, Schema, Status
 
 from yewu.common.errors import NotFound
 from yewu.common.parsers import PriceInput, QuantityInput, RateInput
+from yewu.common.schemas import ERRORS, PDF, XLSX, file_op
 
 from . import services
 from .models import Quote
+from .schemas import CoachingList, CoachingOut, PriceDecisionOut, QuoteList, QuoteOut
 from .selectors import quotes_visible_to
 
 pricing_router = Router(tags=["pricing"])
@@ -27,7 +29,7 @@ class CheckIn(Schema):
     fee_rate: RateInput = Decimal("0")
 
 
-@pricing_router.post("/check", summary="Is this unit price allowed for this line? (price.* rules)")
+@pricing_router.post("/check", response={200: PriceDecisionOut, **ERRORS}, summary="Is this unit price allowed for this line? (price.* rules)")
 def check(request, payload: CheckIn, lang: str = "zh"):
     """Returns ``{"outcome": "allowed" | "needs_approval" | "refused", "min_price", "commission_delta",
     "reasons": [{"rule", "message", ...figures}], ...figures}``. ``commission_delta`` is in percentage
@@ -38,7 +40,7 @@ def check(request, payload: CheckIn, lang: str = "zh"):
     return services.decision_payload(dec, lang)
 
 
-class LineIn(Schema):
+class QuoteLineIn(Schema):
     product_id: int | None = None
     quantity: QuantityInput | None = None
     unit_price: PriceInput | None = None
@@ -52,7 +54,7 @@ class QuoteIn(Schema):
     valid_until: str | None = None
     received_at: str | None = None
     notes: str = ""
-    lines: list[LineIn] = []
+    lines: list[QuoteLineIn] = []
 
 
 class QuotePatch(Schema):
@@ -61,10 +63,10 @@ class QuotePatch(Schema):
     valid_until: str | None = None
     received_at: str | None = None
     notes: str | None = None
-    lines: list[LineIn] | None = None
+    lines: list[QuoteLineIn] | None = None
 
 
-class CommentIn(Schema):
+class QuoteCommentIn(Schema):
     comment: str = ""
 
 
@@ -125,7 +127,7 @@ def _dump(payload: Schema, exclude_unset: bool = False) -> dict:
     return d
 
 
-@quotes_router.get("", summary="Quotes visible to me")
+@quotes_router.get("", response={200: QuoteList, **ERRORS}, exclude_unset=True, summary="Quotes visible to me")
 def list_quotes(request, state: str = "", q: str = "", limit: int = 50, offset: int = 0):
     limit = max(1, min(limit, 200))
     qs = quotes_visible_to(request.user)
@@ -137,7 +139,7 @@ def list_quotes(request, state: str = "", q: str = "", limit: int = 50, offset: 
             "items": [quote_out(x, lines=False) for x in qs.order_by("-created_at", "-id")[offset:offset + limit]]}
 
 
-@quotes_router.post("", response={201: dict}, summary="Create a draft quote with lines")
+@quotes_router.post("", response={201: QuoteOut, **ERRORS}, exclude_unset=True, summary="Create a draft quote with lines")
 def create_quote(request, payload: QuoteIn):
     q = services.create_quote(request.user, _dump(payload))
     return Status(201, quote_out(q))
@@ -154,7 +156,7 @@ def coaching_out(t) -> dict:
             "done_at": t.done_at.isoformat() if t.done_at else None, "rule": "daily.shortfall_coaching"}
 
 
-@quotes_router.get("/coaching-tasks", summary="Lost-quote coaching tasks visible to me (daily.shortfall_coaching)")
+@quotes_router.get("/coaching-tasks", response={200: CoachingList, **ERRORS}, summary="Lost-quote coaching tasks visible to me (daily.shortfall_coaching)")
 def list_coaching(request, open_only: bool = False):
     from .selectors import coaching_tasks_for
 
@@ -164,7 +166,7 @@ def list_coaching(request, open_only: bool = False):
     return {"items": [coaching_out(t) for t in qs[:500]]}
 
 
-@quotes_router.post("/{qid}/coaching", summary="The SM records the coaching note for a lost quote")
+@quotes_router.post("/{qid}/coaching", response={200: CoachingOut, **ERRORS}, summary="The SM records the coaching note for a lost quote")
 def coaching(request, qid: int, payload: NoteIn):
     from .models import CoachingTask
 
@@ -175,47 +177,47 @@ def coaching(request, qid: int, payload: NoteIn):
     return coaching_out(services.record_coaching(request.user, task, payload.note))
 
 
-@quotes_router.get("/{qid}", summary="One quote with its priced lines")
+@quotes_router.get("/{qid}", response={200: QuoteOut, **ERRORS}, exclude_unset=True, summary="One quote with its priced lines")
 def get_quote(request, qid: int):
     return quote_out(_get(request, qid))
 
 
-@quotes_router.patch("/{qid}", summary="Edit a draft (lines replace all lines when given)")
+@quotes_router.patch("/{qid}", response={200: QuoteOut, **ERRORS}, exclude_unset=True, summary="Edit a draft (lines replace all lines when given)")
 def patch_quote(request, qid: int, payload: QuotePatch):
     return quote_out(services.update_quote(request.user, _get(request, qid), _dump(payload, exclude_unset=True)))
 
 
-@quotes_router.post("/{qid}/submit", summary="Submit: re-checks every line; SM/GM approval per quote.approval")
+@quotes_router.post("/{qid}/submit", response={200: QuoteOut, **ERRORS}, exclude_unset=True, summary="Submit: re-checks every line; SM/GM approval per quote.approval")
 def submit(request, qid: int):
     return quote_out(services.submit_quote(request.user, _get(request, qid)))
 
 
-@quotes_router.post("/{qid}/approve", summary="Approve the current step (SM of the owner's team, then GM if major)")
-def approve(request, qid: int, payload: CommentIn | None = None):
+@quotes_router.post("/{qid}/approve", response={200: QuoteOut, **ERRORS}, exclude_unset=True, summary="Approve the current step (SM of the owner's team, then GM if major)")
+def approve(request, qid: int, payload: QuoteCommentIn | None = None):
     return quote_out(services.approve_quote(request.user, _get(request, qid), (payload.comment if payload else "")))
 
 
-@quotes_router.post("/{qid}/reject", summary="Return to the salesperson with a comment")
-def reject(request, qid: int, payload: CommentIn):
+@quotes_router.post("/{qid}/reject", response={200: QuoteOut, **ERRORS}, exclude_unset=True, summary="Return to the salesperson with a comment")
+def reject(request, qid: int, payload: QuoteCommentIn):
     return quote_out(services.reject_quote(request.user, _get(request, qid), payload.comment))
 
 
-@quotes_router.post("/{qid}/send", summary="Mark as sent to the customer")
+@quotes_router.post("/{qid}/send", response={200: QuoteOut, **ERRORS}, exclude_unset=True, summary="Mark as sent to the customer")
 def send(request, qid: int):
     return quote_out(services.send_quote(request.user, _get(request, qid)))
 
 
-@quotes_router.post("/{qid}/close", summary="Customer accepted, or lost (reason required)")
+@quotes_router.post("/{qid}/close", response={200: QuoteOut, **ERRORS}, exclude_unset=True, summary="Customer accepted, or lost (reason required)")
 def close(request, qid: int, payload: CloseIn):
     return quote_out(services.close_quote(request.user, _get(request, qid), payload.outcome, payload.reason))
 
 
-@quotes_router.get("/{qid}/invoice-check", summary="price.invoice_lock: may this quote's lines take this invoice?")
+@quotes_router.get("/{qid}/invoice-check", response={200: PriceDecisionOut, **ERRORS}, summary="price.invoice_lock: may this quote's lines take this invoice?")
 def invoice_check(request, qid: int, invoice: str = "vat_special", lang: str = "zh"):
     return services.decision_payload(services.invoice_lock_check(_get(request, qid), invoice), lang)
 
 
-@quotes_router.get("/{qid}/pdf", summary="Quotation PDF (产品报价单)")
+@quotes_router.get("/{qid}/pdf", **file_op(PDF), summary="Quotation PDF (产品报价单)")
 def pdf(request, qid: int):
     from .documents import quote_pdf
 
@@ -225,7 +227,7 @@ def pdf(request, qid: int):
     return resp
 
 
-@quotes_router.get("/{qid}/xlsx", summary="Quotation as Excel")
+@quotes_router.get("/{qid}/xlsx", **file_op(XLSX), summary="Quotation as Excel")
 def xlsx(request, qid: int):
     from .documents import quote_xlsx
 
