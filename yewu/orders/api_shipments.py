@@ -7,19 +7,21 @@ from __future__ import annotations
 
 from ninja import Query, Schema
 
+from yewu.common.schemas import ERRORS
+
 from . import selectors
 from .api import shipment_out, shipments_router
 
 MAX_ID = 2**63 - 1
 
 
-class ShipmentLineOut(Schema):
+class ShipmentListLineOut(Schema):
     line_id: int
     product: str
     quantity: str
 
 
-class ShipmentOut(Schema):
+class ShipmentListItemOut(Schema):
     id: int
     number: str
     order_id: int
@@ -34,12 +36,12 @@ class ShipmentOut(Schema):
     e_signature: bool
     has_signed_copy: bool
     note: str
-    lines: list[ShipmentLineOut]
+    lines: list[ShipmentListLineOut]
 
 
 class ShipmentListOut(Schema):
     count: int
-    items: list[ShipmentOut]
+    items: list[ShipmentListItemOut]
 
 
 def shipment_list_out(s) -> dict:
@@ -47,7 +49,7 @@ def shipment_list_out(s) -> dict:
             "delivery_address": s.order.delivery_address, "note": s.note}
 
 
-@shipments_router.get("", response=ShipmentListOut,
+@shipments_router.get("", response={200: ShipmentListOut, **ERRORS},
                       summary="Shipments (出仓单) of the orders I see, newest first; delivered=false: awaiting the signed copy")
 def list_shipments(request, order_id: int | None = Query(None, ge=1, le=MAX_ID), delivered: bool | None = None,
                    limit: int = Query(50, ge=1, le=200), offset: int = Query(0, ge=0, le=1_000_000)):

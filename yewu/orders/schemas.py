@@ -114,6 +114,7 @@ class CustomLines(Out):
 
 
 class ShipmentCreated(Out):
+    id: int
     number: str
     order: OrderOut
 

@@ -17,6 +17,7 @@ from ninja import Path, Query, Router, Schema
 from pydantic import Field
 
 from yewu.common.errors import ValidationError
+from yewu.common.schemas import ERRORS
 
 from . import allocation, directory
 from .models import Role, User
@@ -53,7 +54,7 @@ class MeOut(UserOut):
     abilities: list[str]
 
 
-class AllocationOut(Schema):
+class AllocationSettingsOut(Schema):
     user_id: int
     name: str
     team: TeamOut | None
@@ -65,17 +66,17 @@ class AllocationOut(Schema):
 
 class AllocationListOut(Schema):
     count: int
-    items: list[AllocationOut]
+    items: list[AllocationSettingsOut]
 
 
-class AllocationIn(Schema):
+class AllocationSettingsIn(Schema):
     ability_factor: Decimal | None = Field(None, description="0.5–2.0, one decimal place")
     territories: list[str] | None = Field(None, max_length=100, description="cities, e.g. [\"广州\", \"佛山\"]")
     knowledge_tags: list[str] | None = Field(None, max_length=100)
     reason: str = Field("", max_length=200)
 
 
-class ErrorOut(Schema):
+class UsersErrorOut(Schema):
     error: str
     message: str
     fields: dict[str, str]
@@ -95,14 +96,14 @@ def allocation_out(u: User) -> dict:
             "territories": allocation.split(u.territories), "knowledge_tags": allocation.split(u.knowledge_tags)}
 
 
-@me_router.get("", response=MeOut, summary="The calling user: id, name, roles, team, managed teams, abilities")
+@me_router.get("", response={200: MeOut, **ERRORS}, summary="The calling user: id, name, roles, team, managed teams, abilities")
 def me(request):
     u = User.objects.select_related("team").get(pk=request.auth.pk)
     return {**user_out(u), "username": u.username, "managed_team_ids": sorted(managed_team_ids(u)),
             "abilities": directory.abilities_of(u)}
 
 
-@users_router.get("", response={200: UserListOut, 422: ErrorOut},
+@users_router.get("", response={200: UserListOut, **ERRORS},
                   summary="Users I may see (GM all; SM own teams; everyone self and own SM): ids for transfers and allocations")
 def list_users(request, role: str = Query("", max_length=10), team_id: int | None = Query(None, ge=1, le=MAX_ID),
                limit: int = Query(100, ge=1, le=500), offset: int = Query(0, ge=0, le=1_000_000)):
@@ -116,23 +117,22 @@ def list_users(request, role: str = Query("", max_length=10), team_id: int | Non
     return {"count": qs.count(), "items": [user_out(u) for u in qs[offset:offset + limit]]}
 
 
-@allocation_router.get("", response={200: AllocationListOut, 403: ErrorOut},
+@allocation_router.get("", response={200: AllocationListOut, **ERRORS},
                        summary="Allocation settings of the salespeople I manage (cust.web_lead_allocation)")
 def list_allocation(request):
     qs = allocation.targets(request.auth)
     return {"count": qs.count(), "items": [allocation_out(u) for u in qs[:500]]}
 
 
-@allocation_router.get("/{user_id}", response={200: AllocationOut, 403: ErrorOut, 404: ErrorOut},
+@allocation_router.get("/{user_id}", response={200: AllocationSettingsOut, **ERRORS},
                        summary="One salesperson's allocation settings")
 def get_allocation(request, user_id: int = Path(..., ge=1, le=MAX_ID)):
     return allocation_out(allocation.target_for(request.auth, user_id))
 
 
-@allocation_router.put("/{user_id}", response={200: AllocationOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut,
-                                                422: ErrorOut},
+@allocation_router.put("/{user_id}", response={200: AllocationSettingsOut, **ERRORS},
                        summary="Change ability factor (0.5–2.0), territories, knowledge tags; audited")
-def put_allocation(request, payload: AllocationIn, user_id: int = Path(..., ge=1, le=MAX_ID)):
+def put_allocation(request, payload: AllocationSettingsIn, user_id: int = Path(..., ge=1, le=MAX_ID)):
     u = allocation.update(request.auth, user_id, ability_factor=payload.ability_factor, territories=payload.territories,
                           knowledge_tags=payload.knowledge_tags, reason=payload.reason)
     return allocation_out(User.objects.select_related("team").get(pk=u.pk))

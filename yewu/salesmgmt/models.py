@@ -6,6 +6,8 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 
+from yewu.common.bounds import fits
+
 USER = settings.AUTH_USER_MODEL
 ZERO = Decimal("0.00")
 
@@ -28,7 +30,7 @@ class MonthlyTarget(models.Model):
 
     class Meta:
         verbose_name = verbose_name_plural = "月度目标"
-        constraints = [models.UniqueConstraint(fields=["salesperson", "month"], name="uniq_target_sp_month")]
+        constraints = [*fits('collections', digits=14, places=2), models.UniqueConstraint(fields=["salesperson", "month"], name="uniq_target_sp_month")]
         ordering = ["month", "salesperson_id"]
 
     def __str__(self):
@@ -48,7 +50,7 @@ class DailyTarget(models.Model):
     met = models.PositiveIntegerField(default=0)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["target", "day"], name="uniq_daily_target")]
+        constraints = [*fits('collections', digits=14, places=2), models.UniqueConstraint(fields=["target", "day"], name="uniq_daily_target")]
         indexes = [models.Index(fields=["salesperson", "day"])]
         ordering = ["day"]
 
@@ -122,7 +124,7 @@ class ActualCorrection(models.Model):
     at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["salesperson", "day", "metric"], name="uniq_correction")]
+        constraints = [*fits('value', digits=14, places=2), models.UniqueConstraint(fields=["salesperson", "day", "metric"], name="uniq_correction")]
 
     def __str__(self):
         return f"更正 {self.day} {self.metric}"
@@ -238,6 +240,9 @@ class ActionItem(models.Model):
     actual = models.DecimalField("实际", max_digits=14, decimal_places=2, null=True, blank=True)
     cause = models.CharField("差异原因", max_length=300, blank=True)
     countermeasure = models.CharField("对策", max_length=300, blank=True)
+
+    class Meta:
+        constraints = [*fits('planned', 'actual', digits=14, places=2)]
 
 
 class RouteVisit(models.Model):

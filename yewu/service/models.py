@@ -6,6 +6,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 
+from yewu.common.bounds import fits
 from yewu.policy import service as rules
 
 U = settings.AUTH_USER_MODEL
@@ -114,6 +115,7 @@ class Complaint(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        constraints = [*fits('claim_amount', digits=14, places=2)]
         verbose_name = verbose_name_plural = "客户投诉"
         ordering = ["-received_at", "-id"]
 
@@ -131,6 +133,7 @@ class Solution(models.Model):
     proposed_at = models.DateTimeField()
 
     class Meta:
+        constraints = [*fits('cost', digits=14, places=2)]
         ordering = ["round", "id"]
 
 
@@ -215,6 +218,7 @@ class ServiceJob(models.Model):
     created_by = models.ForeignKey(U, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
 
     class Meta:
+        constraints = [*fits('arrival_hours', digits=6, places=2), *fits('amount', digits=14, places=2)]
         verbose_name = verbose_name_plural = "服务单"
         ordering = ["-registered_at", "-id"]
 
@@ -282,6 +286,7 @@ class MaintenanceContract(models.Model):
     created_by = models.ForeignKey(U, on_delete=models.PROTECT, related_name="+")
 
     class Meta:
+        constraints = [*fits('amount', digits=14, places=2)]
         ordering = ["ends_on", "id"]
 
 

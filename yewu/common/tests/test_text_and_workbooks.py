@@ -100,7 +100,7 @@ def test_contract_ledger_neutralises_formulas_and_drops_control_characters():
     c = NS(number="YWXS-1", signed_on=date(2026, 1, 5), customer=NS(name=EVIL + "\x00"),
            order=NS(number="=1+2", salesperson=person), amount=1, approval_id=None, is_major=False,
            get_status_display=lambda: "已归档", filing_due_at=None, filed_at=None, filing_flagged_at=None)
-    content = contract_ledger_xlsx([c])
+    content = contract_ledger_xlsx([c], prices=True)
     values = [v.value for v in cells(content)]
     assert "'" + EVIL in values and "'=1+2" in values
     assert_no_formula(content)

@@ -72,7 +72,8 @@ def test_filters_bounds_and_recording_delivery_by_the_listed_id(shop, shipped, a
     r = wh.get(f"/api/v1/shipments?order_id={s.mine.pk}&limit=1")
     assert r.json()["count"] == 2 and [x["number"] for x in r.json()["items"]] == [s.s2.number]  # newest first
     for bad in ("offset=-1", "limit=0", "limit=201", f"order_id={10**20}", "delivered=maybe"):
-        assert wh.get(f"/api/v1/shipments?{bad}").status_code == 422, bad
+        r = wh.get(f"/api/v1/shipments?{bad}")
+        assert r.status_code in (400, 422) and r.json()["fields"], bad  # 400 from the central paging bound
     today = timezone.localdate().isoformat()
     for x in wh.get(f"/api/v1/shipments?order_id={s.mine.pk}&delivered=false").json()["items"]:
         r = wh.post(f"/api/v1/shipments/{x['id']}/delivered", {"delivered_on": today, "e_signature": "true"})

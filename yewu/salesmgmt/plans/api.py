@@ -16,7 +16,7 @@ class ItemIn(Schema):
     planned: str | int = 0
 
 
-class PlanIn(Schema):
+class ActionPlanIn(Schema):
     kind: str
     start: str
     items: list[ItemIn]
@@ -32,7 +32,7 @@ class ActualIn(Schema):
     countermeasure: str = ""
 
 
-class PlanOut(Schema):
+class ActionPlanOut(Schema):
     id: int
     salesperson: str
     kind: str
@@ -51,18 +51,18 @@ def out(p) -> dict:
                        "countermeasure": i.countermeasure} for i in p.items.all()]}
 
 
-@router.get("", response=list[PlanOut], summary="Plans you may see")
+@router.get("", response=list[ActionPlanOut], summary="Plans you may see")
 def list_plans(request, kind: str = ""):
     return [out(p) for p in selectors.plans(request.auth, kind or None)]
 
 
-@router.post("", response=PlanOut, summary="Submit the monthly action plan or the weekly items (SP)")
-def submit(request, payload: PlanIn):
+@router.post("", response=ActionPlanOut, summary="Submit the monthly action plan or the weekly items (SP)")
+def submit(request, payload: ActionPlanIn):
     p = services.submit_plan(request.auth, payload.kind, parse_day(payload.start), [i.dict() for i in payload.items])
     return out(p)
 
 
-@router.post("/{plan_id}/instructions", response=PlanOut, summary="SM instructions")
+@router.post("/{plan_id}/instructions", response=ActionPlanOut, summary="SM instructions")
 def instruct(request, plan_id: int, payload: InstructIn):
     return out(services.instruct(request.auth, plan_id, payload.instructions))
 

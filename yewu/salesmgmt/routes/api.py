@@ -27,7 +27,7 @@ class LineIn(Schema):
     qty: int | str | None = None
 
 
-class VisitIn(Schema):
+class RouteVisitIn(Schema):
     customer_id: int
     steps: list[StepIn]
     lines: list[LineIn] = []
@@ -36,7 +36,7 @@ class VisitIn(Schema):
     settlement: str = "CASH"
 
 
-class VisitOut(Schema):
+class RouteVisitOut(Schema):
     id: int
     customer: str
     day: str
@@ -51,8 +51,8 @@ def out(v) -> dict:
             "order": v.order.number if v.order_id else None, "next_visit_on": v.next_visit_on.isoformat()}
 
 
-@router.post("", response=VisitOut, summary="Record a route visit (8 ordered steps; next visit date mandatory)")
-def create(request, payload: VisitIn):
+@router.post("", response=RouteVisitOut, summary="Record a route visit (8 ordered steps; next visit date mandatory)")
+def create(request, payload: RouteVisitIn):
     nxt = None
     if payload.next_visit_on:
         try:
@@ -78,6 +78,6 @@ def suggestion(request, customer_id: int, product_id: int, on_hand: int, pack: i
     return {"rule": "route.safety_stock_1_5", "weekly": str(s["weekly"]), "qty": s["qty"], "explain": s["explain"]}
 
 
-@router.get("", response=list[VisitOut], summary="Route visits you may see")
+@router.get("", response=list[RouteVisitOut], summary="Route visits you may see")
 def list_visits(request):
     return [out(v) for v in selectors.visits(request.auth)]

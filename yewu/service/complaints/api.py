@@ -81,7 +81,7 @@ class ConsultIn(Schema):
     opinion: str
 
 
-class NoteIn(Schema):
+class ComplaintNoteIn(Schema):
     note: str = ""
 
 
@@ -161,7 +161,7 @@ def consult(request, complaint_id: int, payload: ConsultIn):
 
 
 @router.post("/{complaint_id}/implement", response=ComplaintOut)
-def implement(request, complaint_id: int, payload: NoteIn):
+def implement(request, complaint_id: int, payload: ComplaintNoteIn):
     _get(request, complaint_id)
     services.implement(request.auth, complaint_id, payload.note)
     return _fresh(request, complaint_id)

@@ -53,7 +53,7 @@ class ArriveIn(Schema):
     arrived_at: str | None = None
 
 
-class CloseIn(Schema):
+class JobCloseIn(Schema):
     work_done: str
     signer_name: str = ""
     signature: str = ""
@@ -111,7 +111,7 @@ def arrive(request, job_id: int, payload: ArriveIn):
 
 
 @router.post("/{job_id}/close", response=JobOut)
-def close(request, job_id: int, payload: CloseIn):
+def close(request, job_id: int, payload: JobCloseIn):
     _get(request, job_id)
     photo = None
     if payload.photo_base64:

@@ -15,7 +15,7 @@ from . import selectors, services
 router = Router(tags=["service"])
 
 
-class VisitIn(Schema):
+class ReturnVisitIn(Schema):
     channel: str = ""
     contact: str = ""
     visited_at: str | None = None
@@ -32,7 +32,7 @@ class VisitIn(Schema):
     improvement_department_id: int | None = None
 
 
-class VisitOut(Schema):
+class ReturnVisitOut(Schema):
     id: int
     customer: str
     complaint_id: int | None
@@ -56,7 +56,7 @@ class AttemptIn(Schema):
     note: str = ""
 
 
-class CloseIn(Schema):
+class CampaignCloseIn(Schema):
     summary: str = ""
 
 
@@ -70,14 +70,14 @@ def campaign_out(c: Campaign) -> dict:
     return selectors.campaign_summary(c)
 
 
-@router.get("", response=list[VisitOut])
+@router.get("", response=list[ReturnVisitOut])
 def list_visits(request, complaint_id: int | None = None):
     return [visit_out(v) for v in selectors.visits_visible_to(request.auth, complaint_id=complaint_id)[:200]]
 
 
-@router.post("", response={201: VisitOut})
-def create(request, payload: VisitIn):
-    v, _ = services.record_visit(request.auth, services.VisitIn(**payload.dict()))
+@router.post("", response={201: ReturnVisitOut})
+def create(request, payload: ReturnVisitIn):
+    v, _ = services.record_visit(request.auth, services.ReturnVisitIn(**payload.dict()))
     return Status(201, visit_out(v))
 
 
@@ -105,5 +105,5 @@ def sign_off(request, campaign_id: int, payload: AttemptIn):
 
 
 @router.post("/campaigns/{campaign_id}/close")
-def close_campaign(request, campaign_id: int, payload: CloseIn):
+def close_campaign(request, campaign_id: int, payload: CampaignCloseIn):
     return campaign_out(services.close_campaign(request.auth, campaign_id, payload.summary))
