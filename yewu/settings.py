@@ -166,6 +166,7 @@ SESSION_COOKIE_AGE = int(float(os.environ.get("YEWU_SESSION_HOURS", "12")) * 360
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
+CSRF_FAILURE_VIEW = "yewu.common.views.csrf_failure"  # JSON under /api/
 HTTPS = os.environ.get("YEWU_HTTPS", "0") == "1"
 if HTTPS:
     SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = True

@@ -232,8 +232,14 @@ def _schema(kind: Kind, description: str) -> dict:
 
 
 def _type(kind: Kind, description: str):
-    return Annotated[Decimal, PlainValidator(_validator(kind)), PlainSerializer(lambda d: format(d, "f"), return_type=str),
+    return Annotated[Decimal, PlainValidator(_validator(kind)), PlainSerializer(_as_text, return_type=str),
                      WithJsonSchema(_schema(kind, description))]
+
+
+def _as_text(d) -> str:
+    """A Decimal as exact text; anything the validator let through for the service to refuse (``true``, ``"abc"``)
+    as its text, so that dumping the payload never fails before the service names the field."""
+    return format(d, "f") if isinstance(d, Decimal) else str(d)
 
 
 MoneyInput = _type(MONEY, "金额（元，最多 2 位小数）：JSON 数字或数字字符串")

@@ -3,7 +3,8 @@
 from functools import cache
 from pathlib import Path
 
-from django.http import HttpResponse
+from django.http import HttpResponse, JsonResponse
+from django.views.csrf import csrf_failure as django_csrf_failure
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_safe
 
@@ -20,3 +21,11 @@ def _favicon_bytes() -> bytes:
 def favicon(request):
     """/favicon.ico, which browsers and tools ask for on their own (a 404 there only fills the log)."""
     return HttpResponse(_favicon_bytes(), content_type="image/x-icon")
+
+
+def csrf_failure(request, reason: str = ""):
+    """A refused CSRF check: the API's JSON error under /api/, Django's page elsewhere."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"error": "forbidden", "message": "CSRF 校验失败：使用 Bearer 令牌，或在会话请求中带上 CSRF 令牌",
+                             "fields": {}, "rule": "acl.csrf"}, status=403)
+    return django_csrf_failure(request, reason)

@@ -77,7 +77,7 @@ def list_visits(request, complaint_id: int | None = None):
 
 @router.post("", response={201: ReturnVisitOut})
 def create(request, payload: ReturnVisitIn):
-    v, _ = services.record_visit(request.auth, services.ReturnVisitIn(**payload.dict()))
+    v, _ = services.record_visit(request.auth, services.VisitIn(**payload.dict()))
     return Status(201, visit_out(v))
 
 
