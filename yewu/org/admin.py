@@ -3,7 +3,8 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import UserChangeForm as BaseUserChangeForm
 
-from yewu.common.admin import AuditedAdmin, ReadOnlyAdmin
+from yewu.audit.admin_audited import AuditedAdmin
+from yewu.common.admin import ReadOnlyAdmin
 
 from .models import Department, HolidayOverride, PolicyVersion, Role, Team, User
 
