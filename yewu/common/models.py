@@ -12,6 +12,19 @@ class Mutex(models.Model):
         return self.name
 
 
+class DocumentSequence(models.Model):
+    """Per (type, day) counter for `contract.number_format`; one upsert takes the next number, never reused.
+    The table keeps its first name (it was born in orders)."""
+
+    kind = models.CharField(max_length=4)
+    day = models.DateField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        db_table = "orders_documentsequence"
+        constraints = [models.UniqueConstraint(fields=["kind", "day"], name="docseq_kind_day_unique")]
+
+
 class ScheduledJob(models.Model):
     """Periodic jobs run by ``yewu worker``: the row is locked while a worker decides to enqueue, so
     several workers never enqueue one run twice."""

@@ -22,6 +22,7 @@ from typing import Annotated, Any
 from pydantic import PlainSerializer, PlainValidator, WithJsonSchema
 
 from .errors import ValidationError
+from .policy_source import current_policy
 
 BOUNDS_RULE = "input.bounds"
 
@@ -123,9 +124,7 @@ def ceiling_of(kind: Kind, cfg: Any = None) -> Decimal | None:
     if not kind.ceiling_key:
         return None
     if cfg is None:
-        from yewu.org.selectors import get_policy  # Django side; the parsers themselves stay pure
-
-        cfg = get_policy()
+        cfg = current_policy()
     v = cfg.get(kind.ceiling_key)
     return None if v is None else Decimal(str(v))
 

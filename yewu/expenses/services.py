@@ -18,8 +18,8 @@ from yewu.common import parsers
 from yewu.common.errors import Conflict, NotFound, PermissionDenied, RuleRefused, ValidationError
 from yewu.common.jobs import notify
 from yewu.common.locks import lock
+from yewu.common.numbering import next_number
 from yewu.common.text import clean_text
-from yewu.orders.services import next_number
 from yewu.org.models import Role, User
 from yewu.org.selectors import get_calendar, get_policy, users_with_role
 from yewu.policy import Decision, Reason

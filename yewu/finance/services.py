@@ -19,6 +19,7 @@ from yewu.audit.services import record, snapshot
 from yewu.common import parsers
 from yewu.common.errors import Conflict, NotFound, PermissionDenied, RuleRefused, ValidationError
 from yewu.common.jobs import notify
+from yewu.common.numbering import next_number
 from yewu.common.text import clean_text
 from yewu.customers.models import Customer
 from yewu.orders import services as orders
@@ -92,7 +93,7 @@ def create_receipt(actor: User, *, customer_id: int, amount, arrived_on: date | 
         for_order = Order.objects.filter(pk=for_order_id, customer=customer).first()
         if for_order is None:
             raise ValidationError("指定订单不属于该客户", fields={"for_order_id": "不属于该客户"})
-    r = Receipt(number=orders.next_number("SK"), customer=customer, amount=amt, arrived_on=arrived_on, method=method,
+    r = Receipt(number=next_number("SK"), customer=customer, amount=amt, arrived_on=arrived_on, method=method,
                 reference=clean_text(reference, field="reference", label="银行流水号", max_len=100),
                 payer=clean_text(payer, field="payer", label="付款人", max_len=100),
                 note=clean_text(note, field="note", label="备注", max_len=200), for_order=for_order, recorded_by=actor)
@@ -257,7 +258,7 @@ def request_invoice(actor: User, *, customer_id: int, kind: str, lines: list[tup
                                   "须重新定价到不低于指导价后才能开增值税专用发票", rule="price.invoice_lock")
         used[oid] = used.get(oid, ZERO) + amt
     total = sum((a for _, a in pairs), ZERO)
-    req = InvoiceRequest(number=orders.next_number("KP"), customer=customer, kind=kind, amount=total,
+    req = InvoiceRequest(number=next_number("KP"), customer=customer, kind=kind, amount=total,
                          state=RequestState.PENDING_REVIEW, requested_by=actor,
                          note=clean_text(note, field="note", label="备注", max_len=200))
     decision = Decision.allow()
@@ -465,7 +466,7 @@ def request_write_off(actor: User, order_id: int, amount, reason: str) -> WriteO
     if amt <= 0 or amt > ceiling:
         raise RuleRefused(f"核销金额 {rules.fmt(amt)} 须大于 0 且不超过订单 {order.number} 已送货未收金额 "
                           f"{rules.fmt(ceiling)}", rule="ar.bad_debt", fields={"amount": "超出未收金额"})
-    w = WriteOff.objects.create(number=orders.next_number("HX"), customer=order.customer, order=order, amount=amt,
+    w = WriteOff.objects.create(number=next_number("HX"), customer=order.customer, order=order, amount=amt,
                                 reason=reason, requested_by=actor)
     w.approval = approvals.start(
         doc_type="write_off", doc_id=w.pk, submitter=actor, roles=["SM", "FD", "GM"],

@@ -17,6 +17,7 @@ from yewu.approvals import services as approvals
 from yewu.approvals.models import ApprovalRequest
 from yewu.audit.services import record, snapshot
 from yewu.common.errors import Conflict, NotFound, PermissionDenied, RuleRefused, ValidationError
+from yewu.common.numbering import next_number
 from yewu.common.text import clean_text
 from yewu.customers.selectors import customer_for
 from yewu.org.models import Role, User
@@ -25,7 +26,7 @@ from yewu.policy import Reason
 from yewu.policy import orders as rules
 
 from .models import Contract, ContractStatus, Order
-from .services import FileIn, next_number, save_attachment
+from .services import FileIn, save_attachment
 
 SIGNED_STATES = (ContractStatus.SIGNED, ContractStatus.FILED)
 

@@ -32,17 +32,6 @@ class OrderStatus(models.TextChoices):
 OPEN_CREDIT_STATES = (OrderStatus.READY, OrderStatus.PARTLY_SHIPPED, OrderStatus.SHIPPED, OrderStatus.DELIVERED)
 
 
-class DocumentSequence(models.Model):
-    """Per (type, day) counter for `contract.number_format`; row-locked when a number is taken, never reused."""
-
-    kind = models.CharField(max_length=4)
-    day = models.DateField()
-    last = models.PositiveIntegerField(default=0)
-
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["kind", "day"], name="docseq_kind_day_unique")]
-
-
 class Order(models.Model):
     number = models.CharField("订单号", max_length=30, unique=True)
     customer = models.ForeignKey("customers.Customer", on_delete=models.PROTECT, related_name="orders")

@@ -22,6 +22,7 @@ from django.utils import timezone
 from yewu.audit.services import record, snapshot
 from yewu.common.errors import Conflict, NotFound, PermissionDenied, RuleRefused, ValidationError
 from yewu.common.jobs import notify
+from yewu.common.numbering import next_number
 from yewu.common.text import clean_text
 from yewu.customers.selectors import customer_for
 from yewu.org.models import Role, User
@@ -30,7 +31,7 @@ from yewu.policy import orders as rules
 
 from . import closing
 from .models import Order, OrderLine, OrderStatus, ReturnRequest, ReturnStatus
-from .services import CENT, _decimal, next_number
+from .services import CENT, _decimal
 
 RETURNABLE_STATES = (OrderStatus.PARTLY_SHIPPED, OrderStatus.SHIPPED, OrderStatus.DELIVERED, OrderStatus.CLOSED)
 

@@ -19,6 +19,7 @@ from yewu.catalog.models import Product
 from yewu.common import parsers
 from yewu.common.errors import Conflict, NotFound, PermissionDenied, RuleRefused, ValidationError
 from yewu.common.jobs import notify
+from yewu.common.numbering import next_number
 from yewu.common.text import clean_text
 from yewu.customers.selectors import customer_for
 from yewu.org.models import Role, User
@@ -33,7 +34,6 @@ from . import closing, idempotency
 from .models import (
     OPEN_CREDIT_STATES,
     Attachment,
-    DocumentSequence,
     Order,
     OrderLine,
     OrderStatus,
@@ -53,16 +53,6 @@ class LineIn:
     product_id: int
     quantity: Decimal | str
     unit_price: Decimal | str
-
-
-def next_number(kind: str, day: date | None = None) -> str:
-    """`contract.number_format` sequence of the day, taken under a row lock, never reused."""
-    day = day or timezone.localdate()
-    seq, _ = DocumentSequence.objects.get_or_create(kind=kind, day=day)
-    seq = DocumentSequence.objects.select_for_update().get(pk=seq.pk)
-    seq.last += 1
-    seq.save(update_fields=["last"])
-    return rules.document_number(kind, day, seq.last, get_policy())
 
 
 def _decimal(v, field: str, label: str, places: int) -> Decimal:

@@ -9,8 +9,8 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from yewu.common.errors import ValidationError
+from yewu.common.numbering import next_number
 from yewu.common.text import clean_text
-from yewu.orders.services import next_number
 from yewu.policy.calendar import TZ
 
 __all__ = ["clean_text", "choice", "when", "money", "number", "TZ"]

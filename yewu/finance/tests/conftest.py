@@ -12,8 +12,8 @@ from yewu.policy.calendar import TZ
 
 @pytest.fixture
 def books(shop):  # noqa: F811
+    from yewu.common.numbering import next_number
     from yewu.orders.models import Order, OrderLine, OrderStatus, Shipment, ShipmentLine
-    from yewu.orders.services import next_number
 
     co = shop.company
 
