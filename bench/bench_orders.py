@@ -7,8 +7,8 @@ The script makes a fresh bench database (SQLite: deletes bench/out/orders/yewu.s
 and recreates the named database — so never point it at real data), migrates it, creates 8 salespeople each
 with an existing grade-A customer (one closed order), two products and an API token per salesperson, then:
 
-1. **API** — starts a live server in a child process (Django's threaded WSGI server, ``django-admin
-   runserver --noreload``, one thread per connection) and runs 8 client threads, one per salesperson, each
+1. **API** — starts a live server in a child process (``yewu serve``: gunicorn with threaded workers; ``--server
+   dev`` uses Django's ``runserver --noreload`` instead, for comparison) and runs 8 client threads, one per salesperson, each
    POSTing ``/api/v1/orders`` (3 lines, CREDIT, 4,480.00 — within limit, no approval) with a Bearer token
    over one keep-alive connection per client. (One connection per request would make the dev server start
    a thread — and, with ``CONN_MAX_AGE=60``, leave a database connection — per request.) The full path is measured: HTTP, auth, ninja validation, the line price
@@ -132,10 +132,17 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(env: dict, port: int, log: str = "") -> subprocess.Popen:
+def start_server(env: dict, port: int, log: str = "", kind: str = "gunicorn", workers: int = 0,
+                 threads: int = 0) -> subprocess.Popen:
     out = open(log, "w") if log else subprocess.DEVNULL  # noqa: SIM115 - closed with the process
-    proc = subprocess.Popen([sys.executable, "-m", "django", "runserver", f"127.0.0.1:{port}", "--noreload",
-                             "--skip-checks"], cwd=ROOT, env=env, stdout=out, stderr=out)
+    if kind == "dev":  # Django's development server (what `yewu serve` was before issue 14)
+        cmd = [sys.executable, "-m", "django", "runserver", f"127.0.0.1:{port}", "--noreload", "--skip-checks"]
+    else:  # the production server: `yewu serve` (gunicorn, threaded workers)
+        cmd = [sys.executable, "-m", "yewu.cli", "serve", "--port", str(port)]
+        cmd += ["--workers", str(workers)] if workers else []
+        cmd += ["--threads", str(threads)] if threads else []
+    env = {**env, "YEWU_SECRET_KEY": env.get("YEWU_SECRET_KEY") or "bench-" + "k" * 50}
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=out)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -230,8 +237,8 @@ def raw_phase(clients, products, per_client, tag: str) -> tuple[dict, list[str]]
     total = sum(x[3] for x in lines)
     order_sql = (f"INSERT INTO {ot} (number, customer_id, salesperson_id, settlement, term_days, delivery_address,"  # noqa: S608
                  " invoice_choice, status, total, custom_total, deposit_required, paid_amount, returned_amount, is_new_customer,"
-                 " decision, policy_version, note, created_by_id, created_at)"
-                 f" VALUES (%s, %s, %s, 'CREDIT', 30, %s, 'vat_special', 'draft', %s, 0, 0, 0, 0, %s, %s, 0, '', %s, %s){ret}")
+                 " decision, policy_version, note, created_by_id, created_at, idempotency_hash)"
+                 f" VALUES (%s, %s, %s, 'CREDIT', 30, %s, 'vat_special', 'draft', %s, 0, 0, 0, 0, %s, %s, 0, '', %s, %s, ''){ret}")
     line_sql = (f"INSERT INTO {lt} (order_id, product_id, kind, quantity, unit_price, guide_price, line_total,"  # noqa: S608
                 " price_outcome, fee_rate, fee, shipped_qty, returned_qty, exchange_qty)"
                 " VALUES (%s, %s, 'standard', %s, %s, %s, %s, 'allowed', 0, 0, 0, 0, 0)")
@@ -261,6 +268,10 @@ def main(argv=None):
     ap.add_argument("--warmup", type=int, default=3, help="orders per client before measuring")
     ap.add_argument("--json", default="", help="also write the figures to this file")
     ap.add_argument("--server-log", default="", help="write the server's output (errors, request log) here")
+    ap.add_argument("--server", choices=["gunicorn", "dev"], default="gunicorn",
+                    help="gunicorn = `yewu serve` (default); dev = Django's runserver, for comparison")
+    ap.add_argument("--workers", type=int, default=0, help="gunicorn processes (default: yewu serve's own)")
+    ap.add_argument("--threads", type=int, default=0, help="threads per gunicorn process (default: yewu serve's own)")
     args = ap.parse_args(argv)
     env = fresh_database()
     import django
@@ -274,19 +285,23 @@ def main(argv=None):
     vendor = connection.vendor
     connections.close_all()
     port = free_port()
-    server = start_server(env, port, args.server_log)
+    server = start_server(env, port, args.server_log, args.server, args.workers, args.threads)
     try:
         api_phase(port, clients, products, args.warmup)
         api1, api1_err = api_phase(port, clients[:1], products, args.per_client)
         api, api_err = api_phase(port, clients, products, args.per_client)
     finally:
         server.terminate()
-        server.wait(10)
+        try:
+            server.wait(60)  # gunicorn finishes its requests first
+        except subprocess.TimeoutExpired:
+            server.kill()
     _, warm_err = raw_phase(clients, products, args.warmup, "W")
     if warm_err:
         sys.exit("raw SQL baseline failed: " + "; ".join(warm_err))
     raw, raw_err = raw_phase(clients, products, args.per_client, "M")
     created = Order.objects.exclude(number__startswith="RAW-").count() - CLIENTS  # minus the set-up orders
+    print(f"# server: {args.server} (workers {args.workers or 'default'}, threads {args.threads or 'default'})")
     print(f"# {vendor} · {CLIENTS} concurrent clients × {args.per_client} orders (3 lines each) · "
           f"{created} API orders in the database (incl. {CLIENTS * args.warmup} warm-up, {args.per_client} single-client)")
     print(f"{'':26} {'orders/s':>9} {'p50 ms':>9} {'p95 ms':>9} {'p99 ms':>9}")
