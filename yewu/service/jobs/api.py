@@ -9,6 +9,7 @@ from datetime import datetime
 from ninja import Router, Schema, Status
 
 from yewu.common.errors import NotFound, ValidationError
+from yewu.common.schemas import ERRORS, Out
 
 from ..models import ServiceJob
 from . import selectors, services
@@ -16,7 +17,7 @@ from . import selectors, services
 router = Router(tags=["service"])
 
 
-class JobIn(Schema):
+class ServiceJobIn(Schema):
     category: str
     district: str
     problem: str
@@ -26,7 +27,7 @@ class JobIn(Schema):
     carry_in: bool = False
 
 
-class JobOut(Schema):
+class ServiceJobOut(Out):
     id: int
     number: str
     category: str
@@ -66,6 +67,11 @@ class SurveyIn(Schema):
     ratings: dict[str, int]
 
 
+class SurveyOut(Out):
+    job_id: int
+    ratings: dict[str, int]
+
+
 def job_out(j: ServiceJob) -> dict:
     return {"id": j.pk, "number": j.number, "category": j.category, "zone": j.zone, "district": j.district,
             "state": j.state, "customer": j.customer.name if j.customer_id else "",
@@ -83,34 +89,34 @@ def _get(request, pk):
     return j
 
 
-@router.get("", response=list[JobOut])
+@router.get("", response={200: list[ServiceJobOut], **ERRORS}, summary="Service jobs visible to me")
 def list_jobs(request):
     return [job_out(j) for j in selectors.jobs_visible_to(request.auth)[:200]]
 
 
-@router.post("", response={201: JobOut})
-def create(request, payload: JobIn):
+@router.post("", response={201: ServiceJobOut, **ERRORS}, summary="Register a call (service.arrival_sla)")
+def create(request, payload: ServiceJobIn):
     return Status(201, job_out(services.register_job(request.auth, services.JobIn(**payload.dict()))))
 
 
-@router.get("/{job_id}", response=JobOut)
+@router.get("/{job_id}", response={200: ServiceJobOut, **ERRORS})
 def detail(request, job_id: int):
     return job_out(_get(request, job_id))
 
 
-@router.post("/{job_id}/dispatch", response=JobOut)
+@router.post("/{job_id}/dispatch", response={200: ServiceJobOut, **ERRORS})
 def dispatch(request, job_id: int, payload: DispatchIn):
     _get(request, job_id)
     return job_out(services.dispatch(request.auth, job_id, payload.technician_id))
 
 
-@router.post("/{job_id}/arrive", response=JobOut)
+@router.post("/{job_id}/arrive", response={200: ServiceJobOut, **ERRORS})
 def arrive(request, job_id: int, payload: ArriveIn):
     _get(request, job_id)
     return job_out(services.arrive(request.auth, job_id, payload.arrived_at))
 
 
-@router.post("/{job_id}/close", response=JobOut)
+@router.post("/{job_id}/close", response={200: ServiceJobOut, **ERRORS})
 def close(request, job_id: int, payload: JobCloseIn):
     _get(request, job_id)
     photo = None
@@ -124,7 +130,7 @@ def close(request, job_id: int, payload: JobCloseIn):
                                       checks=payload.checks))
 
 
-@router.post("/{job_id}/survey")
+@router.post("/{job_id}/survey", response={200: SurveyOut, **ERRORS}, summary="The caller rates the technician (service.survey_100pct)")
 def survey(request, job_id: int, payload: SurveyIn):
     _get(request, job_id)
     s = services.rate(request.auth, job_id, payload.ratings)
