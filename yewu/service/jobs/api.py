@@ -10,6 +10,7 @@ from ninja import Router, Schema, Status
 
 from yewu.common.errors import NotFound, ValidationError
 from yewu.common.schemas import ERRORS, Out
+from yewu.policy import service as rules
 
 from ..models import ServiceJob
 from . import selectors, services
@@ -44,6 +45,8 @@ class ServiceJobOut(Out):
     signed: bool
     closed_at: datetime | None
     invoice_requested: bool
+    unsolved_at: datetime | None
+    unsolved_level: str
 
 
 class DispatchIn(Schema):
@@ -63,6 +66,10 @@ class JobCloseIn(Schema):
     checks: dict[str, bool] = {}
 
 
+class UnsolvedIn(Schema):
+    note: str
+
+
 class SurveyIn(Schema):
     ratings: dict[str, int]
 
@@ -79,7 +86,8 @@ def job_out(j: ServiceJob) -> dict:
             "arrival_due_at": j.arrival_due_at, "arrival_rule": "service.arrival_sla", "arrived_at": j.arrived_at,
             "arrival_hours": str(j.arrival_hours) if j.arrival_hours is not None else None,
             "signed": bool(j.signature or j.signature_photo), "closed_at": j.closed_at,
-            "invoice_requested": bool(j.invoice_requested_at)}
+            "invoice_requested": bool(j.invoice_requested_at), "unsolved_at": j.unsolved_at,
+            "unsolved_level": rules.UNSOLVED_CHAIN[j.unsolved_level - 1] if j.unsolved_level else ""}
 
 
 def _get(request, pk):
@@ -114,6 +122,12 @@ def dispatch(request, job_id: int, payload: DispatchIn):
 def arrive(request, job_id: int, payload: ArriveIn):
     _get(request, job_id)
     return job_out(services.arrive(request.auth, job_id, payload.arrived_at))
+
+
+@router.post("/{job_id}/unsolved", response={200: ServiceJobOut, **ERRORS}, summary="Report a problem not solved on site (service.dispatch: SP → SM → GM)")
+def unsolved(request, job_id: int, payload: UnsolvedIn):
+    _get(request, job_id)
+    return job_out(services.report_unsolved(request.auth, job_id, payload.note))
 
 
 @router.post("/{job_id}/close", response={200: ServiceJobOut, **ERRORS})

@@ -30,6 +30,16 @@ def jobs_visible_to(user: User) -> QuerySet[ServiceJob]:
     return qs.filter(q)
 
 
+def job_queue(user: User, now=None) -> list[ServiceJob]:
+    """The jobs list in the dispatcher's order (`service.dispatch`): calls left undispatched on an earlier day first,
+    then the other open jobs by arrival deadline, then the closed ones."""
+    day = timezone.localdate(now or timezone.now())
+    rows = list(jobs_visible_to(user)[:300])
+    for j in rows:
+        j.first = j.state == ServiceJob.State.REGISTERED and timezone.localdate(j.registered_at) < day
+    return sorted(rows, key=lambda j: (not j.first, j.state == ServiceJob.State.CLOSED, j.arrival_due_at))[:200]
+
+
 def job_for(user: User, pk: int) -> ServiceJob | None:
     return jobs_visible_to(user).filter(pk=pk).first()
 

@@ -20,7 +20,7 @@ from . import selectors, services
 
 @login_required
 def job_list(request):
-    return render(request, "service/jobs.html", {"rows": selectors.jobs_visible_to(request.user)[:200],
+    return render(request, "service/jobs.html", {"rows": selectors.job_queue(request.user),
                                                  "contracts": selectors.contracts_near_renewal(20), "now": timezone.now()})
 
 
@@ -66,6 +66,8 @@ def act(request, pk: int, action: str):
             services.dispatch(u, pk, int(p.get("technician_id") or 0))
         elif action == "survey":
             services.rate(u, pk, {k: p.get(k) for k in rules.SURVEY_ITEMS})
+        elif action == "unsolved":
+            services.report_unsolved(u, pk, p.get("note", ""))
         elif action == "arrive":
             services.arrive(u, pk)
         elif action == "close":
@@ -109,7 +111,7 @@ def _month(request) -> tuple[int, int]:
 @login_required
 def technicians(request):
     """`service.survey_100pct`: the monthly technician table from the surveys (screen, Excel, PDF)."""
-    need(request.user, "manages_service")
+    need(request.user, "sees_technician_table")
     y, m = _month(request)
     rows = selectors.technician_table(y, m)
     fmt = request.GET.get("format")
