@@ -10,7 +10,8 @@ from yewu.common.models import Notification
 from yewu.org.selectors import get_calendar, get_policy
 from yewu.policy import service as rules
 from yewu.policy.calendar import TZ
-from yewu.service.jobs import selectors, services as jobs
+from yewu.service.jobs import selectors
+from yewu.service.jobs import services as jobs
 from yewu.service.models import ServiceJob
 
 TUE = datetime(2025, 9, 16, 9, 0, tzinfo=TZ)
