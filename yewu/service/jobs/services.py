@@ -190,7 +190,8 @@ def close_job(actor: User, job_id: int, *, work_done: str, signer_name: str = ""
         for u in _users("sees_costs"):
             if u.has_role("GM"):
                 continue
-            notify(u, f"job-invoice:{j.pk}", f"服务单 {j.number}（{rules.JOB_CATEGORIES[j.category]}）今日完工，请开票",
+            notify(u, f"job-invoice:{j.pk}", f"服务单 {j.number}（{rules.JOB_CATEGORIES[j.category]}，{j.customer.name if j.customer_id else ''}）"
+                   f"今日完工，收费 ¥{j.amount:,.2f}，请开票",
                    rule="service.close_signature", link=f"/service/jobs/{j.pk}/")
     record(actor=actor, action="close", obj=j, before=before, after=snapshot(j, ["state", "closed_at", "signer_name"]),
            rule="service.close_signature", decision=d)

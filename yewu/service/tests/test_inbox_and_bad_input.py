@@ -4,6 +4,7 @@ inbox; and the issue's bad-input list, each case answered 4xx naming its rule an
 from django.test import Client
 
 from yewu.audit.models import AuditEntry
+from yewu.service.jobs import services as jobs
 from yewu.service.models import Complaint, ServiceJob, Ticket
 
 from .test_complaints import _complaint
@@ -77,8 +78,6 @@ def test_bad_input_each_4xx_naming_rule_and_field_and_nothing_changes(svc):
                                                        and "solution_id" in err["fields"])), (who, code, err)
     assert Complaint.objects.get(pk=cid).selected_solution_id is None
     # a close without the required signature
-    from yewu.service.jobs import services as jobs
-
     j = jobs.register_job(co.cs, jobs.JobIn(category="C", district="天河", problem="x"))
     jobs.dispatch(co.cs, j.pk, co.cs.pk)
     jobs.arrive(co.cs, j.pk)
