@@ -8,9 +8,10 @@ from datetime import date, datetime
 from ninja import Router, Schema
 
 from yewu.common.errors import NotFound, ValidationError
-from yewu.common.schemas import ERRORS, Out
+from yewu.common.schemas import ERRORS, PDF, Out, file_op
 from yewu.org.permissions import require
 
+from ..documents import complaint_sheets, sheet
 from ..models import Complaint
 from . import selectors, services
 
@@ -207,3 +208,12 @@ def major(request, complaint_id: int, payload: MajorIn):
     _get(request, complaint_id)
     services.flag_major(request.auth, complaint_id, payload.major)
     return _fresh(request, complaint_id)
+
+
+@router.get("/{complaint_id}/documents/{kind}", **file_op(PDF, "客户投诉记录表 / 投诉调查表 / 投诉传递单 / 客户意见表 / 客户投诉处理表"),
+            summary="A complaint form as PDF: kind = record, investigation, transfer, opinion or handling")
+def document(request, complaint_id: int, kind: str):
+    c = _get(request, complaint_id)
+    if kind not in complaint_sheets.KINDS:
+        raise NotFound("没有这种表单", fields={"kind": "/".join(complaint_sheets.KINDS)})
+    return sheet.response(complaint_sheets.sheet(c, kind), "pdf")

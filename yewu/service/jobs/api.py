@@ -9,9 +9,10 @@ from datetime import datetime
 from ninja import Router, Schema, Status
 
 from yewu.common.errors import NotFound, ValidationError
-from yewu.common.schemas import ERRORS, Out
+from yewu.common.schemas import ERRORS, PDF, Out, file_op
 from yewu.policy import service as rules
 
+from ..documents import sheet, visit_sheets
 from ..models import ServiceJob
 from . import selectors, services
 
@@ -149,3 +150,13 @@ def survey(request, job_id: int, payload: SurveyIn):
     _get(request, job_id)
     s = services.rate(request.auth, job_id, payload.ratings)
     return {"job_id": job_id, "ratings": s.ratings}
+
+
+@router.get("/{job_id}/voucher", **file_op(PDF, "服务凭证"), summary="The service voucher (服务凭证) with the signature, PDF")
+def voucher(request, job_id: int):
+    return sheet.response(visit_sheets.voucher(_get(request, job_id)), "pdf")
+
+
+@router.get("/{job_id}/survey-form", **file_op(PDF, "客户满意度调查表"), summary="The satisfaction survey (客户满意度调查表), PDF")
+def survey_form(request, job_id: int):
+    return sheet.response(visit_sheets.satisfaction_survey(_get(request, job_id)), "pdf")

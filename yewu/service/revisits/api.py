@@ -7,9 +7,11 @@ from datetime import date, datetime
 
 from ninja import Router, Schema, Status
 
-from yewu.common.schemas import ERRORS, Out, ReasonOut
+from yewu.common.errors import NotFound
+from yewu.common.schemas import ERRORS, PDF, Out, ReasonOut, file_op
 from yewu.org.permissions import require
 
+from ..documents import sheet, visit_sheets
 from ..models import Campaign, ReturnVisit
 from . import selectors, services
 
@@ -142,3 +144,21 @@ def sign_off(request, campaign_id: int, payload: AttemptIn):
 @router.post("/campaigns/{campaign_id}/close", response={200: CampaignOut, **ERRORS}, summary="Close a campaign at 100% (revisit.key_customers_100pct)")
 def close_campaign(request, campaign_id: int, payload: CampaignCloseIn):
     return campaign_out(services.close_campaign(request.auth, campaign_id, payload.summary))
+
+
+@router.get("/{visit_id}/record", **file_op(PDF, "回访记录表"), summary="A return-visit record (回访记录表), PDF")
+def visit_record(request, visit_id: int):
+    v = selectors.visits_visible_to(request.auth).filter(pk=visit_id).first()
+    if v is None:
+        raise NotFound("回访记录不存在")
+    return sheet.response(visit_sheets.visit_record(v), "pdf")
+
+
+@router.get("/campaigns/{campaign_id}/report", **file_op(PDF, "回访总结报告"),
+            summary="The campaign summary report (回访总结报告), PDF")
+def campaign_report(request, campaign_id: int):
+    require(request.auth, "records_return_visits")
+    camp = Campaign.objects.filter(pk=campaign_id).first()
+    if camp is None:
+        raise NotFound("回访活动不存在")
+    return sheet.response(visit_sheets.campaign_report(camp, selectors.campaign_members(camp)), "pdf")

@@ -103,3 +103,17 @@ def test_visit_record_campaign_report_survey_voucher_and_technician_table(svc):
     assert co.cs.name in x and "3.25" in x
     assert _client(co.sales3).get(f"/service/jobs/{j.pk}/documents/voucher.pdf").status_code == 404
     assert _client(co.sales1).get(f"/service/jobs/technicians/?month={month}").status_code == 403
+
+
+def test_forms_also_under_the_api_as_pdf_in_scope(svc, api_client):
+    c = _complaint_through_consult(svc)
+    cs, sp3 = api_client(svc.co.cs), api_client(svc.co.sales3)
+    r = cs.get(f"/api/v1/complaints/{c.pk}/documents/transfer")
+    assert r.status_code == 200 and r["Content-Type"] == "application/pdf" and "投诉传递单" in pdf_text(r.content)
+    bad = cs.get(f"/api/v1/complaints/{c.pk}/documents/nothing")
+    assert bad.status_code == 404 and "kind" in bad.json()["fields"]
+    assert sp3.get(f"/api/v1/complaints/{c.pk}/documents/record").status_code == 404  # not their customer
+    j = jobs.register_job(svc.co.cs, jobs.JobIn(category="C", district="天河", problem="x", customer_id=svc.cust.pk))
+    for url in (f"/api/v1/service-jobs/{j.pk}/voucher", f"/api/v1/service-jobs/{j.pk}/survey-form"):
+        r = cs.get(url)
+        assert r.status_code == 200 and r.content[:4] == b"%PDF", url
