@@ -3,9 +3,14 @@ its manager selects → the customer is consulted → implemented → return vis
 with a signature drawn on the screen; the public form used without login. Screenshots in screenshots/service-*.png."""
 
 
+from pathlib import Path
+
 import pytest
 
 from yewu.customers.tests.conftest import make_customer  # noqa: F401  (fixture)
+
+SHOTS_PDF = Path("/tmp/shots-service")
+SHOTS_PDF.mkdir(exist_ok=True)
 
 
 @pytest.fixture
@@ -50,7 +55,11 @@ def test_complaint_from_call_to_close(site, setup, company):
     site.shot(page, "service-3-dispatched")
 
     lead = site.login("qc")
-    lead.goto(site.url(f"/service/complaints/{c.pk}/"))
+    lead.goto(site.url("/approvals/"))  # the leader finds the task in the approvals inbox
+    assert c.number in lead.content() and "请提出解决方案" in lead.content()
+    site.shot(lead, "service-3b-leader-inbox")
+    lead.get_by_role("link", name=f"{c.number}", exact=False).first.click()
+    lead.wait_for_url(f"**/service/complaints/{c.pk}/")
     lead.fill("textarea[name=solutions]", "免费更换问题批次\n按米数退款")
     _post_action(lead, "提交方案")
     lead.locator("input[name=solution_id]").first.check()
@@ -74,6 +83,11 @@ def test_complaint_from_call_to_close(site, setup, company):
     assert Complaint.objects.get().step == "closed"
     assert "已结案" in page.content()
     site.shot(page, "service-5-closed")
+    page.locator("#documents").scroll_into_view_if_needed()
+    site.shot(page, "service-5b-forms", full_page=False)
+    for kind in ("record", "investigation", "transfer", "opinion", "handling"):
+        r = page.request.get(site.url(f"/service/complaints/{c.pk}/documents/{kind}.pdf"))
+        assert r.status == 200 and r.body()[:4] == b"%PDF", kind
 
 
 def test_technician_closes_job_with_signature(site, setup, company):
@@ -105,6 +119,73 @@ def test_technician_closes_job_with_signature(site, setup, company):
     j = ServiceJob.objects.get()
     assert j.state == "closed" and j.signature.startswith("data:image/png") and j.invoice_requested_at
     site.shot(page, "service-7-job-closed")
+    r = page.request.get(site.url(f"/service/jobs/{j.pk}/documents/voucher.pdf"))
+    assert r.status == 200 and r.body()[:4] == b"%PDF"
+    (SHOTS_PDF / "voucher-signed.pdf").write_bytes(r.body())
+
+
+def test_unsolved_on_site_and_the_next_day_survey(site, setup, company):
+    from yewu.service.jobs import services as jobs
+    from yewu.service.models import ServiceJob
+
+    j = jobs.register_job(company.cs, jobs.JobIn(category="C", district="番禺", problem="配电柜跳闸",
+                                                 customer_id=setup["cust"].pk))
+    jobs.dispatch(company.cs, j.pk, company.sales2.pk)
+    jobs.arrive(company.sales2, j.pk)
+    page = site.login("sales2")
+    page.goto(site.url(f"/service/jobs/{j.pk}/"))
+    page.fill("form[action='unsolved/'] textarea[name=note]", "需更换进口断路器，现场无备件")
+    _post_action(page, "上报（业务员、服务主管 → 业务经理 → 总经理）")
+    assert ServiceJob.objects.get().unsolved_level == 1 and "现场未解决" in page.content()
+    site.shot(page, "service-10-unsolved")
+    cs = site.login("cs")
+    cs.goto(site.url("/service/jobs/surveys/"))
+    assert j.number in cs.content() or "今天没有待做的调查" in cs.content()
+    cs.goto(site.url(f"/service/jobs/{j.pk}/"))
+    for item, level in (("attitude", "4"), ("skill", "3"), ("arrival", "4"), ("follow_through", "2")):
+        cs.select_option(f"select[name={item}]", level)
+    _post_action(cs, "保存调查")
+    assert "服务态度 4 分" in cs.content()
+    site.shot(cs, "service-11-survey")
+    csm = site.login("csmanager")
+    csm.goto(site.url("/service/jobs/technicians/"))
+    assert "李四" in csm.content()
+    site.shot(csm, "service-12-technicians")
+
+
+def test_quarterly_campaign_to_the_summary_report(site, setup, company, make_customer):  # noqa: F811
+    from yewu.service.models import Campaign
+
+    key1 = setup["cust"]
+    key2 = make_customer(company.sales1, name="广州五羊机电", mobile="13811112222")
+    for k in (key1, key2):
+        k.key_customer = True
+        k.save(update_fields=["key_customer"])
+    page = site.login("csmanager")
+    page.goto(site.url("/service/campaigns/"))
+    _post_action(page, "建立（自动纳入全部重点客户）")
+    camp = Campaign.objects.get()
+    assert camp.members.count() == 2
+    page.select_option("form[action='visit/'] select[name=customer_id]", str(key1.pk))
+    page.select_option("form[action='visit/'] select[name=channel]", "phone")
+    page.fill("form[action='visit/'] input[name=contact]", "王经理")
+    page.select_option("form[action='visit/'] select[name=satisfaction]", "satisfied")
+    page.fill("form[action='visit/'] textarea[name=opinion]", "无")
+    _post_action(page, "保存回访")
+    for n in range(3):
+        page.fill(f"#m-{key2.pk} input[name=note]", f"第{n + 1}次无人接听")
+        page.locator(f"#m-{key2.pk}").get_by_role("button", name="记未接通").click()
+        page.wait_for_load_state("networkidle")
+    page.locator(f"#m-{key2.pk}").get_by_role("button", name="经理签认").click()
+    page.wait_for_load_state("networkidle")
+    site.shot(page, "service-13-campaign")
+    page.fill("textarea[name=summary]", "本季度重点客户全部覆盖，一家三次未接通经签认。")
+    _post_action(page, "结束活动并生成回访总结报告")
+    assert Campaign.objects.get().closed_at is not None and "已结束" in page.content()
+    r = page.request.get(site.url(f"/service/campaigns/{camp.pk}/report.pdf"))
+    assert r.status == 200 and r.body()[:4] == b"%PDF"
+    (SHOTS_PDF / "campaign-report.pdf").write_bytes(r.body())
+    site.shot(page, "service-14-campaign-closed")
 
 
 def test_public_form_without_login(site, browser, setup):

@@ -510,3 +510,25 @@ def scan_overdue(now=None) -> dict:
                        reason=f"期限 {due_local:%Y-%m-%d %H:%M} 已过 {after_wd} 个工作日")
                 out["escalated"] += 1
     return out
+
+
+# --- tasks of other areas shown in the inbox (additive, issue 12) ------------------------------------------------
+# An area registers a function user -> list of task dicts {kind, label, link, rule, due_at, step} for work that is
+# not an approval step but waits on one person (e.g. a complaint dispatched to a department leader). The inbox
+# page shows them under its approval cards; nothing here decides them.
+_task_sources: dict[str, Callable[[User], list[dict]]] = {}
+
+
+def register_task_source(name: str):
+    def register(fn):
+        _task_sources[name] = fn
+        return fn
+
+    return register
+
+
+def tasks_for(user: User) -> list[dict]:
+    out: list[dict] = []
+    for fn in _task_sources.values():
+        out += fn(user)
+    return sorted(out, key=lambda t: (t.get("due_at") is None, t.get("due_at") or timezone.now()))

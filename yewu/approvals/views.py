@@ -84,7 +84,8 @@ def _inbox(request, typed: dict | None = None):
                .order_by("-decided_at")[:10])
     return render(request, "approvals/inbox.html", {"cards": cards, "decided": decided, "now": now,
                                                      "overdue": sum(1 for c in cards if c["overdue"]),
-                                                     "phone": _phone_items(request.user, now)})
+                                                     "phone": _phone_items(request.user, now),
+                                                     "tasks": services.tasks_for(request.user)})
 
 
 def _phone_items(user, now) -> list[dict]:

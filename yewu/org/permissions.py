@@ -112,6 +112,12 @@ ABILITIES: dict[str, Ability] = {
     # SPEC §1.1: the system administrator sees no business data (customers, documents, amounts) by default.
     "reads_business_data": _a({R.SP, R.LS, R.SM, R.GM, R.FD, R.FIN, R.CA, R.CS, R.CSM, R.CIA, R.WH, R.PROD, R.QC,
                                R.ADM}, "acl.sp_scope", "查看业务数据"),
+    # service.dispatch (issue 12): the service supervisor (服务主管, the CS manager here) hears of late repairs and
+    # unsolved on-site problems at once; an unsolved problem still open goes on to the GM last (SP → SM → GM)
+    "supervises_service_jobs": _a({R.CSM}, "service.dispatch", "接收迟到维修和现场未解决问题的上报"),
+    "hears_unsolved_service_last": _a({R.GM}, "service.dispatch", "接收现场未解决问题的最终上报"),
+    # service.survey_100pct (issue 12): the monthly technician table feeds the appraisal
+    "sees_technician_table": _a({R.CSM, R.GM}, "service.survey_100pct", "查看技术人员服务评价月表"),
 }
 
 

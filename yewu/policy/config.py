@@ -140,6 +140,7 @@ DEFAULTS: dict[str, tuple[Any, type, str]] = {
     "service.arrival_sla.urban_districts": ("越秀,海珠,荔湾,天河,白云,黄埔", str, "广州市区（逗号分隔）"),
     "service.arrival_sla.suburban_districts": ("番禺,花都,南沙,从化,增城", str, "广州郊区（逗号分隔）"),
     "service.maintenance_renewal_1m.months": (1, int, "维保合同到期前几个月发续约通知"),
+    "service.dispatch.unsolved_escalate_hours": (4, int, "现场未解决问题逐级上报间隔（工作小时）：业务员及服务主管 → 业务经理 → 总经理"),
     # input bounds (issue 10): the business ceiling of any single amount or quantity typed, imported or computed
     "input.bounds.max_amount": (Decimal("100000000.00"), Decimal, "单笔金额上限（元）：任何金额、单价或订单/报价合计不得超过"),
     "input.bounds.max_quantity": (Decimal("10000000"), Decimal, "数量上限：任何一行的数量不得超过"),

@@ -369,6 +369,31 @@ def dispatch_check(registered_at: datetime, now: datetime, dispatched: bool, pro
     return Decision.allow(first=False, escalate=False)
 
 
+UNSOLVED_CHAIN = ("SP", "SM", "GM")
+UNSOLVED_LABELS = {"SP": "业务员及服务主管", "SM": "业务经理", "GM": "总经理"}
+
+
+def unsolved_escalation(reported_at: datetime, now: datetime, cal: WorkCalendar, cfg: PolicyConfig = DEFAULT) -> Decision:
+    """`service.dispatch`: an unsolved on-site problem escalates SP → SM → GM. The first level (the customer's
+    salesperson and the service supervisor) hears of it when it is reported; each further level when it is still
+    unsolved N working hours later (``service.dispatch.unsolved_escalate_hours``). ``data['level']`` = 1..3 (index
+    into :data:`UNSOLVED_CHAIN` + 1), ``data['next_at']`` = when the next level is due (None at the GM)."""
+    h = int(cfg["service.dispatch.unsolved_escalate_hours"])
+    level, since = 1, _local(reported_at)
+    while level < len(UNSOLVED_CHAIN):
+        nxt = add_working_hours(since, h, cal)
+        if now < nxt:
+            break
+        level, since = level + 1, nxt
+    next_at = add_working_hours(since, h, cal) if level < len(UNSOLVED_CHAIN) else None
+    who = UNSOLVED_CHAIN[level - 1]
+    return Decision.warn(Reason("service.dispatch", f"现场问题未解决，已上报{UNSOLVED_LABELS[who]}"
+                                + (f"；{next_at:%m-%d %H:%M} 仍未解决将上报{UNSOLVED_LABELS[UNSOLVED_CHAIN[level]]}"
+                                   if next_at else ""),
+                                f"unsolved on site: escalated to {who}", {"level": level, "hours": h}),
+                         level=level, role=who, next_at=next_at)
+
+
 def check_job_close(*, signed: bool, carry_in: bool = False, pickup_receipt: bool = False, register_entry: bool = False,
                     repair_tag: bool = False, supervisor_inspected: bool = False) -> Decision:
     """`service.close_signature`: a job closes only with the customer's signature on the service voucher (on the

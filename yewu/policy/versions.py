@@ -99,6 +99,7 @@ _EXPLICIT: dict[str, tuple[str, str, Any, Any]] = {
     "service.arrival_sla.suburban_hours": ("int", "工作小时", 1, 80),
     "service.arrival_sla.urban_districts": ("names", "", None, None),
     "service.arrival_sla.suburban_districts": ("names", "", None, None),
+    "service.dispatch.unsolved_escalate_hours": ("int", "工作小时", 1, 80),
     "daily.table_by_0900.hour": ("int", "时", 0, 23),
     "daily.table_by_0900.draft_hour": ("int", "时", 0, 23),
     "daily.quantified_activity.new_intent_min": ("int", "个", 0, 100),

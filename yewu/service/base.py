@@ -10,10 +10,21 @@ from django.utils.dateparse import parse_datetime
 
 from yewu.common.errors import ValidationError
 from yewu.common.numbering import next_number
-from yewu.common.text import clean_text
+from yewu.common.text import clean_text as _clean_text
 from yewu.policy.calendar import TZ
 
 __all__ = ["clean_text", "choice", "when", "money", "number", "TZ"]
+
+
+def clean_text(value, *, field: str, label: str, max_len: int, required: bool = False, rule: str = "input.bounds",
+               **kw) -> str:
+    """``yewu.common.text.clean_text`` whose refusal (empty, oversize, markup) names a rule: the step's rule when the
+    caller gives one, else the bounded-input rule."""
+    try:
+        return _clean_text(value, field=field, label=label, max_len=max_len, required=required, **kw)
+    except ValidationError as e:
+        e.rule = e.rule or rule
+        raise
 
 
 def number(kind: str) -> str:

@@ -182,6 +182,12 @@ def _load(u: dict) -> dict:
     step(1.1, c, complaints.select, u["wh"], c.pk, c.solutions.first().pk)
     step(2, c, complaints.consult, cs, c.pk, agrees=True, opinion="同意")
     step(6, c, complaints.implement, u["wh"], c.pk, "已补发")
+    # 10. implementing (customer agreed yesterday)
+    c = complaint(5, "quality", custs[13 % len(custs)], content="接线端子氧化")
+    step(0.1, c, complaints.judge, cs, c.pk, valid=True, finding="属实，仓储受潮", department_id=qa.pk)
+    step(1, c, complaints.propose, u["qc"], c.pk, [{"text": "更换端子并加装防潮包装", "cost": "860.00", "responsible": "褚质检"}])
+    step(1.2, c, complaints.select, u["qc"], c.pk, c.solutions.first().pk)
+    step(2, c, complaints.consult, cs, c.pk, agrees=True, opinion="同意，请尽快")
     complaints.escalate_overdue(timezone.now())
 
     # campaign of the quarter, in progress: a few key customers visited, one with failed attempts
@@ -208,12 +214,15 @@ def _load(u: dict) -> dict:
                                   "配电线路年度维保")
     sig = _png_signature()
     specs = [("A", "天河", custs[11], 30, True), ("B", "番禺", mc_cust, 15, True), ("C", "白云", custs[12], 2, False),
-             ("D", "黄埔", None, 0, False)]
+             ("D", "黄埔", None, 0, False), ("A", "海珠", custs[14 % len(custs)], 55, True),
+             ("C", "荔湾", custs[15 % len(custs)], 40, True), ("C", "花都", custs[16 % len(custs)], 10, True)]
     for cat, district, cust, days, done in specs:
         at = _wd_back(today, days, 14)
+        service_ticket = ticket(at - timedelta(minutes=5), "service", cust) if cust else None  # the 报修 call
         with _clock(at):
             j = jobs.register_job(cs, jobs.JobIn(category=cat, district=district, problem="线路故障排查",
-                                                 customer_id=cust.pk if cust else None, registered_at=at))
+                                                 customer_id=cust.pk if cust else None, registered_at=at,
+                                                 ticket_id=service_ticket.pk if service_ticket else None))
         counts["jobs"] += 1
         if cat == "D":
             continue
@@ -225,7 +234,20 @@ def _load(u: dict) -> dict:
             with _clock(at + timedelta(hours=5)):
                 jobs.close_job(u["sales2"], j.pk, work_done="更换接头，测试正常", signer_name="客户电工", signature=sig,
                                amount="350.00" if cat == "A" else None)
-                jobs.rate(cs, j.pk, {"attitude": 4, "skill": 4, "arrival": 3, "follow_through": 4})
+                jobs.rate(cs, j.pk, {"attitude": 4, "skill": 4 - days % 2, "arrival": 3, "follow_through": 4})
+    # an on-site problem left unsolved yesterday: already with the customer's SP, the supervisor and the SM
+    at = _wd_back(today, 1, 9)
+    with _clock(at):
+        j = jobs.register_job(cs, jobs.JobIn(category="C", district="越秀", problem="配电柜频繁跳闸",
+                                             customer_id=custs[17 % len(custs)].pk, registered_at=at))
+    with _clock(at + timedelta(minutes=30)):
+        jobs.dispatch(cs, j.pk, u["sales2"].pk)
+    with _clock(at + timedelta(hours=2)):
+        jobs.arrive(u["sales2"], j.pk)
+    with _clock(at + timedelta(hours=3)):
+        jobs.report_unsolved(u["sales2"], j.pk, "需更换进口断路器，现场无备件", now=at + timedelta(hours=3))
+    counts["jobs"] += 1
+    jobs.escalate_unsolved(timezone.now())
     jobs.nightly(timezone.now())
     revisits.first_delivery_tasks(timezone.now())
     counts["maintenance_contract"] = mc.number

@@ -215,6 +215,10 @@ class ServiceJob(models.Model):
     closed_by = models.ForeignKey(U, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     invoice_requested_at = models.DateTimeField(null=True, blank=True)
     escalated_at = models.DateTimeField(null=True, blank=True)
+    # service.dispatch: an unsolved on-site problem escalates SP → SM → GM (level 1..3)
+    unsolved_at = models.DateTimeField("现场未解决上报时间", null=True, blank=True)
+    unsolved_note = models.TextField("未解决问题", blank=True)
+    unsolved_level = models.PositiveSmallIntegerField("已上报级别", default=0)
     created_by = models.ForeignKey(U, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
 
     class Meta:

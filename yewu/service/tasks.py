@@ -1,5 +1,6 @@
 """Customer-service timers on the worker schedule (yewu.common.jobs.JOBS): every 5 minutes
-`ticket.first_response_1wd` and `complaint.escalate_overdue`; nightly `revisit.after_first_delivery_3d`,
+`ticket.first_response_1wd`, `complaint.escalate_overdue` and `service.dispatch` (late repairs, unsolved on-site
+problems); nightly `revisit.after_first_delivery_3d`,
 `service.dispatch`, `service.survey_100pct` and `service.maintenance_renewal_1m`."""
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from .tickets import services as tickets
 def run_timers(now=None) -> dict:
     now = now or timezone.now()
     return {"tickets_overdue": tickets.flag_overdue(now), **complaints.escalate_overdue(now),
-            **jobs.escalate_late(now)}
+            **jobs.escalate_late(now), **jobs.escalate_unsolved(now)}
 
 
 def run_nightly(now=None) -> dict:

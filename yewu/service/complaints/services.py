@@ -14,6 +14,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from yewu.approvals import services as approvals
@@ -132,7 +133,7 @@ def judge(actor: User, complaint_id: int, *, valid: bool, finding: str, departme
     department and its leader (`complaint.dispatch_same_day`), starting the 3-WD clock (`complaint.solution_3wd`)."""
     require(actor, "handles_complaints")
     now = now or timezone.now()
-    finding = clean_text(finding, field="finding", label="判定意见", max_len=1000, required=True)
+    finding = clean_text(finding, field="finding", label="判定意见", max_len=1000, required=True, rule="complaint.reply_5wd")
     c = _locked(complaint_id)
     before = snapshot(c)
     if not valid:
@@ -187,7 +188,7 @@ def propose(actor: User, complaint_id: int, solutions: list[dict], now: datetime
     for i, s in enumerate(solutions):
         s = s if isinstance(s, dict) else {"text": s}
         clean.append({"text": clean_text(s.get("text"), field=f"solutions.{i}.text", label="方案内容", max_len=1000,
-                                         required=True),
+                                         required=True, rule="complaint.solution_3wd"),
                       "cost": money(s.get("cost"), field=f"solutions.{i}.cost", label="费用"),
                       "responsible": clean_text(s.get("responsible"), field=f"solutions.{i}.responsible", label="责任人",
                                                 max_len=50)})
@@ -244,7 +245,8 @@ def consult(actor: User, complaint_id: int, *, agrees: bool, opinion: str, now: 
     (`complaint.reply_5wd`)."""
     require(actor, "handles_complaints")
     now = now or timezone.now()
-    opinion = clean_text(opinion, field="opinion", label="客户意见", max_len=1000, required=True)
+    opinion = clean_text(opinion, field="opinion", label="客户意见", max_len=1000, required=True,
+                         rule="complaint.customer_consult")
     c = _locked(complaint_id)
     d = rules.consult_outcome(bool(agrees), c.rejections)
     before = snapshot(c)
@@ -383,3 +385,22 @@ def escalate_overdue(now: datetime | None = None) -> dict:
                        decision=d)
                 out["gm"] += 1
     return out
+
+
+_TASK_TEXT = {S.PROPOSING: "请提出解决方案（投诉传递单）", S.SELECTING: "请选定解决方案", S.GM_REVIEW: "客户第二次不同意，请总经理处理",
+              S.IMPLEMENTING: "客户已同意方案，请实施"}
+
+
+@approvals.register_task_source("complaint")
+def inbox_tasks(user: User) -> list[dict]:
+    """The complaints waiting on this person, for the approvals inbox: the responsible department's leader
+    (propose, select unless major, implement) and the GM (major selections, second rejections)."""
+    if not user.is_authenticated:
+        return []
+    mine = Q(leader=user, step__in=(S.PROPOSING, S.IMPLEMENTING)) | Q(leader=user, step=S.SELECTING, major=False)
+    if can(user, "decides_major_complaints"):
+        mine |= Q(step=S.GM_REVIEW) | Q(step=S.SELECTING, major=True)
+    return [{"kind": "客户投诉", "label": f"{c.number} {c.customer.name if c.customer_id else ''}：{_TASK_TEXT[c.step]}",
+             "link": _link(c), "rule": c.step_rule or "complaint.solution_review", "due_at": c.step_due_at,
+             "step": c.get_step_display()}
+            for c in Complaint.objects.filter(mine).select_related("customer").order_by("step_due_at", "id")[:50]]

@@ -3,7 +3,7 @@ person who may take it; the monthly analysis (客户投诉分析表)."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -13,7 +13,7 @@ from yewu.org.permissions import can
 from yewu.policy import service as rules
 
 from ..documents import analysis as doc
-from ..documents import forms
+from ..documents import complaint_sheets, sheet
 from ..revisits import services as visits
 from ..web import need, refused
 from . import selectors, services
@@ -42,7 +42,7 @@ def complaint(request, pk: int):
         "may_select": (can(u, "decides_major_complaints") if (c.major or c.step == "gm_review") else u.id == c.leader_id
                        or can(u, "decides_major_complaints")),
         "satisfaction": rules.SATISFACTION, "channels": rules.CHANNELS, "now": timezone.now(),
-        "required": rules.followups_required(c.category)})
+        "required": rules.followups_required(c.category), "documents": complaint_sheets.KINDS})
 
 
 @login_required
@@ -103,11 +103,10 @@ def analysis(request):
 
 
 @login_required
-def form_pdf(request, pk: int):
-    """客户投诉处理表 from live data."""
+def document(request, pk: int, kind: str, fmt: str):
+    """The complaint's paper forms from live data: 客户投诉记录表, 投诉调查表, 投诉传递单, 客户意见表, 客户投诉处理表
+    (PDF or Excel)."""
     c = selectors.complaint_for(request.user, pk)
-    if c is None:
+    if c is None or kind not in complaint_sheets.KINDS or fmt not in ("pdf", "xlsx"):
         raise Http404
-    r = HttpResponse(forms.complaint_pdf(c), content_type="application/pdf")
-    r["Content-Disposition"] = f'inline; filename="{c.number}.pdf"'
-    return r
+    return sheet.response(complaint_sheets.sheet(c, kind), fmt)

@@ -9,14 +9,17 @@ from datetime import datetime
 from ninja import Router, Schema, Status
 
 from yewu.common.errors import NotFound, ValidationError
+from yewu.common.schemas import ERRORS, PDF, Out, file_op
+from yewu.policy import service as rules
 
+from ..documents import sheet, visit_sheets
 from ..models import ServiceJob
 from . import selectors, services
 
 router = Router(tags=["service"])
 
 
-class JobIn(Schema):
+class ServiceJobIn(Schema):
     category: str
     district: str
     problem: str
@@ -26,7 +29,7 @@ class JobIn(Schema):
     carry_in: bool = False
 
 
-class JobOut(Schema):
+class ServiceJobOut(Out):
     id: int
     number: str
     category: str
@@ -43,6 +46,8 @@ class JobOut(Schema):
     signed: bool
     closed_at: datetime | None
     invoice_requested: bool
+    unsolved_at: datetime | None
+    unsolved_level: str
 
 
 class DispatchIn(Schema):
@@ -62,7 +67,16 @@ class JobCloseIn(Schema):
     checks: dict[str, bool] = {}
 
 
+class UnsolvedIn(Schema):
+    note: str
+
+
 class SurveyIn(Schema):
+    ratings: dict[str, int]
+
+
+class SurveyOut(Out):
+    job_id: int
     ratings: dict[str, int]
 
 
@@ -73,7 +87,8 @@ def job_out(j: ServiceJob) -> dict:
             "arrival_due_at": j.arrival_due_at, "arrival_rule": "service.arrival_sla", "arrived_at": j.arrived_at,
             "arrival_hours": str(j.arrival_hours) if j.arrival_hours is not None else None,
             "signed": bool(j.signature or j.signature_photo), "closed_at": j.closed_at,
-            "invoice_requested": bool(j.invoice_requested_at)}
+            "invoice_requested": bool(j.invoice_requested_at), "unsolved_at": j.unsolved_at,
+            "unsolved_level": rules.UNSOLVED_CHAIN[j.unsolved_level - 1] if j.unsolved_level else ""}
 
 
 def _get(request, pk):
@@ -83,34 +98,40 @@ def _get(request, pk):
     return j
 
 
-@router.get("", response=list[JobOut])
+@router.get("", response={200: list[ServiceJobOut], **ERRORS}, summary="Service jobs visible to me")
 def list_jobs(request):
     return [job_out(j) for j in selectors.jobs_visible_to(request.auth)[:200]]
 
 
-@router.post("", response={201: JobOut})
-def create(request, payload: JobIn):
+@router.post("", response={201: ServiceJobOut, **ERRORS}, summary="Register a call (service.arrival_sla)")
+def create(request, payload: ServiceJobIn):
     return Status(201, job_out(services.register_job(request.auth, services.JobIn(**payload.dict()))))
 
 
-@router.get("/{job_id}", response=JobOut)
+@router.get("/{job_id}", response={200: ServiceJobOut, **ERRORS})
 def detail(request, job_id: int):
     return job_out(_get(request, job_id))
 
 
-@router.post("/{job_id}/dispatch", response=JobOut)
+@router.post("/{job_id}/dispatch", response={200: ServiceJobOut, **ERRORS})
 def dispatch(request, job_id: int, payload: DispatchIn):
     _get(request, job_id)
     return job_out(services.dispatch(request.auth, job_id, payload.technician_id))
 
 
-@router.post("/{job_id}/arrive", response=JobOut)
+@router.post("/{job_id}/arrive", response={200: ServiceJobOut, **ERRORS})
 def arrive(request, job_id: int, payload: ArriveIn):
     _get(request, job_id)
     return job_out(services.arrive(request.auth, job_id, payload.arrived_at))
 
 
-@router.post("/{job_id}/close", response=JobOut)
+@router.post("/{job_id}/unsolved", response={200: ServiceJobOut, **ERRORS}, summary="Report a problem not solved on site (service.dispatch: SP → SM → GM)")
+def unsolved(request, job_id: int, payload: UnsolvedIn):
+    _get(request, job_id)
+    return job_out(services.report_unsolved(request.auth, job_id, payload.note))
+
+
+@router.post("/{job_id}/close", response={200: ServiceJobOut, **ERRORS})
 def close(request, job_id: int, payload: JobCloseIn):
     _get(request, job_id)
     photo = None
@@ -124,8 +145,18 @@ def close(request, job_id: int, payload: JobCloseIn):
                                       checks=payload.checks))
 
 
-@router.post("/{job_id}/survey")
+@router.post("/{job_id}/survey", response={200: SurveyOut, **ERRORS}, summary="The caller rates the technician (service.survey_100pct)")
 def survey(request, job_id: int, payload: SurveyIn):
     _get(request, job_id)
     s = services.rate(request.auth, job_id, payload.ratings)
     return {"job_id": job_id, "ratings": s.ratings}
+
+
+@router.get("/{job_id}/voucher", **file_op(PDF, "服务凭证"), summary="The service voucher (服务凭证) with the signature, PDF")
+def voucher(request, job_id: int):
+    return sheet.response(visit_sheets.voucher(_get(request, job_id)), "pdf")
+
+
+@router.get("/{job_id}/survey-form", **file_op(PDF, "客户满意度调查表"), summary="The satisfaction survey (客户满意度调查表), PDF")
+def survey_form(request, job_id: int):
+    return sheet.response(visit_sheets.satisfaction_survey(_get(request, job_id)), "pdf")

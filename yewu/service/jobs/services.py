@@ -190,7 +190,8 @@ def close_job(actor: User, job_id: int, *, work_done: str, signer_name: str = ""
         for u in _users("sees_costs"):
             if u.has_role("GM"):
                 continue
-            notify(u, f"job-invoice:{j.pk}", f"服务单 {j.number}（{rules.JOB_CATEGORIES[j.category]}）今日完工，请开票",
+            notify(u, f"job-invoice:{j.pk}", f"服务单 {j.number}（{rules.JOB_CATEGORIES[j.category]}，{j.customer.name if j.customer_id else ''}）"
+                   f"今日完工，收费 ¥{j.amount:,.2f}，请开票",
                    rule="service.close_signature", link=f"/service/jobs/{j.pk}/")
     record(actor=actor, action="close", obj=j, before=before, after=snapshot(j, ["state", "closed_at", "signer_name"]),
            rule="service.close_signature", decision=d)
@@ -239,7 +240,8 @@ def create_contract(actor: User, customer_id: int, starts_on: date, ends_on: dat
 
 
 def escalate_late(now: datetime | None = None) -> dict:
-    """`service.dispatch` (every 5 min): a job past its arrival deadline escalates to the service manager once."""
+    """`service.dispatch` (every 5 min): a repair past its promised (arrival) time escalates to the service
+    supervisor at once, once."""
     now = now or timezone.now()
     n = 0
     for j in ServiceJob.objects.filter(state__in=(ServiceJob.State.REGISTERED, ServiceJob.State.DISPATCHED),
@@ -247,10 +249,9 @@ def escalate_late(now: datetime | None = None) -> dict:
         with transaction.atomic():
             if not ServiceJob.objects.filter(pk=j.pk, escalated_at__isnull=True).update(escalated_at=now):
                 continue
-            for u in _users("manages_service"):
-                if not u.has_role("GM"):
-                    notify(u, f"job-late:{j.pk}", f"服务单 {j.number} 已超过到达期限", rule="service.dispatch",
-                           link=f"/service/jobs/{j.pk}/")
+            for u in _users("supervises_service_jobs"):
+                notify(u, f"job-late:{j.pk}", f"服务单 {j.number} 已超过到达期限，请服务主管处理", rule="service.dispatch",
+                       link=f"/service/jobs/{j.pk}/")
             record(actor=None, action="escalate", obj=j, after={"late": True}, rule="service.dispatch")
             n += 1
     return {"jobs_escalated": n}
@@ -261,8 +262,11 @@ def nightly(now: datetime | None = None) -> dict:
     before a maintenance contract ends (`service.maintenance_renewal_1m`)."""
     now = now or timezone.now()
     today = timezone.localdate(now)
-    undispatched = ServiceJob.objects.filter(state=ServiceJob.State.REGISTERED, registered_at__date__lt=today).count()
-    if undispatched:
+    cal = get_calendar()
+    start = datetime.combine(today, datetime.min.time(), tzinfo=rules.TZ)
+    undispatched = ServiceJob.objects.filter(state=ServiceJob.State.REGISTERED, registered_at__lt=start).count()
+    surveys = survey_reminders(now) if cal.is_working_day(today) else 0
+    if undispatched and cal.is_working_day(today):
         for u in _users("dispatches_service_jobs"):
             notify(u, f"jobs-first:{today}", f"有 {undispatched} 张前日未派工的服务单，今日优先派工", rule="service.dispatch",
                    link="/service/jobs/")
@@ -279,4 +283,80 @@ def nightly(now: datetime | None = None) -> dict:
                 record(actor=None, action="renewal_notice", obj=mc, after={"ends_on": mc.ends_on},
                        rule="service.maintenance_renewal_1m")
                 renewals += 1
-    return {"undispatched": undispatched, "renewal_notices": renewals}
+    return {"undispatched": undispatched, "renewal_notices": renewals, "surveys_due": surveys}
+
+
+def survey_reminders(now: datetime | None = None) -> int:
+    """`service.survey_100pct` (nightly, working days): every caller of the previous working day(s) gets a survey
+    today — one reminder per day to the CS agents with the count; returns the number of surveys due."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    due = Survey.objects.filter(done_at__isnull=True, due_on__lte=today).count()
+    if due:
+        for u in _users("records_return_visits"):
+            notify(u, f"surveys:{today}", f"今日有 {due} 位来电客户待做服务满意度调查（不抽样）", rule="service.survey_100pct",
+                   link="/service/jobs/surveys/")
+    return due
+
+
+def _unsolved_targets(j: ServiceJob, role: str) -> list[User]:
+    """Who hears of an unsolved on-site problem at each level of `service.dispatch` (SP → SM → GM)."""
+    owner = j.customer.owner if j.customer_id and j.customer.owner_id else None
+    if role == "SP":
+        return ([owner] if owner and owner.is_active else []) + _users("supervises_service_jobs")
+    if role == "SM":
+        team = owner.team if owner and owner.team_id else None
+        sm = team.manager if team and team.manager_id and team.manager.is_active else None
+        return [sm] if sm else _users("hears_unsolved_service_last")
+    return _users("hears_unsolved_service_last")
+
+
+def _escalate_unsolved(j: ServiceJob, d, now: datetime) -> bool:
+    level = d.data["level"]
+    if level <= j.unsolved_level:
+        return False
+    if not ServiceJob.objects.filter(pk=j.pk, unsolved_level__lt=level).update(unsolved_level=level):
+        return False
+    for lv in range(j.unsolved_level + 1, level + 1):
+        role = rules.UNSOLVED_CHAIN[lv - 1]
+        for u in _unsolved_targets(j, role):
+            notify(u, f"job-unsolved:{j.pk}:{lv}", f"服务单 {j.number} 现场问题未解决（{rules.UNSOLVED_LABELS[role]}）：{j.unsolved_note[:40]}",
+                   rule="service.dispatch", link=f"/service/jobs/{j.pk}/")
+    record(actor=None, action="escalate_unsolved", obj=j, before={"level": j.unsolved_level},
+           after={"level": level, "to": rules.UNSOLVED_CHAIN[level - 1]}, rule="service.dispatch", decision=d)
+    j.unsolved_level = level
+    return True
+
+
+@transaction.atomic
+def report_unsolved(actor: User, job_id: int, note: str, now: datetime | None = None) -> ServiceJob:
+    """`service.dispatch`: the technician reports a problem not solved on site — the customer's SP and the service
+    supervisor hear of it at once; the SM, then the GM, each N working hours later while it stays unsolved."""
+    now = now or timezone.now()
+    j = _job(job_id)
+    _may_work(actor, j)
+    note = clean_text(note, field="note", label="未解决问题说明", max_len=1000, required=True)
+    if j.state != ServiceJob.State.ARRIVED:
+        raise Conflict("只有已到达现场、未结单的服务单可以上报现场未解决", rule="service.dispatch", code="state",
+                       fields={"state": j.state})
+    if j.unsolved_at is not None:
+        raise Conflict("该服务单已上报现场未解决", rule="service.dispatch", code="already_reported",
+                       fields={"note": "已上报"})
+    ServiceJob.objects.filter(pk=j.pk).update(unsolved_at=now, unsolved_note=note)
+    j.unsolved_at, j.unsolved_note = now, note
+    d = rules.unsolved_escalation(now, now, get_calendar(), get_policy())
+    record(actor=actor, action="report_unsolved", obj=j, after={"note": note}, rule="service.dispatch", decision=d)
+    _escalate_unsolved(j, d, now)
+    return j
+
+
+def escalate_unsolved(now: datetime | None = None) -> dict:
+    """Timer (every 5 min), `service.dispatch`: unsolved on-site problems of open jobs move up SP → SM → GM."""
+    now = now or timezone.now()
+    cal, cfg = get_calendar(), get_policy()
+    n = 0
+    for j in ServiceJob.objects.filter(unsolved_at__isnull=False, unsolved_level__lt=len(rules.UNSOLVED_CHAIN)).exclude(
+            state=ServiceJob.State.CLOSED).select_related("customer__owner__team__manager"):
+        with transaction.atomic():
+            n += _escalate_unsolved(j, rules.unsolved_escalation(j.unsolved_at, now, cal, cfg), now)
+    return {"unsolved_escalated": n}

@@ -3,7 +3,7 @@ signature drawn on the phone screen (or a photo of the paper voucher)."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -13,14 +13,14 @@ from yewu.org.models import User
 from yewu.org.permissions import can
 from yewu.policy import service as rules
 
-from ..documents import forms
+from ..documents import sheet, visit_sheets
 from ..web import need, refused
 from . import selectors, services
 
 
 @login_required
 def job_list(request):
-    return render(request, "service/jobs.html", {"rows": selectors.jobs_visible_to(request.user)[:200],
+    return render(request, "service/jobs.html", {"rows": selectors.job_queue(request.user),
                                                  "contracts": selectors.contracts_near_renewal(20), "now": timezone.now()})
 
 
@@ -66,6 +66,8 @@ def act(request, pk: int, action: str):
             services.dispatch(u, pk, int(p.get("technician_id") or 0))
         elif action == "survey":
             services.rate(u, pk, {k: p.get(k) for k in rules.SURVEY_ITEMS})
+        elif action == "unsolved":
+            services.report_unsolved(u, pk, p.get("note", ""))
         elif action == "arrive":
             services.arrive(u, pk)
         elif action == "close":
@@ -84,11 +86,43 @@ def act(request, pk: int, action: str):
 
 
 @login_required
-def voucher_pdf(request, pk: int):
-    """服务凭证 with the customer's signature."""
+def document(request, pk: int, kind: str, fmt: str):
+    """服务凭证 (with the customer's signature) or 客户满意度调查表 of the job, PDF or Excel."""
     j = selectors.job_for(request.user, pk)
-    if j is None:
+    if j is None or kind not in ("voucher", "survey") or fmt not in ("pdf", "xlsx"):
         raise Http404
-    r = HttpResponse(forms.voucher_pdf(j), content_type="application/pdf")
-    r["Content-Disposition"] = f'inline; filename="{j.number}.pdf"'
-    return r
+    doc = visit_sheets.voucher(j) if kind == "voucher" else visit_sheets.satisfaction_survey(j)
+    return sheet.response(doc, fmt)
+
+
+def _month(request) -> tuple[int, int]:
+    today = timezone.localdate()
+    raw = request.GET.get("month") or f"{today.year}-{today.month:02d}"
+    try:
+        y, m = (int(x) for x in raw.split("-")[:2])
+        if 2000 <= y <= 2100 and 1 <= m <= 12:
+            return y, m
+    except ValueError:
+        pass
+    messages.error(request, "月份应为 YYYY-MM [service.survey_100pct]")
+    return today.year, today.month
+
+
+@login_required
+def technicians(request):
+    """`service.survey_100pct`: the monthly technician table from the surveys (screen, Excel, PDF)."""
+    need(request.user, "sees_technician_table")
+    y, m = _month(request)
+    rows = selectors.technician_table(y, m)
+    fmt = request.GET.get("format")
+    if fmt in ("xlsx", "pdf"):
+        return sheet.response(visit_sheets.technician_table(y, m, rows), fmt)
+    return render(request, "service/technicians.html", {"rows": rows, "month": f"{y}-{m:02d}",
+                                                        "items": rules.SURVEY_ITEMS})
+
+
+@login_required
+def surveys(request):
+    """`service.survey_100pct`: every caller's survey due today or earlier and not yet done."""
+    need(request.user, "records_return_visits")
+    return render(request, "service/surveys.html", {"rows": selectors.surveys_due(), "today": timezone.localdate()})

@@ -42,3 +42,11 @@ def campaign_summary(c: Campaign) -> dict:
             "may_close": d.allowed, "blocking": d.message() if d.refused else "",
             "members": [{"customer_id": m.customer_id, "name": m.name, "visited": m.has_record,
                          "failed_attempts": m.failed_attempts, "signed_off": m.csm_signed_off} for m in members]}
+
+
+def campaign_visits(camp: Campaign) -> dict[int, ReturnVisit]:
+    """The latest visit of each member customer in the campaign."""
+    out: dict[int, ReturnVisit] = {}
+    for v in camp.visits.select_related("recorded_by").order_by("visited_at", "id"):
+        out[v.customer_id] = v
+    return out

@@ -140,28 +140,3 @@ def test_survey_rates_four_items(svc):
                        {"ratings": {"attitude": 4, "skill": 3, "arrival": 4, "follow_through": 2}})
     assert code == 200
     assert j.survey.due_on > timezone.localdate(j.registered_at)
-
-
-
-
-def test_forms_complaint_sheet_and_voucher_pdf(svc):
-    from django.test import Client
-
-    from yewu.service.complaints import services as complaints
-    from yewu.service.tickets.services import TicketIn, create_ticket
-
-    co = svc.co
-    t = create_ticket(co.cs, TicketIn(type="claim", channel="phone", content="索赔", customer_id=svc.cust.pk,
-                                      category="quality", claim_amount="12000"))
-    complaints.judge(co.cs, t.complaint.pk, valid=True, finding="属实", department_id=svc.qa.pk)
-    j = jobs.register_job(co.cs, jobs.JobIn(category="A", district="天河", problem="x", customer_id=svc.cust.pk))
-    jobs.dispatch(co.cs, j.pk, co.cs.pk)
-    jobs.arrive(co.cs, j.pk)
-    jobs.close_job(co.cs, j.pk, work_done="修好", signer_name="王工", signature=SIG, amount="350")
-    c = Client()
-    c.force_login(co.cs)
-    a = c.get(f"/service/complaints/{t.complaint.pk}/form.pdf")
-    b = c.get(f"/service/jobs/{j.pk}/voucher.pdf")
-    assert a.status_code == b.status_code == 200 and a.content[:4] == b.content[:4] == b"%PDF"
-    c.force_login(co.sales3)  # not their customer
-    assert c.get(f"/service/jobs/{j.pk}/voucher.pdf").status_code == 404

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from ninja import Router, Schema, Status
 
 from yewu.common.errors import NotFound
+from yewu.common.schemas import ERRORS, Out
 from yewu.org.permissions import require
 
 from ..models import Ticket
@@ -36,7 +37,7 @@ class RespondIn(Schema):
     transfer: bool = False
 
 
-class TicketOut(Schema):
+class TicketOut(Out):
     id: int
     number: str
     type: str
@@ -58,11 +59,63 @@ class TicketOut(Schema):
     lead_id: int | None
 
 
-class CustomerHit(Schema):
+class TicketCustomerHit(Out):
     id: int
     name: str
     city: str
     owner: str
+
+
+class CardContactOut(Out):
+    name: str
+    title: str
+    mobile: str
+    phone: str
+
+
+class CardShipmentOut(Out):
+    number: str
+    shipped_at: datetime | None
+    delivered_on: date | None
+    signed_by: str
+
+
+class CardOrderOut(Out):
+    id: int
+    number: str
+    status: str
+    status_code: str
+    promised_ship_on: date | None
+    target_ship_on: date | None
+    delivered_on: date | None
+    shipments: list[CardShipmentOut]
+
+
+class CardTicketOut(Out):
+    id: int
+    number: str
+    type: str
+    state: str
+    received_at: datetime
+
+
+class ServiceCardOut(Out):
+    """The customer-service card of the archive (`acl.cs_scope`): contacts, live orders and shipments, no prices."""
+
+    id: int
+    name: str
+    city: str
+    district: str
+    address: str
+    key_customer: bool
+    owner: str
+    contacts: list[CardContactOut]
+    orders: list[CardOrderOut]
+    tickets: list[CardTicketOut]
+
+
+class TicketDetailOut(TicketOut):
+    service_card: ServiceCardOut | None
 
 
 def ticket_out(t: Ticket) -> dict:
@@ -74,18 +127,18 @@ def ticket_out(t: Ticket) -> dict:
             "complaint_id": getattr(getattr(t, "complaint", None), "pk", None), "lead_id": t.lead_id}
 
 
-@router.get("", response=list[TicketOut])
+@router.get("", response={200: list[TicketOut], **ERRORS}, summary="Tickets visible to me (acl.cs_scope)")
 def list_tickets(request, q: str = "", state: str = "", type: str = "", mine: bool = False):
     return [ticket_out(t) for t in selectors.list_tickets(request.auth, q=q, state=state, type=type, mine=mine)]
 
 
-@router.post("", response={201: TicketOut})
+@router.post("", response={201: TicketOut, **ERRORS}, summary="Quick entry of a call (ticket.first_response_1wd)")
 def create(request, payload: TicketIn):
     t = services.create_ticket(request.auth, services.TicketIn(**payload.dict()))
     return Status(201, ticket_out(t))
 
 
-@router.get("/customers", response=list[CustomerHit])
+@router.get("/customers", response={200: list[TicketCustomerHit], **ERRORS}, summary="Find the caller by phone, name or pinyin initials")
 def find_customers(request, q: str = ""):
     """Quick-entry look-up by phone digits, name or pinyin initials."""
     require(request.auth, "handles_tickets")
@@ -93,7 +146,7 @@ def find_customers(request, q: str = ""):
             for c in selectors.find_customers(request.auth, q)]
 
 
-@router.get("/{ticket_id}")
+@router.get("/{ticket_id}", response={200: TicketDetailOut, **ERRORS}, summary="A ticket with the customer-service card")
 def detail(request, ticket_id: int):
     t = selectors.ticket_for(request.auth, ticket_id)
     if t is None:
@@ -103,11 +156,11 @@ def detail(request, ticket_id: int):
     return out
 
 
-@router.post("/{ticket_id}/respond", response=TicketOut)
+@router.post("/{ticket_id}/respond", response={200: TicketOut, **ERRORS}, summary="Answer or transfer a ticket")
 def respond(request, ticket_id: int, payload: RespondIn):
     return ticket_out(services.respond(request.auth, ticket_id, payload.response, transfer=payload.transfer))
 
 
-@router.post("/{ticket_id}/close", response=TicketOut)
+@router.post("/{ticket_id}/close", response={200: TicketOut, **ERRORS}, summary="Close a ticket")
 def close(request, ticket_id: int):
     return ticket_out(services.close_ticket(request.auth, ticket_id))

@@ -77,7 +77,8 @@ def _clean_public(data: TicketIn, now: datetime) -> dict:
 def _clean(actor: User | None, data: TicketIn, now: datetime) -> dict:
     t = choice(data.type, rules.TICKET_TYPES, field="type", label="工单类型")
     ch = choice(data.channel, rules.CHANNELS, field="channel", label="渠道")
-    content = clean_text(data.content, field="content", label="内容", max_len=2000, required=True)
+    content = clean_text(data.content, field="content", label="内容", max_len=2000, required=True,
+                         rule="ticket.first_response_1wd")
     received = when(data.received_at, field="received_at", label="收到时间", default=now,
                     rule="ticket.first_response_1wd")
     d = rules.check_received_at(received, now)
