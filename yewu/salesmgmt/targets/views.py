@@ -48,7 +48,9 @@ def save(request):
     try:
         res = services.set_month_targets(request.user, month, rows, kind=request.POST.get("kind", ""),
                                          reason=request.POST.get("reason", ""))
-        if res["change"]:
+        if res["change"] and res["change"].state == "approved":
+            messages.success(request, "目标变更已生效（总经理变更部门总目标，原因已记入审计日志）")
+        elif res["change"]:
             who = "总经理" if res["change"].department_total_changes else "业务经理"
             messages.warning(request, f"目标变更已提交{who}审批，批准后生效（plan.change_reason）")
         else:
