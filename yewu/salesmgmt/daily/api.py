@@ -137,7 +137,7 @@ class CoachingTaskOut(Out):
     done_at: str | None
 
 
-class CoachingOut(Out):
+class CoachingNoteOut(Out):
     id: int
     note: str
     late: bool
@@ -371,7 +371,7 @@ def shortfalls(request, all: bool = False):
             for n in selectors.shortfall_list(request.auth, open_only=not all)[:500]]
 
 
-@router.post("/shortfalls/{note_id}/coaching", response={200: CoachingOut, **ERRORS}, summary="Record the coaching note")
+@router.post("/shortfalls/{note_id}/coaching", response={200: CoachingNoteOut, **ERRORS}, summary="Record the coaching note")
 def coaching(request, note_id: int, payload: CoachingIn):
     if not selectors.shortfall_list(request.auth, open_only=False).filter(pk=note_id).exists():
         raise NotFound("辅导任务不存在")

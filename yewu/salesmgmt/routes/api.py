@@ -67,7 +67,7 @@ class RouteVisitOut(Out):
     next_visit_on: str
 
 
-class SuggestionOut(Out):
+class SafetyStockSuggestionOut(Out):
     rule: str
     weekly: str
     qty: int
@@ -94,7 +94,7 @@ def create(request, payload: RouteVisitIn):
     return out(v)
 
 
-@router.get("/suggestion", response={200: SuggestionOut, **ERRORS}, summary="Suggested order = max(0, 1.5 × W − on hand), rounded up to the pack")
+@router.get("/suggestion", response={200: SafetyStockSuggestionOut, **ERRORS}, summary="Suggested order = max(0, 1.5 × W − on hand), rounded up to the pack")
 def suggestion(request, customer_id: int, product_id: int, on_hand: int, pack: int = 1, delivered: int = 0):
     from yewu.customers.models import Customer
 
