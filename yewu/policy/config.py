@@ -51,6 +51,7 @@ DEFAULTS: dict[str, tuple[Any, type, str]] = {
     "daily.table_by_0900.draft_hour": (18, int, "部门管理表在工作日当天此时自动起草"),
     "daily.quantified_activity.new_intent_min": (3, int, "每日新增意向客户目标下限"),
     "daily.quantified_activity.met_min": (1, int, "每日面谈客户目标下限"),
+    "daily.supervision.accompanied_per_week": (1, int, "业务经理每周至少陪同促成拜访次数"),
     "route.safety_stock_1_5.factor": (Decimal("1.5"), Decimal, "建议订货 = 此倍数 × 周销量 − 库存"),
     "route.safety_stock_1_5.days": (28, int, "周销量按最近多少天计算"),
     "report.weekly_monthly.weekly_hour": (12, int, "周报于周一此时前提交"),

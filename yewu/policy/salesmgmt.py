@@ -320,6 +320,53 @@ def check_call_list_time(at: datetime) -> Decision:
                                 "call-list check outside 09:20–09:30", {"at": at}), in_window=False)
 
 
+CALL_LIST_FROM, CALL_LIST_TO = time(9, 20), time(9, 30)
+
+
+def call_list_status(day: date, checks: Iterable[datetime], now: datetime, cal: WorkCalendar) -> Decision:
+    """`daily.supervision`: the SM's call-list check of one SP on working day ``day``. ``data['status']``:
+    ``ok`` (a check inside 09:20–09:30), ``late`` (checked, but only outside the window), ``missing`` (no check and
+    09:30 has passed), ``open`` (not yet 09:30), ``none`` (not a working day)."""
+    rule = "daily.supervision"
+    if not cal.is_working_day(day):
+        return Decision.allow(status="none")
+    local = sorted(c.astimezone(TZ) for c in checks if c.astimezone(TZ).date() == day)
+    end = datetime.combine(day, CALL_LIST_TO, tzinfo=TZ)
+    figs = {"day": day, "window": "09:20–09:30"}
+    if any(CALL_LIST_FROM <= c.time() <= CALL_LIST_TO for c in local):
+        return Decision.allow(status="ok")
+    if local:
+        return Decision.warn(Reason(rule, f"{day:%m-%d} 电话清单检查在 {local[0]:%H:%M}，不在 09:20–09:30",
+                                    "call-list check outside the window", figs), status="late")
+    if now.astimezone(TZ) > end:
+        return Decision.warn(Reason(rule, f"{day:%m-%d} 09:20–09:30 未做电话清单检查", "no call-list check", figs),
+                             status="missing")
+    return Decision.allow(status="open")
+
+
+def accompanied_week_status(week_monday: date, visit_days: Iterable[date], today: date, cal: WorkCalendar,
+                            cfg: PolicyConfig = DEFAULT) -> Decision:
+    """`daily.supervision`: at least N (D: 1) accompanied deal-closing visits by the SM in the week of
+    ``week_monday``. ``data['status']``: ``ok``, ``missing`` (the week is over without one), ``due`` (this week,
+    its last working day is today or past), ``open`` (this week, still time). ``data['count']``, ``data['due_on']``."""
+    rule = "daily.supervision"
+    need = int(cfg["daily.supervision.accompanied_per_week"])
+    sunday = week_monday + timedelta(days=6)
+    n = sum(1 for d in visit_days if week_monday <= d <= sunday)
+    wdays = [week_monday + timedelta(days=i) for i in range(7) if cal.is_working_day(week_monday + timedelta(days=i))]
+    last = wdays[-1] if wdays else sunday
+    figs = {"week": week_monday, "count": n, "required": need, "due_on": last}
+    if n >= need:
+        return Decision.allow(status="ok", count=n, due_on=last)
+    if today > sunday:
+        return Decision.warn(Reason(rule, f"{week_monday:%m-%d} 当周陪同促成拜访 {n} 次（应至少 {need} 次）",
+                                    "accompanied visits missing", figs), status="missing", count=n, due_on=last)
+    if today >= last:
+        return Decision.warn(Reason(rule, f"本周陪同促成拜访 {n} 次，今天（{last:%m-%d}）是本周最后一个工作日",
+                                    "accompanied visit due today", figs), status="due", count=n, due_on=last)
+    return Decision.allow(status="open", count=n, due_on=last)
+
+
 def weeks_without_accompanied_visit(weeks: Iterable[date], accompanied_days: Iterable[date]) -> list[date]:
     """Weeks (given by their Monday) with no accompanied deal-closing visit by the SM."""
     have = {d - timedelta(days=d.weekday()) for d in accompanied_days}

@@ -104,6 +104,7 @@ _EXPLICIT: dict[str, tuple[str, str, Any, Any]] = {
     "daily.table_by_0900.draft_hour": ("int", "时", 0, 23),
     "daily.quantified_activity.new_intent_min": ("int", "个", 0, 100),
     "daily.quantified_activity.met_min": ("int", "个", 0, 100),
+    "daily.supervision.accompanied_per_week": ("int", "次", 0, 7),
     "route.safety_stock_1_5.factor": ("decimal", "倍", Decimal("0"), Decimal("10")),
     "report.weekly_monthly.weekly_hour": ("int", "时", 0, 23),
     "report.weekly_monthly.monthly_wd": ("int", "工作日", 1, 20),

@@ -177,11 +177,35 @@ def load() -> dict:
                                 "电话量不足：明早 9:20 检查电话清单，要求上午完成 20 通。",
                                 "到账未达标：梳理逾期客户，明天上门催款两家。", "新客户开发不足：本周陪同拜访一次。"]))
                         counts["coaching"] += 1
-                if d >= recent[-5]:
+                if d >= recent[-5] and _at(nxt, 9, 25) <= now:
                     with _clock(_at(nxt, 9, 25)):
                         for sp in sps:
                             if sp.team_id == t.team_id:
                                 daily.log_supervision(team_mgr, sp.pk, "call_list", "电话清单已检查，客户 20 家")
+        # daily.supervision: each SM's accompanied deal-closing visit, one a week (二组 skipped the week before last)
+        weeks = sorted({d - timedelta(days=d.weekday()) for d in days})
+        for i, w in enumerate(weeks):
+            wd = [d for d in days if w <= d < w + timedelta(days=7)]
+            for mgr in (users["manager"], users["manager2"]):
+                if mgr == users["manager2"] and i == len(weeks) - 2:
+                    continue
+                at = _at(wd[len(wd) // 2], 14, 30)
+                team_sps = [sp for sp in sps if sp.team_id and sp.team.manager_id == mgr.pk]
+                if at <= now and team_sps:
+                    with _clock(at):
+                        daily.log_supervision(mgr, rng.choice(team_sps).pk, "accompanied",
+                                              rng.choice(["陪同拜访重点客户，促成电缆订单", "陪同催收并谈成续单",
+                                                          "陪同拜访新工程客户，确认报价"]))
+                    counts["supervision"] = counts.get("supervision", 0) + 1
+        # weekly action items for next week naming key customers (visit.weekly_plan), submitted before Friday 12:00
+        monday = today - timedelta(days=today.weekday()) + timedelta(days=7)
+        if now <= pol.weekly_plan_due(monday, cal):
+            for sp in sps:
+                if own[sp.pk]:
+                    with _clock(now):
+                        plans.submit_plan(sp, "weekly", monday, [
+                            {"text": "重点拜访，推荐新品", "planned": 1, "customer_id": own[sp.pk][0]},
+                            {"text": "电话回访老客户", "planned": 40}])
         # a monthly action plan per SP for this month (submitted on time last month), with the SM's instructions
         for sp in sps:
             py, pm = pol.previous_month(this_month.year, this_month.month)

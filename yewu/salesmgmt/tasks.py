@@ -1,7 +1,10 @@
 """Sales-management timers on the worker schedule (yewu.common.jobs):
 
-- ``draft_tables`` daily at 18:00 (`daily.table_by_0900`): each team's 部门管理表 for today, when today is a working
-  day; opens the coaching notes of the day's shortfalls (`daily.shortfall_coaching`).
+- ``draft_tables`` every 5 minutes (`daily.table_by_0900`): from the drafting hour of the policy setting
+  ``daily.table_by_0900.draft_hour`` (D 18:00) on a working day, each team's 部门管理表 for today not yet drafted at
+  or after that hour is drafted (a draft made by hand earlier in the day is refreshed); opens the coaching notes of
+  the day's shortfalls (`daily.shortfall_coaching`). The hour is read on every run, so a new settings version
+  moves the draft without touching the job registry.
 - ``timers`` every 5 minutes: overdue tables (09:00:00 passed, not submitted → SM and ADM), overdue coaching notes
   (→ SM), missing monthly targets after their deadline (`target.monthly_set` → SM).
 
@@ -12,13 +15,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from django.db.models import Q
 from django.utils import timezone
 from django_tasks import task
 
 from yewu.common.errors import Conflict
 from yewu.common.jobs import notify
 from yewu.org.models import Role, Team
-from yewu.org.selectors import get_calendar, salespeople, users_with_role
+from yewu.org.selectors import get_calendar, get_policy, salespeople, users_with_role
 from yewu.policy import salesmgmt as pol
 
 from .daily import services as daily
@@ -31,10 +35,15 @@ def run_draft(now: datetime | None = None) -> dict:
     n = 0
     if not get_calendar().is_working_day(day):
         return {"drafted": 0}
-    for team in Team.objects.all():
+    draft_at = pol.table_draft_at(day, get_policy())
+    if now < draft_at:
+        return {"drafted": 0, "from": draft_at.isoformat()}
+    done = set(DepartmentTable.objects.filter(day=day).filter(
+        Q(drafted_at__gte=draft_at) | Q(state=DepartmentTable.State.SUBMITTED)).values_list("team_id", flat=True))
+    for team in Team.objects.exclude(pk__in=done):
         try:
             n += int(daily.draft_table(team, day) is not None)
-        except Conflict:  # already submitted
+        except Conflict:  # submitted meanwhile
             pass
     return {"drafted": n}
 

@@ -1,5 +1,6 @@
 from django.urls import path
 
+from .daily import pages
 from .daily import views as daily
 from .leaderboard import views as leaderboard
 from .plans import views as plans
@@ -26,4 +27,8 @@ urlpatterns = [
     path("reports/", reports.report, name="report"),
     path("plans/", plans.plans, name="plans"),
     path("route-visits/", routes.route_visit, name="route_visit"),
+    path("supervision/", pages.supervision, name="supervision"),
+    path("training/", pages.training, name="training"),
+    path("worklog/pdf/", pages.work_log_document, name="work_log_document"),
+    path("targets/<int:pk>/days/", targets.move, name="targets_move"),
 ]

@@ -4,6 +4,7 @@ tables the user may see. Rows are cut by :func:`yewu.salesmgmt.scope.visible_sal
 
 from __future__ import annotations
 
+import calendar as _cal
 from datetime import date
 from decimal import Decimal
 
@@ -19,7 +20,7 @@ from yewu.policy import salesmgmt as pol
 
 from .. import actuals as act
 from ..models import CallLog, CoachingNote, DailyTarget, DepartmentTable, WorkLog
-from ..scope import visible_salespeople, visible_teams
+from ..scope import require_sees, visible_salespeople, visible_teams
 
 
 def parse_day(raw, default: date | None = None) -> date:
@@ -119,3 +120,28 @@ def calls(user, day: date):
 def work_log(user, day: date) -> str:
     w = WorkLog.objects.filter(salesperson=user, day=day).first()
     return w.content if w else ""
+
+
+def work_log_month(user, salesperson_id: int, month: date) -> dict:
+    """工作日志 of one SP for a month, from live data: each working day's log text with the day's actuals and
+    calls by outcome (the form of `daily.quantified_activity`)."""
+    require_sees(user, salesperson_id)
+    sp = User.objects.select_related("team").get(pk=salesperson_id)
+    end = month.replace(day=_cal.monthrange(month.year, month.month)[1])
+    end = min(end, timezone.localdate())
+    days = pol.month_working_days(month.year, month.month, get_calendar())
+    logs = {w.day: w.content for w in WorkLog.objects.filter(salesperson_id=salesperson_id, day__range=(month, end))}
+    acts = act.daily_actuals([salesperson_id], month, end) if end >= month else {}
+    targets = {d.day: d for d in DailyTarget.objects.filter(salesperson_id=salesperson_id, day__range=(month, end))}
+    outcomes: dict = {}
+    for c in CallLog.objects.filter(salesperson_id=salesperson_id, day__range=(month, end)).only("day", "outcome"):
+        outcomes.setdefault(c.day, {}).setdefault(c.get_outcome_display(), 0)
+        outcomes[c.day][c.get_outcome_display()] += 1
+    rows = []
+    for d in sorted(set(d for d in days if d <= end) | set(logs)):
+        a = acts.get((salesperson_id, d)) or act.empty()
+        t = targets.get(d)
+        rows.append({"day": d, "content": logs.get(d, ""), "actuals": {m: _v(m, a[m]) for m in pol.METRICS},
+                     "targets": {m: _v(m, getattr(t, m)) for m in pol.METRICS} if t else None,
+                     "calls": outcomes.get(d, {})})
+    return {"salesperson": sp.name, "team": sp.team.name if sp.team_id else "", "month": month, "rows": rows}

@@ -19,6 +19,7 @@ from ..documents import department_table as docs
 from ..models import CallOutcome, DepartmentTable
 from ..scope import visible_teams
 from . import selectors, services
+from . import supervision as sup
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -35,8 +36,9 @@ def my_day(request):
     return render(request, "salesmgmt/my_day.html", {
         "day": day, "rows": rows, "outcomes": CallOutcome.choices, "is_sp": can(request.user, "logs_calls"),
         "calls": selectors.calls(request.user, day)[:20] if can(request.user, "logs_calls") else [],
+        "calls_count": selectors.calls(request.user, day).count() if can(request.user, "logs_calls") else 0,
         "work_log": selectors.work_log(request.user, day), "working": get_calendar().is_working_day(day),
-        "metrics": pol.METRICS})
+        "metrics": pol.METRICS, "supervision_warnings": sup.missing_for_manager(request.user, timezone.localdate())})
 
 
 @login_required

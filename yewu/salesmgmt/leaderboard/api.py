@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from ninja import Router, Schema
+from ninja import Router
+
+from yewu.common.schemas import ERRORS, PDF, Out, file_op
 
 from ..daily.selectors import parse_day
+from ..documents import sheets
+from ..documents.paper import file_response
 from . import selectors
 
 router = Router(tags=["sales management: leaderboard"])
 
 
-class RowOut(Schema):
+class BoardRowOut(Out):
     rank: int
     name: str
     salesperson_id: int
@@ -22,7 +26,31 @@ class RowOut(Schema):
     mtd_pct: str | None
 
 
-class BoardOut(Schema):
+class BoardTeamOut(Out):
+    team: str
+    amount: str
+    mtd: str
+    target: str
+    mtd_pct: str | None
+
+
+class ChampionOut(Out):
+    names: list[str]
+    value: str | int
+
+
+class ChampionsKindsOut(Out):
+    collections: ChampionOut
+    sales: ChampionOut
+    new_customers: ChampionOut
+
+
+class ChampionsOut(Out):
+    week: ChampionsKindsOut
+    month: ChampionsKindsOut
+
+
+class BoardOut(Out):
     rule: str
     day: str
     today: str
@@ -32,11 +60,18 @@ class BoardOut(Schema):
     week_start: str
     total: str
     total_mtd: str
-    rows: list[RowOut]
-    teams: list[dict]
-    champions: dict
+    rows: list[BoardRowOut]
+    teams: list[BoardTeamOut]
+    champions: ChampionsOut
 
 
-@router.get("", response=BoardOut, summary="Yesterday's receipts per SP ranked, team totals, MTD, champions")
+@router.get("", response={200: BoardOut, **ERRORS}, summary="Yesterday's receipts per SP ranked, team totals, MTD, champions")
 def leaderboard(request, today: str = ""):
     return selectors.board(request.auth, parse_day(today) if today else None)
+
+
+@router.get("/document", **file_op(PDF, "到账播报 PDF 或 Excel（fmt=xlsx）"), summary="到账播报 as PDF (fmt=pdf) or Excel (fmt=xlsx)")
+def document(request, today: str = "", fmt: str = "pdf"):
+    b = selectors.board(request.auth, parse_day(today) if today else None)
+    fmt = "xlsx" if fmt == "xlsx" else "pdf"
+    return file_response(sheets.leaderboard(b, fmt), fmt, f"leaderboard-{b['day']}")

@@ -12,6 +12,7 @@ from django.utils import timezone
 from yewu.audit.services import record, snapshot
 from yewu.common.errors import NotFound, PermissionDenied, RuleRefused, ValidationError
 from yewu.common.text import clean_text
+from yewu.customers.models import Customer
 from yewu.org.permissions import require
 from yewu.org.selectors import get_calendar
 from yewu.policy import salesmgmt as pol
@@ -59,9 +60,15 @@ def submit_plan(actor, kind: str, start: date, items: list[dict]) -> ActionPlan:
                           fields={"items": "已过期限"})
     plan.items.all().delete()
     for i, it in enumerate(items):
+        customer = None
+        if it.get("customer_id"):  # a weekly item names the customer of its key visit (visit.weekly_plan)
+            customer = Customer.objects.filter(pk=it.get("customer_id"), owner=actor).first()
+            if customer is None:
+                raise ValidationError("只能选择自己负责的客户", fields={f"items.{i}.customer_id": "不是您的客户"},
+                                      rule="visit.weekly_plan")
         ActionItem.objects.create(plan=plan, text=clean_text(it.get("text"), field=f"items.{i}.text", label="行动事项",
                                                              max_len=300, required=True),
-                                  planned=_planned(it.get("planned"), f"items.{i}.planned"))
+                                  planned=_planned(it.get("planned"), f"items.{i}.planned"), customer=customer)
     record(actor=actor, action="update" if before else "create", obj=plan, before=before, after=snapshot(plan),
            rule="plan.monthly_action")
     return plan

@@ -9,9 +9,12 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from yewu.common.errors import YewuError
+from yewu.customers.models import Customer
 from yewu.org.permissions import can, require
 
 from ..daily.selectors import parse_day
+from ..documents import sheets
+from ..documents.paper import file_response
 from . import selectors, services
 
 
@@ -31,6 +34,10 @@ def plans(request):
                     if line.strip():
                         text, _, planned = line.partition("|")
                         items.append({"text": text.strip(), "planned": planned.strip() or 0})
+                texts, planned, custs = (request.POST.getlist(k) for k in ("item_text", "item_planned", "item_customer"))
+                for t, pl, cu in zip(texts, planned, custs, strict=False):
+                    if t.strip():
+                        items.append({"text": t.strip(), "planned": pl.strip() or 0, "customer_id": cu or None})
                 services.submit_plan(request.user, request.POST.get("kind", ""), parse_day(request.POST.get("start")), items)
                 messages.success(request, "计划已提交")
             elif act == "instruct":
@@ -45,7 +52,17 @@ def plans(request):
         return redirect("salesmgmt:plans")
     today = timezone.localdate()
     nxt = (today.replace(day=28) + timezone.timedelta(days=4)).replace(day=1)
+    items = list(selectors.plans(request.user, request.GET.get("kind") or None))
+    fmt = request.GET.get("format")
+    if fmt in ("pdf", "xlsx"):  # 行动计划表
+        return file_response(sheets.action_plans(items, fmt), fmt, f"action-plans-{today:%Y-%m-%d}")
+    for p in items:
+        p.links = selectors.week_links(request.user, p)
+        for i in p.items.all():
+            i.link = p.links["items"].get(i.pk)
     return render(request, "salesmgmt/plans.html", {
-        "plans": selectors.plans(request.user), "may_write": can(request.user, "writes_action_plans"),
+        "plans": items, "next_monday": today + timezone.timedelta(days=7 - today.weekday()),
+        "customers": Customer.objects.filter(owner=request.user).order_by("name")[:300]
+        if can(request.user, "writes_action_plans") else [], "blank_rows": range(5), "may_write": can(request.user, "writes_action_plans"),
         "may_instruct": can(request.user, "instructs_plans"), "next_month": nxt, "today": today,
         "me": request.user.pk})

@@ -8,7 +8,10 @@ from datetime import date
 from ninja import Router, Schema
 
 from yewu.common.errors import ValidationError
+from yewu.common.schemas import ERRORS, PDF, Out, file_op
 
+from ..documents import sheets
+from ..documents.paper import file_response
 from . import selectors, services
 
 router = Router(tags=["sales management: route visits"])
@@ -36,22 +39,47 @@ class RouteVisitIn(Schema):
     settlement: str = "CASH"
 
 
-class RouteVisitOut(Schema):
+class RouteStepOut(Out):
+    step: int
+    label: str
+    note: str
+
+
+class RouteLineOut(Out):
+    product_id: int
+    product: str
+    on_hand: int
+    pack: int
+    weekly: str
+    suggested: int
+    qty: int
+    explain: str
+
+
+class RouteVisitOut(Out):
     id: int
+    salesperson: str
     customer: str
     day: str
-    steps: list[dict]
-    lines: list[dict]
+    steps: list[RouteStepOut]
+    lines: list[RouteLineOut]
     order: str | None
     next_visit_on: str
 
 
+class SafetyStockSuggestionOut(Out):
+    rule: str
+    weekly: str
+    qty: int
+    explain: str
+
+
 def out(v) -> dict:
-    return {"id": v.pk, "customer": v.customer.name, "day": v.day.isoformat(), "steps": v.steps, "lines": v.lines,
+    return {"id": v.pk, "salesperson": v.salesperson.name, "customer": v.customer.name, "day": v.day.isoformat(), "steps": v.steps, "lines": v.lines,
             "order": v.order.number if v.order_id else None, "next_visit_on": v.next_visit_on.isoformat()}
 
 
-@router.post("", response=RouteVisitOut, summary="Record a route visit (8 ordered steps; next visit date mandatory)")
+@router.post("", response={200: RouteVisitOut, **ERRORS}, summary="Record a route visit (8 ordered steps; next visit date mandatory)")
 def create(request, payload: RouteVisitIn):
     nxt = None
     if payload.next_visit_on:
@@ -66,7 +94,7 @@ def create(request, payload: RouteVisitIn):
     return out(v)
 
 
-@router.get("/suggestion", summary="Suggested order = max(0, 1.5 × W − on hand), rounded up to the pack")
+@router.get("/suggestion", response={200: SafetyStockSuggestionOut, **ERRORS}, summary="Suggested order = max(0, 1.5 × W − on hand), rounded up to the pack")
 def suggestion(request, customer_id: int, product_id: int, on_hand: int, pack: int = 1, delivered: int = 0):
     from yewu.customers.models import Customer
 
@@ -78,6 +106,12 @@ def suggestion(request, customer_id: int, product_id: int, on_hand: int, pack: i
     return {"rule": "route.safety_stock_1_5", "weekly": str(s["weekly"]), "qty": s["qty"], "explain": s["explain"]}
 
 
-@router.get("", response=list[RouteVisitOut], summary="Route visits you may see")
+@router.get("", response={200: list[RouteVisitOut], **ERRORS}, summary="Route visits you may see")
 def list_visits(request):
     return [out(v) for v in selectors.visits(request.auth)]
+
+
+@router.get("/document", **file_op(PDF, "线路拜访表 PDF 或 Excel（fmt=xlsx）"), summary="线路拜访表 as PDF (fmt=pdf) or Excel (fmt=xlsx)")
+def document(request, fmt: str = "pdf"):
+    fmt = "xlsx" if fmt == "xlsx" else "pdf"
+    return file_response(sheets.route_visits(list(selectors.visits(request.auth, 200)), fmt), fmt, "route-visits")

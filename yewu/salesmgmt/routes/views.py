@@ -7,7 +7,6 @@ from datetime import date
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
@@ -17,7 +16,8 @@ from yewu.customers.models import Customer
 from yewu.org.permissions import require
 from yewu.policy.salesmgmt import ROUTE_STEPS
 
-from ..documents.forms import route_visits_xlsx
+from ..documents import sheets
+from ..documents.paper import file_response
 from . import selectors, services
 
 
@@ -45,11 +45,9 @@ def route_visit(request):
         except YewuError as e:
             messages.error(request, e.message + (f"（{e.rule}：{'、'.join(e.fields)}）" if e.rule else ""))
     visits = list(selectors.visits(request.user, 50))
-    if request.GET.get("format") == "xlsx":
-        resp = HttpResponse(route_visits_xlsx(visits),
-                            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-        resp["Content-Disposition"] = 'attachment; filename="route-visits.xlsx"'
-        return resp
+    fmt = request.GET.get("format")
+    if fmt in ("xlsx", "pdf"):
+        return file_response(sheets.route_visits(visits, fmt), fmt, "route-visits")
     return render(request, "salesmgmt/route_visit.html", {
         "steps": ROUTE_STEPS.items(), "visits": visits, "today": timezone.localdate(),
         "customers": Customer.objects.filter(owner=request.user).order_by("name")[:300],

@@ -9,6 +9,7 @@ from datetime import date
 from ninja import Router, Schema
 
 from yewu.common.errors import ValidationError
+from yewu.common.schemas import ERRORS, Out
 from yewu.org.permissions import require
 
 from . import selectors, services
@@ -16,7 +17,7 @@ from . import selectors, services
 router = Router(tags=["sales management: targets"])
 
 
-class MetricOut(Schema):
+class MetricOut(Out):
     metric: str
     label: str
     target: str | None
@@ -24,7 +25,7 @@ class MetricOut(Schema):
     pct: str | None
 
 
-class GridRowOut(Schema):
+class GridRowOut(Out):
     salesperson_id: int
     salesperson: str
     team: str | None
@@ -33,13 +34,25 @@ class GridRowOut(Schema):
     metrics: list[MetricOut]
 
 
-class GridOut(Schema):
+class TargetChangeOut(Out):
+    id: int
+    month: str
+    kind: str
+    reason: str
+    state: str
+    department_total_changes: bool
+    new_values: dict[str, dict[str, str]]
+    old_values: dict[str, dict[str, str]]
+    approval_id: int | None
+
+
+class GridOut(Out):
     month: str
     rule: str
     due_at: str
     working_days: int
     missing: list[str]
-    pending_changes: list[dict]
+    pending_changes: list[TargetChangeOut]
     rows: list[GridRowOut]
 
 
@@ -59,7 +72,7 @@ class GridIn(Schema):
     reason: str = ""
 
 
-class SetOut(Schema):
+class SetOut(Out):
     set: int
     late: bool
     change_id: int | None
@@ -67,13 +80,13 @@ class SetOut(Schema):
     approvers: list[str]
 
 
-class DayOut(Schema):
+class DayOut(Out):
     day: str
-    targets: dict
-    actuals: dict
+    targets: dict[str, str]
+    actuals: dict[str, str]
 
 
-class DaysOut(Schema):
+class DaysOut(Out):
     salesperson_id: int
     month: str
     target_id: int | None
@@ -95,7 +108,7 @@ def _plain(d: dict) -> dict:
     return {k: str(v) for k, v in d.items()}
 
 
-@router.get("", response=GridOut, summary="Monthly targets of the SPs you see, with progress (target.monthly_set)")
+@router.get("", response={200: GridOut, **ERRORS}, summary="Monthly targets of the SPs you see, with progress (target.monthly_set)")
 def grid(request, month: str = "", team_id: int | None = None):
     require(request.auth, "sees_sales_figures")
     g = selectors.month_grid(request.auth, selectors.parse_month(month), team_id)
@@ -110,7 +123,7 @@ def grid(request, month: str = "", team_id: int | None = None):
                                   for m in r["metrics"]]} for r in g["rows"]]}
 
 
-@router.post("", response=SetOut, summary="Set the team's monthly targets in one grid (SM); changes go to approval")
+@router.post("", response={200: SetOut, **ERRORS}, summary="Set the team's monthly targets in one grid (SM); changes go to approval")
 def set_grid(request, payload: GridIn):
     month = selectors.parse_month(payload.month)
     res = services.set_month_targets(request.auth, month, [r.dict() for r in payload.rows], kind=payload.kind,
@@ -121,7 +134,7 @@ def set_grid(request, payload: GridIn):
             "approvers": sorted({st.role for st in ch.approval.steps.all()}) if ch and ch.approval_id else []}
 
 
-@router.get("/{salesperson_id}", response=DaysOut, summary="One SP's daily split and actuals (target.daily_decomposition)")
+@router.get("/{salesperson_id}", response={200: DaysOut, **ERRORS}, summary="One SP's daily split and actuals (target.daily_decomposition)")
 def days(request, salesperson_id: int, month: str = ""):
     m = selectors.parse_month(month)
     d = selectors.target_days(request.auth, salesperson_id, m)
@@ -130,7 +143,7 @@ def days(request, salesperson_id: int, month: str = ""):
                      for x in d["days"]]}
 
 
-@router.put("/{target_id}/days", response=DaysOut, summary="Move a metric's amounts between days (sum must stay)")
+@router.put("/{target_id}/days", response={200: DaysOut, **ERRORS}, summary="Move a metric's amounts between days (sum must stay)")
 def move(request, target_id: int, payload: MoveIn):
     split = {}
     for k, v in payload.days.items():

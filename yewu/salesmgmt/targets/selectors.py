@@ -8,7 +8,7 @@ from datetime import date
 
 from django.utils import timezone
 
-from yewu.common.errors import ValidationError
+from yewu.common.errors import NotFound, ValidationError
 from yewu.org.selectors import get_calendar
 from yewu.policy import salesmgmt as pol
 
@@ -72,3 +72,10 @@ def pending_changes(user):
     ids = visible_salespeople(user).values_list("pk", flat=True)
     return [c for c in TargetChange.objects.filter(state=TargetChange.State.PENDING).order_by("-created_at")
             if any(int(k) in set(ids) for k in c.new_values)]
+
+
+def target_for_move(user, pk: int) -> MonthlyTarget:
+    t = MonthlyTarget.objects.filter(pk=pk, salesperson__in=visible_salespeople(user)).first()
+    if t is None:
+        raise NotFound("目标不存在")
+    return t

@@ -144,6 +144,16 @@ def _request_change(actor, month: date, changes: dict, kind: str, reason: str) -
         department_total_changes=dept, requested_by=actor)
     # sod.no_self_approval: a submitter's own step goes to the superior (the SM asking → the GM)
     roles = [superior_role(r) if actor.has_role(r) and superior_role(r) else r for r in dec.approvers]
+    if all(actor.has_role(r) for r in roles):
+        # the asker holds the top approving role (the GM for department totals) and has no superior: asking is
+        # approving, so the change applies at once (reason and decision in the audit log), never left pending
+        record(actor=actor, action="submit", obj=ch, after=snapshot(ch), rule="plan.change_reason", decision=dec)
+        ch.state = TargetChange.State.APPROVED
+        ch.save(update_fields=["state"])
+        record(actor=actor, action="approve", obj=ch, after={"state": ch.state, "by_role": roles},
+               rule="plan.change_reason", reason=ch.reason)
+        _apply_change(ch, actor)
+        return ch
     req = approvals.start(doc_type=DOC_TYPE, doc_id=ch.pk, submitter=actor, decision=dec, team=ch.team, roles=roles,
                           label=f"目标变更 {month:%Y-%m}（{len(changes)} 人）", link="/salesmgmt/targets/?month=" + f"{month:%Y-%m}")
     ch.approval = req
@@ -159,8 +169,12 @@ def _on_change_decided(req) -> None:
     ch.state = TargetChange.State.APPROVED if approved else TargetChange.State.REJECTED
     ch.save(update_fields=["state"])
     record(actor=None, action="approve" if approved else "reject", obj=ch, after={"state": ch.state}, rule="plan.change_reason")
-    if not approved:
-        return
+    if approved:
+        _apply_change(ch, None)
+
+
+def _apply_change(ch: TargetChange, actor) -> None:
+    """Write the approved figures; past working days keep theirs, the rest is split again."""
     today = timezone.localdate()
     for sp_id, new in ch.new_values.items():
         t = MonthlyTarget.objects.select_for_update().get(salesperson_id=int(sp_id), month=ch.month)
@@ -170,7 +184,7 @@ def _on_change_decided(req) -> None:
         t.save()
         t.refresh_from_db()
         split_days(t, from_day=today if ch.month <= today else None)
-        record(actor=None, action="update", obj=t, before=before, after=snapshot(t), rule="plan.change_reason",
+        record(actor=actor, action="update", obj=t, before=before, after=snapshot(t), rule="plan.change_reason",
                reason=ch.reason)
 
 

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from yewu.common.errors import YewuError
+from yewu.common.errors import ValidationError, YewuError
 from yewu.org.permissions import can, require
 from yewu.policy import salesmgmt as pol
 
+from ..documents import sheets
+from ..documents.paper import file_response
 from . import selectors, services
 
 
@@ -19,24 +23,22 @@ def grid(request):
     require(request.user, "sees_sales_figures")
     month = selectors.parse_month(request.GET.get("month"))
     g = selectors.month_grid(request.user, month)
-    if request.GET.get("format") == "xlsx":  # 目标分解表
-        from django.http import HttpResponse
-
-        from ..documents.forms import targets_xlsx
-
+    fmt = request.GET.get("format")
+    if fmt in ("xlsx", "pdf"):  # 目标分解表
         rows = [{"salesperson": r["salesperson"].name, "target": r["target"], "days": list(r["target"].days.all())}
                 for r in g["rows"] if r["target"]]
-        resp = HttpResponse(targets_xlsx(month, rows),
-                            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-        resp["Content-Disposition"] = f'attachment; filename="targets-{month:%Y-%m}.xlsx"'
-        return resp
+        return file_response(sheets.targets(month, rows, fmt), fmt, f"targets-{month:%Y-%m}")
     sp = request.GET.get("sp")
     detail = selectors.target_days(request.user, int(sp), month) if sp and sp.isdigit() else None
+    metric = request.GET.get("metric") if request.GET.get("metric") in pol.METRICS else "collections"
     for d in (detail or {}).get("days", []):
         d["cells"] = [(d["actuals"][m], d["targets"][m]) for m in pol.METRICS]
+        d["value"] = d["targets"][metric]
     return render(request, "salesmgmt/targets.html", {
         "g": g, "month": month, "metrics": pol.METRICS, "may_set": can(request.user, "sets_targets"),
-        "kinds": pol.CHANGE_KINDS, "detail": detail, "form": request.session.pop("targets_form", None)})
+        "kinds": pol.CHANGE_KINDS, "detail": detail, "metric": metric,
+        "month_total": getattr(detail["target"], metric) if detail and detail["target"] else None,
+        "may_move": bool(detail and detail["target"] and can(request.user, "sets_targets")), "form": request.session.pop("targets_form", None)})
 
 
 @login_required
@@ -48,7 +50,9 @@ def save(request):
     try:
         res = services.set_month_targets(request.user, month, rows, kind=request.POST.get("kind", ""),
                                          reason=request.POST.get("reason", ""))
-        if res["change"]:
+        if res["change"] and res["change"].state == "approved":
+            messages.success(request, "目标变更已生效（总经理变更部门总目标，原因已记入审计日志）")
+        elif res["change"]:
             who = "总经理" if res["change"].department_total_changes else "业务经理"
             messages.warning(request, f"目标变更已提交{who}审批，批准后生效（plan.change_reason）")
         else:
@@ -57,3 +61,27 @@ def save(request):
         request.session["targets_form"] = {k: v for k, v in request.POST.items() if k != "csrfmiddlewaretoken"}
         messages.error(request, e.message + (f"（{e.rule}：{'、'.join(e.fields)}）" if e.rule else ""))
     return redirect(f"/salesmgmt/targets/?month={month:%Y-%m}")
+
+
+@login_required
+@require_POST
+def move(request, pk: int):
+    """The SM moves a metric's amounts between the month's working days (`target.daily_decomposition`): the days
+    must still sum exactly to the month; a refusal names the day and changes nothing."""
+    metric = request.POST.get("metric", "")
+    split, bad = {}, None
+    for k, v in request.POST.items():
+        if k.startswith("day_"):
+            try:
+                split[date.fromisoformat(k[4:])] = v
+            except ValueError:
+                bad = k[4:]
+    t = selectors.target_for_move(request.user, pk)
+    try:
+        if bad:
+            raise ValidationError("日期格式错误", fields={f"days.{bad}": "日期格式错误"}, rule="target.daily_decomposition")
+        services.move_days(request.user, pk, metric, split)
+        messages.success(request, f"已调整每日{pol.METRICS.get(metric, '')}目标，各日合计仍等于月目标")
+    except YewuError as e:
+        messages.error(request, e.message + (f"（{e.rule}：{'、'.join(e.fields)}）" if e.rule else ""))
+    return redirect(f"/salesmgmt/targets/?month={t.month:%Y-%m}&sp={t.salesperson_id}&metric={metric}")

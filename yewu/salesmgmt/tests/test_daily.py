@@ -114,9 +114,9 @@ def test_table_pdf_and_excel(company, api_client, clock, targets, adm):
     tasks.run_draft()
     t = DepartmentTable.objects.get(team=company.team1, day=date(2025, 9, 26))
     c = api_client(company.manager)
-    pdf = c.get(f"/api/v1/daily/tables/{t.pk}?format=pdf")
+    pdf = c.get(f"/api/v1/daily/tables/{t.pk}/pdf")
     assert pdf.status_code == 200 and pdf.content[:4] == b"%PDF"
-    x = c.get(f"/api/v1/daily/tables/{t.pk}?format=xlsx")
+    x = c.get(f"/api/v1/daily/tables/{t.pk}/xlsx")
     import io
 
     from openpyxl import load_workbook

@@ -137,3 +137,46 @@ def test_sm_change_goes_to_an_approver_other_than_the_submitter(company, api_cli
     ch.refresh_from_db()
     assert ch.state == "approved"
     assert MonthlyTarget.objects.get(salesperson=company.sales2).collections == Decimal("60000.00")
+
+
+def test_department_total_change_end_to_end_through_the_gm_inbox(company, api_client, clock, jpost, client):
+    """SM asks (reason given) → the GM sees it in the approval inbox page → approves there → the figures change."""
+    clock(2025, 9, 29, 10)
+    jpost(api_client(company.manager), "/api/v1/targets", grid(company))
+    clock(2025, 10, 15, 10)
+    client.force_login(company.manager)
+    post = {"month": "2025-10", "salesperson_id": [company.sales1.pk, company.sales2.pk], "kind": "sudden_change",
+            "reason": "最大客户停产"}
+    for sp, coll in ((company.sales1, "120000.00"), (company.sales2, "50000")):
+        post.update({f"collections_{sp.pk}": coll, f"visits_{sp.pk}": 60 if sp == company.sales1 else 40,
+                     f"calls_{sp.pk}": 360 if sp == company.sales1 else 200, f"new_intent_{sp.pk}": 54,
+                     f"met_{sp.pk}": 18})
+    client.post("/salesmgmt/targets/save/", post)
+    ch = TargetChange.objects.get()
+    assert ch.department_total_changes and ch.state == "pending"
+    assert MonthlyTarget.objects.get(salesperson=company.sales1).collections == Decimal("100000.00")
+    client.force_login(company.gm)
+    page = client.get("/approvals/").content.decode()
+    assert "目标变更 2025-10" in page
+    r = client.post(f"/approvals/{ch.approval_id}/decide/", {"action": "approve", "comment": "同意"})
+    assert r.status_code == 302
+    ch.refresh_from_db()
+    assert ch.state == "approved"
+    t = MonthlyTarget.objects.get(salesperson=company.sales1)
+    assert t.collections == Decimal("120000.00")
+    assert sum(DailyTarget.objects.filter(target=t).values_list("collections", flat=True)) == Decimal("120000.00")
+    page = client.get("/salesmgmt/targets/?month=2025-10").content.decode()
+    assert "120000.00" in page and "变更审批中" not in page
+
+
+def test_gm_changing_the_department_total_is_not_left_waiting_for_himself(company, api_client, clock, jpost):
+    clock(2025, 9, 29, 10)
+    jpost(api_client(company.manager), "/api/v1/targets", grid(company))
+    clock(2025, 10, 15, 10)
+    body = grid(company, collections="70000.00")
+    body.update(kind="unreachable", reason="市场突变")
+    r = jpost(api_client(company.gm), "/api/v1/targets", body)
+    assert r.status_code == 200, r.content
+    ch = TargetChange.objects.get()
+    assert ch.state == "approved"  # the GM is the approver of department totals: his change is the approval
+    assert MonthlyTarget.objects.get(salesperson=company.sales1).collections == Decimal("70000.00")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from django.db.models import Min
+from django.db.models import Min, Q
 
 from yewu.customers.models import OwnershipChange
 from yewu.org.models import Role
@@ -39,3 +39,10 @@ def gaps(user, today: date, weeks: int = 4) -> list[dict]:
         for r in pol.training_gaps(pol.TrainingFacts(str(team), False, date.min, True, None, 9, 9), today, held, wk):
             out.append({**r.as_dict(), "team": team.name})
     return out
+
+
+def records(user):
+    """Training sessions attended by someone the user may see, or held for a team the user may see."""
+    ids = list(visible_salespeople(user).values_list("pk", flat=True))
+    return (TrainingRecord.objects.filter(Q(attendees__in=ids) | Q(team__in=visible_teams(user))).distinct()
+            .select_related("trainer", "team").prefetch_related("attendees").order_by("-day", "-id"))
