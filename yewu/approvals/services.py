@@ -39,6 +39,25 @@ def on_decided(doc_type: str):
     return register
 
 
+# doc_type -> the document's own decide function, for steps that need more than a comment (e.g. the contract
+# review checklist, `contract.review_1wd`). The document's app registers it (``@reviewer("contract")``), so the
+# approvals pages decide such steps without importing that app. Signature:
+# fn(actor, doc_id: int, approve: bool, *, checklist: dict, credit_opinion: str, comment: str) -> document with .status
+_reviewers: dict[str, Callable] = {}
+
+
+def reviewer(doc_type: str):
+    def register(fn):
+        _reviewers[doc_type] = fn
+        return fn
+
+    return register
+
+
+def reviewer_for(doc_type: str) -> Callable | None:
+    return _reviewers.get(doc_type)
+
+
 def current_chain(doc_type: str) -> ApprovalChain | None:
     return ApprovalChain.objects.filter(doc_type=doc_type, active=True).order_by("-version").first()
 

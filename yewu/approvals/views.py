@@ -1,7 +1,8 @@
 """Approval inbox (SPEC §8.3 `approval.inbox`): each approver's pending steps with the document, the chain and
 its progress, the reasons (rule ids, figures) and the overdue flag; approve or reject with a comment. A step that
 needs more than a comment (the CS/FIN contract review, `contract.review_1wd`) shows its own form and is decided
-through the document's service (yewu.orders.contracts.review)."""
+through the document's own service, which its app registers with ``services.reviewer`` (approvals imports no
+business area)."""
 
 from decimal import Decimal
 
@@ -14,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from yewu.common.errors import YewuError
 from yewu.org.models import Role
+from yewu.policy import orders as rules
 
 from . import services
 from .models import ApprovalRequest, ApprovalStep
@@ -62,8 +64,6 @@ def _contract_review(req: ApprovalRequest, step: ApprovalStep, typed: dict | Non
     if req.doc_type != "contract":
         return None
     spec = req.chain_snapshot[step.order] if step.order < len(req.chain_snapshot) else {}
-    from yewu.policy import orders as rules
-
     typed = typed or {}
     return {"contract_id": req.doc_id, "pdf": f"/api/v1/contracts/{req.doc_id}/review.pdf",
             "checklist": [(k, label, typed.get(f"cl_{k}", "")) for k, label in rules.REVIEW_CHECKLIST.items()]
@@ -169,20 +169,18 @@ def decide(request, pk):
 @require_POST
 def contract_review(request, pk):
     """CS/FIN (and the GM) decide a contract review step with the checklist and the credit/limit opinion
-    (`contract.review_1wd`) through yewu.orders.contracts.review."""
-    from yewu.orders import contracts
-    from yewu.policy import orders as rules
-
+    (`contract.review_1wd`) through the review function the orders app registered (``services.reviewer``)."""
     req = ApprovalRequest.objects.filter(pk=pk, doc_type="contract").first()
+    review = services.reviewer_for("contract")
     p = request.POST
     try:
-        if req is None:
+        if req is None or review is None:
             raise YewuError("合同评审不存在")
         action = p.get("action")
         if action not in ("approve", "reject"):
             raise YewuError("请选择通过或驳回")
         checklist = {k: p.get(f"cl_{k}", "") for k in rules.REVIEW_CHECKLIST}
-        c = contracts.review(request.user, int(req.doc_id), action == "approve", checklist=checklist,
+        c = review(request.user, int(req.doc_id), action == "approve", checklist=checklist,
                              credit_opinion=p.get("credit_opinion", ""), comment=p.get("comment", ""))
         label = req.doc_label
         if action == "reject":
