@@ -24,6 +24,7 @@ from yewu.org.selectors import get_calendar, get_policy, managed_team_ids, users
 from yewu.policy import Decision, Reason
 from yewu.policy.approvals import may_decide, superior_role
 from yewu.policy.calendar import TZ
+from yewu.policy.explain import sentences
 
 from .models import ApprovalChain, ApprovalRequest, ApprovalStep, Delegation
 
@@ -37,6 +38,25 @@ def on_decided(doc_type: str):
         return fn
 
     return register
+
+
+# doc_type -> the document's own decide function, for steps that need more than a comment (e.g. the contract
+# review checklist, `contract.review_1wd`). The document's app registers it (``@reviewer("contract")``), so the
+# approvals pages decide such steps without importing that app. Signature:
+# fn(actor, doc_id: int, approve: bool, *, checklist: dict, credit_opinion: str, comment: str) -> document with .status
+_reviewers: dict[str, Callable] = {}
+
+
+def reviewer(doc_type: str):
+    def register(fn):
+        _reviewers[doc_type] = fn
+        return fn
+
+    return register
+
+
+def reviewer_for(doc_type: str) -> Callable | None:
+    return _reviewers.get(doc_type)
 
 
 def current_chain(doc_type: str) -> ApprovalChain | None:
@@ -70,12 +90,27 @@ def _eligible_users(step: ApprovalStep, role: str | None = None) -> list[User]:
     return [u for u in users if u.id not in (step.request.submitter_id, step.request.beneficiary_id)]
 
 
+def _role_name(code: str) -> str:
+    return Role(code).label if code in Role.values else code
+
+
+def page_link(req: ApprovalRequest) -> str:
+    """Where a notification about a request opens: its own approval page (decide there, on a phone too)."""
+    return f"/approvals/{req.pk}/"
+
+
+def waiting_message(req: ApprovalRequest) -> str:
+    """待您审批：<document> — with the first reason as a sentence (what the approver is asked to accept)."""
+    said = sentences(req.reasons or [])
+    return f"待您审批：{req.doc_label}" + (f"。{said[0][1]}" if said else "")
+
+
 def _notify_step(step: ApprovalStep) -> None:
     req = step.request
     for u in _eligible_users(step):
         Notification.objects.get_or_create(
             user=u, key=f"approval:{req.pk}:{step.order}",
-            defaults={"rule": "approval.inbox", "message": f"待您审批：{req.doc_label}", "link": req.link or "/approvals/"},
+            defaults={"rule": "approval.inbox", "message": waiting_message(req), "link": page_link(req)},
         )
 
 
@@ -491,8 +526,8 @@ def scan_overdue(now=None) -> dict:
             if step.reminded_at is None:
                 for u in _eligible_users(step):
                     notify(u, f"approval-overdue:{req.pk}:{step.order}",
-                           f"审批已逾期：{req.doc_label}（{step.role}，期限 {due_local:%Y-%m-%d %H:%M}）",
-                           rule="approval.overdue", link=req.link or "/approvals/")
+                           f"审批已逾期：{req.doc_label}（待{_role_name(step.role)}审批，期限 {due_local:%Y-%m-%d %H:%M}）",
+                           rule="approval.overdue", link=page_link(req))
                 step.reminded_at = now
                 step.save(update_fields=["reminded_at"])
                 out["reminded"] += 1
@@ -503,8 +538,8 @@ def scan_overdue(now=None) -> dict:
                 step.save(update_fields=["escalated_to", "escalated_at"])
                 for u in _eligible_users(step, superior):
                     notify(u, f"approval-escalated:{req.pk}:{step.order}",
-                           f"审批逾期升级给您：{req.doc_label}（原审批角色 {step.role}，期限 {due_local:%Y-%m-%d %H:%M}，"
-                           f"逾期 {after_wd} 个工作日后升级）", rule="approval.overdue", link=req.link or "/approvals/")
+                           f"审批逾期升级给您：{req.doc_label}（原应由{_role_name(step.role)}审批，期限 {due_local:%Y-%m-%d %H:%M}，"
+                           f"逾期 {after_wd} 个工作日后升级）", rule="approval.overdue", link=page_link(req))
                 record(actor=None, action="escalate", object_type="approvals.approvalrequest", object_id=req.pk,
                        after={"step": step.order, "role": step.role, "escalated_to": superior}, rule="approval.overdue",
                        reason=f"期限 {due_local:%Y-%m-%d %H:%M} 已过 {after_wd} 个工作日")

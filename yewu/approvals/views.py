@@ -1,12 +1,12 @@
 """Approval inbox (SPEC §8.3 `approval.inbox`): each approver's pending steps with the document, the chain and
 its progress, the reasons (rule ids, figures) and the overdue flag; approve or reject with a comment. A step that
 needs more than a comment (the CS/FIN contract review, `contract.review_1wd`) shows its own form and is decided
-through the document's service (yewu.orders.contracts.review)."""
-
-from decimal import Decimal
+through the document's own service, which its app registers with ``services.reviewer`` (approvals imports no
+business area)."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -14,32 +14,28 @@ from django.views.decorators.http import require_POST
 
 from yewu.common.errors import YewuError
 from yewu.org.models import Role
+from yewu.policy import orders as rules
+from yewu.policy.explain import sentences
+from yewu.policy.rulebook import rule_name
 
 from . import services
 from .models import ApprovalRequest, ApprovalStep
 
 DOC_TYPES = {"order": "销售订单", "quote": "报价单", "expense": "费用报销", "complaint": "投诉", "return": "退货",
-             "contract": "合同", "contract_custody": "合同原件借出", "claim": "索赔审核"}
-FIGURE_LABELS = {"total": "金额", "threshold": "门槛", "exposure": "信用敞口", "limit": "额度", "excess": "超出",
-                 "custom_total": "定制金额", "deposit": "定金", "lines": "行数", "min_total": "最低金额",
-                 "limit_wd": "时限（工作日）", "major_total": "重大合同门槛"}
-SKIP = {"rule", "message", "message_zh", "message_en"}
+             "contract": "合同", "contract_custody": "合同原件借出", "claim": "索赔审核", "invoice_request": "开票申请",
+             "write_off": "坏账核销", "archive_access": "调阅档案", "visit_plan": "拜访计划", "credit_rating": "信用评级",
+             "process_definition": "流程发布", "target_change": "目标调整", "commission_statement": "提成结算单",
+             "cash_advance": "现金借支", "payment": "付款审批", "demo_doc": "单据"}
 
 
 def role_label(code: str) -> str:
     return Role(code).label if code in Role.values else code
 
 
-def _fmt(v):
-    """Money-looking figures as 60,000.00; anything else as stored."""
-    if isinstance(v, str) and v.replace(".", "", 1).lstrip("-").isdigit() and "." in v and len(v.split(".")[1]) == 2:
-        return f"{Decimal(v):,.2f}"
-    return v
-
-
-def figures(reason: dict) -> list[tuple[str, str]]:
-    return [(FIGURE_LABELS.get(k, k), _fmt(v)) for k, v in reason.items()
-            if k not in SKIP and not isinstance(v, (dict, list))]
+def explained(reasons: list[dict]) -> list[dict]:
+    """Each reason as one plain sentence (yewu.policy.explain) with its rule id linking to the rule's text."""
+    return [{"rule": rule, "sentence": text, "name": rule_name(rule), "link": f"/rules/{rule}/" if rule else ""}
+            for rule, text in sentences(reasons or [])]
 
 
 def _card(step: ApprovalStep, now, typed: dict | None = None) -> dict:
@@ -51,7 +47,7 @@ def _card(step: ApprovalStep, now, typed: dict | None = None) -> dict:
                    "overdue": s.state == ApprovalStep.State.PENDING and s.due_at is not None and s.due_at < now} for s in steps],
         "position": step.order + 1, "count": len(steps), "role_label": role_label(step.role),
         "overdue": step.due_at is not None and step.due_at < now,
-        "reasons": [{"rule": r.get("rule", ""), "message": r.get("message", ""), "figures": figures(r)} for r in req.reasons],
+        "reasons": explained(req.reasons),
         "review": _contract_review(req, step, typed if typed and typed.get("_req") == req.pk else None),
     }
 
@@ -62,8 +58,6 @@ def _contract_review(req: ApprovalRequest, step: ApprovalStep, typed: dict | Non
     if req.doc_type != "contract":
         return None
     spec = req.chain_snapshot[step.order] if step.order < len(req.chain_snapshot) else {}
-    from yewu.policy import orders as rules
-
     typed = typed or {}
     return {"contract_id": req.doc_id, "pdf": f"/api/v1/contracts/{req.doc_id}/review.pdf",
             "checklist": [(k, label, typed.get(f"cl_{k}", "")) for k, label in rules.REVIEW_CHECKLIST.items()]
@@ -77,9 +71,34 @@ def inbox(request):
     return _inbox(request)
 
 
+@login_required
+def detail(request, pk):
+    """One approval on its own page — where a notification's link lands (WeCom/DingTalk/e-mail, on a phone):
+    the document, the sentence saying why it needs approval, the chain and, when it is the user's turn, the
+    approve/reject form on the same screen. Visible to its approvers (now or before), its submitter and
+    whoever may decide it; anybody else gets 404."""
+    return _detail(request, pk)
+
+
+def _detail(request, pk, typed: dict | None = None):
+    req = ApprovalRequest.objects.filter(pk=pk).select_related("submitter").first()
+    if req is None:
+        raise Http404
+    now = timezone.now()
+    mine = next((s for s in services.inbox(request.user) if s.request_id == req.pk), None)
+    steps = list(req.steps.select_related("decided_by"))
+    if mine is None and req.submitter_id != request.user.pk and not any(s.decided_by_id == request.user.pk for s in steps):
+        raise Http404
+    step = mine or next((s for s in steps if s.state == ApprovalStep.State.PENDING), None) or steps[-1]
+    card = _card(step, now, typed)
+    card["can_decide"] = mine is not None
+    return render(request, "approvals/detail.html", {"c": card, "req": req, "now": now,
+                                                      "state": ApprovalRequest.State(req.state).label})
+
+
 def _inbox(request, typed: dict | None = None):
     now = timezone.now()
-    cards = [_card(s, now, typed) for s in services.inbox(request.user)]
+    cards = [{**_card(s, now, typed), "can_decide": True} for s in services.inbox(request.user)]
     decided = (ApprovalStep.objects.filter(decided_by=request.user).select_related("request")
                .order_by("-decided_at")[:10])
     return render(request, "approvals/inbox.html", {"cards": cards, "decided": decided, "now": now,
@@ -170,20 +189,18 @@ def decide(request, pk):
 @require_POST
 def contract_review(request, pk):
     """CS/FIN (and the GM) decide a contract review step with the checklist and the credit/limit opinion
-    (`contract.review_1wd`) through yewu.orders.contracts.review."""
-    from yewu.orders import contracts
-    from yewu.policy import orders as rules
-
+    (`contract.review_1wd`) through the review function the orders app registered (``services.reviewer``)."""
     req = ApprovalRequest.objects.filter(pk=pk, doc_type="contract").first()
+    review = services.reviewer_for("contract")
     p = request.POST
     try:
-        if req is None:
+        if req is None or review is None:
             raise YewuError("合同评审不存在")
         action = p.get("action")
         if action not in ("approve", "reject"):
             raise YewuError("请选择通过或驳回")
         checklist = {k: p.get(f"cl_{k}", "") for k in rules.REVIEW_CHECKLIST}
-        c = contracts.review(request.user, int(req.doc_id), action == "approve", checklist=checklist,
+        c = review(request.user, int(req.doc_id), action == "approve", checklist=checklist,
                              credit_opinion=p.get("credit_opinion", ""), comment=p.get("comment", ""))
         label = req.doc_label
         if action == "reject":
@@ -200,5 +217,10 @@ def contract_review(request, pk):
             typed = {k: p.get(k, "") for k in p if k.startswith("cl_") or k in ("credit_opinion", "comment")}
             typed["_req"] = req.pk
             typed["_missing"] = [k.replace("checklist.", "cl_") for k in e.fields]
+            if p.get("next") == f"/approvals/{req.pk}/":  # decided on the approval's own page: show it there again
+                return _detail(request, req.pk, typed)
             return _inbox(request, typed)
-    return redirect(f"/approvals/#req-{pk}" if req is not None else "approvals:inbox")
+    nxt = p.get("next", "")
+    if not url_has_allowed_host_and_scheme(nxt, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        nxt = ""
+    return redirect(nxt or (f"/approvals/#req-{pk}" if req is not None else "approvals:inbox"))

@@ -126,6 +126,7 @@ def submit_review(actor: User, contract_id: int, *, due_diligence: dict | None =
     return c
 
 
+@approvals.reviewer("contract")  # the approvals inbox decides contract review steps through this
 @transaction.atomic
 def review(actor: User, contract_id: int, approve: bool, *, checklist: dict | None = None, credit_opinion: str = "",
            comment: str = "") -> Contract:

@@ -5,8 +5,9 @@ S3's sample scheme). Pure functions; no Django import."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation
 
+from .amounts import money
 from .config import DEFAULT, PolicyConfig
 from .decision import Decision, Reason
 from .pricing import net_price
@@ -14,10 +15,6 @@ from .pricing import net_price
 CENT = Decimal("0.01")
 MILLI = Decimal("0.001")
 ZERO = Decimal("0.00")
-
-
-def money(x) -> Decimal:
-    return Decimal(str(x)).quantize(CENT, ROUND_HALF_UP)
 
 
 # --- commission.base: the fee share --------------------------------------------------------------------------

@@ -75,7 +75,7 @@ DEFAULTS: dict[str, tuple[Any, type, str]] = {
     "contract.review_1wd.major_total": (Decimal("100000.00"), Decimal, "重大合同金额（≥ 需总经理）"),
     "contract.filing_1wd.working_days": (1, int, "签订后原件（扫描件）交客服归档期限（工作日）"),
     # contracts: phone approval, custody take-out, monthly register, disputes (hcontracts)
-    "contract.phone_approval.recorder_roles": ("CS,CSM", str, "可代录电话确认审批的角色（销售支持属客服，SPEC §1.1）"),
+    "contract.phone_approval.recorder_roles": ("CS,CSM", str, "可代录电话确认审批的角色（销售支持属客服）"),
     "contract.phone_approval.max_age_hours": (72, int, "电话确认时间距登记不得超过（小时）"),
     "contract.filing_1wd.takeout_return_wd": (5, int, "合同原件借出后归还期限（工作日，D）"),
     "contract.monthly_register.due_day": (5, int, "每月几日前（含）客服确认上月合同台账"),

@@ -14,22 +14,16 @@ import calendar as _cal
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
+from .amounts import fmt as yuan
+from .amounts import money
 from .calendar import WorkCalendar
 from .config import DEFAULT, PolicyConfig
 from .decision import Decision, Reason
 
 GRADES = ("A", "B", "C", "D")
 CENT = Decimal("0.01")
-
-
-def money(v: Decimal | int | str) -> Decimal:
-    return Decimal(str(v)).quantize(CENT, ROUND_HALF_UP)
-
-
-def yuan(v: Decimal) -> str:
-    return f"{money(v):,.2f}"
 
 
 def add_months(d: date, months: int) -> date:

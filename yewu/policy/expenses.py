@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
+from .amounts import fmt, money
 from .config import DEFAULT, PolicyConfig
 from .decision import Decision, Reason
 
@@ -17,14 +18,6 @@ CENT = Decimal("0.01")
 
 ADVANCE_PURPOSES = {"travel": "出差", "cash_purchase": "现金采购（仅限现金结算）", "other": "其他"}
 CASH_DENOMINATIONS = ("100", "50", "20", "10", "5", "1", "0.5", "0.1")
-
-
-def money(v) -> Decimal:
-    return Decimal(v).quantize(CENT, rounding=ROUND_HALF_UP)
-
-
-def fmt(v) -> str:
-    return f"{money(v):,.2f}"
 
 
 # --- pay.approval_chain ------------------------------------------------------------------------------------

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
+from .amounts import fmt as _fmt
+from .amounts import money
 from .calendar import WorkCalendar
 from .config import DEFAULT, PolicyConfig
 from .decision import Decision, Reason
@@ -16,10 +18,6 @@ SETTLEMENT_LABELS = {CASH: "现款现货", PREPAY: "款到发货", COD: "货到�
 
 # 广州市 11 districts (settle.gz_cod_1500)
 GZ_DISTRICTS = ("越秀", "海珠", "荔湾", "天河", "白云", "黄埔", "番禺", "花都", "南沙", "从化", "增城")
-
-
-def money(x) -> Decimal:
-    return Decimal(str(x)).quantize(CENT, ROUND_HALF_UP)
 
 
 def in_guangzhou(address: str) -> bool:
@@ -39,10 +37,6 @@ class OrderFacts:
     open_credit_exposure: Decimal = Decimal("0")  # unpaid balance of open CREDIT orders
     deposits: Decimal = Decimal("0")
     supply_suspended: bool = False
-
-
-def _fmt(x: Decimal) -> str:
-    return f"{money(x):,.2f}"
 
 
 def settlement_options(f: OrderFacts, cfg: PolicyConfig = DEFAULT) -> dict[str, Decision]:

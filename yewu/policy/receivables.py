@@ -6,8 +6,9 @@ from __future__ import annotations
 import calendar
 from dataclasses import dataclass
 from datetime import date, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
+from .amounts import fmt, money
 from .config import DEFAULT, PolicyConfig
 from .decision import Decision, Reason
 
@@ -17,14 +18,6 @@ ZERO = Decimal("0.00")
 
 RECEIPT_METHODS = {"transfer": "银行转账", "cash": "现金", "wechat_alipay": "微信/支付宝", "cheque": "支票",
                    "acceptance_bill": "承兑汇票"}
-
-
-def money(x) -> Decimal:
-    return Decimal(str(x)).quantize(CENT, ROUND_HALF_UP)
-
-
-def fmt(x) -> str:
-    return f"{money(x):,.2f}"
 
 
 # --- receipt.allocation -----------------------------------------------------------------------------------

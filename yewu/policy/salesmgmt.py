@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal, InvalidOperation
 
+from .amounts import fmt
 from .calendar import END_OF_DAY, TZ, WorkCalendar
 from .config import DEFAULT, PolicyConfig
 from .decision import Decision, Reason
@@ -31,10 +32,6 @@ METRICS: dict[str, str] = {
     "met": "面谈客户数",
 }
 MONEY_METRICS = frozenset({"collections"})
-
-
-def fmt(x) -> str:
-    return f"{Decimal(x).quantize(CENT, ROUND_HALF_UP):,.2f}"
 
 
 def show(metric: str, v) -> str:

@@ -29,7 +29,8 @@ def test_inbox_lists_chain_reasons_figures_and_overdue(company):
     ApprovalStep.objects.filter(request=req, order=0).update(due_at=timezone.now() - timedelta(hours=1))
     html = login(company.manager).get("/approvals/").content.decode()
     assert "订单 DD-1" in html and "第 1/2 步" in html and "待业务经理审批" in html
-    assert "approve.credit_over_50k_gm" in html and "金额 60,000.00" in html and "门槛 50,000.00" in html
+    assert "approve.credit_over_50k_gm" in html and "账期订单 60,000.00 元，超过 50,000.00 元，需业务经理和总经理批准" in html
+    assert "threshold" not in html and "门槛 50,000.00" not in html  # a sentence, not key–value chips
     assert "overdue" in html and "1 项逾期" in html
     assert "没有待您审批的事项" in login(company.sales1).get("/approvals/").content.decode()  # submitter
     assert "没有待您审批的事项" in login(company.gm).get("/approvals/").content.decode()  # not reached yet
