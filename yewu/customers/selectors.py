@@ -117,6 +117,8 @@ def search(qs: QuerySet[Customer], q: str) -> QuerySet[Customer]:
         compact = low.replace(" ", "")
         cond |= Q(search_initials__startswith=compact) | Q(search_initials__contains=compact)
         cond |= Q(search_pinyin__contains=compact)
+        if len(compact) >= 3:  # initials of the name's parts, skipping a short word (市, 区, 省): gzyk → 广州市盈科…
+            cond |= Q(search_initials__regex="[a-z]{0,2}".join(compact))
     digits = normalize_phone(q)
     if len(digits) >= 4:
         phone_match = Contact.objects.filter(customer=OuterRef("pk")).filter(
