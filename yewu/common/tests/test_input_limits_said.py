@@ -42,6 +42,7 @@ def test_form_refuses_a_10000_character_customer_name_saying_the_limit(company, 
 
     client.force_login(company.sales1)
     r = client.post("/customers/new/", {"name": LONG, "city": "广州", "source": Source.values[0], "demand_grade": "C",
+                                        "kind": "enterprise", "invoice_choice": "vat_special",
                                         "c0-name": "王工", "c0-mobile": "13800138000"})
     body = r.content.decode()
     assert r.status_code == 200
