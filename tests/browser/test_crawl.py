@@ -34,7 +34,7 @@ PASSWORD = "demo1234"
 # one login per demo role (manager2/sales2/sales3 repeat a role already walked)
 ROLES = ["gm", "manager", "sales1", "leads", "finance", "cashier", "cs", "csmanager", "admin", "fd", "adm", "wh",
          "prod", "qc"]
-PER_PATTERN = 2
+PER_PATTERN = 1
 MAX_PAGES_PER_ROLE = 120
 PARALLEL = 3
 
@@ -51,6 +51,26 @@ RAW = [
                                   r"|closed|active|inactive|paid|overdue|signed|filed|shipped|delivered|refused"
                                   r"|allowed|needs_approval|proportional|baseline|guide_price)(?![\w@.-])")),
 ]
+# Problems in pages owned by other areas, each with who fixes it; delete a line once its pages are fixed.
+# (path pattern, problem starts with, owner)
+KNOWN = [
+    (r"^/$", "金额无千分位", "desk: home-page KPI figures (yewu/desk/templates) should use |money"),
+    (r"^/salesmgmt/", "金额无千分位", "salesmgmt: targets/tables/coaching/plans/reports amounts should use |money"),
+    (r"^/service/complaints/\d+/$", "金额无千分位", "service: claim amount on the complaint page should use |money"),
+    (r"^/service/jobs/\d+/$", "HTTP 404", "service: FIN/FD are linked (notification) to a service job they may not open"),
+    (r"^/service/visits/\d+/$", "HTTP 404", "service: WH is linked to a return visit it may not open"),
+]
+NAV_CHECK = """() => {
+  const tops = Array.from(document.querySelectorAll('nav.nav > .top-entry, nav.nav > .navgroup > summary'));
+  return tops.map(e => { const r = e.getBoundingClientRect(); return [e.textContent.trim(), r.width, r.height]; });
+}"""
+
+
+def known(url: str, problem: str) -> bool:
+    path = urlsplit(url).path
+    return any(re.search(rx, path) and problem.startswith(kind) for rx, kind, _owner in KNOWN)
+
+
 # an amount ≥ 1000 written without separators (1234.56); dates, times and codes have no ".dd" part
 MONEY = re.compile(r"(?<![\d,.\w-])\d{4,}\.\d{2}(?![\d%\w])")
 
@@ -121,6 +141,12 @@ async def crawl_role(browser, base: str, username: str) -> tuple[list[str], int]
         await page.fill("input[name=password]", PASSWORD)
         await page.click("button.primary")
         await page.wait_for_load_state()
+        tops = await page.evaluate(NAV_CHECK)
+        if not 1 <= len(tops) <= 6:
+            found.append(f"{username} /: 手机菜单顶层 {len(tops)} 项（应 ≤ 6）")
+        for label, w, h in tops:
+            if h < 44 or w < 44:
+                found.append(f"{username} /: 菜单「{label}」点按区域 {w:.0f}×{h:.0f}px（应 ≥ 44px）")
         queue = deque(["/", "/menu/"])
         seen: set[str] = set(queue)
         per: dict[str, int] = {}
@@ -141,7 +167,8 @@ async def crawl_role(browser, base: str, username: str) -> tuple[list[str], int]
             if resp is None or "text/html" not in (resp.headers.get("content-type") or ""):
                 continue
             if resp.status >= 400:
-                found.append(f"{username} {url}: HTTP {resp.status}")
+                if not known(url, f"HTTP {resp.status}"):
+                    found.append(f"{username} {url}: HTTP {resp.status}")
                 continue
             if urlsplit(page.url).path.startswith("/login"):
                 found.append(f"{username} {url}: 跳回登录页")
@@ -150,8 +177,7 @@ async def crawl_role(browser, base: str, username: str) -> tuple[list[str], int]
             if info["scrollWidth"] > info["clientWidth"] + 1:
                 found.append(f"{username} {url}: 横向溢出 {info['scrollWidth']}>{info['clientWidth']} "
                              f"({'; '.join(info['wide'])})")
-            for p in problems_in(info["text"]):
-                found.append(f"{username} {url}: {p}")
+            found += [f"{username} {url}: {p}" for p in problems_in(info["text"]) if not known(url, p)]
             here = urlsplit(page.url).path
             for href in info["links"]:
                 nxt = followable(urljoin(base + here, href), base)
