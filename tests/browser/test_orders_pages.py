@@ -51,6 +51,7 @@ def test_prod_date_signed_delivery_return_and_late_lines_on_a_phone(site, compan
 
     # 1. PROD: its nav link, the custom line waiting for a date, entered on the phone
     prod = site.login("prod")
+    prod.click("nav summary:has-text('销售')")  # the nav groups links by what the role does
     prod.click("nav a[href='/orders/custom-dates/']")
     row = prod.locator(f"#cl-{cus.pk}")
     expect(row).to_contain_text(o.number)
@@ -129,6 +130,7 @@ def test_prod_date_signed_delivery_return_and_late_lines_on_a_phone(site, compan
                                     lines=[services.LineIn(std.product_id, "50", "100.00")])
     services.submit_order(company.sales1, late.pk)
     OrderLine.objects.filter(order=late).update(promised_ship_on=timezone.localdate() - timedelta(days=3))
+    sm.click("nav summary:has-text('销售')")
     sm.click("nav a[href='/orders/late-lines/']")
     expect(sm.locator("#late-lines tbody tr")).to_have_count(1)
     expect(sm.locator("#late-lines")).to_contain_text(late.number)

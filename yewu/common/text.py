@@ -35,13 +35,26 @@ def strip_controls(value: str, *, multiline: bool = True) -> str:
     return s
 
 
+class TooLong(ValidationError):
+    """Text longer than its field holds: refused with the limit (422), never cut to fit (`input.bounds`)."""
+
+    status = 422
+    code = "too_long"
+
+
+def too_long(field: str, label: str, max_len: int, length: int) -> TooLong:
+    return TooLong(f"{label}最多 {max_len} 个字符，现为 {length} 个，请删减后再提交（不会自动截断）",
+                   fields={field: f"最多 {max_len} 个字符（现为 {length}）"}, rule="input.bounds")
+
+
 def clean_text(value, *, field: str, label: str, max_len: int, required: bool = False, multiline: bool = True) -> str:
+    """Trimmed text without control characters; refuses (never truncates) text over ``max_len`` and markup."""
     s = (value or "") if isinstance(value, str) or value is None else str(value)
     s = strip_controls(s, multiline=multiline).strip()
     if required and not s:
         raise ValidationError(f"{label}不能为空", fields={field: f"{label}不能为空"})
     if len(s) > max_len:
-        raise ValidationError(f"{label}不能超过 {max_len} 个字符（现为 {len(s)}）", fields={field: f"最多 {max_len} 个字符"})
+        raise too_long(field, label, max_len, len(s))
     if _TAG.search(s):
         raise ValidationError(f"{label}不能包含 HTML 标签或脚本", fields={field: "不能包含 HTML 标签或脚本"})
     return s

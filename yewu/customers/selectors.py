@@ -117,6 +117,9 @@ def search(qs: QuerySet[Customer], q: str) -> QuerySet[Customer]:
         compact = low.replace(" ", "")
         cond |= Q(search_initials__startswith=compact) | Q(search_initials__contains=compact)
         cond |= Q(search_pinyin__contains=compact)
+        if len(compact) >= 4:  # two parts of the name with a short word between (市, 区, 省): gzyk → 广州市盈科…
+            cond |= Q(search_initials__regex="|".join(
+                f"{compact[:i]}[a-z]{{1,2}}{compact[i:]}" for i in range(2, len(compact) - 1)))
     digits = normalize_phone(q)
     if len(digits) >= 4:
         phone_match = Contact.objects.filter(customer=OuterRef("pk")).filter(

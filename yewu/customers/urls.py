@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from . import views, views_more
+from . import views, views_more, views_transfer
 
 app_name = "customers"
 urlpatterns = [
@@ -13,6 +13,7 @@ urlpatterns = [
     path("customers/<int:pk>/contacts/new/", views.contact_new, name="contact_new"),
     path("customers/<int:pk>/transfer/", views.transfer, name="transfer"),
     path("customers/<int:pk>/review/", views.review, name="review"),
+    path("customers/<int:pk>/transfer-request/", views_transfer.transfer_request, name="transfer_request"),
     path("worklist/", views.worklist, name="worklist"),
     path("worklist/allocate/<int:pk>/", views.worklist_allocate, name="worklist_allocate"),
     path("worklist/reassign/<int:pk>/", views.worklist_reassign, name="worklist_reassign"),

@@ -62,7 +62,8 @@ def receipt_new(request):
     if not request.user.has_role(*services.RECORDERS):
         messages.error(request, "回款只能由财务或出纳登记（sod.receipt_recorder）")
         return redirect("finance:receipts")
-    data = {"arrived_on": timezone.localdate().isoformat(), "method": "transfer", "auto": "1"}
+    data = {"arrived_on": timezone.localdate().isoformat(), "method": "transfer", "auto": "1",
+            **{k: v for k in ("customer_id", "for_order_id") if (v := request.GET.get(k, "")).isdigit()}}  # from an order
     if request.method == "POST":
         data = request.POST.dict()
         try:

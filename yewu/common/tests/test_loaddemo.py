@@ -15,6 +15,7 @@ def test_loaddemo_is_complete_and_idempotent(db):
     out = StringIO()
     call_command("loaddemo", stdout=out)
     assert "demo1234" in out.getvalue() and "csmanager" in out.getvalue()
+    assert "[1/5]" in out.getvalue() and "[5/5]" in out.getvalue()  # progress, one line per phase
     counts = (Customer.objects.count(), Visit.objects.count(), AuditEntry.objects.count(), User.objects.count())
     # 200 archive customers, plus the new intentional customers the sales-management demo files (SPEC §7)
     assert 190 <= counts[0] <= 330 and counts[1] > 300
