@@ -40,7 +40,7 @@ def test_bad_input_named(svc):
     code, body = svc.post(cs, "/api/v1/tickets", {"type": "inquiry", "channel": "phone", "content": ""})
     assert code == 400 and "content" in body["fields"]
     code, body = svc.post(cs, "/api/v1/tickets", {"type": "inquiry", "channel": "phone", "content": "x" * 2001})
-    assert code == 400 and "content" in body["fields"]
+    assert code == 422 and "content" in body["fields"] and "2000" in body["message"]  # the limit said, not cut
     code, body = svc.post(cs, "/api/v1/tickets", {"type": "gossip", "channel": "phone", "content": "x"})
     assert code == 400 and "type" in body["fields"]
     code, body = svc.post(cs, "/api/v1/tickets", {"type": "inquiry", "channel": "phone", "content": "x"})
