@@ -31,7 +31,7 @@ def _at(day: date, h: int, m: int = 0, s: int = 0) -> datetime:
 
 
 def _extra_salespeople(users: dict) -> list[User]:
-    from yewu.org.models import Team
+    from yewu.org.models import Team  # demo only: loaded by loaddemo after the apps are ready
 
     out = []
     for username, name, team in EXTRA_SPS:
@@ -46,6 +46,7 @@ def _extra_salespeople(users: dict) -> list[User]:
 
 
 def _file(rng, sp: User, n: int, at: datetime):
+    # demo only: the other areas' demo helpers and services are imported when loaddemo runs
     from yewu.customers.demo import _clock
     from yewu.customers.services import ContactIn, CustomerIn, file_customer
 
@@ -65,6 +66,7 @@ def _file(rng, sp: User, n: int, at: datetime):
 
 
 def load() -> dict:
+    # demo only: services of this and other areas imported when loaddemo runs, not when the app loads
     from yewu.customers.demo import _clock, ensure_users
     from yewu.customers.models import Customer
     from yewu.customers.services import VisitIn, log_visit

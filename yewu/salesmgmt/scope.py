@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.db.models import QuerySet
 
 from yewu.common.errors import PermissionDenied
-from yewu.org.models import Role, User
+from yewu.org.models import Role, Team, User
 from yewu.org.permissions import can
 from yewu.org.selectors import managed_team_ids, salespeople
 
@@ -44,8 +44,6 @@ def manages(user, salesperson: User) -> bool:
 
 
 def visible_teams(user):
-    from yewu.org.models import Team
-
     if can(user, "sees_all_sales_figures"):
         return Team.objects.all().order_by("id")
     if can(user, "sees_team_sales_figures"):

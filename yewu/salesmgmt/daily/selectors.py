@@ -8,7 +8,7 @@ import calendar as _cal
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Sum
+from django.db.models import Q
 from django.utils import timezone
 
 from yewu.approvals.services import active_delegations
@@ -49,10 +49,25 @@ def compute_rows(sps: list[User], day: date) -> list[dict]:
     ids = [s.pk for s in sps]
     acts = act.daily_actuals(ids, month, day)
     nxt = cal.next_working_day(day)
-    day_t = {(d.salesperson_id, d.day): d for d in DailyTarget.objects.filter(salesperson_id__in=ids, day__in=(day, nxt))}
-    mtd = {r["salesperson_id"]: r for r in DailyTarget.objects.filter(salesperson_id__in=ids, day__range=(month, day))
-           .values("salesperson_id").annotate(**{m: Sum(m) for m in pol.METRICS})}
+    # one read of the daily targets from the 1st to the next working day: the day's, the next day's and the
+    # month-to-date sums (a month has at most 23 working days per SP)
+    day_t: dict = {}
+    mtd: dict = {}
+    for d in (DailyTarget.objects.filter(salesperson_id__in=ids, day__gte=month, day__lte=max(day, nxt))
+              .filter(Q(day__lte=day) | Q(day=nxt)).only("salesperson_id", "day", *pol.METRICS)):
+        if d.day in (day, nxt):
+            day_t[(d.salesperson_id, d.day)] = d
+        if d.day <= day:
+            row = mtd.setdefault(d.salesperson_id, act.empty())
+            for m in pol.METRICS:
+                row[m] += getattr(d, m)
     logs = dict(WorkLog.objects.filter(salesperson_id__in=ids, day=day).values_list("salesperson_id", "content"))
+    mtd_acts: dict = {}
+    for (sid, d), a in acts.items():
+        if month <= d <= day:
+            row = mtd_acts.setdefault(sid, act.empty())
+            for m in pol.METRICS:
+                row[m] += a[m]
     rows = []
     for sp in sps:
         t = day_t.get((sp.pk, day))
@@ -60,7 +75,7 @@ def compute_rows(sps: list[User], day: date) -> list[dict]:
         actual = acts.get((sp.pk, day)) or act.empty()
         mt = mtd.get(sp.pk) or {}
         mtd_t = {m: mt.get(m) or act.empty()[m] for m in pol.METRICS}
-        mtd_a = act.totals(acts, sp.pk, month, day)
+        mtd_a = mtd_acts.get(sp.pk) or act.empty()
         n = day_t.get((sp.pk, nxt))
         rows.append({
             "salesperson_id": sp.pk, "salesperson": sp.name, "has_target": t is not None,

@@ -20,6 +20,7 @@ from yewu.org.permissions import require
 from yewu.org.selectors import get_calendar, get_policy, users_with_role
 from yewu.policy import salesmgmt as pol
 
+from .. import actuals as act
 from ..models import ActualCorrection, CallLog, CallOutcome, CoachingNote, DepartmentTable, SupervisionLog, WorkLog
 from ..scope import manages
 from . import selectors
@@ -85,8 +86,6 @@ def correct_actual(actor, salesperson_id: int, day: date, metric: str, value, re
     if day > timezone.localdate():
         raise ValidationError("不能更正未来日期", fields={"day": "未来日期"}, rule="daily.quantified_activity")
     reason = clean_text(reason, field="reason", label="原因", max_len=300)
-    from .. import actuals as act
-
     recorded = act.daily_actuals([sp.pk], day, day, corrections=False).get((sp.pk, day)) or act.empty()
     c = ActualCorrection.objects.select_for_update().filter(salesperson=sp, day=day, metric=metric).first()
     before = {"value": str(c.value) if c else str(recorded[metric]), "from_records": str(recorded[metric])}

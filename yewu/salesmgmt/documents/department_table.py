@@ -78,8 +78,8 @@ def pdf(t) -> bytes:
                             bottomMargin=12 * mm, title=f"部门管理表 {t.team} {t.day}")
     h = ParagraphStyle("h", fontName=FONT, fontSize=16, leading=20)
     p = ParagraphStyle("p", fontName=FONT, fontSize=9, leading=12)
-    story = [Paragraph(f"部门管理表 · {t.team} · {t.day:%Y-%m-%d}", h), Spacer(1, 3 * mm),
-             Paragraph(f"daily.table_by_0900 · {_state(t)}", p), Spacer(1, 3 * mm)]
+    story = [Paragraph(f"部门管理表 — {t.team} — {t.day:%Y-%m-%d}", h), Spacer(1, 3 * mm),
+             Paragraph(f"daily.table_by_0900 — {_state(t)}", p), Spacer(1, 3 * mm)]
     data = [HEADER] + [[Paragraph(str(c), p) for c in line] for line in lines(t)]
     tbl = Table(data, repeatRows=1, colWidths=[22 * mm, 28 * mm, 26 * mm, 26 * mm, 28 * mm, 28 * mm, 18 * mm, 22 * mm, 70 * mm])
     style = [("FONT", (0, 0), (-1, -1), FONT, 9), ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),

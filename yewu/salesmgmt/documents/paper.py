@@ -42,7 +42,9 @@ def _font() -> str:
 
 
 def _p(text, style) -> Paragraph:
-    return Paragraph(escape(str(text if text is not None else "")).replace("\n", "<br/>"), style)
+    # STSong-Light has no glyph for the Latin middle dot "·" nor the minus sign "−": printed as "—" and "-"
+    text = str(text if text is not None else "").replace(" · ", " — ").replace("·", "—").replace("−", "-")
+    return Paragraph(escape(text).replace("\n", "<br/>"), style)
 
 
 class Section:

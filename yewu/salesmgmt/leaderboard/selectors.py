@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from typing import NamedTuple
 
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
@@ -23,6 +24,12 @@ from yewu.policy.calendar import TZ
 from ..models import MonthlyTarget
 
 ZERO = Decimal("0.00")
+
+
+class _SP(NamedTuple):
+    pk: int
+    name: str
+    team: str
 NOT_SALES = (OrderStatus.DRAFT, OrderStatus.REJECTED, OrderStatus.CANCELLED)
 
 
@@ -41,8 +48,8 @@ def board(user, today: date | None = None) -> dict:
     start = min(month, week)
     # the whole sales force in one query (names, teams); the figures below are grouped for every owner and
     # looked up by id, so no long IN lists have to be compiled
-    sps = [u for u in User.objects.filter(is_active=True).select_related("team")
-           .only("id", "username", "display_name", "roles", "team__name").order_by("id") if Role.SP in (u.roles or [])]
+    sps = [_SP(i, d or u, t or "") for i, u, d, t, roles in User.objects.filter(is_active=True).order_by("id")
+           .values_list("id", "username", "display_name", "team__name", "roles") if Role.SP in (roles or [])]
     rec = {r["customer__owner_id"]: r for r in Receipt.objects.filter(
         status=ReceiptStatus.POSTED, arrived_on__range=(start, day), customer__owner_id__isnull=False)
         .values("customer__owner_id").annotate(d=Sum("amount", filter=Q(arrived_on=day)),
@@ -67,12 +74,12 @@ def board(user, today: date | None = None) -> dict:
         s = by_name[r["name"]]
         mtd = _money((rec.get(s.pk) or {}).get("m"))
         t = tgt.get(s.pk)
-        rows.append({**r, "amount": str(r["amount"]), "salesperson_id": s.pk, "team": s.team.name if s.team_id else "",
+        rows.append({**r, "amount": str(r["amount"]), "salesperson_id": s.pk, "team": s.team,
                      "mtd": str(mtd), "month_target": str(t) if t is not None else None,
                      "mtd_pct": str(pol.attainment_pct(mtd, t)) if t else None})
     teams: dict[str, dict] = {}
     for s in sps:
-        k = s.team.name if s.team_id else "—"
+        k = s.team or "—"
         row = teams.setdefault(k, {"team": k, "amount": ZERO, "mtd": ZERO, "target": ZERO})
         row["amount"] += _money((rec.get(s.pk) or {}).get("d"))
         row["mtd"] += _money((rec.get(s.pk) or {}).get("m"))

@@ -5,6 +5,7 @@ instructions, and plan-vs-actual variances with cause and countermeasure."""
 from __future__ import annotations
 
 from datetime import date, timedelta
+from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
 from django.utils import timezone
@@ -33,8 +34,6 @@ def _period(kind: str, start: date) -> tuple[date, object]:
 
 
 def _planned(v, field: str):
-    from decimal import Decimal, InvalidOperation
-
     try:
         d = Decimal(str(v or 0))
     except InvalidOperation:

@@ -9,9 +9,11 @@ from ninja import Router, Schema
 
 from yewu.common.errors import ValidationError
 from yewu.common.schemas import ERRORS, PDF, Out, file_op
+from yewu.customers.models import Customer
 
 from ..documents import sheets
 from ..documents.paper import file_response
+from ..scope import visible_salespeople
 from . import selectors, services
 
 router = Router(tags=["sales management: route visits"])
@@ -96,10 +98,6 @@ def create(request, payload: RouteVisitIn):
 
 @router.get("/suggestion", response={200: SafetyStockSuggestionOut, **ERRORS}, summary="Suggested order = max(0, 1.5 × W − on hand), rounded up to the pack")
 def suggestion(request, customer_id: int, product_id: int, on_hand: int, pack: int = 1, delivered: int = 0):
-    from yewu.customers.models import Customer
-
-    from ..scope import visible_salespeople
-
     if not Customer.objects.filter(pk=customer_id, owner__in=visible_salespeople(request.auth)).exists():
         raise ValidationError("客户不存在或无权查看", fields={"customer_id": "无权查看"}, rule="acl.sp_scope")
     s = services.suggestion(customer_id, product_id, on_hand, pack, delivered)

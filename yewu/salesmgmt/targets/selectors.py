@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import calendar as _cal
 from datetime import date
+from decimal import Decimal
 
 from django.utils import timezone
 
@@ -13,6 +14,7 @@ from yewu.org.selectors import get_calendar
 from yewu.policy import salesmgmt as pol
 
 from .. import actuals as act
+from ..daily.selectors import compute_rows
 from ..models import MonthlyTarget, TargetChange
 from ..scope import require_sees, visible_salespeople
 
@@ -79,3 +81,27 @@ def target_for_move(user, pk: int) -> MonthlyTarget:
     if t is None:
         raise NotFound("目标不存在")
     return t
+
+
+def today_vs_actuals(user, day: date | None = None, *, team: bool = False) -> dict:
+    """Public read for home pages: the day's targets vs actuals (`daily.quantified_activity`).
+
+    ``team=False``: the user's own row (an SP); ``team=True``: every SP the user may see (SM: the team, GM/ADM:
+    all), with the totals. Returns ``{"day", "working_day", "rule", "rows": [{"salesperson_id", "salesperson",
+    "has_target", "metrics": [{"metric", "label", "target", "actual", "mtd_target", "mtd_actual", "mtd_pct",
+    "short"}], "shortfalls", ...}], "totals": [{"metric", "label", "target", "actual", "pct"}]}`` — money as
+    "1234.50" strings, counts as ints. Nobody without ``sees_sales_figures`` gets rows."""
+    day = day or timezone.localdate()
+    sps = list(visible_salespeople(user))
+    if not team:
+        sps = [s for s in sps if s.pk == user.pk]
+    rows = compute_rows(sps, day) if sps else []
+    totals = []
+    for m, label in pol.METRICS.items():
+        t = sum((Decimal(str(x["target"])) for r in rows for x in r["metrics"] if x["metric"] == m), Decimal(0))
+        a = sum((Decimal(str(x["actual"])) for r in rows for x in r["metrics"] if x["metric"] == m), Decimal(0))
+        money = m in pol.MONEY_METRICS
+        totals.append({"metric": m, "label": label, "target": f"{t:.2f}" if money else int(t),
+                       "actual": f"{a:.2f}" if money else int(a), "pct": pol.attainment_pct(a, t)})
+    return {"day": day, "working_day": get_calendar().is_working_day(day), "rule": "daily.quantified_activity",
+            "rows": rows, "totals": totals}

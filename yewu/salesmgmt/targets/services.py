@@ -5,6 +5,7 @@ approval engine. Each public function is one transaction and writes the audit lo
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
@@ -124,8 +125,6 @@ def set_month_targets(actor, month: date, rows: list[dict], *, kind: str = "", r
 
 
 def _department_total_changes(month: date, changes: dict) -> bool:
-    from decimal import Decimal
-
     for m in pol.METRICS:
         if sum(Decimal(new[m]) - Decimal(old[m]) for old, new in changes.values()) != 0:
             return True

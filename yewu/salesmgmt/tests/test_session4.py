@@ -220,3 +220,19 @@ def test_weekly_items_link_with_the_weeks_visit_plan(company, api_client, clock,
 def test_sp_may_not_open_manager_pages(company, client, path):
     client.force_login(company.sales1)
     assert client.get(path).status_code in (302, 403)
+
+
+def test_public_selector_today_vs_actuals_for_home_pages(company, clock, targets, make_customer):  # noqa: F811
+    from yewu.salesmgmt.targets.selectors import today_vs_actuals
+
+    clock(2025, 9, 26, 16)
+    receipt(company, make_customer(company.sales1), "3000.00", date(2025, 9, 26))
+    me = today_vs_actuals(company.sales1)
+    assert [r["salesperson"] for r in me["rows"]] == ["张三"]
+    coll = next(x for x in me["rows"][0]["metrics"] if x["metric"] == "collections")
+    assert coll["actual"] == "3000.00" and coll["target"] == "4347.82"  # 100,000.00 over 23 working days of Sep 2025 (Sun 28 adjusted), 14 × .83 first
+    team = today_vs_actuals(company.manager, team=True)
+    assert {r["salesperson"] for r in team["rows"]} == {"张三", "李四"}
+    assert team["totals"][0] == {"metric": "collections", "label": "到账", "target": "8695.64", "actual": "3000.00",
+                                 "pct": Decimal("34.5")}
+    assert today_vs_actuals(company.sales3, team=True)["rows"][0]["salesperson"] == "王五"
