@@ -140,7 +140,10 @@ async def crawl_role(browser, base: str, username: str) -> tuple[list[str], int]
         await page.fill("input[name=username]", username)
         await page.fill("input[name=password]", PASSWORD)
         await page.click("button.primary")
-        await page.wait_for_load_state()
+        try:  # the POST must finish before the walk starts, or the next goto aborts it (busy machines)
+            await page.wait_for_url(lambda u: "/login" not in u)
+        except Exception:
+            pass
         if urlsplit(page.url).path.startswith("/login"):
             found.append(f"{username}: 登录失败")
             return found, 0
