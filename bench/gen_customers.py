@@ -115,7 +115,7 @@ def generate(n: int, seed: int, batch: int) -> None:
     from django.utils import timezone
 
     from yewu.customers.models import Contact, Customer, OwnershipChange, Source, Visit
-    from yewu.customers.services import _search_keys
+    from yewu.customers.search.services import search_keys as _search_keys
     from yewu.policy.customers import name_key, normalize_phone
 
     gm, managers, sps = bench_company()

@@ -436,4 +436,4 @@ class InfoReport(models.Model):
         constraints = [models.UniqueConstraint(fields=["user", "month"], name="info_report_user_month_unique")]
 
 
-from .models_imports import ImportJob, ImportRow  # noqa: E402, F401  (registered with the app)
+from yewu.customers.models_imports import ImportJob, ImportRow  # noqa: E402, F401  (registered with the app)

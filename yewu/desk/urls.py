@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from .home import views as home
 
@@ -7,4 +7,5 @@ app_name = "desk"
 urlpatterns = [
     path("", home.home, name="home"),
     path("home/charts/<slug:key>.xlsx", home.chart_xlsx, name="chart_xlsx"),
+    path("", include("yewu.desk.worklist.urls")),
 ]

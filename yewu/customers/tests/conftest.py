@@ -11,8 +11,8 @@ import shutil
 import tempfile
 
 import pytest
-
 from yewu.customers.services import ContactIn, CustomerIn, file_customer
+
 from yewu.policy.customers import credit_code_check_char
 
 

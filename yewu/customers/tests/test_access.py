@@ -4,10 +4,10 @@ confidentiality (cust.confidentiality) through the API: what each role can read,
 import json
 
 import pytest
+from yewu.customers.services import update_customer
 
 from yewu.audit.models import AuditEntry
 from yewu.customers.models import Customer, Visit
-from yewu.customers.services import update_customer
 
 pytestmark = pytest.mark.django_db
 

@@ -11,10 +11,10 @@ import threading
 
 import pytest
 from django.db import connection
+from yewu.customers.services import file_customer
 
 from yewu.common.errors import Conflict
 from yewu.customers.models import Contact, Customer, OwnershipChange
-from yewu.customers.services import file_customer
 
 from .conftest import customer_in, payload
 

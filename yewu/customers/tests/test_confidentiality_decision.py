@@ -4,11 +4,11 @@ to lower 绝密 is refused by `cust.confidentiality`, not `acl.team_scope`. One 
 
 import pytest
 from django.test import Client
+from yewu.customers.services import update_customer
 
 from yewu.audit.models import AuditEntry
 from yewu.common.errors import PermissionDenied, RuleRefused
 from yewu.customers.models import Customer
-from yewu.customers.services import update_customer
 
 from .test_access import book, patch  # noqa: F401  (fixture)
 

@@ -3,10 +3,10 @@
 from datetime import date, datetime
 
 import pytest
+from yewu.customers.services import ContactIn, CustomerIn, file_customer
 
 from yewu.common.errors import Conflict, ValidationError
 from yewu.customers.models import OwnershipChange
-from yewu.customers.services import ContactIn, CustomerIn, file_customer
 from yewu.policy.calendar import TZ
 
 

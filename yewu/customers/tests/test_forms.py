@@ -12,10 +12,10 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 from openpyxl import load_workbook
+from yewu.customers.services import ContactIn, CustomerIn, VisitIn, file_customer, log_visit, transfer_customer
 
 from yewu.audit.models import AuditEntry
 from yewu.customers.models import Customer
-from yewu.customers.services import ContactIn, CustomerIn, VisitIn, file_customer, log_visit, transfer_customer
 
 
 def login(user) -> Client:

@@ -5,10 +5,10 @@ from datetime import timedelta
 import pytest
 from django.test import Client
 from django.utils import timezone
+from yewu.customers.services import ContactIn, CustomerIn, enter_lead, file_customer
 
 from yewu.common.models import Notification
 from yewu.customers.models import Customer, OwnershipChange, ReviewState, Visit
-from yewu.customers.services import ContactIn, CustomerIn, enter_lead, file_customer
 
 
 def login(user):

@@ -15,9 +15,9 @@ from decimal import Decimal
 from django.db.models import Count, F, Q, Sum
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
+from yewu.customers.selectors import customers_visible_to, first_contact_overdue, pool
 
 from yewu.approvals.services import inbox
-from yewu.customers.selectors import customers_visible_to, first_contact_overdue, pool
 from yewu.expenses.selectors import balance_total, pay_queue
 from yewu.finance.models import Allocation, InvoiceRequest, ReceiptStatus, RequestState
 from yewu.finance.selectors import aging, collection_tasks_visible_to, receipts_visible_to

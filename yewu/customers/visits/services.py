@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
 
 from django.db import transaction
 from django.db.models import Q, QuerySet
@@ -13,14 +15,14 @@ from yewu.approvals import services as approvals
 from yewu.audit.services import record, snapshot
 from yewu.common.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from yewu.common.text import clean_text
+from yewu.customers.archive import selectors
+from yewu.customers.archive.selectors import can_edit, customer_for, edit_denied_rule
+from yewu.customers.lending.services import last_decision
+from yewu.customers.models import Channel, Customer, Minutes, Visit, VisitPlan, VisitStep
 from yewu.org.models import Role, User
 from yewu.org.selectors import get_calendar, get_policy, managed_team_ids
 from yewu.policy import credit as rules
 from yewu.policy.calendar import TZ
-
-from . import selectors
-from .access import last_decision
-from .models import Channel, Customer, Minutes, Visit, VisitPlan
 
 DOC_TYPE = "visit_plan"
 
@@ -224,3 +226,73 @@ def resubmit_minutes(actor: User, minutes_id: int, content: str, agreements: str
     record(actor=actor, action="update", obj=m, object_type="customers.customer", object_id=m.visit.customer_id,
            after={"minutes": m.pk, "state": m.state}, rule="visit.minutes_2wd", reason="修改后重新提交")
     return m
+
+
+@dataclass
+class VisitIn:
+    channel: str
+    purpose: str
+    at: Any = None
+    contacts_met: str = ""
+    step: str = ""
+    content: str = ""
+    dissatisfaction: str = ""
+    next_step: str = ""
+    next_visit_on: date | None = None
+    accompanied_by_id: int | None = None
+    meeting: bool = False
+    note_taker: str = ""
+
+
+@transaction.atomic
+def log_visit(actor: User, customer_id: int, data: VisitIn) -> Visit:
+    """Visit / communication log (客户拜访记录簿). The first logged contact satisfies `cust.first_contact_1w`;
+    an outgoing visit without an approved plan is flagged *unplanned* (`visit.plan_approval`)."""
+
+    c = customer_for(actor, customer_id)
+    if c is None:
+        raise NotFound("客户不存在或无权查看")
+    if not can_edit(actor, c):
+        raise PermissionDenied("只能为自己负责的客户记录拜访", rule=edit_denied_rule(actor))
+    if data.channel not in Channel.values:
+        raise ValidationError("请选择沟通方式", fields={"channel": "、".join(Channel.values)})
+    if data.step and data.step not in VisitStep.values:
+        raise ValidationError("进展无效", fields={"step": "、".join(VisitStep.values)})
+    now = timezone.now()
+    at = data.at or now
+    if timezone.is_naive(at):
+        at = timezone.make_aware(at)
+    if data.accompanied_by_id is not None:
+        acc = User.objects.filter(pk=data.accompanied_by_id, is_active=True).first()
+        if acc is None or not acc.has_role(Role.SM, Role.GM):
+            raise ValidationError("陪同经理须为在职的业务经理或总经理", fields={"accompanied_by_id": "不是业务经理"})
+    if at > now + timezone.timedelta(minutes=5):
+        raise ValidationError("拜访时间不能晚于现在", fields={"at": "不能是将来时间"})
+    if data.next_visit_on and data.next_visit_on < timezone.localdate(at):
+        raise ValidationError("下次拜访日期不能早于本次", fields={"next_visit_on": "不能早于本次拜访"})
+    if data.meeting and data.channel != Channel.VISIT:
+        raise ValidationError("会谈须为面谈（拜访）", fields={"meeting": "仅拜访可标为会谈"}, rule="visit.minutes_2wd")
+    plan = None
+    if data.channel == Channel.VISIT:
+
+        plan = plan_for_visit(actor, c, at)
+    v = Visit.objects.create(
+        customer=c, user=actor, at=at, channel=data.channel,
+        purpose=clean_text(data.purpose, field="purpose", label="目的", max_len=200, required=True),
+        contacts_met=clean_text(data.contacts_met, field="contacts_met", label="接洽人", max_len=200),
+        step=data.step,
+        content=clean_text(data.content, field="content", label="内容", max_len=5000),
+        dissatisfaction=clean_text(data.dissatisfaction, field="dissatisfaction", label="不满及处理", max_len=2000),
+        next_step=clean_text(data.next_step, field="next_step", label="下一步", max_len=200),
+        next_visit_on=data.next_visit_on, accompanied_by_id=data.accompanied_by_id,
+        plan=plan, unplanned=data.channel == Channel.VISIT and plan is None,
+        meeting=bool(data.meeting), note_taker=clean_text(data.note_taker, field="note_taker", label="记录人", max_len=50),
+    )
+    updates = ["last_contact_at", "updated_at"]
+    if c.owner_id == actor.id and c.first_contact_at is None and c.assigned_at and at >= c.assigned_at:
+        c.first_contact_at = at
+        updates.append("first_contact_at")
+    c.last_contact_at = max(c.last_contact_at or at, at)
+    c.save(update_fields=updates)
+    record(actor=actor, action="create", obj=v, after=snapshot(v))
+    return v

@@ -12,12 +12,11 @@ from yewu.audit.models import AuditEntry
 from yewu.audit.services import record
 from yewu.common.errors import NotFound, PermissionDenied, RuleRefused, ValidationError
 from yewu.common.text import clean_text
+from yewu.customers.archive import selectors
+from yewu.customers.models import AccessRequest, Customer
 from yewu.org.models import Role, User
 from yewu.org.selectors import get_calendar, get_policy
 from yewu.policy import credit as rules
-
-from . import selectors
-from .models import AccessRequest, Customer
 
 DOC_TYPE = "archive_access"
 

@@ -3,7 +3,7 @@
 Every row gets the same rules as filing by hand (`cust.required_fields`, `cust.duplicate`,
 `cust.first_to_file`, `cust.entry_2wd`). An upload is first bounded without parsing (:mod:`import_guard`:
 size, zip members, cell length, rows, parse time); then the sheet is streamed (openpyxl read-only) and
-imported in chunks by :mod:`import_jobs` (each chunk one transaction, progress recorded, resumable), the
+imported in chunks by :mod:`yewu.customers.imports.jobs` (each chunk one transaction, progress recorded, resumable), the
 duplicate check of a chunk at once by :mod:`import_batch`. Rows that cannot even be parsed (unknown 来源,
 bad date ...) are rejected before any query, so a file of 10,000 bad rows is cheap.
 """
@@ -23,14 +23,14 @@ from typing import Any
 from django.utils import timezone
 
 from yewu.common.errors import ValidationError, YewuError
+from yewu.customers.archive import services
+from yewu.customers.archive.services import EMAIL, ContactIn, CustomerIn
+from yewu.customers.documents import xlsx as exports
+from yewu.customers.imports import guard
+from yewu.customers.imports.batch import Prepared
+from yewu.customers.models import Category, DemandGrade, Kind, Source
 from yewu.org.models import User
 from yewu.policy import customers as rules
-
-from . import exports, services
-from . import import_guard as guard
-from .import_batch import Prepared
-from .models import Category, DemandGrade, Kind, Source
-from .services import EMAIL, ContactIn, CustomerIn
 
 log = logging.getLogger(__name__)
 
@@ -460,29 +460,9 @@ def prepare_row(actor: User, rownum: int, values: list[Any], columns: list[Col |
 # --- the import (runs as a job: import_jobs) ----------------------------------------------------------
 
 
-def import_customers(actor: User, content: bytes, filename: str = ""):
-    """Import an .xlsx of customers as ``actor``, here and now (the page and the API hand large files to
-    the worker instead: ``import_jobs.start_import``). Returns the ImportReport."""
-    from . import import_jobs
-
-    job = import_jobs.start_import(actor, content, filename, inline=True)
-    return import_jobs.ImportReport(job)
 
 
-def import_and_report(actor: User, content: bytes, filename: str = "", *, xlsx: bool = False):
-    rep = import_customers(actor, content, filename)
-    return rep, (report_xlsx(rep) if xlsx else None)
 
 
-def report_xlsx(rep) -> bytes:
-    from . import import_jobs
-
-    return import_jobs.report_xlsx(rep.job)
 
 
-def load_report(actor: User, token: str) -> bytes | None:
-    """The Excel report of an earlier import; only the importing user gets it."""
-    from . import import_jobs
-
-    job = import_jobs.job_for_token(actor, token)
-    return import_jobs.report_xlsx(job) if job is not None and job.content is not None else None

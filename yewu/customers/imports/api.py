@@ -5,12 +5,13 @@ from ninja.files import UploadedFile
 
 from yewu.common.errors import NotFound, ValidationError
 from yewu.common.schemas import ERRORS, XLSX, binary, file_op
-
-from . import exports, import_guard, import_jobs, imports
-from . import views_files as vf
+from yewu.customers.documents import views as vf
+from yewu.customers.documents import xlsx as exports
+from yewu.customers.imports import guard as import_guard
+from yewu.customers.imports import jobs as import_jobs
+from yewu.customers.imports import rows as imports
 
 imports_router = Router(tags=["import/export"])
-exports_router = Router(tags=["import/export"])
 
 
 class ImportRowOut(Schema):
@@ -104,18 +105,9 @@ def import_template(request):
 
 @imports_router.get("/reports/{token}.xlsx", **file_op(XLSX), summary="Excel report of an earlier import (own imports only)")
 def import_report(request, token: str):
-    data = imports.load_report(request.user, token)
+    data = import_jobs.load_report(request.user, token)
     if data is None:
         raise NotFound("导入结果不存在或已过期")
     return vf.file_response(data, "客户导入结果.xlsx", exports.XLSX_MIME)
 
 
-@exports_router.get("/customers.xlsx", **file_op(XLSX), summary="Export the customers the user can see (logged)")
-def export_customers(request, q: str = "", owner: str = "", city: str = "", status: str = "", demand_grade: str = ""):
-    """Rows only from the user's row access; columns by 密级 level and credit visibility; 机密/绝密 customers
-    are withheld unless manager rank (`cust.export_control`); every export is in the audit log."""
-    params = {"q": q, "owner": owner, "city": city, "status": status, "demand_grade": demand_grade}
-    data, rows, withheld = vf.export_customers_xlsx(request.user, params)
-    r = vf.file_response(data, "客户清单.xlsx", exports.XLSX_MIME)
-    r["X-Export-Rows"], r["X-Export-Withheld"] = str(rows), str(withheld)
-    return r

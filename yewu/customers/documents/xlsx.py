@@ -1,6 +1,6 @@
 """Excel rendering of the customer archive (SPEC §9.1): pure functions, data in → ``bytes`` out.
 
-No queries and no access decisions here: callers (views_files, api_files) collect the rows through
+No queries and no access decisions here: callers (documents.views, documents.api, imports) collect the rows through
 ``selectors`` and pass plain values. The same :class:`FormDoc` is rendered to PDF by ``forms_pdf``.
 """
 
@@ -72,7 +72,7 @@ class Section:
 @dataclass
 class FormDoc:
     """One printable form: title, header lines, sections. Rendered by :func:`form_xlsx` and
-    ``forms_pdf.form_pdf``."""
+    ``pdf_writer.form_pdf``."""
 
     title: str
     subtitle: str = ""

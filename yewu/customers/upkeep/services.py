@@ -6,18 +6,18 @@ from __future__ import annotations
 from datetime import date
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from yewu.audit.services import record
 from yewu.common.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from yewu.common.text import clean_text
+from yewu.customers.archive import selectors
+from yewu.customers.models import Contact, Customer, InfoReport, Status
 from yewu.org.models import Role, User
 from yewu.org.selectors import get_policy, managed_team_ids, salespeople
 from yewu.policy import credit as rules
-
-from . import selectors
-from .models import Customer, InfoReport, Status
+from yewu.policy.customers import archive_missing
 
 ACTIVE = [Status.ACTIVE]
 
@@ -51,11 +51,7 @@ def unverified_this_quarter(qs: QuerySet[Customer], today: date | None = None) -
 
 def incomplete_archives(qs: QuerySet[Customer], limit: int = 300) -> list[tuple[Customer, list[str]]]:
     """Active customers whose archive lacks fields (`cust.archive_quarterly_review`, CIA completeness check)."""
-    from django.db.models import Exists, OuterRef
 
-    from yewu.policy.customers import archive_missing
-
-    from .models import Contact
 
     dm = Contact.objects.filter(customer=OuterRef("pk"), is_decision_maker=True)
     out = []

@@ -25,18 +25,20 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django_tasks import task
 
 from yewu.audit.services import record
 from yewu.common.errors import PermissionDenied, ValidationError, YewuError
 from yewu.common.locks import lock
+from yewu.customers.archive import services
+from yewu.customers.documents import xlsx as exports
+from yewu.customers.imports import rows as imports
+from yewu.customers.imports.batch import DupIndex, Filed, Refused, insert_filed
+from yewu.customers.imports.rows import DETAIL_ROWS, STATUS_LABELS, RowResult
+from yewu.customers.models import ImportJob, ImportRow
 from yewu.org.models import User
 from yewu.org.permissions import can
 from yewu.org.selectors import get_calendar, get_policy
-
-from . import exports, imports, services
-from .import_batch import DupIndex, Filed, Refused, insert_filed
-from .imports import DETAIL_ROWS, STATUS_LABELS, RowResult
-from .models import ImportJob, ImportRow
 
 log = logging.getLogger(__name__)
 State = ImportJob.State
@@ -98,8 +100,6 @@ def start_import(actor: User, content: bytes, filename: str = "", *, inline: boo
         inline = job.rows_estimate - job.rows_done <= inline_rows()
     if inline:
         return run_job(job.pk)
-    from .tasks import run_import
-
     run_import.enqueue(job.pk)
     return job
 
@@ -345,3 +345,32 @@ def report_xlsx(job: ImportJob) -> bytes:
 
     return exports.import_report_xlsx(headers=reader.headers, rows=rows(),
                                               summary=ImportReport(job).summary_lines())
+
+
+def import_customers(actor: User, content: bytes, filename: str = ""):
+    """Import an .xlsx of customers as ``actor``, here and now (the page and the API hand large files to
+    the worker instead: ``start_import``). Returns the ImportReport."""
+    job = start_import(actor, content, filename, inline=True)
+    return ImportReport(job)
+
+
+def import_and_report(actor: User, content: bytes, filename: str = "", *, xlsx: bool = False):
+    rep = import_customers(actor, content, filename)
+    return rep, (report_file(rep) if xlsx else None)
+
+
+def report_file(rep) -> bytes:
+    return report_xlsx(rep.job)
+
+
+def load_report(actor: User, token: str) -> bytes | None:
+    """The Excel report of an earlier import; only the importing user gets it."""
+    job = job_for_token(actor, token)
+    return report_xlsx(job) if job is not None and job.content is not None else None
+
+
+@task()
+def run_import(job_id: int) -> dict:
+    """An Excel import of customers, run by the worker (chunked and resumable: see :func:`run_job`)."""
+    job = run_job(job_id)
+    return {"job": job.pk, "state": job.state, "rows_done": job.rows_done}

@@ -1,41 +1,38 @@
-"""Import page, Excel exports and the P1 forms of the customer archive (SPEC §9.1, §1.3 `cust.export_control`).
-
-Data is collected here, always through ``selectors`` (row access, 密级 level, credit visibility), and
-handed as plain values to the renderers in ``exports`` / ``forms_pdf``. Every download is an export in
-the sense of `cust.export_control` and is written to the audit log.
-"""
+"""Paper documents of the customer archive (SPEC §9.1) built as :class:`FormDoc` for the PDF and Excel writers:
+the customer card, the visit book, the sales record, the contacts directory and the customer list export, with
+the export control (`cust.export_control`) that decides what each may contain."""
 
 from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
 from typing import Any
-from urllib.parse import quote
 
-from django.contrib.auth.decorators import login_required
 from django.db.models import Prefetch, Q, QuerySet
-from django.http import Http404, HttpResponse
-from django.shortcuts import redirect, render
+from django.http import Http404
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_http_methods
 
 from yewu.audit.services import record
-from yewu.common.errors import PermissionDenied, ValidationError, YewuError
+from yewu.common.errors import PermissionDenied, ValidationError
+from yewu.customers.archive import selectors
+from yewu.customers.documents import xlsx as exports
+from yewu.customers.documents.xlsx import FormDoc, Section, Table
+from yewu.customers.models import Confidentiality, Contact, Customer, DemandGrade, OwnershipChange, Status, Visit
 from yewu.org.models import User
-from yewu.org.permissions import can
-
-from . import exports, forms_pdf, import_guard, import_jobs, imports, selectors
-from .exports import FormDoc, Section, Table
-from .models import Confidentiality, Contact, Customer, DemandGrade, OwnershipChange, Status, Visit
 
 PDF_MIME = "application/pdf"
+
+
 MANAGER_RANK = frozenset({"SM", "CSM", "GM", "FD"})  # `cust.export_control`: may export 机密/绝密 customers
+
+
 RESTRICTED = (Confidentiality.CONFIDENTIAL, Confidentiality.TOP_SECRET)
+
+
 PDF_MAX_ROWS = 3000  # a directory PDF longer than this is cut (the Excel has every row)
+
+
 LEVEL_LABELS = {"full": "完整档案", "card": "服务卡", "name": "仅名称和负责人"}
-
-
-# --- access helpers -------------------------------------------------------------------------------
 
 
 def effective_level(c: Customer, today: date | None = None) -> str:
@@ -81,7 +78,7 @@ def may_see_any_credit(user: User) -> bool:
     return bool(user.role_set & {"FIN", "FD", "GM", "CSM", "SM", "SP"})
 
 
-def _log_export(user: User, *, what: str, fmt: str, rows: int, withheld: int = 0, filters: dict | None = None,
+def log_export(user: User, *, what: str, fmt: str, rows: int, withheld: int = 0, filters: dict | None = None,
                 obj: Customer | None = None) -> None:
     after = {"form": what, "format": fmt, "filter": filters or {}, "rows": rows, "withheld": withheld}
     if obj is not None:
@@ -90,8 +87,6 @@ def _log_export(user: User, *, what: str, fmt: str, rows: int, withheld: int = 0
     record(actor=user, action="export", obj=obj, object_type="customers.customer", object_id=obj.pk if obj else "-",
            after=after, rule="cust.export_control", reason=reason)
 
-
-# --- list filters ---------------------------------------------------------------------------------
 
 FILTER_KEYS = ("q", "owner", "city", "status", "demand_grade")
 
@@ -132,8 +127,6 @@ def filter_text(f: dict[str, str]) -> str:
     return "，".join(f"{labels[k]}={values.get(v, v) if k == 'owner' else v}" for k, v in f.items()) or "全部可见客户"
 
 
-# --- customer list export ---------------------------------------------------------------------------
-
 # (header, level, getter, width); level: name < card < full; "credit" = acl.finance_scope
 def _contacts_text(c: Customer) -> str:
     out = []
@@ -147,37 +140,6 @@ def _local(dt):
     return timezone.localtime(dt).replace(tzinfo=None) if dt else None
 
 
-EXPORT_COLUMNS: list[tuple[str, str, Any, float]] = [
-    ("编号", "name", lambda c: c.pk, 8),
-    ("客户名称", "name", lambda c: c.name, 30),
-    ("负责人", "name", lambda c: c.owner.name if c.owner_id else "公海", 10),
-    ("简称", "card", lambda c: c.short_name, 12),
-    ("城市", "card", lambda c: c.city, 8),
-    ("区", "card", lambda c: c.district, 8),
-    ("送货地址", "card", lambda c: c.delivery_address, 28),
-    ("注册地址", "card", lambda c: c.registered_address, 28),
-    ("状态", "card", lambda c: c.get_status_display(), 10),
-    ("联系人", "card", _contacts_text, 40),
-    ("统一社会信用代码", "full", lambda c: c.credit_code or "", 20),
-    ("类型", "full", lambda c: c.get_kind_display(), 8),
-    ("类别", "full", lambda c: c.get_category_display() if c.category else "", 10),
-    ("行业", "full", lambda c: c.industry, 12),
-    ("来源", "full", lambda c: c.get_source_display(), 10),
-    ("需求等级", "full", lambda c: c.demand_grade + ("" if c.demand_grade_confirmed else "（待确认）"), 10),
-    ("重点客户", "full", lambda c: c.key_customer, 8),
-    ("密级", "full", lambda c: c.get_confidentiality_display(), 8),
-    ("保密期限", "full", lambda c: c.confidentiality_expires_on, 11),
-    ("发票", "full", lambda c: c.get_invoice_choice_display(), 14),
-    ("收集日期", "full", lambda c: c.collected_on, 11),
-    ("建档时间", "full", lambda c: _local(c.created_at), 17),
-    ("最近联系", "full", lambda c: _local(c.last_contact_at), 17),
-    ("审核", "full", lambda c: c.get_review_state_display(), 8),
-    ("逾期录入", "full", lambda c: c.late_entry, 8),
-    ("信用等级", "credit", lambda c: c.credit_grade or "未评级", 8),
-    ("信用额度", "credit", lambda c: c.credit_limit, 12),
-    ("账期天数", "credit", lambda c: c.term_days, 8),
-    ("暂停供货", "credit", lambda c: c.supply_suspended, 8),
-]
 _RANK = {"name": 0, "card": 1, "full": 2}
 
 
@@ -223,18 +185,15 @@ def export_customers_xlsx(user: User, params) -> tuple[bytes, int, int]:
         notes.append("cust.export_control：本次导出未略去客户。")
     data = exports.table_xlsx(title="客户清单", headers=[c[0] for c in cols] + ["可见范围"], rows=rows(), notes=notes,
                               widths=[c[3] for c in cols] + [12])
-    _log_export(user, what="客户清单", fmt="xlsx", rows=counter["rows"], withheld=withheld, filters=f)
+    log_export(user, what="客户清单", fmt="xlsx", rows=counter["rows"], withheld=withheld, filters=f)
     return data, counter["rows"], withheld
 
 
-# --- forms -----------------------------------------------------------------------------------------
-
-
-def _fmt_dt(dt) -> str:
+def fmt_dt(dt) -> str:
     return f"{timezone.localtime(dt):%Y-%m-%d %H:%M}" if dt else ""
 
 
-def _money(v: Decimal | None) -> str:
+def money_text(v: Decimal | None) -> str:
     import cn2an
 
     if v is None:
@@ -247,11 +206,11 @@ def _money(v: Decimal | None) -> str:
     return text
 
 
-def _meta(user: User) -> list[tuple[str, str]]:
+def meta_lines(user: User) -> list[tuple[str, str]]:
     return [("打印人", user.name), ("打印时间", f"{timezone.localtime():%Y-%m-%d %H:%M}")]
 
 
-def _customer_or_404(user: User, pk: int) -> Customer:
+def customer_or_404(user: User, pk: int) -> Customer:
     c = selectors.customer_for(user, pk)
     if c is None:
         raise Http404("客户不存在或无权查看")
@@ -271,7 +230,7 @@ def card_doc(user: User, c: Customer) -> FormDoc:
     level = selectors.archive_level(user, c)
     see_credit = level == "full" and selectors.can_see_credit(user, c)
     owner = c.owner.name if c.owner_id else "公海（未分配）"
-    doc = FormDoc(title="客户档案卡", subtitle=f"{c.name}（编号 {c.pk}）", meta=_meta(user),
+    doc = FormDoc(title="客户档案卡", subtitle=f"{c.name}（编号 {c.pk}）", meta=meta_lines(user),
                   marking=c.get_confidentiality_display(),
                   footer="本档案卡由系统按实时数据生成；导出已记入审计日志（cust.export_control）。")
     if level == "full":
@@ -292,19 +251,19 @@ def card_doc(user: User, c: Customer) -> FormDoc:
         ("注册地址", c.registered_address), ("送货地址", c.delivery_address)]))
     ctrl = [("负责人", owner), ("状态", c.get_status_display())]
     if level == "full":
-        ctrl += [("建档人", c.created_by.name if c.created_by_id and c.created_by else ""), ("建档时间", _fmt_dt(c.created_at)),
-                 ("收集日期", c.collected_on), ("录入期限", _fmt_dt(c.entry_due_at) + ("（逾期录入）" if c.late_entry else "")),
-                 ("分配时间", _fmt_dt(c.assigned_at)), ("首次联系", _fmt_dt(c.first_contact_at)),
-                 ("最近联系", _fmt_dt(c.last_contact_at)), ("审核", c.get_review_state_display()),
+        ctrl += [("建档人", c.created_by.name if c.created_by_id and c.created_by else ""), ("建档时间", fmt_dt(c.created_at)),
+                 ("收集日期", c.collected_on), ("录入期限", fmt_dt(c.entry_due_at) + ("（逾期录入）" if c.late_entry else "")),
+                 ("分配时间", fmt_dt(c.assigned_at)), ("首次联系", fmt_dt(c.first_contact_at)),
+                 ("最近联系", fmt_dt(c.last_contact_at)), ("审核", c.get_review_state_display()),
                  ("密级", c.get_confidentiality_display()), ("保密期限", c.confidentiality_expires_on or ""),
-                 ("最近核实", _fmt_dt(c.last_verified_at)), ("来源", c.get_source_display())]
+                 ("最近核实", fmt_dt(c.last_verified_at)), ("来源", c.get_source_display())]
     doc.sections.append(Section("三、管理信息", ctrl))
     if level == "full":
         grades = [("需求等级", f"{c.get_demand_grade_display()}（{'经理已确认' if c.demand_grade_confirmed else '待经理确认'}）"),
                   ("重点客户", "是" if c.key_customer else "否")]
         if see_credit:
             grades += [("信用等级", c.get_credit_grade_display() if c.credit_grade else "未评级"),
-                       ("信用额度", _money(c.credit_limit)), ("账期", f"{c.term_days} 天"),
+                       ("信用额度", money_text(c.credit_limit)), ("账期", f"{c.term_days} 天"),
                        ("暂停供货", "是" if c.supply_suspended else "否")]
         grades += [("发票", c.get_invoice_choice_display()), ("默认结算方式", c.default_settlement),
                    ("发工资时间", c.payday)]
@@ -317,7 +276,7 @@ def card_doc(user: User, c: Customer) -> FormDoc:
     doc.sections.append(Section("六、联系人（客户通讯录）" if level == "full" else "四、联系人",
                                 table=Table(CONTACT_HEADERS, _contact_rows(c), [12, 13, 10, 17, 18, 27, 14, 12])))
     if level == "full":
-        hist = [[_fmt_dt(h.at), h.get_kind_display(), h.from_user.name if h.from_user_id else "",
+        hist = [[fmt_dt(h.at), h.get_kind_display(), h.from_user.name if h.from_user_id else "",
                  h.to_user.name if h.to_user_id else "公海", h.by.name if h.by_id else "", h.reason, h.rule]
                 for h in OwnershipChange.objects.filter(customer=c).select_related("from_user", "to_user", "by")]
         doc.sections.append(Section("七、负责人变更记录", table=Table(
@@ -332,12 +291,12 @@ def visits_doc(user: User, c: Customer) -> FormDoc:
     if selectors.archive_level(user, c) != "full":
         raise PermissionDenied("按密级您不能查看该客户的拜访记录", rule="cust.confidentiality")
     visits = Visit.objects.filter(customer=c).select_related("user", "accompanied_by").order_by("at", "id")
-    rows = [[_fmt_dt(v.at), v.get_channel_display(), v.contacts_met, v.purpose, v.get_step_display() if v.step else "",
+    rows = [[fmt_dt(v.at), v.get_channel_display(), v.contacts_met, v.purpose, v.get_step_display() if v.step else "",
              v.content, v.dissatisfaction, v.next_step, v.next_visit_on or "", v.user.name,
              v.accompanied_by.name if v.accompanied_by_id else "", "是" if v.unplanned else ""] for v in visits]
     owner = c.owner.name if c.owner_id else "公海（未分配）"
     return FormDoc(
-        title="客户拜访记录簿", subtitle=f"{c.name}（编号 {c.pk}）　负责人：{owner}", meta=_meta(user),
+        title="客户拜访记录簿", subtitle=f"{c.name}（编号 {c.pk}）　负责人：{owner}", meta=meta_lines(user),
         marking=c.get_confidentiality_display(), landscape=True,
         sections=[Section(f"拜访记录（共 {len(rows)} 次）", table=Table(
             ["时间", "方式", "接洽人", "目的", "进展", "内容", "不满及处理", "下一步", "下次拜访", "记录人", "陪同经理", "无走访单"],
@@ -357,7 +316,7 @@ def sales_record_doc(user: User, c: Customer) -> FormDoc:
         raise PermissionDenied("按密级您不能查看该客户的进销记录", rule="cust.confidentiality")
     owner = c.owner.name if c.owner_id else "公海（未分配）"
     return FormDoc(
-        title="客户进销记录簿", subtitle=f"{c.name}（编号 {c.pk}）　负责人：{owner}", meta=_meta(user),
+        title="客户进销记录簿", subtitle=f"{c.name}（编号 {c.pk}）　负责人：{owner}", meta=meta_lines(user),
         marking=c.get_confidentiality_display(), landscape=True,
         sections=[
             Section("一、进货（订单、发货、退货、回款）", table=Table(
@@ -409,7 +368,7 @@ def contacts_doc(user: User, params, *, limit: int | None = None) -> tuple[FormD
     if truncated:
         notes.append(f"PDF 仅列出前 {limit} 条，完整通讯录请导出 Excel。")
     doc = FormDoc(
-        title="客户通讯录", subtitle=f"共 {len(rows)} 位联系人", meta=_meta(user), landscape=True,
+        title="客户通讯录", subtitle=f"共 {len(rows)} 位联系人", meta=meta_lines(user), landscape=True,
         sections=[Section("联系人", table=Table(
             ["客户", "城市", "联系人", "职务", "决策人", "手机", "电话", "邮箱", "微信", "负责人"], rows,
             [28, 8, 10, 12, 8, 14, 15, 24, 12, 9], empty_text="没有可列出的联系人"), note="\n".join(notes))],
@@ -418,138 +377,34 @@ def contacts_doc(user: User, params, *, limit: int | None = None) -> tuple[FormD
     return doc, len(rows), withheld, f
 
 
-# --- HTTP -----------------------------------------------------------------------------------------
-
-
-def file_response(data: bytes, filename: str, mime: str, inline: bool = False) -> HttpResponse:
-    r = HttpResponse(data, content_type=mime)
-    ascii_name = filename.encode("ascii", "ignore").decode() or "export"
-    disp = "inline" if inline else "attachment"
-    r["Content-Disposition"] = f"{disp}; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"
-    r["Cache-Control"] = "no-store"
-    return r
-
-
-def error_response(e: YewuError) -> HttpResponse:
-    text = e.message + (f"（规则 {e.rule}）" if e.rule else "")
-    return HttpResponse(text, status=e.status, content_type="text/plain; charset=utf-8")
-
-
-def _stamp() -> str:
-    return f"{timezone.localtime():%Y%m%d-%H%M}"
-
-
-@login_required
-@require_GET
-def export_list(request):
-    try:
-        data, _rows, _withheld = export_customers_xlsx(request.user, request.GET)
-    except YewuError as e:
-        return error_response(e)
-    return file_response(data, f"客户清单-{_stamp()}.xlsx", exports.XLSX_MIME)
-
-
-def _one_customer_form(build, what: str, stem: str):
-    @login_required
-    @require_GET
-    def view(request, pk: int, fmt: str):
-        c = _customer_or_404(request.user, int(pk))
-        try:
-            check_export_one(request.user, c)
-            doc = build(request.user, c)
-        except YewuError as e:
-            return error_response(e)
-        data = forms_pdf.form_pdf(doc) if fmt == "pdf" else exports.form_xlsx(doc)
-        rows = sum(len(s.table.rows) for s in doc.sections if s.table) or 1
-        _log_export(request.user, what=what, fmt=fmt, rows=rows, obj=c)
-        mime = PDF_MIME if fmt == "pdf" else exports.XLSX_MIME
-        return file_response(data, f"{stem}-{c.pk}.{fmt}", mime, inline=fmt == "pdf")
-
-    return view
-
-
-card = _one_customer_form(card_doc, "客户档案卡", "客户档案卡")
-visits = _one_customer_form(visits_doc, "客户拜访记录簿", "客户拜访记录簿")
-sales_record = _one_customer_form(sales_record_doc, "客户进销记录簿", "客户进销记录簿")
-
-
-@login_required
-@require_GET
-def contacts(request, fmt: str):
-    try:
-        doc, rows, withheld, f = contacts_doc(request.user, request.GET, limit=PDF_MAX_ROWS if fmt == "pdf" else None)
-    except YewuError as e:
-        return error_response(e)
-    data = forms_pdf.form_pdf(doc) if fmt == "pdf" else exports.form_xlsx(doc)
-    _log_export(request.user, what="客户通讯录", fmt=fmt, rows=rows, withheld=withheld, filters=f)
-    mime = PDF_MIME if fmt == "pdf" else exports.XLSX_MIME
-    return file_response(data, f"客户通讯录-{_stamp()}.{fmt}", mime, inline=fmt == "pdf")
-
-
-# --- import page ----------------------------------------------------------------------------------
-
-
-@login_required
-@require_GET
-def import_template(request):
-    return file_response(imports.template_xlsx(), "客户导入模板.xlsx", exports.XLSX_MIME)
-
-
-def _import_ctx(request) -> dict[str, Any]:
-    return {"columns": imports.COLUMNS, "max_rows": imports.max_rows(),
-            "max_cell": import_guard.limit("YEWU_IMPORT_MAX_CELL_CHARS"),
-            "may_import": can(request.user, "imports_customers")}
-
-
-def _job_ctx(ctx: dict[str, Any], job) -> dict[str, Any]:
-    rep = import_jobs.ImportReport(job)
-    ctx["job"] = rep
-    if rep.done:
-        ctx["report"], ctx["detail"] = rep, rep.detail()
-    return ctx
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def import_page(request):
-    """Upload → the job starts (small files finish here; larger ones run in the worker and the job page
-    shows the progress, then the row report)."""
-    ctx = _import_ctx(request)
-    if request.method == "POST":
-        upload = request.FILES.get("file")
-        status = 200
-        if upload is None:
-            ctx["error"], status = "请选择要导入的 Excel 文件", 400
-        elif upload.size > imports.max_bytes():  # refused before the upload is read into memory
-            ctx["error"], ctx["rule"], status = (f"文件过大（{upload.size / 1048576:.1f} MB），上限 "
-                                                 f"{imports.max_bytes() // 1048576} MB"), import_guard.RULE, 400
-        else:
-            try:
-                job = import_jobs.start_import(request.user, upload.read(), upload.name)
-            except YewuError as e:
-                ctx["error"], ctx["rule"], status = e.message, e.rule, e.status
-            else:
-                if job.state != job.State.DONE:
-                    return redirect("customer_files:import_job", token=f"{job.user_id}-{job.token}")
-                _job_ctx(ctx, job)
-        return render(request, "customers/import.html", ctx, status=status)
-    return render(request, "customers/import.html", ctx)
-
-
-@login_required
-@require_GET
-def import_job(request, token: str):
-    """An import's progress (the page reloads itself until the job is done), then its row report."""
-    job = import_jobs.job_for_token(request.user, token)
-    if job is None:
-        raise Http404("导入任务不存在")
-    return render(request, "customers/import.html", _job_ctx(_import_ctx(request), job))
-
-
-@login_required
-@require_GET
-def import_report(request, token: str):
-    data = imports.load_report(request.user, token)
-    if data is None:
-        raise Http404("导入结果不存在或已过期")
-    return file_response(data, "客户导入结果.xlsx", exports.XLSX_MIME)
+EXPORT_COLUMNS: list[tuple[str, str, Any, float]] = [
+    ("编号", "name", lambda c: c.pk, 8),
+    ("客户名称", "name", lambda c: c.name, 30),
+    ("负责人", "name", lambda c: c.owner.name if c.owner_id else "公海", 10),
+    ("简称", "card", lambda c: c.short_name, 12),
+    ("城市", "card", lambda c: c.city, 8),
+    ("区", "card", lambda c: c.district, 8),
+    ("送货地址", "card", lambda c: c.delivery_address, 28),
+    ("注册地址", "card", lambda c: c.registered_address, 28),
+    ("状态", "card", lambda c: c.get_status_display(), 10),
+    ("联系人", "card", _contacts_text, 40),
+    ("统一社会信用代码", "full", lambda c: c.credit_code or "", 20),
+    ("类型", "full", lambda c: c.get_kind_display(), 8),
+    ("类别", "full", lambda c: c.get_category_display() if c.category else "", 10),
+    ("行业", "full", lambda c: c.industry, 12),
+    ("来源", "full", lambda c: c.get_source_display(), 10),
+    ("需求等级", "full", lambda c: c.demand_grade + ("" if c.demand_grade_confirmed else "（待确认）"), 10),
+    ("重点客户", "full", lambda c: c.key_customer, 8),
+    ("密级", "full", lambda c: c.get_confidentiality_display(), 8),
+    ("保密期限", "full", lambda c: c.confidentiality_expires_on, 11),
+    ("发票", "full", lambda c: c.get_invoice_choice_display(), 14),
+    ("收集日期", "full", lambda c: c.collected_on, 11),
+    ("建档时间", "full", lambda c: _local(c.created_at), 17),
+    ("最近联系", "full", lambda c: _local(c.last_contact_at), 17),
+    ("审核", "full", lambda c: c.get_review_state_display(), 8),
+    ("逾期录入", "full", lambda c: c.late_entry, 8),
+    ("信用等级", "credit", lambda c: c.credit_grade or "未评级", 8),
+    ("信用额度", "credit", lambda c: c.credit_limit, 12),
+    ("账期天数", "credit", lambda c: c.term_days, 8),
+    ("暂停供货", "credit", lambda c: c.supply_suspended, 8),
+]

@@ -19,18 +19,18 @@ from django.urls import reverse
 from django.utils import timezone
 
 from yewu.approvals import services as approvals
+from yewu.approvals.models import ApprovalStep
 from yewu.audit.services import record, snapshot
 from yewu.common import parsers
 from yewu.common.errors import Conflict, NotFound, PermissionDenied, RuleRefused, ValidationError
 from yewu.common.text import clean_text
+from yewu.customers.archive import selectors
+from yewu.customers.lending.services import last_decision
+from yewu.customers.models import CreditInvestigation, CreditRating, Customer, Status
 from yewu.org.models import Role, User
 from yewu.org.selectors import get_policy, managed_team_ids
 from yewu.policy import credit as rules
 from yewu.policy.decision import Decision, Reason
-
-from . import selectors
-from .access import last_decision
-from .models import CreditInvestigation, CreditRating, Customer, Status
 
 DOC_TYPE = "credit_rating"
 CREDIT_KEYS = ["credit_grade", "credit_limit", "term_days", "credit_rated_at", "credit_next_report_on"]
@@ -88,7 +88,6 @@ def ratings_of(c: Customer) -> QuerySet[CreditRating]:
 
 def pending_step(rating: CreditRating):
     """The approval step now waiting on a pending rating (or None)."""
-    from yewu.approvals.models import ApprovalStep
 
     if rating.approval_id is None or rating.state != CreditRating.State.PENDING:
         return None
@@ -97,7 +96,6 @@ def pending_step(rating: CreditRating):
 
 
 def approval_steps(rating: CreditRating) -> list:
-    from yewu.approvals.models import ApprovalStep
 
     if rating.approval_id is None:
         return []

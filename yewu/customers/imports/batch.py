@@ -30,11 +30,10 @@ from rapidfuzz import fuzz, process
 from yewu.audit.models import AuditEntry
 from yewu.audit.services import entry as audit_entry
 from yewu.audit.services import snapshot
+from yewu.customers.models import Contact, Customer, OwnershipChange
 from yewu.org.models import User
 from yewu.policy import Decision
 from yewu.policy import customers as rules
-
-from .models import Contact, Customer, OwnershipChange
 
 PROVISIONAL = 1 << 60  # ids of rows filed earlier in the same chunk (not inserted yet); above every real id
 

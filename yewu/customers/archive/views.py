@@ -1,4 +1,4 @@
-"""Server-rendered pages of the customer archive (SPEC §2, §9.1 SM work list).
+"""Server-rendered pages of the customer archive (SPEC §2): list, filing, detail, edit, contacts, transfer, review.
 
 Views are thin: parse the request (forms.py), call ``services`` / ``selectors`` (row-level access and the
 密级 layer live in ``selectors``, every rule in ``services``), render. A ``YewuError`` from a service is shown
@@ -7,7 +7,7 @@ next to the form (message + rule id) with the user's input kept.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -16,96 +16,63 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
-from django.utils.html import format_html
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from yewu.common.errors import NotFound, YewuError
-from yewu.common.models import Notification
-from yewu.org.models import Role, User
-from yewu.org.selectors import get_policy, managed_team_ids, salespeople
-
-from . import selectors, services
-from .forms import (
+from yewu.customers.archive import selectors, services
+from yewu.customers.archive.extras import detail_extras
+from yewu.customers.forms import (
     ARCHIVE_GROUPS,
     EXTRA_FIELDS,
     ConfidentialityForm,
     ContactForm,
     CustomerEditForm,
     CustomerNewForm,
-    LeadForm,
     ListFilterForm,
     TransferForm,
     VisitForm,
     contact_forms,
 )
-from .models import Customer, ReviewState, Source
-
-PAGE_SIZE = 20
-
+from yewu.customers.leads import selectors as lead_selectors
+from yewu.customers.models import Customer, ReviewState, Source
+from yewu.customers.visits import services as visits
+from yewu.customers.web import (
+    PAGE_SIZE,
+    apply_field_errors,
+    flash_decision,
+    fmt_value,
+    int_or_none,
+    is_manager,
+    rule_msg,
+    safe_next,
+    salesperson_choices,
+    visible_or_404,
+)
+from yewu.org.models import Role, User
+from yewu.policy.customers import may_set_confidentiality
 
 # --- helpers ------------------------------------------------------------------------------------------
 
 
-def _is_manager(user) -> bool:
-    return user.has_role(Role.SM, Role.GM)
 
 
-def _sp_choices(user) -> list[tuple[int, str]]:
-    """Active salespeople a manager may hand customers to: own team(s), GM all (services re-check)."""
-    sps = salespeople().select_related("team")
-    if not user.has_role(Role.GM):
-        sps = sps.filter(team_id__in=managed_team_ids(user))
-    return [(u.id, f"{u.name}（{u.team.name if u.team else '无团队'}）") for u in sps]
 
 
-def _apply_field_errors(err: YewuError, form=None, contacts=None, rows=None) -> None:
-    """Attach the service's field errors to the Django form fields (``contacts.<i>.<field>`` → contact row)."""
-    for key, msg in (err.fields or {}).items():
-        parts = key.split(".")
-        if parts[0] == "contacts" and contacts:
-            if len(parts) == 3 and parts[1].isdigit():
-                i = int(parts[1])
-                i = rows[i] if rows and i < len(rows) else i
-                if i < len(contacts) and parts[2] in contacts[i].fields:
-                    contacts[i].add_error(parts[2], msg)
-                    continue
-            contacts[0].add_error(None, msg)
-        elif form is not None and key in form.fields:
-            form.add_error(key, msg)
 
 
-def _rule_msg(text: str, rule: str | None):
-    if rule:
-        return format_html('{} <span class="rule">{}</span>', text, rule)
-    return text
 
 
-def _flash_decision(request, decision) -> None:
-    for r in decision.reasons:
-        messages.warning(request, _rule_msg(r.message, r.rule))
 
 
-def _safe_next(request, default: str) -> str:
-    nxt = request.POST.get("next") or request.GET.get("next") or ""
-    if nxt and url_has_allowed_host_and_scheme(nxt, allowed_hosts={request.get_host()}):
-        return nxt
-    return default
 
 
-def _visible_or_404(user, pk: int) -> Customer:
-    c = selectors.customer_for(user, pk)
-    if c is None:
-        raise Http404("客户不存在或无权查看")
-    return c
 
 
 def _overdue_map(customers) -> dict[int, datetime]:
     ids = [c.pk for c in customers]
     if not ids:
         return {}
-    return {c.pk: due for c, due in selectors.first_contact_overdue(Customer.objects.filter(pk__in=ids))}
+    return {c.pk: due for c, due in lead_selectors.first_contact_overdue(Customer.objects.filter(pk__in=ids))}
 
 
 @login_required
@@ -143,8 +110,8 @@ def customer_list(request):
     query = request.GET.copy()
     query.pop("page", None)
     pool_rows = pool_total = None
-    if user.has_role(Role.SP) and not _is_manager(user):
-        summary = selectors.pool_summary(user)
+    if user.has_role(Role.SP) and not is_manager(user):
+        summary = lead_selectors.pool_summary(user)
         pool_total = summary.count()
         src = dict(Source.choices)
         pool_rows = [{**r, "source_label": src.get(r["source"], r["source"])} for r in summary[:20]]
@@ -175,7 +142,7 @@ def _contacts_in(contacts) -> tuple[list[services.ContactIn], list[int]]:
 @login_required
 def customer_new(request):
     user = request.user
-    owner_choices = _sp_choices(user) if _is_manager(user) else None
+    owner_choices = salesperson_choices(user) if is_manager(user) else None
     error = dup = None
     offer_force = False
     if request.method == "POST":
@@ -198,17 +165,17 @@ def customer_new(request):
                                                      force_reason=d.get("force_reason", "").strip() if forcing else "")
             except YewuError as e:
                 error = e
-                _apply_field_errors(e, form, contacts, rows)
+                apply_field_errors(e, form, contacts, rows)
                 if e.rule == "cust.duplicate":
                     dup = e.extra.get("existing") or {}
                     reasons = e.decision.reasons if e.decision else ()
-                    offer_force = bool(reasons) and _is_manager(user) and all(
+                    offer_force = bool(reasons) and is_manager(user) and all(
                         r.figures.get("similarity_only") for r in reasons)
                 elif forcing:
                     offer_force = True
             else:
                 messages.success(request, f"已建档：{c.name}")
-                _flash_decision(request, decision)
+                flash_decision(request, decision)
                 return redirect("customers:detail", pk=c.pk)
         else:
             error = YewuError("请检查标红的字段")
@@ -247,23 +214,6 @@ def _field(name: str):
     return Customer._meta.get_field(name)
 
 
-def _fmt(value, field=None, users: dict | None = None) -> str:
-    if value is None or value == "":
-        return "—"
-    if isinstance(value, bool):
-        return "是" if value else "否"
-    if field is not None and getattr(field, "choices", None):
-        return dict(field.choices).get(value, str(value))
-    if isinstance(value, datetime):
-        return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, str) and len(value) >= 19 and value[4] == "-" and value[10] == "T":
-        try:
-            return timezone.localtime(datetime.fromisoformat(value)).strftime("%Y-%m-%d %H:%M")
-        except ValueError:
-            return value
-    return str(value)
 
 
 def _display(c: Customer, name: str) -> tuple[str, str]:
@@ -271,7 +221,7 @@ def _display(c: Customer, name: str) -> tuple[str, str]:
     v = getattr(c, name)
     if f.is_relation:
         v = v.name if v else None
-    return str(f.verbose_name), _fmt(v, f)
+    return str(f.verbose_name), fmt_value(v, f)
 
 
 def _audit_changes(e, credit: bool, users: dict) -> list[tuple[str, str, str]]:
@@ -297,7 +247,7 @@ def _audit_changes(e, credit: bool, users: dict) -> list[tuple[str, str, str]]:
             fa = users.get(int(after)) if after else "公海"
             out.append((label, fb, fa))
         else:
-            out.append((label, _fmt(before, f), _fmt(after, f)))
+            out.append((label, fmt_value(before, f), fmt_value(after, f)))
     return out
 
 
@@ -320,7 +270,6 @@ def _timeline(c: Customer, credit: bool) -> list[dict]:
 
 
 def _may_set_level(user) -> bool:
-    from yewu.policy.customers import may_set_confidentiality
 
     return may_set_confidentiality(user.role_set)
 
@@ -330,7 +279,7 @@ def _detail_context(request, c: Customer, **over) -> dict:
     level = selectors.archive_level(user, c)
     credit = selectors.can_see_credit(user, c)
     editable = selectors.can_edit(user, c)
-    manager = _is_manager(user) and editable
+    manager = is_manager(user) and editable
     ctx = {
         "c": c, "level": level, "credit": credit, "editable": editable, "manager": manager,
         "sets_level": not (editable and level == "full") and _may_set_level(user),
@@ -352,10 +301,8 @@ def _detail_context(request, c: Customer, **over) -> dict:
         ctx["visit_form"] = over.pop("visit_form", None) or VisitForm()
         ctx["contact_form"] = over.pop("contact_form", None) or ContactForm(prefix="nc")
     if manager:
-        choices = [(i, label) for i, label in _sp_choices(user) if i != c.owner_id]
+        choices = [(i, label) for i, label in salesperson_choices(user) if i != c.owner_id]
         ctx["transfer_form"] = over.pop("transfer_form", None) or TransferForm(sp_choices=choices)
-    from .views_more import detail_extras
-
     ctx.update(detail_extras(user, c, level, credit))
     ctx.update(over)
     return ctx
@@ -363,7 +310,7 @@ def _detail_context(request, c: Customer, **over) -> dict:
 
 @login_required
 def customer_detail(request, pk: int):
-    c = _visible_or_404(request.user, pk)
+    c = visible_or_404(request.user, pk)
     ctx = _detail_context(request, c)
     if ctx["level"] == "full":
         services.record_archive_read(request.user, c, channel="页面")  # 借阅卡: every 机密/绝密 full read
@@ -379,15 +326,15 @@ def _detail_error(request, c, err: YewuError, where: str, **forms_):
 @login_required
 @require_POST
 def visit_new(request, pk: int):
-    c = _visible_or_404(request.user, pk)
+    c = visible_or_404(request.user, pk)
     form = VisitForm(request.POST)
     if not form.is_valid():
         return _detail_error(request, c, YewuError("请检查拜访记录中标红的字段"), "visit", visit_form=form)
     d = form.cleaned_data
     try:
-        services.log_visit(request.user, c.pk, services.VisitIn(**d))
+        visits.log_visit(request.user, c.pk, visits.VisitIn(**d))
     except YewuError as e:
-        _apply_field_errors(e, form)
+        apply_field_errors(e, form)
         return _detail_error(request, c, e, "visit", visit_form=form)
     messages.success(request, "已记录拜访/沟通")
     return redirect(reverse("customers:detail", args=[c.pk]) + "#timeline")
@@ -396,14 +343,14 @@ def visit_new(request, pk: int):
 @login_required
 @require_POST
 def contact_new(request, pk: int):
-    c = _visible_or_404(request.user, pk)
+    c = visible_or_404(request.user, pk)
     form = ContactForm(request.POST, prefix="nc")
     if not form.is_valid():
         return _detail_error(request, c, YewuError("请检查联系人中标红的字段"), "contact", contact_form=form)
     try:
         services.add_contact(request.user, c.pk, services.ContactIn(**form.cleaned_data))
     except YewuError as e:
-        _apply_field_errors(e, contacts=[form])
+        apply_field_errors(e, contacts=[form])
         return _detail_error(request, c, e, "contact", contact_form=form)
     messages.success(request, "已添加联系人")
     return redirect(reverse("customers:detail", args=[c.pk]) + "#contacts")
@@ -412,34 +359,34 @@ def contact_new(request, pk: int):
 @login_required
 @require_POST
 def transfer(request, pk: int):
-    c = _visible_or_404(request.user, pk)
-    form = TransferForm(request.POST, sp_choices=_sp_choices(request.user))
-    to_user_id = _int_or_none(request.POST.get("to_user_id"))
+    c = visible_or_404(request.user, pk)
+    form = TransferForm(request.POST, sp_choices=salesperson_choices(request.user))
+    to_user_id = int_or_none(request.POST.get("to_user_id"))
     try:
         if to_user_id is None:
             raise services.ValidationError("请选择接手业务员", fields={"to_user_id": "必选"}, rule="cust.manager_override")
         c2 = services.transfer_customer(request.user, c.pk, to_user_id, request.POST.get("reason", ""))
     except YewuError as e:
         form.is_valid()
-        _apply_field_errors(e, form)
+        apply_field_errors(e, form)
         return _detail_error(request, c, e, "transfer", transfer_form=form)
     messages.success(request, f"已将「{c2.name}」交给 {c2.owner.name}")
-    return redirect(_safe_next(request, reverse("customers:detail", args=[c.pk])))
+    return redirect(safe_next(request, reverse("customers:detail", args=[c.pk])))
 
 
 @login_required
 @require_POST
 def review(request, pk: int):
     accept = request.POST.get("decision") == "accept"
-    back = _safe_next(request, reverse("customers:detail", args=[pk]))
+    back = safe_next(request, reverse("customers:detail", args=[pk]))
     try:
         c = services.review_customer(request.user, pk, accept, request.POST.get("note", ""))
     except NotFound as e:
         raise Http404(e.message) from e
     except YewuError as e:
-        messages.error(request, _rule_msg(e.message, e.rule))
+        messages.error(request, rule_msg(e.message, e.rule))
         return HttpResponseRedirect(back)
-    messages.success(request, _rule_msg(f"「{c.name}」档案{'已审核通过' if accept else '已退回'}", "cust.manager_review"))
+    messages.success(request, rule_msg(f"「{c.name}」档案{'已审核通过' if accept else '已退回'}", "cust.manager_review"))
     return HttpResponseRedirect(back)
 
 
@@ -458,9 +405,8 @@ def _initial(c: Customer) -> dict:
 @login_required
 def customer_edit(request, pk: int):
     user = request.user
-    from yewu.policy.customers import may_set_confidentiality
 
-    c = _visible_or_404(user, pk)
+    c = visible_or_404(user, pk)
     full = selectors.can_edit(user, c) and selectors.archive_level(user, c) == "full"
     # cust.confidentiality: the CSM (and an SM or the GM who may not edit this archive) still sets the level here;
     # services.update_customer and the one rule decide whether the change is allowed
@@ -483,11 +429,11 @@ def customer_edit(request, pk: int):
                 c, decision = services.update_customer(user, c.pk, changes)
             except YewuError as e:
                 error = e
-                _apply_field_errors(e, form)
+                apply_field_errors(e, form)
             else:
                 messages.success(request, "档案已保存")
                 if decision.outcome == "warning":
-                    _flash_decision(request, decision)
+                    flash_decision(request, decision)
                 return redirect("customers:detail", pk=c.pk)
         else:
             error = YewuError("请检查标红的字段")
@@ -499,210 +445,32 @@ def customer_edit(request, pk: int):
 # --- SM work list ---------------------------------------------------------------------------------------
 
 
-def _quote_section(user):
-    """`quote.nonstandard_24h` rows if the sales app provides them (built by another engineer)."""
-    try:
-        from yewu.sales import selectors as sales_selectors
-
-        fn = sales_selectors.overdue_quote_requests
-    except (ImportError, AttributeError):
-        return None
-    import inspect
-
-    params = list(inspect.signature(fn).parameters)
-    if params and params[0] in ("user", "actor"):
-        rows = fn(user)
-    elif params:
-        rows = fn(None if user.has_role(Role.GM) else managed_team_ids(user))
-    else:
-        rows = fn()
-    out = []
-    for r in list(rows)[:200]:
-        if isinstance(r, dict):
-            parts = []
-            for k, v in r.items():
-                if k in QUOTE_HIDDEN_KEYS or v in (None, ""):
-                    continue
-                label = QUOTE_LABELS.get(k, k)
-                v = QUOTE_STATES.get(v, v) if k == "state" else v
-                parts.append(f"{label}：{_fmt(v)}")
-            out.append({"text": "；".join(parts), "link": r.get("link") or r.get("url"),
-                        "overdue": r.get("state") == "overdue"})
-        else:
-            out.append({"text": str(r), "link": r.get_absolute_url() if hasattr(r, "get_absolute_url") else None,
-                        "overdue": False})
-    return out
 
 
-QUOTE_HIDDEN_KEYS = {"id", "owner_id", "link", "url", "rule", "kind", "customer_id", "product_id"}
-QUOTE_LABELS = {"number": "编号", "customer": "客户", "owner": "业务员", "received_at": "收到询价", "due_at": "应答期限",
-                "state": "状态", "age_hours": "已过小时", "product": "产品", "requested_by": "申请人"}
-QUOTE_STATES = {"overdue": "已超时", "warning": "即将超时"}
 
 
-def _render_worklist(request, errors=None, posted=None, status=200):
-    user = request.user
-    now = timezone.now()
-    wl = selectors.manager_worklist(user, now)
-    sp_choices = _sp_choices(user)
-    errors, posted = errors or {}, posted or {}
-    pool_rows = []
-    for c in wl["pool"]:
-        try:
-            s = services.allocation_suggestion(user, c)
-        except (YewuError, ValueError) as e:  # e.g. an ability factor out of range
-            s, err = None, str(getattr(e, "message", e))
-        else:
-            err = None
-        sid = s.data.get("suggested_user_id") if s is not None and not s.refused else None
-        pool_rows.append({
-            "c": c, "suggestion": s, "suggested_id": sid,
-            "suggested_name": next((r["name"] for r in (s.data.get("ranking") or []) if r["user_id"] == sid), "")
-            if sid else "", "problem": err or (s.message() if s is not None and s.refused else ""),
-            "error": errors.get(("pool", c.pk)), "posted": posted.get(("pool", c.pk), {}),
-        })
-    overdue_rows = [{
-        "c": c, "due": due, "days": (now - due).days, "error": errors.get(("overdue", c.pk)),
-        "posted": posted.get(("overdue", c.pk), {}),
-    } for c, due in wl["first_contact_overdue"]]
-    return render(request, "customers/worklist.html", {
-        "pool_rows": pool_rows, "overdue_rows": overdue_rows, "late": wl["late_entries"],
-        "pending": wl["pending_review"], "sp_choices": sp_choices, "quotes": _quote_section(user),
-        **_order_sections(user),
-    }, status=status)
 
 
-def _order_sections(user) -> dict:
-    """The rest of the SM work list (SPEC §9.1): pending approvals (`approval.inbox`), late orders
-    (`delivery.standard_3_4d` / `delivery.custom_production`) and receivables more than 30 days past due
-    (`ar.collection_task`) of the manager's team(s); the GM sees all teams."""
-    from yewu.approvals.services import inbox
-    from yewu.finance.selectors import overdue_for_manager
-    from yewu.orders.selectors import late_orders_for_manager
-
-    today = timezone.localdate()
-    return {"approvals": inbox(user), "late_orders": late_orders_for_manager(user, today),
-            "overdue_ar": overdue_for_manager(user, today), "sm_list_days": get_policy()["ar.collection_task.sm_list_days"],
-            "today": today, "now": timezone.now()}
 
 
-def _require_manager(user):
-    if not _is_manager(user):
-        raise DjangoPermissionDenied("经理工作台仅限业务经理和总经理")
 
 
-@login_required
-def worklist(request):
-    _require_manager(request.user)
-    return _render_worklist(request)
 
 
-def _int_or_none(v):
-    try:
-        return int(v)
-    except (TypeError, ValueError):
-        return None
 
 
-@login_required
-@require_POST
-def worklist_allocate(request, pk: int):
-    _require_manager(request.user)
-    to_user_id = _int_or_none(request.POST.get("to_user_id"))
-    try:
-        c = services.allocate_lead(request.user, pk, to_user_id, request.POST.get("reason", ""))
-    except YewuError as e:
-        return _render_worklist(request, errors={("pool", pk): e}, posted={("pool", pk): request.POST.dict()},
-                                status=e.status if e.status != 404 else 400)
-    messages.success(request, _rule_msg(f"已将「{c.name}」分配给 {c.owner.name}", "cust.web_lead_allocation"))
-    return redirect("customers:worklist")
 
 
-@login_required
-@require_POST
-def worklist_reassign(request, pk: int):
-    _require_manager(request.user)
-    to_user_id = _int_or_none(request.POST.get("to_user_id"))
-    try:
-        if to_user_id is None:
-            raise services.ValidationError("请选择接手业务员", fields={"to_user_id": "必选"}, rule="cust.first_contact_1w")
-        c = services.transfer_customer(request.user, pk, to_user_id, request.POST.get("reason", ""))
-    except YewuError as e:
-        return _render_worklist(request, errors={("overdue", pk): e}, posted={("overdue", pk): request.POST.dict()},
-                                status=e.status if e.status != 404 else 400)
-    messages.success(request, _rule_msg(f"已将「{c.name}」改派给 {c.owner.name}", "cust.manager_override"))
-    return redirect("customers:worklist")
 
 
 # --- web leads ------------------------------------------------------------------------------------------
 
 
-@login_required
-def leads(request):
-    user = request.user
-    if not user.has_role(Role.LS, Role.SM, Role.GM):
-        raise DjangoPermissionDenied("网络线索录入仅限网络推广专员和业务经理")
-    error = None
-    if request.method == "POST":
-        form = LeadForm(request.POST)
-        if form.is_valid():
-            d = form.cleaned_data
-            phone = d["phone"].strip()
-            digits = "".join(ch for ch in phone if ch.isdigit())
-            is_mobile = len(digits) >= 11 and digits[-11] == "1"
-            contact = services.ContactIn(name=d["contact"], mobile=phone if is_mobile else "",
-                                         phone="" if is_mobile else phone, email=d["email"])
-            data = services.CustomerIn(name=d["name"], city=d["city"], source=Source.WEB, contacts=[contact],
-                                       extra={"needs": d["needs"]} if d["needs"] else {})
-            try:
-                c, decision = services.enter_lead(user, data, tags=d["tags"].strip())
-            except YewuError as e:
-                error = e
-                for k, v in (e.fields or {}).items():
-                    target = {"contacts.0.name": "contact", "contacts.0.mobile": "phone", "contacts.0.phone": "phone",
-                              "contacts.0.email": "email", "contacts": "phone"}.get(k, k)
-                    if target in form.fields:
-                        form.add_error(target, v)
-            else:
-                messages.success(request, _rule_msg(f"线索「{c.name}」已进入公海，等待业务经理分配", "cust.web_lead_intake"))
-                _flash_decision(request, decision)
-                return redirect("customers:leads")
-        else:
-            error = YewuError("请检查标红的字段")
-    else:
-        form = LeadForm()
-    mine = (selectors.customers_visible_to(user).filter(created_by=user, is_web_lead=True)
-            .select_related("owner").order_by("-created_at"))
-    page = Paginator(mine, PAGE_SIZE).get_page(request.GET.get("page"))
-    v = selectors.viewer(user)
-    rows = [{"c": c, "level": selectors.archive_level(user, c, v)} for c in page.object_list]
-    return render(request, "customers/leads.html", {"form": form, "error": error, "page": page, "rows": rows})
 
 
 # --- notifications -----------------------------------------------------------------------------------------
 
 
-@login_required
-def notifications(request):
-    qs = Notification.objects.filter(user=request.user).order_by("-created_at", "-id")
-    only_unread = request.GET.get("unread") == "1"
-    if only_unread:
-        qs = qs.filter(read_at__isnull=True)
-    page = Paginator(qs, 30).get_page(request.GET.get("page"))
-    unread = Notification.objects.filter(user=request.user, read_at__isnull=True).count()
-    return render(request, "customers/notifications.html", {"page": page, "unread": unread, "only_unread": only_unread})
 
 
-@login_required
-@require_POST
-def notifications_read(request):
-    qs = Notification.objects.filter(user=request.user, read_at__isnull=True)
-    pk = _int_or_none(request.POST.get("id"))
-    if pk is not None:
-        qs = qs.filter(pk=pk)
-    n = qs.update(read_at=timezone.now())
-    if pk is None:
-        messages.success(request, f"已将 {n} 条通知标为已读")
-    target = _safe_next(request, reverse("customers:notifications"))
-    return HttpResponseRedirect(target)
 
