@@ -26,10 +26,11 @@ from yewu.customers.models import (
     Kind,
     OwnershipChange,
     ReviewState,
+    SearchToken,
     Source,
     Status,
 )
-from yewu.customers.search.services import check_duplicate, duplicate_error, search_keys
+from yewu.customers.search.services import check_duplicate, duplicate_error, index_rows, reindex, search_keys
 from yewu.org.models import Role, User
 from yewu.org.selectors import get_calendar, get_policy, managed_team_ids
 from yewu.policy import Decision
@@ -228,6 +229,8 @@ def _file_customer(actor: User, data: CustomerIn, *, owner: User | None, force_r
             raise duplicate_error(dup) from e
         raise Conflict("客户已存在（唯一约束）", rule="cust.duplicate", code="duplicate") from e
     Contact.objects.bulk_create([Contact(customer=c, **ct) for ct in contacts])
+    digits = {x for ct in contacts for x in (ct["mobile_norm"], ct["phone_norm"]) if x}
+    SearchToken.objects.bulk_create(index_rows([c], {c.pk: digits}))
     OwnershipChange.objects.create(customer=c, to_user=owner, by=actor, kind=OwnershipChange.Kind.FILED,
                                    reason=force_reason, rule="cust.first_to_file")
     after = snapshot(c)
@@ -393,6 +396,8 @@ def update_customer(actor: User, customer_id: int, changes: dict[str, Any]) -> t
         setattr(c, k, v)
     c.last_verified_at = timezone.now()
     c.save()
+    if any(before.get(k) != getattr(c, k) for k in ("name", "short_name", "city")):
+        reindex([c.pk])  # the search index follows the name
     after = snapshot(c)
     if {k: v for k, v in after.items() if k not in ("updated_at", "last_verified_at")} != {
         k: v for k, v in before.items() if k not in ("updated_at", "last_verified_at")
@@ -426,6 +431,7 @@ def add_contact(actor: User, customer_id: int, data: ContactIn) -> Contact:
     if dup.refused and not all(r.figures.get("similarity_only") for r in dup.reasons):
         raise duplicate_error(dup)
     contact = Contact.objects.create(customer=c, **ct)
+    reindex([c.pk])
     record(actor=actor, action="create", obj=contact, object_type="customers.customer", object_id=c.pk,
            after={"contact": {k: v for k, v in ct.items() if not k.endswith("_norm")}})
     return contact

@@ -30,7 +30,8 @@ from rapidfuzz import fuzz, process
 from yewu.audit.models import AuditEntry
 from yewu.audit.services import entry as audit_entry
 from yewu.audit.services import snapshot
-from yewu.customers.models import Contact, Customer, OwnershipChange
+from yewu.customers.models import Contact, Customer, OwnershipChange, SearchToken
+from yewu.customers.search.services import index_rows
 from yewu.org.models import User
 from yewu.policy import Decision
 from yewu.policy import customers as rules
@@ -236,6 +237,9 @@ def insert_filed(actor: User, filed: list[Filed], refused: list[Refused], *, now
     customers = Customer.objects.bulk_create([f.customer for f in filed])
     Contact.objects.bulk_create([Contact(customer=c, **ct) for f, c in zip(filed, customers, strict=True)
                                  for ct in f.prepared.contacts])
+    SearchToken.objects.bulk_create(index_rows(customers, {
+        c.pk: {x for ct in f.prepared.contacts for x in (ct["mobile_norm"], ct["phone_norm"]) if x}
+        for f, c in zip(filed, customers, strict=True)}), batch_size=5000)
     OwnershipChange.objects.bulk_create([
         OwnershipChange(customer=f.customer, to_user=f.prepared.owner, by=actor, kind=OwnershipChange.Kind.FILED,
                         reason="", rule="cust.first_to_file") for f in filed])

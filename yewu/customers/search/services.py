@@ -7,12 +7,11 @@ import re
 from django.db.models import Q
 from django.utils import timezone
 from pypinyin import Style, lazy_pinyin
+from rapidfuzz import fuzz, process
 
 from yewu.common.errors import Conflict
-from yewu.customers.models import (
-    Contact,
-    Customer,
-)
+from yewu.customers.models import Contact, Customer, SearchToken
+from yewu.customers.search import tokens
 from yewu.org.selectors import get_policy
 from yewu.policy import Decision
 from yewu.policy import customers as rules
@@ -31,11 +30,43 @@ def search_keys(name: str) -> dict[str, str]:
     }
 
 
+def index_rows(customers, phones_of: dict[int, set[str]] | None = None) -> list[SearchToken]:
+    """The index rows of saved customers (``phones_of``: normalised phone digits by customer id)."""
+    phones_of = phones_of or {}
+    return [SearchToken(customer_id=c.pk, token=tok) for c in customers
+            for tok in tokens.customer_tokens(name=c.name, short_name=c.short_name or "", city=c.city or "",
+                                              name_key=c.name_key, phones=phones_of.get(c.pk, set()))]
+
+
+def reindex(customer_ids) -> None:
+    """Rebuild the index rows of these customers from what is saved (call inside the writing transaction)."""
+    ids = list(customer_ids)
+    if not ids:
+        return
+    phones: dict[int, set[str]] = {}
+    for cid, m, p in Contact.objects.filter(customer_id__in=ids).values_list("customer_id", "mobile_norm", "phone_norm"):
+        phones.setdefault(cid, set()).update(x for x in (m, p) if x)
+    SearchToken.objects.filter(customer_id__in=ids).delete()
+    customers = Customer.objects.filter(pk__in=ids).only("id", "name", "short_name", "city", "name_key")
+    SearchToken.objects.bulk_create(index_rows(customers, phones), batch_size=2000)
+
+
+def similar_in_city(key: str, city: str, warn: int) -> dict[int, str]:
+    """Same-city customers whose name key may reach ``warn`` similarity with ``key``: those sharing a pair of
+    characters (``tokens.key_pairs``); every customer of the city if the threshold is set too low for that."""
+    same_city = Customer.objects.filter(city=city)
+    if warn >= tokens.PAIRS_COMPLETE_FROM and len(key) >= 2:
+        pairs = [f"k:{city}:{p}" for p in tokens.key_pairs(key)]
+        same_city = same_city.filter(pk__in=SearchToken.objects.filter(token__in=pairs).values("customer_id"))
+    elif warn >= tokens.PAIRS_COMPLETE_FROM:
+        same_city = same_city.filter(name_key=key)  # one character: only itself reaches 67 (2/(1+2) < 0.67)
+    return dict(same_city.order_by("id").values_list("id", "name_key"))
+
+
 def _candidates(name: str, city: str, code: str | None, phones: set[str], exclude_id: int | None = None):
     """Existing customers that could be the same one: same name key, credit code or phone (by index),
-    and same-city names whose similarity reaches the warning threshold (scored on keys only)."""
-    from rapidfuzz import fuzz, process
-
+    and same-city names whose similarity reaches the warning threshold (scored on keys only, among the
+    candidates of the search index)."""
     key = rules.name_key(name)
     ids: set[int] = set()
     q = Q(name_key=key)
@@ -46,8 +77,8 @@ def _candidates(name: str, city: str, code: str | None, phones: set[str], exclud
         ids.update(Contact.objects.filter(Q(mobile_norm__in=phones) | Q(phone_norm__in=phones))
                    .values_list("customer_id", flat=True))
     warn = get_policy()["cust.duplicate.warn_similarity"]
-    same_city = dict(Customer.objects.filter(city=city).values_list("id", "name_key").iterator(chunk_size=5000))
-    for _, _, cid in process.extract(key, same_city, scorer=fuzz.ratio, score_cutoff=warn, limit=10):
+    for _, _, cid in process.extract(key, similar_in_city(key, city, warn), scorer=fuzz.ratio, score_cutoff=warn,
+                                     limit=10):
         ids.add(cid)
     ids.discard(exclude_id)
     found = list(Customer.objects.filter(id__in=ids).select_related("owner"))
