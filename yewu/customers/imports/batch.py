@@ -31,6 +31,7 @@ from yewu.audit.models import AuditEntry
 from yewu.audit.services import entry as audit_entry
 from yewu.audit.services import snapshot
 from yewu.customers.models import Contact, Customer, OwnershipChange, SearchToken
+from yewu.customers.search import tokens
 from yewu.customers.search.services import index_rows
 from yewu.org.models import User
 from yewu.policy import Decision
@@ -104,6 +105,30 @@ class DupIndex:
         self.known: dict[int, Known] = {}
         self.city: dict[str, dict[int, str]] = {}  # city → {id: name_key}, in index order (name_key, id)
         self.watermark = 0  # every customer with an id ≤ this is in the index (for the loaded cities)
+        # pairs of name-key characters → ids, per city (search.tokens.key_pairs): the rows rapidfuzz scores
+        self.pairs: dict[str, dict[str, list[int]]] = {}
+        self.pos: dict[int, int] = {}  # an id's place in its city's index (ties keep index order)
+
+    def _add(self, city: str, cid: int, key: str) -> None:
+        names = self.city[city]
+        if cid in names:
+            return
+        names[cid] = key
+        self.pos[cid] = len(self.pos)
+        by_pair = self.pairs.setdefault(city, {})
+        for pr in tokens.key_pairs(key):
+            by_pair.setdefault(pr, []).append(cid)
+
+    def _choices(self, key: str, city: str) -> dict[int, str]:
+        """The same-city names that can reach the warning threshold (all of them if it is set below 67)."""
+        names = self.city.get(city, {})
+        if self.warn < tokens.PAIRS_COMPLETE_FROM or len(key) < 2:
+            return names
+        by_pair = self.pairs.get(city, {})
+        cand: set[int] = set()
+        for pr in tokens.key_pairs(key):
+            cand.update(by_pair.get(pr, ()))
+        return {cid: names[cid] for cid in sorted(cand, key=self.pos.__getitem__)}
 
     # -- the index, once per file ---------------------------------------------------------------------
 
@@ -119,13 +144,13 @@ class DupIndex:
         for row in qs.iterator(chunk_size=5000):
             k = _known(row)
             self.known[k.id] = k
-            self.city[k.city][k.id] = k.name_key
+            self._add(k.city, k.id, k.name_key)
             self.watermark = max(self.watermark, k.id)
 
     def score_before(self, items: list[Prepared]) -> None:
         """The top similar names of each row in the index as it stands (outside any lock)."""
         for p in items:
-            p.similar = process.extract(p.key, self.city.get(p.fields["city"], {}), scorer=fuzz.ratio,
+            p.similar = process.extract(p.key, self._choices(p.key, p.fields["city"]), scorer=fuzz.ratio,
                                         score_cutoff=self.warn, limit=10)
 
     # -- one chunk, under the filing lock -------------------------------------------------------------
@@ -208,7 +233,7 @@ class DupIndex:
                       timezone.localtime(c.created_at).date())
             self.known[c.id] = k
             if c.city in self.city:
-                self.city[c.city][c.id] = c.name_key
+                self._add(c.city, c.id, c.name_key)
             self.watermark = max(self.watermark, c.id)
 
     def _others_since(self) -> dict[str, dict[int, str]]:
@@ -219,7 +244,7 @@ class DupIndex:
             k = _known(row)
             self.known[k.id] = k
             if k.city in self.city:
-                self.city[k.city][k.id] = k.name_key
+                self._add(k.city, k.id, k.name_key)
                 fresh.setdefault(k.city, {})[k.id] = k.name_key
             self.watermark = max(self.watermark, k.id)
         return fresh
