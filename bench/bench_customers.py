@@ -84,7 +84,7 @@ def main(argv=None):
         return rest[:2]  # the brand, e.g. 恒通
 
     def initials(name: str, city: str) -> str:
-        from yewu.customers.services import _search_keys
+        from yewu.customers.search.services import search_keys as _search_keys
 
         rest = name[len(city):].lstrip("市") if name.startswith(city) else name
         return _search_keys(rest[:4])["search_initials"]  # e.g. htdx for 恒通电线
@@ -140,7 +140,8 @@ def main(argv=None):
     from gen_customers import CITIES, company_name, mobile
 
     from yewu.common.errors import YewuError
-    from yewu.customers.services import ContactIn, CustomerIn, _search_keys, file_customer
+    from yewu.customers.search.services import search_keys as _search_keys
+    from yewu.customers.services import ContactIn, CustomerIn, file_customer
     from yewu.policy.customers import name_key
 
     existing = set(Customer.objects.values_list("name_key", flat=True))

@@ -115,7 +115,7 @@ def main(argv=None):
     if args.base:
         gen.generate(args.base, args.seed + 1, 2000)
 
-    from yewu.customers import import_jobs, imports
+    from yewu.customers.imports import jobs as import_jobs
     from yewu.customers.models import Customer
 
     t0 = time.perf_counter()
@@ -135,7 +135,7 @@ def main(argv=None):
 
     import_jobs._commit_chunk = timed_commit
     t0 = time.perf_counter()
-    rep = imports.import_customers(sps[0], content, "bench.xlsx")
+    rep = import_jobs.import_customers(sps[0], content, "bench.xlsx")
     seconds = time.perf_counter() - t0
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     raw, n_cust, n_cont = raw_baseline(rep.job.pk)

@@ -114,8 +114,9 @@ def generate(n: int, seed: int, batch: int) -> None:
     from django.db import connection, transaction
     from django.utils import timezone
 
-    from yewu.customers.models import Contact, Customer, OwnershipChange, Source, Visit
-    from yewu.customers.services import _search_keys
+    from yewu.customers.models import Contact, Customer, OwnershipChange, SearchToken, Source, Visit
+    from yewu.customers.search.services import index_rows
+    from yewu.customers.search.services import search_keys as _search_keys
     from yewu.policy.customers import name_key, normalize_phone
 
     gm, managers, sps = bench_company()
@@ -172,6 +173,10 @@ def generate(n: int, seed: int, batch: int) -> None:
             Contact.objects.bulk_create(contacts, batch_size=batch)
             Visit.objects.bulk_create(visits, batch_size=batch)
             OwnershipChange.objects.bulk_create(history, batch_size=batch)
+            phones: dict[int, set[str]] = {}
+            for ct in contacts:
+                phones.setdefault(ct.customer_id, set()).update(x for x in (ct.mobile_norm, ct.phone_norm) if x)
+            SearchToken.objects.bulk_create(index_rows(customers, phones), batch_size=batch)  # the search index
         made += size
         rate = made / (time.perf_counter() - t0)
         print(f"  {have + made:>8} customers  ({rate:,.0f}/s)", flush=True)

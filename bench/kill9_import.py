@@ -56,7 +56,7 @@ def main(argv=None):
 
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     call_command("migrate", verbosity=0)
-    from yewu.customers import import_jobs
+    from yewu.customers.imports import jobs as import_jobs
     from yewu.customers.models import ImportJob
     from yewu.org.models import User
 

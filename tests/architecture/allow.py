@@ -3,9 +3,6 @@
 APP_PAIRS = [
     "approvals ↔ org",
     "catalog ↔ sales",
-    "customers ↔ finance",
-    "customers ↔ orders",
-    "customers ↔ sales",
     "expenses ↔ org",
     "finance ↔ orders",
     "finance ↔ org",
@@ -26,16 +23,11 @@ UPWARD = [
 ]
 
 FILE_CYCLES = [
-    "yewu.customers.api ↔ yewu.customers.api_credit",
-    "yewu.customers.import_jobs ↔ yewu.customers.imports ↔ yewu.customers.tasks",
-    "yewu.customers.views ↔ yewu.customers.views_more",
     "yewu.finance.services ↔ yewu.orders.contract_records ↔ yewu.orders.contracts ↔ yewu.orders.selectors ↔ yewu.orders.services",
     "yewu.org.models ↔ yewu.org.tokens",
 ]
 
 LONG_MODULES = [
-    "yewu/customers/services.py",
-    "yewu/customers/views.py",
     "yewu/expenses/services.py",
     "yewu/finance/selectors.py",
     "yewu/orders/api.py",
@@ -44,7 +36,7 @@ LONG_MODULES = [
 ]
 
 BARE_FUNCTION_IMPORTS = {
-    "yewu.api": 32,
+    "yewu.api": 31,
     "yewu.approvals.api": 1,
     "yewu.approvals.services": 4,
     "yewu.approvals.templatetags.approvals_nav": 1,
@@ -54,17 +46,6 @@ BARE_FUNCTION_IMPORTS = {
     "yewu.catalog.views": 5,
     "yewu.cli": 2,
     "yewu.common.server": 1,
-    "yewu.customers.api": 3,
-    "yewu.customers.api_credit": 1,
-    "yewu.customers.credit": 2,
-    "yewu.customers.import_jobs": 1,
-    "yewu.customers.imports": 3,
-    "yewu.customers.selectors": 4,
-    "yewu.customers.services": 12,
-    "yewu.customers.tasks": 9,
-    "yewu.customers.upkeep": 2,
-    "yewu.customers.views": 7,
-    "yewu.customers.views_more": 3,
     "yewu.expenses.selectors": 2,
     "yewu.expenses.services": 1,
     "yewu.finance.api": 1,

@@ -78,6 +78,8 @@ JOBS: dict[str, Job] = {
     # missing monthly targets (target.monthly_set) every 5 minutes
     "salesmgmt_draft": Job("yewu.salesmgmt.tasks.draft_tables", every_seconds=300),
     "salesmgmt_timers": Job("yewu.salesmgmt.tasks.timers", every_seconds=300),
+    # quote deadlines (sales.services.scan_quote_deadlines), every 5 minutes; was part of scan_deadlines
+    "quote_deadlines": Job("yewu.desk.worklist.tasks.quote_deadlines", every_seconds=300),
 }
 
 

@@ -7,4 +7,4 @@ class CustomersConfig(AppConfig):
 
     def ready(self):
         # approval-engine callbacks (on_decided) of the customer documents
-        from . import access, credit, visit_plans  # noqa: F401
+        from yewu.customers.visits import services as visit_plans  # noqa: F401

@@ -164,7 +164,7 @@ class _Gen:
         return body + credit_code_check_char(body)
 
     def contacts(self, city: str, brand_py: str):
-        from .services import ContactIn
+        from yewu.customers.archive.services import ContactIn
 
         out = []
         for i in range(self.rng.choice([1, 1, 2, 2, 3])):
@@ -223,8 +223,8 @@ def load(stdout=None) -> dict:
 
 
 def _load_customers(u: dict[str, User]) -> dict:
-    from . import services as s
-    from .models import Customer, Status
+    from yewu.customers import services as s
+    from yewu.customers.models import Customer, Status
 
     rng = random.Random(SEED)
     gen = _Gen(rng)

@@ -6,7 +6,8 @@ from __future__ import annotations
 from django import forms
 from django.utils import timezone
 
-from .models import (
+from yewu.customers.archive.services import TEXT_FIELDS
+from yewu.customers.models import (
     Category,
     Channel,
     Confidentiality,
@@ -17,7 +18,6 @@ from .models import (
     Status,
     VisitStep,
 )
-from .services import TEXT_FIELDS
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 

@@ -436,4 +436,17 @@ class InfoReport(models.Model):
         constraints = [models.UniqueConstraint(fields=["user", "month"], name="info_report_user_month_unique")]
 
 
-from .models_imports import ImportJob, ImportRow  # noqa: E402, F401  (registered with the app)
+from yewu.customers.models_imports import ImportJob, ImportRow  # noqa: E402, F401  (registered with the app)
+
+
+class SearchToken(models.Model):
+    """The search and duplicate-candidate index of a customer (issue 14; tokens: ``customers/search/tokens.py``),
+    kept by the services that write customers and contacts."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+", db_index=False)
+    token = models.CharField(max_length=64)
+
+    class Meta:
+        verbose_name = "客户检索词"
+        indexes = [models.Index(fields=["token", "customer"], name="cust_searchtoken_tok"),
+                   models.Index(fields=["customer"], name="cust_searchtoken_cust")]

@@ -17,13 +17,16 @@ from django_tasks import task
 
 from yewu.audit.services import record
 from yewu.common.jobs import notify
+from yewu.customers.credit.services import open_investigation, overdue_reports, ungraded_needing_investigation
+from yewu.customers.leads.selectors import first_contact_overdue
+from yewu.customers.models import Confidentiality, Customer, DemandGrade, Status
+from yewu.customers.upkeep.services import missing_reports, month_of, unverified_this_quarter
+from yewu.customers.visits.services import minutes_overdue
 from yewu.org.models import Role, User
 from yewu.org.selectors import get_calendar, get_policy, users_with_role
+from yewu.policy import credit as credit_rules
 from yewu.policy.calendar import TZ
 from yewu.policy.customers import first_contact_reason
-
-from .models import Confidentiality, Customer, DemandGrade, Status
-from .selectors import first_contact_overdue
 
 logger = logging.getLogger("yewu.jobs")
 
@@ -56,7 +59,7 @@ def run_scan_deadlines(now: datetime | None = None) -> dict:
     """Deadline timers (every 5 minutes). Returns counts of notifications created."""
     now = now or timezone.now()
     cfg, cal = get_policy(), get_calendar()
-    out = {"first_contact": 0, "lead_allocation": 0, "quotes": 0}
+    out = {"first_contact": 0, "lead_allocation": 0}
 
     # cust.first_contact_1w: owner has not logged a contact within 7 days of assignment -> owner's SM
     for c, due in first_contact_overdue(Customer.objects.select_related("owner__team__manager"), now):
@@ -84,25 +87,12 @@ def run_scan_deadlines(now: datetime | None = None) -> dict:
                                              link=_link(c.pk))
 
     # visit.minutes_2wd: a meeting's minutes not written within 2 working days -> the SP and the SM
-    from .visit_plans import minutes_overdue
-
     out["minutes"] = 0
     for v, due in minutes_overdue(now):
         msg = (f"会谈纪要逾期：{v.customer.name} {v.at.astimezone(TZ):%Y-%m-%d} 的会谈应于 {due:%Y-%m-%d %H:%M} 前提交纪要")
         for u in [v.user, *_managers_of(v.user)]:
             out["minutes"] += notify(u, f"minutes:{v.pk}", msg, rule="visit.minutes_2wd", link=_link(v.customer_id))
 
-    # quotation deadlines live in the sales app (optional)
-    try:
-        from yewu.sales.services import scan_quote_deadlines
-    except (ImportError, AttributeError):
-        scan_quote_deadlines = None
-    if scan_quote_deadlines is not None:
-        try:
-            n = scan_quote_deadlines(now=now)
-        except TypeError:  # an implementation without ``now``
-            n = scan_quote_deadlines()
-        out["quotes"] = n if isinstance(n, int) else 0
     return out
 
 
@@ -158,11 +148,6 @@ def run_nightly(now: datetime | None = None) -> dict:
 def run_upkeep(now: datetime) -> dict:
     """Nightly upkeep of §2.5 and §2.7: credit report cadence, investigation tasks, quarterly verification,
     the monthly information report. Idempotent (notification keys, conditional creates)."""
-    from yewu.policy import credit as credit_rules
-
-    from .credit import open_investigation, overdue_reports, ungraded_needing_investigation
-    from .upkeep import missing_reports, month_of, unverified_this_quarter
-
     today = now.astimezone(TZ).date()
     cfg, cal = get_policy(), get_calendar()
     out = {"credit_reports_overdue": 0, "investigations_opened": 0, "quarterly_reminders": 0,
@@ -238,12 +223,3 @@ def scan_deadlines() -> dict:
 @task()
 def nightly() -> dict:
     return run_nightly()
-
-
-@task()
-def run_import(job_id: int) -> dict:
-    """An Excel import of customers (chunked and resumable: see ``import_jobs``)."""
-    from .import_jobs import run_job
-
-    job = run_job(job_id)
-    return {"job": job.pk, "state": job.state, "rows_done": job.rows_done}

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from .home import views as home
 from .rules import views as rules
@@ -10,4 +10,5 @@ urlpatterns = [
     path("home/charts/<slug:key>.xlsx", home.chart_xlsx, name="chart_xlsx"),
     path("rules/", rules.rule_list, name="rules"),
     path("rules/<str:rule_id>/", rules.rule_page, name="rule"),
+    path("", include("yewu.desk.worklist.urls")),
 ]

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from yewu.approvals.services import decide
 from yewu.audit.models import AuditEntry
-from yewu.customers import selectors
+from yewu.customers.archive import selectors
 from yewu.customers.models import AccessRequest, Customer
 from yewu.org.models import User
 from yewu.org.selectors import get_calendar

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from yewu.approvals.services import decide, inbox
 from yewu.audit.models import AuditEntry
-from yewu.customers import credit
+from yewu.customers.credit import services as credit
 from yewu.customers.models import CreditInvestigation, CreditRating, Customer, Status
 from yewu.customers.tasks import run_nightly
 from yewu.org.models import User

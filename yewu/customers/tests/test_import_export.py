@@ -12,8 +12,9 @@ from django.utils import timezone
 from openpyxl import Workbook, load_workbook
 
 from yewu.audit.models import AuditEntry
-from yewu.customers import imports
-from yewu.customers.exports import find_header_row
+from yewu.customers.documents.xlsx import find_header_row
+from yewu.customers.imports import jobs as import_jobs
+from yewu.customers.imports import rows as imports
 from yewu.customers.models import Customer
 from yewu.customers.services import ContactIn, CustomerIn, file_customer
 
@@ -74,7 +75,7 @@ def test_template_has_chinese_headers_and_choices(company):
     ws.append(["模板测试有限公司", "广州", "展会", "B", "", "陈先生", "", "13812345678"])
     buf = io.BytesIO()
     wb.save(buf)
-    rep = imports.import_customers(company.sales1, buf.getvalue(), "t.xlsx")
+    rep = import_jobs.import_customers(company.sales1, buf.getvalue(), "t.xlsx")
     assert rep.counts["ok"] == 1
 
 
@@ -215,14 +216,14 @@ def test_manager_names_owner_of_own_team_only(company):
         ["丙电器有限公司", "广州", "展会", "B", "陈", "", "13800000003", "", "", "", ""],  # → pool
         ["丁电器有限公司", "广州", "展会", "B", "陈", "", "13800000004", "", "", "", "nobody"],
     ]
-    rep = imports.import_customers(company.manager, xlsx(rows, head), "m.xlsx")
+    rep = import_jobs.import_customers(company.manager, xlsx(rows, head), "m.xlsx")
     by = {r.row: r for r in rep.results}
     assert by[2].status == "ok" and Customer.objects.get(name="甲电器有限公司").owner == company.sales2
     assert by[3].status == "error" and by[3].rule == "cust.manager_override"
     assert by[4].status == "ok" and Customer.objects.get(name="丙电器有限公司").owner is None
     assert by[5].status == "error" and "负责人" in by[5].fields
     # an SP cannot file for somebody else
-    rep = imports.import_customers(company.sales1, xlsx([["戊电器有限公司", "广州", "展会", "B", "陈", "", "13800000005",
+    rep = import_jobs.import_customers(company.sales1, xlsx([["戊电器有限公司", "广州", "展会", "B", "陈", "", "13800000005",
                                                           "", "", "", "sales2"]], head), "s.xlsx")
     assert rep.results[0].status == "error" and rep.results[0].rule == "cust.manager_override"
 
@@ -234,7 +235,7 @@ def test_roles_that_cannot_file_cannot_import(company, api_client):
 
 def test_late_collection_date_saves_with_warning(company):
     old = timezone.localdate() - timedelta(days=30)
-    rep = imports.import_customers(company.sales1, xlsx([["旧资料有限公司", "广州", "展会", "B", "陈", "", "13800000001",
+    rep = import_jobs.import_customers(company.sales1, xlsx([["旧资料有限公司", "广州", "展会", "B", "陈", "", "13800000001",
                                                           "", "", old.isoformat()]]), "o.xlsx")
     assert rep.results[0].status == "warning" and rep.results[0].rule == "cust.entry_2wd"
     assert Customer.objects.get().late_entry

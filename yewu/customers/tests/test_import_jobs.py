@@ -14,7 +14,9 @@ from django.utils import timezone
 
 from yewu.audit.models import AuditEntry
 from yewu.common.errors import YewuError
-from yewu.customers import import_batch, import_jobs, imports
+from yewu.customers.imports import batch as import_batch
+from yewu.customers.imports import jobs as import_jobs
+from yewu.customers.imports import rows as imports
 from yewu.customers.models import Customer, ImportJob, ImportRow
 from yewu.customers.services import file_customer
 from yewu.customers.tests.test_import_export import cust, upload, xlsx
@@ -142,7 +144,7 @@ def test_a_killed_import_keeps_whole_chunks_and_a_rerun_continues(company, setti
 
     monkeypatch.setattr(import_jobs, "insert_filed", dies_in_third_chunk)
     with pytest.raises(Killed):
-        imports.import_customers(company.sales1, content, "big.xlsx")
+        import_jobs.import_customers(company.sales1, content, "big.xlsx")
     job = ImportJob.objects.get()
     assert job.state == "running" and job.rows_done == 6 and job.last_row == 7
     assert Customer.objects.count() == 6 == ImportRow.objects.filter(job=job, status="ok").count()  # no half chunk
@@ -153,7 +155,7 @@ def test_a_killed_import_keeps_whole_chunks_and_a_rerun_continues(company, setti
     assert again.pk == job.pk and again.rows_done == 6 and Customer.objects.count() == 6
     # once its heartbeat is stale, uploading the same file continues where it stopped
     ImportJob.objects.filter(pk=job.pk).update(heartbeat_at=timezone.now() - timedelta(minutes=10))
-    rep = imports.import_customers(company.sales1, content, "big.xlsx")
+    rep = import_jobs.import_customers(company.sales1, content, "big.xlsx")
     assert rep.job.pk == job.pk and rep.done and rep.total == 11
     assert rep.counts == {"ok": 10, "warning": 0, "error": 0, "duplicate": 1}
     assert Customer.objects.count() == 10 and ImportRow.objects.filter(job=job).count() == 11
@@ -186,7 +188,7 @@ def test_filings_between_chunks_are_seen_by_the_later_chunks(company, settings, 
         return real(*a, **kw)
 
     monkeypatch.setattr(import_jobs, "_commit_chunk", other_user_files_between)
-    rep = imports.import_customers(company.sales1, xlsx(rows_of(5)), "c.xlsx")
+    rep = import_jobs.import_customers(company.sales1, xlsx(rows_of(5)), "c.xlsx")
     by = {r.row: r for r in rep.results}
     assert by[5].status == "duplicate" and "王五" in by[5].message
     assert [by[n].status for n in (2, 3, 4, 6)] == ["ok"] * 4
@@ -244,7 +246,7 @@ def test_batch_import_has_the_same_findings_as_filing_each_row(company):
                 by_hand[n] = ("duplicate" if e.rule == "cust.duplicate" else "error", e.message)
         transaction.set_rollback(True)
 
-    rep = imports.import_customers(company.sales1, content, "t.xlsx")
+    rep = import_jobs.import_customers(company.sales1, content, "t.xlsx")
     batch = {r.row: (r.status, r.message) for r in rep.results}
     assert batch == by_hand
     statuses = {s for s, _ in batch.values()}

@@ -8,12 +8,12 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from yewu.customers.leads.services import allocation_suggestion
 from yewu.customers.models import Customer, OwnershipChange, Status
 from yewu.customers.selectors import first_contact_overdue, manager_worklist
 from yewu.customers.services import (
     VisitIn,
     allocate_lead,
-    allocation_suggestion,
     deactivate_user,
     log_visit,
     transfer_customer,

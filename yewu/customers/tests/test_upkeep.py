@@ -10,9 +10,9 @@ from openpyxl import load_workbook
 
 from yewu.audit.models import AuditEntry
 from yewu.common.errors import Conflict, PermissionDenied
-from yewu.customers import upkeep
 from yewu.customers.models import Customer, InfoReport, Status
 from yewu.customers.tasks import run_upkeep
+from yewu.customers.upkeep import services as upkeep
 from yewu.policy.calendar import TZ
 
 
@@ -108,7 +108,7 @@ def test_report_page_api_and_excel(company, api_client):
 
 
 def test_cia_completeness_check(company, active):
-    from yewu.customers.services import ContactIn, add_contact
+    from yewu.customers.archive.services import ContactIn, add_contact
 
     missing = upkeep.record_completeness_check(company.csmanager, active.pk)  # csmanager holds CIA
     assert "注册地址" in missing and "决策人联系人" in missing

@@ -9,10 +9,10 @@ from django.utils import timezone
 
 from yewu.approvals.services import decide
 from yewu.common.errors import PermissionDenied, ValidationError, YewuError
-from yewu.customers import visit_plans
 from yewu.customers.models import Minutes, Visit, VisitPlan
 from yewu.customers.services import VisitIn, log_visit
 from yewu.customers.tasks import run_scan_deadlines
+from yewu.customers.visits import services as visit_plans
 from yewu.org.models import User
 from yewu.policy.calendar import TZ
 
