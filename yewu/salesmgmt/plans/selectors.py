@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 
 from yewu.customers.models import Channel, Visit
-from yewu.customers.visit_plans import plans_visible_to
+from yewu.customers.visits.services import plans_visible_to
 from yewu.policy.calendar import TZ
 
 from ..models import ActionPlan
