@@ -8,11 +8,10 @@ Row-level scope always comes from the area's own selector (orders_visible_to, re
 from __future__ import annotations
 
 from collections import OrderedDict
-from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db.models import Count, F, Q, Sum
+from django.db.models import Count, F, Max, Q, Subquery, Sum
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 
@@ -25,9 +24,16 @@ from yewu.orders.models import OrderLine, OrderStatus
 from yewu.orders.selectors import custom_lines_to_date, late_orders, orders_visible_to
 from yewu.org.permissions import can
 from yewu.org.selectors import get_policy
+from yewu.performance.models import CommissionEntry
+from yewu.policy.salesmgmt import METRICS
 from yewu.sales.models import QuoteState
 from yewu.sales.selectors import quotes_visible_to
+from yewu.salesmgmt.actuals import daily_actuals
+from yewu.salesmgmt.actuals import empty as empty_actuals
+from yewu.salesmgmt.models import DailyTarget, MonthlyTarget
 
+from . import queues
+from .blocks import Card, Home, ItemList
 from .charts import Chart
 
 ZERO = Decimal("0.00")
@@ -41,37 +47,6 @@ WAITING = OrderedDict([
 ])
 BUCKETS = OrderedDict([("not_due", "未到期"), ("d1_30", "1–30天"), ("d31_60", "31–60天"), ("d61_90", "61–90天"),
                        ("over_90", "90天以上")])
-
-
-@dataclass
-class Card:
-    label: str
-    value: object
-    link: str = ""
-    money: bool = False
-    hint: str = ""
-    alert: bool = False
-
-
-@dataclass
-class ItemList:
-    title: str
-    items: list[dict]
-    link: str = ""
-    empty: str = "暂无"
-    count: int | None = None
-
-
-@dataclass
-class Home:
-    role: str
-    title: str
-    cards: list[Card] = field(default_factory=list)
-    lists: list[ItemList] = field(default_factory=list)
-    charts: list[Chart] = field(default_factory=list)
-
-    def chart(self, key: str) -> Chart | None:
-        return next((c for c in self.charts if c.key == key), None)
 
 
 def month_start(d: date) -> date:
@@ -100,7 +75,7 @@ def order_figures(orders_qs, start: date, end: date) -> tuple[int, Decimal]:
     return r["n"], r["s"]
 
 
-def order_board(orders_qs, today: date) -> dict:
+def order_board(orders_qs, today: date, **extra) -> dict:
     """One query: this month's and last month's same-period order count and amount, and how many orders wait
     in each state."""
     m0, pm = month_start(today), prev_month(today)
@@ -111,7 +86,7 @@ def order_board(orders_qs, today: date) -> dict:
     agg = {"n": Count("id", filter=this), "s": Coalesce(Sum("total", filter=this), ZERO),
            "n_last": Count("id", filter=last), "s_last": Coalesce(Sum("total", filter=last), ZERO)}
     agg.update({f"w_{st}": Count("id", filter=Q(status=st)) for st in WAITING})
-    r = orders_qs.aggregate(**agg)
+    r = orders_qs.aggregate(**agg, **extra)
     r["waiting"] = {st: r.pop(f"w_{st}") for st in WAITING}
     return r
 
@@ -134,7 +109,7 @@ def _approvals(user, home: Home, limit: int = 8) -> None:
               "sub": f"提交人 {s.request.submitter.name}",
               "due": timezone.localtime(s.due_at) if s.due_at else None,
               "late": bool(s.due_at and s.due_at < timezone.now()),
-              "link": s.request.link or "/approvals/"} for s in steps[:limit]]
+              "link": f"/approvals/{s.request_id}/"} for s in steps[:limit]]
     home.cards.append(Card("待我审批", len(steps), "/approvals/", alert=bool(steps)))
     home.lists.append(ItemList("待我审批", items, "/approvals/", "没有等待您审批的单据", len(steps)))
 
@@ -187,8 +162,32 @@ def sp_home(user, today: date) -> Home:
                                             "value": f"{t.overdue_amount:,.2f}", "sub": f"逾期 {t.days_past_due} 天",
                                             "late": True, "link": f"/orders/{t.order_id}/"} for t in listed],
                             "/finance/ar/", "没有逾期应收", n))
+    h.cards += targets_and_commission(user, today, trend.series[1][1][-1])
     h.charts.append(trend)
     return h
+
+
+def targets_and_commission(user, today: date, collected: Decimal) -> list[Card]:
+    """`target.monthly_set` / `daily.quantified_activity`: this month's collection target vs what arrived (the
+    figure above), today's targets vs today's actuals when the month is decomposed; `commission.base`: the
+    commission booked this month. Constant queries: the target, today's split and actuals, one sum."""
+    m0 = month_start(today)
+    out: list[Card] = []
+    t = MonthlyTarget.objects.filter(salesperson=user, month=m0).first()
+    if t is not None:
+        pct = f"{collected / t.collections * 100:.0f}%" if t.collections else "—"
+        out.append(Card("本月到账目标", t.collections, "/salesmgmt/targets/", money=True, hint=f"已完成 {pct}"))
+        day = DailyTarget.objects.filter(target=t, day=today).first()
+        if day is not None:
+            done = daily_actuals([user.pk], today, today).get((user.pk, today)) or empty_actuals()
+            for m in ("visits", "calls"):
+                out.append(Card(f"今日{METRICS[m]}", f"{done[m]} / {getattr(day, m)}", "/salesmgmt/",
+                                hint="实际 / 目标", alert=done[m] < getattr(day, m)))
+    got = CommissionEntry.objects.filter(salesperson=user, month=m0).aggregate(
+        s=Coalesce(Sum("amount"), ZERO), cut=Coalesce(Sum(F("basis") * F("cut") / 100), ZERO))
+    out.append(Card("本月提成", got["s"], "/performance/", money=True,
+                    hint=f"特价少计 {Decimal(got['cut']).quantize(Decimal('0.01')):,.2f}" if got["cut"] else "按到账计"))
+    return out
 
 
 # --- sales manager -------------------------------------------------------------------------------------
@@ -257,7 +256,11 @@ def gm_home(user, today: date) -> Home:
     allo = orders_visible_to(user)
     m0 = month_start(today)
     trend = _trend_chart(allo, _months_back(today, 12), "trend", "近12个月销售与到账")
-    board = order_board(allo, today)
+    # the month's commission cut of special prices rides on the board's query (a constant subquery; MAX over the
+    # orders just carries it — there are entries only where there are orders)
+    cut_sq = Subquery(CommissionEntry.objects.filter(month=m0).values("month")
+                      .annotate(s=Sum(F("basis") * F("cut") / 100)).values("s")[:1])
+    board = order_board(allo, today, cut=Max(cut_sq))
     h.cards += [Card("本月到账", trend.series[1][1][-1], "/finance/receipts/", money=True),
                 Card("本月销售额", board["s"], "/orders/", money=True, hint=f"{board['n']} 单")]
     _approvals(user, h)
@@ -271,6 +274,8 @@ def gm_home(user, today: date) -> Home:
         below=Coalesce(Sum((F("guide_price") - F("unit_price")) * F("quantity")), ZERO), n=Count("id"))
     h.cards.append(Card("本月低于指导价让利", Decimal(lost["below"]).quantize(Decimal("0.01")), "/reports/sales-by-salesperson/",
                         money=True, hint=f"{lost['n']} 行低于指导价"))
+    h.cards.append(Card("本月特价降提成", Decimal(board["cut"] or 0).quantize(Decimal("0.01")), "/performance/", money=True,
+                        hint="特价每低 1% 提成降点"))
     pending = board["waiting"][OrderStatus.PENDING_APPROVAL]
     h.cards.append(Card("审批中的订单", pending, f"/orders/?status={OrderStatus.PENDING_APPROVAL}"))
     return h
@@ -284,8 +289,18 @@ def finance_home(user, today: date) -> Home:
     unalloc = receipts_visible_to(user).filter(status=ReceiptStatus.POSTED, allocated__lt=F("amount"))
     r = unalloc.aggregate(n=Count("id"), s=Coalesce(Sum(F("amount") - F("allocated")), ZERO))
     to_issue = InvoiceRequest.objects.filter(state=RequestState.APPROVED)
+    issue = list(to_issue.select_related("customer").order_by("requested_at", "id")[:8])
+    n_issue = len(issue) if len(issue) < 8 else to_issue.count()
     h.cards += [Card("待分配收款", r["n"], "/finance/receipts/", hint=f"{r['s']:,.2f} 元", alert=r["n"] > 0),
-                Card("待开票申请", to_issue.count(), "/finance/invoices/")]
+                Card("待开票申请", n_issue, "/finance/invoices/", alert=n_issue > 0)]
+    waiting = list(unalloc.select_related("customer").order_by("arrived_on", "id")[:8])
+    h.lists.append(ItemList("待分配的收款", [{"label": f"{x.number} · {x.customer.name if x.customer else '未识别付款人'}",
+                                         "value": f"{x.amount - x.allocated:,.2f}", "sub": f"到账 {x.arrived_on}",
+                                         "link": f"/finance/receipts/{x.pk}/"} for x in waiting],
+                            "/finance/receipts/", "没有待分配的收款", r["n"]))
+    h.lists.append(ItemList("待开发票", [{"label": f"{x.number} · {x.customer.name}", "value": f"{x.amount:,.2f}",
+                                      "sub": x.get_kind_display(), "link": "/finance/invoices/"} for x in issue],
+                            "/finance/invoices/", "没有待开的发票", n_issue))
     _approvals(user, h)
     h.charts.append(_aging_chart(user, as_of=today))
     return h
@@ -336,11 +351,13 @@ def production_home(user, today: date) -> Home:
 def generic_home(user, today: date) -> Home:
     h = Home("", "工作台")
     _approvals(user, h)
+    queues.recent_notifications(user, h)
     return h
 
 
 BUILDERS = [("GM", gm_home), ("SM", sm_home), ("SP", sp_home), ("FIN", finance_home), ("FD", finance_home),
-            ("CA", cashier_home), ("WH", warehouse_home), ("PROD", production_home)]
+            ("CA", cashier_home), ("WH", warehouse_home), ("PROD", production_home), ("CSM", queues.service_home),
+            ("CS", queues.service_home), ("LS", queues.leads_home), ("ADM", queues.admin_home)]
 
 
 def home_for(user, today: date | None = None) -> Home:
