@@ -9,6 +9,8 @@ import pytest
 
 from yewu.customers.tests.conftest import make_customer  # noqa: F401  (fixture)
 
+from .conftest import PHONE
+
 SHOTS_PDF = Path("/tmp/shots-service")
 SHOTS_PDF.mkdir(exist_ok=True)
 
@@ -25,15 +27,38 @@ def setup(company, make_customer):  # noqa: F811
     return {"qa": qa, "lead": lead, "cust": cust}
 
 
+@pytest.fixture
+def login(site, browser):
+    """site.login with a minute's patience: the first request of a fresh live server can be slow on a busy machine."""
+    contexts = []
+
+    def go(username):
+        ctx = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True,
+                                  locale="zh-CN", timezone_id="Asia/Shanghai")
+        contexts.append(ctx)
+        page = ctx.new_page()
+        page.set_default_timeout(60000)
+        page.goto(site.url("/login/"))
+        page.fill("input[name=username]", username)
+        page.fill("input[name=password]", "demo1234")
+        page.click("button.primary")
+        page.wait_for_url(site.url("/"))
+        return page
+
+    yield go
+    for ctx in contexts:
+        ctx.close()
+
+
 def _post_action(page, button_text):
     page.get_by_role("button", name=button_text).click()
     page.wait_for_load_state("networkidle")
 
 
-def test_complaint_from_call_to_close(site, setup, company):
+def test_complaint_from_call_to_close(site, login, setup, company):
     from yewu.service.models import Complaint
 
-    page = site.login("cs")
+    page = login("cs")
     page.goto(site.url("/service/tickets/new/?q=gzdl"))
     page.get_by_role("link", name="广州电缆贸易有限公司").click()
     page.select_option("select[name=type]", "complaint")
@@ -54,7 +79,7 @@ def test_complaint_from_call_to_close(site, setup, company):
     assert "质检部 褚质检" in page.content()
     site.shot(page, "service-3-dispatched")
 
-    lead = site.login("qc")
+    lead = login("qc")
     lead.goto(site.url("/approvals/"))  # the leader finds the task in the approvals inbox
     assert c.number in lead.content() and "请提出解决方案" in lead.content()
     site.shot(lead, "service-3b-leader-inbox")
@@ -90,7 +115,7 @@ def test_complaint_from_call_to_close(site, setup, company):
         assert r.status == 200 and r.body()[:4] == b"%PDF", kind
 
 
-def test_technician_closes_job_with_signature(site, setup, company):
+def test_technician_closes_job_with_signature(site, login, setup, company):
     from yewu.service.jobs import services as jobs
     from yewu.service.models import ServiceJob
 
@@ -98,7 +123,7 @@ def test_technician_closes_job_with_signature(site, setup, company):
                                                  customer_id=setup["cust"].pk))
     jobs.dispatch(company.cs, j.pk, company.sales2.pk)
     jobs.arrive(company.sales2, j.pk)
-    page = site.login("sales2")
+    page = login("sales2")
     page.goto(site.url(f"/service/jobs/{j.pk}/"))
     page.fill("textarea[name=work_done]", "更换接头，测试正常")
     page.fill("input[name=signer_name]", "客户电工")
@@ -124,7 +149,7 @@ def test_technician_closes_job_with_signature(site, setup, company):
     (SHOTS_PDF / "voucher-signed.pdf").write_bytes(r.body())
 
 
-def test_unsolved_on_site_and_the_next_day_survey(site, setup, company):
+def test_unsolved_on_site_and_the_next_day_survey(site, login, setup, company):
     from yewu.service.jobs import services as jobs
     from yewu.service.models import ServiceJob
 
@@ -132,13 +157,13 @@ def test_unsolved_on_site_and_the_next_day_survey(site, setup, company):
                                                  customer_id=setup["cust"].pk))
     jobs.dispatch(company.cs, j.pk, company.sales2.pk)
     jobs.arrive(company.sales2, j.pk)
-    page = site.login("sales2")
+    page = login("sales2")
     page.goto(site.url(f"/service/jobs/{j.pk}/"))
     page.fill("form[action='unsolved/'] textarea[name=note]", "需更换进口断路器，现场无备件")
     _post_action(page, "上报（业务员、服务主管 → 业务经理 → 总经理）")
     assert ServiceJob.objects.get().unsolved_level == 1 and "现场未解决" in page.content()
     site.shot(page, "service-10-unsolved")
-    cs = site.login("cs")
+    cs = login("cs")
     cs.goto(site.url("/service/jobs/surveys/"))
     assert j.number in cs.content() or "今天没有待做的调查" in cs.content()
     cs.goto(site.url(f"/service/jobs/{j.pk}/"))
@@ -147,13 +172,13 @@ def test_unsolved_on_site_and_the_next_day_survey(site, setup, company):
     _post_action(cs, "保存调查")
     assert "服务态度 4 分" in cs.content()
     site.shot(cs, "service-11-survey")
-    csm = site.login("csmanager")
+    csm = login("csmanager")
     csm.goto(site.url("/service/jobs/technicians/"))
     assert "李四" in csm.content()
     site.shot(csm, "service-12-technicians")
 
 
-def test_quarterly_campaign_to_the_summary_report(site, setup, company, make_customer):  # noqa: F811
+def test_quarterly_campaign_to_the_summary_report(site, login, setup, company, make_customer):  # noqa: F811
     from yewu.service.models import Campaign
 
     key1 = setup["cust"]
@@ -161,7 +186,7 @@ def test_quarterly_campaign_to_the_summary_report(site, setup, company, make_cus
     for k in (key1, key2):
         k.key_customer = True
         k.save(update_fields=["key_customer"])
-    page = site.login("csmanager")
+    page = login("csmanager")
     page.goto(site.url("/service/campaigns/"))
     _post_action(page, "建立（自动纳入全部重点客户）")
     camp = Campaign.objects.get()
@@ -188,7 +213,7 @@ def test_quarterly_campaign_to_the_summary_report(site, setup, company, make_cus
     site.shot(page, "service-14-campaign-closed")
 
 
-def test_public_form_without_login(site, browser, setup):
+def test_public_form_without_login(site, login, browser, setup):
     ctx = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True, locale="zh-CN")
     page = ctx.new_page()
     page.goto(site.url("/service/public/"))

@@ -391,6 +391,10 @@ _TASK_TEXT = {S.PROPOSING: "请提出解决方案（投诉传递单）", S.SELEC
               S.IMPLEMENTING: "客户已同意方案，请实施"}
 
 
+_TASK_RULE = {S.PROPOSING: "complaint.solution_3wd", S.SELECTING: "complaint.solution_review",
+              S.GM_REVIEW: "complaint.customer_consult", S.IMPLEMENTING: "complaint.customer_consult"}
+
+
 @approvals.register_task_source("complaint")
 def inbox_tasks(user: User) -> list[dict]:
     """The complaints waiting on this person, for the approvals inbox: the responsible department's leader
@@ -401,6 +405,6 @@ def inbox_tasks(user: User) -> list[dict]:
     if can(user, "decides_major_complaints"):
         mine |= Q(step=S.GM_REVIEW) | Q(step=S.SELECTING, major=True)
     return [{"kind": "客户投诉", "label": f"{c.number} {c.customer.name if c.customer_id else ''}：{_TASK_TEXT[c.step]}",
-             "link": _link(c), "rule": c.step_rule or "complaint.solution_review", "due_at": c.step_due_at,
+             "link": _link(c), "rule": _TASK_RULE[c.step], "due_at": c.step_due_at,
              "step": c.get_step_display()}
             for c in Complaint.objects.filter(mine).select_related("customer").order_by("step_due_at", "id")[:50]]
