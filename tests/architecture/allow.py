@@ -30,7 +30,7 @@ FILE_CYCLES = [
     "yewu.customers.api ↔ yewu.customers.api_credit",
     "yewu.customers.import_jobs ↔ yewu.customers.imports ↔ yewu.customers.tasks",
     "yewu.customers.views ↔ yewu.customers.views_more",
-    "yewu.finance.services ↔ yewu.orders.contract_records ↔ yewu.orders.contracts ↔ yewu.orders.selectors ↔ yewu.orders.services",
+    "yewu.finance.receipts.services ↔ yewu.finance.services ↔ yewu.orders.contract_records ↔ yewu.orders.contracts ↔ yewu.orders.selectors ↔ yewu.orders.services",
     "yewu.org.models ↔ yewu.org.tokens",
 ]
 
@@ -38,7 +38,6 @@ LONG_MODULES = [
     "yewu/customers/services.py",
     "yewu/customers/views.py",
     "yewu/expenses/services.py",
-    "yewu/finance/selectors.py",
     "yewu/orders/api.py",
     "yewu/orders/services.py",
     "yewu/policy/pricing.py",
@@ -69,9 +68,6 @@ BARE_FUNCTION_IMPORTS = {
     "yewu.customers.views_more": 3,
     "yewu.expenses.selectors": 2,
     "yewu.expenses.services": 1,
-    "yewu.finance.api": 1,
-    "yewu.finance.selectors": 2,
-    "yewu.finance.services": 2,
     "yewu.orders.api": 36,
     "yewu.orders.contracts": 1,
     "yewu.orders.returns": 1,
