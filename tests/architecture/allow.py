@@ -37,7 +37,6 @@ FILE_CYCLES = [
 LONG_MODULES = [
     "yewu/customers/services.py",
     "yewu/customers/views.py",
-    "yewu/expenses/services.py",
     "yewu/orders/api.py",
     "yewu/orders/services.py",
     "yewu/policy/pricing.py",
@@ -66,8 +65,6 @@ BARE_FUNCTION_IMPORTS = {
     "yewu.customers.upkeep": 2,
     "yewu.customers.views": 7,
     "yewu.customers.views_more": 3,
-    "yewu.expenses.selectors": 2,
-    "yewu.expenses.services": 1,
     "yewu.orders.api": 36,
     "yewu.orders.contracts": 1,
     "yewu.orders.returns": 1,
