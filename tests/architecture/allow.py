@@ -74,8 +74,6 @@ BARE_FUNCTION_IMPORTS = {
     "yewu.orders.views": 12,
     "yewu.org.models": 1,
     "yewu.org.preview": 35,
-    "yewu.performance.selectors": 2,
-    "yewu.performance.services": 4,
     "yewu.policy.commission": 1,
     "yewu.policy.receivables": 1,
     "yewu.processes.selectors": 5,

@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from django.db.models import Q, QuerySet
 
+from yewu.common.errors import PermissionDenied, ValidationError
 from yewu.org.models import User
 from yewu.org.selectors import get_policy, managed_team_ids
 from yewu.policy import commission as rules
@@ -37,8 +38,6 @@ def entries_visible_to(user: User) -> QuerySet[CommissionEntry]:
 
 
 def parse_month(s: str | None, today: date) -> date:
-    from yewu.common.errors import ValidationError
-
     if not s:
         return today.replace(day=1)
     try:
@@ -186,8 +185,6 @@ def can_submit(user: User, salesperson: User) -> bool:
 def payroll(user: User, month: date) -> list[dict]:
     """Payroll export rows (one per salesperson): name, month, basis, commission, deductions, net, approval state and
     approver. FIN, FD and GM only."""
-    from yewu.common.errors import PermissionDenied
-
     if not user.has_role("FIN", "FD", "GM"):
         raise PermissionDenied("工资导出仅限财务、财务总监、总经理", rule="commission.statement")
     rows = []
