@@ -169,8 +169,7 @@ def _snapshot(s: dict) -> dict:
 
 
 def _live(sp: User, month: date) -> dict | None:
-    entries = list(CommissionEntry.objects.select_related("order_line", "order_line__product")
-                   .filter(salesperson=sp, month=month).order_by("id"))
+    entries = selectors.entry_rows(CommissionEntry.objects.filter(salesperson=sp, month=month).order_by("id"))
     if not entries:
         return None
     return {"entries": entries, **selectors.apply_figures(sp.pk, month, entries, get_policy())}
