@@ -6,4 +6,6 @@ class ExpensesConfig(AppConfig):
     verbose_name = "费用与资金"
 
     def ready(self):
-        from . import services  # noqa: F401  (registers the approval callbacks)
+        # imported for their approval callbacks (on_decided), once the app registry is ready:
+        from .advances import services as _advances  # noqa: F401  cash_advance
+        from .claims import services as _claims  # noqa: F401  expense_request, payment, expense

@@ -1,9 +1,9 @@
 """Nightly treasury job (SPEC §10 "Jobs", 01:00): end-of-day cash limit, daily count, overdue advances.
-The logic is :func:`yewu.expenses.services.run_nightly`; the schedule is in :mod:`yewu.common.jobs`."""
+The logic is :func:`yewu.expenses.cash.services.run_nightly`; the schedule is in :mod:`yewu.common.jobs`."""
 
 from django_tasks import task
 
-from .services import run_nightly
+from .cash.services import run_nightly
 
 
 @task()

@@ -21,24 +21,12 @@ from yewu.org.models import Role, User
 from yewu.org.selectors import get_policy, users_with_role
 from yewu.policy.receivables import collection_action, fmt, previous_half_year_end
 
-from . import selectors
+from .access import SYSTEM
 from .models import CollectionTask, Receipt, Reconciliation
+from .receivables.selectors import receivables
+from .statements.selectors import statement
 
 ZERO = Decimal("0.00")
-
-
-class _System:
-    """Reads as finance: the jobs see every customer's money."""
-
-    is_authenticated = True
-    id = None
-    pk = None
-
-    def has_role(self, *codes):
-        return "FIN" in codes
-
-
-SYSTEM = _System()
 
 
 def _sm_of(user: User | None) -> list[User]:
@@ -55,7 +43,7 @@ def run_collection(today: date | None = None) -> dict:
     cfg = get_policy()
     out = {"reminders": 0, "tasks": 0, "escalated": 0, "closed": 0}
     overdue: dict[int, dict] = {}
-    for r in selectors.receivables(SYSTEM, today):
+    for r in receivables(SYSTEM, today):
         o = r.order
         act = collection_action(r.due_on, today, cfg)
         if act == "remind":
@@ -111,7 +99,7 @@ def run_reconciliation(today: date | None = None) -> dict:
     candidates = traded | set(Order.objects.filter(shipments__isnull=False).values_list("customer_id", flat=True))
     existing = set(Reconciliation.objects.filter(period_end=end).values_list("customer_id", flat=True))
     for c in Customer.objects.filter(pk__in=candidates - existing).select_related("owner"):
-        bal = selectors.statement(c, start, end)["closing"]
+        bal = statement(c, start, end)["closing"]
         if bal == 0 and c.pk not in traded:
             continue
         rec = Reconciliation.objects.create(customer=c, owner=c.owner, period_end=end, balance=bal, due_on=due)

@@ -129,12 +129,12 @@ def _json_or_xlsx(schema: str) -> dict:
 
 
 def entry_out(e) -> dict:
-    return {"id": e.pk, "kind": e.kind, "booked_on": e.booked_on.isoformat(), "receipt": e.receipt.number,
-            "order": e.order.number, "customer": e.order.customer.name, "order_line_id": e.order_line_id,
-            "product": e.order_line.product.code, "basis": str(e.basis), "fee_excluded": str(e.fee_excluded),
+    return {"id": e.pk, "kind": e.kind, "booked_on": e.booked_on.isoformat(), "receipt": e.receipt_number,
+            "order": e.order_number, "customer": e.customer_name, "order_line_id": e.order_line_id,
+            "product": e.product_code, "basis": str(e.basis), "fee_excluded": str(e.fee_excluded),
             "base_rate": str(e.applied_base), "cut": str(e.cut), "rate": str(e.applied_rate), "amount": str(e.applied_amount),
             "tier": e.tier, "tier_month": f"{e.tier_month:%Y-%m}",
-            "return": e.return_request.number if e.return_request_id else None}
+            "return": e.return_number}
 
 
 def doc_out(doc) -> dict:
@@ -163,7 +163,7 @@ def commissions(request, month: str = "", salesperson_id: int | None = None, for
         return resp
     return {"month": f"{m:%Y-%m}", "rule": "commission.base", "salespeople": [
         {**totals_out(s), "statement": doc_out(s["doc"]), "tiers_enabled": s["tiers"]["enabled"],
-         "tiers": [{"product": t["product"].code if t["product"] else None, "orders": t["orders"], "rate": t["rate"],
+         "tiers": [{"product": t["product_code"], "orders": t["orders"], "rate": t["rate"],
                     "label": t["label"], "reason": t["reason"]} for t in s["product_tiers"]],
          "entries": [entry_out(e) for e in s["entries"]]} for s in st]}
 

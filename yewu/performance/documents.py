@@ -22,8 +22,8 @@ def statement_xlsx(statement: list[dict], month) -> bytes:
     for s in statement:
         for e in s["entries"]:
             xlsx.append(ws, [s["salesperson"].name, e.booked_on,
-                       e.get_kind_display() + (f" {e.return_request.number}" if e.return_request_id else ""), e.receipt.number, e.order.number,
-                       e.order.customer.name, e.order_line.product.code, e.basis, e.applied_base, e.cut, e.applied_rate,
+                       e.get_kind_display() + (f" {e.return_number}" if e.return_request_id else ""), e.receipt_number, e.order_number,
+                       e.customer_name, e.product_code, e.basis, e.applied_base, e.cut, e.applied_rate,
                        e.applied_amount, e.fee_excluded, f"{e.tier['orders']} 单 {e.tier['label']}" if e.tier else None])
         doc = s.get("doc")
         xlsx.append(ws, [f"{s['salesperson'].name} 合计", None, doc.get_state_display() if doc else "未提交", None, None, None, None,

@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from django.db.models import Q, QuerySet
 
+from yewu.common.errors import PermissionDenied, ValidationError
 from yewu.org.models import User
 from yewu.org.selectors import get_policy, managed_team_ids
 from yewu.policy import commission as rules
@@ -21,9 +22,7 @@ ZERO = Decimal("0.00")
 ALL_ROLES = ("FIN", "FD", "GM")
 
 
-def entries_visible_to(user: User) -> QuerySet[CommissionEntry]:
-    qs = CommissionEntry.objects.select_related("salesperson", "receipt", "order", "order_line", "order_line__product",
-                                                "order__customer", "return_request")
+def _scope(qs: QuerySet, user: User) -> QuerySet:
     if not user.is_authenticated:
         return qs.none()
     if user.has_role(*ALL_ROLES):
@@ -36,9 +35,34 @@ def entries_visible_to(user: User) -> QuerySet[CommissionEntry]:
     return qs.filter(q)
 
 
-def parse_month(s: str | None, today: date) -> date:
-    from yewu.common.errors import ValidationError
+# The columns a statement shows or computes with, read as plain values (no model objects, no unused columns).
+ENTRY_COLUMNS = {"pk": "id", "salesperson_id": "salesperson_id", "kind": "kind", "booked_on": "booked_on",
+                 "allocation_id": "allocation_id", "order_line_id": "order_line_id", "product_id": "order_line__product_id",
+                 "product_code": "order_line__product__code", "receipt_number": "receipt__number",
+                 "order_number": "order__number", "customer_name": "order__customer__name",
+                 "return_request_id": "return_request_id", "return_number": "return_request__number", "basis": "basis",
+                 "fee_excluded": "fee_excluded", "base_rate": "base_rate", "cut": "cut", "rate": "rate", "amount": "amount"}
+_KIND_LABELS = dict(CommissionEntry.Kind.choices)
 
+
+class EntryRow:
+    """One commission entry as the statement shows it (flat columns), plus the figures :func:`apply_figures` sets."""
+
+    __slots__ = (*ENTRY_COLUMNS, "tier", "tier_month", "applied_base", "applied_rate", "applied_amount")
+
+    def __init__(self, values: tuple):
+        for name, v in zip(ENTRY_COLUMNS, values, strict=True):
+            setattr(self, name, v)
+
+    def get_kind_display(self) -> str:
+        return _KIND_LABELS.get(self.kind, self.kind)
+
+
+def entry_rows(qs: QuerySet[CommissionEntry]) -> list[EntryRow]:
+    return [EntryRow(v) for v in qs.values_list(*ENTRY_COLUMNS.values())]
+
+
+def parse_month(s: str | None, today: date) -> date:
     if not s:
         return today.replace(day=1)
     try:
@@ -76,7 +100,7 @@ def tiers_for(sp_id: int, month: date, cfg: PolicyConfig, st=_LOOKUP) -> dict:
     return {"enabled": True, "frozen": False, "by_product": out}
 
 
-def _credit_months(entries) -> dict[tuple[int, int], tuple[int, date, Decimal, list[tuple[int, Decimal]]]]:
+def _credit_months(entries: list[EntryRow]) -> dict[tuple[int, int], tuple[int, date, Decimal, list[tuple[int, Decimal]]]]:
     """(allocation, order line) of each deduction → (salesperson, month, basis) of the credit it takes back and every
     non-credit entry on that credit as (id, basis), oldest first — one query."""
     keys = {(e.allocation_id, e.order_line_id) for e in entries if e.kind != CommissionEntry.Kind.CREDIT}
@@ -95,7 +119,7 @@ def _credit_months(entries) -> dict[tuple[int, int], tuple[int, date, Decimal, l
     return out
 
 
-def _tiered_deduction(e: CommissionEntry, rate: Decimal, credit) -> Decimal:
+def _tiered_deduction(e: EntryRow, rate: Decimal, credit) -> Decimal:
     """A deduction's amount at the credit's tiered rate, as the drop in the tiered commission on what is left of the
     credit's basis — so the deductions that take a credit back in full take back exactly its tiered amount (no cent
     lost to rounding each part on its own)."""
@@ -105,7 +129,7 @@ def _tiered_deduction(e: CommissionEntry, rate: Decimal, credit) -> Decimal:
     return commission_amount(before + e.basis, rate) - commission_amount(before, rate)
 
 
-def apply_figures(sp_id: int, month: date, entries: list[CommissionEntry], cfg: PolicyConfig, doc=_LOOKUP) -> dict:
+def apply_figures(sp_id: int, month: date, entries: list[EntryRow], cfg: PolicyConfig, doc=_LOOKUP) -> dict:
     """Each entry's applied rate and amount (``e.applied_base``, ``e.applied_rate``, ``e.applied_amount``,
     ``e.tier``) and the salesperson-month's totals. Tiers off → exactly the stored entry figures. A deduction
     (红冲/退货) is priced at the tier of the month of the credit it takes back. An approved statement → its frozen
@@ -127,7 +151,7 @@ def apply_figures(sp_id: int, month: date, entries: list[CommissionEntry], cfg: 
         credit = None if e.kind == CommissionEntry.Kind.CREDIT else credit_of.get((e.allocation_id, e.order_line_id))
         src = (sp_id, month) if credit is None else credit[:2]
         t = tiers(*src)
-        tier = t["by_product"].get(e.order_line.product_id) if t["enabled"] else None
+        tier = t["by_product"].get(e.product_id) if t["enabled"] else None
         e.tier, e.tier_month = tier, src[1]
         if str(e.pk) in frozen:
             e.applied_base, e.applied_rate, e.applied_amount = (Decimal(x) for x in frozen[str(e.pk)])
@@ -153,13 +177,18 @@ def statement(user: User, month: date, salesperson_id: int | None = None, cfg: P
     amount), the tiers that applied and why, the totals and the statement document's approval state — the same
     figures for the SP, the SM and FIN."""
     cfg = cfg or get_policy()
-    qs = entries_visible_to(user).filter(month=month)
+    qs = _scope(CommissionEntry.objects.filter(month=month), user)
     if salesperson_id:
         qs = qs.filter(salesperson_id=salesperson_id)
     out: OrderedDict[int, dict] = OrderedDict()
-    for e in qs.order_by("salesperson_id", "booked_on", "receipt_id", "order_line_id", "id"):
-        s = out.setdefault(e.salesperson_id, {"salesperson": e.salesperson, "entries": []})
+    for e in entry_rows(qs.order_by("salesperson_id", "booked_on", "receipt_id", "order_line_id", "id")):
+        s = out.get(e.salesperson_id)
+        if s is None:
+            s = out[e.salesperson_id] = {"entries": []}
         s["entries"].append(e)
+    people = {u.pk: u for u in User.objects.filter(pk__in=list(out))}
+    for sp_id, s in out.items():
+        s["salesperson"] = people[sp_id]
     # One query for the month's statement documents instead of one per salesperson.
     docs = {st.salesperson_id: st for st in CommissionStatement.objects.filter(month=month, salesperson_id__in=list(out))
             .select_related("approval", "decided_by", "submitted_by")}
@@ -172,8 +201,8 @@ def statement(user: User, month: date, salesperson_id: int | None = None, cfg: P
 def _product_tiers(s: dict) -> list[dict]:
     if not s["tiers"]["enabled"]:
         return []
-    codes = {e.order_line.product_id: e.order_line.product for e in s["entries"]}
-    return [{"product": codes.get(pid), "product_id": pid, **t} for pid, t in sorted(s["tiers"]["by_product"].items())]
+    codes = {e.product_id: e.product_code for e in s["entries"]}
+    return [{"product_code": codes.get(pid), "product_id": pid, **t} for pid, t in sorted(s["tiers"]["by_product"].items())]
 
 
 def can_submit(user: User, salesperson: User) -> bool:
@@ -186,8 +215,6 @@ def can_submit(user: User, salesperson: User) -> bool:
 def payroll(user: User, month: date) -> list[dict]:
     """Payroll export rows (one per salesperson): name, month, basis, commission, deductions, net, approval state and
     approver. FIN, FD and GM only."""
-    from yewu.common.errors import PermissionDenied
-
     if not user.has_role("FIN", "FD", "GM"):
         raise PermissionDenied("工资导出仅限财务、财务总监、总经理", rule="commission.statement")
     rows = []

@@ -14,12 +14,14 @@ from django.utils import timezone
 from yewu.approvals import services as approvals
 from yewu.audit.services import record, snapshot
 from yewu.common.errors import Conflict, NotFound, PermissionDenied, RuleRefused
+from yewu.orders.models import ReturnRequest, ReturnStatus
 from yewu.org.models import User
 from yewu.org.selectors import get_policy
 from yewu.policy import Decision, Reason
 from yewu.policy.commission import commission_basis
 from yewu.policy.receivables import commission_amount, commission_rate, money, split_by_weights
 
+from . import selectors
 from .models import CommissionEntry, CommissionStatement
 
 ZERO = Decimal("0.00")
@@ -84,8 +86,6 @@ def credit_allocation(alloc, order, receipt) -> list[CommissionEntry]:
 def _net_line_totals(lines) -> list[Decimal]:
     """Line totals less the plain returns received on them: money paid after a return is credited on what the
     customer kept (at those lines' rates); all lines returned → the gross totals."""
-    from yewu.orders.models import ReturnRequest, ReturnStatus
-
     back: dict[int, Decimal] = {}
     for line_id, amt in ReturnRequest.objects.filter(line__in=lines, exchange=False, status__in=(
             ReturnStatus.RECEIVED, ReturnStatus.CREDITED)).values_list("line_id", "amount"):
@@ -169,10 +169,7 @@ def _snapshot(s: dict) -> dict:
 
 
 def _live(sp: User, month: date) -> dict | None:
-    from . import selectors
-
-    entries = list(CommissionEntry.objects.select_related("order_line", "order_line__product")
-                   .filter(salesperson=sp, month=month).order_by("id"))
+    entries = selectors.entry_rows(CommissionEntry.objects.filter(salesperson=sp, month=month).order_by("id"))
     if not entries:
         return None
     return {"entries": entries, **selectors.apply_figures(sp.pk, month, entries, get_policy())}
@@ -183,8 +180,6 @@ def submit_statement(actor: User, salesperson_id: int, month: date) -> Commissio
     """`commission.statement`: FIN (or the SP's SM, or GM) submits a salesperson's statement of an ended month to the
     FD. From then on the month is closed for that salesperson (later entries book into the next open month); a
     rejection reopens it and it may be submitted again."""
-    from . import selectors
-
     sp = User.objects.select_for_update().filter(pk=salesperson_id).first()
     if sp is None:
         raise NotFound("业务员不存在")

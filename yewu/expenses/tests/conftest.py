@@ -2,7 +2,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from yewu.expenses import services
+from yewu.expenses import base
 
 
 @pytest.fixture
@@ -19,7 +19,7 @@ def clock(monkeypatch):
             self.day = self.day + timedelta(days=n)
 
     c = Clock()
-    monkeypatch.setattr(services, "today", lambda: c.day)
+    monkeypatch.setattr(base, "today", lambda: c.day)
     return c
 
 

@@ -7,8 +7,8 @@ from decimal import Decimal
 import pytest
 
 from yewu.common.models import Notification
+from yewu.expenses.cash.services import run_nightly
 from yewu.expenses.models import CashAdvance, CashCount, CashEntry, CashException, DepositTask
-from yewu.expenses.services import run_nightly
 
 from .conftest import approve_all, fund, post
 
@@ -216,7 +216,7 @@ def test_two_cashiers_paying_at_once_pay_once_and_cash_never_goes_negative(co):
     from django.db import connection
 
     from yewu.common.errors import YewuError
-    from yewu.expenses import services
+    from yewu.expenses.claims import services
     from yewu.org.models import User
 
     if connection.vendor == "sqlite" and connection.settings_dict["NAME"].startswith(("file:memorydb", ":memory:")):

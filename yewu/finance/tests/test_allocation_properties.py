@@ -11,8 +11,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from yewu.common.errors import YewuError
-from yewu.finance import selectors, services
 from yewu.finance.models import Allocation, Receipt, ReceiptStatus
+from yewu.finance.receipts import services as receipt_writes
+from yewu.finance.receivables import balances
 from yewu.orders.models import Order, OrderStatus
 from yewu.performance.models import CommissionEntry
 
@@ -50,7 +51,7 @@ def check_invariants(customer_id):
         basis = total(CommissionEntry.objects.filter(allocation=a), "basis")
         assert basis == (0 if a.reversed_on else a.amount)
     posted = Receipt.objects.filter(status=ReceiptStatus.POSTED)
-    assert selectors.customer_credit_balance(customer_id) == sum((r.amount - r.allocated for r in posted), Decimal("0"))
+    assert balances.customer_credit_balance(customer_id) == sum((r.amount - r.allocated for r in posted), Decimal("0"))
 
 
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
@@ -71,26 +72,26 @@ def test_random_receipts_allocations_reversals(books, steps):
             try:
                 if s[0] == "receipt":
                     _, amount, auto, oi = s
-                    r = services.create_receipt(fin, customer_id=books.gz.pk, amount=amount, arrived_on=date(2026, 3, 1),
+                    r = receipt_writes.create_receipt(fin, customer_id=books.gz.pk, amount=amount, arrived_on=date(2026, 3, 1),
                                                 auto=auto, for_order_id=orders[oi].pk if oi == 2 else None)
                     receipts.append(r.pk)
                 elif not receipts:
                     continue
                 elif s[0] == "allocate":
-                    services.allocate(fin, receipts[s[1] % len(receipts)], [(orders[s[2]].pk, s[3])])
+                    receipt_writes.allocate(fin, receipts[s[1] % len(receipts)], [(orders[s[2]].pk, s[3])])
                 elif s[0] == "auto":
-                    services.allocate(fin, receipts[s[1] % len(receipts)], None)
+                    receipt_writes.allocate(fin, receipts[s[1] % len(receipts)], None)
                 else:
-                    services.reverse_receipt(fin, receipts[s[1] % len(receipts)], "测试红冲")
+                    receipt_writes.reverse_receipt(fin, receipts[s[1] % len(receipts)], "测试红冲")
             except YewuError as e:
                 assert 400 <= e.status < 500 and e.rule == "receipt.allocation", e.as_dict()
                 assert snapshot() == before  # a refused step changes nothing
             check_invariants(books.gz.pk)
         for pk in receipts:
             if Receipt.objects.get(pk=pk).status == ReceiptStatus.POSTED:
-                services.reverse_receipt(fin, pk, "全部冲回")
+                receipt_writes.reverse_receipt(fin, pk, "全部冲回")
         check_invariants(books.gz.pk)
         assert {o.pk: (o.paid_amount, o.status) for o in Order.objects.all()} == initial
-        assert selectors.customer_credit_balance(books.gz.pk) == 0
+        assert balances.customer_credit_balance(books.gz.pk) == 0
         assert total(CommissionEntry.objects.all()) == 0
         transaction.set_rollback(True)

@@ -9,9 +9,10 @@ import pytest
 from django.db import connection
 
 from yewu.audit.models import AuditEntry
-from yewu.finance import selectors, services
 from yewu.finance.documents import receipt_words, rmb_words_value
 from yewu.finance.models import Allocation, Receipt
+from yewu.finance.receipts import services as receipt_writes
+from yewu.finance.receivables import balances
 from yewu.orders.models import Order, OrderStatus
 from yewu.orders.services import record_payment
 from yewu.performance.models import CommissionEntry
@@ -70,7 +71,7 @@ def test_auto_allocation_oldest_due_first_rest_is_customer_balance(books, api_cl
     r = post(fin, "/api/v1/receipts", {"customer_id": books.gz.pk, "amount": "1000.00", "arrived_on": "2026-02-03"}).json()
     assert [(x["order_id"], x["amount"]) for x in r["allocations"]] == [(a.pk, "300.00"), (c.pk, "300.00")]
     assert r["unallocated"] == "400.00" and r["customer_balance"] == "400.00"
-    assert selectors.customer_credit_balance(books.gz.pk) == Decimal("400.00")
+    assert balances.customer_credit_balance(books.gz.pk) == Decimal("400.00")
     for o, paid in ((a, "1000.00"), (b, "500.00"), (c, "300.00")):
         assert Order.objects.get(pk=o.pk).paid_amount == Decimal(paid)
     # nothing left to allocate automatically: a clear 409; the balance stays for the next order
@@ -137,16 +138,16 @@ def test_reversal_restores_everything_exactly_and_twice_is_409(books, api_client
     a = books.order(books.gz, [("10", "100.00", "-0.450"), ("3", "100.00", None)], shipped_on=date(2026, 1, 1))
     fin = api_client(books.co.finance)
     before = state(a)
-    bal0 = selectors.customer_credit_balance(books.gz.pk)
+    bal0 = balances.customer_credit_balance(books.gz.pk)
     r = post(fin, "/api/v1/receipts", {"customer_id": books.gz.pk, "amount": "1500.00", "arrived_on": "2026-02-10"}).json()
     assert Order.objects.get(pk=a.pk).paid_amount == Decimal("1300.00")
-    assert selectors.customer_credit_balance(books.gz.pk) == Decimal("200.00")
+    assert balances.customer_credit_balance(books.gz.pk) == Decimal("200.00")
     x = post(fin, f"/api/v1/receipts/{r['id']}/reverse", {"reason": ""})
     assert x.status_code == 400 and x.json()["rule"] == "receipt.allocation"
     x = post(fin, f"/api/v1/receipts/{r['id']}/reverse", {"reason": "客户支票退票"})
     assert x.status_code == 200 and x.json()["status"] == "reversed"
     assert Order.objects.get(pk=a.pk).paid_amount == before[3][0][1]
-    assert selectors.customer_credit_balance(books.gz.pk) == bal0
+    assert balances.customer_credit_balance(books.gz.pk) == bal0
     ce = CommissionEntry.objects.filter(receipt_id=r["id"])
     assert sum(e.amount for e in ce) == 0 and sum(e.basis for e in ce) == 0 and ce.count() == 4
     x = post(fin, f"/api/v1/receipts/{r['id']}/reverse", {"reason": "再来一次"})
@@ -173,13 +174,13 @@ def test_two_cashiers_allocating_one_receipt_at_once(books):
         pytest.skip("in-memory SQLite is not shared between threads; runs on PostgreSQL and file SQLite")
     a = books.order(books.gz, [("8", "100.00", None)], shipped_on=date(2026, 1, 1))
     b = books.order(books.gz, [("8", "100.00", None)], shipped_on=date(2026, 1, 2))
-    r = services.create_receipt(books.co.finance, customer_id=books.gz.pk, amount="1000.00", auto=False)
+    r = receipt_writes.create_receipt(books.co.finance, customer_id=books.gz.pk, amount="1000.00", auto=False)
     barrier, results = threading.Barrier(2), []
 
     def go(order):
         try:
             barrier.wait()
-            services.allocate(books.co.finance, r.pk, [(order.pk, "800.00")])
+            receipt_writes.allocate(books.co.finance, r.pk, [(order.pk, "800.00")])
             results.append("ok")
         except Exception as e:  # noqa: BLE001 — the loser's error is what we check
             results.append(e)
@@ -209,7 +210,7 @@ def test_two_cashiers_allocating_one_receipt_the_row_lock_serialises_them(books,
     fin2 = User.objects.create_user(username="fin2", password="x", roles=["FIN"], display_name="第二财务")
     a = books.order(books.gz, [("8", "100.00", None)], shipped_on=date(2026, 1, 1))
     b = books.order(books.gz, [("8", "100.00", None)], shipped_on=date(2026, 1, 2))
-    r = services.create_receipt(books.co.finance, customer_id=books.gz.pk, amount="1000.00", auto=False)
+    r = receipt_writes.create_receipt(books.co.finance, customer_id=books.gz.pk, amount="1000.00", auto=False)
     locked, orig = [], QuerySet.select_for_update
 
     def spy(self, *args, **kw):
@@ -218,7 +219,7 @@ def test_two_cashiers_allocating_one_receipt_the_row_lock_serialises_them(books,
 
     monkeypatch.setattr(QuerySet, "select_for_update", spy)
     with CaptureQueriesContext(connection) as q:
-        services.allocate(books.co.finance, r.pk, [(a.pk, "800.00")])
+        receipt_writes.allocate(books.co.finance, r.pk, [(a.pk, "800.00")])
     assert locked[:2] == ["Receipt", "Order"]
     if connection.vendor == "postgresql":
         assert any("FOR UPDATE" in x["sql"] and "finance_receipt" in x["sql"] for x in q.captured_queries)
@@ -244,8 +245,8 @@ def test_receipt_pdf_prints_words(books, api_client):
 
 
 def test_access_finance_sees_all_salesperson_only_own_customers(books, api_client):
-    services.create_receipt(books.co.finance, customer_id=books.gz.pk, amount="100.00")
-    theirs = services.create_receipt(books.co.finance, customer_id=books.other.pk, amount="200.00")
+    receipt_writes.create_receipt(books.co.finance, customer_id=books.gz.pk, amount="100.00")
+    theirs = receipt_writes.create_receipt(books.co.finance, customer_id=books.other.pk, amount="200.00")
     def numbers(u):
         return sorted(x["customer"] for x in api_client(u).get("/api/v1/receipts").json()["items"])
 

@@ -9,8 +9,11 @@ import openpyxl
 import pytest
 
 from yewu.common.models import Notification
-from yewu.finance import selectors, services
 from yewu.finance.models import CollectionTask, DeferralRequest, Reconciliation
+from yewu.finance.receipts import services as receipt_writes
+from yewu.finance.receivables import selectors as ar_reads
+from yewu.finance.receivables import services as ar_writes
+from yewu.finance.statements import selectors as statement_reads
 from yewu.finance.tasks import run_collection, run_reconciliation
 from yewu.policy.receivables import aging_bucket, collection_action, due_date
 
@@ -41,9 +44,9 @@ def test_aging_report_by_customer_sp_team_and_as_of(books, api_client):
     books.ship(partial, date(2026, 3, 1), fraction="0.3")  # 300.00 delivered, due 04-30
     fin = api_client(books.co.finance)
     # a receipt of 200.00 on 02-20 pays the COD order (oldest due) in part; reversed on 03-05
-    r = services.create_receipt(books.co.finance, customer_id=books.gz.pk, amount="200.00", arrived_on=date(2026, 2, 20))
+    r = receipt_writes.create_receipt(books.co.finance, customer_id=books.gz.pk, amount="200.00", arrived_on=date(2026, 2, 20))
     assert [x.order_id for x in r.allocations.all()] == [b.pk]
-    services.reverse_receipt(books.co.finance, r.pk, "退票", on=date(2026, 3, 5))
+    receipt_writes.reverse_receipt(books.co.finance, r.pk, "退票", on=date(2026, 3, 5))
 
     def rows(as_of, group="customer", client=fin):
         j = client.get(f"/api/v1/reports/ar-aging?as_of={as_of}&group={group}").json()
@@ -101,7 +104,7 @@ def test_collection_tasks_remind_task_escalate(books):
     assert run_collection(date(2026, 3, 11))["escalated"] == 0  # 30 days past due: not yet on the SM list
     assert run_collection(date(2026, 3, 12))["escalated"] == 1  # 31 days
     assert notes(sm, "ar:escalate") == 1 and run_collection(date(2026, 3, 13))["escalated"] == 0
-    services.create_receipt(books.co.finance, customer_id=books.gz.pk, amount="1000.00", arrived_on=date(2026, 3, 13))
+    receipt_writes.create_receipt(books.co.finance, customer_id=books.gz.pk, amount="1000.00", arrived_on=date(2026, 3, 13))
     assert run_collection(date(2026, 3, 14))["closed"] == 1
     assert CollectionTask.objects.get(order=o).closed_on == date(2026, 3, 14)
 
@@ -119,7 +122,7 @@ def test_deferral_only_sm_grants_second_within_12_months_flags(books, api_client
     assert sm.post(f"/api/v1/deferrals/{x['id']}/decide", {"grant": True}, content_type=J).json()["outcome"] == "granted"
     assert sm.post(f"/api/v1/deferrals/{x['id']}/decide", {"grant": False}, content_type=J).status_code == 409
     # the granted date moves the order's due date in the aging
-    rec = selectors.receivables(books.co.finance, today)
+    rec = ar_reads.receivables(books.co.finance, today)
     assert [r.due_on for r in rec] == [max(date(2026, 2, 9), today + timedelta(days=20))]
     y = sp.post("/api/v1/deferrals", {"customer_id": books.gz.pk, "new_due_on": str(today + timedelta(days=40)),
                                       "reason": "再次推迟"}, content_type=J).json()
@@ -133,10 +136,10 @@ def test_deferral_window_is_12_months(books):
     c = books.gz
     DeferralRequest.objects.create(customer=c, requested_on=date(2025, 3, 1), new_due_on=date(2025, 4, 1), reason="a",
                                    requested_by=books.co.sales1)
-    d = services.request_deferral(books.co.sales1, customer_id=c.pk, new_due_on=date(2026, 4, 1), reason="b",
+    d = ar_writes.request_deferral(books.co.sales1, customer_id=c.pk, new_due_on=date(2026, 4, 1), reason="b",
                                   today=date(2026, 3, 1))
     assert d.credit_review is False  # exactly 12 months earlier: outside the window
-    d = services.request_deferral(books.co.sales1, customer_id=c.pk, new_due_on=date(2026, 4, 2), reason="c",
+    d = ar_writes.request_deferral(books.co.sales1, customer_id=c.pk, new_due_on=date(2026, 4, 2), reason="c",
                                   today=date(2026, 3, 2))
     assert d.credit_review is True
 
@@ -144,8 +147,8 @@ def test_deferral_window_is_12_months(books):
 def test_statement_pdf_and_excel(books, client):
     o = books.order(books.gz, [("10", "100.00", None)], shipped_on=date(2026, 1, 10))
     books.order(books.gz, [("2", "100.00", None)], shipped_on=date(2026, 2, 10))
-    services.create_receipt(books.co.finance, customer_id=books.gz.pk, amount="1500.00", arrived_on=date(2026, 2, 15))
-    s = selectors.statement(books.gz, date(2026, 2, 1), date(2026, 2, 28))
+    receipt_writes.create_receipt(books.co.finance, customer_id=books.gz.pk, amount="1500.00", arrived_on=date(2026, 2, 15))
+    s = statement_reads.statement(books.gz, date(2026, 2, 1), date(2026, 2, 28))
     assert s["opening"] == Decimal("1000.00") and s["closing"] == Decimal("-300.00")
     assert [(x["debit"], x["credit"], x["balance"]) for x in s["lines"]] == [
         (Decimal("200.00"), 0, Decimal("1200.00")), (0, Decimal("1500.00"), Decimal("-300.00"))]
@@ -172,7 +175,7 @@ def test_semiannual_reconciliation(books, api_client):
     assert run_reconciliation(date(2026, 7, 15))["overdue"] == 0
     assert run_reconciliation(date(2026, 7, 16))["overdue"] == 1
     assert Notification.objects.filter(key=f"recon:{rec.pk}:overdue", user=books.co.manager).exists()
-    services.record_reconciliation(books.co.sales1, rec.pk, False, "900.00", "客户少记一笔送货")
+    ar_writes.record_reconciliation(books.co.sales1, rec.pk, False, "900.00", "客户少记一笔送货")
     rec.refresh_from_db()
     assert rec.state == "difference" and rec.customer_balance == Decimal("900.00")
 
@@ -181,9 +184,9 @@ def test_monthly_ar_report_and_deferral_log_export(books, api_client):
     books.order(books.gz, [("10", "100.00", None)], term_days=30, shipped_on=date(2026, 1, 10))  # due 02-09
     books.order(books.gz, [("5", "100.00", None)], settlement="COD", shipped_on=date(2026, 2, 3))
     books.order(books.other, [("2", "100.00", None)], settlement="COD", shipped_on=date(2026, 2, 5))
-    r = services.create_receipt(books.co.finance, customer_id=books.gz.pk, amount="300.00", arrived_on=date(2026, 2, 20))
-    old = services.create_receipt(books.co.finance, customer_id=books.gz.pk, amount="100.00", arrived_on=date(2026, 1, 20))
-    services.reverse_receipt(books.co.finance, old.pk, "退票", on=date(2026, 2, 25))
+    r = receipt_writes.create_receipt(books.co.finance, customer_id=books.gz.pk, amount="300.00", arrived_on=date(2026, 2, 20))
+    old = receipt_writes.create_receipt(books.co.finance, customer_id=books.gz.pk, amount="100.00", arrived_on=date(2026, 1, 20))
+    receipt_writes.reverse_receipt(books.co.finance, old.pk, "退票", on=date(2026, 2, 25))
     assert r.allocated == 300
     fin = api_client(books.co.finance)
     j = fin.get("/api/v1/reports/ar-monthly?month=2026-02").json()
@@ -199,7 +202,7 @@ def test_monthly_ar_report_and_deferral_log_export(books, api_client):
     x = fin.get("/api/v1/reports/ar-monthly?month=2026-02&format=xlsx")
     ws = openpyxl.load_workbook(io.BytesIO(x.content)).active
     assert [c.value for c in ws[2]][:3] == ["业务员", "团队", "月初应收"] and ws.cell(ws.max_row, 1).value == "合计"
-    services.request_deferral(books.co.sales1, customer_id=books.gz.pk, new_due_on=date.today() + timedelta(days=9),
+    ar_writes.request_deferral(books.co.sales1, customer_id=books.gz.pk, new_due_on=date.today() + timedelta(days=9),
                               reason="资金周转")
     ws = openpyxl.load_workbook(io.BytesIO(fin.get("/api/v1/reports/deferrals.xlsx").content)).active
     assert ws.cell(3, 2).value == "广州老客户" and ws.cell(3, 7).value == "待经理决定"
@@ -212,7 +215,7 @@ def test_bad_debt_write_off_needs_sm_fd_gm_and_stays_tracked(books, api_client):
 
     fd = User.objects.create_user(username="fd2", password="x", roles=["FD"], display_name="钱总监")
     o = books.order(books.gz, [("10", "100.00", None)], settlement="COD", shipped_on=date(2025, 6, 1))
-    services.create_receipt(books.co.finance, customer_id=books.gz.pk, amount="400.00", arrived_on=date(2025, 7, 1))
+    receipt_writes.create_receipt(books.co.finance, customer_id=books.gz.pk, amount="400.00", arrived_on=date(2025, 7, 1))
     fin = api_client(books.co.finance)
     x = fin.post("/api/v1/reports/write-offs", {"order_id": o.pk, "amount": "600.01", "reason": "客户已注销"}, content_type=J)
     assert x.status_code == 422 and x.json()["rule"] == "ar.bad_debt" and "600.00" in x.json()["message"]
@@ -227,9 +230,9 @@ def test_bad_debt_write_off_needs_sm_fd_gm_and_stays_tracked(books, api_client):
         w.refresh_from_db()
     assert w.state == WriteOff.State.APPROVED
     # still tracked: out of the open buckets, listed as written off (see test_write_off.py for recovery)
-    rows, total = selectors.aging(books.co.finance, date.today())
+    rows, total = ar_reads.aging(books.co.finance, date.today())
     assert total.buckets["over_90"] == Decimal("0.00") and total.written_off == Decimal("600.00")
-    _, before = selectors.aging(books.co.finance, date(2026, 1, 1))  # before the approval: still open
+    _, before = ar_reads.aging(books.co.finance, date(2026, 1, 1))  # before the approval: still open
     assert before.buckets["over_90"] == Decimal("600.00") and before.written_off == Decimal("0.00")
     x = fin.post("/api/v1/reports/write-offs", {"order_id": o.pk, "amount": "0.01", "reason": "再核销"}, content_type=J)
     assert x.status_code == 422  # the whole open amount is already written off

@@ -15,8 +15,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from yewu.common.errors import YewuError
-from yewu.finance import selectors, services
 from yewu.finance.models import Allocation, Receipt, ReceiptStatus
+from yewu.finance.receipts import services as receipt_writes
+from yewu.finance.receivables import balances
+from yewu.finance.receivables import selectors as ar_reads
 from yewu.orders import returns
 from yewu.orders.models import Order, ReturnRequest, ReturnStatus
 from yewu.org.models import User
@@ -48,7 +50,7 @@ def snapshot():
 def check_invariants(fin, customer_id):
     posted = total(Receipt.objects.filter(customer_id=customer_id, status=ReceiptStatus.POSTED))
     allocated = total(Allocation.objects.filter(receipt__customer_id=customer_id, reversed_on__isnull=True))
-    balance = selectors.customer_credit_balance(customer_id)
+    balance = balances.customer_credit_balance(customer_id)
     assert allocated + balance == posted, (allocated, balance, posted)
     assert balance >= 0
     for r in Receipt.objects.filter(customer_id=customer_id):
@@ -58,10 +60,10 @@ def check_invariants(fin, customer_id):
         assert o.paid_amount == total(Allocation.objects.filter(order=o, reversed_on__isnull=True))
         back = total(ReturnRequest.objects.filter(order=o, exchange=False, status__in=(ReturnStatus.RECEIVED,
                                                                                         ReturnStatus.CREDITED)))
-        assert o.returned_amount == back == selectors.returned_credit([o.pk]).get(o.pk, ZERO)
+        assert o.returned_amount == back == balances.returned_credit([o.pk]).get(o.pk, ZERO)
         assert o.total - o.returned_amount - o.paid_amount >= 0, o  # open amount never negative
-        assert o.unpaid == selectors.net_unpaid(o)
-    for r in selectors.receivables(fin, customer_id=customer_id):
+        assert o.unpaid == balances.net_unpaid(o)
+    for r in ar_reads.receivables(fin, customer_id=customer_id):
         assert r.open > 0
 
 
@@ -101,7 +103,7 @@ def test_random_receipts_allocations_returns_and_reversals(books, people, steps)
             before = snapshot()
             try:
                 if s[0] == "receipt":
-                    r = services.create_receipt(fin, customer_id=books.gz.pk, amount=s[1], arrived_on=date(2026, 3, 1),
+                    r = receipt_writes.create_receipt(fin, customer_id=books.gz.pk, amount=s[1], arrived_on=date(2026, 3, 1),
                                                 auto=s[2])
                     receipts.append(r.pk)
                 elif s[0] == "return":
@@ -113,24 +115,24 @@ def test_random_receipts_allocations_returns_and_reversals(books, people, steps)
                 elif not receipts:
                     continue
                 elif s[0] == "allocate":
-                    services.allocate(fin, receipts[s[1] % len(receipts)], [(orders[s[2]].pk, s[3])])
+                    receipt_writes.allocate(fin, receipts[s[1] % len(receipts)], [(orders[s[2]].pk, s[3])])
                 elif s[0] == "auto":
-                    services.allocate(fin, receipts[s[1] % len(receipts)], None)
+                    receipt_writes.allocate(fin, receipts[s[1] % len(receipts)], None)
                 else:
-                    services.reverse_receipt(fin, receipts[s[1] % len(receipts)], "测试红冲")
+                    receipt_writes.reverse_receipt(fin, receipts[s[1] % len(receipts)], "测试红冲")
             except YewuError as e:
                 assert 400 <= e.status < 500 and e.rule in ("receipt.allocation", "return.flow"), e.as_dict()
                 assert snapshot() == before  # a refused step changes nothing
             check_invariants(fin, books.gz.pk)
         for pk in receipts:
             if Receipt.objects.get(pk=pk).status == ReceiptStatus.POSTED:
-                services.reverse_receipt(fin, pk, "全部冲回")
+                receipt_writes.reverse_receipt(fin, pk, "全部冲回")
         for pk in rets:
             if ReturnRequest.objects.get(pk=pk).status == ReturnStatus.RECEIVED:
                 returns.reverse_receive(wh, pk, "全部撤销")
         check_invariants(fin, books.gz.pk)
         assert {o.pk: (o.paid_amount, o.returned_amount) for o in Order.objects.all()} == initial
-        assert selectors.customer_credit_balance(books.gz.pk) == 0
+        assert balances.customer_credit_balance(books.gz.pk) == 0
         assert total(CommissionEntry.objects.all()) == 0
         transaction.set_rollback(True)
 
@@ -143,7 +145,7 @@ def test_returning_a_fee_line_unit_by_unit_takes_back_exactly_its_fee_share(book
     o = books.order(books.gz, [("6", "10.01", None)], shipped_on=date(2026, 1, 5))
     line = o.lines.get()
     type(line).objects.filter(pk=line.pk).update(fee=Decimal("0.05"))  # a fee that does not split evenly over 6
-    services.create_receipt(co.finance, customer_id=books.gz.pk, amount="60.06", arrived_on=date(2026, 1, 20))
+    receipt_writes.create_receipt(co.finance, customer_id=books.gz.pk, amount="60.06", arrived_on=date(2026, 1, 20))
     credit = CommissionEntry.objects.get(order_line=line, kind="credit")
     assert (credit.basis, credit.fee_excluded) == (Decimal("60.01"), Decimal("0.05"))
     for _ in range(6):

@@ -11,8 +11,10 @@ from django.utils import timezone
 
 from yewu.approvals.services import decide
 from yewu.audit.models import AuditEntry
-from yewu.finance import selectors, services
 from yewu.finance.models import WriteOff
+from yewu.finance.receipts import services as receipt_writes
+from yewu.finance.receivables import selectors as ar_reads
+from yewu.finance.receivables import services as ar_writes
 from yewu.org.models import User
 
 D = Decimal
@@ -32,7 +34,7 @@ def _approve_all(books, fd, w):
 
 def test_sp_requests_a_write_off_on_the_customer_page(books, fd):
     o = books.order(books.gz, [("10", "100.00", None)], settlement="COD", shipped_on=date(2025, 6, 1))
-    services.create_receipt(books.co.finance, customer_id=books.gz.pk, amount="400.00", arrived_on=date(2025, 7, 1))
+    receipt_writes.create_receipt(books.co.finance, customer_id=books.gz.pk, amount="400.00", arrived_on=date(2025, 7, 1))
     c = Client()
     c.force_login(books.co.sales1)
     url = f"/finance/statement/{books.gz.pk}/"
@@ -62,15 +64,15 @@ def test_sp_requests_a_write_off_on_the_customer_page(books, fd):
 def test_written_off_debt_is_listed_not_aged_and_later_money_is_recovery(books, fd, api_client):
     fin = books.co.finance
     o = books.order(books.gz, [("10", "100.00", None)], settlement="COD", shipped_on=date(2025, 6, 1))
-    w = services.request_write_off(books.co.sales1, o.pk, "1000.00", "客户失联")
-    _, total = selectors.aging(fin)
+    w = ar_writes.request_write_off(books.co.sales1, o.pk, "1000.00", "客户失联")
+    _, total = ar_reads.aging(fin)
     assert total.buckets["over_90"] == D("1000.00") and total.written_off == 0  # pending: still aged
     w = _approve_all(books, fd, w)
     assert w.state == WriteOff.State.APPROVED and w.outstanding == D("1000.00")
-    rows, total = selectors.aging(fin)
+    rows, total = ar_reads.aging(fin)
     assert total.total == 0 and total.buckets["over_90"] == 0 and total.written_off == D("1000.00")
     assert [(r.label, r.written_off) for r in rows] == [("广州老客户", D("1000.00"))]  # listed
-    assert selectors.receivables(fin) == []  # no collection task on written-off debt
+    assert ar_reads.receivables(fin) == []  # no collection task on written-off debt
     c = Client()
     c.force_login(fin)
     page = c.get("/finance/ar/").content.decode()
@@ -78,48 +80,48 @@ def test_written_off_debt_is_listed_not_aged_and_later_money_is_recovery(books, 
     j = api_client(fin).get("/api/v1/reports/ar-aging").json()
     assert j["total"]["written_off"] == "1000.00" and j["total"]["total"] == "0.00"
     # the customer pays 300 a year later: recovery
-    r = services.create_receipt(fin, customer_id=books.gz.pk, amount="300.00")
+    r = receipt_writes.create_receipt(fin, customer_id=books.gz.pk, amount="300.00")
     assert r.allocated == D("300.00")
     w.refresh_from_db()
     assert (w.recovered, w.outstanding) == (D("300.00"), D("700.00"))
     a = AuditEntry.objects.get(action="recovery", object_id=str(w.pk))
     assert a.rule == "ar.bad_debt" and a.after["recovered"] == "300.00" and a.after["ref"] == r.number
-    _, total = selectors.aging(fin)
+    _, total = ar_reads.aging(fin)
     assert total.written_off == D("700.00") and total.total == 0
     assert api_client(fin).get("/api/v1/reports/write-offs").json()[0]["recovered"] == "300.00"
     # the receipt bounces: the recovery is undone exactly
-    services.reverse_receipt(fin, r.pk, "票据退回")
+    receipt_writes.reverse_receipt(fin, r.pk, "票据退回")
     w.refresh_from_db()
     assert w.recovered == 0
-    _, total = selectors.aging(fin)
+    _, total = ar_reads.aging(fin)
     assert total.written_off == D("1000.00")
 
 
 def test_partial_write_off_money_pays_the_live_debt_first(books, fd):
     fin = books.co.finance
     o = books.order(books.gz, [("10", "100.00", None)], settlement="COD", shipped_on=date(2025, 6, 1))
-    w = _approve_all(books, fd, services.request_write_off(fin, o.pk, "200.00", "部分货款争议，无法收回"))
-    assert sum(r.open for r in selectors.receivables(fin, order_id=o.pk)) == D("800.00")
-    services.create_receipt(fin, customer_id=books.gz.pk, amount="700.00")
+    w = _approve_all(books, fd, ar_writes.request_write_off(fin, o.pk, "200.00", "部分货款争议，无法收回"))
+    assert sum(r.open for r in ar_reads.receivables(fin, order_id=o.pk)) == D("800.00")
+    receipt_writes.create_receipt(fin, customer_id=books.gz.pk, amount="700.00")
     w.refresh_from_db()
     assert w.recovered == 0  # the live 800 is being paid
-    services.create_receipt(fin, customer_id=books.gz.pk, amount="150.00")
+    receipt_writes.create_receipt(fin, customer_id=books.gz.pk, amount="150.00")
     w.refresh_from_db()
     assert w.recovered == D("50.00")
-    _, total = selectors.aging(fin, timezone.localdate())
+    _, total = ar_reads.aging(fin, timezone.localdate())
     assert (total.total, total.written_off) == (D("0.00"), D("150.00"))
 
 
 def test_rejected_write_off_leaves_the_debt_aged(books, fd):
     o = books.order(books.gz, [("10", "100.00", None)], settlement="COD", shipped_on=date(2025, 6, 1))
-    w = services.request_write_off(books.co.finance, o.pk, "1000.00", "客户失联")
+    w = ar_writes.request_write_off(books.co.finance, o.pk, "1000.00", "客户失联")
     decide(books.co.manager, w.approval_id, False, "证据不足，继续催收")
     w.refresh_from_db()
     assert w.state == WriteOff.State.REJECTED
-    _, total = selectors.aging(books.co.finance)
+    _, total = ar_reads.aging(books.co.finance)
     assert (total.buckets["over_90"], total.written_off) == (D("1000.00"), 0)
     # the amount is free again for a new request
-    assert services.write_off_ceiling(books.co.finance, o) == D("1000.00")
+    assert ar_writes.write_off_ceiling(books.co.finance, o) == D("1000.00")
 
 
 @pytest.mark.parametrize("amount", ["0", "0.00", "-1", "abc", "1.001", ""])
@@ -140,11 +142,11 @@ def test_nothing_delivered_nothing_to_write_off(books, api_client):
 
 def test_money_received_while_the_write_off_awaits_approval_counts_as_recovered_on_approval(books, fd):
     o = books.order(books.gz, [("10", "100.00", None)], settlement="COD", shipped_on=date(2025, 6, 1))
-    w = services.request_write_off(books.co.finance, o.pk, "1000.00", "客户失联")
-    services.create_receipt(books.co.finance, customer_id=books.gz.pk, amount="400.00", arrived_on=date(2025, 8, 1))
+    w = ar_writes.request_write_off(books.co.finance, o.pk, "1000.00", "客户失联")
+    receipt_writes.create_receipt(books.co.finance, customer_id=books.gz.pk, amount="400.00", arrived_on=date(2025, 8, 1))
     w = _approve_all(books, fd, w)
     # the aging lists 600.00 as written off; the write-off itself must agree: 400.00 recovered, 600.00 outstanding
-    (r,) = selectors.receivables(books.co.finance, timezone.localdate(), order_id=o.pk, keep_written_off=True)
+    (r,) = ar_reads.receivables(books.co.finance, timezone.localdate(), order_id=o.pk, keep_written_off=True)
     assert (r.open, r.written_off) == (D("0.00"), D("600.00"))
     assert (w.state, w.recovered, w.outstanding) == ("approved", D("400.00"), D("600.00"))
     assert AuditEntry.objects.filter(action="recovery", object_id=str(w.pk), rule="ar.bad_debt").exists()

@@ -9,7 +9,7 @@ from decimal import Decimal
 import openpyxl
 import pytest
 
-from yewu.finance import services
+from yewu.finance.receipts import services as receipt_writes
 from yewu.performance.models import CommissionEntry
 from yewu.policy.receivables import commission_rate, split_by_weights
 
@@ -30,10 +30,10 @@ def test_month_lines_cuts_and_reversal_month(books, api_client):
     # line 1: 955.00 × 10 with cut 0.450 (SPEC worked example 2) → 2.550%; line 2: 100.00 × 5 at base
     o = books.order(books.gz, [("10", "955.00", "-0.450"), ("5", "100.00", None)], shipped_on=date(2026, 1, 10))
     fin = books.co.finance
-    r1 = services.create_receipt(fin, customer_id=books.gz.pk, amount="10050.00", arrived_on=date(2026, 1, 31))
-    r2 = services.create_receipt(fin, customer_id=books.gz.pk, amount="1000.00", arrived_on=date(2026, 2, 1))
+    r1 = receipt_writes.create_receipt(fin, customer_id=books.gz.pk, amount="10050.00", arrived_on=date(2026, 1, 31))
+    r2 = receipt_writes.create_receipt(fin, customer_id=books.gz.pk, amount="1000.00", arrived_on=date(2026, 2, 1))
     assert r2.allocated == 0  # the order was fully paid by r1; r2 is customer balance, no commission
-    services.reverse_receipt(fin, r1.pk, "银行退回", on=date(2026, 3, 3))
+    receipt_writes.reverse_receipt(fin, r1.pk, "银行退回", on=date(2026, 3, 3))
 
     def month(client, m):
         return client.get(f"/api/v1/commissions?month={m}").json()
@@ -66,14 +66,14 @@ def test_month_lines_cuts_and_reversal_month(books, api_client):
 def test_credited_to_the_order_salesperson_not_the_current_owner(books):
     o = books.order(books.gz, [("1", "1000.00", None)], shipped_on=date(2026, 1, 10))
     type(books.gz).objects.filter(pk=books.gz.pk).update(owner=books.co.sales2)
-    services.create_receipt(books.co.cashier, customer_id=books.gz.pk, amount="1000.00", arrived_on=date(2026, 4, 30))
+    receipt_writes.create_receipt(books.co.cashier, customer_id=books.gz.pk, amount="1000.00", arrived_on=date(2026, 4, 30))
     e = CommissionEntry.objects.get()
     assert (e.salesperson, e.month, e.amount, e.order_id) == (books.co.sales1, date(2026, 4, 1), Decimal("30.00"), o.pk)
 
 
 def test_commission_page_shows_the_same_total_to_sp_and_sm(books, client):
     books.order(books.gz, [("10", "955.00", "-0.450")], shipped_on=date(2026, 1, 10))
-    services.create_receipt(books.co.finance, customer_id=books.gz.pk, amount="9550.00", arrived_on=date(2026, 1, 20))
+    receipt_writes.create_receipt(books.co.finance, customer_id=books.gz.pk, amount="9550.00", arrived_on=date(2026, 1, 20))
     pages = []
     for u in (books.co.sales1, books.co.manager, books.co.finance):
         client.force_login(u)

@@ -11,8 +11,8 @@ from django.utils import timezone
 
 from yewu.approvals import services as approvals
 from yewu.common.errors import RuleRefused, YewuError
-from yewu.finance import services as finance
 from yewu.finance.models import Receipt
+from yewu.finance.receipts import services as receipt_writes
 from yewu.orders import services as orders
 from yewu.orders.models import Order, OrderStatus
 from yewu.performance.models import CommissionEntry, CommissionStatement
@@ -43,7 +43,7 @@ def test_fee_share_recorded_on_the_line_and_kept_out_of_the_basis(books, api_cli
     assert (fee_line.fee_rate, fee_line.fee, fee_line.commission_delta) == (Decimal("5.00"), Decimal("525.00"), Decimal("-0.025"))
     assert (plain.fee_rate, plain.fee) == (Decimal("5.00"), Decimal("50.00"))  # 10 × (100.00 − 95.00)
     fin = books.co.finance
-    r = finance.create_receipt(fin, customer_id=books.gz.pk, amount="5750.00", arrived_on=date(2026, 1, 20))  # half of 11,500
+    r = receipt_writes.create_receipt(fin, customer_id=books.gz.pk, amount="5750.00", arrived_on=date(2026, 1, 20))  # half of 11,500
     got = {e.order_line_id: (e.basis, e.fee_excluded, e.rate, e.amount) for e in CommissionEntry.objects.filter(receipt=r)}
     # half of each line: 5,250.00 less half the fee 262.50 → 4,987.50 × 2.975% = 148.38; 500.00 − 25.00 → 475.00 × 2.950% (d 5.00 → cut 0.5)
     assert got[fee_line.pk] == (Decimal("4987.50"), Decimal("262.50"), Decimal("2.975"), Decimal("148.38"))
@@ -52,7 +52,7 @@ def test_fee_share_recorded_on_the_line_and_kept_out_of_the_basis(books, api_cli
     assert (j["basis"], j["fee_excluded"]) == ("5462.50", "287.50")
     assert {e["fee_excluded"] for e in j["entries"]} == {"262.50", "25.00"}
     # 红冲 undoes the fee share exactly too
-    finance.reverse_receipt(fin, r.pk, "银行退回", on=date(2026, 2, 3))
+    receipt_writes.reverse_receipt(fin, r.pk, "银行退回", on=date(2026, 2, 3))
     feb = CommissionEntry.objects.filter(month=date(2026, 2, 1))
     assert sum(e.fee_excluded for e in feb) == Decimal("-287.50") and sum(e.basis for e in feb) == Decimal("-5462.50")
 
@@ -61,7 +61,7 @@ def test_order_without_quote_has_no_fee_share(books):
     o = _order_from(books, None, [(books.shop.cable, "10", "100.00")])
     ln = o.lines.get()
     assert (ln.fee_rate, ln.fee) == (Decimal("0"), Decimal("0.00"))
-    finance.create_receipt(books.co.finance, customer_id=books.gz.pk, amount="1000.00", arrived_on=date(2026, 1, 20))
+    receipt_writes.create_receipt(books.co.finance, customer_id=books.gz.pk, amount="1000.00", arrived_on=date(2026, 1, 20))
     e = CommissionEntry.objects.get()
     assert (e.basis, e.fee_excluded, e.amount) == (Decimal("1000.00"), Decimal("0.00"), Decimal("30.00"))
 
@@ -76,7 +76,7 @@ def test_quote_of_another_customer_is_refused(books):
 def _n_orders(books, n, delta=None, arrived=date(2026, 1, 20)):
     for _ in range(n):
         books.order(books.gz, [("1", "100.00", delta)], shipped_on=date(2026, 1, 5))
-    finance.create_receipt(books.co.finance, customer_id=books.gz.pk, amount=f"{100 * n}.00", arrived_on=arrived)
+    receipt_writes.create_receipt(books.co.finance, customer_id=books.gz.pk, amount=f"{100 * n}.00", arrived_on=arrived)
 
 
 @pytest.mark.parametrize("n,rate,total", [(4, "5.000", "20.00"), (5, "2.000", "10.00"), (9, "2.000", "18.00"),
@@ -98,7 +98,7 @@ def test_tier_keeps_the_special_cut_and_deductions_use_the_credit_month_tier(boo
     settings.YEWU_POLICY = TIERS_ON
     _n_orders(books, 2, delta="-0.450")  # 2 orders → 5% − 0.450 = 4.550% of 100.00 = 4.55 each
     r = Receipt.objects.get()
-    finance.reverse_receipt(books.co.finance, r.pk, "退回", on=date(2026, 2, 10))
+    receipt_writes.reverse_receipt(books.co.finance, r.pk, "退回", on=date(2026, 2, 10))
     c = api_client(books.co.manager)
     jan = c.get("/api/v1/commissions?month=2026-01").json()["salespeople"][0]
     feb = c.get("/api/v1/commissions?month=2026-02").json()["salespeople"][0]
@@ -110,7 +110,7 @@ def test_tier_keeps_the_special_cut_and_deductions_use_the_credit_month_tier(boo
 
 def test_sp_sm_and_fin_see_identical_totals(books, api_client, client):
     books.order(books.gz, [("10", "955.00", "-0.450"), ("5", "100.00", None)], shipped_on=date(2026, 1, 10))
-    finance.create_receipt(books.co.finance, customer_id=books.gz.pk, amount="10050.00", arrived_on=date(2026, 1, 31))
+    receipt_writes.create_receipt(books.co.finance, customer_id=books.gz.pk, amount="10050.00", arrived_on=date(2026, 1, 31))
     views = []
     for u in (books.co.sales1, books.co.manager, books.co.finance):
         s = api_client(u).get("/api/v1/commissions/statements?month=2026-01").json()["statements"]
@@ -131,7 +131,7 @@ def _approve(statement_id, user, approve=True, comment=""):
 def test_fd_approves_then_the_month_is_frozen_and_later_entries_book_into_the_next_month(books, api_client, settings):
     o = books.order(books.gz, [("10", "100.00", None)], shipped_on=date(2026, 1, 10))
     fin, sp = books.co.finance, books.co.sales1
-    r = finance.create_receipt(fin, customer_id=books.gz.pk, amount="600.00", arrived_on=date(2026, 1, 20))
+    r = receipt_writes.create_receipt(fin, customer_id=books.gz.pk, amount="600.00", arrived_on=date(2026, 1, 20))
     url = f"/api/v1/commissions/statements/{sp.pk}/2026-01/submit"
     assert api_client(sp).post(url).status_code == 403  # the SP cannot submit own statement
     assert api_client(books.co.manager2).post(url).status_code == 403  # other team's SM
@@ -149,8 +149,8 @@ def test_fd_approves_then_the_month_is_frozen_and_later_entries_book_into_the_ne
     st = _approve(CommissionStatement.objects.get().pk, fin)
     assert (st.state, st.decided_by, st.net) == ("approved", fin, Decimal("18.00"))
     # later: a late receipt dated January and a reversal dated January land in February
-    finance.create_receipt(fin, customer_id=books.gz.pk, amount="400.00", arrived_on=date(2026, 1, 28))
-    finance.reverse_receipt(fin, r.pk, "银行退回", on=date(2026, 1, 31))
+    receipt_writes.create_receipt(fin, customer_id=books.gz.pk, amount="400.00", arrived_on=date(2026, 1, 28))
+    receipt_writes.reverse_receipt(fin, r.pk, "银行退回", on=date(2026, 1, 31))
     settings.YEWU_POLICY = TIERS_ON  # and a later settings change does not rewrite the approved month
     c = api_client(fin)
     jan = c.get("/api/v1/commissions?month=2026-01").json()["salespeople"][0]
@@ -172,11 +172,11 @@ def test_fd_approves_then_the_month_is_frozen_and_later_entries_book_into_the_ne
 def test_rejected_statement_reopens_the_month(books, api_client):
     books.order(books.gz, [("10", "100.00", None)], shipped_on=date(2026, 1, 10))
     fin = books.co.finance
-    r = finance.create_receipt(fin, customer_id=books.gz.pk, amount="1000.00", arrived_on=date(2026, 1, 20))
+    r = receipt_writes.create_receipt(fin, customer_id=books.gz.pk, amount="1000.00", arrived_on=date(2026, 1, 20))
     assert api_client(books.co.manager).post(f"/api/v1/commissions/statements/{books.co.sales1.pk}/2026-01/submit").status_code == 200
     st = _approve(CommissionStatement.objects.get().pk, fin, approve=False, comment="核对回款")
     assert st.state == "rejected"
-    finance.reverse_receipt(fin, r.pk, "银行退回", on=date(2026, 1, 31))
+    receipt_writes.reverse_receipt(fin, r.pk, "银行退回", on=date(2026, 1, 31))
     assert set(CommissionEntry.objects.values_list("month", flat=True)) == {date(2026, 1, 1)}
     s = api_client(fin).get("/api/v1/commissions/statements?month=2026-01").json()["statements"][0]
     assert (s["state"], s["net"], s["comment"]) == ("rejected", "0.00", "核对回款")
@@ -188,7 +188,7 @@ def test_finance_submitting_cannot_approve_own_submission(books, api_client, com
     from yewu.org.models import User
 
     books.order(books.gz, [("10", "100.00", None)], shipped_on=date(2026, 1, 10))
-    finance.create_receipt(books.co.finance, customer_id=books.gz.pk, amount="1000.00", arrived_on=date(2026, 1, 20))
+    receipt_writes.create_receipt(books.co.finance, customer_id=books.gz.pk, amount="1000.00", arrived_on=date(2026, 1, 20))
     api_client(books.co.finance).post(f"/api/v1/commissions/statements/{books.co.sales1.pk}/2026-01/submit")
     st = CommissionStatement.objects.get()
     with pytest.raises(RuleRefused, match="不能审批自己"):
@@ -202,10 +202,10 @@ def test_receipt_reversal_looks_up_the_booking_month_once_per_salesperson_not_pe
     from django.test.utils import CaptureQueriesContext
 
     books.order(books.gz, [("1", "100.00", None)] * 6, shipped_on=date(2026, 1, 5))
-    r = finance.create_receipt(books.co.finance, customer_id=books.gz.pk, amount="600.00", arrived_on=date(2026, 1, 20))
+    r = receipt_writes.create_receipt(books.co.finance, customer_id=books.gz.pk, amount="600.00", arrived_on=date(2026, 1, 20))
     assert CommissionEntry.objects.filter(receipt=r).count() == 6
     with CaptureQueriesContext(connection) as ctx:
-        finance.reverse_receipt(books.co.finance, r.pk, "银行退回", on=date(2026, 2, 3))
+        receipt_writes.reverse_receipt(books.co.finance, r.pk, "银行退回", on=date(2026, 2, 3))
     lookups = [q["sql"] for q in ctx.captured_queries if "commissionstatement" in q["sql"].lower()]
     assert len(lookups) == 1  # one salesperson → one booking-month lookup, however many lines
     assert CommissionEntry.objects.filter(kind=CommissionEntry.Kind.REVERSAL, month=date(2026, 2, 1)).count() == 6

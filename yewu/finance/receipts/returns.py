@@ -39,8 +39,8 @@ from yewu.org.selectors import users_with_role
 from yewu.performance import services as commission
 from yewu.policy.calendar import TZ
 
-from . import selectors
-from .models import Allocation, Receipt, ReceiptStatus
+from ..models import Allocation, Receipt, ReceiptStatus
+from ..receivables import balances
 
 ZERO = Decimal("0.00")
 
@@ -81,14 +81,14 @@ def on_return_received(ret: ReturnRequest) -> None:
     due = returns.credit_note_due(ret)
     entries = commission.reverse_for_return(ret, on)
     order = Order.objects.select_for_update().get(pk=ret.order_id)
-    net_total = selectors.net_total(order)
-    over = selectors.overpaid(order)
+    net_total = balances.net_total(order)
+    over = balances.overpaid(order)
     released = _release_excess(ret, order, over, on, actor) if over > 0 else []
     record(actor=actor, action="return_credit", obj=ret, rule="return.flow",
            after={"return": ret.number, "order": order.number, "received_on": on, "credit_due": due["amount"],
                   "order_total": order.total, "order_net_total": net_total, "paid_amount": order.paid_amount,
                   "overpaid": over, "released_to_balance": released,
-                  "credit_balance": selectors.customer_credit_balance(order.customer_id),
+                  "credit_balance": balances.customer_credit_balance(order.customer_id),
                   "commission_reversed": sum((e.amount for e in entries), ZERO),
                   "commission_entries": [{"salesperson_id": e.salesperson_id, "receipt_id": e.receipt_id,
                                           "basis": e.basis, "amount": e.amount, "month": e.month} for e in entries]})
@@ -123,6 +123,6 @@ def on_return_reversed(ret: ReturnRequest) -> None:
     entries = commission.undo_return(ret, on)
     record(actor=actor, action="return_reversal", obj=ret, rule="return.flow",
            after={"return": ret.number, "order": order.number, "restored_from_balance": restored,
-                  "paid_amount": order.paid_amount, "order_net_total": selectors.net_total(order),
+                  "paid_amount": order.paid_amount, "order_net_total": balances.net_total(order),
                   "commission_restored": sum((e.amount for e in entries), ZERO),
-                  "credit_balance": selectors.customer_credit_balance(order.customer_id)})
+                  "credit_balance": balances.customer_credit_balance(order.customer_id)})

@@ -1,0 +1,300 @@
+"""Receivables reads (SPEC §5.3): open goods-issue notes as of any date (`ar.aging`), the aging table, a
+customer's order balances, the SM's overdue list (`ar.collection_task`), deferrals, reconciliations, write-offs."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+
+from django.db.models import Q, QuerySet, Sum
+from django.utils import timezone
+
+from yewu.customers.models import Customer
+from yewu.finance.access import money_customers, sees_all_money
+from yewu.finance.base import ZERO, chunks
+from yewu.finance.receivables.balances import open_orders, received_returns
+from yewu.orders.models import Order, OrderStatus, ShipmentLine
+from yewu.org.models import User
+from yewu.org.selectors import get_policy, managed_team_ids
+from yewu.policy.calendar import TZ
+from yewu.policy.receivables import BUCKETS, aging_bucket, collection_action, due_date, money
+
+from ..models import Allocation, CollectionTask, DeferralRequest, Reconciliation, WriteOff
+
+
+def deferrals_visible_to(user: User) -> QuerySet[DeferralRequest]:
+    qs = DeferralRequest.objects.select_related("customer", "order", "requested_by", "decided_by")
+    return qs if sees_all_money(user) else qs.filter(customer__in=money_customers(user))
+
+
+def collection_tasks_visible_to(user: User) -> QuerySet[CollectionTask]:
+    qs = CollectionTask.objects.select_related("customer", "order", "salesperson")
+    return qs if sees_all_money(user) else qs.filter(customer__in=money_customers(user))
+
+
+def reconciliations_visible_to(user: User) -> QuerySet[Reconciliation]:
+    qs = Reconciliation.objects.select_related("customer", "owner")
+    return qs if sees_all_money(user) else qs.filter(customer__in=money_customers(user))
+
+
+def write_offs_visible_to(user: User) -> QuerySet[WriteOff]:
+    qs = WriteOff.objects.select_related("customer", "order", "requested_by")
+    return qs if sees_all_money(user) else qs.filter(customer__in=money_customers(user))
+
+
+def can_write_off(actor: User, order: Order) -> bool:
+    """`ar.bad_debt`: who may propose writing off an order's debt — FIN, the SM of the order's team, or the SP who
+    sold it or owns the customer."""
+    if actor.has_role("FIN"):
+        return True
+    owner = order.customer.owner
+    if actor.has_role("SM") and order.salesperson.team_id in managed_team_ids(actor):
+        return True
+    return actor.has_role("SP") and actor.id in (order.salesperson_id, owner.id if owner else None)
+
+
+@dataclass
+class Receivable:
+    order: Order
+    delivered_on: date
+    due_on: date
+    amount: Decimal  # delivered value of this shipment
+    open: Decimal = ZERO  # unpaid part as of the date, written-off debt excluded
+    written_off: Decimal = ZERO  # unpaid part written off (`ar.bad_debt`), still tracked for recovery
+
+
+@dataclass
+class AgingRow:
+    key: object
+    label: str
+    customer: Customer | None = None
+    salesperson: User | None = None
+    team: str = ""
+    buckets: dict[str, Decimal] = field(default_factory=lambda: {b: ZERO for b in BUCKETS})
+    total: Decimal = ZERO
+    oldest_due: date | None = None
+    written_off: Decimal = ZERO  # `ar.bad_debt`: listed, not in the open buckets
+
+
+def paid_as_of(order_ids, as_of: date) -> dict[int, Decimal]:
+    """Allocated money per order counting receipts arrived by ``as_of`` and not reversed by then."""
+    out: dict[int, Decimal] = {}
+    for chunk in chunks(list(order_ids)):
+        out.update(_paid(Allocation.objects.filter(order_id__in=chunk), as_of))
+    return out
+
+
+def _paid(allocs: QuerySet[Allocation], as_of: date) -> dict[int, Decimal]:
+    rows = allocs.filter(Q(effective_on__isnull=True, receipt__arrived_on__lte=as_of) | Q(effective_on__lte=as_of)).filter(
+        Q(reversed_on__isnull=True) | Q(reversed_on__gt=as_of)).values("order_id").annotate(s=Sum("amount"))
+    return {r["order_id"]: money(r["s"] or ZERO) for r in rows}
+
+
+@dataclass
+class _Open:
+    order_id: int
+    customer_id: int
+    salesperson_id: int
+    delivered_on: date
+    due_on: date
+    amount: Decimal
+    open: Decimal = ZERO
+    written_off: Decimal = ZERO
+
+
+def written_off_by_order(as_of: date, order_ids=None) -> dict[int, Decimal]:
+    """Approved write-offs (`ar.bad_debt`) per order, decided by ``as_of``."""
+    end = datetime.combine(as_of + timedelta(days=1), time.min, TZ)
+    qs = WriteOff.objects.filter(state=WriteOff.State.APPROVED, decided_at__lt=end)
+    if order_ids is not None:
+        qs = qs.filter(order_id__in=list(order_ids))
+    out: dict[int, Decimal] = defaultdict(lambda: ZERO)
+    for oid, amt in qs.values_list("order_id", "amount"):
+        out[oid] += amt
+    return out
+
+
+def _open_items(user: User, as_of: date, customer_id: int | None = None, order_id: int | None = None,
+                keep_written_off: bool = False) -> list[_Open]:
+    """The receivables computation on plain values (no model instances, no id lists in the SQL), so it scales to
+    millions of shipments: each goods-issue note (出仓单) is owed from its local date and falls due per `ar.aging`
+    (deferrals granted by ``as_of`` move it later); goods received back by ``as_of`` (returns and exchanges,
+    `return.flow`) reduce the order's delivered value, newest note first; money allocated to the order by
+    ``as_of`` pays its shipments oldest first (any excess over the net delivered value is simply not open).
+    Approved write-offs (`ar.bad_debt`) then take the oldest open notes out of the open amount (``written_off``):
+    money received pays the live debt first, and once the order's open amount falls below what was written off,
+    the difference is recovery. ``keep_written_off`` keeps notes that are only written-off debt."""
+    end = datetime.combine(as_of + timedelta(days=1), time.min, TZ)
+    lines = ShipmentLine.objects.filter(shipment__shipped_at__lt=end).exclude(
+        shipment__order__status=OrderStatus.CANCELLED)
+    allocs = Allocation.objects.all()
+    if not sees_all_money(user):
+        lines = lines.filter(shipment__order__customer__in=money_customers(user))
+        allocs = allocs.filter(order__customer__in=money_customers(user))
+    if customer_id:
+        lines = lines.filter(shipment__order__customer_id=customer_id)
+        allocs = allocs.filter(order__customer_id=customer_id)
+    rets = received_returns().filter(received_at__lt=end).exclude(order__status=OrderStatus.CANCELLED)
+    if not sees_all_money(user):
+        rets = rets.filter(order__customer__in=money_customers(user))
+    if customer_id:
+        rets = rets.filter(order__customer_id=customer_id)
+    if order_id:
+        lines = lines.filter(shipment__order_id=order_id)
+        allocs = allocs.filter(order_id=order_id)
+        rets = rets.filter(order_id=order_id)
+    per_ship: dict[tuple[int, int], list] = {}
+    for sid, oid, at, qty, price, cid, spid, settlement, term in lines.values_list(
+            "shipment_id", "shipment__order_id", "shipment__shipped_at", "quantity", "order_line__unit_price",
+            "shipment__order__customer_id", "shipment__order__salesperson_id", "shipment__order__settlement",
+            "shipment__order__term_days").iterator(chunk_size=5000):
+        key = (oid, sid)
+        item = per_ship.get(key)
+        if item is None:
+            item = per_ship[key] = [at.astimezone(TZ).date(), ZERO, cid, spid, settlement, term]
+        item[1] += money(qty * price)
+    if not per_ship:
+        return []
+    paid = _paid(allocs, as_of)
+    granted: dict[int, date] = {}
+    for oid, nd in DeferralRequest.objects.filter(order__isnull=False, outcome=DeferralRequest.Outcome.GRANTED,
+                                                 decided_on__lte=as_of).values_list("order_id", "new_due_on"):
+        granted[oid] = max(nd, granted.get(oid, nd))
+    by_order: dict[int, list[_Open]] = defaultdict(list)
+    for (oid, _sid), (d, amt, cid, spid, settlement, term) in sorted(per_ship.items(), key=lambda kv: (kv[1][0], kv[0][1])):
+        due = due_date(settlement, d, term)
+        if oid in granted:
+            due = max(due, granted[oid])
+        by_order[oid].append(_Open(oid, cid, spid, d, due, amt))
+    returned: dict[int, Decimal] = defaultdict(lambda: ZERO)
+    for oid, amt in rets.values_list("order_id", "amount").iterator(chunk_size=5000):
+        returned[oid] += amt
+    wo = written_off_by_order(as_of, order_ids=[order_id] if order_id else None)
+    out = []
+    for oid, items in by_order.items():
+        back = returned.get(oid, ZERO)  # returned by as_of: reduces the newest goods-issue notes first
+        for it in reversed(items):
+            cut = min(back, it.amount)
+            it.amount -= cut
+            back -= cut
+        left = paid.get(oid, ZERO)
+        for it in items:
+            take = min(left, it.amount)
+            it.open = it.amount - take
+            left -= take
+        w = min(wo.get(oid, ZERO), sum((it.open for it in items), ZERO))  # still written off, not yet recovered
+        for it in items:
+            cut = min(w, it.open)
+            it.open -= cut
+            it.written_off = cut
+            w -= cut
+            if it.open > 0 or (keep_written_off and it.written_off > 0):
+                out.append(it)
+    return out
+
+
+def receivables(user: User, as_of: date | None = None, customer_id: int | None = None,
+                order_id: int | None = None, keep_written_off: bool = False) -> list[Receivable]:
+    """Open receivables as of a date, one per goods-issue note still (partly) unpaid, with their orders."""
+    as_of = as_of or timezone.localdate()
+    items = _open_items(user, as_of, customer_id, order_id, keep_written_off)
+    orders: dict[int, Order] = {}
+    for chunk in chunks(sorted({it.order_id for it in items})):
+        orders.update((o.pk, o) for o in Order.objects.filter(pk__in=chunk).select_related(
+            "customer", "customer__owner", "salesperson", "salesperson__team"))
+    return [Receivable(order=orders[it.order_id], delivered_on=it.delivered_on, due_on=it.due_on, amount=it.amount,
+                       open=it.open, written_off=it.written_off) for it in items]
+
+
+def aging(user: User, as_of: date | None = None, group: str = "customer") -> tuple[list[AgingRow], AgingRow]:
+    """`ar.aging` per customer, salesperson (the order's) or team, as of any date."""
+    as_of = as_of or timezone.localdate()
+    items = _open_items(user, as_of, keep_written_off=True)
+    people = {u.pk: u for u in User.objects.filter(pk__in={it.salesperson_id for it in items}).select_related("team")}
+    customers: dict[int, Customer] = {}
+    if group not in ("salesperson", "team"):
+        for chunk in chunks(sorted({it.customer_id for it in items})):
+            customers.update((c.pk, c) for c in Customer.objects.filter(pk__in=chunk).only("id", "name"))
+    rows: dict[object, AgingRow] = {}
+    total = AgingRow(key="total", label="合计")
+    for it in items:
+        sp = people[it.salesperson_id]
+        team = sp.team.name if sp.team_id else "（无团队）"
+        if group == "salesperson":
+            key, label = sp.pk, sp.name
+        elif group == "team":
+            key, label = team, team
+        else:
+            key, label = it.customer_id, customers[it.customer_id].name
+        row = rows.get(key)
+        if row is None:
+            row = rows[key] = AgingRow(key=key, label=label, customer=customers.get(it.customer_id) if group not in (
+                "salesperson", "team") else None, salesperson=sp if group != "team" else None, team=team)
+        b = aging_bucket(it.due_on, as_of)
+        for x in (row, total):
+            x.buckets[b] += it.open
+            x.total += it.open
+            x.written_off += it.written_off
+            if it.open > 0 and b != "not_due" and (x.oldest_due is None or it.due_on < x.oldest_due):
+                x.oldest_due = it.due_on
+    return sorted(rows.values(), key=lambda x: (-x.total, str(x.label))), total
+
+
+def customer_order_balances(user: User, customer_id: int) -> list[dict]:
+    """The customer's orders still owing or written off: total, returned, paid, open net of returns (``Order.unpaid``),
+    delivered-and-open (receivable), written off (`ar.bad_debt`) and what may still be written off."""
+    today = timezone.localdate()
+    per: dict[int, dict] = {}
+    for r in receivables(user, today, customer_id=customer_id, keep_written_off=True):
+        x = per.setdefault(r.order.pk, {"order": r.order, "receivable": ZERO, "written_off": ZERO, "overdue": False})
+        x["receivable"] += r.open
+        x["written_off"] += r.written_off
+        x["overdue"] = x["overdue"] or (r.open > 0 and r.due_on < today)
+    for o in open_orders(customer_id):
+        per.setdefault(o.pk, {"order": o, "receivable": ZERO, "written_off": ZERO, "overdue": False})
+    pending: dict[int, Decimal] = defaultdict(lambda: ZERO)
+    for oid, amt in WriteOff.objects.filter(order_id__in=list(per), state=WriteOff.State.PENDING).values_list("order_id", "amount"):
+        pending[oid] += amt
+    out = []
+    for oid, x in per.items():
+        x["can_write_off"] = max(x["receivable"] - pending[oid], ZERO)
+        out.append(x)
+    return sorted(out, key=lambda x: (x["order"].created_at, x["order"].pk))
+
+
+@dataclass
+class OverdueOrder:
+    order: Order
+    due_on: date  # the oldest past-due date of its open goods-issue notes
+    days_past_due: int
+    open: Decimal
+
+
+def overdue_for_manager(user: User, today: date | None = None, limit: int = 200) -> list[OverdueOrder]:
+    """`ar.collection_task`: receivables more than ``ar.collection_task.sm_list_days`` (30) days past due, per
+    order, on the SM list of the order's team (the SM's money scope, `acl.team_scope`); the GM sees all teams.
+    Computed live as of ``today`` (the nightly job only notifies)."""
+
+    today = today or timezone.localdate()
+    if not user.has_role("SM", "GM"):
+        return []
+    cfg = get_policy()
+    teams = managed_team_ids(user)
+    out: dict[int, OverdueOrder] = {}
+    for r in receivables(user, today):
+        o = r.order
+        if not user.has_role("GM") and o.salesperson.team_id not in teams and (
+                o.customer.owner is None or o.customer.owner.team_id not in teams):
+            continue
+        if collection_action(r.due_on, today, cfg) != "escalate":
+            continue
+        x = out.get(o.pk)
+        if x is None:
+            out[o.pk] = OverdueOrder(o, r.due_on, (today - r.due_on).days, r.open)
+        else:
+            x.open += r.open
+            if r.due_on < x.due_on:
+                x.due_on, x.days_past_due = r.due_on, (today - r.due_on).days
+    return sorted(out.values(), key=lambda x: (-x.days_past_due, x.order.number))[:limit]
