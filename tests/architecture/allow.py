@@ -8,7 +8,6 @@ APP_PAIRS = [
     "customers ↔ orders",
     "customers ↔ sales",
     "expenses ↔ org",
-    "finance ↔ orders",
     "finance ↔ org",
     "orders ↔ org",
     "org ↔ sales",
@@ -30,7 +29,6 @@ FILE_CYCLES = [
     "yewu.customers.api ↔ yewu.customers.api_credit",
     "yewu.customers.import_jobs ↔ yewu.customers.imports ↔ yewu.customers.tasks",
     "yewu.customers.views ↔ yewu.customers.views_more",
-    "yewu.finance.services ↔ yewu.orders.contract_records ↔ yewu.orders.contracts ↔ yewu.orders.selectors ↔ yewu.orders.services",
     "yewu.org.models ↔ yewu.org.tokens",
 ]
 
@@ -39,8 +37,6 @@ LONG_MODULES = [
     "yewu/customers/views.py",
     "yewu/expenses/services.py",
     "yewu/finance/selectors.py",
-    "yewu/orders/api.py",
-    "yewu/orders/services.py",
     "yewu/policy/pricing.py",
     "yewu/sales/services.py",
 ]
@@ -72,13 +68,6 @@ BARE_FUNCTION_IMPORTS = {
     "yewu.finance.api": 1,
     "yewu.finance.selectors": 2,
     "yewu.finance.services": 2,
-    "yewu.orders.api": 36,
-    "yewu.orders.contracts": 1,
-    "yewu.orders.returns": 1,
-    "yewu.orders.selectors": 11,
-    "yewu.orders.services": 5,
-    "yewu.orders.tasks": 2,
-    "yewu.orders.views": 12,
     "yewu.org.models": 1,
     "yewu.org.preview": 35,
     "yewu.performance.selectors": 2,

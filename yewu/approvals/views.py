@@ -170,7 +170,7 @@ def decide(request, pk):
 def contract_review(request, pk):
     """CS/FIN (and the GM) decide a contract review step with the checklist and the credit/limit opinion
     (`contract.review_1wd`) through yewu.orders.contracts.review."""
-    from yewu.orders import contracts
+    from yewu.orders.contracts import services as contracts
     from yewu.policy import orders as rules
 
     req = ApprovalRequest.objects.filter(pk=pk, doc_type="contract").first()

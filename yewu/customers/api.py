@@ -280,7 +280,7 @@ def _order_sections(user) -> dict:
     """Pending approvals, late orders and receivables > 30 days past due of the manager's team(s) (SPEC §9.1)."""
     from yewu.approvals.services import inbox
     from yewu.finance.selectors import overdue_for_manager
-    from yewu.orders.selectors import late_orders_for_manager
+    from yewu.orders.ordering.selectors import late_orders_for_manager
 
     today = timezone.localdate()
     return {

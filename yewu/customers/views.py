@@ -578,7 +578,7 @@ def _order_sections(user) -> dict:
     (`ar.collection_task`) of the manager's team(s); the GM sees all teams."""
     from yewu.approvals.services import inbox
     from yewu.finance.selectors import overdue_for_manager
-    from yewu.orders.selectors import late_orders_for_manager
+    from yewu.orders.ordering.selectors import late_orders_for_manager
 
     today = timezone.localdate()
     return {"approvals": inbox(user), "late_orders": late_orders_for_manager(user, today),

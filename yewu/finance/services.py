@@ -22,8 +22,8 @@ from yewu.common.jobs import notify
 from yewu.common.numbering import next_number
 from yewu.common.text import clean_text
 from yewu.customers.models import Customer
-from yewu.orders import services as orders
 from yewu.orders.models import Order, OrderStatus
+from yewu.orders.ordering import release as orders
 from yewu.org.models import Role, User
 from yewu.org.selectors import get_policy, managed_team_ids, users_with_role
 from yewu.performance import services as commission

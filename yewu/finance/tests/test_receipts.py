@@ -12,8 +12,8 @@ from yewu.audit.models import AuditEntry
 from yewu.finance import selectors, services
 from yewu.finance.documents import receipt_words, rmb_words_value
 from yewu.finance.models import Allocation, Receipt
+from yewu.finance.order_payments import record_payment
 from yewu.orders.models import Order, OrderStatus
-from yewu.orders.services import record_payment
 from yewu.performance.models import CommissionEntry
 
 J = "application/json"

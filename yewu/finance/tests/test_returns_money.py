@@ -16,8 +16,8 @@ from yewu.common.errors import Conflict, RuleRefused
 from yewu.common.jobs import Notification
 from yewu.finance import returns as fin_returns
 from yewu.finance import selectors, services
-from yewu.orders import returns
 from yewu.orders.models import Order, OrderLine, ReturnRequest
+from yewu.orders.returns import services as returns
 from yewu.org.models import User
 from yewu.performance import services as commission
 from yewu.performance.models import CommissionEntry
@@ -144,7 +144,7 @@ def test_order_unpaid_is_net_of_returns_on_every_page(books, back, client):
     assert o.unpaid == D("500.00") == selectors.net_unpaid(o)  # 1,000 − 200 returned − 300 paid
     assert sum(r.open for r in selectors.receivables(fin, order_id=o.pk)) == D("500.00")
     assert [x.net_unpaid for x in selectors.open_orders(books.gz.pk)] == [D("500.00")]
-    from yewu.orders.services import credit_exposure
+    from yewu.orders.ordering.facts import credit_exposure
 
     assert credit_exposure(books.gz) == D("500.00")
     client.force_login(fin)
@@ -261,7 +261,7 @@ def test_return_after_invoicing_leaves_an_amount_to_red_letter(books, back):
 
 
 def test_exchange_moves_no_money_once_reshipped(books, back):
-    from yewu.orders import services as order_services
+    from yewu.orders.shipping import services as ship_svc
 
     fin = books.co.finance
     o = books.order(books.gz, [("10", "100.00", None)], shipped_on=date(2026, 1, 10), settlement="CREDIT")
@@ -270,7 +270,7 @@ def test_exchange_moves_no_money_once_reshipped(books, back):
     o.refresh_from_db()
     assert selectors.net_total(o) == D("1000.00")  # the customer still owes the whole order
     assert sum(r.open for r in selectors.receivables(fin, order_id=o.pk)) == D("800.00")  # 2 back in our warehouse
-    order_services.create_shipment(back.wh, o.pk, [order_services.ShipLineIn(o.lines.get().pk, "2")])
+    ship_svc.create_shipment(back.wh, o.pk, [ship_svc.ShipLineIn(o.lines.get().pk, "2")])
     assert sum(r.open for r in selectors.receivables(fin, order_id=o.pk)) == D("1000.00")
     assert selectors.invoiceable_by_order(books.gz.pk)[0]["delivered"] == D("1000.00")
 

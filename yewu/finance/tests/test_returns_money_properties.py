@@ -17,8 +17,8 @@ from hypothesis import strategies as st
 from yewu.common.errors import YewuError
 from yewu.finance import selectors, services
 from yewu.finance.models import Allocation, Receipt, ReceiptStatus
-from yewu.orders import returns
 from yewu.orders.models import Order, ReturnRequest, ReturnStatus
+from yewu.orders.returns import services as returns
 from yewu.org.models import User
 from yewu.performance.models import CommissionEntry
 
