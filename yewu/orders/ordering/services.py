@@ -8,6 +8,7 @@ from datetime import date
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
+from django.db.models import DecimalField
 from django.utils import timezone
 
 from yewu.approvals import services as approvals
@@ -16,7 +17,7 @@ from yewu.audit.services import record, snapshot
 from yewu.common.errors import Conflict, NotFound, PermissionDenied, RuleRefused, ValidationError
 from yewu.common.numbering import next_number
 from yewu.common.text import clean_text
-from yewu.customers.selectors import customer_for
+from yewu.customers.selectors import customer_for, customers_visible_to
 from yewu.org.models import Role, User
 from yewu.org.selectors import get_policy
 from yewu.policy import Decision, Reason
@@ -24,7 +25,7 @@ from yewu.policy import orders as rules
 
 from ..models import Order, OrderLine, OrderStatus, Settlement
 from . import idempotency
-from .facts import is_new_customer, order_facts
+from .facts import is_new_customer, order_facts, with_figures
 from .pricing import LineIn, price_lines
 from .quotes import deviation as quote_deviation
 from .quotes import order_quote, quote_for_order, quote_prices
@@ -48,7 +49,6 @@ def _check_settlement(facts: rules.OrderFacts, settlement: str, cfg) -> Decision
     return chosen
 
 
-@transaction.atomic
 def create_order(actor: User, *, customer_id: int, lines: list[LineIn], settlement: str, term_days: int | None = None,
                  delivery_address: str = "", note: str = "", quote_id: int | None = None,
                  idempotency_key: str | None = None, reapproval: bool = False) -> tuple[Order, bool]:
@@ -64,7 +64,8 @@ def create_order(actor: User, *, customer_id: int, lines: list[LineIn], settleme
         if existing:
             idempotency.check_same_request(existing, key, digest)
             return existing, False
-    customer = customer_for(actor, customer_id)
+    customer = (with_figures(customers_visible_to(actor)).select_related("owner", "owner__team", "created_by")
+                .filter(pk=customer_id).first())  # customer_for with the customer's order figures: one query
     if customer is None:
         raise NotFound("客户不存在或无权查看", rule="acl.sp_scope")
     if actor.has_role(Role.SP) and not actor.has_role(Role.SM, Role.GM) and customer.owner_id != actor.id:
@@ -94,28 +95,48 @@ def create_order(actor: User, *, customer_id: int, lines: list[LineIn], settleme
         term = 0
     decision = Decision.combine(chosen, dep_decision, *line_decisions, *([deviation] if deviation else []))
     order = Order(
-        number=next_number("DD"), customer=customer, salesperson=customer.owner, quote_id=quote.pk if quote else None,
+        number="", customer=customer, salesperson=customer.owner, quote_id=quote.pk if quote else None,
         settlement=settlement, term_days=term, delivery_address=addr, invoice_choice=invoice, total=total,
         custom_total=custom_total, deposit_required=deposit, is_new_customer=facts.is_new_customer,
         decision=decision.as_dict(), policy_version=cfg.version,
         note=clean_text(note, field="note", label="备注", max_len=300), created_by=actor, idempotency_key=key,
         idempotency_hash=digest,
     )
+    as_stored(order, *order_lines)
     try:
-        with transaction.atomic():
-            order.save()
+        with transaction.atomic():  # the write window: the number, the inserts and the audit entry, nothing else
+            order.number = next_number("DD")
+            order.save(force_insert=True)
+            for ln in order_lines:
+                ln.order = order
+            OrderLine.objects.bulk_create(order_lines)
+            record(actor=actor, action="create", obj=order,
+                   after={**snapshot(order), "lines": [snapshot(ln) for ln in order_lines]},
+                   decision=decision, policy_version=cfg.version)
     except IntegrityError:
-        existing = Order.objects.filter(created_by=actor, idempotency_key=key).first()
+        existing = Order.objects.filter(created_by=actor, idempotency_key=key).first() if key else None
         if existing:
             idempotency.check_same_request(existing, key, digest)
             return existing, False
         raise
-    for ln in order_lines:
-        ln.order = order
-    OrderLine.objects.bulk_create(order_lines)
-    record(actor=actor, action="create", obj=order, after={**snapshot(order), "lines": [snapshot(ln) for ln in order_lines]},
-           decision=decision, policy_version=cfg.version)
+    known_lines(order, order_lines)
     return order, True
+
+
+def as_stored(*objs) -> None:
+    """Decimal fields as the database gives them back (their column's places), so an answer built from the
+    inserted objects reads exactly as one read back from the database."""
+    for obj in objs:
+        for f in obj._meta.concrete_fields:
+            if isinstance(f, DecimalField) and getattr(obj, f.attname) is not None:
+                setattr(obj, f.attname, Decimal(getattr(obj, f.attname)).quantize(Decimal(1).scaleb(-f.decimal_places)))
+
+
+def known_lines(order: Order, lines: list[OrderLine]) -> None:
+    """``order.lines.all()`` answers ``lines`` (just inserted, products attached) without reading them back."""
+    qs = OrderLine.objects.filter(order=order)
+    qs._result_cache, qs._prefetch_done = list(lines), True
+    order._prefetched_objects_cache = {**getattr(order, "_prefetched_objects_cache", {}), "lines": qs}
 
 
 def approvals_needed(order: Order, cfg=None) -> Decision:
