@@ -78,7 +78,8 @@ def _order_out(o: Order) -> dict:
         "approvals": approvals,
         "reasons": (o.decision or {}).get("reasons", []),
         "deposit_arrived_on": day(o.deposit_arrived_on), "delivered_on": day(o.delivered_on),
-        "lines": [line_out(ln) for ln in o.lines.select_related("product")],
+        "lines": [line_out(ln) for ln in (o.lines.all() if "lines" in getattr(o, "_prefetched_objects_cache", {})
+                                          else o.lines.select_related("product"))],
     }
 
 
@@ -146,8 +147,8 @@ def list_orders(request, status: str = "", late: bool = False, limit: int = 50, 
     if status:
         qs = qs.filter(status=status)
     limit = max(1, min(limit, 200))
-    qs = qs.select_related("customer", "salesperson", "approval")
-    return {"count": qs.count(), "items": [order_out(o, request.auth) for o in qs[offset:offset + limit]]}
+    rows, count = selectors.page_rows(selectors.for_list(qs), max(0, offset), limit)
+    return {"count": count, "items": [order_out(o, request.auth) for o in rows]}
 
 
 def _get(request, order_id: int) -> Order:

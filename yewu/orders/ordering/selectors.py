@@ -7,10 +7,11 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
-from django.db.models import DecimalField, ExpressionWrapper, F, Q, QuerySet
+from django.core.paginator import Page, Paginator
+from django.db.models import DecimalField, ExpressionWrapper, F, Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from yewu.approvals.models import ApprovalRequest
+from yewu.approvals.models import ApprovalRequest, ApprovalStep
 from yewu.catalog.models import Product
 from yewu.customers.selectors import customers_visible_to
 from yewu.org.models import Role
@@ -24,6 +25,36 @@ from ..contracts.services import release_blocker
 from ..models import Order, OrderLine, OrderStatus
 from ..visibility import SHIPPABLE, orders_visible_to
 from .facts import order_facts
+
+
+def for_list(qs: QuerySet[Order]) -> QuerySet[Order]:
+    """Order rows with everything an API list item shows, in a fixed number of queries whatever the page size:
+    customer, salesperson and approval joined; the lines with their products and the approval steps with their
+    deciders prefetched."""
+    return qs.select_related("customer", "salesperson", "approval").prefetch_related(
+        Prefetch("lines", queryset=OrderLine.objects.select_related("product")),
+        Prefetch("approval__steps", queryset=ApprovalStep.objects.select_related("decided_by")))
+
+
+def page_rows(qs: QuerySet, offset: int, limit: int) -> tuple[list, int]:
+    """One page of ``qs`` and the exact total. The total is counted only when the page does not tell it: a page
+    that is not full (and not past the end) ends the list, so the total is its offset plus its rows."""
+    rows = list(qs[offset:offset + limit])
+    if (offset == 0 or rows) and len(rows) < limit:
+        return rows, offset + len(rows)
+    return rows, qs.count()
+
+
+def list_page(qs: QuerySet, number, per_page: int) -> Page:
+    """The page ``number`` of ``qs`` for a list page (as ``Paginator.get_page``); a first page that is not full
+    gives the total without counting the table."""
+    paginator = Paginator(qs, per_page)
+    if str(number or "1").strip() == "1":
+        rows = list(qs[:per_page])
+        if len(rows) < per_page:
+            paginator.__dict__["count"] = len(rows)  # Paginator.count is a cached property: the page told it
+            return Page(rows, 1, paginator)
+    return paginator.get_page(number)
 
 
 @dataclass

@@ -6,7 +6,6 @@ import uuid
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
@@ -37,8 +36,8 @@ def order_list(request):
         qs = qs.filter(status=status)
     if q:
         qs = qs.filter(Q(number__icontains=q) | Q(customer__name__icontains=q))
-    page = Paginator(qs.select_related("customer", "salesperson").order_by("-created_at", "-id"), 30).get_page(
-        request.GET.get("page"))
+    page = selectors.list_page(qs.select_related("customer", "salesperson").order_by("-created_at", "-id"), request.GET.get("page"),
+                               30)
     return render(request, "orders/order_list.html", {
         "page": page, "status": status, "q": q, "late": late, "states": OrderStatus.choices,
         "can_create": u.has_role(*selectors.ALL_ORDER_ROLES),
