@@ -59,9 +59,9 @@ def main(argv=None):
     import django
 
     django.setup()
-    import yewu
+    import yewu.orders
 
-    assert Path(yewu.__file__).resolve().parent == root / "yewu", f"measuring {yewu.__file__}, not {root}"
+    assert Path(yewu.orders.__file__).resolve().parent == root / "yewu" / "orders", f"measuring {yewu.orders.__file__}"
     from django.core.management import call_command
     from django.db import connection, transaction
     from django.test.utils import CaptureQueriesContext
