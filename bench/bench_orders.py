@@ -95,7 +95,7 @@ def setup_data(n_clients: int):
     from yewu.catalog.models import GuidePrice, Product
     from yewu.customers.models import Customer
     from yewu.orders.models import Order, OrderStatus
-    from yewu.orders.services import LineIn, create_order
+    from yewu.orders.ordering.services import LineIn, create_order
     from yewu.org.models import ApiToken, Department, Team, User
 
     dept = Department.objects.create(name="业务部")

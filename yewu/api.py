@@ -122,12 +122,14 @@ def _register():
     from yewu.reports.api import router as reports_router
 
     api.add_router("/reports", reports_router)
-    from yewu.orders import api_shipments  # noqa: F401  (GET /shipments on shipments_router)
     from yewu.orders.api import contracts_router, returns_router, shipments_router
 
     api.add_router("/shipments", shipments_router)
     api.add_router("/contracts", contracts_router)
     api.add_router("/returns", returns_router)
+    from yewu.finance.order_payments import router as order_payments_router  # loaded with the other routers
+
+    api.add_router("/orders", order_payments_router)  # POST /orders/{order_id}/payments: finance records the money
     from yewu.expenses.api import advances_router, cash_router, requests_router
     from yewu.expenses.api import router as expenses_router
 

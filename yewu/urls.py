@@ -4,6 +4,7 @@ from django.urls import include, path, re_path
 
 from yewu.api import api, not_found
 from yewu.common.views import favicon
+from yewu.finance import order_payments
 from yewu.org.throttle import AdminLoginForm, LoginForm
 
 admin.site.login_form = AdminLoginForm  # throttled like /login/ (yewu.org.throttle)
@@ -30,4 +31,5 @@ urlpatterns = [
     path("settings/", include("yewu.org.urls")),
     path("service/", include("yewu.service.urls")),
     path("salesmgmt/", include("yewu.salesmgmt.urls")),
+    path("orders/<int:pk>/payments/", order_payments.order_payment, name="order_payment"),
 ]

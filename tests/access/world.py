@@ -61,8 +61,9 @@ def _set(obj, **kw):
 def build(company) -> World:
     from yewu.catalog.models import GuidePrice, Product
     from yewu.customers.models import Contact, Customer
-    from yewu.orders import services as osv
     from yewu.orders.models import Contract, ContractDispute, OrderStatus, ReturnRequest
+    from yewu.orders.ordering import services as osv
+    from yewu.orders.shipping import services as ship_svc
     from yewu.org.models import User
 
     users = dict(company.users)
@@ -106,7 +107,7 @@ def build(company) -> World:
     _set(oB_prev, paid_amount=oB_prev.total)
 
     oA_done = _set(order(cA, users["sales1"], [(std, "3", STD_PRICE)]), status=OrderStatus.READY)
-    sA = osv.create_shipment(users["wh"], oA_done.pk, [osv.ShipLineIn(oA_done.lines.get().pk, "3")])
+    sA = ship_svc.create_shipment(users["wh"], oA_done.pk, [ship_svc.ShipLineIn(oA_done.lines.get().pk, "3")])
     _set(sA, delivered_on=timezone.localdate(), e_signature=True, signed_by_name="甲签收")
     _set(oA_done, status=OrderStatus.DELIVERED, delivered_on=timezone.localdate())
     line = oA_done.lines.get()
@@ -123,7 +124,7 @@ def build(company) -> World:
     kB = Contract.objects.create(order=oB, customer=cB, amount=oB.total, status="signed", number="YWXS-JZ-B",
                                  signed_on=date.today(), created_by=users["sales3"])
     std_line = oB.lines.get(product=std)
-    sB = osv.create_shipment(users["wh"], oB.pk, [osv.ShipLineIn(std_line.pk, "2")])
+    sB = ship_svc.create_shipment(users["wh"], oB.pk, [ship_svc.ShipLineIn(std_line.pk, "2")])
     dB = ContractDispute.objects.create(contract=kB, kind="breach", description="矩阵争议", amount_at_stake=DISPUTE_AMOUNT,
                                         occurred_on=date.today(), owner=users["manager2"], created_by=users["manager2"])
 

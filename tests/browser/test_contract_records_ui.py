@@ -10,9 +10,11 @@ from playwright.sync_api import expect
 
 from yewu.approvals import services as approvals
 from yewu.approvals.models import ApprovalRequest
-from yewu.orders import contract_records as cr
-from yewu.orders import contracts, services
+from yewu.orders import attachments
+from yewu.orders.contracts import records as cr
+from yewu.orders.contracts import services as contracts
 from yewu.orders.models import Contract, ContractCustodyLoan, Order, OrderStatus
+from yewu.orders.ordering import services
 
 from .test_orders_walkthrough import fits_phone, shot
 
@@ -51,7 +53,7 @@ def data(company):
         contracts.review(company.cs, c.pk, True, checklist=CHECK, credit_opinion="同意")
         contracts.review(company.finance, c.pk, True, checklist=CHECK, credit_opinion="同意")
         c = contracts.sign(company.sales1, c.pk)
-        contracts.file_signed(company.cs, c.pk, services.FileIn("合同.pdf", "application/pdf", b"%PDF-1.4 scan"))
+        contracts.file_signed(company.cs, c.pk, attachments.FileIn("合同.pdf", "application/pdf", b"%PDF-1.4 scan"))
         last = (timezone.localdate().replace(day=1) - timedelta(days=1)).replace(day=8 + len(signed))
         Contract.objects.filter(pk=c.pk).update(signed_on=last, number=f"YWXS-{last:%Y%m%d}-01")
         signed.append(Contract.objects.get(pk=c.pk))

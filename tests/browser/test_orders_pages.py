@@ -9,8 +9,10 @@ from decimal import Decimal
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from yewu.orders import services
+from yewu.finance import order_payments
 from yewu.orders.models import Order, OrderLine, OrderStatus, ReturnRequest, Shipment
+from yewu.orders.ordering import services
+from yewu.orders.shipping import services as ship_svc
 from yewu.org.models import User
 
 from .test_orders_walkthrough import fits_phone, shot
@@ -47,7 +49,7 @@ def data(company):
 def test_prod_date_signed_delivery_return_and_late_lines_on_a_phone(site, company):
     o, mk = data(company)
     std, cus = o.lines.order_by("id")
-    services.record_payment(company.finance, o.pk, "600.00")
+    order_payments.record_payment(company.finance, o.pk, "600.00")
 
     # 1. PROD: its nav link, the custom line waiting for a date, entered on the phone
     prod = site.login("prod")
@@ -67,7 +69,7 @@ def test_prod_date_signed_delivery_return_and_late_lines_on_a_phone(site, compan
     assert OrderLine.objects.get(pk=cus.pk).promised_ship_on == ship_on
 
     # 2. the warehouse ships everything and records the customer's signed copy with a photo
-    s = services.create_shipment(mk["wh"], o.pk, [services.ShipLineIn(std.pk, "10"), services.ShipLineIn(cus.pk, "2")])
+    s = ship_svc.create_shipment(mk["wh"], o.pk, [ship_svc.ShipLineIn(std.pk, "10"), ship_svc.ShipLineIn(cus.pk, "2")])
     wh = site.login("wh")
     wh.goto(site.url(f"/orders/{o.pk}/"))
     srow = wh.locator(f"#ship-{s.pk}")

@@ -11,7 +11,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from yewu.orders.models import Order, OrderStatus
-from yewu.orders.services import LineIn, create_order
+from yewu.orders.ordering.services import LineIn, create_order
 from yewu.org.models import User
 
 from .conftest import SHOTS
@@ -224,7 +224,7 @@ def test_credit_order_over_50k_approved_by_sm_and_gm_then_partly_shipped(site, c
 
 def test_prepay_order_blocked_in_warehouse_until_finance_records_money(site, company):
     cable, cust = demo_data(company)
-    from yewu.orders.services import submit_order
+    from yewu.orders.ordering.services import submit_order
 
     o, _ = create_order(company.sales1, customer_id=cust.pk, settlement="PREPAY", lines=[LineIn(cable.pk, "20", "100.00")])
     submit_order(company.sales1, o.pk)

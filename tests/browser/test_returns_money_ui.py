@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 
 from yewu.finance import services
 from yewu.finance.tests.conftest import books, shop  # noqa: F401  (fixtures)
-from yewu.orders import returns
+from yewu.orders.returns import services as returns
 from yewu.org.models import User
 
 SHOTS = Path(os.environ.get("YEWU_SHOTS_DIR") or Path(__file__).resolve().parents[2] / "screenshots")

@@ -28,8 +28,8 @@ def no_horizontal_overflow(page):
 def setup_orders(company):
     from yewu.catalog.models import GuidePrice, Product
     from yewu.customers.models import Customer
-    from yewu.orders import services
     from yewu.orders.models import Order
+    from yewu.orders.ordering import services
 
     p = Product.objects.create(code="DL-1", name="电缆", kind="standard", unit="米")
     GuidePrice.objects.create(product=p, price=Decimal("100.00"), effective_from=date(2020, 1, 1))

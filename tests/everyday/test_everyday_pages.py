@@ -75,8 +75,8 @@ def test_import_page_reachable_from_the_customer_list(company):
 
 def _order(company):
     from yewu.catalog.models import GuidePrice, Product
-    from yewu.orders import services
     from yewu.orders.models import Contract
+    from yewu.orders.ordering import services
 
     cable = Product.objects.create(code="DL-YJV-3x4", name="电力电缆 YJV", specification="3×4mm²", kind="standard",
                                    unit="米")

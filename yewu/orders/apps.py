@@ -6,4 +6,5 @@ class OrdersConfig(AppConfig):
     label = "orders"
 
     def ready(self):
-        from . import contract_records, contracts, returns, services  # noqa: F401  (register the approval callbacks)
+        from .contracts import records, services  # noqa: F401  (register the approval callbacks)
+        from .ordering import services as ordering_services  # noqa: F401  (the order approval callback)

@@ -7,8 +7,8 @@ allocated to it covers its total less the plain returns received back. It reopen
 that stops holding: a receipt reversal (红冲) takes money off it, or a return reversal (撤销收货) puts goods
 back on it that are not paid for. Every change is written to the audit log.
 
-The callers (:func:`yewu.orders.services.confirm_delivery`, :func:`yewu.orders.services.apply_money_change`,
-:mod:`yewu.orders.returns`) hold the order row locked in their transaction and call :func:`sync_closed` after
+The callers (:func:`yewu.orders.shipping.services.confirm_delivery`,
+:func:`yewu.orders.ordering.release.apply_money_change`, :mod:`yewu.orders.returns.services`) hold the order row locked in their transaction and call :func:`sync_closed` after
 the order's money, returns or delivery changed. :func:`is_new_customer` is the one question every settlement
 and approval rule asks (through ``order_facts``).
 """
@@ -17,11 +17,15 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.db.models import Q
+
 from yewu.audit.services import record
 
 from .models import Order, OrderStatus
 
 RULE = "settle.new_customer_cash"  # the rule that reads it: a customer is existing once an order has closed
+# a closed order with money paid on it: what makes its customer existing (see is_new_customer)
+CLOSED_WITH_MONEY = Q(status=OrderStatus.CLOSED, paid_amount__gt=Decimal("0"))
 
 
 def fully_paid(order: Order) -> bool:
@@ -56,4 +60,4 @@ def is_new_customer(customer) -> bool:
     """A new customer has no closed order (delivered and fully paid net of returns) with money paid on it: an
     order whose goods all came back unpaid closes with nothing owed, but is no cooperation that makes the
     customer existing."""
-    return not Order.objects.filter(customer=customer, status=OrderStatus.CLOSED, paid_amount__gt=Decimal("0")).exists()
+    return not Order.objects.filter(CLOSED_WITH_MONEY, customer=customer).exists()

@@ -112,7 +112,7 @@ class _History:
         return p.guide_price_on(day).price
 
     def lines_for(self, day: date, *, custom=False, big=False, special=False) -> list:
-        from .services import LineIn
+        from .ordering.services import LineIn
 
         r = self.rng
         pool = [p for p in self.products if p.kind != "custom"]
@@ -138,7 +138,7 @@ class _History:
         from yewu.org.selectors import get_policy
         from yewu.policy import orders as rules
 
-        from .services import order_facts
+        from .ordering.facts import order_facts
 
         total = sum((Decimal(ln.quantity) * Decimal(ln.unit_price) for ln in lines), Decimal("0")).quantize(Decimal("0.01"))
         opts = rules.settlement_options(order_facts(c, total, Decimal("0"), c.delivery_address), get_policy())
@@ -183,8 +183,9 @@ class _History:
         return self.counts
 
     def order(self, c, days_ago: int, wanted: str, kind: str, contract_stage: str = "filed") -> None:
-        from . import services as s
         from .models import Order, OrderStatus
+        from .ordering import services as s
+        from .shipping import services as ship_services
 
         r = self.rng
         day = self.today - timedelta(days=days_ago)
@@ -224,7 +225,7 @@ class _History:
                 t = t + pay_after
             if order.status != OrderStatus.READY:
                 return
-            from .contracts import release_blocker
+            from .contracts.services import release_blocker
 
             if kind == "late":  # the warehouse has not shipped it: past its promised day (SM work list)
                 return
@@ -234,12 +235,12 @@ class _History:
                 if release_blocker(order) is not None:
                     return
             t_ship = max(t, ship_from) + ship_after
-            ship = self.step(t_ship, s.create_shipment, self.u["wh"], order.pk,
-                             [s.ShipLineIn(line_id=ln.pk, quantity=ln.open_qty) for ln in order.lines.all()],
+            ship = self.step(t_ship, ship_services.create_shipment, self.u["wh"], order.pk,
+                             [ship_services.ShipLineIn(line_id=ln.pk, quantity=ln.open_qty) for ln in order.lines.all()],
                              note="送货上门")
             self.counts["shipments"] += 1
             t_del = _office(t_ship + deliver_after)
-            self.step(t_del, s.confirm_delivery, self.u["wh"], ship.pk,
+            self.step(t_del, ship_services.confirm_delivery, self.u["wh"], ship.pk,
                       delivered_on=t_del.astimezone(TZ).date(), e_signature=True, signed_by_name=signer)
             self.counts["deliveries"] += 1
             order = Order.objects.get(pk=order.pk)
@@ -257,7 +258,7 @@ class _History:
     def custom_dates(self, order, t: datetime) -> tuple[datetime, datetime]:
         """`delivery.custom_production`: PROD enters the custom lines' ship date the day after the deposit.
         Returns (time of the entry, earliest time the warehouse ships: a few days before PROD's date)."""
-        from . import services as s
+        from .ordering import services as s
 
         lines = list(order.lines.filter(kind="custom", promised_ship_on__isnull=True))
         if not lines or order.deposit_arrived_on is None:
@@ -275,9 +276,9 @@ class _History:
         Returns the time of the last step."""
         from yewu.approvals.models import ApprovalStep
 
-        from . import contracts as k
-        from .pdf import contract_review_pdf
-        from .services import FileIn
+        from .attachments import FileIn
+        from .contracts import services as k
+        from .documents.pdf import contract_review_pdf
 
         sp, r = order.salesperson, self.rng
         dd = {"licence": "营业执照有效，有效期至 2035 年", "reputation": "同行口碑良好，无涉诉记录",

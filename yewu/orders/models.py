@@ -68,6 +68,11 @@ class Order(models.Model):
     class Meta:
         verbose_name = verbose_name_plural = "销售订单"
         ordering = ["-created_at", "-id"]
+        indexes = [  # the list orders and filters (issue 14): newest first; a salesperson's; by status
+            models.Index(fields=["-created_at", "-id"], name="order_newest_idx"),
+            models.Index(fields=["salesperson", "-created_at", "-id"], name="order_sp_newest_idx"),
+            models.Index(fields=["status", "-created_at", "-id"], name="order_status_newest_idx"),
+        ]
         constraints = [
             *fits("total", "custom_total", "deposit_required", "paid_amount", "returned_amount", digits=14, places=2),
             models.UniqueConstraint(fields=["created_by", "idempotency_key"], name="order_idempotency_unique"),

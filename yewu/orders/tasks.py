@@ -23,8 +23,9 @@ from yewu.org.selectors import users_with_role
 from yewu.policy import orders as rules
 from yewu.policy.calendar import TZ
 
+from .contracts.records import flag_overdue_loans, flag_unconfirmed_register
 from .models import Contract, ContractStatus, OrderLine
-from .selectors import custom_dates_overdue, late_lines_qs
+from .ordering.selectors import custom_dates_overdue, late_lines_qs
 
 
 def _managers_of(user: User | None) -> list[User]:
@@ -94,8 +95,6 @@ def run_timers(now: datetime | None = None) -> dict:
 
 
 def run_nightly(now: datetime | None = None) -> dict:
-    from .contract_records import flag_overdue_loans, flag_unconfirmed_register
-
     return {"late_lines": flag_late_lines(now), "custody_overdue": flag_overdue_loans(now),
             "register_unconfirmed": flag_unconfirmed_register(now)}
 

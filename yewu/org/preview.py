@@ -81,7 +81,7 @@ def _keys(changes: dict, family: str) -> list[str]:
 
 def _credit_approval(old: PolicyConfig, new: PolicyConfig, keys: list[str]) -> Section:
     from yewu.orders.models import Order, OrderStatus, Settlement
-    from yewu.orders.services import order_facts
+    from yewu.orders.ordering.facts import order_facts
     from yewu.policy import orders as rules
 
     s = Section("credit_approval", "账期订单的审批人（approve.*）", keys, True,
@@ -238,7 +238,7 @@ def _settle_text(o, d, dep) -> str:
 
 def _settlement(old: PolicyConfig, new: PolicyConfig, keys: list[str]) -> Section:
     from yewu.orders.models import Order, OrderStatus
-    from yewu.orders.services import order_facts
+    from yewu.orders.ordering.facts import order_facts
     from yewu.policy import orders as rules
 
     s = Section("settlement", "未提交订单的结算方式与定金（settle.*）", keys, True,

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from yewu.audit.services import record, snapshot
+from yewu.catalog import line_pricing
 from yewu.catalog.models import Product
 from yewu.catalog.services import guide_for_line, parse_date
 from yewu.common import parsers
@@ -106,8 +107,10 @@ def next_number(day: date, type_code: str = "BJ") -> str:
 
 
 def _price_line(line: QuoteLine, quote: Quote, cfg: PolicyConfig) -> Decision:
-    dec = pricing.check_line_price(guide_price=line.guide_price, unit_price=line.unit_price, fee_rate=quote.fee_rate,
-                                   invoice=quote.invoice_choice, quantity=line.quantity, cfg=cfg, kind=line.kind)
+    """The line's figures and outcome from the one line price check (:func:`yewu.catalog.line_pricing.check`)."""
+    dec = line_pricing.check(line_pricing.Guide(line.guide_price, line.guide_source), kind=line.kind,
+                             unit_price=line.unit_price, quantity=line.quantity, fee_rate=quote.fee_rate,
+                             invoice=quote.invoice_choice, cfg=cfg)
     d = dec.data
     line.fee_rate = quote.fee_rate
     line.net_price, line.baseline, line.floor, line.min_price = d["net_price"], d["baseline"], d["floor"], d["min_price"]
@@ -119,22 +122,34 @@ def _price_line(line: QuoteLine, quote: Quote, cfg: PolicyConfig) -> Decision:
     return dec
 
 
+def _product_pk(v) -> int | None:
+    try:
+        return int(v)
+    except (TypeError, ValueError):
+        return None
+
+
 def _build_lines(actor, quote: Quote, raw_lines: list[dict], cfg: PolicyConfig, keep: dict | None = None) -> list[QuoteLine]:
+    """Quote lines priced by the one line pricing (:mod:`yewu.catalog.line_pricing`): the products and their guide
+    prices on the quote date in one query, then the line price check per line."""
     if not isinstance(raw_lines, list):
         raise ValidationError("lines 必须是列表", fields={"lines": "必须是列表"})
     if len(raw_lines) > 200:
         raise ValidationError("一张报价单最多 200 行", fields={"lines": "最多 200 行"})
     keep = keep or {}
+    products = line_pricing.products_for(
+        [pk for raw in raw_lines if isinstance(raw, dict) and (pk := _product_pk(raw.get("product_id"))) is not None],
+        quote.quote_date)
     lines: list[QuoteLine] = []
     for i, raw in enumerate(raw_lines):
         pre = f"lines.{i}."
         pid = raw.get("product_id")
         if pid in (None, ""):
             raise ValidationError(f"第 {i + 1} 行未选择产品", fields={pre + "product_id": "必填"})
-        try:
-            product = Product.objects.get(pk=int(pid))
-        except (Product.DoesNotExist, TypeError, ValueError):
-            raise ValidationError(f"第 {i + 1} 行产品不存在", fields={pre + "product_id": "产品不存在"}) from None
+        pk = _product_pk(pid)
+        product = products.get(pk) if pk is not None else None
+        if product is None:
+            raise ValidationError(f"第 {i + 1} 行产品不存在", fields={pre + "product_id": "产品不存在"})
         if not product.active:
             raise ValidationError(f"第 {i + 1} 行产品 {product.code} 已停售", fields={pre + "product_id": "已停售"})
         values, errs = pricing.parse_line_input(raw.get("quantity"), raw.get("unit_price"), quote.fee_rate, cfg)
@@ -143,26 +158,22 @@ def _build_lines(actor, quote: Quote, raw_lines: list[dict], cfg: PolicyConfig, 
                                   fields={pre + e.field: e.message for e in errs}, rule=next((e.rule for e in errs if e.rule), None))
         key = (product.pk, raw.get("price_request_id") or None)
         if key in keep:
-            g, source, req = keep[key]
+            guide = line_pricing.Guide(*keep[key])
         else:
-            g, source, req = guide_for_line(product, quote.quote_date, quote.owner, raw.get("price_request_id"))
+            guide = line_pricing.guide_of(product, quote.quote_date, quote.owner, raw.get("price_request_id"))
         line = QuoteLine(quote=quote, position=i + 1, product=product, product_code=product.code, product_name=product.name,
                          specification=product.specification, unit=product.unit, kind=product.kind,
-                         on_guide_list=product.on_guide_list, quantity=values["quantity"], guide_price=g or Decimal("0"),
-                         guide_source=source, price_request=req, unit_price=values["unit_price"])
-        if g is None:
-            dec = pricing.check_line_price(guide_price=None, unit_price=values["unit_price"], price_source=source)
-            err = RuleRefused.from_decision(dec)
-            err.message = f"第 {i + 1} 行 {product.code}：{err.message}"
-            err.fields = {pre + "product_id": dec.message()}
-            raise err
+                         on_guide_list=product.on_guide_list, quantity=values["quantity"],
+                         guide_price=guide.price or Decimal("0"), guide_source=guide.source,
+                         price_request_id=guide.request_id, unit_price=values["unit_price"])
+        if guide.price is None:
+            dec = line_pricing.check(guide, kind=product.kind, unit_price=values["unit_price"], quantity=values["quantity"],
+                                     fee_rate=quote.fee_rate, invoice=quote.invoice_choice, cfg=cfg)
+            raise line_pricing.refusal(dec, where=f"第 {i + 1} 行 {product.code}", field=pre + "product_id")
         dec = _price_line(line, quote, cfg)
         parsers.fits(line.amount, parsers.MONEY, field=pre + "quantity", label=f"第 {i + 1} 行金额", cfg=cfg)
         if dec.refused:
-            err = RuleRefused.from_decision(dec)
-            err.message = f"第 {i + 1} 行 {product.code}：{err.message}"
-            err.fields = {pre + "unit_price": dec.message()}
-            raise err
+            raise line_pricing.refusal(dec, where=f"第 {i + 1} 行 {product.code}", field=pre + "unit_price")
         lines.append(line)
     return lines
 

@@ -10,8 +10,8 @@ from yewu.approvals import services as approvals
 from yewu.approvals.models import ApprovalRequest
 from yewu.audit.models import AuditEntry
 from yewu.common.models import Notification
-from yewu.orders import services
 from yewu.orders.models import Order
+from yewu.orders.ordering import services
 from yewu.orders.tests.test_orders_api import make_existing
 
 RULE = "contract.phone_approval"

@@ -94,7 +94,7 @@ def test_the_quote_workbook_neutralises_formulas(company, api_client):
 def test_contract_ledger_neutralises_formulas_and_drops_control_characters():
     from types import SimpleNamespace as NS
 
-    from yewu.orders.pdf import contract_ledger_xlsx
+    from yewu.orders.documents.pdf import contract_ledger_xlsx
 
     person = NS(name="张三")
     c = NS(number="YWXS-1", signed_on=date(2026, 1, 5), customer=NS(name=EVIL + "\x00"),

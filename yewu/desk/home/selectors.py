@@ -21,7 +21,8 @@ from yewu.expenses.selectors import balance_total, pay_queue
 from yewu.finance.models import Allocation, InvoiceRequest, ReceiptStatus, RequestState
 from yewu.finance.selectors import aging, collection_tasks_visible_to, receipts_visible_to
 from yewu.orders.models import OrderLine, OrderStatus
-from yewu.orders.selectors import custom_lines_to_date, late_orders, orders_visible_to
+from yewu.orders.ordering.selectors import custom_lines_to_date, late_orders
+from yewu.orders.visibility import orders_visible_to
 from yewu.org.permissions import can
 from yewu.org.selectors import get_policy
 from yewu.performance.models import CommissionEntry

@@ -17,7 +17,7 @@ from yewu.customers.schemas import (
 )
 from yewu.desk.worklist.schemas import WorklistOut
 from yewu.finance.selectors import overdue_for_manager
-from yewu.orders.selectors import late_orders_for_manager
+from yewu.orders.ordering.selectors import late_orders_for_manager
 from yewu.org.models import Role
 
 worklist_router = Router(tags=["leads"])

@@ -17,7 +17,7 @@ from yewu.customers.leads import services as lead_services
 from yewu.customers.leads.selectors import manager_worklist
 from yewu.customers.web import fmt_value, int_or_none, is_manager, rule_msg, salesperson_choices
 from yewu.finance.selectors import overdue_for_manager
-from yewu.orders.selectors import late_orders_for_manager
+from yewu.orders.ordering.selectors import late_orders_for_manager
 from yewu.org.models import Role
 from yewu.org.selectors import get_policy, managed_team_ids
 from yewu.sales import selectors as sales_selectors

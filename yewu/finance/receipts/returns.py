@@ -31,9 +31,9 @@ from django.utils import timezone
 from yewu.audit.services import record
 from yewu.common.errors import Conflict
 from yewu.common.jobs import notify
-from yewu.orders import returns
-from yewu.orders import services as orders
 from yewu.orders.models import Order, ReturnRequest
+from yewu.orders.ordering import release as orders
+from yewu.orders.returns import services as returns
 from yewu.org.models import Role
 from yewu.org.selectors import users_with_role
 from yewu.performance import services as commission

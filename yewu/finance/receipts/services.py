@@ -4,7 +4,7 @@ Receipts: recorded by FIN or CA only (`sod.receipt_recorder`), allocated oldest 
 (`receipt.allocation`), reversed (红冲) with a reason — undoing allocations, order balances and commission
 exactly. The receipt row is locked (select_for_update) for every allocation, so two cashiers allocating one
 receipt at once are serialised and the second sees what the first took. Money reaches the order through its one
-entry point, :func:`yewu.orders.services.apply_money_change`; orders never imports finance."""
+entry point, :func:`yewu.orders.ordering.release.apply_money_change`; orders never imports finance."""
 
 from __future__ import annotations
 
@@ -29,8 +29,8 @@ from yewu.finance.receivables.balances import (
     returned_credit,
 )
 from yewu.finance.receivables.services import sync_recovery
-from yewu.orders import services as orders
 from yewu.orders.models import Order
+from yewu.orders.ordering import release as orders
 from yewu.org.models import Role, User
 from yewu.performance import services as commission
 from yewu.policy import receivables as rules

@@ -11,10 +11,10 @@ from django.db import connection
 from yewu.audit.models import AuditEntry
 from yewu.finance.documents import receipt_words, rmb_words_value
 from yewu.finance.models import Allocation, Receipt
+from yewu.finance.order_payments import record_payment
 from yewu.finance.receipts import services as receipt_writes
 from yewu.finance.receivables import balances
 from yewu.orders.models import Order, OrderStatus
-from yewu.orders.services import record_payment
 from yewu.performance.models import CommissionEntry
 
 J = "application/json"

@@ -21,8 +21,8 @@ from yewu.finance.receipts import services as receipt_writes
 from yewu.finance.receivables import balances
 from yewu.finance.receivables import selectors as ar_reads
 from yewu.finance.statements import selectors as statement_reads
-from yewu.orders import returns
 from yewu.orders.models import Order, OrderLine, ReturnRequest
+from yewu.orders.returns import services as returns
 from yewu.org.models import User
 from yewu.performance import services as commission
 from yewu.performance.models import CommissionEntry
@@ -149,7 +149,7 @@ def test_order_unpaid_is_net_of_returns_on_every_page(books, back, client):
     assert o.unpaid == D("500.00") == balances.net_unpaid(o)  # 1,000 − 200 returned − 300 paid
     assert sum(r.open for r in ar_reads.receivables(fin, order_id=o.pk)) == D("500.00")
     assert [x.net_unpaid for x in balances.open_orders(books.gz.pk)] == [D("500.00")]
-    from yewu.orders.services import credit_exposure
+    from yewu.orders.ordering.facts import credit_exposure
 
     assert credit_exposure(books.gz) == D("500.00")
     client.force_login(fin)
@@ -266,7 +266,7 @@ def test_return_after_invoicing_leaves_an_amount_to_red_letter(books, back):
 
 
 def test_exchange_moves_no_money_once_reshipped(books, back):
-    from yewu.orders import services as order_services
+    from yewu.orders.shipping import services as order_services
 
     fin = books.co.finance
     o = books.order(books.gz, [("10", "100.00", None)], shipped_on=date(2026, 1, 10), settlement="CREDIT")

@@ -19,8 +19,8 @@ from yewu.finance.models import Allocation, Receipt, ReceiptStatus
 from yewu.finance.receipts import services as receipt_writes
 from yewu.finance.receivables import balances
 from yewu.finance.receivables import selectors as ar_reads
-from yewu.orders import returns
 from yewu.orders.models import Order, ReturnRequest, ReturnStatus
+from yewu.orders.returns import services as returns
 from yewu.org.models import User
 from yewu.performance.models import CommissionEntry
 

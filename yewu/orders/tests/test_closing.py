@@ -8,10 +8,13 @@ import pytest
 from django.utils import timezone
 
 from yewu.audit.models import AuditEntry
+from yewu.finance import order_payments
 from yewu.finance import services as fin
 from yewu.finance.models import Allocation
-from yewu.orders import returns, services
 from yewu.orders.models import Order, OrderStatus
+from yewu.orders.ordering import services
+from yewu.orders.returns import services as returns
+from yewu.orders.shipping import services as ship_svc
 from yewu.org.models import User
 
 D = Decimal
@@ -31,9 +34,9 @@ def ops(company):
 
 def ship_and_sign(ops, order):
     """The warehouse ships every open line; the customer signs (e-signature) today."""
-    lines = [services.ShipLineIn(ln.pk, ln.open_qty) for ln in order.lines.all() if ln.open_qty > 0]
-    s = services.create_shipment(ops.wh, order.pk, lines)
-    services.confirm_delivery(ops.wh, s.pk, delivered_on=timezone.localdate(), e_signature=True, signed_by_name="刘收货")
+    lines = [ship_svc.ShipLineIn(ln.pk, ln.open_qty) for ln in order.lines.all() if ln.open_qty > 0]
+    s = ship_svc.create_shipment(ops.wh, order.pk, lines)
+    ship_svc.confirm_delivery(ops.wh, s.pk, delivered_on=timezone.localdate(), e_signature=True, signed_by_name="刘收货")
     return Order.objects.get(pk=order.pk)
 
 
@@ -44,7 +47,7 @@ def cash_order_paid_and_delivered(shop, ops, qty="10"):
                                  lines=[services.LineIn(shop.cable.pk, qty, "100.00")])
     o = services.submit_order(co.sales1, o.pk)
     assert o.status == OrderStatus.AWAITING_PAYMENT
-    services.record_payment(co.finance, o.pk, str(o.total))
+    order_payments.record_payment(co.finance, o.pk, str(o.total))
     return ship_and_sign(ops, Order.objects.get(pk=o.pk))
 
 

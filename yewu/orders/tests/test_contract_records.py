@@ -14,9 +14,11 @@ from openpyxl import load_workbook
 from yewu.approvals import services as approvals
 from yewu.audit.models import AuditEntry
 from yewu.common.models import Notification
-from yewu.orders import contract_records as cr
-from yewu.orders import contracts, services, tasks
+from yewu.orders import attachments, tasks
+from yewu.orders.contracts import records as cr
+from yewu.orders.contracts import services as contracts
 from yewu.orders.models import Contract, ContractCustodyLoan, ContractRegister
+from yewu.orders.ordering import services
 from yewu.org.selectors import get_calendar
 from yewu.policy.calendar import TZ
 
@@ -24,7 +26,7 @@ from .test_contracts import CHECK, _approved_contract, credit_order
 from .test_delivery import ops  # noqa: F401  (fixture)
 from .test_documents import pdf_text
 
-SCAN = services.FileIn("合同.pdf", "application/pdf", b"%PDF-1.4 scan")
+SCAN = attachments.FileIn("合同.pdf", "application/pdf", b"%PDF-1.4 scan")
 
 
 def post(client, url, body=None):
@@ -258,8 +260,8 @@ def test_pages_render_for_cs_and_sp(shop, client, page):
 
 def test_litigation_also_stops_returns_but_a_plain_dispute_does_not(shop, ops, api_client):  # noqa: F811
     from yewu.common.errors import Conflict
-    from yewu.orders import returns
     from yewu.orders.models import ReturnRequest
+    from yewu.orders.returns import services as returns
 
     co = shop.company
     o = credit_order(shop)

@@ -10,8 +10,10 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from yewu.common.models import Notification
-from yewu.orders import contracts, services, tasks
+from yewu.orders import tasks
+from yewu.orders.contracts import services as contracts
 from yewu.orders.models import Contract
+from yewu.orders.ordering import services
 from yewu.policy import orders as rules
 
 from .test_delivery import ops  # noqa: F401  (fixture)

@@ -9,9 +9,12 @@ from django.utils import timezone
 from yewu.approvals.models import ApprovalRequest
 from yewu.audit.models import AuditEntry
 from yewu.common.models import Notification
-from yewu.orders import services, tasks
+from yewu.finance import order_payments
+from yewu.orders import tasks
 from yewu.orders.models import Order, OrderLine, OrderStatus
-from yewu.orders.selectors import late_lines
+from yewu.orders.ordering import services
+from yewu.orders.ordering.selectors import late_lines
+from yewu.orders.shipping import services as ship_svc
 from yewu.org.models import User
 from yewu.org.selectors import get_calendar
 from yewu.policy.calendar import TZ
@@ -88,7 +91,7 @@ def test_mixed_order_per_line_promises_and_prod_date(shop, ops, api_client):
 
 def test_custom_date_entry_deadline_timer(shop, ops):
     o = mixed_order(shop)
-    services.record_payment(shop.company.finance, o.pk, "3000.00", date(2025, 9, 30))
+    order_payments.record_payment(shop.company.finance, o.pk, "3000.00", date(2025, 9, 30))
     due = datetime(2025, 10, 9, 23, 59, 59, tzinfo=TZ)
     assert tasks.remind_custom_dates(due) == 0
     assert tasks.remind_custom_dates(due + timedelta(seconds=1)) >= 1
@@ -99,7 +102,7 @@ def test_custom_date_entry_deadline_timer(shop, ops):
 
 def test_late_is_the_day_after_the_promise_per_line(shop, ops, api_client):
     o = mixed_order(shop)
-    services.record_payment(shop.company.finance, o.pk, "3000.00")
+    order_payments.record_payment(shop.company.finance, o.pk, "3000.00")
     std, cus = o.lines.order_by("id")
     promised = OrderLine.objects.get(pk=std.pk).promised_ship_on
     sp = shop.company.sales1
@@ -107,9 +110,9 @@ def test_late_is_the_day_after_the_promise_per_line(shop, ops, api_client):
     late = late_lines(sp, promised + timedelta(days=1))
     assert [x.line.pk for x in late] == [std.pk] and late[0].reason.rule == "delivery.standard_3_4d"
     # partial shipment keeps the rest late; shipping all of it ends lateness
-    services.create_shipment(ops.wh, o.pk, [services.ShipLineIn(std.pk, "4")])
+    ship_svc.create_shipment(ops.wh, o.pk, [ship_svc.ShipLineIn(std.pk, "4")])
     assert late_lines(sp, promised + timedelta(days=1))[0].reason.figures["open_qty"] == 6
-    services.create_shipment(ops.wh, o.pk, [services.ShipLineIn(std.pk, "6")])
+    ship_svc.create_shipment(ops.wh, o.pk, [ship_svc.ShipLineIn(std.pk, "6")])
     assert late_lines(sp, promised + timedelta(days=1)) == []
     # custom line: late after PROD's date
     services.set_custom_ship_date(ops.prod, o.pk, cus.pk, timezone.localdate())
@@ -123,7 +126,7 @@ def test_late_is_the_day_after_the_promise_per_line(shop, ops, api_client):
 
 def test_nightly_flags_late_lines_once_and_api_lists_them(shop, ops, api_client):
     o = mixed_order(shop)
-    services.record_payment(shop.company.finance, o.pk, "3000.00")
+    order_payments.record_payment(shop.company.finance, o.pk, "3000.00")
     std = o.lines.order_by("id").first()
     yesterday = timezone.localdate() - timedelta(days=1)
     OrderLine.objects.filter(pk=std.pk).update(promised_ship_on=yesterday)

@@ -14,9 +14,9 @@ from yewu.catalog.models import GuidePrice, Product
 from yewu.expenses.models import CashAdvance, CashEntry, PaymentDoc
 from yewu.finance.models import Invoice, Receipt
 from yewu.finance.selectors import aging, overdue_for_manager
-from yewu.orders.contracts import contract_reason
+from yewu.orders.contracts.services import contract_reason
 from yewu.orders.models import Contract, Order, Shipment
-from yewu.orders.selectors import late_orders_for_manager
+from yewu.orders.ordering.selectors import late_orders_for_manager
 from yewu.org.models import User
 from yewu.performance.models import CommissionEntry
 from yewu.performance.selectors import statement

@@ -11,8 +11,10 @@ from django.test import Client
 from django.utils import timezone
 
 from yewu.audit.models import AuditEntry
-from yewu.orders import services
+from yewu.finance import order_payments
 from yewu.orders.models import Order, OrderStatus
+from yewu.orders.ordering import services
+from yewu.orders.shipping import services as ship_svc
 
 from .test_delivery import mixed_order, ops  # noqa: F401  (fixture)
 from .test_orders_api import make_existing
@@ -38,9 +40,9 @@ def save(name, data):
 @pytest.fixture
 def shipped(shop, ops):  # noqa: F811
     o = mixed_order(shop)
-    services.record_payment(shop.company.finance, o.pk, "3000.00")
+    order_payments.record_payment(shop.company.finance, o.pk, "3000.00")
     std, cus = o.lines.order_by("id")
-    ship = services.create_shipment(ops.wh, o.pk, [services.ShipLineIn(std.pk, "4")])
+    ship = ship_svc.create_shipment(ops.wh, o.pk, [ship_svc.ShipLineIn(std.pk, "4")])
     return o, ship, std, cus
 
 
@@ -70,7 +72,7 @@ def test_backorder_note_lists_what_is_left(shop, ops, shipped, api_client):  # n
     text = pdf_text(r.content)
     # standard: 6 left × 100.00; custom: 10 left × 1,000.00 → 10,600.00
     assert "货品欠发单" in text and "10,600.00" in text and "壹万零陆佰元整" in text and ship.number in text
-    services.create_shipment(ops.wh, o.pk, [services.ShipLineIn(std.pk, "6"), services.ShipLineIn(cus.pk, "10")])
+    ship_svc.create_shipment(ops.wh, o.pk, [ship_svc.ShipLineIn(std.pk, "6"), ship_svc.ShipLineIn(cus.pk, "10")])
     r = api_client(shop.company.sales1).get(f"/api/v1/orders/{o.pk}/backorder.pdf")
     assert r.status_code == 422 and r.json()["rule"] == "ship.release_check"
 
@@ -109,8 +111,8 @@ def test_customer_signed_copy_sets_delivery_date_and_delivered(shop, ops, api_cl
     o, _ = services.create_order(shop.company.sales1, customer_id=shop.gz.pk, settlement="COD",
                                  lines=[services.LineIn(shop.cable.pk, "10", "100.00")])
     services.submit_order(shop.company.sales1, o.pk)
-    s1 = services.create_shipment(ops.wh, o.pk, [services.ShipLineIn(o.lines.get().pk, "4")])
-    s2 = services.create_shipment(ops.wh, o.pk, [services.ShipLineIn(o.lines.get().pk, "6")])
+    s1 = ship_svc.create_shipment(ops.wh, o.pk, [ship_svc.ShipLineIn(o.lines.get().pk, "4")])
+    s2 = ship_svc.create_shipment(ops.wh, o.pk, [ship_svc.ShipLineIn(o.lines.get().pk, "6")])
     wh = api_client(ops.wh)
     today = timezone.localdate()
     url = f"/api/v1/shipments/{s1.pk}/delivered"

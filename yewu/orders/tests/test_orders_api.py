@@ -7,7 +7,7 @@ import pytest
 from django.db import connection
 
 from yewu.orders.models import Order, OrderStatus
-from yewu.orders.services import LineIn, create_order
+from yewu.orders.ordering.services import LineIn, create_order
 
 
 def make_existing(shop, customer):

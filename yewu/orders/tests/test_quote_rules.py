@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 
 from yewu.orders.models import Order
-from yewu.orders.services import LineIn, create_order, submit_order
+from yewu.orders.ordering.services import LineIn, create_order, submit_order
 from yewu.org.models import PolicyVersion
 from yewu.sales import services as qs
 

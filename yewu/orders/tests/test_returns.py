@@ -7,8 +7,11 @@ import pytest
 from django.utils import timezone
 
 from yewu.audit.models import AuditEntry
-from yewu.orders import returns, services
+from yewu.finance import order_payments
 from yewu.orders.models import Order, OrderLine
+from yewu.orders.ordering import services
+from yewu.orders.returns import services as returns
+from yewu.orders.shipping import services as ship_svc
 
 from .test_delivery import ops  # noqa: F401  (fixture)
 from .test_documents import pdf_text, save
@@ -24,10 +27,10 @@ def delivered(shop, ops):  # noqa: F811
                                         services.LineIn(shop.custom.pk, "2", "1000.00")])
     shop.signed_contract(o)
     services.submit_order(shop.company.sales1, o.pk)
-    services.record_payment(shop.company.finance, o.pk, "600.00")
+    order_payments.record_payment(shop.company.finance, o.pk, "600.00")
     std, cus = o.lines.order_by("id")
-    s = services.create_shipment(ops.wh, o.pk, [services.ShipLineIn(std.pk, "8"), services.ShipLineIn(cus.pk, "2")])
-    services.confirm_delivery(ops.wh, s.pk, delivered_on=timezone.localdate(), e_signature=True)
+    s = ship_svc.create_shipment(ops.wh, o.pk, [ship_svc.ShipLineIn(std.pk, "8"), ship_svc.ShipLineIn(cus.pk, "2")])
+    ship_svc.confirm_delivery(ops.wh, s.pk, delivered_on=timezone.localdate(), e_signature=True)
     return Order.objects.get(pk=o.pk), std, cus
 
 
@@ -131,7 +134,7 @@ def test_exchange_is_a_return_plus_a_new_shipment(shop, ops, delivered):  # noqa
     line = OrderLine.objects.get(pk=cus.pk)
     assert (line.returned_qty, line.open_qty) == (1, 1)
     assert Order.objects.get(pk=o.pk).status == "partly_shipped"
-    services.create_shipment(ops.wh, o.pk, [services.ShipLineIn(cus.pk, "1"), services.ShipLineIn(std.pk, "2")])
+    ship_svc.create_shipment(ops.wh, o.pk, [ship_svc.ShipLineIn(cus.pk, "1"), ship_svc.ShipLineIn(std.pk, "2")])
     line = OrderLine.objects.get(pk=cus.pk)
     assert line.open_qty == 0 and line.returnable_qty == 2 and Order.objects.get(pk=o.pk).status == "shipped"
     with pytest.raises(Exception) as e:

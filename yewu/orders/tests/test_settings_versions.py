@@ -13,8 +13,8 @@ from yewu.audit.models import AuditEntry
 from yewu.common.errors import PermissionDenied, ValidationError
 from yewu.expenses.models import CashAdvance
 from yewu.finance.models import InvoiceRequest
-from yewu.orders import services
 from yewu.orders.models import Order, OrderStatus
+from yewu.orders.ordering import services
 from yewu.org.models import PolicyVersion, User
 from yewu.org.preview import preview
 from yewu.org.selectors import get_policy

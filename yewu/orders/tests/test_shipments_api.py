@@ -6,8 +6,9 @@ import json
 import pytest
 from django.utils import timezone
 
-from yewu.orders import services
 from yewu.orders.models import Order, OrderStatus
+from yewu.orders.ordering import services
+from yewu.orders.shipping import services as ship_svc
 from yewu.org.models import User
 
 PRICE_WORDS = ("price", "total", "amount", "paid", "unpaid", "line_total")
@@ -26,9 +27,9 @@ def shipped(shop):
 
     mine, theirs = cod(shop.gz, co.sales1, "20"), cod(other, co.sales3, "30")
     ln = mine.lines.get()
-    s1 = services.create_shipment(wh, mine.pk, [services.ShipLineIn(ln.pk, "5")])
-    s2 = services.create_shipment(wh, mine.pk, [services.ShipLineIn(ln.pk, "15")])
-    s3 = services.create_shipment(wh, theirs.pk, [services.ShipLineIn(theirs.lines.get().pk, "30")])
+    s1 = ship_svc.create_shipment(wh, mine.pk, [ship_svc.ShipLineIn(ln.pk, "5")])
+    s2 = ship_svc.create_shipment(wh, mine.pk, [ship_svc.ShipLineIn(ln.pk, "15")])
+    s3 = ship_svc.create_shipment(wh, theirs.pk, [ship_svc.ShipLineIn(theirs.lines.get().pk, "30")])
 
     class S:
         pass

@@ -8,7 +8,7 @@ from django.test import Client
 
 from yewu.approvals.models import ApprovalRequest
 from yewu.orders.models import Order, OrderStatus
-from yewu.orders.services import LineIn, create_order, submit_order
+from yewu.orders.ordering.services import LineIn, create_order, submit_order
 from yewu.org.models import User
 
 

@@ -10,8 +10,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.utils import timezone
 
-from yewu.orders import contracts, services
+from yewu.finance import order_payments
+from yewu.orders.contracts import services as contracts
 from yewu.orders.models import Contract, Order, OrderLine, ReturnRequest, Shipment
+from yewu.orders.ordering import services
+from yewu.orders.shipping import services as ship_svc
 
 from .test_delivery import ops  # noqa: F401  (fixture)
 from .test_orders_api import make_existing
@@ -181,7 +184,7 @@ def test_form_links_and_customer_signed_delivery(shop, ops):  # noqa: F811
     o = credit_order(shop, "200")
     shop.signed_contract(o)
     line = o.lines.get()
-    s = services.create_shipment(ops.wh, o.pk, [services.ShipLineIn(line.pk, "100")])
+    s = ship_svc.create_shipment(ops.wh, o.pk, [ship_svc.ShipLineIn(line.pk, "100")])
     url = f"/orders/{o.pk}/"
     sp_html = page(login(co.sales1), url)
     assert f"/api/v1/orders/{o.pk}/pdf" in sp_html and f"/api/v1/orders/{o.pk}/backorder.pdf" in sp_html
@@ -236,7 +239,7 @@ def test_prod_enters_custom_ship_dates_on_its_page(shop, ops):  # noqa: F811
     assert "没有待录入交期的定制产品" in page(prod, "/orders/custom-dates/")  # no deposit yet
     assert 'href="/orders/custom-dates/"' in page(prod, "/orders/")  # PROD's nav link
     assert 'href="/orders/custom-dates/"' not in page(login(co.sales1), "/orders/")
-    services.record_payment(co.finance, o.pk, "3000.00")
+    order_payments.record_payment(co.finance, o.pk, "3000.00")
     html = page(prod, "/orders/custom-dates/")
     assert o.number in html and f"/orders/{o.pk}/lines/{cus.pk}/ship-date/" in html and "1000.00" not in html
     assert "delivery.custom_production" in html
@@ -285,10 +288,10 @@ def delivered(shop, ops):  # noqa: F811
                                         services.LineIn(shop.custom.pk, "2", "1000.00")])
     shop.signed_contract(o)
     services.submit_order(shop.company.sales1, o.pk)
-    services.record_payment(shop.company.finance, o.pk, "600.00")
+    order_payments.record_payment(shop.company.finance, o.pk, "600.00")
     std, cus = o.lines.order_by("id")
-    s = services.create_shipment(ops.wh, o.pk, [services.ShipLineIn(std.pk, "8"), services.ShipLineIn(cus.pk, "2")])
-    services.confirm_delivery(ops.wh, s.pk, delivered_on=timezone.localdate(), e_signature=True)
+    s = ship_svc.create_shipment(ops.wh, o.pk, [ship_svc.ShipLineIn(std.pk, "8"), ship_svc.ShipLineIn(cus.pk, "2")])
+    ship_svc.confirm_delivery(ops.wh, s.pk, delivered_on=timezone.localdate(), e_signature=True)
     return Order.objects.get(pk=o.pk), std, cus
 
 
@@ -343,7 +346,7 @@ def test_return_more_than_30_days_after_delivery_needs_the_gm_too(shop, ops, del
                                                             "quality_defect": "1"})
     assert "总经理" in m
     r = ReturnRequest.objects.get()
-    from yewu.orders import returns
+    from yewu.orders.returns import services as returns
 
     returns.confirm(co.manager, r.pk)
     returns.inspect(ops.qc, r.pk, is_ours=True, condition="外皮破损")

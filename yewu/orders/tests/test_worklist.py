@@ -8,7 +8,8 @@ import pytest
 from django.utils import timezone
 
 from yewu.orders.models import OrderLine, Shipment
-from yewu.orders.services import LineIn, ShipLineIn, create_order, create_shipment, submit_order
+from yewu.orders.ordering.services import LineIn, create_order, submit_order
+from yewu.orders.shipping.services import ShipLineIn, create_shipment
 
 
 @pytest.fixture

@@ -13,8 +13,8 @@ from yewu.approvals import services as approvals
 from yewu.common.errors import RuleRefused, YewuError
 from yewu.finance.models import Receipt
 from yewu.finance.receipts import services as receipt_writes
-from yewu.orders import services as orders
 from yewu.orders.models import Order, OrderStatus
+from yewu.orders.ordering import services as orders
 from yewu.performance.models import CommissionEntry, CommissionStatement
 from yewu.sales.models import Quote
 

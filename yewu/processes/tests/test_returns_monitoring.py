@@ -2,8 +2,8 @@
 
 from decimal import Decimal
 
-from yewu.orders import returns
 from yewu.orders.models import ReturnRequest
+from yewu.orders.returns import services as returns
 from yewu.orders.tests.conftest import shop  # noqa: F401  (fixture)
 from yewu.orders.tests.test_delivery import ops  # noqa: F401  (fixture)
 from yewu.orders.tests.test_returns import delivered  # noqa: F401  (fixture)

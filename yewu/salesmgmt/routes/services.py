@@ -16,7 +16,7 @@ from yewu.common.errors import NotFound, PermissionDenied, RuleRefused, Validati
 from yewu.common.jobs import notify
 from yewu.common.text import clean_text
 from yewu.customers.models import Customer
-from yewu.orders import services as orders
+from yewu.orders.ordering import services as orders
 from yewu.org.permissions import require
 from yewu.org.selectors import get_policy
 from yewu.policy import salesmgmt as pol

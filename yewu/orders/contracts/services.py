@@ -25,8 +25,9 @@ from yewu.org.selectors import get_calendar, get_policy
 from yewu.policy import Reason
 from yewu.policy import orders as rules
 
-from .models import Contract, ContractStatus, Order
-from .services import FileIn, save_attachment
+from ..attachments import FileIn, save_attachment
+from ..models import Contract, ContractStatus, Order
+from .records import litigation_reason
 
 SIGNED_STATES = (ContractStatus.SIGNED, ContractStatus.FILED)
 
@@ -39,8 +40,6 @@ def contract_reason(order: Order) -> Reason | None:
 def release_blocker(order: Order) -> Reason | None:
     """`ship.release_check` + SPEC §4.4: an order that requires a contract ships only once it is signed; an order
     whose contract is in litigation/arbitration does not ship at all (`contract.dispute`)."""
-    from .contract_records import litigation_reason
-
     blocked = litigation_reason(order)
     if blocked is not None:
         return blocked

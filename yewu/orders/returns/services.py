@@ -29,9 +29,10 @@ from yewu.org.models import Role, User
 from yewu.org.selectors import get_policy, managed_team_ids, users_with_role
 from yewu.policy import orders as rules
 
-from . import closing
-from .models import Order, OrderLine, OrderStatus, ReturnRequest, ReturnStatus
-from .services import CENT, _decimal
+from .. import closing
+from ..contracts.records import litigation_reason
+from ..inputs import CENT, decimal_in
+from ..models import Order, OrderLine, OrderStatus, ReturnRequest, ReturnStatus
 
 RETURNABLE_STATES = (OrderStatus.PARTLY_SHIPPED, OrderStatus.SHIPPED, OrderStatus.DELIVERED, OrderStatus.CLOSED)
 
@@ -81,15 +82,13 @@ def apply(actor: User, *, order_id: int, line_id: int, quantity, reason: str, qu
         raise PermissionDenied("退货申请由该订单的业务员提出", rule="return.flow")
     if order.status not in RETURNABLE_STATES:
         raise Conflict(f"订单状态为「{order.get_status_display()}」，尚未发货，不能退货", rule="return.flow", code="bad_state")
-    from .contract_records import litigation_reason
-
     blocked = litigation_reason(order)  # contract.dispute: litigation/arbitration leaves the normal flow
     if blocked is not None:
         raise Conflict(f"{blocked.message}；退货须按诉讼/仲裁结果处理", rule=blocked.rule, code="in_litigation")
     line = order.lines.select_for_update().select_related("product").filter(pk=line_id).first()
     if line is None:
         raise ValidationError("订单行不存在", fields={"line_id": "不属于该订单"})
-    qty = _decimal(quantity, "quantity", "退货数量", 3)
+    qty = decimal_in(quantity, "quantity", "退货数量", 3)
     reason = clean_text(reason, field="reason", label="退货原因", max_len=300, required=True)
     # quantities in applications not yet received count against what may still be returned
     pending = sum((r.quantity for r in line.returns.exclude(status__in=[ReturnStatus.REJECTED, ReturnStatus.RECEIVED,

@@ -1,66 +1,60 @@
-"""Row-level access for orders: an order is visible exactly when its customer is (customers.selectors);
-finance, CS and the GM see all orders; the warehouse (WH) the orders released for shipping (ready and after,
-never those still in approval or awaiting payment), production (PROD) the orders with custom lines, QC the orders
-with returns (`acl.ops_scope`). Whether prices show is ``can(user, "sees_prices")`` (yewu.org.permissions)."""
+"""Order reads: late lines and orders, PROD's custom lines, the order form's customers, quotes and live settlement
+preview, the release block and approval history of the order page, the SM's late orders."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal, InvalidOperation
 
-from django.db.models import DecimalField, ExpressionWrapper, F, QuerySet
+from django.core.paginator import Page, Paginator
+from django.db.models import DecimalField, ExpressionWrapper, F, Prefetch, Q, QuerySet
 from django.utils import timezone
 
+from yewu.approvals.models import ApprovalRequest, ApprovalStep
+from yewu.catalog.models import Product
 from yewu.customers.selectors import customers_visible_to
+from yewu.org.models import Role
+from yewu.org.selectors import get_policy, managed_team_ids
 from yewu.policy import Reason
 from yewu.policy import orders as rules
+from yewu.sales.models import QuoteState
+from yewu.sales.selectors import quotes_visible_to
 
-from .models import Contract, Order, OrderLine, OrderStatus, ReturnRequest, Shipment
-
-SHIPPABLE = (OrderStatus.READY, OrderStatus.PARTLY_SHIPPED)
-# acl.ops_scope: what the warehouse sees: orders released for shipping and their later states (SPEC: "ready orders")
-RELEASED = (OrderStatus.READY, OrderStatus.PARTLY_SHIPPED, OrderStatus.SHIPPED, OrderStatus.DELIVERED, OrderStatus.CLOSED)
-
-
-def orders_visible_to(user) -> QuerySet[Order]:
-    if not user.is_authenticated or not user.is_active:
-        return Order.objects.none()
-    if user.has_role("FIN", "FD", "CA", "GM", "CS", "CSM"):
-        return Order.objects.all()
-    qs = Order.objects.filter(customer__in=customers_visible_to(user))
-    if user.has_role("WH", "PROD", "QC"):
-        extra = Order.objects.none()
-        if user.has_role("WH"):
-            extra = extra | Order.objects.filter(status__in=RELEASED)
-        if user.has_role("PROD"):
-            extra = extra | Order.objects.filter(lines__kind="custom")
-        if user.has_role("QC"):
-            extra = extra | Order.objects.filter(returns__isnull=False)
-        qs = Order.objects.filter(pk__in=(qs | extra).values("pk"))
-    return qs
+from ..contracts.services import release_blocker
+from ..models import Order, OrderLine, OrderStatus
+from ..visibility import SHIPPABLE, orders_visible_to
+from .facts import order_facts
 
 
-def order_for(user, pk: int) -> Order | None:
-    return orders_visible_to(user).select_related("customer", "salesperson", "approval").filter(pk=pk).first()
+def for_list(qs: QuerySet[Order]) -> QuerySet[Order]:
+    """Order rows with everything an API list item shows, in a fixed number of queries whatever the page size:
+    customer, salesperson and approval joined; the lines with their products and the approval steps with their
+    deciders prefetched."""
+    return qs.select_related("customer", "salesperson", "approval").prefetch_related(
+        Prefetch("lines", queryset=OrderLine.objects.select_related("product")),
+        Prefetch("approval__steps", queryset=ApprovalStep.objects.select_related("decided_by")))
 
 
-def shipment_for(user, pk: int) -> Shipment | None:
-    return Shipment.objects.select_related("order", "order__customer").filter(
-        pk=pk, order__in=orders_visible_to(user)).first()
+def page_rows(qs: QuerySet, offset: int, limit: int) -> tuple[list, int]:
+    """One page of ``qs`` and the exact total. The total is counted only when the page does not tell it: a page
+    that is not full (and not past the end) ends the list, so the total is its offset plus its rows."""
+    rows = list(qs[offset:offset + limit])
+    if (offset == 0 or rows) and len(rows) < limit:
+        return rows, offset + len(rows)
+    return rows, qs.count()
 
 
-def shipments_visible_to(user) -> QuerySet[Shipment]:
-    """Shipments (出仓单) of the orders the user sees, newest first."""
-    return Shipment.objects.filter(order__in=orders_visible_to(user)).select_related(
-        "order", "order__customer").order_by("-shipped_at", "-id")
-
-
-def contracts_visible_to(user) -> QuerySet[Contract]:
-    return Contract.objects.filter(order__in=orders_visible_to(user)).select_related("order", "customer")
-
-
-def returns_visible_to(user) -> QuerySet[ReturnRequest]:
-    return ReturnRequest.objects.filter(order__in=orders_visible_to(user)).select_related("order", "line", "order__customer")
+def list_page(qs: QuerySet, number, per_page: int) -> Page:
+    """The page ``number`` of ``qs`` for a list page (as ``Paginator.get_page``); a first page that is not full
+    gives the total without counting the table."""
+    paginator = Paginator(qs, per_page)
+    if str(number or "1").strip() == "1":
+        rows = list(qs[:per_page])
+        if len(rows) < per_page:
+            paginator.__dict__["count"] = len(rows)  # Paginator.count is a cached property: the page told it
+            return Page(rows, 1, paginator)
+    return paginator.get_page(number)
 
 
 @dataclass
@@ -119,16 +113,14 @@ def custom_lines_to_date(user) -> QuerySet[OrderLine]:
     ).select_related("order", "order__customer", "product").order_by("prod_date_due_at", "id")
 
 
-# --- read helpers for the order pages (yewu/orders/views.py) -------------------------------------------------
+# --- read helpers for the order pages (yewu/orders/ordering/views.py) -------------------------------------------------
 
-ALL_ORDER_ROLES = ("SP", "SM", "GM")  # who may create orders (services.create_order)
+ALL_ORDER_ROLES = ("SP", "SM", "GM")  # who may create orders (ordering.services.create_order)
 
 
 def order_customers(user):
     """Customers the user may place an order for: an SP only their own, SM the team's, GM all — never the pool."""
-    from yewu.customers.selectors import customers_visible_to as visible
-
-    qs = visible(user).filter(owner__isnull=False)
+    qs = customers_visible_to(user).filter(owner__isnull=False)
     if user.has_role("SP") and not user.has_role("SM", "GM"):
         qs = qs.filter(owner=user)
     return qs.order_by("name")
@@ -136,16 +128,11 @@ def order_customers(user):
 
 def accepted_quotes(user):
     """Accepted quotes the user may turn into an order (`acl.sp_scope` via quotes_visible_to)."""
-    from yewu.sales.models import QuoteState
-    from yewu.sales.selectors import quotes_visible_to
-
     return (quotes_visible_to(user).filter(state=QuoteState.ACCEPTED, customer__in=order_customers(user))
             .exclude(pk__in=Order.objects.exclude(quote_id=None).values("quote_id")).order_by("-created_at"))
 
 
 def _num(v):
-    from decimal import Decimal, InvalidOperation
-
     try:
         d = Decimal(str(v).strip())
     except (InvalidOperation, ValueError):
@@ -157,14 +144,6 @@ def settlement_preview(user, customer_id, lines, delivery_address: str = "") -> 
     """What the order form shows while typing: the total, and for every settlement type whether this customer
     may have it for this total and address, with the rule reasons (yewu.policy.orders.settlement_options).
     ``lines`` are (product_id, quantity, unit_price) as typed; incomplete lines are ignored."""
-    from decimal import Decimal
-
-    from yewu.catalog.models import Product
-    from yewu.org.selectors import get_policy
-    from yewu.policy import orders as rules
-
-    from .services import order_facts
-
     customer = order_customers(user).filter(pk=customer_id).first() if str(customer_id).isdigit() else None
     if customer is None:
         return None
@@ -203,8 +182,6 @@ def release_block(order, with_money: bool = True) -> tuple[str, str] | None:
     if order.customer.supply_suspended:
         return f"客户「{order.customer.name}」已暂停供货，不能发货", "credit.supply_suspended"
     if order.status in (OrderStatus.READY, OrderStatus.PARTLY_SHIPPED):
-        from .contracts import release_blocker
-
         why = release_blocker(order)
         return (why.message, why.rule) if why else None
     if order.status == OrderStatus.AWAITING_PAYMENT:
@@ -219,9 +196,6 @@ def release_block(order, with_money: bool = True) -> tuple[str, str] | None:
 def approval_history(order, now=None) -> list[dict]:
     """Every approval this order went through (latest first), with each step's role, state, decider, comment,
     due time and overdue flag (`approval.inbox`, `approval.overdue`)."""
-    from yewu.approvals.models import ApprovalRequest
-    from yewu.org.models import Role
-
     now = now or timezone.now()
     out = []
     reqs = (ApprovalRequest.objects.filter(doc_type="order", doc_id=str(order.pk)).order_by("-created_at", "-id")
@@ -241,10 +215,6 @@ def approval_history(order, now=None) -> list[dict]:
 
 def team_orders(user) -> QuerySet[Order]:
     """The orders of the teams ``user`` manages (`acl.team_scope`); the GM sees all teams."""
-    from django.db.models import Q
-
-    from yewu.org.selectors import managed_team_ids
-
     if user.has_role("GM"):
         return Order.objects.all()
     teams = managed_team_ids(user)

@@ -1,11 +1,11 @@
-"""Order forms as PDF (SPEC §9.1, reportlab, CJK font STSong-Light, money also in 人民币大写):
+"""Order documents (paper) as PDF (SPEC §9.1, reportlab, CJK font STSong-Light, money also in 人民币大写):
 销售订单 · 出仓单 (3 copies) · 货品欠发单 · 超信销货申请表 · 合同评审单 · 退货单 (红字); and the 合同台账 in Excel.
 
-One small layout engine (:func:`_form`) renders every form from plain data; the ``*_pdf`` functions only
+One small layout engine (:func:`render`) lays out every document from plain data; the ``*_pdf`` functions only
 collect the data. No writes here.
 
 Every writer takes ``prices`` (the caller's ``can(user, "sees_prices")``, `acl.ops_scope`): without it the unit
-prices, amounts, totals and their 大写 are left out, so the warehouse, production and QC get the same forms
+prices, amounts, totals and their 大写 are left out, so the warehouse, production and QC get the same documents
 without money.
 """
 
@@ -31,7 +31,7 @@ from yewu.policy import orders as rules
 from yewu.policy.pricing import fmt
 from yewu.sales.documents import _font, company_info, rmb_upper
 
-from .models import Contract, Order, ReturnRequest, Shipment
+from ..models import Contract, Order, ReturnRequest, Shipment
 
 CENT = Decimal("0.01")
 GRID = colors.HexColor("#888888")
@@ -48,7 +48,7 @@ def _t(v) -> str:
 
 
 @dataclass
-class Form:
+class Paper:
     title: str
     number: str
     meta: list[tuple[str, str]] = field(default_factory=list)  # label, value (two per row)
@@ -78,7 +78,7 @@ def _styles(font: str, red: bool) -> dict:
     }
 
 
-def _form_flowables(f: Form, st: dict) -> list:
+def _paper_flowables(f: Paper, st: dict) -> list:
     co = company_info()
     els = [Paragraph(_t(co["name"]), st["co"]), Paragraph(_t(f.title), st["title"])]
     els.append(Paragraph(f"编号：{_t(f.number)}" + (f"　　{_t(f.copy)}" if f.copy else ""), st["copy"]))
@@ -121,17 +121,17 @@ def _form_flowables(f: Form, st: dict) -> list:
     return els
 
 
-def render(*forms: Form, title: str = "") -> bytes:
-    """Each form on its own page (the copies of a multi-part form are separate pages)."""
+def render(*papers: Paper, title: str = "") -> bytes:
+    """Each document on its own page (the copies of a multi-part document are separate pages)."""
     font = _font()
     buf = io.BytesIO()
     doc = SimpleDocTemplate(buf, pagesize=A4, leftMargin=15 * mm, rightMargin=15 * mm, topMargin=12 * mm,
-                            bottomMargin=12 * mm, title=title or forms[0].title, author=company_info()["name"])
+                            bottomMargin=12 * mm, title=title or papers[0].title, author=company_info()["name"])
     els: list = []
-    for i, f in enumerate(forms):
+    for i, f in enumerate(papers):
         if i:
             els.append(PageBreak())
-        els += _form_flowables(f, _styles(font, f.red))
+        els += _paper_flowables(f, _styles(font, f.red))
     doc.build(els)
     return buf.getvalue()
 
@@ -175,7 +175,7 @@ def order_pdf(order: Order, *, prices: bool) -> bytes:
     widths = [10, 22, 42, 11, 10, 16, 20, 24, 25]
     if not prices:
         headers, widths, rows = _drop(headers, (6, 7)), [10, 24, 70, 12, 12, 22, 30], [_drop(r, (6, 7)) for r in rows]
-    f = Form("销 售 订 单", order.number, _order_meta(order), headers, widths, rows, (5, 6, 7) if prices else (5,),
+    f = Paper("销 售 订 单", order.number, _order_meta(order), headers, widths, rows, (5, 6, 7) if prices else (5,),
              order.total if prices else None, notes=notes, signatures=["业务员", "业务经理", "客户（盖章）"])
     return render(f, title=f"销售订单 {order.number}")
 
@@ -201,12 +201,12 @@ def goods_issue_note_pdf(ship: Shipment, *, prices: bool) -> bytes:
     if not prices:
         headers, widths, right = headers[:5], [12, 30, 98, 16, 24], (4,)
         rows, total = [r[:5] for r in rows], None
-    forms = [Form("出 仓 单（销售出库单）", ship.number, meta, headers, widths, rows, right, total, copy=copy,
+    papers = [Paper("出 仓 单（销售出库单）", ship.number, meta, headers, widths, rows, right, total, copy=copy,
                   notes=["客户签收联（含拍照或电子签名）作为送达日期的依据（ship.goods_issue_note）。"]
                   + ([f"备注：{ship.note}"] if ship.note else []),
                   signatures=["仓库管理员", "仓库主管", "客户签收"])
              for copy in GOODS_ISSUE_COPIES]
-    return render(*forms, title=f"出仓单 {ship.number}")
+    return render(*papers, title=f"出仓单 {ship.number}")
 
 
 # --- 货品欠发单 --------------------------------------------------------------------------------------------
@@ -230,7 +230,7 @@ def backorder_pdf(order: Order, *, prices: bool) -> bytes:
     if not prices:
         headers, widths, right = _drop(headers, (7,)), [10, 24, 58, 12, 18, 18, 18, 22], (4, 5, 6)
         rows, total = [_drop(r, (7,)) for r in rows], None
-    f = Form("货 品 欠 发 单", f"{order.number}-QF", _order_meta(order) + [("已发出仓单", shipped)],
+    f = Paper("货 品 欠 发 单", f"{order.number}-QF", _order_meta(order) + [("已发出仓单", shipped)],
              headers, widths, rows, right, total, total_label="欠发合计",
              notes=["以上货品因部分发货尚欠，待备货后补发（ship.release_check）。"],
              signatures=["仓库管理员", "业务员", "客户确认"])
@@ -254,7 +254,7 @@ def over_credit_pdf(order: Order, figures: dict) -> bytes:
             ["超出额度（超信金额）", fmt(Decimal(str(figures["excess"])))],
             ["本单金额", fmt(order.total)]]
     approvers = "业务经理" + ("、总经理" if "GM" in (order.decision or {}).get("approvals", {}).get("approvers", []) else "")
-    f = Form("超 信 销 货 申 请 表", f"{order.number}-CX", meta, ["项目", "金额（元）"], [120, 60], rows, (1,),
+    f = Paper("超 信 销 货 申 请 表", f"{order.number}-CX", meta, ["项目", "金额（元）"], [120, 60], rows, (1,),
              notes=[f"超信金额大写：{rmb_upper(Decimal(str(figures['excess'])))}",
                     f"依据：{figures.get('message', '')}（credit.over_limit）", f"审批：{approvers}；批准前不得放货。",
                     "申请理由：________________________________________________"],
@@ -284,7 +284,7 @@ def contract_review_pdf(contract: Contract, *, prices: bool) -> bytes:
     dd = contract.due_diligence or {}
     notes = ["资信调查：" + "；".join(f"{label}：{dd.get(k, '') or '—'}" for k, label in rules.DUE_DILIGENCE.items())]
     notes.append("客服评审与财务专项评审并行，各 1 个工作日内完成；全部通过前不得签订（contract.review_1wd）。")
-    f = Form("合 同 评 审 单", contract.number or f"{order.number}-HT", meta,
+    f = Paper("合 同 评 审 单", contract.number or f"{order.number}-HT", meta,
              ["评审环节", "评审人", "评审要点（经济性/可行性/合法性/价格合理性）", "信用及额度意见", "意见", "结论", "时间"],
              [20, 16, 52, 30, 26, 14, 22], rows, notes=notes, signatures=["客服评审", "财务评审", "总经理"])
     return render(f, title=f"合同评审单 {contract.number or order.number}")
@@ -307,7 +307,7 @@ def return_note_pdf(ret: ReturnRequest, *, prices: bool) -> bytes:
     headers, widths, right = ["序号", "产品编码", "品名/规格", "单位", "数量", "单价", "金额"], [12, 26, 62, 12, 20, 24, 24], (4, 5, 6)
     if not prices:
         headers, widths, right, rows = headers[:5], [12, 30, 98, 16, 24], (4,), [r[:5] for r in rows]
-    f = Form("退 货 单（红 字）", ret.number, meta, headers, widths, rows, right, -ret.amount if prices else None,
+    f = Paper("退 货 单（红 字）", ret.number, meta, headers, widths, rows, right, -ret.amount if prices else None,
              total_label="红字合计", red=True,
              notes=["流程：申请 → 业务经理确认 → 质检检验 → 业务经理批准（送达超过 30 天另需总经理）→ 仓库红字入库 → 财务红字发票/贷项（return.flow）。"]
              + history, signatures=["业务员", "业务经理", "质检", "仓库管理员", "财务", "客户"])
@@ -394,7 +394,7 @@ def contract_register_pdf(month, rows: list[dict], status: dict, *, prices: bool
     data = [_drop([str(r["seq"]), r["c"].number, r["c"].customer.name, fmt(r["c"].amount), r["c"].signed_on.isoformat(),
                    r["filing"], r["custody"]], money) for r in rows]
     total = sum((r["c"].amount for r in rows), Decimal("0.00"))
-    f = Form("合 同 台 账", f"{month:%Y-%m}", [("月份", f"{month:%Y年%m月}"), ("份数", str(len(rows))),
+    f = Paper("合 同 台 账", f"{month:%Y-%m}", [("月份", f"{month:%Y年%m月}"), ("份数", str(len(rows))),
                                               ("确认", _register_confirm_line(status)), ("", "")],
              _drop(REGISTER_HEADERS, money), [10, 34, 40, 24, 20, 18, 34] if prices else [12, 38, 50, 22, 20, 38], data,
              right_cols=(3,) if prices else (),

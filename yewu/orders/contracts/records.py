@@ -24,8 +24,7 @@ from yewu.policy import Decision, Reason
 from yewu.policy import contracts as rules
 from yewu.policy.calendar import TZ
 
-from . import selectors
-from .models import (
+from ..models import (
     Contract,
     ContractCustodyLoan,
     ContractDispute,
@@ -36,6 +35,7 @@ from .models import (
     DisputeStatus,
     Order,
 )
+from ..visibility import contracts_visible_to
 
 FILING, REGISTER, DISPUTE = rules.FILING, rules.REGISTER, rules.DISPUTE
 CUSTODY_DOC = "contract_custody"
@@ -48,7 +48,7 @@ def _cs_only(actor: User, what: str, rule: str) -> None:
 
 
 def _visible_contract(actor: User, contract_id: int, lock: bool = True) -> Contract:
-    qs = selectors.contracts_visible_to(actor).select_related("order__salesperson__team")
+    qs = contracts_visible_to(actor).select_related("order__salesperson__team")
     c = qs.filter(pk=contract_id).first()
     if c is None:
         raise NotFound("合同不存在或无权查看")
@@ -167,7 +167,7 @@ def record_return(actor: User, loan_id: int, note: str = "") -> ContractCustodyL
 
 
 def loans_visible_to(user: User) -> QuerySet[ContractCustodyLoan]:
-    return ContractCustodyLoan.objects.filter(contract__in=selectors.contracts_visible_to(user)).select_related(
+    return ContractCustodyLoan.objects.filter(contract__in=contracts_visible_to(user)).select_related(
         "contract", "contract__customer", "borrower", "out_by", "returned_to", "approval")
 
 
@@ -338,7 +338,7 @@ def record_dispute(actor: User, contract_id: int, *, kind: str, description: str
 def move_dispute(actor: User, dispute_id: int, target: str, resolution: str = "") -> ContractDispute:
     """open → resolved | litigation; litigation → resolved. The owner (SM) or the GM; the GM is told."""
     d = ContractDispute.objects.select_for_update().select_related("contract", "contract__customer").filter(pk=dispute_id).first()
-    if d is None or not selectors.contracts_visible_to(actor).filter(pk=d.contract_id).exists():
+    if d is None or not contracts_visible_to(actor).filter(pk=d.contract_id).exists():
         raise NotFound("纠纷不存在或无权查看")
     if not may_manage_dispute(actor, d):
         raise PermissionDenied(f"纠纷由负责人 {d.owner.name} 或总经理处理", rule=DISPUTE)
@@ -378,7 +378,7 @@ def litigation_reason(order: Order | int) -> Reason | None:
 
 
 def disputes_visible_to(user: User) -> QuerySet[ContractDispute]:
-    return ContractDispute.objects.filter(contract__in=selectors.contracts_visible_to(user)).select_related(
+    return ContractDispute.objects.filter(contract__in=contracts_visible_to(user)).select_related(
         "contract", "contract__customer", "owner", "created_by")
 
 

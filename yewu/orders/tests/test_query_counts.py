@@ -1,0 +1,75 @@
+"""Query counts that must not creep back (issue 14): an order create over the API in at most 10 SQL statements,
+the order list page (UI and API) in at most 8 whatever the page size."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from .test_orders_api import post_order, sp  # noqa: F401  (fixtures)
+
+
+def _statements(ctx) -> list[str]:
+    return [q["sql"] for q in ctx.captured_queries]
+
+
+@pytest.mark.django_db(transaction=True)  # the write transaction is the outermost one, as in production
+def test_api_order_create_takes_at_most_10_statements(shop, sp):  # noqa: F811
+    post_order(sp, shop.gz, 1)  # warm: the session, the user, the policy cache of this process
+    second = shop.product("DL-2", "50.00")
+    body = {"customer_id": shop.gz.pk, "settlement": "CREDIT", "lines": [
+        {"product_id": shop.cable.pk, "quantity": "2", "unit_price": "100.00"},
+        {"product_id": second.pk, "quantity": "3", "unit_price": "50.00"},
+        {"product_id": shop.custom.pk, "quantity": "1", "unit_price": "1000.00"}]}
+    with CaptureQueriesContext(connection) as ctx:
+        r = sp.post("/api/v1/orders", body, content_type="application/json")
+    assert r.status_code == 201, r.content
+    out = r.json()
+    assert [ln["quantity"] for ln in out["lines"]] == ["2.000", "3.000", "1.000"]
+    assert out["total"] == "1350.00" and out["customer"] == shop.gz.name
+    sql = _statements(ctx)
+    assert len(sql) <= 10, "\n".join(sql)
+    assert not any("SAVEPOINT" in s.upper() for s in sql), "\n".join(sql)
+
+
+def _orders(shop, n):
+    for _ in range(n):
+        post_order_direct(shop)
+
+
+def post_order_direct(shop):
+    from yewu.orders.ordering.services import LineIn, create_order
+
+    create_order(shop.company.sales1, customer_id=shop.gz.pk, settlement="CREDIT",
+                 lines=[LineIn(shop.cable.pk, "1", "100.00"), LineIn(shop.custom.pk, "1", "1000.00")])
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("n", [3, 40])
+def test_api_order_list_page_at_most_8_queries(shop, sp, api_client, n):  # noqa: F811
+    from yewu.orders.ordering.services import submit_order
+
+    _orders(shop, n)
+    for o in shop.gz.orders.all()[:2]:
+        submit_order(shop.company.sales1, o.pk)  # approval steps on some rows
+    for client, limit in ((sp, 50), (api_client(shop.company.finance), 20)):
+        with CaptureQueriesContext(connection) as ctx:
+            r = client.get(f"/api/v1/orders?limit={limit}")
+        assert r.status_code == 200
+        out = r.json()
+        assert out["count"] == n and len(out["items"]) == min(n, limit)
+        assert all(len(o["lines"]) == 2 for o in out["items"])
+        assert any(o["approvals"] for o in out["items"])
+        assert len(ctx.captured_queries) <= 8, "\n".join(_statements(ctx))
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("n", [3, 40])
+def test_order_list_page_at_most_8_queries(shop, client, n):
+    _orders(shop, n)
+    client.force_login(shop.company.sales1)
+    with CaptureQueriesContext(connection) as ctx:
+        r = client.get("/orders/")
+    assert r.status_code == 200
+    page = r.context["page"]
+    assert page.paginator.count == n and len(page.object_list) == min(n, 30)
+    assert len(ctx.captured_queries) <= 8, "\n".join(_statements(ctx))
