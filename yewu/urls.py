@@ -30,4 +30,5 @@ urlpatterns = [
     path("settings/", include("yewu.org.urls")),
     path("service/", include("yewu.service.urls")),
     path("salesmgmt/", include("yewu.salesmgmt.urls")),
+    path("settings/", include("yewu.desk.preview.urls")),
 ]

@@ -2,28 +2,18 @@
 
 APP_PAIRS = [
     "approvals ↔ orders",
-    "approvals ↔ org",
     "catalog ↔ sales",
     "customers ↔ finance",
     "customers ↔ orders",
     "customers ↔ sales",
-    "expenses ↔ org",
     "finance ↔ orders",
-    "finance ↔ org",
-    "orders ↔ org",
-    "org ↔ sales",
 ]
 
 APP_CYCLES = [
-    "approvals ↔ catalog ↔ customers ↔ expenses ↔ finance ↔ orders ↔ org ↔ performance ↔ sales",
+    "approvals ↔ catalog ↔ customers ↔ finance ↔ orders ↔ performance ↔ sales",
 ]
 
 UPWARD = [
-    "org → approvals",
-    "org → expenses",
-    "org → finance",
-    "org → orders",
-    "org → sales",
 ]
 
 FILE_CYCLES = [
@@ -31,7 +21,6 @@ FILE_CYCLES = [
     "yewu.customers.import_jobs ↔ yewu.customers.imports ↔ yewu.customers.tasks",
     "yewu.customers.views ↔ yewu.customers.views_more",
     "yewu.finance.services ↔ yewu.orders.contract_records ↔ yewu.orders.contracts ↔ yewu.orders.selectors ↔ yewu.orders.services",
-    "yewu.org.models ↔ yewu.org.tokens",
 ]
 
 LONG_MODULES = [
@@ -79,8 +68,6 @@ BARE_FUNCTION_IMPORTS = {
     "yewu.orders.services": 5,
     "yewu.orders.tasks": 2,
     "yewu.orders.views": 12,
-    "yewu.org.models": 1,
-    "yewu.org.preview": 35,
     "yewu.performance.selectors": 2,
     "yewu.performance.services": 4,
     "yewu.policy.commission": 1,
