@@ -2,7 +2,6 @@
 
 APP_PAIRS = [
     "approvals ↔ orders",
-    "catalog ↔ sales",
     "customers ↔ finance",
     "customers ↔ orders",
     "customers ↔ sales",
@@ -40,9 +39,6 @@ BARE_FUNCTION_IMPORTS = {
     "yewu.approvals.services": 4,
     "yewu.approvals.templatetags.approvals_nav": 1,
     "yewu.approvals.views": 6,
-    "yewu.catalog.api": 2,
-    "yewu.catalog.services": 7,
-    "yewu.catalog.views": 5,
     "yewu.cli": 2,
     "yewu.common.server": 1,
     "yewu.customers.api": 3,
@@ -77,7 +73,7 @@ BARE_FUNCTION_IMPORTS = {
     "yewu.processes.views": 3,
     "yewu.sales.api": 4,
     "yewu.sales.apps": 1,
-    "yewu.sales.selectors": 8,
+    "yewu.sales.selectors": 7,
     "yewu.sales.services": 19,
     "yewu.sales.views": 2,
     "yewu.salesmgmt.daily.api": 2,

@@ -17,6 +17,7 @@ from yewu.customers.models import Customer
 from yewu.org.permissions import can, require
 
 from . import services
+from .excel import export_price_list, import_price_list
 from .models import PriceRequest, Product
 from .schemas import (
     PriceHistory,
@@ -127,8 +128,6 @@ def create_product(request, payload: ProductIn):
 
 @router.get("/export", **file_op(XLSX), summary="Guide price list as Excel (产品指导价表)")
 def export_prices(request, day: str = ""):
-    from .excel import export_price_list
-
     require(request.user, "sees_prices")
     d = services.parse_date(day, field="day", label="日期") or timezone.localdate()
     data = export_price_list(request.user, d)
@@ -139,8 +138,6 @@ def export_prices(request, day: str = ""):
 
 @router.post("/import", response={200: PriceImportReport, **ERRORS}, summary="Import the guide price list from Excel; returns a per-row report")
 def import_prices(request, file: UploadedFile = File(...), dry_run: bool = False):
-    from .excel import import_price_list
-
     return import_price_list(request.user, file.read(), dry_run=dry_run)
 
 

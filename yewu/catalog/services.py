@@ -7,12 +7,16 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from yewu.audit.services import record, snapshot
 from yewu.common import parsers
 from yewu.common.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from yewu.common.models import Notification
 from yewu.common.text import clean_text
+from yewu.customers.selectors import customers_visible_to
+from yewu.org.selectors import get_calendar, get_policy, users_with_role
 from yewu.policy import pricing
 
 from .models import AnswerScope, GuidePrice, Kind, PriceRequest, PriceSource, Product, RequestState
@@ -187,7 +191,6 @@ def requests_visible_to(user):
     qs = PriceRequest.objects.select_related("product", "requested_by", "answered_by", "customer")
     if user.has_role("GM", "FIN", "FD"):
         return qs
-    from django.db.models import Q
 
     q = Q(requested_by=user)
     if user.has_role("SM"):
@@ -211,12 +214,9 @@ def request_price(actor, product: Product, *, customer=None, quantity=None, note
             raise ValidationError(errs[0].message, fields={"quantity": errs[0].message})
         qty = Decimal(str(quantity))
     if customer is not None:
-        from yewu.sales.selectors import customers_for_user
-
-        if not customers_for_user(actor).filter(pk=customer.pk).exists():
+        if not customers_visible_to(actor).filter(pk=customer.pk).exists():
             raise PermissionDenied("只能为自己可见的客户申请价格")
     received = received_at or timezone.now()
-    from yewu.org.selectors import get_calendar, get_policy
 
     cfg = get_policy()
     if quote_due_at is None and pricing.triggers_24h(product.kind, product.on_guide_list, cfg):
@@ -231,9 +231,6 @@ def request_price(actor, product: Product, *, customer=None, quantity=None, note
 
 
 def _notify_finance(req: PriceRequest) -> None:
-    from yewu.common.models import Notification
-    from yewu.org.selectors import users_with_role
-
     for u in users_with_role("FIN"):
         Notification.objects.get_or_create(
             user=u, key=f"price_request:{req.pk}:new",
@@ -266,7 +263,6 @@ def answer_price_request(actor, req: PriceRequest, *, price, scope: str = Answer
     if scope == AnswerScope.PRODUCT:
         set_guide_price(actor, req.product, price, req.answer_effective_from, note=f"价格申请 #{req.pk}",
                         source=PriceSource.FINANCE, price_request=req)
-    from yewu.common.models import Notification
 
     Notification.objects.get_or_create(
         user=req.requested_by, key=f"price_request:{req.pk}:answered",
@@ -285,7 +281,6 @@ def reject_price_request(actor, req: PriceRequest, *, reason: str) -> PriceReque
     req.state, req.reject_reason, req.answered_by, req.answered_at = RequestState.REJECTED, reason, actor, timezone.now()
     req.save()
     record(actor=actor, action="reject", obj=req, before=before, after=snapshot(req), rule="price.finance_guide", reason=reason)
-    from yewu.common.models import Notification
 
     Notification.objects.get_or_create(
         user=req.requested_by, key=f"price_request:{req.pk}:rejected",

@@ -8,9 +8,12 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from yewu.common.errors import YewuError
+from yewu.customers.selectors import customers_visible_to
 from yewu.org.permissions import can
+from yewu.org.selectors import get_policy
 
 from . import services
+from .excel import export_price_list, import_price_list
 from .models import AnswerScope, Kind, PriceSource, Product, RequestState
 
 
@@ -79,11 +82,9 @@ def request_list(request):
         qs = qs.filter(state=state)
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     products = Product.objects.filter(active=True, price_source=PriceSource.FINANCE).order_by("code")[:500]
-    from yewu.sales.selectors import customers_for_user
-
     return render(request, "catalog/request_list.html", {
         "page": page, "state": state, "states": RequestState.choices, "products": products,
-        "customers": customers_for_user(request.user).order_by("name")[:500] if request.user.has_role(*services.REQUESTERS) else [],
+        "customers": customers_visible_to(request.user).order_by("name")[:500] if request.user.has_role(*services.REQUESTERS) else [],
         "is_finance": request.user.has_role(*services.FINANCE), "can_request": request.user.has_role(*services.REQUESTERS),
         "scopes": AnswerScope.choices, "today": timezone.localdate(),
         "preselect": request.GET.get("product", ""), "cfg": _deadline_settings(),
@@ -91,8 +92,6 @@ def request_list(request):
 
 
 def _deadline_settings() -> dict:
-    from yewu.org.selectors import get_policy
-
     cfg = get_policy()
     return {"hours": cfg["quote.nonstandard_24h.hours"], "lead_hours": cfg["price.finance_guide.lead_hours"],
             "working": cfg["quote.nonstandard_24h.mode"] == "working_hours"}
@@ -105,9 +104,7 @@ def request_new(request):
         p = services.get_product(request.POST.get("product_id"))
         customer = None
         if request.POST.get("customer_id"):
-            from yewu.sales.selectors import customers_for_user
-
-            customer = customers_for_user(request.user).filter(pk=request.POST["customer_id"]).first()
+            customer = customers_visible_to(request.user).filter(pk=request.POST["customer_id"]).first()
         services.request_price(request.user, p, customer=customer, quantity=request.POST.get("quantity") or None,
                                note=request.POST.get("note", ""))
         messages.success(request, "价格申请已提交给财务")
@@ -138,8 +135,6 @@ def request_action(request, pk, action):
 def import_prices(request):
     report = None
     if request.method == "POST":
-        from .excel import import_price_list
-
         f = request.FILES.get("file")
         if f is None:
             messages.error(request, "请选择 .xlsx 文件")
@@ -154,8 +149,6 @@ def import_prices(request):
 
 @login_required
 def export_prices(request):
-    from .excel import export_price_list
-
     if not can(request.user, "sees_prices"):
         return HttpResponse("无权查看价格（acl.ops_scope）", status=403)
     d = timezone.localdate()
