@@ -30,7 +30,6 @@ LONG_MODULES = [
     "yewu/orders/api.py",
     "yewu/orders/services.py",
     "yewu/policy/pricing.py",
-    "yewu/sales/services.py",
 ]
 
 BARE_FUNCTION_IMPORTS = {
@@ -71,11 +70,6 @@ BARE_FUNCTION_IMPORTS = {
     "yewu.processes.selectors": 5,
     "yewu.processes.services": 16,
     "yewu.processes.views": 3,
-    "yewu.sales.api": 4,
-    "yewu.sales.apps": 1,
-    "yewu.sales.selectors": 7,
-    "yewu.sales.services": 19,
-    "yewu.sales.views": 2,
     "yewu.salesmgmt.daily.api": 2,
     "yewu.salesmgmt.daily.services": 1,
     "yewu.salesmgmt.routes.api": 2,

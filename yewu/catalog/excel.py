@@ -11,7 +11,7 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font
 
 from yewu.audit.services import record
-from yewu.common import xlsx
+from yewu.common import parsers, xlsx
 from yewu.common.errors import PermissionDenied, ValidationError, YewuError
 
 from . import services
@@ -111,8 +111,8 @@ def _import_row(user, vals: dict) -> tuple[str, str]:
     price_raw = vals.get("指导价（含税）")
     eff_raw = vals.get("生效日期")
     eff = eff_raw.date() if isinstance(eff_raw, datetime) else eff_raw if isinstance(eff_raw, date) else \
-        services.parse_date(_cell(eff_raw), field="生效日期", label="生效日期")
-    price = services.parse_money(_cell(price_raw), field="指导价（含税）", label="指导价", required=False)
+        parsers.parse_date(_cell(eff_raw), field="生效日期", label="生效日期", required=False)
+    price = parsers.price(_cell(price_raw), field="指导价（含税）", label="指导价", required=False)
     p = Product.objects.filter(code=code).first()
     if p is None:
         p = services.create_product(user, data)

@@ -29,24 +29,6 @@ FINANCE = ("FIN", "FD")
 SALES_KINDS = (Kind.NONSTANDARD, Kind.CUSTOM, Kind.HARNESS)
 
 
-def parse_money(value: Any, *, field: str, label: str, required: bool = True, allow_zero: bool = False) -> Decimal | None:
-    """A guide or answered price (yewu.common.parsers: 2 decimals, > 0, ≤ input.bounds.max_amount)."""
-    return parsers.price(value, field=field, label=label, required=required, allow_zero=allow_zero)
-
-
-def parse_date(value: Any, *, field: str, label: str) -> date | None:
-    if value in (None, ""):
-        return None
-    if isinstance(value, datetime):
-        return timezone.localtime(value).date() if timezone.is_aware(value) else value.date()
-    if isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(str(value).strip()[:10])
-    except ValueError:
-        raise ValidationError(f"{label}格式应为 YYYY-MM-DD", fields={field: "日期格式应为 YYYY-MM-DD"}) from None
-
-
 # --- products --------------------------------------------------------------------------------------
 
 
@@ -106,8 +88,8 @@ def create_product(actor, data: dict) -> Product:
         fields["on_guide_list"] = False
     guide = None
     if data.get("guide_price") not in (None, ""):
-        guide = parse_money(data.get("guide_price"), field="guide_price", label="指导价")
-    eff = parse_date(data.get("effective_from"), field="effective_from", label="生效日期") or timezone.localdate()
+        guide = parsers.price(data.get("guide_price"), field="guide_price", label="指导价")
+    eff = parsers.parse_date(data.get("effective_from"), field="effective_from", label="生效日期", required=False) or timezone.localdate()
     if Product.objects.filter(code=fields["code"]).exists():
         raise Conflict(f"产品编码 {fields['code']} 已存在", fields={"code": "编码已存在"})
     p = Product(created_by=actor, **fields)
@@ -162,7 +144,7 @@ def set_guide_price(actor, product: Product, price, effective_from: date | None 
     the same date replaces that day's figure (audited). Quotes keep the G they were priced with."""
     if not actor.has_role(*PRICE_SETTERS):
         raise PermissionDenied("只有财务或总经理可以设定指导价；业务员请提交价格申请", rule="price.finance_guide")
-    price = parse_money(price, field="guide_price", label="指导价")
+    price = parsers.price(price, field="guide_price", label="指导价")
     eff = effective_from or timezone.localdate()
     note = clean_text(note, field="note", label="说明", max_len=200)
     existing = GuidePrice.objects.select_for_update().filter(product=product, effective_from=eff).first()
@@ -252,7 +234,7 @@ def answer_price_request(actor, req: PriceRequest, *, price, scope: str = Answer
         raise PermissionDenied("只有财务可以答复价格申请", rule="price.finance_guide")
     if scope not in AnswerScope.values:
         raise ValidationError("答复范围无效", fields={"scope": "product 或 request"})
-    price = parse_money(price, field="price", label="指导价")
+    price = parsers.price(price, field="price", label="指导价")
     req = _lock_pending(req)
     before = snapshot(req)
     req.state, req.answer_price, req.answer_scope = RequestState.ANSWERED, price, scope

@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from yewu.common import parsers
 from yewu.common.errors import YewuError
 from yewu.customers.selectors import customers_visible_to
 from yewu.org.permissions import can
@@ -42,7 +43,7 @@ def product_detail(request, pk):
     p = get_object_or_404(Product, pk=pk)
     if request.method == "POST":
         try:
-            eff = services.parse_date(request.POST.get("effective_from"), field="effective_from", label="生效日期")
+            eff = parsers.parse_date(request.POST.get("effective_from"), field="effective_from", label="生效日期", required=False)
             services.set_guide_price(request.user, p, request.POST.get("guide_price"), eff, note=request.POST.get("note", ""))
             messages.success(request, "指导价已保存")
             return redirect("catalog:product", pk=p.pk)
@@ -119,7 +120,7 @@ def request_action(request, pk, action):
     r = get_object_or_404(services.requests_visible_to(request.user), pk=pk)
     try:
         if action == "answer":
-            eff = services.parse_date(request.POST.get("effective_from"), field="effective_from", label="生效日期")
+            eff = parsers.parse_date(request.POST.get("effective_from"), field="effective_from", label="生效日期", required=False)
             services.answer_price_request(request.user, r, price=request.POST.get("price"),
                                           scope=request.POST.get("scope", "product"), effective_from=eff)
             messages.success(request, f"价格申请 #{r.pk} 已答复")

@@ -112,6 +112,23 @@ ABILITIES: dict[str, Ability] = {
     # SPEC §1.1: the system administrator sees no business data (customers, documents, amounts) by default.
     "reads_business_data": _a({R.SP, R.LS, R.SM, R.GM, R.FD, R.FIN, R.CA, R.CS, R.CSM, R.CIA, R.WH, R.PROD, R.QC,
                                R.ADM}, "acl.sp_scope", "查看业务数据"),
+    # --- quotes and the price list (SPEC §3) ---
+    # price.guide: salespeople, their managers and the GM write quotes
+    "makes_quotes": _a({R.SP, R.SM, R.GM}, "price.guide", "报价"),
+    # quote.approval (closing): besides the quote's own salesperson, a manager may close a quote (won / lost)
+    "closes_team_quotes": _a({R.SM, R.GM}, "quote.approval", "关闭团队的报价单"),
+    # daily.shortfall_coaching: the GM may record coaching for any team (the SM for their own team's quotes)
+    "coaches_any_team": _a({R.GM}, "daily.shortfall_coaching", "为任何团队记录丢单辅导"),
+    # acl.finance_scope: finance and the GM see every quote and every price request
+    "sees_all_quotes": _a({R.GM, R.FIN, R.FD}, "acl.finance_scope", "查看全部报价单和价格申请"),
+    # acl.team_scope: the SM sees the quotes of their teams (row scope in yewu.sales.quotes.selectors)
+    "sees_team_quotes": _a({R.SM}, "acl.team_scope", "查看本团队的报价单"),
+    # price.finance_guide: salespeople and their managers ask Finance for a price
+    "requests_prices": _a({R.SP, R.SM, R.GM}, "price.finance_guide", "申请价格"),
+    # price.finance_guide: Finance answers price requests
+    "answers_price_requests": _a({R.FIN, R.FD}, "price.finance_guide", "答复价格申请"),
+    # price.guide: Finance, the FD, the GM and the system administrator keep the product catalogue and guide prices
+    "edits_catalogue": _a({R.FIN, R.FD, R.GM, R.SYS}, "price.guide", "维护产品目录和指导价"),
 }
 
 

@@ -8,7 +8,8 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from yewu.common.errors import PermissionDenied, ValidationError, YewuError
+from yewu.common import parsers
+from yewu.common.errors import PermissionDenied, YewuError
 from yewu.org.models import Role
 from yewu.policy.processes import LIMIT_KINDS
 
@@ -184,15 +185,9 @@ def complete_review(request, pk):
 @login_required
 @require_POST
 def add_finding(request, pk):
-    from datetime import date
 
     def go():
-        raw = request.POST.get("due_date", "").strip()
-        try:
-            due = date.fromisoformat(raw) if raw else None
-        except ValueError as e:
-            raise ValidationError("整改期限格式应为 YYYY-MM-DD", fields={"due_date": "YYYY-MM-DD"},
-                                  rule=services.EVAL_RULE) from e
+        due = parsers.parse_date(request.POST.get("due_date"), field="due_date", label="整改期限", required=False)
         owner = request.POST.get("owner_id", "")
         services.add_finding(request.user, pk, request.POST.get("description", ""), int(owner) if owner.isdigit() else 0, due)
     return _run(request, go, "问题已登记，已通知整改责任人")
