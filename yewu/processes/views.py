@@ -10,11 +10,11 @@ from django.views.decorators.http import require_POST
 
 from yewu.common import parsers
 from yewu.common.errors import PermissionDenied, YewuError
-from yewu.org.models import Role
+from yewu.org.models import Role, User
 from yewu.policy.processes import LIMIT_KINDS
 
 from . import selectors, services
-from .models import ProcessDefinition
+from .models import ProcessDefinition, ProcessStep, Suggestion
 
 
 @login_required
@@ -93,8 +93,6 @@ def decide(request, pk):
 @login_required
 @require_POST
 def edit_step(request, pk):
-    from .models import ProcessStep
-
     step = ProcessStep.objects.select_related("definition").filter(pk=pk).first() or _404()
     fields = {k: request.POST.get(k, "").strip() for k in ("role", "limit_kind", "limit_n", "action", "department",
                                                              "instructions", "branch_condition")}
@@ -131,8 +129,6 @@ def monitoring(request):
 # --- process.evaluation_audit: reviews, findings, suggestions ---------------------------------------------
 
 def _improvement_ctx(user, code):
-    from yewu.org.models import User
-
     cur = services.current(code)
     can_review = services.can_manage(user, cur)
     reviews = list(selectors.reviews(code)[:12])
@@ -162,8 +158,6 @@ def _run(request, fn, ok):
 
 @login_required
 def improvement(request):
-    from .models import Suggestion
-
     fs = selectors.findings(request.user, open_only=request.GET.get("all") != "1")
     ss = selectors.suggestions(request.user)
     return render(request, "processes/improvement.html", {
@@ -187,7 +181,8 @@ def complete_review(request, pk):
 def add_finding(request, pk):
 
     def go():
-        due = parsers.parse_date(request.POST.get("due_date"), field="due_date", label="整改期限", required=False)
+        due = parsers.parse_date(request.POST.get("due_date"), field="due_date", label="整改期限", required=False,
+                                   rule=services.EVAL_RULE)
         owner = request.POST.get("owner_id", "")
         services.add_finding(request.user, pk, request.POST.get("description", ""), int(owner) if owner.isdigit() else 0, due)
     return _run(request, go, "问题已登记，已通知整改责任人")
