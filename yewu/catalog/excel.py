@@ -13,6 +13,7 @@ from openpyxl.styles import Font
 from yewu.audit.services import record
 from yewu.common import parsers, xlsx
 from yewu.common.errors import PermissionDenied, ValidationError, YewuError
+from yewu.org.permissions import can
 
 from . import services
 from .models import Kind, Product
@@ -57,7 +58,7 @@ def import_price_list(user, content: bytes, *, dry_run: bool = False) -> dict:
     """Each row: create the product when its code is new, update name/spec/unit/kind, and add the guide
     price from the given date (today when empty) when it differs. A bad row is reported and skipped;
     the other rows are applied. Old quotes keep their stored prices."""
-    if not user.has_role(*services.PRICE_SETTERS):
+    if not can(user, "sets_guide_prices"):
         raise PermissionDenied("只有财务或总经理可以导入指导价表", rule="price.guide")
     try:
         wb = load_workbook(io.BytesIO(content), read_only=True, data_only=True)

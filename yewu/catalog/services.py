@@ -16,15 +16,12 @@ from yewu.common.errors import Conflict, NotFound, PermissionDenied, ValidationE
 from yewu.common.models import Notification
 from yewu.common.text import clean_text
 from yewu.customers.selectors import customers_visible_to
+from yewu.org.permissions import can
 from yewu.org.selectors import get_calendar, get_policy, users_with_role
 from yewu.policy import pricing
 
 from .models import AnswerScope, GuidePrice, Kind, PriceRequest, PriceSource, Product, RequestState
 
-PRICE_SETTERS = ("FIN", "FD", "GM")
-CATALOGUE_EDITORS = ("FIN", "FD", "GM", "SYS")
-REQUESTERS = ("SP", "SM", "GM")
-FINANCE = ("FIN", "FD")
 # kinds an SP/SM may add themselves (always unlisted, price from Finance)
 SALES_KINDS = (Kind.NONSTANDARD, Kind.CUSTOM, Kind.HARNESS)
 
@@ -73,9 +70,9 @@ def _derive_source(p: Product) -> None:
 @transaction.atomic
 def create_product(actor, data: dict) -> Product:
     fields = _product_fields(data)
-    is_editor = actor.has_role(*CATALOGUE_EDITORS)
+    is_editor = can(actor, "edits_catalogue")
     if not is_editor:
-        if not actor.has_role(*REQUESTERS):
+        if not can(actor, "requests_prices"):
             raise PermissionDenied("只有财务、总经理可以维护产品目录")
         if fields["kind"] not in SALES_KINDS:
             raise PermissionDenied("业务员只能新增非国标、定制或线束产品（不在指导价表内，价格由财务核定）",
@@ -107,7 +104,7 @@ def create_product(actor, data: dict) -> Product:
 
 @transaction.atomic
 def update_product(actor, product: Product, data: dict) -> Product:
-    if not actor.has_role(*CATALOGUE_EDITORS):
+    if not can(actor, "edits_catalogue"):
         raise PermissionDenied("只有财务、总经理可以修改产品")
     before = snapshot(product)
     fields = _product_fields(data, partial=True)
@@ -142,7 +139,7 @@ def set_guide_price(actor, product: Product, price, effective_from: date | None 
                     source: str | None = None, price_request: PriceRequest | None = None) -> GuidePrice:
     """``price.guide``: add a guide price effective from a date. A new date is a new row (history);
     the same date replaces that day's figure (audited). Quotes keep the G they were priced with."""
-    if not actor.has_role(*PRICE_SETTERS):
+    if not can(actor, "sets_guide_prices"):
         raise PermissionDenied("只有财务或总经理可以设定指导价；业务员请提交价格申请", rule="price.finance_guide")
     price = parsers.price(price, field="guide_price", label="指导价")
     eff = effective_from or timezone.localdate()
@@ -171,11 +168,11 @@ def set_guide_price(actor, product: Product, price, effective_from: date | None 
 
 def requests_visible_to(user):
     qs = PriceRequest.objects.select_related("product", "requested_by", "answered_by", "customer")
-    if user.has_role("GM", "FIN", "FD"):
+    if can(user, "sees_all_quotes"):
         return qs
 
     q = Q(requested_by=user)
-    if user.has_role("SM"):
+    if can(user, "sees_team_quotes"):
         q |= Q(team__in=user.managed_teams.all())
     return qs.filter(q)
 
@@ -183,7 +180,7 @@ def requests_visible_to(user):
 @transaction.atomic
 def request_price(actor, product: Product, *, customer=None, quantity=None, note: str = "",
                   received_at: datetime | None = None, quote_due_at: datetime | None = None) -> PriceRequest:
-    if not actor.has_role(*REQUESTERS):
+    if not can(actor, "requests_prices"):
         raise PermissionDenied("只有业务员或业务经理可以提交价格申请")
     note = clean_text(note, field="note", label="说明", max_len=1000)
     if product.price_source != PriceSource.FINANCE and current_guide_price(product):
@@ -230,7 +227,7 @@ def _lock_pending(req: PriceRequest) -> PriceRequest:
 @transaction.atomic
 def answer_price_request(actor, req: PriceRequest, *, price, scope: str = AnswerScope.PRODUCT,
                          effective_from: date | None = None) -> PriceRequest:
-    if not actor.has_role(*FINANCE):
+    if not can(actor, "answers_price_requests"):
         raise PermissionDenied("只有财务可以答复价格申请", rule="price.finance_guide")
     if scope not in AnswerScope.values:
         raise ValidationError("答复范围无效", fields={"scope": "product 或 request"})
@@ -255,7 +252,7 @@ def answer_price_request(actor, req: PriceRequest, *, price, scope: str = Answer
 
 @transaction.atomic
 def reject_price_request(actor, req: PriceRequest, *, reason: str) -> PriceRequest:
-    if not actor.has_role(*FINANCE):
+    if not can(actor, "answers_price_requests"):
         raise PermissionDenied("只有财务可以驳回价格申请", rule="price.finance_guide")
     reason = clean_text(reason, field="reason", label="驳回原因", max_len=200, required=True)
     req = _lock_pending(req)

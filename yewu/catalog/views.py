@@ -33,8 +33,8 @@ def product_list(request):
     rows = [(p, p.guide_price_on(today) if prices else None) for p in page]
     return render(request, "catalog/product_list.html", {
         "rows": rows, "page": page, "q": q, "kind": kind, "kinds": Kind.choices,
-        "can_edit": request.user.has_role(*services.PRICE_SETTERS),
-        "can_request": request.user.has_role(*services.REQUESTERS),
+        "can_edit": can(request.user, "sets_guide_prices"),
+        "can_request": can(request.user, "requests_prices"),
     })
 
 
@@ -53,8 +53,8 @@ def product_detail(request, pk):
     return render(request, "catalog/product_detail.html", {
         "p": p, "history": p.guide_prices.select_related("created_by") if prices else [],
         "current": services.current_guide_price(p) if prices else None,
-        "can_edit": request.user.has_role(*services.PRICE_SETTERS), "today": timezone.localdate(),
-        "can_request": request.user.has_role(*services.REQUESTERS) and p.price_source == PriceSource.FINANCE,
+        "can_edit": can(request.user, "sets_guide_prices"), "today": timezone.localdate(),
+        "can_request": can(request.user, "requests_prices") and p.price_source == PriceSource.FINANCE,
     })
 
 
@@ -72,7 +72,7 @@ def product_new(request):
         except YewuError as e:
             messages.error(request, e.message)
     return render(request, "catalog/product_form.html", {"form": form, "kinds": Kind.choices,
-                                                          "is_editor": request.user.has_role(*services.CATALOGUE_EDITORS)})
+                                                          "is_editor": can(request.user, "edits_catalogue")})
 
 
 @login_required
@@ -85,8 +85,8 @@ def request_list(request):
     products = Product.objects.filter(active=True, price_source=PriceSource.FINANCE).order_by("code")[:500]
     return render(request, "catalog/request_list.html", {
         "page": page, "state": state, "states": RequestState.choices, "products": products,
-        "customers": customers_visible_to(request.user).order_by("name")[:500] if request.user.has_role(*services.REQUESTERS) else [],
-        "is_finance": request.user.has_role(*services.FINANCE), "can_request": request.user.has_role(*services.REQUESTERS),
+        "customers": customers_visible_to(request.user).order_by("name")[:500] if can(request.user, "requests_prices") else [],
+        "is_finance": can(request.user, "answers_price_requests"), "can_request": can(request.user, "requests_prices"),
         "scopes": AnswerScope.choices, "today": timezone.localdate(),
         "preselect": request.GET.get("product", ""), "cfg": _deadline_settings(),
     })
@@ -145,7 +145,7 @@ def import_prices(request):
             except YewuError as e:
                 messages.error(request, e.message)
     return render(request, "catalog/import.html", {"report": report,
-                                                    "allowed": request.user.has_role(*services.PRICE_SETTERS)})
+                                                    "allowed": can(request.user, "sets_guide_prices")})
 
 
 @login_required

@@ -129,6 +129,16 @@ ABILITIES: dict[str, Ability] = {
     "answers_price_requests": _a({R.FIN, R.FD}, "price.finance_guide", "答复价格申请"),
     # price.guide: Finance, the FD, the GM and the system administrator keep the product catalogue and guide prices
     "edits_catalogue": _a({R.FIN, R.FD, R.GM, R.SYS}, "price.guide", "维护产品目录和指导价"),
+    # price.guide: guide prices (and the price-list import) are set by Finance, the FD and the GM
+    "sets_guide_prices": _a({R.FIN, R.FD, R.GM}, "price.guide", "设定指导价"),
+    # --- processes (SPEC §8) ---
+    # process.publish_approval: the GM, administration and the system administrator draft and submit definitions
+    # (and see every improvement item); each process's own administrator may too (checked in yewu.processes)
+    "manages_processes": _a({R.GM, R.ADM, R.SYS}, "process.publish_approval", "维护流程定义"),
+    # process.monitoring: the GM, the SMs and the CS manager watch the processes
+    "monitors_processes": _a({R.GM, R.SM, R.CSM}, "process.monitoring", "查看流程监控"),
+    # process.evaluation_audit: the GM sees every process and verifies findings, decides suggestions and rewards
+    "oversees_all_processes": _a({R.GM}, "process.evaluation_audit", "查看全部流程并核验整改、决定建议"),
 }
 
 

@@ -28,6 +28,7 @@ from yewu.customers.models import Customer, Source
 from yewu.customers.tasks import lead_allocation_deadline
 from yewu.orders.models import ReturnRequest
 from yewu.org.models import Role, User
+from yewu.org.permissions import can
 from yewu.org.selectors import get_calendar, get_policy, managed_team_ids
 from yewu.policy.calendar import TZ
 from yewu.policy.customers import first_contact_deadline
@@ -92,11 +93,11 @@ class Scope:
 
 def can_monitor(user: User) -> bool:
     """`process.monitoring` is for the GM, the SMs and the CS manager."""
-    return user.has_role(Role.GM, Role.SM, Role.CSM)
+    return can(user, "monitors_processes")
 
 
 def scope_for(user: User) -> Scope:
-    if user.has_role(Role.GM):
+    if can(user, "oversees_all_processes"):
         return Scope(all=True)
     if can_monitor(user):
         return Scope(sm=user.has_role(Role.SM), team_ids=managed_team_ids(user), cs=user.has_role(Role.CSM))
@@ -331,7 +332,7 @@ def period_figures(code: str, start: date, end: date) -> dict:
 
 
 def sees_all_improvement(user: User) -> bool:
-    return user.has_role(Role.GM, Role.ADM, Role.SYS)
+    return can(user, "manages_processes")
 
 
 def administered_codes(user: User) -> set[str]:

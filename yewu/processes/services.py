@@ -14,6 +14,7 @@ from yewu.audit.services import record
 from yewu.common.errors import Conflict, NotFound, PermissionDenied, RuleRefused, ValidationError
 from yewu.common.jobs import notify
 from yewu.org.models import Role, User
+from yewu.org.permissions import can
 from yewu.org.selectors import get_calendar, get_policy, users_with_role
 from yewu.policy.processes import (
     DOC_PROCESS,
@@ -38,7 +39,7 @@ OPEN_STATES = (S.DRAFT, S.SUBMITTED, S.GM_APPROVED)
 def can_manage(user: User, d: ProcessDefinition | None = None) -> bool:
     """Who drafts and submits definitions: the GM, administration (行政部), the system admin, or the process's
     own administrator."""
-    if user.has_role(Role.GM, Role.ADM, Role.SYS):
+    if can(user, "manages_processes"):
         return True
     return d is not None and d.administrator_id == user.pk
 
@@ -232,7 +233,7 @@ def is_administrator(user: User, d: ProcessDefinition | None) -> bool:
 
 def can_verify(user: User, d: ProcessDefinition | None) -> bool:
     """The GM or the process administrator verify findings and decide suggestions."""
-    return user.has_role(Role.GM) or is_administrator(user, d)
+    return can(user, "oversees_all_processes") or is_administrator(user, d)
 
 
 def _responsible(d: ProcessDefinition) -> list[User]:
@@ -391,7 +392,7 @@ def verify(actor: User, finding_id: int, approve: bool, comment: str = "") -> ob
     (comment required; the owner rectifies again)."""
     f = _finding(finding_id)
     d = current(f.review.code)
-    decision = verify_check(actor.pk, f.owner_id, actor.has_role(Role.GM), is_administrator(actor, d))
+    decision = verify_check(actor.pk, f.owner_id, can(actor, "oversees_all_processes"), is_administrator(actor, d))
     if decision.refused:
         record(actor=actor, action="refuse", obj=f, rule=EVAL_RULE, decision=decision)
         raise RuleRefused.from_decision(decision, status=403)

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 from yewu.common import parsers
 from yewu.common.errors import PermissionDenied, YewuError
 from yewu.org.models import Role, User
+from yewu.org.permissions import can
 from yewu.policy.processes import LIMIT_KINDS
 
 from . import selectors, services
@@ -164,8 +165,8 @@ def improvement(request):
         "findings": fs, "overdue_count": sum(1 for f in fs if f.overdue),
         "pending": [s for s in ss if s.state == Suggestion.State.SUBMITTED],
         "decided": [s for s in ss if s.state != Suggestion.State.SUBMITTED][:30],
-        "rewards": [s for s in ss if s.reward_flag] if request.user.has_role(Role.GM) else [],
-        "show_all": request.GET.get("all") == "1", "is_gm": request.user.has_role(Role.GM),
+        "rewards": [s for s in ss if s.reward_flag] if can(request.user, "oversees_all_processes") else [],
+        "show_all": request.GET.get("all") == "1", "is_gm": can(request.user, "oversees_all_processes"),
         "admin_codes": selectors.administered_codes(request.user)})
 
 

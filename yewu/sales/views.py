@@ -129,8 +129,8 @@ def quote_detail(request, pk):
         "can_edit": mine and quote.state == QuoteState.DRAFT, "can_submit": mine and quote.state == QuoteState.DRAFT,
         "can_approve": approval.can_approve(u, quote)[0], "step": approval.current_step(quote),
         "waiting": approval.waiting_for(quote),
-        "can_send": mine and quote.state == QuoteState.APPROVED, "can_accept": quote.state == QuoteState.SENT and (mine or u.has_role("SM", "GM")),
-        "can_lose": quote.state in (QuoteState.DRAFT, QuoteState.SUBMITTED, QuoteState.APPROVED, QuoteState.SENT) and (mine or u.has_role("SM", "GM")),
+        "can_send": mine and quote.state == QuoteState.APPROVED, "can_accept": quote.state == QuoteState.SENT and (mine or can(u, "closes_team_quotes")),
+        "can_lose": quote.state in (QuoteState.DRAFT, QuoteState.SUBMITTED, QuoteState.APPROVED, QuoteState.SENT) and (mine or can(u, "closes_team_quotes")),
         "now": timezone.now(), "weighted_delta": total_delta,
     })
 
