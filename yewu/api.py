@@ -171,6 +171,7 @@ def _register():
     from yewu.salesmgmt.api import register as register_salesmgmt
 
     register_salesmgmt(api)
+    api.add_router("/settings", "yewu.desk.preview.api.router")  # top floor (reads every area), named, not imported
 
 
 _register()

@@ -57,10 +57,11 @@ def _serve(cmd: str, rest: list[str]) -> None:
     if cmd == "demo" or dev:
         os.environ["YEWU_DEMO"] = "1"  # a generated key in the data dir is fine here (and for the worker we start)
     _django()
+    # after django.setup(): these read the settings (the CLI starts before Django is configured)
     from django.core.exceptions import ImproperlyConfigured
 
-    from yewu.common import server
-    from yewu.common.security import require_secret_key
+    from yewu.common import server  # after django.setup()
+    from yewu.common.security import require_secret_key  # after django.setup()
 
     try:
         require_secret_key()

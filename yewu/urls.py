@@ -32,4 +32,5 @@ urlpatterns = [
     path("service/", include("yewu.service.urls")),
     path("salesmgmt/", include("yewu.salesmgmt.urls")),
     path("orders/<int:pk>/payments/", order_payments.order_payment, name="order_payment"),
+    path("settings/", include("yewu.desk.preview.urls")),
 ]

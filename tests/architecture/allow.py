@@ -2,34 +2,24 @@
 
 APP_PAIRS = [
     "approvals ↔ orders",
-    "approvals ↔ org",
-    "catalog ↔ sales",
     "customers ↔ finance",
     "customers ↔ orders",
     "customers ↔ sales",
-    "expenses ↔ org",
-    "finance ↔ org",
-    "orders ↔ org",
-    "org ↔ sales",
+    "finance ↔ orders",
 ]
 
 APP_CYCLES = [
-    "approvals ↔ catalog ↔ customers ↔ expenses ↔ finance ↔ orders ↔ org ↔ performance ↔ sales",
+    "approvals ↔ catalog ↔ customers ↔ finance ↔ orders ↔ performance ↔ sales",
 ]
 
 UPWARD = [
-    "org → approvals",
-    "org → expenses",
-    "org → finance",
-    "org → orders",
-    "org → sales",
 ]
 
 FILE_CYCLES = [
     "yewu.customers.api ↔ yewu.customers.api_credit",
     "yewu.customers.import_jobs ↔ yewu.customers.imports ↔ yewu.customers.tasks",
     "yewu.customers.views ↔ yewu.customers.views_more",
-    "yewu.org.models ↔ yewu.org.tokens",
+    "yewu.finance.services ↔ yewu.orders.contract_records ↔ yewu.orders.contracts ↔ yewu.orders.selectors ↔ yewu.orders.services",
 ]
 
 LONG_MODULES = [
@@ -37,8 +27,9 @@ LONG_MODULES = [
     "yewu/customers/views.py",
     "yewu/expenses/services.py",
     "yewu/finance/selectors.py",
+    "yewu/orders/api.py",
+    "yewu/orders/services.py",
     "yewu/policy/pricing.py",
-    "yewu/sales/services.py",
 ]
 
 BARE_FUNCTION_IMPORTS = {
@@ -47,11 +38,6 @@ BARE_FUNCTION_IMPORTS = {
     "yewu.approvals.services": 4,
     "yewu.approvals.templatetags.approvals_nav": 1,
     "yewu.approvals.views": 6,
-    "yewu.catalog.api": 2,
-    "yewu.catalog.services": 7,
-    "yewu.catalog.views": 5,
-    "yewu.cli": 2,
-    "yewu.common.server": 1,
     "yewu.customers.api": 3,
     "yewu.customers.api_credit": 1,
     "yewu.customers.credit": 2,
@@ -68,20 +54,17 @@ BARE_FUNCTION_IMPORTS = {
     "yewu.finance.api": 1,
     "yewu.finance.selectors": 2,
     "yewu.finance.services": 2,
-    "yewu.org.models": 1,
-    "yewu.org.preview": 35,
+    "yewu.orders.api": 36,
+    "yewu.orders.contracts": 1,
+    "yewu.orders.returns": 1,
+    "yewu.orders.selectors": 11,
+    "yewu.orders.services": 5,
+    "yewu.orders.tasks": 2,
+    "yewu.orders.views": 12,
     "yewu.performance.selectors": 2,
     "yewu.performance.services": 4,
     "yewu.policy.commission": 1,
     "yewu.policy.receivables": 1,
-    "yewu.processes.selectors": 5,
-    "yewu.processes.services": 16,
-    "yewu.processes.views": 3,
-    "yewu.sales.api": 4,
-    "yewu.sales.apps": 1,
-    "yewu.sales.selectors": 8,
-    "yewu.sales.services": 19,
-    "yewu.sales.views": 2,
     "yewu.salesmgmt.daily.api": 2,
     "yewu.salesmgmt.daily.services": 1,
     "yewu.salesmgmt.routes.api": 2,

@@ -10,6 +10,7 @@ from django.utils import timezone
 from ninja import File, Router, Schema, Status
 from ninja.files import UploadedFile
 
+from yewu.common import parsers
 from yewu.common.errors import NotFound
 from yewu.common.parsers import PriceInput, QuantityInput
 from yewu.common.schemas import ERRORS, XLSX, file_op
@@ -17,6 +18,7 @@ from yewu.customers.models import Customer
 from yewu.org.permissions import can, require
 
 from . import services
+from .excel import export_price_list, import_price_list
 from .models import PriceRequest, Product
 from .schemas import (
     PriceHistory,
@@ -127,10 +129,8 @@ def create_product(request, payload: ProductIn):
 
 @router.get("/export", **file_op(XLSX), summary="Guide price list as Excel (产品指导价表)")
 def export_prices(request, day: str = ""):
-    from .excel import export_price_list
-
     require(request.user, "sees_prices")
-    d = services.parse_date(day, field="day", label="日期") or timezone.localdate()
+    d = parsers.parse_date(day, field="day", label="日期", required=False) or timezone.localdate()
     data = export_price_list(request.user, d)
     resp = HttpResponse(data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     resp["Content-Disposition"] = f'attachment; filename="guide-prices-{d:%Y%m%d}.xlsx"'
@@ -139,8 +139,6 @@ def export_prices(request, day: str = ""):
 
 @router.post("/import", response={200: PriceImportReport, **ERRORS}, summary="Import the guide price list from Excel; returns a per-row report")
 def import_prices(request, file: UploadedFile = File(...), dry_run: bool = False):
-    from .excel import import_price_list
-
     return import_price_list(request.user, file.read(), dry_run=dry_run)
 
 
@@ -175,7 +173,7 @@ def _visible_request(user, rid: int) -> PriceRequest:
 @router.post("/price-requests/{rid}/answer", response={200: PriceRequestOut, **ERRORS}, summary="Finance answers with G")
 def answer_request(request, rid: int, payload: AnswerIn):
     r = _visible_request(request.user, rid)
-    eff = services.parse_date(payload.effective_from, field="effective_from", label="生效日期")
+    eff = parsers.parse_date(payload.effective_from, field="effective_from", label="生效日期", required=False)
     r = services.answer_price_request(request.user, r, price=payload.price, scope=payload.scope, effective_from=eff)
     return request_out(r)
 
@@ -210,6 +208,6 @@ def price_history(request, product_id: int):
 @router.post("/{product_id}/prices", response={201: PriceSet, **ERRORS}, summary="Set a guide price from a date (FIN/GM)")
 def add_price(request, product_id: int, payload: PriceIn):
     p = services.get_product(product_id)
-    eff = services.parse_date(payload.effective_from, field="effective_from", label="生效日期")
+    eff = parsers.parse_date(payload.effective_from, field="effective_from", label="生效日期", required=False)
     g = services.set_guide_price(request.user, p, payload.guide_price, eff, note=payload.note)
     return Status(201, {"product_id": p.pk, "price": str(g.price), "effective_from": g.effective_from.isoformat()})

@@ -11,8 +11,9 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font
 
 from yewu.audit.services import record
-from yewu.common import xlsx
+from yewu.common import parsers, xlsx
 from yewu.common.errors import PermissionDenied, ValidationError, YewuError
+from yewu.org.permissions import can
 
 from . import services
 from .models import Kind, Product
@@ -57,7 +58,7 @@ def import_price_list(user, content: bytes, *, dry_run: bool = False) -> dict:
     """Each row: create the product when its code is new, update name/spec/unit/kind, and add the guide
     price from the given date (today when empty) when it differs. A bad row is reported and skipped;
     the other rows are applied. Old quotes keep their stored prices."""
-    if not user.has_role(*services.PRICE_SETTERS):
+    if not can(user, "sets_guide_prices"):
         raise PermissionDenied("只有财务或总经理可以导入指导价表", rule="price.guide")
     try:
         wb = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
@@ -111,8 +112,8 @@ def _import_row(user, vals: dict) -> tuple[str, str]:
     price_raw = vals.get("指导价（含税）")
     eff_raw = vals.get("生效日期")
     eff = eff_raw.date() if isinstance(eff_raw, datetime) else eff_raw if isinstance(eff_raw, date) else \
-        services.parse_date(_cell(eff_raw), field="生效日期", label="生效日期")
-    price = services.parse_money(_cell(price_raw), field="指导价（含税）", label="指导价", required=False)
+        parsers.parse_date(_cell(eff_raw), field="生效日期", label="生效日期", required=False)
+    price = parsers.price(_cell(price_raw), field="指导价（含税）", label="指导价", required=False)
     p = Product.objects.filter(code=code).first()
     if p is None:
         p = services.create_product(user, data)

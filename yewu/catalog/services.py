@@ -7,40 +7,23 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from yewu.audit.services import record, snapshot
 from yewu.common import parsers
 from yewu.common.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from yewu.common.models import Notification
 from yewu.common.text import clean_text
+from yewu.customers.selectors import customers_visible_to
+from yewu.org.permissions import can
+from yewu.org.selectors import get_calendar, get_policy, users_with_role
 from yewu.policy import pricing
 
 from .models import AnswerScope, GuidePrice, Kind, PriceRequest, PriceSource, Product, RequestState
 
-PRICE_SETTERS = ("FIN", "FD", "GM")
-CATALOGUE_EDITORS = ("FIN", "FD", "GM", "SYS")
-REQUESTERS = ("SP", "SM", "GM")
-FINANCE = ("FIN", "FD")
 # kinds an SP/SM may add themselves (always unlisted, price from Finance)
 SALES_KINDS = (Kind.NONSTANDARD, Kind.CUSTOM, Kind.HARNESS)
-
-
-def parse_money(value: Any, *, field: str, label: str, required: bool = True, allow_zero: bool = False) -> Decimal | None:
-    """A guide or answered price (yewu.common.parsers: 2 decimals, > 0, ≤ input.bounds.max_amount)."""
-    return parsers.price(value, field=field, label=label, required=required, allow_zero=allow_zero)
-
-
-def parse_date(value: Any, *, field: str, label: str) -> date | None:
-    if value in (None, ""):
-        return None
-    if isinstance(value, datetime):
-        return timezone.localtime(value).date() if timezone.is_aware(value) else value.date()
-    if isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(str(value).strip()[:10])
-    except ValueError:
-        raise ValidationError(f"{label}格式应为 YYYY-MM-DD", fields={field: "日期格式应为 YYYY-MM-DD"}) from None
 
 
 # --- products --------------------------------------------------------------------------------------
@@ -87,9 +70,9 @@ def _derive_source(p: Product) -> None:
 @transaction.atomic
 def create_product(actor, data: dict) -> Product:
     fields = _product_fields(data)
-    is_editor = actor.has_role(*CATALOGUE_EDITORS)
+    is_editor = can(actor, "edits_catalogue")
     if not is_editor:
-        if not actor.has_role(*REQUESTERS):
+        if not can(actor, "requests_prices"):
             raise PermissionDenied("只有财务、总经理可以维护产品目录")
         if fields["kind"] not in SALES_KINDS:
             raise PermissionDenied("业务员只能新增非国标、定制或线束产品（不在指导价表内，价格由财务核定）",
@@ -102,8 +85,8 @@ def create_product(actor, data: dict) -> Product:
         fields["on_guide_list"] = False
     guide = None
     if data.get("guide_price") not in (None, ""):
-        guide = parse_money(data.get("guide_price"), field="guide_price", label="指导价")
-    eff = parse_date(data.get("effective_from"), field="effective_from", label="生效日期") or timezone.localdate()
+        guide = parsers.price(data.get("guide_price"), field="guide_price", label="指导价")
+    eff = parsers.parse_date(data.get("effective_from"), field="effective_from", label="生效日期", required=False) or timezone.localdate()
     if Product.objects.filter(code=fields["code"]).exists():
         raise Conflict(f"产品编码 {fields['code']} 已存在", fields={"code": "编码已存在"})
     p = Product(created_by=actor, **fields)
@@ -121,7 +104,7 @@ def create_product(actor, data: dict) -> Product:
 
 @transaction.atomic
 def update_product(actor, product: Product, data: dict) -> Product:
-    if not actor.has_role(*CATALOGUE_EDITORS):
+    if not can(actor, "edits_catalogue"):
         raise PermissionDenied("只有财务、总经理可以修改产品")
     before = snapshot(product)
     fields = _product_fields(data, partial=True)
@@ -156,9 +139,9 @@ def set_guide_price(actor, product: Product, price, effective_from: date | None 
                     source: str | None = None, price_request: PriceRequest | None = None) -> GuidePrice:
     """``price.guide``: add a guide price effective from a date. A new date is a new row (history);
     the same date replaces that day's figure (audited). Quotes keep the G they were priced with."""
-    if not actor.has_role(*PRICE_SETTERS):
+    if not can(actor, "sets_guide_prices"):
         raise PermissionDenied("只有财务或总经理可以设定指导价；业务员请提交价格申请", rule="price.finance_guide")
-    price = parse_money(price, field="guide_price", label="指导价")
+    price = parsers.price(price, field="guide_price", label="指导价")
     eff = effective_from or timezone.localdate()
     note = clean_text(note, field="note", label="说明", max_len=200)
     existing = GuidePrice.objects.select_for_update().filter(product=product, effective_from=eff).first()
@@ -185,12 +168,11 @@ def set_guide_price(actor, product: Product, price, effective_from: date | None 
 
 def requests_visible_to(user):
     qs = PriceRequest.objects.select_related("product", "requested_by", "answered_by", "customer")
-    if user.has_role("GM", "FIN", "FD"):
+    if can(user, "sees_all_quotes"):
         return qs
-    from django.db.models import Q
 
     q = Q(requested_by=user)
-    if user.has_role("SM"):
+    if can(user, "sees_team_quotes"):
         q |= Q(team__in=user.managed_teams.all())
     return qs.filter(q)
 
@@ -198,7 +180,7 @@ def requests_visible_to(user):
 @transaction.atomic
 def request_price(actor, product: Product, *, customer=None, quantity=None, note: str = "",
                   received_at: datetime | None = None, quote_due_at: datetime | None = None) -> PriceRequest:
-    if not actor.has_role(*REQUESTERS):
+    if not can(actor, "requests_prices"):
         raise PermissionDenied("只有业务员或业务经理可以提交价格申请")
     note = clean_text(note, field="note", label="说明", max_len=1000)
     if product.price_source != PriceSource.FINANCE and current_guide_price(product):
@@ -211,12 +193,9 @@ def request_price(actor, product: Product, *, customer=None, quantity=None, note
             raise ValidationError(errs[0].message, fields={"quantity": errs[0].message})
         qty = Decimal(str(quantity))
     if customer is not None:
-        from yewu.sales.selectors import customers_for_user
-
-        if not customers_for_user(actor).filter(pk=customer.pk).exists():
+        if not customers_visible_to(actor).filter(pk=customer.pk).exists():
             raise PermissionDenied("只能为自己可见的客户申请价格")
     received = received_at or timezone.now()
-    from yewu.org.selectors import get_calendar, get_policy
 
     cfg = get_policy()
     if quote_due_at is None and pricing.triggers_24h(product.kind, product.on_guide_list, cfg):
@@ -231,9 +210,6 @@ def request_price(actor, product: Product, *, customer=None, quantity=None, note
 
 
 def _notify_finance(req: PriceRequest) -> None:
-    from yewu.common.models import Notification
-    from yewu.org.selectors import users_with_role
-
     for u in users_with_role("FIN"):
         Notification.objects.get_or_create(
             user=u, key=f"price_request:{req.pk}:new",
@@ -251,11 +227,11 @@ def _lock_pending(req: PriceRequest) -> PriceRequest:
 @transaction.atomic
 def answer_price_request(actor, req: PriceRequest, *, price, scope: str = AnswerScope.PRODUCT,
                          effective_from: date | None = None) -> PriceRequest:
-    if not actor.has_role(*FINANCE):
+    if not can(actor, "answers_price_requests"):
         raise PermissionDenied("只有财务可以答复价格申请", rule="price.finance_guide")
     if scope not in AnswerScope.values:
         raise ValidationError("答复范围无效", fields={"scope": "product 或 request"})
-    price = parse_money(price, field="price", label="指导价")
+    price = parsers.price(price, field="price", label="指导价")
     req = _lock_pending(req)
     before = snapshot(req)
     req.state, req.answer_price, req.answer_scope = RequestState.ANSWERED, price, scope
@@ -266,7 +242,6 @@ def answer_price_request(actor, req: PriceRequest, *, price, scope: str = Answer
     if scope == AnswerScope.PRODUCT:
         set_guide_price(actor, req.product, price, req.answer_effective_from, note=f"价格申请 #{req.pk}",
                         source=PriceSource.FINANCE, price_request=req)
-    from yewu.common.models import Notification
 
     Notification.objects.get_or_create(
         user=req.requested_by, key=f"price_request:{req.pk}:answered",
@@ -277,7 +252,7 @@ def answer_price_request(actor, req: PriceRequest, *, price, scope: str = Answer
 
 @transaction.atomic
 def reject_price_request(actor, req: PriceRequest, *, reason: str) -> PriceRequest:
-    if not actor.has_role(*FINANCE):
+    if not can(actor, "answers_price_requests"):
         raise PermissionDenied("只有财务可以驳回价格申请", rule="price.finance_guide")
     reason = clean_text(reason, field="reason", label="驳回原因", max_len=200, required=True)
     req = _lock_pending(req)
@@ -285,7 +260,6 @@ def reject_price_request(actor, req: PriceRequest, *, reason: str) -> PriceReque
     req.state, req.reject_reason, req.answered_by, req.answered_at = RequestState.REJECTED, reason, actor, timezone.now()
     req.save()
     record(actor=actor, action="reject", obj=req, before=before, after=snapshot(req), rule="price.finance_guide", reason=reason)
-    from yewu.common.models import Notification
 
     Notification.objects.get_or_create(
         user=req.requested_by, key=f"price_request:{req.pk}:rejected",

@@ -7,10 +7,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from yewu.common import parsers
 from yewu.common.errors import YewuError
+from yewu.customers.selectors import customers_visible_to
 from yewu.org.permissions import can
+from yewu.org.selectors import get_policy
 
 from . import services
+from .excel import export_price_list, import_price_list
 from .models import AnswerScope, Kind, PriceSource, Product, RequestState
 
 
@@ -29,8 +33,8 @@ def product_list(request):
     rows = [(p, p.guide_price_on(today) if prices else None) for p in page]
     return render(request, "catalog/product_list.html", {
         "rows": rows, "page": page, "q": q, "kind": kind, "kinds": Kind.choices,
-        "can_edit": request.user.has_role(*services.PRICE_SETTERS),
-        "can_request": request.user.has_role(*services.REQUESTERS),
+        "can_edit": can(request.user, "sets_guide_prices"),
+        "can_request": can(request.user, "requests_prices"),
     })
 
 
@@ -39,7 +43,7 @@ def product_detail(request, pk):
     p = get_object_or_404(Product, pk=pk)
     if request.method == "POST":
         try:
-            eff = services.parse_date(request.POST.get("effective_from"), field="effective_from", label="生效日期")
+            eff = parsers.parse_date(request.POST.get("effective_from"), field="effective_from", label="生效日期", required=False)
             services.set_guide_price(request.user, p, request.POST.get("guide_price"), eff, note=request.POST.get("note", ""))
             messages.success(request, "指导价已保存")
             return redirect("catalog:product", pk=p.pk)
@@ -49,8 +53,8 @@ def product_detail(request, pk):
     return render(request, "catalog/product_detail.html", {
         "p": p, "history": p.guide_prices.select_related("created_by") if prices else [],
         "current": services.current_guide_price(p) if prices else None,
-        "can_edit": request.user.has_role(*services.PRICE_SETTERS), "today": timezone.localdate(),
-        "can_request": request.user.has_role(*services.REQUESTERS) and p.price_source == PriceSource.FINANCE,
+        "can_edit": can(request.user, "sets_guide_prices"), "today": timezone.localdate(),
+        "can_request": can(request.user, "requests_prices") and p.price_source == PriceSource.FINANCE,
     })
 
 
@@ -68,7 +72,7 @@ def product_new(request):
         except YewuError as e:
             messages.error(request, e.message)
     return render(request, "catalog/product_form.html", {"form": form, "kinds": Kind.choices,
-                                                          "is_editor": request.user.has_role(*services.CATALOGUE_EDITORS)})
+                                                          "is_editor": can(request.user, "edits_catalogue")})
 
 
 @login_required
@@ -79,20 +83,16 @@ def request_list(request):
         qs = qs.filter(state=state)
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     products = Product.objects.filter(active=True, price_source=PriceSource.FINANCE).order_by("code")[:500]
-    from yewu.sales.selectors import customers_for_user
-
     return render(request, "catalog/request_list.html", {
         "page": page, "state": state, "states": RequestState.choices, "products": products,
-        "customers": customers_for_user(request.user).order_by("name")[:500] if request.user.has_role(*services.REQUESTERS) else [],
-        "is_finance": request.user.has_role(*services.FINANCE), "can_request": request.user.has_role(*services.REQUESTERS),
+        "customers": customers_visible_to(request.user).order_by("name")[:500] if can(request.user, "requests_prices") else [],
+        "is_finance": can(request.user, "answers_price_requests"), "can_request": can(request.user, "requests_prices"),
         "scopes": AnswerScope.choices, "today": timezone.localdate(),
         "preselect": request.GET.get("product", ""), "cfg": _deadline_settings(),
     })
 
 
 def _deadline_settings() -> dict:
-    from yewu.org.selectors import get_policy
-
     cfg = get_policy()
     return {"hours": cfg["quote.nonstandard_24h.hours"], "lead_hours": cfg["price.finance_guide.lead_hours"],
             "working": cfg["quote.nonstandard_24h.mode"] == "working_hours"}
@@ -105,9 +105,7 @@ def request_new(request):
         p = services.get_product(request.POST.get("product_id"))
         customer = None
         if request.POST.get("customer_id"):
-            from yewu.sales.selectors import customers_for_user
-
-            customer = customers_for_user(request.user).filter(pk=request.POST["customer_id"]).first()
+            customer = customers_visible_to(request.user).filter(pk=request.POST["customer_id"]).first()
         services.request_price(request.user, p, customer=customer, quantity=request.POST.get("quantity") or None,
                                note=request.POST.get("note", ""))
         messages.success(request, "价格申请已提交给财务")
@@ -122,7 +120,7 @@ def request_action(request, pk, action):
     r = get_object_or_404(services.requests_visible_to(request.user), pk=pk)
     try:
         if action == "answer":
-            eff = services.parse_date(request.POST.get("effective_from"), field="effective_from", label="生效日期")
+            eff = parsers.parse_date(request.POST.get("effective_from"), field="effective_from", label="生效日期", required=False)
             services.answer_price_request(request.user, r, price=request.POST.get("price"),
                                           scope=request.POST.get("scope", "product"), effective_from=eff)
             messages.success(request, f"价格申请 #{r.pk} 已答复")
@@ -138,8 +136,6 @@ def request_action(request, pk, action):
 def import_prices(request):
     report = None
     if request.method == "POST":
-        from .excel import import_price_list
-
         f = request.FILES.get("file")
         if f is None:
             messages.error(request, "请选择 .xlsx 文件")
@@ -149,13 +145,11 @@ def import_prices(request):
             except YewuError as e:
                 messages.error(request, e.message)
     return render(request, "catalog/import.html", {"report": report,
-                                                    "allowed": request.user.has_role(*services.PRICE_SETTERS)})
+                                                    "allowed": can(request.user, "sets_guide_prices")})
 
 
 @login_required
 def export_prices(request):
-    from .excel import export_price_list
-
     if not can(request.user, "sees_prices"):
         return HttpResponse("无权查看价格（acl.ops_scope）", status=403)
     d = timezone.localdate()

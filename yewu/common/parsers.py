@@ -19,6 +19,7 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 
+from django.utils import timezone
 from pydantic import PlainSerializer, PlainValidator, WithJsonSchema
 
 from .errors import ValidationError
@@ -170,14 +171,15 @@ def fits(value: Decimal, kind: Kind, *, field: str, label: str, cfg: Any = None)
 MIN_YEAR, MAX_YEAR = 1900, 2200
 
 
-def parse_date(raw: Any, *, field: str, label: str, required: bool = True) -> date | None:
-    """A calendar date: a ``date``, ISO ``YYYY-MM-DD`` (also ``YYYY/MM/DD``, ``YYYY.MM.DD``), years 1900–2200."""
+def parse_date(raw: Any, *, field: str, label: str, required: bool = True, rule: str | None = None) -> date | None:
+    """A calendar date: a ``date``, ISO ``YYYY-MM-DD`` (also ``YYYY/MM/DD``, ``YYYY.MM.DD``), years 1900–2200.
+    ``rule`` names the SPEC rule a malformed date is refused under (the field's own rule, when it has one)."""
     if raw is None or (isinstance(raw, str) and not raw.strip()):
         if required:
             raise _err(field, label, "不能为空", "必填")
         return None
     if isinstance(raw, datetime):
-        d = raw.date()
+        d = timezone.localtime(raw).date() if timezone.is_aware(raw) else raw.date()
     elif isinstance(raw, date):
         d = raw
     else:
@@ -187,10 +189,29 @@ def parse_date(raw: Any, *, field: str, label: str, required: bool = True) -> da
         except ValueError:
             d = None
         if d is None:
-            raise _err(field, label, f"不是有效日期（YYYY-MM-DD）：{str(raw)[:40]}", "不是有效日期")
+            raise _err(field, label, f"不是有效日期（YYYY-MM-DD）：{str(raw)[:40]}", "不是有效日期", rule)
     if not MIN_YEAR <= d.year <= MAX_YEAR:
         raise _err(field, label, f"年份须在 {MIN_YEAR}–{MAX_YEAR} 之间", "年份超出范围", BOUNDS_RULE)
     return d
+
+
+def parse_datetime(raw: Any, *, field: str, label: str, required: bool = True, rule: str | None = None) -> datetime | None:
+    """A moment: a ``datetime`` or ISO 8601 text (``YYYY-MM-DD HH:MM[:SS]``, ``T`` or a space, an offset optional);
+    without an offset it is read in the company's time zone (Asia/Shanghai). Years 1900–2200."""
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        if required:
+            raise _err(field, label, "不能为空", "必填")
+        return None
+    if isinstance(raw, datetime):
+        dt = raw
+    else:
+        try:
+            dt = datetime.fromisoformat(str(raw).strip()[:40])
+        except ValueError:
+            raise _err(field, label, f"不是有效时间（YYYY-MM-DD HH:MM）：{str(raw)[:40]}", "格式应为 YYYY-MM-DD HH:MM", rule) from None
+    if not MIN_YEAR <= dt.year <= MAX_YEAR:
+        raise _err(field, label, f"年份须在 {MIN_YEAR}–{MAX_YEAR} 之间", "年份超出范围", BOUNDS_RULE)
+    return timezone.make_aware(dt) if timezone.is_naive(dt) else dt
 
 
 def year(raw: Any, *, field: str = "year", label: str = "年份") -> int:

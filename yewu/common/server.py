@@ -72,6 +72,7 @@ def run(host: str, port: int, workers: int, threads: int) -> None:
                 self.cfg.set(key, value)
 
         def load(self):
+            # in each worker after the fork: the application is built there, never shared
             from yewu.wsgi import application
 
             return application

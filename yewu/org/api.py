@@ -4,8 +4,7 @@
   version in force (0 = defaults).
 * ``GET  /api/v1/settings/versions`` — the version history, newest first: who, when, effective from,
   old → new per key, reason, state (现行 / 已生效 / 待生效).
-* ``POST /api/v1/settings/preview`` ``{"changes": {key: value}, "effective_at": ISO?}`` — the open documents
-  whose decision would differ (nothing is saved; 400 naming the key on a bad value).
+* ``POST /api/v1/settings/preview`` lives on the top floor (yewu.desk.preview.api): it reads every area.
 * ``POST /api/v1/settings/versions`` ``{"changes", "reason", "effective_at"?}`` — create a version (201); 400
   with ``fields`` naming each bad key.
 """
@@ -18,14 +17,12 @@ from typing import Any
 from django.utils import timezone
 from ninja import Field, Router, Schema, Status
 
-from yewu.common.errors import PermissionDenied, ValidationError
+from yewu.common.errors import PermissionDenied
 from yewu.common.schemas import ERRORS, Out
 from yewu.policy import versions as pv
 
-from . import preview as preview_mod
 from . import selectors, services
 from .models import PolicyVersion
-from .permissions import can
 
 router = Router(tags=["settings"])
 
@@ -74,35 +71,6 @@ class VersionOut(Out):
     changes: list[ChangeOut]
 
 
-class PreviewRow(Out):
-    doc: str
-    link: str
-    status: str
-    old: str
-    new: str
-    effect: str
-
-
-class PreviewSection(Out):
-    family: str
-    title: str
-    keys: list[str]
-    precise: bool = Field(..., description="true：判定会改变的单据；false：可能受影响的未结单据")
-    note: str
-    checked: int
-    rows: list[PreviewRow]
-    more: int
-
-
-class PreviewOut(Out):
-    effective_at: datetime
-    base_version: int
-    changes: list[dict[str, Any]]
-    errors: dict[str, str]
-    sections: list[PreviewSection]
-    pinned_note: str
-
-
 def _guard(request) -> None:
     if not services.can_manage_settings(request.auth):
         raise PermissionDenied("只有总经理或系统管理员可以查看和修改公司设置")
@@ -131,17 +99,6 @@ def current(request):
 def versions(request):
     _guard(request)
     return [_version_out(h) for h in selectors.version_history()]
-
-
-@router.post("/preview", response={200: PreviewOut, **ERRORS}, summary="Open documents a change would affect (nothing saved)")
-def preview(request, payload: PreviewIn):
-    _guard(request)
-    res = preview_mod.preview(payload.changes, services.parse_effective(payload.effective_at),
-                              documents=can(request.auth, "reads_business_data"))
-    errors = dict(res.errors)
-    if errors:
-        raise ValidationError("；".join(f"{k}：{v}" for k, v in errors.items()), fields=errors)
-    return res.as_dict()
 
 
 @router.post("/versions", response={201: VersionOut, **ERRORS}, summary="Create an effective-dated settings version")

@@ -1,11 +1,20 @@
+from __future__ import annotations
+
 import hashlib
+import logging
+import secrets
+from datetime import timedelta
 from decimal import Decimal
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import models
+from django.db import models, transaction
+from django.utils import timezone
 
 from yewu.common.bounds import fits
+
+security_log = logging.getLogger("yewu.security")
 
 
 class Role(models.TextChoices):
@@ -86,9 +95,7 @@ class User(AbstractUser):
         changed = getattr(self, "_password_changed", False) and self.pk is not None
         super().save(*args, **kwargs)
         if changed:  # a changed password ends every API token (and, through Django, every other session)
-            from yewu.org.tokens import revoke_all
-
-            revoke_all(self, "密码已修改")
+            ApiToken.revoke(ApiToken.objects.filter(user=self, revoked_at__isnull=True), "密码已修改")
         self._password_changed = False
 
     @property
@@ -105,11 +112,6 @@ class User(AbstractUser):
 
 
 def default_token_expiry():
-    from datetime import timedelta
-
-    from django.conf import settings
-    from django.utils import timezone
-
     return timezone.now() + timedelta(days=getattr(settings, "YEWU_TOKEN_DAYS", 90))
 
 
@@ -136,11 +138,37 @@ class ApiToken(models.Model):
     def hash(raw: str) -> str:
         return hashlib.sha256(raw.encode()).hexdigest()
 
+    MAX_DAYS = 3650
+
+    @classmethod
+    def issue_row(cls, user: User, days: int | None = None) -> tuple[str, ApiToken]:
+        """A new token for ``user`` valid ``days`` days (default YEWU_TOKEN_DAYS). Returns (raw token, row)."""
+        days = settings.YEWU_TOKEN_DAYS if days is None else int(days)
+        if not 1 <= days <= cls.MAX_DAYS:
+            raise ValueError(f"days must be between 1 and {cls.MAX_DAYS}")
+        raw = "yw_" + secrets.token_urlsafe(32)
+        tok = cls.objects.create(user=user, digest=cls.hash(raw), prefix=raw[:8],
+                                 expires_at=timezone.now() + timedelta(days=days))
+        security_log.info("api token %s issued to %s, expires %s", tok.prefix, user.username, tok.expires_at.isoformat())
+        return raw, tok
+
     @classmethod
     def issue(cls, user: User, days: int | None = None) -> str:
-        from yewu.org.tokens import issue
+        return cls.issue_row(user, days)[0]
 
-        return issue(user, days=days)[0]
+    @classmethod
+    @transaction.atomic
+    def revoke(cls, tokens, reason: str) -> int:
+        """Revoke the given still-valid tokens; returns how many were revoked."""
+        now = timezone.now()
+        n = 0
+        for tok in tokens:
+            if tok.revoked_at is not None:
+                continue
+            n += cls.objects.filter(pk=tok.pk, revoked_at__isnull=True).update(revoked_at=now,
+                                                                               revoked_reason=reason[:100])
+            security_log.info("api token %s of user %s revoked: %s", tok.prefix, tok.user_id, reason)
+        return n
 
 
 class LoginThrottle(models.Model):

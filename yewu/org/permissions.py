@@ -118,6 +118,33 @@ ABILITIES: dict[str, Ability] = {
     "hears_unsolved_service_last": _a({R.GM}, "service.dispatch", "接收现场未解决问题的最终上报"),
     # service.survey_100pct (issue 12): the monthly technician table feeds the appraisal
     "sees_technician_table": _a({R.CSM, R.GM}, "service.survey_100pct", "查看技术人员服务评价月表"),
+    # --- quotes and the price list (SPEC §3) ---
+    # price.guide: salespeople, their managers and the GM write quotes
+    "makes_quotes": _a({R.SP, R.SM, R.GM}, "price.guide", "报价"),
+    # quote.approval (closing): besides the quote's own salesperson, a manager may close a quote (won / lost)
+    "closes_team_quotes": _a({R.SM, R.GM}, "quote.approval", "关闭团队的报价单"),
+    # daily.shortfall_coaching: the GM may record coaching for any team (the SM for their own team's quotes)
+    "coaches_any_team": _a({R.GM}, "daily.shortfall_coaching", "为任何团队记录丢单辅导"),
+    # acl.finance_scope: finance and the GM see every quote and every price request
+    "sees_all_quotes": _a({R.GM, R.FIN, R.FD}, "acl.finance_scope", "查看全部报价单和价格申请"),
+    # acl.team_scope: the SM sees the quotes of their teams (row scope in yewu.sales.quotes.selectors)
+    "sees_team_quotes": _a({R.SM}, "acl.team_scope", "查看本团队的报价单"),
+    # price.finance_guide: salespeople and their managers ask Finance for a price
+    "requests_prices": _a({R.SP, R.SM, R.GM}, "price.finance_guide", "申请价格"),
+    # price.finance_guide: Finance answers price requests
+    "answers_price_requests": _a({R.FIN, R.FD}, "price.finance_guide", "答复价格申请"),
+    # price.guide: Finance, the FD, the GM and the system administrator keep the product catalogue and guide prices
+    "edits_catalogue": _a({R.FIN, R.FD, R.GM, R.SYS}, "price.guide", "维护产品目录和指导价"),
+    # price.guide: guide prices (and the price-list import) are set by Finance, the FD and the GM
+    "sets_guide_prices": _a({R.FIN, R.FD, R.GM}, "price.guide", "设定指导价"),
+    # --- processes (SPEC §8) ---
+    # process.publish_approval: the GM, administration and the system administrator draft and submit definitions
+    # (and see every improvement item); each process's own administrator may too (checked in yewu.processes)
+    "manages_processes": _a({R.GM, R.ADM, R.SYS}, "process.publish_approval", "维护流程定义"),
+    # process.monitoring: the GM, the SMs and the CS manager watch the processes
+    "monitors_processes": _a({R.GM, R.SM, R.CSM}, "process.monitoring", "查看流程监控"),
+    # process.evaluation_audit: the GM sees every process and verifies findings, decides suggestions and rewards
+    "oversees_all_processes": _a({R.GM}, "process.evaluation_audit", "查看全部流程并核验整改、决定建议"),
 }
 
 

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from yewu.audit.services import record
+from yewu.common import parsers
 from yewu.common.errors import PermissionDenied, ValidationError
 from yewu.common.locks import lock
 from yewu.policy import versions as pv
@@ -62,8 +63,4 @@ def parse_effective(raw: str | None) -> datetime | None:
     raw = (raw or "").strip()
     if not raw or raw == "now":
         return None
-    try:
-        dt = datetime.fromisoformat(raw)
-    except ValueError:
-        raise ValidationError("生效时间格式应为 YYYY-MM-DD HH:MM", fields={"effective_at": "格式错误"}) from None
-    return timezone.make_aware(dt) if timezone.is_naive(dt) else dt
+    return parsers.parse_datetime(raw, field="effective_at", label="生效时间")

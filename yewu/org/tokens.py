@@ -2,30 +2,16 @@
 
 from __future__ import annotations
 
-import logging
-import secrets
-from datetime import timedelta
-
-from django.conf import settings
-from django.db import transaction
 from django.utils import timezone
 
 from .models import ApiToken, User
 
-MAX_DAYS = 3650
-log = logging.getLogger("yewu.security")
+MAX_DAYS = ApiToken.MAX_DAYS
 
 
 def issue(user: User, days: int | None = None) -> tuple[str, ApiToken]:
     """A new token for ``user`` valid ``days`` days (default YEWU_TOKEN_DAYS). Returns (raw token, row)."""
-    days = settings.YEWU_TOKEN_DAYS if days is None else int(days)
-    if not 1 <= days <= MAX_DAYS:
-        raise ValueError(f"days must be between 1 and {MAX_DAYS}")
-    raw = "yw_" + secrets.token_urlsafe(32)
-    tok = ApiToken.objects.create(user=user, digest=ApiToken.hash(raw), prefix=raw[:8],
-                                  expires_at=timezone.now() + timedelta(days=days))
-    log.info("api token %s issued to %s, expires %s", tok.prefix, user.username, tok.expires_at.isoformat())
-    return raw, tok
+    return ApiToken.issue_row(user, days)
 
 
 def authenticate(raw: str) -> User | None:
@@ -64,18 +50,9 @@ def find(ref: str) -> list[ApiToken]:
     return []
 
 
-@transaction.atomic
 def revoke(tokens, reason: str) -> int:
     """Revoke the given still-valid tokens; returns how many were revoked."""
-    now = timezone.now()
-    n = 0
-    for tok in tokens:
-        if tok.revoked_at is not None:
-            continue
-        n += ApiToken.objects.filter(pk=tok.pk, revoked_at__isnull=True).update(revoked_at=now,
-                                                                                revoked_reason=reason[:100])
-        log.info("api token %s of user %s revoked: %s", tok.prefix, tok.user_id, reason)
-    return n
+    return ApiToken.revoke(tokens, reason)
 
 
 def revoke_all(user: User, reason: str) -> int:

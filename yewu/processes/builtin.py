@@ -5,6 +5,8 @@ instructions). Where SPEC's table names no limit for a step, a default is chosen
 instructions) so that every built-in step satisfies `process.publish_approval`.
 """
 
+from django.utils import timezone
+
 D = "（时限为默认值 D）"
 
 SALES, FIN, CS, GMO, WH, ADMIN, QC = "业务部", "财务部", "客服部", "总经理办公室", "仓库", "行政部", "质检"
@@ -119,8 +121,6 @@ BUILTIN = [
 def seed_builtin(ProcessDefinition, ProcessStep, effective_date=None) -> int:
     """Create P01–P12 as published version 1, effective today unless given, where the code does not exist yet (idempotent). Works with the
     real models and with a migration's historical ones. Returns how many processes were created."""
-    from django.utils import timezone
-
     effective_date = effective_date or timezone.localdate()
     created = 0
     for code, name, objective, dept, steps in BUILTIN:

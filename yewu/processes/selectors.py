@@ -13,24 +13,37 @@ processes (P05, P06, P09); anyone else 403.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from io import BytesIO
 
 from django.db.models import Q
 from django.utils import timezone
+from openpyxl import Workbook
+from openpyxl.styles import Font
 
 from yewu.approvals.models import ApprovalRequest, ApprovalStep
 from yewu.common import xlsx
 from yewu.common.errors import PermissionDenied, ValidationError
 from yewu.customers.models import Customer, Source
 from yewu.customers.tasks import lead_allocation_deadline
+from yewu.orders.models import ReturnRequest
 from yewu.org.models import Role, User
+from yewu.org.permissions import can
 from yewu.org.selectors import get_calendar, get_policy, managed_team_ids
 from yewu.policy.calendar import TZ
 from yewu.policy.customers import first_contact_deadline
-from yewu.policy.processes import CS_PROCESSES, DOC_PROCESS, Instance, ProcessStats, StepTiming, step_due, summarize
+from yewu.policy.processes import (
+    CS_PROCESSES,
+    DOC_PROCESS,
+    Instance,
+    ProcessStats,
+    StepTiming,
+    finding_overdue,
+    step_due,
+    summarize,
+)
 
-from .models import ProcessDefinition
+from .models import Finding, ProcessDefinition, ProcessReview, Suggestion
 
 RULE = "process.monitoring"
 
@@ -80,11 +93,11 @@ class Scope:
 
 def can_monitor(user: User) -> bool:
     """`process.monitoring` is for the GM, the SMs and the CS manager."""
-    return user.has_role(Role.GM, Role.SM, Role.CSM)
+    return can(user, "monitors_processes")
 
 
 def scope_for(user: User) -> Scope:
-    if user.has_role(Role.GM):
+    if can(user, "oversees_all_processes"):
         return Scope(all=True)
     if can_monitor(user):
         return Scope(sm=user.has_role(Role.SM), team_ids=managed_team_ids(user), cs=user.has_role(Role.CSM))
@@ -171,8 +184,6 @@ RETURN_OPEN = {"applied": "s2", "confirmed": "s3", "inspected": "s4", "awaiting_
 def _return_instances(scope: Scope, start: date, end: date) -> list[Instance]:
     """P10 from the return requests' own history (`return.flow`): each step is entered when the previous one was
     logged; its limit is the published P10 step's (the GM's late-return approval: 1 WD like the SM's)."""
-    from yewu.orders.models import ReturnRequest
-
     procs = scope.processes()
     if procs is not None and "P10" not in procs:
         return []
@@ -269,9 +280,6 @@ def monitoring_dict(m: Monitoring) -> dict:
 
 
 def monitoring_workbook(m: Monitoring) -> bytes:
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
     wb = Workbook()
     ws = wb.active
     ws.title = "流程监控"
@@ -312,8 +320,6 @@ def monitoring_workbook(m: Monitoring) -> bytes:
 def period_figures(code: str, start: date, end: date) -> dict:
     """The monitoring figures of one process over a review period (start … end inclusive), company-wide: the
     evaluation page prefills them and the completed review keeps them as a snapshot."""
-    from datetime import timedelta
-
     scope = Scope(all=True)
     stop = end + timedelta(days=1)
     insts = [i for i in (_approval_instances(scope, start, stop) + _lead_instances(scope, start, stop)
@@ -326,7 +332,7 @@ def period_figures(code: str, start: date, end: date) -> dict:
 
 
 def sees_all_improvement(user: User) -> bool:
-    return user.has_role(Role.GM, Role.ADM, Role.SYS)
+    return can(user, "manages_processes")
 
 
 def administered_codes(user: User) -> set[str]:
@@ -336,10 +342,6 @@ def administered_codes(user: User) -> set[str]:
 def findings(user: User, code: str | None = None, open_only: bool = False) -> list:
     """Findings the user may see — GM/行政/系统: all; the process administrator: the process's; an owner: own —
     overdue first, then by due date."""
-    from yewu.policy.processes import finding_overdue
-
-    from .models import Finding
-
     qs = Finding.objects.select_related("review", "owner", "verified_by", "created_by")
     if not sees_all_improvement(user):
         qs = qs.filter(Q(owner=user) | Q(review__code__in=administered_codes(user)))
@@ -356,8 +358,6 @@ def findings(user: User, code: str | None = None, open_only: bool = False) -> li
 
 def suggestions(user: User, code: str | None = None) -> list:
     """Suggestions the user may see: GM/行政/系统 all; the process administrator the process's; anyone their own."""
-    from .models import Suggestion
-
     qs = Suggestion.objects.select_related("submitted_by", "decided_by", "new_version")
     if not sees_all_improvement(user):
         qs = qs.filter(Q(submitted_by=user) | Q(code__in=administered_codes(user)))
@@ -367,7 +367,5 @@ def suggestions(user: User, code: str | None = None) -> list:
 
 
 def reviews(code: str | None = None):
-    from .models import ProcessReview
-
     qs = ProcessReview.objects.select_related("done_by", "definition")
     return qs.filter(code=code) if code else qs

@@ -14,10 +14,21 @@ from yewu.audit.services import record
 from yewu.common.errors import Conflict, NotFound, PermissionDenied, RuleRefused, ValidationError
 from yewu.common.jobs import notify
 from yewu.org.models import Role, User
+from yewu.org.permissions import can
 from yewu.org.selectors import get_calendar, get_policy, users_with_role
-from yewu.policy.processes import DOC_PROCESS, publish_check, rollout_due
+from yewu.policy.processes import (
+    DOC_PROCESS,
+    FINDING_OPEN_STATES,
+    REVIEW_KINDS,
+    due_review,
+    publish_check,
+    rectification_due,
+    rollout_due,
+    verify_check,
+)
 
-from .models import ProcessDefinition, ProcessStep
+from . import selectors
+from .models import Finding, ProcessDefinition, ProcessReview, ProcessStep, Suggestion
 
 DOC_TYPE = "process_definition"
 RULE = "process.publish_approval"
@@ -28,7 +39,7 @@ OPEN_STATES = (S.DRAFT, S.SUBMITTED, S.GM_APPROVED)
 def can_manage(user: User, d: ProcessDefinition | None = None) -> bool:
     """Who drafts and submits definitions: the GM, administration (行政部), the system admin, or the process's
     own administrator."""
-    if user.has_role(Role.GM, Role.ADM, Role.SYS):
+    if can(user, "manages_processes"):
         return True
     return d is not None and d.administrator_id == user.pk
 
@@ -222,7 +233,7 @@ def is_administrator(user: User, d: ProcessDefinition | None) -> bool:
 
 def can_verify(user: User, d: ProcessDefinition | None) -> bool:
     """The GM or the process administrator verify findings and decide suggestions."""
-    return user.has_role(Role.GM) or is_administrator(user, d)
+    return can(user, "oversees_all_processes") or is_administrator(user, d)
 
 
 def _responsible(d: ProcessDefinition) -> list[User]:
@@ -249,10 +260,6 @@ def create_due_reviews(today=None) -> list:
     """`process.evaluation_audit` (nightly): for each published process, the efficiency evaluation of the last ended
     quarter and the audit of the last ended half-year (cadences are settings) — created once; the process
     administrator (or the GM) is notified. Idempotent."""
-    from yewu.policy.processes import REVIEW_KINDS, due_review
-
-    from .models import ProcessReview
-
     today = today or timezone.localdate()
     cal, cfg = get_calendar(), get_policy()
     made = []
@@ -280,8 +287,6 @@ def create_due_reviews(today=None) -> list:
 def flag_overdue_reviews(today=None) -> int:
     """Nightly: an evaluation/audit not completed by its due date → the process administrator (or the GMs) is
     reminded once."""
-    from .models import ProcessReview
-
     today = today or timezone.localdate()
     n = 0
     responsible = _responsible_by_code()
@@ -294,8 +299,6 @@ def flag_overdue_reviews(today=None) -> int:
 
 
 def _review(review_id: int, lock: bool = True):
-    from .models import ProcessReview
-
     qs = ProcessReview.objects.select_for_update() if lock else ProcessReview.objects
     r = qs.filter(pk=review_id).first()
     if r is None:
@@ -306,8 +309,6 @@ def _review(review_id: int, lock: bool = True):
 @transaction.atomic
 def complete_review(actor: User, review_id: int, summary: str) -> object:
     """Record the evaluation/audit as done (conclusion + a snapshot of the period's monitoring figures)."""
-    from . import selectors
-
     r = _review(review_id)
     d = current(r.code)
     if not can_manage(actor, d):
@@ -330,10 +331,6 @@ def complete_review(actor: User, review_id: int, summary: str) -> object:
 def add_finding(actor: User, review_id: int, description: str, owner_id: int, due_date=None) -> object:
     """A finding gets an owner and a rectification due date: 10 WD after today by default (D); a later or earlier
     date may be set, never in the past."""
-    from yewu.policy.processes import rectification_due
-
-    from .models import Finding
-
     r = _review(review_id)
     d = current(r.code)
     if not can_manage(actor, d):
@@ -359,8 +356,6 @@ def add_finding(actor: User, review_id: int, description: str, owner_id: int, du
 
 
 def _finding(finding_id: int):
-    from .models import Finding
-
     f = Finding.objects.select_for_update().filter(pk=finding_id).first()
     if f is None:
         raise NotFound("问题不存在")
@@ -370,8 +365,6 @@ def _finding(finding_id: int):
 @transaction.atomic
 def rectify(actor: User, finding_id: int, text: str) -> object:
     """The owner records what was done; the finding then waits for verification."""
-    from .models import Finding
-
     f = _finding(finding_id)
     if f.owner_id != actor.pk:
         raise PermissionDenied("只有整改责任人可以登记整改", rule=EVAL_RULE)
@@ -397,13 +390,9 @@ def rectify(actor: User, finding_id: int, text: str) -> object:
 def verify(actor: User, finding_id: int, approve: bool, comment: str = "") -> object:
     """The GM or the process administrator — never the owner — verifies a rectified finding (closed) or reopens it
     (comment required; the owner rectifies again)."""
-    from yewu.policy.processes import verify_check
-
-    from .models import Finding
-
     f = _finding(finding_id)
     d = current(f.review.code)
-    decision = verify_check(actor.pk, f.owner_id, actor.has_role(Role.GM), is_administrator(actor, d))
+    decision = verify_check(actor.pk, f.owner_id, can(actor, "oversees_all_processes"), is_administrator(actor, d))
     if decision.refused:
         record(actor=actor, action="refuse", obj=f, rule=EVAL_RULE, decision=decision)
         raise RuleRefused.from_decision(decision, status=403)
@@ -427,10 +416,6 @@ def verify(actor: User, finding_id: int, approve: bool, comment: str = "") -> ob
 def flag_overdue_findings(today=None) -> int:
     """Nightly: each finding still open/reopened after its due date → its owner and the process administrator (or
     the GM) are told once per finding and day."""
-    from yewu.policy.processes import FINDING_OPEN_STATES
-
-    from .models import Finding
-
     today = today or timezone.localdate()
     n = 0
     responsible = _responsible_by_code()
@@ -446,8 +431,6 @@ def flag_overdue_findings(today=None) -> int:
 @transaction.atomic
 def submit_suggestion(actor: User, code: str, text: str) -> object:
     """Any employee may suggest an improvement to a process; the administrator (or the GM) is notified."""
-    from .models import Suggestion
-
     d = current(code)
     if d is None:
         raise NotFound(f"流程 {code} 不存在")
@@ -469,8 +452,6 @@ def decide_suggestion(actor: User, suggestion_id: int, accept: bool, comment: st
     """The GM or the process administrator (not the suggester) accepts a suggestion as effective — the employee is
     flagged for reward and, if asked, a new draft version of the process is started from it — or rejects it with a
     comment."""
-    from .models import Suggestion
-
     s = Suggestion.objects.select_for_update().filter(pk=suggestion_id).first()
     if s is None:
         raise NotFound("建议不存在")

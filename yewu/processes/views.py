@@ -8,12 +8,14 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from yewu.common.errors import PermissionDenied, ValidationError, YewuError
-from yewu.org.models import Role
+from yewu.common import parsers
+from yewu.common.errors import PermissionDenied, YewuError
+from yewu.org.models import Role, User
+from yewu.org.permissions import can
 from yewu.policy.processes import LIMIT_KINDS
 
 from . import selectors, services
-from .models import ProcessDefinition
+from .models import ProcessDefinition, ProcessStep, Suggestion
 
 
 @login_required
@@ -92,8 +94,6 @@ def decide(request, pk):
 @login_required
 @require_POST
 def edit_step(request, pk):
-    from .models import ProcessStep
-
     step = ProcessStep.objects.select_related("definition").filter(pk=pk).first() or _404()
     fields = {k: request.POST.get(k, "").strip() for k in ("role", "limit_kind", "limit_n", "action", "department",
                                                              "instructions", "branch_condition")}
@@ -130,8 +130,6 @@ def monitoring(request):
 # --- process.evaluation_audit: reviews, findings, suggestions ---------------------------------------------
 
 def _improvement_ctx(user, code):
-    from yewu.org.models import User
-
     cur = services.current(code)
     can_review = services.can_manage(user, cur)
     reviews = list(selectors.reviews(code)[:12])
@@ -161,16 +159,14 @@ def _run(request, fn, ok):
 
 @login_required
 def improvement(request):
-    from .models import Suggestion
-
     fs = selectors.findings(request.user, open_only=request.GET.get("all") != "1")
     ss = selectors.suggestions(request.user)
     return render(request, "processes/improvement.html", {
         "findings": fs, "overdue_count": sum(1 for f in fs if f.overdue),
         "pending": [s for s in ss if s.state == Suggestion.State.SUBMITTED],
         "decided": [s for s in ss if s.state != Suggestion.State.SUBMITTED][:30],
-        "rewards": [s for s in ss if s.reward_flag] if request.user.has_role(Role.GM) else [],
-        "show_all": request.GET.get("all") == "1", "is_gm": request.user.has_role(Role.GM),
+        "rewards": [s for s in ss if s.reward_flag] if can(request.user, "oversees_all_processes") else [],
+        "show_all": request.GET.get("all") == "1", "is_gm": can(request.user, "oversees_all_processes"),
         "admin_codes": selectors.administered_codes(request.user)})
 
 
@@ -184,15 +180,10 @@ def complete_review(request, pk):
 @login_required
 @require_POST
 def add_finding(request, pk):
-    from datetime import date
 
     def go():
-        raw = request.POST.get("due_date", "").strip()
-        try:
-            due = date.fromisoformat(raw) if raw else None
-        except ValueError as e:
-            raise ValidationError("整改期限格式应为 YYYY-MM-DD", fields={"due_date": "YYYY-MM-DD"},
-                                  rule=services.EVAL_RULE) from e
+        due = parsers.parse_date(request.POST.get("due_date"), field="due_date", label="整改期限", required=False,
+                                   rule=services.EVAL_RULE)
         owner = request.POST.get("owner_id", "")
         services.add_finding(request.user, pk, request.POST.get("description", ""), int(owner) if owner.isdigit() else 0, due)
     return _run(request, go, "问题已登记，已通知整改责任人")

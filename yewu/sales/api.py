@@ -11,10 +11,15 @@ from yewu.common.errors import NotFound
 from yewu.common.parsers import PriceInput, QuantityInput, RateInput
 from yewu.common.schemas import ERRORS, PDF, XLSX, file_op
 
-from . import services
-from .models import Quote
+from .approval import services as approval
+from .documents import quote_pdf, quote_xlsx
+from .followup import services as followup
+from .followup.selectors import coaching_tasks_for
+from .models import CoachingTask, Quote
+from .pricing import services as pricing
+from .quotes import services as quotes
+from .quotes.selectors import quotes_visible_to
 from .schemas import CoachingList, CoachingOut, PriceDecisionOut, QuoteList, QuoteOut
-from .selectors import quotes_visible_to
 
 pricing_router = Router(tags=["pricing"])
 quotes_router = Router(tags=["quotes"])
@@ -34,10 +39,10 @@ def check(request, payload: CheckIn, lang: str = "zh"):
     """Returns ``{"outcome": "allowed" | "needs_approval" | "refused", "min_price", "commission_delta",
     "reasons": [{"rule", "message", ...figures}], ...figures}``. ``commission_delta`` is in percentage
     points of commission rate (−0.5 = half a point less); money as decimal strings; ``fee_rate`` in percent."""
-    dec = services.check_price(request.user, product_id=payload.product_id, guide_price=payload.guide_price,
+    dec = pricing.check_price(request.user, product_id=payload.product_id, guide_price=payload.guide_price,
                                quantity=payload.quantity, unit_price=payload.unit_price, vat_invoice=payload.vat_invoice,
                                fee_rate=payload.fee_rate)
-    return services.decision_payload(dec, lang)
+    return pricing.decision_payload(dec, lang)
 
 
 class QuoteLineIn(Schema):
@@ -99,7 +104,7 @@ def quote_out(q: Quote, user=None, lines: bool = True) -> dict:
         "quote_date": q.quote_date.isoformat(), "valid_until": q.valid_until.isoformat(),
         "vat_invoice": q.invoice_choice, "fee_rate": _s(q.fee_rate), "total": _s(q.total),
         "received_at": q.received_at.isoformat(), "response_due_at": q.response_due_at.isoformat() if q.response_due_at else None,
-        "needs_sm": q.needs_sm, "needs_gm": q.needs_gm, "current_step": services.current_step(q),
+        "needs_sm": q.needs_sm, "needs_gm": q.needs_gm, "current_step": approval.current_step(q),
         "sm_approved_by": _s(q.sm_approved_by) if q.sm_approved_by_id else None,
         "gm_approved_by": _s(q.gm_approved_by) if q.gm_approved_by_id else None,
         "sent_at": q.sent_at.isoformat() if q.sent_at else None, "lost_reason": q.lost_reason,
@@ -141,7 +146,7 @@ def list_quotes(request, state: str = "", q: str = "", limit: int = 50, offset: 
 
 @quotes_router.post("", response={201: QuoteOut, **ERRORS}, exclude_unset=True, summary="Create a draft quote with lines")
 def create_quote(request, payload: QuoteIn):
-    q = services.create_quote(request.user, _dump(payload))
+    q = quotes.create_quote(request.user, _dump(payload))
     return Status(201, quote_out(q))
 
 
@@ -158,8 +163,6 @@ def coaching_out(t) -> dict:
 
 @quotes_router.get("/coaching-tasks", response={200: CoachingList, **ERRORS}, summary="Lost-quote coaching tasks visible to me (daily.shortfall_coaching)")
 def list_coaching(request, open_only: bool = False):
-    from .selectors import coaching_tasks_for
-
     qs = coaching_tasks_for(request.user)
     if open_only:
         qs = qs.filter(done_at__isnull=True)
@@ -168,13 +171,11 @@ def list_coaching(request, open_only: bool = False):
 
 @quotes_router.post("/{qid}/coaching", response={200: CoachingOut, **ERRORS}, summary="The SM records the coaching note for a lost quote")
 def coaching(request, qid: int, payload: NoteIn):
-    from .models import CoachingTask
-
     q = _get(request, qid)
     task = CoachingTask.objects.filter(quote=q).first()
     if task is None:
         raise NotFound(f"报价单 {q.number} 没有辅导任务（只有丢单会生成）")
-    return coaching_out(services.record_coaching(request.user, task, payload.note))
+    return coaching_out(followup.record_coaching(request.user, task, payload.note))
 
 
 @quotes_router.get("/{qid}", response={200: QuoteOut, **ERRORS}, exclude_unset=True, summary="One quote with its priced lines")
@@ -184,43 +185,41 @@ def get_quote(request, qid: int):
 
 @quotes_router.patch("/{qid}", response={200: QuoteOut, **ERRORS}, exclude_unset=True, summary="Edit a draft (lines replace all lines when given)")
 def patch_quote(request, qid: int, payload: QuotePatch):
-    return quote_out(services.update_quote(request.user, _get(request, qid), _dump(payload, exclude_unset=True)))
+    return quote_out(quotes.update_quote(request.user, _get(request, qid), _dump(payload, exclude_unset=True)))
 
 
 @quotes_router.post("/{qid}/submit", response={200: QuoteOut, **ERRORS}, exclude_unset=True, summary="Submit: re-checks every line; SM/GM approval per quote.approval")
 def submit(request, qid: int):
-    return quote_out(services.submit_quote(request.user, _get(request, qid)))
+    return quote_out(approval.submit_quote(request.user, _get(request, qid)))
 
 
 @quotes_router.post("/{qid}/approve", response={200: QuoteOut, **ERRORS}, exclude_unset=True, summary="Approve the current step (SM of the owner's team, then GM if major)")
 def approve(request, qid: int, payload: QuoteCommentIn | None = None):
-    return quote_out(services.approve_quote(request.user, _get(request, qid), (payload.comment if payload else "")))
+    return quote_out(approval.approve_quote(request.user, _get(request, qid), (payload.comment if payload else "")))
 
 
 @quotes_router.post("/{qid}/reject", response={200: QuoteOut, **ERRORS}, exclude_unset=True, summary="Return to the salesperson with a comment")
 def reject(request, qid: int, payload: QuoteCommentIn):
-    return quote_out(services.reject_quote(request.user, _get(request, qid), payload.comment))
+    return quote_out(approval.reject_quote(request.user, _get(request, qid), payload.comment))
 
 
 @quotes_router.post("/{qid}/send", response={200: QuoteOut, **ERRORS}, exclude_unset=True, summary="Mark as sent to the customer")
 def send(request, qid: int):
-    return quote_out(services.send_quote(request.user, _get(request, qid)))
+    return quote_out(quotes.send_quote(request.user, _get(request, qid)))
 
 
 @quotes_router.post("/{qid}/close", response={200: QuoteOut, **ERRORS}, exclude_unset=True, summary="Customer accepted, or lost (reason required)")
 def close(request, qid: int, payload: CloseIn):
-    return quote_out(services.close_quote(request.user, _get(request, qid), payload.outcome, payload.reason))
+    return quote_out(followup.close_quote(request.user, _get(request, qid), payload.outcome, payload.reason))
 
 
 @quotes_router.get("/{qid}/invoice-check", response={200: PriceDecisionOut, **ERRORS}, summary="price.invoice_lock: may this quote's lines take this invoice?")
 def invoice_check(request, qid: int, invoice: str = "vat_special", lang: str = "zh"):
-    return services.decision_payload(services.invoice_lock_check(_get(request, qid), invoice), lang)
+    return pricing.decision_payload(pricing.invoice_lock_check(_get(request, qid), invoice), lang)
 
 
 @quotes_router.get("/{qid}/pdf", **file_op(PDF), summary="Quotation PDF (产品报价单)")
 def pdf(request, qid: int):
-    from .documents import quote_pdf
-
     q = _get(request, qid)
     resp = HttpResponse(quote_pdf(q), content_type="application/pdf")
     resp["Content-Disposition"] = f'inline; filename="{q.number}.pdf"'
@@ -229,8 +228,6 @@ def pdf(request, qid: int):
 
 @quotes_router.get("/{qid}/xlsx", **file_op(XLSX), summary="Quotation as Excel")
 def xlsx(request, qid: int):
-    from .documents import quote_xlsx
-
     q = _get(request, qid)
     resp = HttpResponse(quote_xlsx(q), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     resp["Content-Disposition"] = f'attachment; filename="{q.number}.xlsx"'

@@ -6,6 +6,6 @@ class SalesConfig(AppConfig):
     label = "sales"
 
     def ready(self):
-        from . import services
+        from .approval import services  # models must be loaded first: an app's ready() is the place
 
         services.register_callbacks()  # quote.approval decisions from the shared approval inbox

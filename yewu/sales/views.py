@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -9,11 +11,18 @@ from django.views.decorators.http import require_POST
 
 from yewu.catalog.models import Product
 from yewu.common.errors import YewuError
+from yewu.org.permissions import can
 from yewu.org.selectors import get_policy
 
-from . import services
+from .approval import services as approval
+from .documents import quote_pdf as render_pdf
+from .documents import quote_xlsx as render_xlsx
+from .followup import services as followup
+from .followup.selectors import coaching_tasks_for
 from .models import CoachingTask, InvoiceChoice, QuoteState
-from .selectors import coaching_tasks_for, customers_for_user, quotes_visible_to
+from .pricing import services as pricing
+from .quotes import services as quotes
+from .quotes.selectors import customers_for_user, quotes_visible_to
 
 
 @login_required
@@ -27,12 +36,12 @@ def quote_list(request):
         qs = qs.filter(Q(number__icontains=q) | Q(customer__name__icontains=q))
     page = Paginator(qs.order_by("-created_at", "-id"), 30).get_page(request.GET.get("page"))
     pending = [x for x in quotes_visible_to(request.user).filter(state=QuoteState.SUBMITTED)
-               if services.can_approve(request.user, x)[0]]
+               if approval.can_approve(request.user, x)[0]]
     coaching = [t for t in coaching_tasks_for(request.user).filter(done_at__isnull=True).order_by("due_at")[:50]
-                if services.can_coach(request.user, t)[0]]
+                if followup.can_coach(request.user, t)[0]]
     return render(request, "sales/quote_list.html", {
         "page": page, "state": state, "q": q, "states": QuoteState.choices, "pending": pending, "coaching": coaching,
-        "can_create": request.user.has_role(*services.QUOTERS), "now": timezone.now(),
+        "can_create": can(request.user, "makes_quotes"), "now": timezone.now(),
     })
 
 
@@ -69,15 +78,13 @@ def _form_ctx(request, quote=None, data=None):
 
 @login_required
 def quote_new(request):
-    from datetime import timedelta
-
     # the default validity (quote.validity_days) shown filled in, not as an empty mm/dd/yyyy box
     data = {"lines": [], "valid_until": (timezone.localdate() + timedelta(days=int(get_policy()["quote.validity_days"]))).isoformat()}
     if request.method == "POST":
         data = _form_data(request.POST)
         data["customer_id"] = request.POST.get("customer_id")
         try:
-            q = services.create_quote(request.user, data)
+            q = quotes.create_quote(request.user, data)
             messages.success(request, f"报价单 {q.number} 已保存为草稿")
             return redirect("sales:quote", pk=q.pk)
         except YewuError as e:
@@ -91,7 +98,7 @@ def quote_edit(request, pk):
     if request.method == "POST":
         data = _form_data(request.POST)
         try:
-            services.update_quote(request.user, quote, data)
+            quotes.update_quote(request.user, quote, data)
             messages.success(request, "已保存")
             return redirect("sales:quote", pk=quote.pk)
         except YewuError as e:
@@ -115,15 +122,15 @@ def quote_detail(request, pk):
         total_delta = sum(ln.commission_delta * ln.amount for ln in lines) / quote.total
     coaching = CoachingTask.objects.filter(quote=quote).select_related("done_by").first()
     return render(request, "sales/quote_detail.html", {
-        "coaching": coaching, "can_coach": bool(coaching) and services.can_coach(u, coaching)[0],
-        "invoice_lock": services.invoice_lock_note(quote, lines),
+        "coaching": coaching, "can_coach": bool(coaching) and followup.can_coach(u, coaching)[0],
+        "invoice_lock": pricing.invoice_lock_note(quote, lines),
         "q": quote, "lines": lines, "approvals": quote.approvals.select_related("approver"),
-        "engine_requests": services.approval_requests(quote),
+        "engine_requests": approval.approval_requests(quote),
         "can_edit": mine and quote.state == QuoteState.DRAFT, "can_submit": mine and quote.state == QuoteState.DRAFT,
-        "can_approve": services.can_approve(u, quote)[0], "step": services.current_step(quote),
-        "waiting": services.waiting_for(quote),
-        "can_send": mine and quote.state == QuoteState.APPROVED, "can_accept": quote.state == QuoteState.SENT and (mine or u.has_role("SM", "GM")),
-        "can_lose": quote.state in (QuoteState.DRAFT, QuoteState.SUBMITTED, QuoteState.APPROVED, QuoteState.SENT) and (mine or u.has_role("SM", "GM")),
+        "can_approve": approval.can_approve(u, quote)[0], "step": approval.current_step(quote),
+        "waiting": approval.waiting_for(quote),
+        "can_send": mine and quote.state == QuoteState.APPROVED, "can_accept": quote.state == QuoteState.SENT and (mine or can(u, "closes_team_quotes")),
+        "can_lose": quote.state in (QuoteState.DRAFT, QuoteState.SUBMITTED, QuoteState.APPROVED, QuoteState.SENT) and (mine or can(u, "closes_team_quotes")),
         "now": timezone.now(), "weighted_delta": total_delta,
     })
 
@@ -135,26 +142,26 @@ def quote_action(request, pk, action):
     u = request.user
     try:
         if action == "submit":
-            q = services.submit_quote(u, quote)
+            q = approval.submit_quote(u, quote)
             messages.success(request, "已提交" + ("，等待审批" if q.state == QuoteState.SUBMITTED else "，无需审批，已批准"))
         elif action == "approve":
-            services.approve_quote(u, quote, request.POST.get("comment", ""))
+            approval.approve_quote(u, quote, request.POST.get("comment", ""))
             messages.success(request, "已批准")
         elif action == "reject":
-            services.reject_quote(u, quote, request.POST.get("comment", ""))
+            approval.reject_quote(u, quote, request.POST.get("comment", ""))
             messages.success(request, "已退回业务员")
         elif action == "send":
-            services.send_quote(u, quote)
+            quotes.send_quote(u, quote)
             messages.success(request, "已标记为发送给客户")
         elif action == "accept":
-            services.close_quote(u, quote, "accepted")
+            followup.close_quote(u, quote, "accepted")
             messages.success(request, "客户已接受")
         elif action == "lose":
-            services.close_quote(u, quote, "lost", request.POST.get("reason", ""))
+            followup.close_quote(u, quote, "lost", request.POST.get("reason", ""))
             messages.success(request, "已标记丢单，已为业务经理生成辅导任务")
         elif action == "coach":
             task = get_object_or_404(CoachingTask, quote=quote)
-            services.record_coaching(u, task, request.POST.get("note", ""))
+            followup.record_coaching(u, task, request.POST.get("note", ""))
             messages.success(request, "辅导记录已保存")
         else:
             messages.error(request, "未知操作")
@@ -165,8 +172,6 @@ def quote_action(request, pk, action):
 
 @login_required
 def quote_pdf(request, pk):
-    from .documents import quote_pdf as render_pdf
-
     quote = get_object_or_404(quotes_visible_to(request.user), pk=pk)
     resp = HttpResponse(render_pdf(quote), content_type="application/pdf")
     resp["Content-Disposition"] = f'inline; filename="{quote.number}.pdf"'
@@ -175,8 +180,6 @@ def quote_pdf(request, pk):
 
 @login_required
 def quote_xlsx(request, pk):
-    from .documents import quote_xlsx as render_xlsx
-
     quote = get_object_or_404(quotes_visible_to(request.user), pk=pk)
     resp = HttpResponse(render_xlsx(quote), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     resp["Content-Disposition"] = f'attachment; filename="{quote.number}.xlsx"'

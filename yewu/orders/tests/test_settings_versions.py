@@ -11,12 +11,12 @@ from django.utils import timezone
 from yewu.approvals import services as approvals
 from yewu.audit.models import AuditEntry
 from yewu.common.errors import PermissionDenied, ValidationError
+from yewu.desk.preview.selectors import preview
 from yewu.expenses.models import CashAdvance
 from yewu.finance.models import InvoiceRequest
 from yewu.orders.models import Order, OrderStatus
 from yewu.orders.ordering import services
 from yewu.org.models import PolicyVersion, User
-from yewu.org.preview import preview
 from yewu.org.selectors import get_policy
 from yewu.org.services import create_version
 

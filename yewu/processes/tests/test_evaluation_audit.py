@@ -282,5 +282,5 @@ def test_finding_with_a_malformed_due_date_is_refused_naming_the_rule(company, r
     r = c.post(f"/processes/reviews/{review.pk}/findings/", {"description": "发货超时", "owner_id": company.sales1.pk,
                                                               "due_date": "2026-13-40"}, follow=True)
     page = r.content.decode()
-    assert "整改期限格式应为 YYYY-MM-DD" in page and f"（{RULE}）" in page
+    assert "整改期限不是有效日期（YYYY-MM-DD）" in page and f"（{RULE}）" in page
     assert not Finding.objects.filter(review=review).exists()

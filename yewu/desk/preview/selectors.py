@@ -1,4 +1,4 @@
-"""「受影响的未结单据」: the preview of a settings change (SPEC §8.5).
+"""「受影响的未结单据」 (top floor, reads orders, quotes, finance, expenses and approvals): the preview of a settings change (SPEC §8.5).
 
 For the keys being changed, the open documents whose decision would differ are found by running the pure
 policy functions on each document's facts twice — with the settings in force at the effective time and with
@@ -14,14 +14,32 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
-from yewu.policy import PolicyConfig
+from yewu.approvals.models import ApprovalRequest
+from yewu.expenses.models import CashAdvance, ExpenseRequest, PaymentDoc
+from yewu.finance.models import InvoiceRequest, RequestState
+from yewu.orders.models import (
+    Contract,
+    ContractStatus,
+    Order,
+    OrderLine,
+    OrderStatus,
+    ReturnRequest,
+    ReturnStatus,
+    Settlement,
+)
+from yewu.orders.ordering.facts import order_facts
+from yewu.org.selectors import get_calendar, get_policy
+from yewu.org.services import effective_time
+from yewu.policy import PolicyConfig, pricing
+from yewu.policy import expenses as expense_rules
+from yewu.policy import orders as order_rules
+from yewu.policy import receivables as receivable_rules
 from yewu.policy import versions as pv
 from yewu.policy.pricing import fmt, quote_approval_steps
-
-from .selectors import get_calendar, get_policy
-from .services import effective_time
+from yewu.sales.models import Quote, QuoteState
 
 LIMIT = 50  # rows shown per section
 
@@ -80,10 +98,6 @@ def _keys(changes: dict, family: str) -> list[str]:
 # --- precise families --------------------------------------------------------------------------------------
 
 def _credit_approval(old: PolicyConfig, new: PolicyConfig, keys: list[str]) -> Section:
-    from yewu.orders.models import Order, OrderStatus, Settlement
-    from yewu.orders.ordering.facts import order_facts
-    from yewu.policy import orders as rules
-
     s = Section("credit_approval", "账期订单的审批人（approve.*）", keys, True,
                 "比较每张未结账期订单在现值与新值下需要的审批人。")
     qs = (Order.objects.filter(settlement=Settlement.CREDIT,
@@ -92,7 +106,7 @@ def _credit_approval(old: PolicyConfig, new: PolicyConfig, keys: list[str]) -> S
     for o in qs:
         s.checked += 1
         facts = order_facts(o.customer, o.total, o.custom_total, o.delivery_address, exclude_id=o.pk)
-        d_old, d_new = rules.credit_approvals(facts, old), rules.credit_approvals(facts, new)
+        d_old, d_new = order_rules.credit_approvals(facts, old), order_rules.credit_approvals(facts, new)
         if not pv.decision_changes(d_old, d_new):
             continue
         if o.status == OrderStatus.PENDING_APPROVAL and o.approval_id:
@@ -118,9 +132,6 @@ def _quote_steps(outcomes: list[str], total: Decimal, cfg: PolicyConfig) -> str:
 
 
 def _line_price(old: PolicyConfig, new: PolicyConfig, keys: list[str]) -> Section:
-    from yewu.policy import pricing
-    from yewu.sales.models import Quote, QuoteState
-
     s = Section("line_price", "报价单的行价格判定与审批（底价、不含税优惠、费用率、重大报价）", keys, True,
                 "按报价单保存的指导价 G、单价、费用率和发票类型重新核价。订单行的价格判定在下单时已作出并保存，不重算。")
     qs = (Quote.objects.filter(state__in=(QuoteState.DRAFT, QuoteState.SUBMITTED, QuoteState.APPROVED, QuoteState.SENT))
@@ -157,9 +168,6 @@ def _invoice_text(acc: Decimal, waiting: bool, cfg: PolicyConfig) -> str:
 
 
 def _invoice_min(old: PolicyConfig, new: PolicyConfig, keys: list[str]) -> Section:
-    from yewu.finance.models import InvoiceRequest, RequestState
-    from yewu.policy import receivables as rules
-
     s = Section("invoice_min", "累计中的增值税专用发票申请（invoice.vat_min_5000）", keys, True,
                 "每个客户累计中的申请合计，在现值与新值下是否已满起开额。累计中的申请不会自动开票：满额的在该客户下一次申请时合并开具。")
     by_customer: dict[int, list] = {}
@@ -168,7 +176,7 @@ def _invoice_min(old: PolicyConfig, new: PolicyConfig, keys: list[str]) -> Secti
     for reqs in by_customer.values():
         s.checked += len(reqs)
         acc = sum((r.amount for r in reqs), Decimal("0"))
-        a, b = rules.vat_special_threshold(acc, old), rules.vat_special_threshold(acc, new)
+        a, b = receivable_rules.vat_special_threshold(acc, old), receivable_rules.vat_special_threshold(acc, new)
         wa, wb = bool(a.data.get("waiting")), bool(b.data.get("waiting"))
         if wa == wb:
             continue
@@ -180,9 +188,6 @@ def _invoice_min(old: PolicyConfig, new: PolicyConfig, keys: list[str]) -> Secti
 
 
 def _cash_advance(old: PolicyConfig, new: PolicyConfig, keys: list[str]) -> Section:
-    from yewu.expenses.models import CashAdvance
-    from yewu.policy import expenses as rules
-
     s = Section("cash_advance", "未付款的现金借支单（cash.advance_max_3000）", keys, True,
                 "现金采购借支在现值与新值下是否在上限内（出差借支不设上限）。")
     today = timezone.localdate()
@@ -190,7 +195,7 @@ def _cash_advance(old: PolicyConfig, new: PolicyConfig, keys: list[str]) -> Sect
     for a in qs:
         s.checked += 1
         kw = dict(purpose_kind=a.purpose_kind, purpose=a.purpose, amount=a.amount, due_date=max(a.due_date, today), today=today)
-        d_old, d_new = rules.check_advance(cfg=old, **kw), rules.check_advance(cfg=new, **kw)
+        d_old, d_new = expense_rules.check_advance(cfg=old, **kw), expense_rules.check_advance(cfg=new, **kw)
         if not pv.decision_changes(d_old, d_new):
             continue
         s.add(Row(f"现金借支单 {a.number}（{a.get_purpose_kind_display()}，{fmt(a.amount)} 元）", f"/expenses/advances/{a.pk}/",
@@ -200,11 +205,6 @@ def _cash_advance(old: PolicyConfig, new: PolicyConfig, keys: list[str]) -> Sect
 
 
 def _delivery_promise(old: PolicyConfig, new: PolicyConfig, keys: list[str]) -> Section:
-    from django.db.models import Exists, OuterRef
-
-    from yewu.orders.models import Order, OrderLine, OrderStatus
-    from yewu.policy import orders as rules
-
     s = Section("delivery_promise", "未发完订单的承诺/目标发货日（delivery.standard_3_4d）", keys, True,
                 "已备妥的订单：承诺日在备妥时已定，保持不变；尚未备妥的订单：备妥时按新值计算。定制产品按生产部交期，不受影响。")
     cal = get_calendar()
@@ -216,8 +216,8 @@ def _delivery_promise(old: PolicyConfig, new: PolicyConfig, keys: list[str]) -> 
     for o in qs:
         s.checked += 1
         ready = o.ready_on or today
-        t0, p0, _ = rules.promised_ship_dates(ready, cal, old)
-        t1, p1, _ = rules.promised_ship_dates(ready, cal, new)
+        t0, p0, _ = order_rules.promised_ship_dates(ready, cal, old)
+        t1, p1, _ = order_rules.promised_ship_dates(ready, cal, new)
         if (t0, p0) == (t1, p1):
             continue
         if o.ready_on:
@@ -237,10 +237,6 @@ def _settle_text(o, d, dep) -> str:
 
 
 def _settlement(old: PolicyConfig, new: PolicyConfig, keys: list[str]) -> Section:
-    from yewu.orders.models import Order, OrderStatus
-    from yewu.orders.ordering.facts import order_facts
-    from yewu.policy import orders as rules
-
     s = Section("settlement", "未提交订单的结算方式与定金（settle.*）", keys, True,
                 "结算方式和定金在下单（或修改明细）时已判定并保存，不重算；这里列出按新值会得出不同结论的订单，修改明细时将按新值重新判定。")
     qs = (Order.objects.filter(status__in=(OrderStatus.DRAFT, OrderStatus.REJECTED, OrderStatus.PENDING_APPROVAL,
@@ -249,9 +245,9 @@ def _settlement(old: PolicyConfig, new: PolicyConfig, keys: list[str]) -> Sectio
     for o in qs:
         s.checked += 1
         facts = order_facts(o.customer, o.total, o.custom_total, o.delivery_address, exclude_id=o.pk, deposits=o.paid_amount)
-        a, b = rules.settlement_options(facts, old)[o.settlement], rules.settlement_options(facts, new)[o.settlement]
-        dep_a, _ = rules.deposit_required(facts, old)
-        dep_b, _ = rules.deposit_required(facts, new)
+        a, b = order_rules.settlement_options(facts, old)[o.settlement], order_rules.settlement_options(facts, new)[o.settlement]
+        dep_a, _ = order_rules.deposit_required(facts, old)
+        dep_b, _ = order_rules.deposit_required(facts, new)
         if str(a.refused) == str(b.refused) and dep_a == dep_b:
             continue
         s.add(Row(f"订单 {o.number}（{o.customer.name}，{fmt(o.total)} 元）", f"/orders/{o.pk}/", o.get_status_display(),
@@ -266,12 +262,6 @@ PRECISE = {"credit_approval": _credit_approval, "line_price": _line_price, "invo
 # --- "may be affected" ------------------------------------------------------------------------------------
 
 def _loose(doc: str, keys: list[str]) -> Section:
-    from yewu.approvals.models import ApprovalRequest
-    from yewu.expenses.models import CashAdvance, ExpenseRequest, PaymentDoc
-    from yewu.finance.models import InvoiceRequest, RequestState
-    from yewu.orders.models import Contract, ContractStatus, Order, OrderStatus, ReturnRequest, ReturnStatus
-    from yewu.sales.models import Quote, QuoteState
-
     titles = {
         "quotes": ("未结报价单", "/sales/quotes/{}/"), "contracts": ("未归档合同", "/orders/{}/"),
         "returns": ("处理中的退换货", "/orders/{}/"), "invoice_requests": ("未开票的开票申请", "/finance/invoices/"),

@@ -4,11 +4,11 @@ there are (no query per document)."""
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from yewu.desk.preview.selectors import preview
 from yewu.orders.models import OrderStatus
 from yewu.orders.ordering import services
 from yewu.orders.tests.conftest import shop  # noqa: F401  (fixture)
 from yewu.orders.tests.test_orders_api import make_existing
-from yewu.org.preview import preview
 
 KEY = "delivery.standard_3_4d.promise_wd"
 

@@ -1,6 +1,7 @@
-"""The company settings page (SPEC §8.5), GM and the system administrator (``changes_settings``): every setting
+"""The company settings page (SPEC §8.5, URL /settings/; template org/settings.html), GM and the system administrator (``changes_settings``): every setting
 with its current value and SPEC default, the version history, and a change form whose preview lists the open
-documents a change would affect (only their counts for the system administrator, who sees no business data)."""
+documents a change would affect (only their counts for the system administrator, who sees no business data).
+It lives on the top floor because the preview reads every area; the settings themselves are org's."""
 
 from __future__ import annotations
 
@@ -11,11 +12,11 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from yewu.common.errors import ValidationError, YewuError
+from yewu.org import selectors, services
+from yewu.org.permissions import can
 from yewu.policy import versions as pv
 
-from . import preview as preview_mod
-from . import selectors, services
-from .permissions import can
+from . import selectors as preview_mod
 
 
 def _rows(cfg, posted: dict, errors: dict) -> list[tuple[str, list[dict]]]:

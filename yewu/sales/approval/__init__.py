@@ -1,0 +1,1 @@
+"""quote.approval on the shared approval engine (yewu.approvals)."""
