@@ -11,9 +11,33 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import APIKeyCookie, HttpBearer
 
+from yewu.approvals.api import router as approvals_router
+from yewu.catalog.api import router as catalog_router
 from yewu.common.boundary import YewuParser
+from yewu.common.bounds import refused_field
 from yewu.common.errors import YewuError
+from yewu.customers.api import exports_router, imports_router, leads_router
+from yewu.customers.api import router as customers_router
+from yewu.expenses.api import advances_router, cash_router, requests_router
+from yewu.expenses.api import router as expenses_router
+from yewu.finance.api import deferrals_router, invoices_router, receipts_router
+from yewu.finance.api import reports_router as finance_reports_router
+from yewu.finance.order_payments import router as order_payments_router
+from yewu.orders.api import contracts_router, returns_router, shipments_router
+from yewu.orders.api import router as orders_router
 from yewu.org import tokens
+from yewu.org.api import router as settings_router
+from yewu.org.api_users import allocation_router, me_router, users_router
+from yewu.performance.api import router as commissions_router
+from yewu.processes.api import router as processes_router
+from yewu.reports.api import router as reports_router
+from yewu.sales.api import pricing_router, quotes_router
+from yewu.salesmgmt.api import register as register_salesmgmt
+from yewu.service.complaints.api import router as complaints_router
+from yewu.service.jobs.api import router as service_jobs_router
+from yewu.service.public.api import router as public_router
+from yewu.service.revisits.api import router as return_visits_router
+from yewu.service.tickets.api import router as tickets_router
 
 
 class BearerAuth(HttpBearer):
@@ -86,8 +110,6 @@ def _data_error(request, exc):
 @api.exception_handler(IntegrityError)
 def _integrity(request, exc: IntegrityError):
     """The last line: a CHECK constraint of yewu.common.bounds refused a figure the services let through."""
-    from yewu.common.bounds import refused_field
-
     field = refused_field(exc)
     if field is None:
         raise exc
@@ -101,13 +123,7 @@ def _http_error(request, exc: HttpError):
 
 
 def _register():
-    from yewu.approvals.api import router as approvals_router
-    from yewu.catalog.api import router as catalog_router
-    from yewu.customers.api import exports_router, imports_router, leads_router
-    from yewu.customers.api import router as customers_router
-    from yewu.orders.api import router as orders_router
-    from yewu.sales.api import pricing_router, quotes_router
-
+    """Mount every area's router under its path prefix (the order is the order of the OpenAPI page)."""
     api.add_router("/customers", customers_router)
     api.add_router("/leads", leads_router)
     # the manager work list reads many areas, so it lives on the top floor (yewu/desk); named by path like urls
@@ -119,57 +135,30 @@ def _register():
     api.add_router("/products", catalog_router)
     api.add_router("/pricing", pricing_router)
     api.add_router("/quotes", quotes_router)
-    from yewu.reports.api import router as reports_router
-
     api.add_router("/reports", reports_router)
-    from yewu.orders.api import contracts_router, returns_router, shipments_router
-
     api.add_router("/shipments", shipments_router)
     api.add_router("/contracts", contracts_router)
     api.add_router("/returns", returns_router)
-    from yewu.finance.order_payments import router as order_payments_router  # loaded with the other routers
-
     api.add_router("/orders", order_payments_router)  # POST /orders/{order_id}/payments: finance records the money
-    from yewu.expenses.api import advances_router, cash_router, requests_router
-    from yewu.expenses.api import router as expenses_router
-
     api.add_router("/expenses", expenses_router)
     api.add_router("/expense-requests", requests_router)
     api.add_router("/cash-advances", advances_router)
     api.add_router("/cash", cash_router)
-    from yewu.finance.api import deferrals_router, invoices_router, receipts_router
-    from yewu.finance.api import reports_router as finance_reports_router
-    from yewu.performance.api import router as commissions_router
-
     api.add_router("/receipts", receipts_router)
     api.add_router("/invoices", invoices_router)
     api.add_router("/reports", finance_reports_router)
     api.add_router("/deferrals", deferrals_router)
     api.add_router("/commissions", commissions_router)
-    from yewu.processes.api import router as processes_router
-
     api.add_router("/processes", processes_router)
-    from yewu.org.api import router as settings_router
-
     api.add_router("/settings", settings_router)
-    from yewu.org.api_users import allocation_router, me_router, users_router
-
     api.add_router("/me", me_router)
     api.add_router("/users", users_router)
     api.add_router("/allocation-settings", allocation_router)
-    from yewu.service.complaints.api import router as complaints_router
-    from yewu.service.jobs.api import router as service_jobs_router
-    from yewu.service.public.api import router as public_router
-    from yewu.service.revisits.api import router as return_visits_router
-    from yewu.service.tickets.api import router as tickets_router
-
     api.add_router("/tickets", tickets_router)
     api.add_router("/complaints", complaints_router)
     api.add_router("/return-visits", return_visits_router)
     api.add_router("/service-jobs", service_jobs_router)
     api.add_router("/public", public_router)
-    from yewu.salesmgmt.api import register as register_salesmgmt
-
     register_salesmgmt(api)
     api.add_router("/settings", "yewu.desk.preview.api.router")  # top floor (reads every area), named, not imported
 

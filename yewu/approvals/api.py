@@ -1,12 +1,13 @@
 from datetime import date, datetime
 from typing import Any
 
+from django.db.models import Q
 from ninja import Field, Router, Schema, Status
 
 from yewu.common.schemas import ERRORS, Out
 
 from . import services
-from .models import ApprovalRequest
+from .models import ApprovalRequest, Delegation
 
 router = Router(tags=["approvals"])
 
@@ -117,10 +118,6 @@ def delegation_create(request, payload: DelegationIn):
 
 @router.get("/delegations", response={200: list[DelegationOut], **ERRORS}, summary="Delegations I gave or received")
 def delegation_list(request):
-    from django.db.models import Q
-
-    from .models import Delegation
-
     qs = Delegation.objects.filter(Q(delegator=request.auth) | Q(delegate=request.auth)).select_related("delegator", "delegate")
     return [_dg_out(d) for d in qs]
 

@@ -24,6 +24,7 @@ from yewu.org.selectors import get_calendar, get_policy, managed_team_ids, users
 from yewu.policy import Decision, Reason
 from yewu.policy.approvals import may_decide, superior_role
 from yewu.policy.calendar import TZ
+from yewu.policy.contracts import phone_approval_eligibility, phone_note, recorder_roles
 from yewu.policy.explain import sentences
 
 from .models import ApprovalChain, ApprovalRequest, ApprovalStep, Delegation
@@ -375,8 +376,6 @@ def _check_absent(approver: User, step: ApprovalStep) -> Decision:
 
 def phone_check(actor: User, step: ApprovalStep, *, approver: User, confirmer: User, called_at, travelling: bool,
                 urgent: bool) -> Decision:
-    from yewu.policy.contracts import phone_approval_eligibility
-
     req = step.request
     d = phone_approval_eligibility(
         recorder_id=actor.id, recorder_roles_=actor.role_set, confirmer_id=confirmer.id,
@@ -408,8 +407,6 @@ def phone_approve(actor: User, request_id: int, *, approver_id: int, confirmer_i
     req = ApprovalRequest.objects.select_for_update().filter(pk=request_id).first()
     if req is None:
         raise NotFound("审批不存在")
-    from yewu.policy.contracts import recorder_roles
-
     if not recorder_roles(get_policy()) & actor.role_set:
         raise PermissionDenied(f"电话确认审批只能由销售支持（{'/'.join(sorted(recorder_roles(get_policy())))}）代为登记",
                                rule=PHONE_RULE)
@@ -437,8 +434,6 @@ def phone_approve(actor: User, request_id: int, *, approver_id: int, confirmer_i
     if step is None:
         raise RuleRefused.from_decision(refusal, status=403, code="phone_not_allowed")
     _check_blockers(req)
-    from yewu.policy.contracts import phone_note
-
     shown = phone_note(approver.name, confirmer.name, called_at)
     phone = {"approver_id": approver.id, "approver": approver.name, "confirmer_id": confirmer.id,
              "confirmer": confirmer.name, "recorded_by_id": actor.id, "recorded_by": actor.name,
@@ -459,8 +454,6 @@ def phone_approve(actor: User, request_id: int, *, approver_id: int, confirmer_i
 
 def phone_recordable(user: User, limit: int = 50) -> list[ApprovalStep]:
     """Pending steps sales support could record a phone approval for (plain steps, someone could decide them)."""
-    from yewu.policy.contracts import recorder_roles
-
     if not recorder_roles(get_policy()) & user.role_set:
         return []
     steps = (ApprovalStep.objects.filter(state=ApprovalStep.State.PENDING)

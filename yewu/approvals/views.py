@@ -14,7 +14,9 @@ from django.views.decorators.http import require_POST
 
 from yewu.common.errors import YewuError
 from yewu.org.models import Role
+from yewu.org.selectors import get_policy, users_with_role
 from yewu.policy import orders as rules
+from yewu.policy.contracts import recorder_roles
 from yewu.policy.explain import sentences
 from yewu.policy.rulebook import rule_name
 
@@ -113,9 +115,6 @@ def _phone_items(user, now) -> list[dict]:
     steps = services.phone_recordable(user)
     if not steps:
         return []
-    from yewu.org.selectors import get_policy, users_with_role
-    from yewu.policy.contracts import recorder_roles
-
     confirmers = []
     for r in sorted(recorder_roles(get_policy())):
         confirmers += [u for u in users_with_role(r) if u not in confirmers]

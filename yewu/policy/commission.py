@@ -11,6 +11,7 @@ from .amounts import money
 from .config import DEFAULT, PolicyConfig
 from .decision import Decision, Reason
 from .pricing import net_price
+from .receivables import commission_schedule
 
 CENT = Decimal("0.01")
 MILLI = Decimal("0.001")
@@ -118,8 +119,6 @@ def tiered_rate(tier_rate: Decimal, cut: Decimal) -> Decimal:
 def rate_schedule(cfg: PolicyConfig = DEFAULT, max_pct: int = 10) -> list[tuple[int, Decimal, Decimal, list[Decimal]]]:
     """销售人员提成比例一览表 with tiers: for d = 0…max_pct % below the baseline, (d, cut, rate at the base rate,
     [rate under each tier]) — the tier rates empty when tiers are off."""
-    from .receivables import commission_schedule
-
     tiers = tier_schedule(cfg) if tiers_enabled(cfg) else []
     return [(d, cut, rate, [tiered_rate(t.rate, cut) for t in tiers]) for d, cut, rate in commission_schedule(cfg, max_pct)]
 

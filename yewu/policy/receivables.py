@@ -11,6 +11,7 @@ from decimal import Decimal
 from .amounts import fmt, money
 from .config import DEFAULT, PolicyConfig
 from .decision import Decision, Reason
+from .pricing import commission_cut
 
 CENT = Decimal("0.01")
 MILLI = Decimal("0.001")
@@ -224,8 +225,6 @@ def commission_schedule(cfg: PolicyConfig = DEFAULT, max_pct: int = 10) -> list[
     """销售人员提成比例一览表: for a special price d % (0…max_pct) below guide, the commission cut
     (`price.special_commission`) and the effective rate (`commission.base`), from the same functions the
     commission entries use."""
-    from .pricing import commission_cut
-
     out = []
     for d in range(0, max_pct + 1):
         cut = commission_cut(Decimal(d), cfg)

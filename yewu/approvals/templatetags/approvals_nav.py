@@ -1,5 +1,7 @@
 from django import template
 
+from yewu.approvals.services import inbox
+
 register = template.Library()
 
 
@@ -11,7 +13,5 @@ def pending_approvals(context) -> int:
     if user is None or not user.is_authenticated:
         return 0
     if not hasattr(request, "_pending_approvals"):
-        from yewu.approvals.services import inbox
-
         request._pending_approvals = len(inbox(user))
     return request._pending_approvals
