@@ -113,9 +113,13 @@ class InvoiceRequest(models.Model):
     reviewed_at = models.DateTimeField(null=True, blank=True)
     review_comment = models.CharField(max_length=200, blank=True)
     note = models.CharField("备注", max_length=200, blank=True)
+    # a charge invoiced without order lines names what it is for (e.g. "service_job:12"); one request per source
+    source = models.CharField("来源", max_length=60, blank=True, default="")
 
     class Meta:
-        constraints = [*fits("amount", digits=14, places=2)]
+        constraints = [*fits("amount", digits=14, places=2),
+                       models.UniqueConstraint(fields=["source"], condition=~models.Q(source=""),
+                                               name="invoice_request_source_unique")]
         verbose_name = verbose_name_plural = "开票申请单"
         ordering = ["-requested_at", "-id"]
 

@@ -145,6 +145,16 @@ ABILITIES: dict[str, Ability] = {
     "monitors_processes": _a({R.GM, R.SM, R.CSM}, "process.monitoring", "查看流程监控"),
     # process.evaluation_audit: the GM sees every process and verifies findings, decides suggestions and rewards
     "oversees_all_processes": _a({R.GM}, "process.evaluation_audit", "查看全部流程并核验整改、决定建议"),
+    # --- customer service scopes and duties (issue 12 follow-up) ---
+    # acl.team_scope: the SM sees the tickets, complaints and service jobs of their teams' customers
+    "sees_team_service": _a({R.SM}, "acl.team_scope", "查看本团队客户的工单、投诉和服务单"),
+    # acl.sp_scope: the SP sees the tickets, complaints and service jobs of their own customers
+    "sees_own_customers_service": _a({R.SP}, "acl.sp_scope", "查看自己客户的工单、投诉和服务单"),
+    # complaint.escalate_overdue, service.maintenance_renewal_1m: the CS manager (not the GM) receives overdue tickets and
+    # complaints, contract renewals, and submits claims the system starts
+    "runs_customer_service": _a({R.CSM}, "complaint.escalate_overdue", "接收超期工单、投诉和维保续约提醒"),
+    # service.close_signature: finance reads the paid service jobs (A, B) it invoices
+    "reads_paid_service_jobs": _a({R.FIN, R.FD}, "service.close_signature", "查看收费服务单（开票核对）"),
 }
 
 

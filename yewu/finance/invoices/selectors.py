@@ -23,6 +23,15 @@ def invoice_requests_visible_to(user: User) -> QuerySet[InvoiceRequest]:
     return qs if sees_all_money(user) else qs.filter(customer__in=money_customers(user))
 
 
+def invoice_request_for_source(source: str) -> InvoiceRequest | None:
+    """The invoice request asked for a charge (``source``, e.g. "service_job:12"); a VAT special request merged into
+    a larger one is followed to the request that carries it now."""
+    req = InvoiceRequest.objects.select_related("merged_into").filter(source=source).first()
+    while req is not None and req.merged_into_id:
+        req = req.merged_into
+    return req
+
+
 def invoices_visible_to(user: User) -> QuerySet[Invoice]:
     qs = Invoice.objects.select_related("customer", "request")
     return qs if sees_all_money(user) else qs.filter(customer__in=money_customers(user))

@@ -16,6 +16,7 @@ from yewu.common.errors import Conflict, NotFound, PermissionDenied, RuleRefused
 from yewu.common.jobs import notify
 from yewu.common.locks import lock
 from yewu.common.numbering import next_number
+from yewu.common.parsers import money
 from yewu.common.text import clean_text
 from yewu.customers.models import Customer
 from yewu.finance.access import money_customers
@@ -83,10 +84,25 @@ def request_invoice(actor: User, *, customer_id: int, kind: str, lines: list[tup
     req = InvoiceRequest(number=next_number("KP"), customer=customer, kind=kind, amount=total,
                          state=RequestState.PENDING_REVIEW, requested_by=actor,
                          note=clean_text(note, field="note", label="备注", max_len=200))
-    decision = Decision.allow()
-    if kind == InvoiceKind.VAT_SPECIAL:
-        waiting = list(InvoiceRequest.objects.select_for_update().filter(customer=customer, state=RequestState.WAITING))
-        acc = total + sum((w.amount for w in waiting), ZERO)
+    decision, waiting = _accumulate(req, cfg)
+    InvoiceRequestLine.objects.bulk_create([InvoiceRequestLine(request=req, order_id=oid, amount=a, first_request=req)
+                                            for oid, a in pairs])
+    _merge(req, waiting)
+    record(actor=actor, action="create", obj=req, after={**snapshot(req), "lines": [[o, a] for o, a in pairs],
+                                                         "merged": [w.number for w in req.merged.all()]},
+           decision=decision, policy_version=cfg.version)
+    if req.state == RequestState.PENDING_REVIEW:
+        _start_review(actor, req, cfg)
+    return req
+
+
+def _accumulate(req: InvoiceRequest, cfg) -> tuple[Decision, list[InvoiceRequest]]:
+    """`invoice.vat_min_5000`: a VAT special request below the threshold waits; one that brings the customer's waiting
+    requests to it takes them over (amount = the sum). Saves ``req``; returns the decision and the waiting requests."""
+    decision, waiting = Decision.allow(), []
+    if req.kind == InvoiceKind.VAT_SPECIAL:
+        waiting = list(InvoiceRequest.objects.select_for_update().filter(customer=req.customer, state=RequestState.WAITING))
+        acc = req.amount + sum((w.amount for w in waiting), ZERO)
         decision = rules.vat_special_threshold(acc, cfg)
         if decision.data.get("waiting"):
             req.state = RequestState.WAITING
@@ -94,16 +110,44 @@ def request_invoice(actor: User, *, customer_id: int, kind: str, lines: list[tup
             req.amount = acc
     req.reason = decision.as_dict()
     req.save()
-    InvoiceRequestLine.objects.bulk_create([InvoiceRequestLine(request=req, order_id=oid, amount=a, first_request=req)
-                                            for oid, a in pairs])
-    if kind == InvoiceKind.VAT_SPECIAL and req.state != RequestState.WAITING:
+    return decision, waiting
+
+
+def _merge(req: InvoiceRequest, waiting: list[InvoiceRequest]) -> None:
+    if req.kind == InvoiceKind.VAT_SPECIAL and req.state != RequestState.WAITING:
         for w in waiting:
             InvoiceRequestLine.objects.filter(request=w).update(request=req)
             w.state, w.merged_into = RequestState.MERGED, req
             w.save(update_fields=["state", "merged_into"])
-    record(actor=actor, action="create", obj=req, after={**snapshot(req), "lines": [[o, a] for o, a in pairs],
+
+
+@transaction.atomic
+def request_invoice_for_charge(actor: User, *, customer_id: int, kind: str, amount, source: str, note: str = "",
+                               rule: str = "invoice.flow") -> InvoiceRequest:
+    """开票申请单 for a charge that is not an order line (a paid service job, …), asked by the system when the
+    charge is complete under ``rule`` (e.g. `service.close_signature`), so ``actor`` — the person whose action
+    completed it — needs no invoice-requesting ability. Same review, VAT accumulation and audit as
+    :func:`request_invoice`. ``source`` names the charge; asking again for the same source returns the first request."""
+    source = clean_text(source, field="source", label="来源", max_len=60, required=True)
+    existing = InvoiceRequest.objects.filter(source=source).first()
+    if existing is not None:
+        return existing
+    customer = Customer.objects.filter(pk=customer_id).select_related("owner", "owner__team").first()
+    if customer is None:
+        raise NotFound("客户不存在", rule=rule)
+    if kind not in InvoiceKind.values:
+        raise ValidationError(f"发票类型无效：{kind}", fields={"kind": "vat_special 或 general"}, rule="invoice.flow")
+    total = money(amount, field="amount", label="开票金额", rule="invoice.flow")
+    lock(f"invoice:customer:{customer.pk}")
+    cfg = get_policy()
+    req = InvoiceRequest(number=next_number("KP"), customer=customer, kind=kind, amount=total, source=source,
+                         state=RequestState.PENDING_REVIEW, requested_by=actor,
+                         note=clean_text(note, field="note", label="备注", max_len=200))
+    decision, waiting = _accumulate(req, cfg)
+    _merge(req, waiting)
+    record(actor=actor, action="create", obj=req, after={**snapshot(req), "charge": total,
                                                          "merged": [w.number for w in req.merged.all()]},
-           decision=decision, policy_version=cfg.version)
+           decision=decision, rule=rule, policy_version=cfg.version)
     if req.state == RequestState.PENDING_REVIEW:
         _start_review(actor, req, cfg)
     return req

@@ -30,9 +30,9 @@ def complaints_visible_to(user: User) -> QuerySet[Complaint]:
     q = Q(leader=user) | Q(department__manager=user)
     if user.department_id:
         q |= Q(department_id=user.department_id, dispatched_at__isnull=False)
-    if user.has_role("SM"):
+    if can(user, "sees_team_service"):
         q |= Q(customer__owner__team_id__in=managed_team_ids(user))
-    if user.has_role("SP"):
+    if can(user, "sees_own_customers_service"):
         q |= Q(customer__owner=user)
     return qs.filter(q).distinct()
 

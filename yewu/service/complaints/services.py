@@ -33,10 +33,9 @@ from ..models import Complaint, Consultation, Solution, Ticket, VisitTask
 S = Complaint.Step
 
 
-def _users_with(ability: str, *, exclude_gm: bool = False) -> list[User]:
+def _users_with(ability: str) -> list[User]:
     roles = roles_with(ability)
-    return [u for u in User.objects.filter(is_active=True).order_by("id")
-            if set(u.roles or ()) & roles and not (exclude_gm and u.has_role("GM"))]
+    return [u for u in User.objects.filter(is_active=True).order_by("id") if set(u.roles or ()) & roles]
 
 
 def _gms() -> list[User]:
@@ -107,7 +106,7 @@ def _start_claim_review(actor: User | None, c: Complaint) -> None:
     """`claim.manager_review`: every claim, whatever its amount, goes to the SM's approvals inbox with materials."""
     d = rules.claim_review()
     team = c.customer.owner.team if c.customer_id and c.customer.owner_id else None
-    submitter = actor or _users_with("manages_service", exclude_gm=True)[0]
+    submitter = actor or _users_with("runs_customer_service")[0]
     req = approvals.start(doc_type="claim", doc_id=c.pk, submitter=submitter, roles=list(d.approvers), decision=d,
                           label=f"索赔审核 {c.number} ¥{c.claim_amount:,.2f}", link=_link(c), team=team)
     Complaint.objects.filter(pk=c.pk).update(claim_approval=req, claim_state="pending")
@@ -371,7 +370,7 @@ def escalate_overdue(now: datetime | None = None) -> dict:
         levels = d.data["levels"]
         with transaction.atomic():
             if "CSM" in levels and Complaint.objects.filter(pk=c.pk, escalated_csm_at__isnull=True).update(escalated_csm_at=now):
-                for u in _users_with("manages_service", exclude_gm=True):
+                for u in _users_with("runs_customer_service"):
                     notify(u, f"complaint-overdue-csm:{c.pk}", f"投诉 {c.number} 已逾期（{c.get_step_display()}）",
                            rule="complaint.escalate_overdue", link=_link(c))
                 record(actor=None, action="escalate", obj=c, after={"to": "CSM"}, rule="complaint.escalate_overdue",

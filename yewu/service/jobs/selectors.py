@@ -1,5 +1,5 @@
 """Reads for service jobs: CS/CSM and the GM see all; a technician the jobs assigned to them; an SP/SM the jobs of
-customers they may see (the tickets scope applies the same customer rule)."""
+customers they may see (the tickets scope applies the same customer rule); finance the paid jobs (A, B) it invoices."""
 
 from __future__ import annotations
 
@@ -23,10 +23,12 @@ def jobs_visible_to(user: User) -> QuerySet[ServiceJob]:
     if can(user, "sees_all_tickets"):
         return qs
     q = Q(technician=user)
-    if user.has_role("SM"):
+    if can(user, "sees_team_service"):
         q |= Q(customer__owner__team_id__in=managed_team_ids(user))
-    if user.has_role("SP"):
+    if can(user, "sees_own_customers_service"):
         q |= Q(customer__owner=user)
+    if can(user, "reads_paid_service_jobs"):  # service.close_signature: finance checks the fee it invoices
+        q |= Q(category__in=rules.PAID_CATEGORIES)
     return qs.filter(q)
 
 

@@ -3,7 +3,7 @@
 `service.arrival_sla` sets the arrival deadline in business hours from the district's zone (a company setting);
 `service.dispatch` escalates a late repair to the service manager at once; `service.close_signature` closes a job
 only with the customer's signature (drawn on the phone screen, or a photo of the paper voucher) and, for carry-in
-repairs, the four checks; paid jobs (A, B) notify finance to invoice on the completion day.
+repairs, the four checks; paid jobs (A, B) become an invoice request in finance's invoice flow on the completion day.
 """
 
 from __future__ import annotations
@@ -20,6 +20,8 @@ from yewu.audit.services import record, snapshot
 from yewu.common.errors import Conflict, NotFound, PermissionDenied, RuleRefused, ValidationError
 from yewu.common.jobs import notify
 from yewu.customers.models import Customer
+from yewu.finance.models import InvoiceKind
+from yewu.finance.services import request_invoice_for_charge
 from yewu.org.models import User
 from yewu.org.permissions import can, require, roles_with
 from yewu.org.selectors import get_calendar, get_policy
@@ -187,15 +189,24 @@ def close_job(actor: User, job_id: int, *, work_done: str, signer_name: str = ""
         invoice_requested_at=now if j.category in rules.PAID_CATEGORIES else None)
     j.refresh_from_db()
     if j.category in rules.PAID_CATEGORIES:
-        for u in _users("sees_costs"):
-            if u.has_role("GM"):
-                continue
-            notify(u, f"job-invoice:{j.pk}", f"服务单 {j.number}（{rules.JOB_CATEGORIES[j.category]}，{j.customer.name if j.customer_id else ''}）"
-                   f"今日完工，收费 ¥{j.amount:,.2f}，请开票",
-                   rule="service.close_signature", link=f"/service/jobs/{j.pk}/")
+        _request_invoice(actor, j)
     record(actor=actor, action="close", obj=j, before=before, after=snapshot(j, ["state", "closed_at", "signer_name"]),
            rule="service.close_signature", decision=d)
     return j
+
+
+def _request_invoice(actor: User, j: ServiceJob) -> None:
+    """`service.close_signature`: a paid job (A, B) with a customer and a fee becomes an invoice request in finance's
+    invoice flow on its completion day; without a customer or a fee finance is told to look at the job instead."""
+    if j.customer_id and j.amount > 0:
+        kind = j.customer.invoice_choice if j.customer.invoice_choice in InvoiceKind.values else InvoiceKind.GENERAL
+        request_invoice_for_charge(actor, customer_id=j.customer_id, kind=kind, amount=j.amount,
+                                   source=f"service_job:{j.pk}", rule="service.close_signature",
+                                   note=f"服务单 {j.number}（{rules.JOB_CATEGORIES[j.category]}）收费")
+        return
+    for u in _users("reads_paid_service_jobs"):
+        notify(u, f"job-invoice:{j.pk}", f"服务单 {j.number}（{rules.JOB_CATEGORIES[j.category]}，{j.customer.name if j.customer_id else ''}）"
+               f"今日完工，收费 ¥{j.amount:,.2f}，请核对开票", rule="service.close_signature", link=f"/service/jobs/{j.pk}/")
 
 
 @transaction.atomic
@@ -276,10 +287,9 @@ def nightly(now: datetime | None = None) -> dict:
             with transaction.atomic():
                 if not MaintenanceContract.objects.filter(pk=mc.pk, renewal_notice_at__isnull=True).update(renewal_notice_at=now):
                     continue
-                for u in _users("manages_service"):
-                    if not u.has_role("GM"):
-                        notify(u, f"renewal:{mc.pk}", f"维保合同 {mc.number}（{mc.customer.name}）将于 {mc.ends_on} 到期，请安排续约回访",
-                               rule="service.maintenance_renewal_1m", link="/service/jobs/")
+                for u in _users("runs_customer_service"):
+                    notify(u, f"renewal:{mc.pk}", f"维保合同 {mc.number}（{mc.customer.name}）将于 {mc.ends_on} 到期，请安排续约回访",
+                           rule="service.maintenance_renewal_1m", link="/service/jobs/")
                 record(actor=None, action="renewal_notice", obj=mc, after={"ends_on": mc.ends_on},
                        rule="service.maintenance_renewal_1m")
                 renewals += 1

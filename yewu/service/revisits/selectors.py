@@ -3,7 +3,7 @@ the visits of complaints they may see (the complaints scope)."""
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from yewu.org.models import User
 from yewu.org.permissions import can
@@ -18,7 +18,8 @@ def visits_visible_to(user: User, complaint_id: int | None = None) -> QuerySet[R
     if not user.is_authenticated:
         return qs.none()
     if not can(user, "sees_all_tickets"):
-        qs = qs.filter(complaint__in=complaints_visible_to(user))
+        # the manager of the department asked to improve after an unsatisfied visit reads that visit
+        qs = qs.filter(Q(complaint__in=complaints_visible_to(user)) | Q(improvement_department__manager=user))
     if complaint_id is not None:
         qs = qs.filter(complaint_id=complaint_id)
     return qs

@@ -10,6 +10,7 @@ from django.test import Client, override_settings
 from django.utils import timezone
 
 from yewu.common.models import Notification
+from yewu.finance.models import InvoiceRequest
 from yewu.policy.calendar import TZ
 from yewu.service.jobs import services as jobs
 from yewu.service.models import ServiceJob, Ticket
@@ -45,7 +46,7 @@ def test_unknown_district_refused_naming_rule(svc):
     assert ServiceJob.objects.count() == 0
 
 
-def test_close_needs_signature_then_paid_job_notifies_finance(svc):
+def test_close_needs_signature_then_paid_job_asks_finance_for_an_invoice(svc):
     co = svc.co
     code, j = svc.post(co.cs, "/api/v1/service-jobs", {"category": "A", "district": "海珠", "problem": "维修",
                                                        "customer_id": svc.cust.pk})
@@ -61,7 +62,7 @@ def test_close_needs_signature_then_paid_job_notifies_finance(svc):
     code, out = svc.post(co.sales2, f"/api/v1/service-jobs/{j['id']}/close", {"work_done": "已修好", "signer_name": "王工",
                                                                               "signature": SIG, "amount": "300"})
     assert code == 200 and out["state"] == "closed" and out["signed"] and out["invoice_requested"]
-    assert Notification.objects.filter(user=co.finance, rule="service.close_signature").exists()
+    assert InvoiceRequest.objects.filter(source=f"service_job:{j['id']}", amount=300, customer=svc.cust).count() == 1
     assert svc.post(co.sales2, f"/api/v1/service-jobs/{j['id']}/close", {"work_done": "x", "signature": SIG,
                                                                          "signer_name": "王工"})[0] == 409
 

@@ -27,9 +27,9 @@ def tickets_visible_to(user: User) -> QuerySet[Ticket]:
     if can(user, "sees_all_tickets"):
         return qs
     q = Q(assignee=user) | Q(complaint__department__manager=user) | Q(complaint__leader=user)
-    if user.has_role("SM"):
+    if can(user, "sees_team_service"):
         q |= Q(customer__owner__team_id__in=managed_team_ids(user))
-    if user.has_role("SP"):
+    if can(user, "sees_own_customers_service"):
         q |= Q(customer__owner=user)
     return qs.filter(q).distinct()
 

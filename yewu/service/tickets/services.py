@@ -203,8 +203,7 @@ def flag_overdue(now: datetime | None = None) -> int:
             if not Ticket.objects.filter(pk=t.pk, overdue_flagged_at__isnull=True).update(overdue_flagged_at=now):
                 continue
             targets = [t.assignee] if t.assignee_id else []
-            targets += [u for u in User.objects.filter(is_active=True) if set(u.roles or ()) & roles_with("manages_service")
-                        and not u.has_role("GM")]
+            targets += [u for u in User.objects.filter(is_active=True) if set(u.roles or ()) & roles_with("runs_customer_service")]
             for u in targets:
                 notify(u, f"ticket-overdue:{t.pk}", f"工单 {t.number} 已超过首次答复期限",
                        rule="ticket.first_response_1wd", link=f"/service/tickets/{t.pk}/")

@@ -1,0 +1,123 @@
+"""`service.close_signature`: a paid job (A paid, B maintenance contract) becomes one invoice request in finance's
+invoice flow on its completion day; C/D jobs none. Finance reads the paid jobs it invoices; the department manager
+asked to improve reads that return visit; the complaint page writes the claim amount with separators."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from yewu.audit.models import AuditEntry
+from yewu.common.errors import Conflict
+from yewu.customers.models import InvoiceChoice
+from yewu.finance.models import InvoiceRequest, RequestState
+from yewu.org.models import User
+from yewu.service.jobs import services as jobs
+
+from .test_jobs_public import SIG
+
+
+def _closed(svc, category, amount="300", customer=None):
+    co = svc.co
+    if category == "B":
+        today = timezone.localdate()
+        jobs.create_contract(co.cs, (customer or svc.cust).pk, today - timedelta(days=30), today + timedelta(days=300),
+                             amount="8000")
+    j = jobs.register_job(co.cs, jobs.JobIn(category=category, district="海珠", problem="维修",
+                                            customer_id=(customer or svc.cust).pk))
+    jobs.dispatch(co.cs, j.pk, co.sales2.pk)
+    jobs.arrive(co.sales2, j.pk)
+    return jobs.close_job(co.sales2, j.pk, work_done="已修好", signer_name="王工", signature=SIG, amount=amount)
+
+
+def _web(user):
+    c = Client()
+    c.force_login(user)
+    return c
+
+
+@pytest.mark.parametrize("category", ["A", "B"])
+def test_paid_job_completion_asks_finance_for_one_invoice_of_its_fee(svc, category):
+    svc.cust.invoice_choice = InvoiceChoice.GENERAL
+    svc.cust.save()
+    j = _closed(svc, category, amount="1234.50")
+    reqs = list(InvoiceRequest.objects.all())
+    assert len(reqs) == 1
+    r = reqs[0]
+    assert (r.customer_id, r.amount, r.kind, r.source) == (svc.cust.pk, Decimal("1234.50"), "general", f"service_job:{j.pk}")
+    # the technician (an SP of another customer) closed it: the system asked, under the service rule, into SM review
+    assert r.requested_by == svc.co.sales2 and r.state == RequestState.PENDING_REVIEW
+    assert AuditEntry.objects.filter(object_id=str(r.pk), action="create", rule="service.close_signature").exists()
+    # closing again is refused and asks nothing more
+    with pytest.raises(Conflict):
+        jobs.close_job(svc.co.sales2, j.pk, work_done="x", signer_name="王工", signature=SIG)
+    assert InvoiceRequest.objects.count() == 1
+    # shown on the job page and in finance's invoice list
+    page = _web(svc.co.cs).get(f"/service/jobs/{j.pk}/").content.decode()
+    assert r.number in page and "1,234.50" in page
+    inv = _web(svc.co.finance).get("/finance/invoices/").content.decode()
+    assert r.number in inv and f"/service/jobs/{j.pk}/" in inv and j.number in inv
+
+
+@pytest.mark.parametrize("category", ["C", "D"])
+def test_free_jobs_ask_no_invoice(svc, category):
+    _closed(svc, category, amount=None)
+    assert InvoiceRequest.objects.count() == 0
+
+
+def test_vat_special_charge_below_threshold_waits_and_accumulates(svc):
+    svc.cust.invoice_choice = InvoiceChoice.VAT_SPECIAL
+    svc.cust.save()
+    _closed(svc, "A", amount="3000")
+    first = InvoiceRequest.objects.get()
+    assert first.state == RequestState.WAITING
+    j2 = _closed(svc, "A", amount="2500")
+    second = InvoiceRequest.objects.get(source=f"service_job:{j2.pk}")
+    first.refresh_from_db()
+    assert second.amount == Decimal("5500.00") and second.state == RequestState.PENDING_REVIEW
+    assert first.state == RequestState.MERGED and first.merged_into == second
+
+
+def test_charge_request_is_bounded_and_idempotent_per_source(svc):
+    from yewu.common.errors import ValidationError
+    from yewu.finance.services import request_invoice_for_charge
+
+    with pytest.raises(ValidationError):
+        request_invoice_for_charge(svc.co.cs, customer_id=svc.cust.pk, kind="general", amount="1e20", source="x:1")
+    a = request_invoice_for_charge(svc.co.cs, customer_id=svc.cust.pk, kind="general", amount="10", source="x:1")
+    b = request_invoice_for_charge(svc.co.cs, customer_id=svc.cust.pk, kind="general", amount="10", source="x:1")
+    assert a.pk == b.pk and InvoiceRequest.objects.count() == 1
+
+
+def test_finance_opens_the_paid_job_it_is_linked_to_but_not_free_ones(svc):
+    paid = _closed(svc, "A")
+    free = _closed(svc, "C", amount=None)
+    fin = _web(svc.co.finance)
+    assert fin.get(f"/service/jobs/{paid.pk}/").status_code == 200
+    assert fin.get(f"/service/jobs/{free.pk}/").status_code == 404
+
+
+def test_department_manager_opens_the_visit_asking_them_to_improve(svc):
+    from yewu.service.revisits import services as revisits
+
+    wh = User.objects.create_user(username="whlead", password="x", roles=["WH"], display_name="仓库主管")
+    svc.wh_dept.manager = wh
+    svc.wh_dept.save()
+    v, _ = revisits.record_visit(svc.co.cs, revisits.VisitIn(
+        channel="phone", contact="王经理", visited_at="2025-10-09 10:00", satisfaction="dissatisfied",
+        opinion="送货太慢", customer_id=svc.cust.pk, improvement_department_id=svc.wh_dept.pk))
+    c = _web(wh)
+    assert c.get(f"/service/visits/{v.pk}/").status_code == 200
+    other = User.objects.create_user(username="wh2", password="x", roles=["WH"], display_name="仓管")
+    assert _web(other).get(f"/service/visits/{v.pk}/").status_code == 404
+
+
+def test_complaint_page_writes_the_claim_amount_with_separators(svc):
+    code, t = svc.post(svc.co.cs, "/api/v1/tickets", {"type": "claim", "channel": "phone", "content": "电缆绝缘层开裂",
+                                                      "customer_id": svc.cust.pk, "category": "quality",
+                                                      "claim_amount": "12000", "claim_materials": "照片"})
+    assert code == 201, t
+    page = _web(svc.co.cs).get(f"/service/complaints/{t['complaint_id']}/").content.decode()
+    assert "¥12,000.00" in page and "12000.00" not in page
