@@ -19,6 +19,7 @@ from yewu.customers.documents import records as paper
 from yewu.customers.documents.views import check_export_one, error_response, send_form
 from yewu.customers.models import VisitPlan
 from yewu.customers.web import decimal_or_text, detail_url, int_or, run_and_redirect
+from yewu.org.permissions import can
 from yewu.policy import credit as rules
 
 # --- customer page context -------------------------------------------------------------------------------
@@ -100,7 +101,7 @@ def credit_form(request, pk: int, kind: str, doc_id: int, fmt: str):
 @login_required
 def credit_worklist(request):
     user = request.user
-    if not user.role_set & {"FIN", "FD", "GM", "CSM", "CS", "SM"}:
+    if not can(user, "uses_credit_worklist"):
         raise DjangoPermissionDenied("信用工作台仅限财务、客服和经理")
     return render(request, "customers/credit_worklist.html", {"wl": credit.credit_worklist(user)})
 
