@@ -22,7 +22,8 @@ from yewu.customers.leads.selectors import first_contact_overdue
 from yewu.customers.models import Confidentiality, Customer, DemandGrade, Status
 from yewu.customers.upkeep.services import missing_reports, month_of, unverified_this_quarter
 from yewu.customers.visits.services import minutes_overdue
-from yewu.org.models import Role, User
+from yewu.org.models import User
+from yewu.org.permissions import roles_with
 from yewu.org.selectors import get_calendar, get_policy, users_with_role
 from yewu.policy import credit as credit_rules
 from yewu.policy.calendar import TZ
@@ -38,12 +39,18 @@ def _link(pk: int) -> str:
         return f"/customers/{pk}/"
 
 
+def _holders(ability: str) -> list[User]:
+    """Active users holding a role that carries ``ability`` (by id), for notifications."""
+    ids = {u.id for role in roles_with(ability) for u in users_with_role(role)}
+    return list(User.objects.filter(id__in=ids).order_by("id"))
+
+
 def _managers_of(owner: User | None) -> list[User]:
     """The owner's SM (team manager); without one, the GMs."""
     team = owner.team if owner is not None and owner.team_id else None
     if team is not None and team.manager_id and team.manager.is_active:
         return [team.manager]
-    return list(users_with_role(Role.GM))
+    return _holders("manages_all_teams")
 
 
 def lead_allocation_deadline(received_at: datetime, cal, cfg) -> datetime:
@@ -79,7 +86,7 @@ def run_scan_deadlines(now: datetime | None = None) -> dict:
         if now <= due:
             continue
         if sms is None:
-            sms = list(users_with_role(Role.SM)) or list(users_with_role(Role.GM))
+            sms = _holders("manages_team_customers") or _holders("manages_all_teams")
         msg = (f"网络线索「{c.name}」待分配已逾期：{c.lead_received_at.astimezone(TZ):%Y-%m-%d %H:%M} 接收，"
                f"应于 {due:%Y-%m-%d %H:%M} 前分配")
         for m in sms:

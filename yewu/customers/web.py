@@ -18,17 +18,18 @@ from yewu.common.errors import NotFound, YewuError
 from yewu.customers.archive import selectors
 from yewu.customers.models import Customer
 from yewu.org.models import Role
+from yewu.org.permissions import can
 from yewu.org.selectors import managed_team_ids, salespeople
 
 
 def is_manager(user) -> bool:
-    return user.has_role(Role.SM, Role.GM)
+    return can(user, "manages_customers")
 
 
 def salesperson_choices(user) -> list[tuple[int, str]]:
     """Active salespeople a manager may hand customers to: own team(s), GM all (services re-check)."""
     sps = salespeople().select_related("team")
-    if not user.has_role(Role.GM):
+    if not can(user, "manages_all_teams"):
         sps = sps.filter(team_id__in=managed_team_ids(user))
     return [(u.id, f"{u.name}（{u.team.name if u.team else '无团队'}）") for u in sps]
 

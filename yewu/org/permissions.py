@@ -155,6 +155,74 @@ ABILITIES: dict[str, Ability] = {
     "runs_customer_service": _a({R.CSM}, "complaint.escalate_overdue", "接收超期工单、投诉和维保续约提醒"),
     # service.close_signature: finance reads the paid service jobs (A, B) it invoices
     "reads_paid_service_jobs": _a({R.FIN, R.FD}, "service.close_signature", "查看收费服务单（开票核对）"),
+    # --- customers (SPEC §2, issue 11); row scope stays in yewu.customers.archive.selectors ---
+    # acl.finance_scope / acl.cs_scope: these roles read every customer record (confidentiality still applies)
+    "reads_all_customers": _a({R.GM, R.FIN, R.FD, R.CA, R.CS, R.CSM, R.CIA}, "acl.cs_scope", "查看全部客户"),
+    # acl.team_scope: the SM sees and manages the customers of their teams and the pool
+    "manages_team_customers": _a({R.SM}, "acl.team_scope", "管理本团队客户"),
+    # acl.sp_scope: a salesperson owns customers (own records; the pool only as a summary)
+    "owns_customers": _a({R.SP}, "acl.sp_scope", "负责客户"),
+    # cust.web_lead_intake: the web promotion specialist sees only the leads they entered
+    "enters_web_leads": _a({R.LS}, "cust.web_lead_intake", "录入网络线索"),
+    # cust.manager_override, cust.manager_review, cust.demand_grade: the SM (own teams) and the GM manage customers
+    "manages_customers": _a({R.SM, R.GM}, "cust.manager_override", "管理客户归属和审核客户档案"),
+    # cust.manager_override: the GM acts on every team (cross-team transfers, every salesperson, every plan)
+    "manages_all_teams": _a({R.GM}, "cust.manager_override", "跨团队管理客户"),
+    # cust.web_lead_intake: the LS enters web leads; SM and GM see them too
+    "works_web_leads": _a({R.LS, R.SM, R.GM}, "cust.web_lead_intake", "录入和查看网络线索"),
+    # cust.web_lead_allocation: only the SM (or GM) allocates pool customers and web leads
+    "allocates_leads": _a({R.SM, R.GM}, "cust.web_lead_allocation", "分配公海客户和网络线索"),
+    # cust.first_to_file: who files customers
+    "files_customers": _a({R.SP, R.SM, R.GM, R.LS}, "cust.first_to_file", "登记客户"),
+    # cust.first_to_file: the customer list offers the filing form to salespeople and managers
+    "files_customers_from_list": _a({R.SP, R.SM, R.GM}, "cust.first_to_file", "在客户列表登记客户"),
+    # SPEC §6.1: a CS agent files a web lead from an ad-hoc order call (ticket type 临时下单)
+    "files_leads_from_calls": _a({R.CS, R.CSM}, "cust.first_to_file", "从来电登记网络线索"),
+    # cust.key_customer: key customers are set by the SM or the CS manager (the GM too)
+    "sets_key_customers": _a({R.SM, R.CSM, R.GM}, "cust.key_customer", "设定重点客户"),
+    # cust.archive_access_request: these roles may borrow confidential archives
+    "borrows_archives": _a({R.SM, R.CSM, R.FD}, "cust.archive_access_request", "借阅保密客户档案"),
+    # cust.archive_access_request: the custodians keep the 借阅卡
+    "keeps_archive_cards": _a({R.CSM, R.CIA, R.GM}, "cust.archive_access_request", "保管借阅卡"),
+    # cust.export_control: who may export 机密/绝密 customers
+    "exports_confidential_customers": _a({R.SM, R.CSM, R.GM, R.FD}, "cust.export_control", "导出机密客户档案"),
+    # acl.finance_scope: roles that may see credit on some customers (the rows are cut per customer)
+    "sees_some_credit": _a({R.FIN, R.FD, R.GM, R.CSM, R.SM, R.SP}, "acl.finance_scope", "查看客户信用"),
+    # acl.finance_scope: credit grade, limit and exposure of every customer
+    "sees_all_credit": _a({R.FIN, R.FD, R.GM, R.CSM}, "acl.finance_scope", "查看全部客户的信用等级和额度"),
+    # edit_denied_rule: which rule a read-only refusal names
+    "reads_customers_for_finance": _a({R.FIN, R.FD, R.CA}, "acl.finance_scope", "按财务范围查看客户"),
+    "reads_customers_for_service": _a({R.CS, R.CSM, R.CIA}, "acl.cs_scope", "按客服范围查看客户"),
+    # credit.investigation_cadence: CS carry out credit investigations (the form has no grade or limit)
+    "carries_out_investigations": _a({R.CS}, "credit.investigation_cadence", "执行信用调查"),
+    # credit.investigation_cadence: who may investigate any customer
+    "investigates_any_customer": _a({R.CS, R.CSM, R.SM, R.GM}, "credit.investigation_cadence", "调查任何客户的信用"),
+    # credit.investigation_cadence: the GM's investigation counts as in person
+    "investigates_in_person": _a({R.GM}, "credit.investigation_cadence", "实地信用调查"),
+    # credit.grade_policy: FIN evaluates (FD may too)
+    "evaluates_credit": _a({R.FIN, R.FD}, "credit.grade_policy", "信用评定"),
+    # P06: the credit work list is for finance, service and managers
+    "uses_credit_worklist": _a({R.FIN, R.FD, R.GM, R.CSM, R.CS, R.SM}, "acl.finance_scope", "使用信用工作台"),
+    # cust.archive_quarterly_review: the CIA checks archive completeness
+    "checks_archives": _a({R.CIA}, "cust.archive_quarterly_review", "检查客户档案完整性"),
+    # cust.monthly_info_report: salespeople submit the monthly customer information report
+    "submits_info_reports": _a({R.SP}, "cust.monthly_info_report", "提交客户信息报告"),
+    # cust.monthly_info_report: these read every salesperson's report
+    "reads_all_info_reports": _a({R.GM, R.CSM, R.CIA}, "cust.monthly_info_report", "查看全部客户信息报告"),
+    # cust.monthly_info_report: the upkeep page (reports, missing reports, incomplete archives)
+    "sees_upkeep": _a({R.SM, R.GM, R.CIA, R.CSM}, "cust.monthly_info_report", "查看客户档案维护"),
+    # visit.plan_approval: salespeople (and SMs) write visit plans (客户走访单)
+    "writes_visit_plans": _a({R.SP, R.SM}, "visit.plan_approval", "填写客户走访单"),
+    # visit.plan_approval: the team's SM approves visit plans
+    "approves_visit_plans": _a({R.SM}, "visit.plan_approval", "审批客户走访单"),
+    # visit.plan_approval: administration sees approved plans (attendance)
+    "sees_approved_visit_plans": _a({R.ADM}, "visit.plan_approval", "查看已批准的走访单"),
+    # visit.minutes: an SM or the GM may accompany a visit, review minutes and see overdue minutes
+    "accompanies_visits": _a({R.SM, R.GM}, "visit.minutes", "陪同拜访和审阅拜访纪要"),
+    # cust.archive_access_request: 机密/绝密 archives are lent only to manager rank or above
+    "requests_confidential_archives": _a({R.SM, R.CSM, R.FD, R.GM}, "cust.archive_access_request", "申请借阅机密客户档案"),
+    # ticket.first_response_1wd: the CS manager's desk lists every open ticket (an agent: own and unassigned)
+    "sees_all_open_tickets": _a({R.CSM}, "ticket.first_response_1wd", "查看全部待处理工单"),
 }
 
 

@@ -11,14 +11,14 @@ from yewu.customers.lending import services as access
 from yewu.customers.models import CreditInvestigation, Minutes, Visit
 from yewu.customers.visits import services as visit_plans
 from yewu.customers.web import ROLE_LABELS, can_decide, pending_step_of
-from yewu.org.models import Role
+from yewu.org.permissions import can
 from yewu.policy import credit as rules
 
 
 def detail_extras(user, c, level: str, see_credit: bool) -> dict:
     """Extra sections of the customer page: credit, archive access, minutes to write."""
     ctx: dict = {}
-    if see_credit or (user.has_role(Role.CS) and level != "name"):
+    if see_credit or (can(user, "carries_out_investigations") and level != "name"):
         cfg_today = timezone.localdate()
         ctx["credit_block"] = {
             "see_credit": see_credit,
@@ -38,7 +38,7 @@ def detail_extras(user, c, level: str, see_credit: bool) -> dict:
     reqs = list(access.requests_of(user, c)[:20])
     ctx["access_block"] = {
         "requests": [{"a": a, "can_decide": can_decide(user, pending_step_of(a.approval_id))} for a in reqs],
-        "may_request": level != "full" and user.role_set & rules.MANAGER_RANK and c.confidentiality in (
+        "may_request": level != "full" and can(user, "requests_confidential_archives") and c.confidentiality in (
             "confidential", "top_secret"),
         "custodian": access.is_custodian(user) and c.confidentiality in ("confidential", "top_secret"),
     }
@@ -49,5 +49,5 @@ def detail_extras(user, c, level: str, see_credit: bool) -> dict:
         ctx["minutes_list"] = list(Minutes.objects.filter(visit__customer=c).select_related("author", "visit")[:20])
         ctx["may_verify"] = selectors.can_edit(user, c)
         ctx["export_blocked"] = bool(c.confidentiality in ("confidential", "top_secret")
-                                     and not user.role_set & rules.MANAGER_RANK)
+                                     and not can(user, "exports_confidential_customers"))
     return ctx

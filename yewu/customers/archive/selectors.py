@@ -12,10 +12,9 @@ from yewu.common.errors import ValidationError
 from yewu.customers.models import AccessRequest, Customer, DemandGrade, Status, Visit
 from yewu.customers.search.selectors import search
 from yewu.org.models import User
+from yewu.org.permissions import roles_with
 from yewu.org.selectors import managed_team_ids
 from yewu.policy.customers import Viewer, archive_view
-
-ALL_READERS = {"GM", "FIN", "FD", "CA", "CS", "CSM", "CIA"}
 
 
 def customers_visible_to(user: User) -> QuerySet[Customer]:
@@ -25,15 +24,15 @@ def customers_visible_to(user: User) -> QuerySet[Customer]:
     if not user.is_authenticated or not user.is_active:
         return qs.none()
     roles = user.role_set
-    if roles & ALL_READERS:
+    if roles & roles_with("reads_all_customers"):
         return qs
     q = Q(pk__in=[])
-    if "SM" in roles:
+    if roles & roles_with("manages_team_customers"):
         teams = managed_team_ids(user)
         q |= Q(owner__team_id__in=teams) | Q(owner__isnull=True)
-    if "SP" in roles:
+    if roles & roles_with("owns_customers"):
         q |= Q(owner=user)
-    if "LS" in roles:
+    if roles & roles_with("enters_web_leads"):
         q |= Q(created_by=user, is_web_lead=True)
     return qs.filter(q)
 
@@ -46,23 +45,23 @@ def can_edit(user: User, c: Customer) -> bool:
     """Owner, the owner's SM (or any SM for the pool), GM — and only with the full archive in view
     (`cust.confidentiality`: nobody edits what they may not read)."""
     roles = user.role_set
-    if "GM" in roles:
+    if roles & roles_with("manages_all_teams"):
         allowed = True
-    elif "SM" in roles and (c.owner_id is None or (c.owner and c.owner.team_id in managed_team_ids(user))):
+    elif roles & roles_with("manages_team_customers") and (c.owner_id is None or (c.owner and c.owner.team_id in managed_team_ids(user))):
         allowed = True
     else:
-        allowed = "SP" in roles and c.owner_id == user.id
+        allowed = bool(roles & roles_with("owns_customers")) and c.owner_id == user.id
     return allowed and archive_level(user, c) == "full"
 
 
 def edit_denied_rule(user: User) -> str:
     """The rule id to quote when ``user`` may read but not edit a customer."""
     roles = user.role_set
-    if roles & {"FIN", "FD", "CA"}:
+    if roles & roles_with("reads_customers_for_finance"):
         return "acl.finance_scope"
-    if roles & {"CS", "CSM", "CIA"}:
+    if roles & roles_with("reads_customers_for_service"):
         return "acl.cs_scope"
-    if "SM" in roles:
+    if roles & roles_with("manages_team_customers"):
         return "acl.team_scope"
     return "acl.sp_scope"
 
@@ -70,7 +69,7 @@ def edit_denied_rule(user: User) -> str:
 def granted_ids(user: User, now=None) -> frozenset[int]:
     """Customers lent to ``user`` right now (`cust.archive_access_request`, 借阅 granted and not expired)."""
 
-    if not user.is_authenticated or not user.role_set & {"SM", "CSM", "FD"}:
+    if not user.is_authenticated or not user.role_set & roles_with("borrows_archives"):
         return frozenset()
     now = now or timezone.now()
     return frozenset(AccessRequest.objects.filter(requester=user, state=AccessRequest.State.GRANTED,
@@ -84,7 +83,7 @@ def viewer(user: User) -> Viewer:
 
 def archive_level(user: User, c: Customer, v: Viewer | None = None) -> str:
     """'full', 'card' (service card) or 'name' — `cust.confidentiality`; LS sees lead status only."""
-    if user.role_set == {"LS"}:
+    if user.role_set == roles_with("enters_web_leads"):
         return "card"
     return archive_view(
         viewer=v or viewer(user),
@@ -100,11 +99,11 @@ def archive_level(user: User, c: Customer, v: Viewer | None = None) -> str:
 def can_see_credit(user: User, c: Customer) -> bool:
     """`acl.finance_scope`: credit grade, limit, exposure visible to FIN, FD, GM, CSM, the owner's SM and the owner."""
     roles = user.role_set
-    if roles & {"FIN", "FD", "GM", "CSM"}:
+    if roles & roles_with("sees_all_credit"):
         return True
     if c.owner_id == user.id:
         return True
-    return "SM" in roles and c.owner_id is not None and c.owner.team_id in managed_team_ids(user)
+    return bool(roles & roles_with("manages_team_customers")) and c.owner_id is not None and c.owner.team_id in managed_team_ids(user)
 
 
 
@@ -155,15 +154,15 @@ def access(user: User, c: Customer, v: Viewer | None = None) -> dict:
     v = v or viewer(user)
     level = archive_level(user, c, v)
     credit = level == "full" and (
-        bool(v.roles & {"FIN", "FD", "GM", "CSM"}) or (c.owner_id is not None and c.owner_id == user.id)
-        or ("SM" in v.roles and c.owner_id is not None and c.owner.team_id in v.team_ids)
+        bool(v.roles & roles_with("sees_all_credit")) or (c.owner_id is not None and c.owner_id == user.id)
+        or (bool(v.roles & roles_with("manages_team_customers")) and c.owner_id is not None and c.owner.team_id in v.team_ids)
     )
     return {"level": level, "credit": credit, "edit": can_edit(user, c)}
 
 
 def pool_summary_for(user: User, pk: int) -> dict | None:
     """One pool customer as an SP sees it (`acl.sp_scope`), or None."""
-    if not user.is_authenticated or not user.is_active or "SP" not in user.role_set:
+    if not user.is_authenticated or not user.is_active or not user.role_set & roles_with("owns_customers"):
         return None
     return pool(user).filter(pk=pk).values(*POOL_SUMMARY_FIELDS).first()
 
@@ -186,7 +185,8 @@ def list_customers(user: User, *, q: str = "", owner: str = "", city: str = "", 
     if owner == "pool":
         visible = customers_visible_to(user)
         qs = pool(user).filter(pk__in=visible.values("pk"))
-        if "SP" in user.role_set and not user.role_set & ({"SM"} | ALL_READERS):
+        if (user.role_set & roles_with("owns_customers")
+                and not user.role_set & (roles_with("manages_team_customers") | roles_with("reads_all_customers"))):
             qs, summary_only = pool(user), True
     else:
         qs = customers_visible_to(user)

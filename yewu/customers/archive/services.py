@@ -31,7 +31,8 @@ from yewu.customers.models import (
     Status,
 )
 from yewu.customers.search.services import check_duplicate, duplicate_error, index_rows, reindex, search_keys
-from yewu.org.models import Role, User
+from yewu.org.models import User
+from yewu.org.permissions import can, roles_with
 from yewu.org.selectors import get_calendar, get_policy, managed_team_ids
 from yewu.policy import Decision
 from yewu.policy import customers as rules
@@ -173,9 +174,9 @@ def _clean_customer(data: CustomerIn, *, require_contact: bool = True) -> tuple[
 
 def _may_file(actor: User, web_lead: bool = False) -> None:
     # a CS agent files a web lead from an ad-hoc order call (ticket type 临时下单, SPEC §6.1)
-    if web_lead and actor.has_role(Role.CS, Role.CSM):
+    if web_lead and can(actor, "files_leads_from_calls"):
         return
-    if not actor.has_role(Role.SP, Role.SM, Role.GM, Role.LS):
+    if not can(actor, "files_customers"):
         raise PermissionDenied("只有业务员、网络推广专员、业务经理或总经理可以建档", rule="cust.first_to_file")
 
 
@@ -216,7 +217,7 @@ def _file_customer(actor: User, data: CustomerIn, *, owner: User | None, force_r
     dup = check_duplicate(fields["name"], fields["city"], fields["credit_code"], phones)
     if dup.refused:
         similarity_only = all(r.figures.get("similarity_only") for r in dup.reasons)
-        if not (force_reason and similarity_only and actor.has_role(Role.SM, Role.GM)):
+        if not (force_reason and similarity_only and can(actor, "manages_customers")):
             raise duplicate_error(dup)
 
     c = new_customer(actor, fields, owner=owner, collected_on=collected_on, entry=entry, web_lead=web_lead, now=now)
@@ -243,12 +244,12 @@ def _file_customer(actor: User, data: CustomerIn, *, owner: User | None, force_r
 def filing_owner(actor: User, owner: User | None, web_lead: bool) -> tuple[User | None, bool]:
     """Who owns a new filing (`cust.first_to_file`, `cust.manager_override`): an LS files into the pool, an
     SP files for themselves, an SM/GM may name an SP of their team."""
-    if web_lead or actor.role_set == {"LS"}:
+    if web_lead or actor.role_set == roles_with("enters_web_leads"):
         return None, True
-    if owner is None and actor.has_role(Role.SP):
+    if owner is None and can(actor, "owns_customers"):
         owner = actor
     if owner is not None and owner != actor:
-        if not actor.has_role(Role.SM, Role.GM):
+        if not can(actor, "manages_customers"):
             raise PermissionDenied("只有业务经理可以替他人建档", rule="cust.manager_override")
         check_assignee(actor, owner)
     return owner, web_lead
@@ -264,7 +265,7 @@ def new_customer(actor: User, fields: dict, *, owner: User | None, collected_on:
         status=Status.LEAD if web_lead else Status.PROSPECT, is_web_lead=web_lead,
         lead_received_at=now if web_lead else None,
         review_state=ReviewState.PENDING,
-        demand_grade_confirmed=actor.has_role(Role.SM, Role.GM),  # cust.demand_grade: SP proposes, SM confirms
+        demand_grade_confirmed=can(actor, "manages_customers"),  # cust.demand_grade: SP proposes, SM confirms
     )
 
 
@@ -274,10 +275,10 @@ def new_customer(actor: User, fields: dict, *, owner: User | None, collected_on:
 
 
 def check_assignee(actor: User, to_user: User) -> None:
-    if not to_user.is_active or not to_user.has_role(Role.SP):
+    if not to_user.is_active or not can(to_user, "owns_customers"):
         raise RuleRefused(f"{to_user.name} 不是在职业务员，不能接手客户", rule="cust.manager_override",
                           code="not_salesperson")
-    if actor.has_role(Role.GM):
+    if can(actor, "manages_all_teams"):
         return
     if to_user.team_id not in managed_team_ids(actor):
         raise RuleRefused(f"{to_user.name} 不在您管理的团队；跨团队调整需总经理批准", rule="cust.manager_override",
@@ -304,7 +305,7 @@ def assign_owner(actor: User, c: Customer, to_user: User | None, kind: str, reas
 def transfer_customer(actor: User, customer_id: int, to_user_id: int, reason: str, now=None) -> Customer:
     """`cust.manager_override`: the SM transfers within own team or from the pool, with a reason;
     cross-team needs the GM. Every owner stays in the history."""
-    if not actor.has_role(Role.SM, Role.GM):
+    if not can(actor, "manages_customers"):
         raise PermissionDenied("只有业务经理或总经理可以调整客户归属；业务员不能接手他人客户", rule="cust.manager_override")
     if not (reason or "").strip():
         raise ValidationError("调整客户归属必须填写原因", fields={"reason": "调整原因不能为空"}, rule="cust.manager_override")
@@ -312,7 +313,7 @@ def transfer_customer(actor: User, customer_id: int, to_user_id: int, reason: st
     c = Customer.objects.select_for_update(of=("self",)).select_related("owner").filter(pk=customer_id).first()
     if c is None:
         raise NotFound("客户不存在")
-    if not actor.has_role(Role.GM) and c.owner_id and c.owner.team_id not in managed_team_ids(actor):
+    if not can(actor, "manages_all_teams") and c.owner_id and c.owner.team_id not in managed_team_ids(actor):
         raise PermissionDenied("该客户不属于您的团队；跨团队调整需总经理", rule="cust.manager_override")
     to_user = User.objects.filter(pk=to_user_id).first()
     if to_user is None:
@@ -373,7 +374,7 @@ def update_customer(actor: User, customer_id: int, changes: dict[str, Any]) -> t
         if g not in DemandGrade.values:
             raise ValidationError("需求等级只能是 A、B、C", fields={"demand_grade": "A/B/C"}, rule="cust.demand_grade")
         # SP proposes, SM confirms (cust.demand_grade): an SM/GM saving the grade confirms it, even unchanged
-        if actor.has_role(Role.SM, Role.GM):
+        if can(actor, "manages_customers"):
             c.demand_grade, c.demand_grade_confirmed = g, True
         elif g != c.demand_grade:
             c.demand_grade, c.demand_grade_confirmed = g, False
@@ -385,7 +386,7 @@ def update_customer(actor: User, customer_id: int, changes: dict[str, Any]) -> t
             c.confidentiality_expires_on = rules.confidentiality_expiry(timezone.localdate(), get_policy())
     if {"credit_grade", "credit_limit", "term_days"} & set(changes):
         raise PermissionDenied("信用等级和额度须经授信审批设定（credit.limit_grant）", rule="credit.limit_grant")
-    if "key_customer" in changes and not actor.has_role(Role.SM, Role.CSM, Role.GM):
+    if "key_customer" in changes and not can(actor, "sets_key_customers"):
         raise PermissionDenied("重点客户由业务经理或客服经理设定", rule="cust.key_customer")
     if "status" in changes:
         st = changes.pop("status")
@@ -441,7 +442,7 @@ def add_contact(actor: User, customer_id: int, data: ContactIn) -> Contact:
 def review_customer(actor: User, customer_id: int, accept: bool, note: str = "") -> Customer:
     """`cust.manager_review`: the SM accepts or returns a new archive."""
 
-    if not actor.has_role(Role.SM, Role.GM):
+    if not can(actor, "manages_customers"):
         raise PermissionDenied("只有业务经理审核客户档案", rule="cust.manager_review")
     c = customer_for(actor, customer_id)
     if c is None:

@@ -14,7 +14,8 @@ from yewu.common.errors import NotFound, ValidationError
 from yewu.common.jobs import notify
 from yewu.common.text import clean_text
 from yewu.customers.models import Customer
-from yewu.org.models import Role, User
+from yewu.org.models import User
+from yewu.org.permissions import can
 
 
 def manager_for(actor: User, customer: Customer) -> User | None:
@@ -22,7 +23,7 @@ def manager_for(actor: User, customer: Customer) -> User | None:
     for team in (getattr(customer.owner, "team", None), actor.team):
         if team is not None and team.manager_id and team.manager.is_active:
             return team.manager
-    return next((u for u in User.objects.filter(is_active=True).order_by("id") if u.has_role(Role.GM)), None)
+    return next((u for u in User.objects.filter(is_active=True).order_by("id") if can(u, "manages_all_teams")), None)
 
 
 def request_transfer(actor: User, customer_id: int, reason: str = "") -> tuple[Customer, User, bool]:

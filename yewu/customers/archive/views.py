@@ -48,7 +48,8 @@ from yewu.customers.web import (
     salesperson_choices,
     visible_or_404,
 )
-from yewu.org.models import Role, User
+from yewu.org.models import User
+from yewu.org.permissions import can, roles_with
 from yewu.policy.customers import may_set_confidentiality
 
 # --- helpers ------------------------------------------------------------------------------------------
@@ -110,15 +111,15 @@ def customer_list(request):
     query = request.GET.copy()
     query.pop("page", None)
     pool_rows = pool_total = None
-    if user.has_role(Role.SP) and not is_manager(user):
+    if can(user, "owns_customers") and not is_manager(user):
         summary = lead_selectors.pool_summary(user)
         pool_total = summary.count()
         src = dict(Source.choices)
         pool_rows = [{**r, "source_label": src.get(r["source"], r["source"])} for r in summary[:20]]
     return render(request, "customers/list.html", {
         "filter": f, "page": page, "rows": rows, "query": query.urlencode(),
-        "pool_rows": pool_rows, "pool_total": pool_total, "show_pool_scope": not (user.role_set <= {"SP"}),
-        "can_file": user.has_role(Role.SP, Role.SM, Role.GM),
+        "pool_rows": pool_rows, "pool_total": pool_total, "show_pool_scope": not (user.role_set <= roles_with("owns_customers")),
+        "can_file": can(user, "files_customers_from_list"),
     })
 
 

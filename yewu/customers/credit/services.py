@@ -28,6 +28,7 @@ from yewu.customers.archive import selectors
 from yewu.customers.lending.services import last_decision
 from yewu.customers.models import CreditInvestigation, CreditRating, Customer, Status
 from yewu.org.models import Role, User
+from yewu.org.permissions import can
 from yewu.org.selectors import get_policy, managed_team_ids
 from yewu.policy import credit as rules
 from yewu.policy.decision import Decision, Reason
@@ -47,17 +48,17 @@ INVESTIGATION_INTS = {"years_in_business": "经营年限", "employees": "员工�
 
 
 def may_investigate_any(user: User) -> bool:
-    return user.has_role(Role.CS, Role.CSM, Role.SM, Role.GM)
+    return can(user, "investigates_any_customer")
 
 
 def may_evaluate(user: User) -> bool:
     """FIN evaluates (FD may too)."""
-    return user.has_role(Role.FIN, Role.FD)
+    return can(user, "evaluates_credit")
 
 
 def can_read_investigations(user: User, c: Customer) -> bool:
     """`acl.finance_scope` readers, plus CS who carry out the investigations (the form has no grade or limit)."""
-    return selectors.can_see_credit(user, c) or user.has_role(Role.CS)
+    return selectors.can_see_credit(user, c) or can(user, "carries_out_investigations")
 
 
 def credit_customer(user: User, customer_id: int, *, investigations_only: bool = False) -> Customer:
@@ -71,7 +72,7 @@ def credit_customer(user: User, customer_id: int, *, investigations_only: bool =
 
 
 def is_owner_sm(user: User, c: Customer) -> bool:
-    if not user.has_role(Role.SM):
+    if not can(user, "manages_team_customers"):
         return False
     if c.owner_id is None:
         return True
@@ -107,7 +108,7 @@ def credit_worklist(user: User, today: date | None = None) -> dict:
     ungraded customers without an investigation (`credit.grade_policy`: an investigation task opens)."""
     today = today or timezone.localdate()
     visible = selectors.customers_visible_to(user)
-    if not user.role_set & {"FIN", "FD", "GM", "CSM", "CS", "SM"}:
+    if not can(user, "uses_credit_worklist"):
         visible = visible.none()
     ids = visible.values("pk")
     open_inv = (CreditInvestigation.objects.filter(customer__in=ids, state=CreditInvestigation.State.OPEN)
@@ -209,7 +210,7 @@ def submit_investigation(actor: User, customer_id: int, data: InvestigationIn) -
         inv = CreditInvestigation(customer=c, kind=kind, opened_by=actor)
     for k, v in values.items():
         setattr(inv, k, v)
-    inv.investigator, inv.in_person = actor, owner_sm or actor.has_role(Role.GM)
+    inv.investigator, inv.in_person = actor, owner_sm or can(actor, "investigates_in_person")
     inv.investigated_on, inv.state, inv.submitted_at = on, CreditInvestigation.State.SUBMITTED, timezone.now()
     inv.save()
     record(actor=actor, action="create", obj=inv, object_type="customers.customer", object_id=c.pk,

@@ -3,7 +3,6 @@ approval. Thin: parse → service → redirect with a message; a rule refusal is
 
 from __future__ import annotations
 
-from datetime import datetime
 from decimal import Decimal
 
 from django.contrib.auth.decorators import login_required
@@ -14,11 +13,13 @@ from django.views.decorators.http import require_GET, require_POST
 
 from yewu.approvals import services as approvals
 from yewu.common.errors import NotFound, YewuError
+from yewu.common.parsers import parse_date
 from yewu.customers.credit import services as credit
 from yewu.customers.documents import records as paper
 from yewu.customers.documents.views import check_export_one, error_response, send_form
 from yewu.customers.models import VisitPlan
 from yewu.customers.web import decimal_or_text, detail_url, int_or, run_and_redirect
+from yewu.org.permissions import can
 from yewu.policy import credit as rules
 
 # --- customer page context -------------------------------------------------------------------------------
@@ -37,15 +38,19 @@ from yewu.policy import credit as rules
 @require_POST
 def credit_investigate(request, pk: int):
     p = request.POST
-    data = credit.InvestigationIn(
-        investigated_on=p.get("investigated_on") and datetime.strptime(p["investigated_on"], "%Y-%m-%d").date() or None,
-        registered_capital=decimal_or_text(p.get("registered_capital")), annual_sales=decimal_or_text(p.get("annual_sales")),
-        years_in_business=int_or(p.get("years_in_business")) if p.get("years_in_business") else None,
-        employees=int_or(p.get("employees")) if p.get("employees") else None,
-        **{k: p.get(k, "") for k in credit.INVESTIGATION_TEXT},
-    )
-    return run_and_redirect(request, detail_url(pk, "credit"), lambda: credit.submit_investigation(request.user, pk, data),
-                "客户信用调查表已提交", "credit.investigation_cadence")
+
+    def go():
+        # a malformed date is a refusal shown on the page (was a 500 from strptime)
+        data = credit.InvestigationIn(
+            investigated_on=parse_date(p.get("investigated_on"), field="investigated_on", label="调查日期", required=False),
+            registered_capital=decimal_or_text(p.get("registered_capital")), annual_sales=decimal_or_text(p.get("annual_sales")),
+            years_in_business=int_or(p.get("years_in_business")) if p.get("years_in_business") else None,
+            employees=int_or(p.get("employees")) if p.get("employees") else None,
+            **{k: p.get(k, "") for k in credit.INVESTIGATION_TEXT},
+        )
+        credit.submit_investigation(request.user, pk, data)
+
+    return run_and_redirect(request, detail_url(pk, "credit"), go, "客户信用调查表已提交", "credit.investigation_cadence")
 
 
 @login_required
@@ -100,7 +105,7 @@ def credit_form(request, pk: int, kind: str, doc_id: int, fmt: str):
 @login_required
 def credit_worklist(request):
     user = request.user
-    if not user.role_set & {"FIN", "FD", "GM", "CSM", "CS", "SM"}:
+    if not can(user, "uses_credit_worklist"):
         raise DjangoPermissionDenied("信用工作台仅限财务、客服和经理")
     return render(request, "customers/credit_worklist.html", {"wl": credit.credit_worklist(user)})
 

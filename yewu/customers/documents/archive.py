@@ -19,11 +19,11 @@ from yewu.customers.documents import xlsx as exports
 from yewu.customers.documents.xlsx import FormDoc, Section, Table
 from yewu.customers.models import Confidentiality, Contact, Customer, DemandGrade, OwnershipChange, Status, Visit
 from yewu.org.models import User
+from yewu.org.permissions import can
 
 PDF_MIME = "application/pdf"
 
 
-MANAGER_RANK = frozenset({"SM", "CSM", "GM", "FD"})  # `cust.export_control`: may export 机密/绝密 customers
 
 
 RESTRICTED = (Confidentiality.CONFIDENTIAL, Confidentiality.TOP_SECRET)
@@ -51,7 +51,7 @@ def restricted_q(today: date | None = None) -> Q:
 
 
 def may_export_restricted(user: User) -> bool:
-    return bool(user.role_set & MANAGER_RANK)
+    return can(user, "exports_confidential_customers")
 
 
 def check_export_one(user: User, c: Customer) -> None:
@@ -75,7 +75,7 @@ class CreditView:
 
 
 def may_see_any_credit(user: User) -> bool:
-    return bool(user.role_set & {"FIN", "FD", "GM", "CSM", "SM", "SP"})
+    return can(user, "sees_some_credit")
 
 
 def log_export(user: User, *, what: str, fmt: str, rows: int, withheld: int = 0, filters: dict | None = None,

@@ -23,7 +23,7 @@ from yewu.customers.schemas import (
     lead_out,
     warnings_out,
 )
-from yewu.org.models import Role
+from yewu.org.permissions import can
 
 
 class LeadSaved(Schema):
@@ -34,7 +34,7 @@ class LeadSaved(Schema):
 @leads_router.get("", response={200: LeadList, **ERRORS}, summary="线索（推广专员：自己的；经理：公海）")
 def list_leads(request, page: Query[Page]):
     user = request.auth
-    if not user.has_role(Role.LS, Role.SM, Role.GM):
+    if not can(user, "works_web_leads"):
         raise PermissionDenied("只有网络推广专员和业务经理查看线索", rule="cust.web_lead_intake")
     qs = lead_selectors.leads_for(user).select_related("created_by").order_by("-created_at", "-id")
     return {"items": [lead_out(c) for c in qs[page.offset:page.offset + page.limit]], "count": qs.count()}
@@ -52,7 +52,7 @@ def create_lead(request, payload: LeadCreate):
                   summary="分配建议（cust.web_lead_allocation）")
 def lead_suggestion(request, customer_id: int):
     user = request.auth
-    if not user.has_role(Role.SM, Role.GM):
+    if not can(user, "allocates_leads"):
         raise PermissionDenied("只有业务经理可以分配线索", rule="cust.web_lead_allocation")
     d = lead_services.allocation_suggestion(user, visible_customer(user, customer_id))
     return {"outcome": str(d.outcome), "rule": d.rule, "message": d.message(),

@@ -9,6 +9,7 @@ from django.utils import timezone
 from yewu.customers.archive.selectors import customers_visible_to, pool
 from yewu.customers.models import Customer, ReviewState
 from yewu.org.models import User
+from yewu.org.permissions import roles_with
 from yewu.org.selectors import get_calendar, get_policy
 from yewu.policy.customers import first_contact_deadline
 
@@ -45,8 +46,8 @@ def manager_worklist(user: User, now=None) -> dict:
 def leads_for(user: User) -> QuerySet[Customer]:
     """`cust.web_lead_intake`: an LS sees own leads and their status; SM/GM see the pool awaiting allocation."""
     roles = user.role_set
-    if roles & {"SM", "GM"}:
+    if roles & roles_with("allocates_leads"):
         return customers_visible_to(user).filter(pk__in=pool(user).values("pk")).select_related("owner")
-    if "LS" in roles:
+    if roles & roles_with("enters_web_leads"):
         return customers_visible_to(user).filter(created_by=user, is_web_lead=True).select_related("owner")
     return Customer.objects.none()

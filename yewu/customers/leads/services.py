@@ -18,7 +18,8 @@ from yewu.customers.models import (
     Source,
     Status,
 )
-from yewu.org.models import Role, User
+from yewu.org.models import User
+from yewu.org.permissions import can
 from yewu.org.selectors import get_policy, managed_team_ids, salespeople
 from yewu.policy import Decision
 from yewu.policy import customers as rules
@@ -26,7 +27,7 @@ from yewu.policy import customers as rules
 
 def enter_lead(actor: User, data: CustomerIn, *, tags: str = "", now=None) -> tuple[Customer, Decision]:
     """`cust.web_lead_intake`: the LS enters a web lead into the pool (awaiting allocation)."""
-    if not actor.has_role(Role.LS, Role.SM, Role.GM):
+    if not can(actor, "works_web_leads"):
         raise PermissionDenied("只有网络推广专员录入网络线索", rule="cust.web_lead_intake")
     data.source = Source.WEB
     if tags:
@@ -39,7 +40,7 @@ def allocation_suggestion(actor: User, c: Customer) -> Decision:
 
 
 
-    teams = managed_team_ids(actor) if not actor.has_role(Role.GM) else None
+    teams = managed_team_ids(actor) if not can(actor, "manages_all_teams") else None
     sps = salespeople()
     if teams is not None:
         sps = sps.filter(team_id__in=teams)
@@ -71,7 +72,7 @@ def allocation_suggestion(actor: User, c: Customer) -> Decision:
 def allocate_lead(actor: User, customer_id: int, to_user_id: int | None = None, reason: str = "", now=None) -> Customer:
     """`cust.web_lead_allocation`: only the SM (or GM) allocates pool customers; without ``to_user_id``
     the suggestion is taken."""
-    if not actor.has_role(Role.SM, Role.GM):
+    if not can(actor, "allocates_leads"):
         raise PermissionDenied("只有业务经理可以分配公海客户/网络线索", rule="cust.web_lead_allocation")
     c = Customer.objects.select_for_update().filter(pk=customer_id).first()
     if c is None:
@@ -103,7 +104,7 @@ def release_customers_of(actor: User, user: User, reason: str = "业务员离职
 
 @transaction.atomic
 def deactivate_user(actor: User, user_id: int) -> int:
-    if not actor.has_role(Role.GM, Role.SYS):
+    if not can(actor, "changes_settings"):
         raise PermissionDenied("只有总经理或系统管理员可以停用账号")
     u = User.objects.select_for_update().get(pk=user_id)
     before = {"is_active": u.is_active}

@@ -17,13 +17,13 @@ from yewu.customers.forms import (
 from yewu.customers.leads import services as lead_services
 from yewu.customers.models import Source
 from yewu.customers.web import PAGE_SIZE, flash_decision, rule_msg
-from yewu.org.models import Role
+from yewu.org.permissions import can
 
 
 @login_required
 def leads(request):
     user = request.user
-    if not user.has_role(Role.LS, Role.SM, Role.GM):
+    if not can(user, "works_web_leads"):
         raise DjangoPermissionDenied("网络线索录入仅限网络推广专员和业务经理")
     error = None
     if request.method == "POST":

@@ -14,7 +14,8 @@ from yewu.common.errors import NotFound, PermissionDenied, RuleRefused, Validati
 from yewu.common.text import clean_text
 from yewu.customers.archive import selectors
 from yewu.customers.models import AccessRequest, Customer
-from yewu.org.models import Role, User
+from yewu.org.models import User
+from yewu.org.permissions import can, roles_with
 from yewu.org.selectors import get_calendar, get_policy
 from yewu.policy import credit as rules
 
@@ -24,7 +25,6 @@ DOC_TYPE = "archive_access"
 def last_decision(req):
     """The step that closed an approval request (its decider and comment), for the document's own audit entry."""
     return req.steps.exclude(decided_by=None).order_by("-order").select_related("decided_by").first()
-CUSTODIANS = frozenset({"CSM", "CIA", "GM"})  # keep the 借阅卡
 
 
 def effective_level(c: Customer) -> str:
@@ -86,14 +86,14 @@ def _access_decided(req) -> None:
 def requests_of(user: User, c: Customer):
     """Access requests shown on the customer page: custodians see all, others their own."""
     qs = c.access_requests.select_related("requester").order_by("-created_at", "-id")
-    if user.role_set & CUSTODIANS:
+    if user.role_set & roles_with("keeps_archive_cards"):
         return qs
     return qs.filter(requester=user)
 
 
 def borrow_log(user: User, c: Customer) -> dict:
     """借阅卡: grants and every 机密/绝密 full read and export of the customer (custodians only)."""
-    if not user.role_set & CUSTODIANS:
+    if not user.role_set & roles_with("keeps_archive_cards"):
         raise PermissionDenied("借阅卡由客服经理、客户信息管理员和总经理保管", rule="cust.archive_access_request")
     grants = list(c.access_requests.select_related("requester").order_by("created_at", "id"))
     reads = list(AuditEntry.objects.filter(object_type="customers.customer", object_id=str(c.pk),
@@ -102,4 +102,4 @@ def borrow_log(user: User, c: Customer) -> dict:
 
 
 def is_custodian(user: User) -> bool:
-    return bool(user.role_set & CUSTODIANS) or user.has_role(Role.GM)
+    return can(user, "keeps_archive_cards")

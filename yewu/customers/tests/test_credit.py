@@ -248,3 +248,15 @@ def test_important_grant_needs_sm_in_person_investigation(company, api_client, c
         assert not CreditRating.objects.exists()
     else:
         assert r.status_code == 201
+
+
+def test_page_investigation_with_a_malformed_date_is_refused_on_the_page_not_a_500(company, client, cust):
+    client.force_login(company.cs)
+    url = f"/customers/{cust.pk}/credit/investigate/"
+    r = client.post(url, {"investigated_on": "2026-13-40", "conclusion": "经营正常"}, follow=True)
+    assert r.status_code == 200
+    assert "不是有效日期" in r.content.decode()
+    assert not CreditInvestigation.objects.filter(customer=cust, state=CreditInvestigation.State.SUBMITTED).exists()
+    r = client.post(url, {"investigated_on": "2026/03/02", "conclusion": "经营正常"}, follow=True)
+    inv = CreditInvestigation.objects.get(customer=cust, state=CreditInvestigation.State.SUBMITTED)
+    assert str(inv.investigated_on) == "2026-03-02"

@@ -14,7 +14,8 @@ from yewu.common.errors import Conflict, NotFound, PermissionDenied, ValidationE
 from yewu.common.text import clean_text
 from yewu.customers.archive import selectors
 from yewu.customers.models import Contact, Customer, InfoReport, Status
-from yewu.org.models import Role, User
+from yewu.org.models import User
+from yewu.org.permissions import can, roles_with
 from yewu.org.selectors import get_policy, managed_team_ids, salespeople
 from yewu.policy import credit as rules
 from yewu.policy.customers import archive_missing
@@ -69,7 +70,7 @@ def incomplete_archives(qs: QuerySet[Customer], limit: int = 300) -> list[tuple[
 @transaction.atomic
 def record_completeness_check(actor: User, customer_id: int) -> list[str]:
     """The CIA records the quarterly completeness check of one archive (audited with what is missing)."""
-    if not actor.has_role(Role.CIA):
+    if not can(actor, "checks_archives"):
         raise PermissionDenied("档案完整性由客户信息管理员检查", rule="cust.archive_quarterly_review")
     c = selectors.customer_for(actor, customer_id)
     if c is None:
@@ -91,7 +92,7 @@ def month_of(d: date) -> date:
 @transaction.atomic
 def submit_info_report(actor: User, changes: str, competition: str, other: str = "", now=None) -> InfoReport:
     """客户信息报告 of the current month; late after the 7th (saves, flagged). One per SP and month."""
-    if not actor.has_role(Role.SP):
+    if not can(actor, "submits_info_reports"):
         raise PermissionDenied("客户信息报告由业务员提交", rule="cust.monthly_info_report")
     now = now or timezone.now()
     today = timezone.localtime(now).date()
@@ -116,10 +117,10 @@ def submit_info_report(actor: User, changes: str, competition: str, other: str =
 def reports_visible_to(user: User) -> QuerySet[InfoReport]:
     qs = InfoReport.objects.select_related("user", "user__team")
     roles = user.role_set
-    if roles & {"GM", "CSM", "CIA"}:
+    if roles & roles_with("reads_all_info_reports"):
         return qs
     q = Q(user=user)
-    if "SM" in roles:
+    if roles & roles_with("manages_team_customers"):
         q |= Q(user__team_id__in=managed_team_ids(user))
     return qs.filter(q)
 

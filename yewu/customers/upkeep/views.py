@@ -16,7 +16,7 @@ from yewu.customers.documents import xlsx as exports
 from yewu.customers.documents.views import error_response, file_response, log_export, send_form
 from yewu.customers.upkeep import services as upkeep
 from yewu.customers.web import detail_url, int_or, run_and_redirect
-from yewu.org.models import Role
+from yewu.org.permissions import can
 from yewu.org.selectors import managed_team_ids
 from yewu.policy import credit as rules
 
@@ -45,13 +45,13 @@ def upkeep_page(request):
     today = timezone.localdate()
     month = upkeep.month_of(today)
     visible = selectors.customers_visible_to(user)
-    if not user.has_role(Role.SM, Role.GM, Role.CIA, Role.CSM):
+    if not can(user, "sees_upkeep"):
         visible = visible.filter(owner=user)
     unverified = upkeep.unverified_this_quarter(visible.select_related("owner"), today).order_by("owner_id", "name")
     team = None
-    if user.has_role(Role.GM):
+    if can(user, "manages_all_teams"):
         team = None
-    elif user.has_role(Role.SM):
+    elif can(user, "manages_team_customers"):
 
         team = managed_team_ids(user)
     return render(request, "customers/upkeep.html", {
@@ -59,9 +59,9 @@ def upkeep_page(request):
         "quarter_end": rules.quarter_end(today), "month": month,
         "due": rules.info_report_due(month), "reports": list(upkeep.reports_visible_to(user)[:100]),
         "mine_done": upkeep.InfoReport.objects.filter(user=user, month=month).first(),
-        "is_sp": user.has_role(Role.SP),
-        "missing": upkeep.missing_reports(month, team) if user.has_role(Role.SM, Role.GM) else [],
-        "incomplete": upkeep.incomplete_archives(visible) if user.has_role(Role.CIA) else None,
+        "is_sp": can(user, "submits_info_reports"),
+        "missing": upkeep.missing_reports(month, team) if can(user, "manages_customers") else [],
+        "incomplete": upkeep.incomplete_archives(visible) if can(user, "checks_archives") else None,
     })
 
 

@@ -19,7 +19,8 @@ from yewu.customers.archive import selectors
 from yewu.customers.archive.selectors import can_edit, customer_for, edit_denied_rule
 from yewu.customers.lending.services import last_decision
 from yewu.customers.models import Channel, Customer, Minutes, Visit, VisitPlan, VisitStep
-from yewu.org.models import Role, User
+from yewu.org.models import User
+from yewu.org.permissions import can, roles_with
 from yewu.org.selectors import get_calendar, get_policy, managed_team_ids
 from yewu.policy import credit as rules
 from yewu.policy.calendar import TZ
@@ -38,12 +39,12 @@ def plans_visible_to(user: User) -> QuerySet[VisitPlan]:
     """SP: own; SM: own team's; GM: all; ADM: approved plans only (attendance)."""
     qs = VisitPlan.objects.select_related("user").prefetch_related("customers")
     roles = user.role_set
-    if "GM" in roles:
+    if roles & roles_with("manages_all_teams"):
         return qs
     q = Q(user=user)
-    if "SM" in roles:
+    if roles & roles_with("approves_visit_plans"):
         q |= Q(user__team_id__in=managed_team_ids(user))
-    if "ADM" in roles:
+    if roles & roles_with("sees_approved_visit_plans"):
         q |= Q(state=VisitPlan.State.APPROVED)
     return qs.filter(q)
 
@@ -81,7 +82,7 @@ def minutes_overdue(now=None) -> list[tuple[Visit, datetime]]:
 def create_plan(actor: User, customer_ids: list[int], starts_at: datetime, ends_at: datetime, objectives: str,
                 plan: str = "") -> VisitPlan:
     """客户走访单: the SP's outgoing visit plan, sent to the team's SM, who must approve it before its start."""
-    if not actor.has_role(Role.SP, Role.SM):
+    if not can(actor, "writes_visit_plans"):
         raise PermissionDenied("客户走访单由业务员填写", rule="visit.plan_approval")
     if not customer_ids:
         raise ValidationError("请选择走访客户", fields={"customer_ids": "至少一个客户"})
@@ -105,7 +106,7 @@ def create_plan(actor: User, customer_ids: list[int], starts_at: datetime, ends_
     )
     p.customers.set(customers)
     names = "、".join(c.name for c in customers)
-    req = approvals.start(doc_type=DOC_TYPE, doc_id=p.pk, submitter=actor, roles=["SM"],
+    req = approvals.start(doc_type=DOC_TYPE, doc_id=p.pk, submitter=actor, roles=sorted(roles_with("approves_visit_plans")),
                           label=f"客户走访单：{timezone.localtime(starts_at):%m-%d %H:%M} {names}"[:200],
                           link=reverse("customers:visit_plans") + f"#plan-{p.pk}", team=actor.team)
     p.approval_id = req.pk
@@ -172,7 +173,7 @@ def _minutes_for_manager(actor: User, minutes_id: int) -> Minutes:
     m = Minutes.objects.select_for_update().select_related("visit", "visit__customer", "author").filter(pk=minutes_id).first()
     if m is None:
         raise NotFound("会谈纪要不存在")
-    if not (actor.has_role(Role.GM) or (actor.has_role(Role.SM) and m.author.team_id in managed_team_ids(actor))):
+    if not (can(actor, "manages_all_teams") or (can(actor, "approves_visit_plans") and m.author.team_id in managed_team_ids(actor))):
         raise PermissionDenied("会谈纪要由业务员所在团队的业务经理审阅", rule="visit.minutes_2wd")
     return m
 
@@ -264,7 +265,7 @@ def log_visit(actor: User, customer_id: int, data: VisitIn) -> Visit:
         at = timezone.make_aware(at)
     if data.accompanied_by_id is not None:
         acc = User.objects.filter(pk=data.accompanied_by_id, is_active=True).first()
-        if acc is None or not acc.has_role(Role.SM, Role.GM):
+        if acc is None or not can(acc, "accompanies_visits"):
             raise ValidationError("陪同经理须为在职的业务经理或总经理", fields={"accompanied_by_id": "不是业务经理"})
     if at > now + timezone.timedelta(minutes=5):
         raise ValidationError("拜访时间不能晚于现在", fields={"at": "不能是将来时间"})

@@ -18,7 +18,7 @@ from yewu.customers.documents.views import check_export_one, error_response, sen
 from yewu.customers.models import Minutes, Visit
 from yewu.customers.visits import services as visit_plans
 from yewu.customers.web import can_decide, detail_url, pending_step_of, run_and_redirect
-from yewu.org.models import Role
+from yewu.org.permissions import can
 from yewu.org.selectors import managed_team_ids
 
 
@@ -48,21 +48,21 @@ def visit_plans_page(request):
     plans = list(visit_plans.plans_visible_to(user)[:100])
     rows = [{"p": p, "can_decide": can_decide(user, pending_step_of(p.approval_id))} for p in plans]
     mine = []
-    if user.has_role(Role.SP, Role.SM):
+    if can(user, "writes_visit_plans"):
         mine = list(selectors.customers_visible_to(user).filter(owner=user).order_by("name").values_list("pk", "name")[:300])
     todo = [{"v": v, "due": visit_plans.minutes_due(v)} for v in
             Visit.objects.filter(user=user, meeting=True, minutes__isnull=True).select_related("customer").order_by("-at")[:50]]
     review = []
-    if user.has_role(Role.SM, Role.GM):
+    if can(user, "accompanies_visits"):
 
         qs = Minutes.objects.filter(state=Minutes.State.SUBMITTED).select_related("visit__customer", "author")
-        if not user.has_role(Role.GM):
+        if not can(user, "manages_all_teams"):
             qs = qs.filter(author__team_id__in=managed_team_ids(user))
         review = list(qs[:100])
     my_minutes = list(Minutes.objects.filter(author=user).select_related("visit__customer").order_by("-written_at")[:50])
     return render(request, "customers/visit_plans.html", {
         "rows": rows, "mine": mine, "todo": todo, "review": review, "my_minutes": my_minutes,
-        "overdue": visit_plans.minutes_overdue() if user.has_role(Role.SM, Role.GM) else [],
+        "overdue": visit_plans.minutes_overdue() if can(user, "accompanies_visits") else [],
         "may_plan": bool(mine)})
 
 

@@ -13,6 +13,7 @@ from yewu.approvals.services import inbox
 from yewu.common.models import Notification
 from yewu.customers.models import VisitPlan
 from yewu.customers.selectors import pool
+from yewu.org.permissions import can
 from yewu.service.complaints.selectors import complaints_visible_to
 from yewu.service.models import Complaint, Ticket
 from yewu.service.tickets.selectors import tickets_visible_to
@@ -43,7 +44,7 @@ def service_home(user, today: date) -> Home:
     now = timezone.now()
     h = Home("CS", "客服工作台")
     tickets = tickets_visible_to(user).filter(state=Ticket.State.OPEN)
-    if not user.has_role("CSM"):
+    if not can(user, "sees_all_open_tickets"):
         tickets = tickets.filter(Q(assignee=user) | Q(assignee__isnull=True))
     t = tickets.aggregate(n=Count("id"), late=Count("id", filter=Q(due_at__lt=now)))
     listed = list(tickets.order_by("due_at", "id")[:8])

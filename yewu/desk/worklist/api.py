@@ -18,7 +18,7 @@ from yewu.customers.schemas import (
 from yewu.desk.worklist.schemas import WorklistOut
 from yewu.finance.selectors import overdue_for_manager
 from yewu.orders.ordering.selectors import late_orders_for_manager
-from yewu.org.models import Role
+from yewu.org.permissions import can
 
 worklist_router = Router(tags=["leads"])
 
@@ -27,7 +27,7 @@ worklist_router = Router(tags=["leads"])
                      summary="经理工作清单（公海、首次联系逾期、逾期录入、待审核）")
 def worklist(request):
     user = request.auth
-    if not user.has_role(Role.SM, Role.GM):
+    if not can(user, "manages_customers"):
         raise PermissionDenied("工作清单仅业务经理和总经理可见", rule="cust.ownerless_to_manager")
     wl = manager_worklist(user)
     v = selectors.viewer(user)

@@ -18,14 +18,14 @@ from yewu.customers.leads.selectors import manager_worklist
 from yewu.customers.web import fmt_value, int_or_none, is_manager, rule_msg, salesperson_choices
 from yewu.finance.selectors import overdue_for_manager
 from yewu.orders.ordering.selectors import late_orders_for_manager
-from yewu.org.models import Role
+from yewu.org.permissions import can
 from yewu.org.selectors import get_policy, managed_team_ids
 from yewu.sales import selectors as sales_selectors
 
 
 def _quote_section(user):
     """`quote.nonstandard_24h`: overdue (and nearly due) quote requests of the manager's team(s); the GM sees all."""
-    rows = sales_selectors.overdue_quote_requests(None if user.has_role(Role.GM) else managed_team_ids(user))
+    rows = sales_selectors.overdue_quote_requests(None if can(user, "manages_all_teams") else managed_team_ids(user))
     out = []
     for r in list(rows)[:200]:
         parts = []
