@@ -67,6 +67,7 @@ def _file(rng, sp: User, n: int, at: datetime):
 
 def load() -> dict:
     # demo only: services of this and other areas imported when loaddemo runs, not when the app loads
+    from yewu.catalog.models import Product
     from yewu.customers.demo import _clock, ensure_users
     from yewu.customers.models import Customer
     from yewu.customers.services import VisitIn, log_visit
@@ -75,6 +76,7 @@ def load() -> dict:
     from .daily import services as daily
     from .models import CoachingNote, DepartmentTable
     from .plans import services as plans
+    from .routes import services as routes
     from .targets import services as targets
     from .training import services as training
 
@@ -222,6 +224,18 @@ def load() -> dict:
             training.record_training(users["manager"], kind="weekly", title="上周重点问题：回款与报价", day=days[0], days=1,
                                      trainer_id=users["manager"].pk, attendee_ids=[s.pk for s in sps if s.team_id == users["manager"].team_id],
                                      team=users["manager"].managed_teams.first())
+        # 线路拜访表: one completed route visit (8 steps, stock counted, next visit agreed) on the last working day
+        product = next((p for p in Product.objects.filter(active=True).order_by("id")[:20]
+                        if p.guide_price_on(days[-1]) is not None), None)
+        visit_day = days[-2] if len(days) > 1 else days[-1]
+        if own[sps[0].pk]:
+            with _clock(_at(visit_day, 10, 30)):
+                routes.record_visit(
+                    sps[0], customer_id=own[sps[0].pk][0],
+                    steps=[{"step": n, "note": "陈列整齐，库存已点" if n == 4 else ""} for n in pol.ROUTE_STEPS],
+                    lines=[{"product_id": product.pk, "on_hand": 3, "pack": 1}] if product else [],
+                    next_visit_on=cal.next_working_day(visit_day + timedelta(days=6)))
+            counts["route_visits"] = 1
         Mutex.objects.create(name=MARKER)
     counts["late_tables"] = DepartmentTable.objects.filter(late=True).count()
     return counts

@@ -291,6 +291,9 @@ class TrainingRecord(models.Model):
     trainer = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
     team = models.ForeignKey("org.Team", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     attendees = models.ManyToManyField(USER, related_name="+")
+    # the published process version trained (流程培训): each published version is trained to its roles
+    process = models.ForeignKey("processes.ProcessDefinition", null=True, blank=True, on_delete=models.PROTECT,
+                                related_name="+", verbose_name="流程版本")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -24,7 +24,7 @@ def test_loaddemo_is_complete_and_idempotent(db):
     from django.utils import timezone
 
     from yewu.salesmgmt.leaderboard.selectors import board
-    from yewu.salesmgmt.models import CoachingNote, DepartmentTable, MonthlyTarget
+    from yewu.salesmgmt.models import CoachingNote, DepartmentTable, MonthlyTarget, RouteVisit
 
     this_month = timezone.localdate().replace(day=1)
     last_month = (this_month - timedelta(days=1)).replace(day=1)
@@ -33,6 +33,8 @@ def test_loaddemo_is_complete_and_idempotent(db):
     assert DepartmentTable.objects.filter(state="submitted", late=True).count() == 1
     assert DepartmentTable.objects.filter(state="submitted", late=False).count() >= 10
     assert CoachingNote.objects.exclude(note="").exists()
+    rv = RouteVisit.objects.get()  # 线路拜访表 has a completed visit: 8 steps, a counted line, the next visit agreed
+    assert len(rv.steps) == 8 and rv.lines and rv.lines[0]["suggested"] >= 0 and rv.next_visit_on > rv.day
     b = board(User.objects.get(username="gm"))
     assert len(b["rows"]) == 7 and sum(1 for r in b["rows"] if r["amount"] != "0.00") >= 2
 

@@ -11,11 +11,12 @@ from collections import OrderedDict
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db.models import Count, F, Max, Q, Subquery, Sum
+from django.db.models import Count, F, Max, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 
 from yewu.approvals.services import inbox
+from yewu.customers.models import Visit
 from yewu.customers.selectors import customers_visible_to, first_contact_overdue, pool
 from yewu.expenses.selectors import balance_total, pay_queue
 from yewu.finance.models import Allocation, InvoiceRequest, ReceiptStatus, RequestState
@@ -143,6 +144,7 @@ def sp_home(user, today: date) -> Home:
     h.lists.append(ItemList("逾期未首次联系", [{"label": c.name, "sub": f"应于 {timezone.localtime(due):%m-%d %H:%M} 前联系",
                                           "late": True, "link": f"/customers/{c.pk}/"} for c, due in overdue[:8]],
                             "/customers/", "没有逾期的首次联系", len(overdue)))
+    h.lists.append(overdue_follow_ups(own, today))
     soon = today + timedelta(days=3)
     quotes = list(quotes_visible_to(user).filter(owner=user, valid_until__gte=today, valid_until__lte=soon,
                                                  state__in=[QuoteState.APPROVED, QuoteState.SENT])
@@ -166,6 +168,17 @@ def sp_home(user, today: date) -> Home:
     h.cards += targets_and_commission(user, today, trend.series[1][1][-1])
     h.charts.append(trend)
     return h
+
+
+def overdue_follow_ups(own, today: date) -> ItemList:
+    """My customers whose last visit agreed a next visit (`next_visit_on`) that has passed without a later visit.
+    One query (values only, however many customers)."""
+    last = Visit.objects.filter(customer=OuterRef("pk")).order_by("-at", "-id").values("next_visit_on")[:1]
+    due = list(own.annotate(next_on=Subquery(last)).filter(next_on__lt=today).order_by("next_on", "id")
+               .values("id", "name", "next_on"))
+    return ItemList("我的逾期跟进", [{"label": c["name"], "sub": f"约定 {c['next_on']:%m-%d} 跟进，已过 {(today - c['next_on']).days} 天",
+                                   "late": True, "link": f"/customers/{c['id']}/"} for c in due[:8]],
+                    "/customers/", "没有逾期的跟进", len(due))
 
 
 def targets_and_commission(user, today: date, collected: Decimal) -> list[Card]:

@@ -63,12 +63,14 @@ def training(request):
                 days = int(request.POST.get("days") or 0)
                 trainer_id = int(request.POST.get("trainer_id") or 0)
                 attendees = [int(x) for x in request.POST.getlist("attendee_ids")]
+                process_id = int(request.POST.get("process_id") or 0) or None
             except ValueError:
                 raise ValidationError("日期、天数或人员无效", fields={"day": "格式错误"}, rule="training.cadence") from None
             team = visible_teams(request.user).filter(pk=request.POST.get("team_id") or 0).first()
             training_services.record_training(request.user, kind=request.POST.get("kind", ""),
                                               title=request.POST.get("title", ""), day=day, days=days,
-                                              trainer_id=trainer_id, attendee_ids=attendees, team=team)
+                                              trainer_id=trainer_id, attendee_ids=attendees, team=team,
+                                              process_id=process_id)
             messages.success(request, "培训记录已保存")
         except YewuError as e:
             _fail(request, e)
@@ -77,7 +79,7 @@ def training(request):
     return render(request, "salesmgmt/training.html", {
         "gaps": training_selectors.gaps(request.user, today), "records": training_selectors.records(request.user)[:100],
         "kinds": TrainingRecord.Kind.choices, "today": today, "teams": visible_teams(request.user),
-        "people": visible_salespeople(request.user),
+        "people": visible_salespeople(request.user), "processes": training_selectors.published_processes(),
         "trainers": User.objects.filter(is_active=True).order_by("id")[:200],
         "may_record": can(request.user, "records_training")})
 

@@ -11,13 +11,14 @@ from yewu.common.errors import ValidationError
 from yewu.common.text import clean_text
 from yewu.org.models import User
 from yewu.org.permissions import require
+from yewu.processes.models import ProcessDefinition
 
 from ..models import TrainingRecord
 
 
 @transaction.atomic
 def record_training(actor, *, kind: str, title: str, day: date, days: int, trainer_id: int,
-                    attendee_ids: list[int], team=None) -> TrainingRecord:
+                    attendee_ids: list[int], team=None, process_id: int | None = None) -> TrainingRecord:
     require(actor, "records_training")
     if kind not in TrainingRecord.Kind.values:
         raise ValidationError("培训类型无效", fields={"kind": "无效"}, rule="training.cadence")
@@ -29,7 +30,13 @@ def record_training(actor, *, kind: str, title: str, day: date, days: int, train
     attendees = list(User.objects.filter(pk__in=attendee_ids, is_active=True))
     if not attendees:
         raise ValidationError("至少一名参训人", fields={"attendee_ids": "至少一人"}, rule="training.cadence")
-    t = TrainingRecord.objects.create(kind=kind, title=clean_text(title, field="title", label="主题", max_len=200,
+    process = None
+    if process_id:
+        process = ProcessDefinition.objects.filter(pk=process_id, status=ProcessDefinition.Status.PUBLISHED).first()
+        if process is None:
+            raise ValidationError("流程版本不存在或未发布", fields={"process_id": "须为已发布的流程版本"},
+                                  rule="training.cadence")
+    t = TrainingRecord.objects.create(process=process, kind=kind, title=clean_text(title, field="title", label="主题", max_len=200,
                                                                   required=True),
                                       day=day, days=days, trainer=trainer, team=team)
     t.attendees.set(attendees)
