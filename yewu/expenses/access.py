@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from django.db.models import Q
 
-from yewu.org.models import Role, User
+from yewu.org.models import User
+from yewu.org.permissions import can
 from yewu.org.selectors import managed_team_ids
 
 
 def sees_all_money(user: User) -> bool:
-    return user.has_role(Role.FIN, Role.FD, Role.CA, Role.GM)
+    return can(user, "sees_all_money")
 
 
 def scope(qs, user: User, owner_field: str):

@@ -13,9 +13,6 @@ from yewu.common.errors import RuleRefused, ValidationError
 from yewu.org.models import Role, User
 from yewu.policy import Decision
 
-CASH_ROLES = (Role.CA,)
-FINANCE_ROLES = (Role.FIN, Role.FD, Role.CA, Role.GM)
-
 
 def today() -> date:
     """The business date (Asia/Shanghai); tests replace it to walk through calendar boundaries."""
@@ -27,16 +24,7 @@ def money_input(v, field: str, label: str, *, required: bool = True, allow_zero:
 
 
 def date_input(v, field: str, label: str, *, required: bool = True) -> date | None:
-    if v in (None, ""):
-        if required:
-            raise ValidationError(f"{label}不能为空", fields={field: "必填"})
-        return None
-    if isinstance(v, date):
-        return v
-    try:
-        return date.fromisoformat(str(v).strip()[:10])
-    except ValueError:
-        raise ValidationError(f"{label}不是有效日期（YYYY-MM-DD）：{v}", fields={field: "日期格式 YYYY-MM-DD"}) from None
+    return parsers.parse_date(v, field=field, label=label, required=required)
 
 
 def refuse(d: Decision, status: int = 422):

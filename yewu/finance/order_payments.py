@@ -26,7 +26,8 @@ from yewu.orders.ordering.api import order_out
 from yewu.orders.pages import order_or_404, posted_date, show_error
 from yewu.orders.schemas import OrderOut
 from yewu.orders.visibility import visible_order
-from yewu.org.models import Role, User
+from yewu.org.models import User
+from yewu.org.permissions import can
 
 from .services import create_receipt
 
@@ -37,7 +38,7 @@ router = Router(tags=["orders"])  # mounted at /orders in yewu.api
 def record_payment(actor: User, order_id: int, amount, arrived_on: date | None = None, reference: str = "") -> Order:
     """Money arrived for an order (deposit or payment); FIN/CA only (`sod.receipt_recorder`). Recorded as a
     finance receipt allocated in full to this order."""
-    if not actor.has_role(Role.FIN, Role.CA):
+    if not can(actor, "records_receipts"):
         raise PermissionDenied("收款只能由财务或出纳登记", rule="sod.receipt_recorder")
     amt = decimal_in(amount, "amount", "金额", 2)
     order = Order.objects.filter(pk=order_id).first()

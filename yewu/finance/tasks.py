@@ -17,8 +17,8 @@ from yewu.audit.services import record
 from yewu.common.jobs import notify
 from yewu.customers.models import Customer
 from yewu.orders.models import Order
-from yewu.org.models import Role, User
-from yewu.org.selectors import get_policy, users_with_role
+from yewu.org.models import User
+from yewu.org.selectors import get_policy, users_with_ability
 from yewu.policy.receivables import collection_action, fmt, previous_half_year_end
 
 from .access import SYSTEM
@@ -32,7 +32,7 @@ ZERO = Decimal("0.00")
 def _sm_of(user: User | None) -> list[User]:
     if user is not None and user.team_id and user.team.manager_id:
         return [user.team.manager]
-    return list(users_with_role(Role.GM))
+    return list(users_with_ability("hears_unmanaged_escalations"))
 
 
 @transaction.atomic
@@ -109,7 +109,7 @@ def run_reconciliation(today: date | None = None) -> dict:
         out["created"] += 1
     for rec in Reconciliation.objects.filter(state=Reconciliation.State.PENDING, due_on__lt=today, overdue_notified=False) \
             .select_related("customer", "owner", "owner__team"):
-        for u in _sm_of(rec.owner) + list(users_with_role(Role.FIN)):
+        for u in _sm_of(rec.owner) + list(users_with_ability("chases_reconciliations")):
             notify(u, f"recon:{rec.pk}:overdue", f"半年对账逾期：{rec.customer.name}（截至 {rec.period_end:%Y-%m-%d}，"
                    f"应于 {rec.due_on:%Y-%m-%d} 前报送）", rule="ar.reconcile_semiannual", link="/finance/ar/")
         rec.overdue_notified = True

@@ -223,6 +223,72 @@ ABILITIES: dict[str, Ability] = {
     "requests_confidential_archives": _a({R.SM, R.CSM, R.FD, R.GM}, "cust.archive_access_request", "申请借阅机密客户档案"),
     # ticket.first_response_1wd: the CS manager's desk lists every open ticket (an agent: own and unassigned)
     "sees_all_open_tickets": _a({R.CSM}, "ticket.first_response_1wd", "查看全部待处理工单"),
+    # --- money: finance, treasury, commissions, reports (issue 11) ---
+    # acl.finance_scope: FIN, FD, CA and the GM read every money record (receipts, receivables, invoices, cash,
+    # payment documents); acl.team_scope: an SM those of the team's customers; acl.sp_scope: an SP their own
+    "sees_all_money": _a({R.FIN, R.FD, R.CA, R.GM}, "acl.finance_scope", "查看全部资金记录"),
+    "sees_team_money": _a({R.SM}, "acl.team_scope", "查看本团队客户的资金记录"),
+    "sees_own_money": _a({R.SP}, "acl.sp_scope", "查看自己客户的资金记录"),
+    # sod.receipt_recorder: receipts (回款) and order payments are recorded by finance or the cashier
+    "records_receipts": _a({R.FIN, R.CA}, "sod.receipt_recorder", "登记回款"),
+    # receipt.allocation: allocating a receipt by hand is finance's
+    "allocates_receipts_by_hand": _a({R.FIN}, "receipt.allocation", "手工分配回款"),
+    # invoice.flow: who asks for an invoice at all; FIN and the GM for any customer, the SM for the team's
+    # customers, the SP for own customers
+    "requests_invoices": _a({R.SP, R.SM, R.FIN, R.GM}, "invoice.flow", "申请开票"),
+    "requests_any_invoice": _a({R.FIN, R.GM}, "invoice.flow", "为任何客户申请开票"),
+    "requests_team_invoices": _a({R.SM}, "invoice.flow", "为本团队客户申请开票"),
+    "requests_own_invoices": _a({R.SP}, "invoice.flow", "为自己的客户申请开票"),
+    # invoice.flow: finance issues invoices, red-reverses them and records any customer's signed receipt
+    "issues_invoices": _a({R.FIN}, "invoice.flow", "开具、红冲发票和登记签收"),
+    # ar.bad_debt: who proposes writing off a debt — FIN any order, the SM the team's, the SP own
+    "proposes_write_offs": _a({R.SP, R.SM, R.FIN}, "ar.bad_debt", "提出坏账核销"),
+    "writes_off_any_debt": _a({R.FIN}, "ar.bad_debt", "为任何订单提出坏账核销"),
+    "writes_off_team_debt": _a({R.SM}, "ar.bad_debt", "为本团队订单提出坏账核销"),
+    "writes_off_own_debt": _a({R.SP}, "ar.bad_debt", "为自己的订单提出坏账核销"),
+    # ar.deferral: salespeople and their managers ask to defer a payment; only the customer's team SM decides
+    "requests_deferrals": _a({R.SP, R.SM}, "ar.deferral", "申请推迟付款"),
+    "decides_deferrals": _a({R.SM}, "ar.deferral", "决定推迟付款申请"),
+    # ar.reconcile_semiannual: besides the customer's owner, FIN, the SM and the GM record a reconciliation
+    "records_any_reconciliation": _a({R.FIN, R.SM, R.GM}, "ar.reconcile_semiannual", "登记客户对账结果"),
+    # ar.collection_task: the SM sees the team's 30-days-overdue list, the GM every team's
+    "sees_collection_list": _a({R.SM, R.GM}, "ar.collection_task", "查看逾期催收清单"),
+    "sees_all_collection_lists": _a({R.GM}, "ar.collection_task", "查看全部团队的逾期催收清单"),
+    # cash.daily_count: the cashier keeps the cash journal, counts cash, pays approved documents, settles advances
+    "keeps_cash": _a({R.CA}, "cash.daily_count", "登记现金日记账、盘点、付款和结清借支"),
+    # bank.monthly_reconciliation: the cashier or finance red-reverses journal entries and draws up bank
+    # reconciliations
+    "keeps_cash_books": _a({R.CA, R.FIN, R.FD}, "bank.monthly_reconciliation", "红冲日记账和编制银行存款余额调节表"),
+    # sod.count_witness: finance or the FD witnesses the monthly cash count
+    "witnesses_cash_counts": _a({R.FD, R.FIN}, "sod.count_witness", "监盘签字"),
+    # sod.approver_not_payer / pay.approval_chain: finance (主管岗) reviews vouchers and voids documents and advances
+    # of others (paid ones by red reversal)
+    "reviews_vouchers": _a({R.FIN, R.FD}, "sod.approver_not_payer", "审核凭证"),
+    "voids_payment_docs": _a({R.FIN, R.FD}, "pay.approval_chain", "作废付款单据和借支"),
+    # commission.statement: FIN, FD and the GM see every commission statement and export payroll; an SM the team's,
+    # an SP their own; FIN (or the GM) prepares any statement, an SM the team's
+    "sees_all_commissions": _a({R.FIN, R.FD, R.GM}, "commission.statement", "查看全部提成表"),
+    "sees_team_commissions": _a({R.SM}, "commission.statement", "查看本团队的提成表"),
+    "sees_own_commissions": _a({R.SP}, "commission.statement", "查看自己的提成表"),
+    "prepares_any_commission": _a({R.FIN, R.GM}, "commission.statement", "编制任何业务员的提成表"),
+    "prepares_team_commissions": _a({R.SM}, "commission.statement", "编制本团队的提成表"),
+    "exports_payroll": _a({R.FIN, R.FD, R.GM}, "commission.statement", "导出工资"),
+    # acl.team_scope: sales reports — GM and finance see every salesperson, an SM their teams and self
+    "sees_all_sales_reports": _a({R.GM, R.FIN, R.FD}, "acl.finance_scope", "查看全部业务员的销售报表"),
+    "sees_team_sales_reports": _a({R.SM}, "acl.team_scope", "查看本团队的销售报表"),
+    # who is told (notifications): ar.deferral — a deferral needing a credit review goes to finance
+    "reviews_credit": _a({R.FIN}, "ar.deferral", "复查客户信用"),
+    # return.flow: finance hears of money overpaid after a return (moved to the customer's balance)
+    "hears_overpaid_returns": _a({R.FIN}, "return.flow", "接收退货多收款通知"),
+    # ar.reconcile_semiannual: finance chases overdue reconciliations
+    "chases_reconciliations": _a({R.FIN}, "ar.reconcile_semiannual", "跟进逾期对账"),
+    # ar.collection_task / ar.reconcile_semiannual: with no team manager, the GM hears of a salesperson's overdue
+    # debts and reconciliations
+    "hears_unmanaged_escalations": _a({R.GM}, "ar.collection_task", "接收无团队经理时的催收和对账上报"),
+    # sod.count_witness: the FD is asked to witness the monthly cash count
+    "hears_cash_counts": _a({R.FD}, "sod.count_witness", "接收月末现金盘点监盘通知"),
+    # cash.advance_max_3000: the FD and finance get the list of overdue advances
+    "hears_overdue_advances": _a({R.FD, R.FIN}, "cash.advance_max_3000", "接收借支逾期清单"),
 }
 
 

@@ -10,6 +10,7 @@ from yewu.policy.calendar import WorkCalendar
 from yewu.policy.config import DEFAULTS
 
 from .models import HolidayOverride, PolicyVersion, Role, User
+from .permissions import roles_with
 
 
 def file_overrides() -> dict:
@@ -74,6 +75,13 @@ def salespeople(team=None):
 
 def users_with_role(role: str):
     ids = [u.id for u in User.objects.filter(is_active=True).only("id", "roles") if role in (u.roles or [])]
+    return User.objects.filter(id__in=ids).order_by("id")
+
+
+def users_with_ability(name: str):
+    """Active users whose roles carry ``name`` (who gets told: the roles come from the ABILITIES table)."""
+    codes = roles_with(name)
+    ids = [u.id for u in User.objects.filter(is_active=True).only("id", "roles") if codes & set(u.roles or [])]
     return User.objects.filter(id__in=ids).order_by("id")
 
 

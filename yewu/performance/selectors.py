@@ -11,6 +11,7 @@ from django.db.models import Q, QuerySet
 
 from yewu.common.errors import PermissionDenied, ValidationError
 from yewu.org.models import User
+from yewu.org.permissions import can
 from yewu.org.selectors import get_policy, managed_team_ids
 from yewu.policy import commission as rules
 from yewu.policy.config import PolicyConfig
@@ -19,18 +20,17 @@ from yewu.policy.receivables import commission_amount
 from .models import CommissionEntry, CommissionStatement
 
 ZERO = Decimal("0.00")
-ALL_ROLES = ("FIN", "FD", "GM")
 
 
 def _scope(qs: QuerySet, user: User) -> QuerySet:
     if not user.is_authenticated:
         return qs.none()
-    if user.has_role(*ALL_ROLES):
+    if can(user, "sees_all_commissions"):
         return qs
     q = Q(pk__in=[])
-    if user.has_role("SM"):
+    if can(user, "sees_team_commissions"):
         q |= Q(salesperson__team_id__in=managed_team_ids(user))
-    if user.has_role("SP"):
+    if can(user, "sees_own_commissions"):
         q |= Q(salesperson=user)
     return qs.filter(q)
 
@@ -207,15 +207,15 @@ def _product_tiers(s: dict) -> list[dict]:
 
 def can_submit(user: User, salesperson: User) -> bool:
     """FIN (or GM) prepares any statement; an SM those of own team."""
-    if user.has_role("FIN", "GM"):
+    if can(user, "prepares_any_commission"):
         return True
-    return user.has_role("SM") and salesperson.team_id in managed_team_ids(user)
+    return can(user, "prepares_team_commissions") and salesperson.team_id in managed_team_ids(user)
 
 
 def payroll(user: User, month: date) -> list[dict]:
     """Payroll export rows (one per salesperson): name, month, basis, commission, deductions, net, approval state and
     approver. FIN, FD and GM only."""
-    if not user.has_role("FIN", "FD", "GM"):
+    if not can(user, "exports_payroll"):
         raise PermissionDenied("工资导出仅限财务、财务总监、总经理", rule="commission.statement")
     rows = []
     for s in statement(user, month):

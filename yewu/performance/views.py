@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from yewu.common.errors import YewuError
+from yewu.org.permissions import can
 from yewu.org.selectors import get_policy
 from yewu.policy import commission as tiers
 
@@ -40,7 +41,7 @@ def commission(request):
         "st": st, "month": month, "total": total, "base": cfg["commission.base.rate_pct"],
         "schedule": tiers.rate_schedule(cfg), "tiers_on": tiers.tiers_enabled(cfg),
         "tier_table": tiers.tier_schedule(cfg) if tiers.tiers_enabled(cfg) else [],
-        "can_payroll": request.user.has_role("FIN", "FD", "GM")})
+        "can_payroll": can(request.user, "exports_payroll")})
 
 
 @login_required

@@ -12,7 +12,8 @@ from django.db.models import Count, Q, QuerySet, Sum
 
 from yewu.common import xlsx
 from yewu.orders.models import Order, OrderStatus
-from yewu.org.models import Role, User
+from yewu.org.models import User
+from yewu.org.permissions import can
 
 # Orders that count as sales: submitted and not refused or cancelled.
 NOT_SALES = (OrderStatus.DRAFT, OrderStatus.REJECTED, OrderStatus.CANCELLED)
@@ -20,9 +21,9 @@ NOT_SALES = (OrderStatus.DRAFT, OrderStatus.REJECTED, OrderStatus.CANCELLED)
 
 def salespeople_visible_to(user: User) -> QuerySet[User] | None:
     """None = every salesperson. GM and finance see all; an SM their teams and self; anyone else self only."""
-    if user.has_role(Role.GM, Role.FIN, Role.FD):
+    if can(user, "sees_all_sales_reports"):
         return None
-    if user.has_role(Role.SM):
+    if can(user, "sees_team_sales_reports"):
         return User.objects.filter(Q(team__manager=user) | Q(pk=user.pk))
     return User.objects.filter(pk=user.pk)
 

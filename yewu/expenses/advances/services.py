@@ -20,7 +20,8 @@ from yewu.expenses.base import choice, date_input, in_sales_team, money_input, r
 from yewu.expenses.cash.services import post
 from yewu.expenses.chains import approvers, cancel_approval, chain_roles, start_with
 from yewu.org.models import Role, User
-from yewu.org.selectors import get_policy, users_with_role
+from yewu.org.permissions import can
+from yewu.org.selectors import get_policy, users_with_ability
 from yewu.policy import Decision
 from yewu.policy import expenses as rules
 
@@ -74,7 +75,7 @@ def _on_advance_decided(req: ApprovalRequest) -> None:
     adv.save(update_fields=["state"])
     record(actor=None, action="update", obj=adv, before=before, after=snapshot(adv, ["state"]), rule="cash.advance_max_3000")
     if adv.state == CashAdvance.State.APPROVED:
-        for u in users_with_role(Role.CA):
+        for u in users_with_ability("keeps_cash"):
             notify(u, f"adv:{adv.pk}", f"待付借支：{adv} ¥{adv.amount:,.2f}", rule="cash.advance_max_3000",
                    link=f"/expenses/advances/{adv.pk}/")
 
@@ -103,7 +104,7 @@ def pay_advance(actor: User, adv_id: int) -> tuple[CashAdvance, Decision]:
 def settle_advance(actor: User, adv_id: int, *, repaid=None, claim_id=None) -> CashAdvance:
     """Settle an advance exactly: an approved expense claim of the borrower covers part or all of it, the rest is
     repaid in cash (a journal receipt). A claim larger than the advance pays the borrower the difference."""
-    if not actor.has_role(Role.CA):
+    if not can(actor, "keeps_cash"):
         raise PermissionDenied("借支由出纳结清", rule="cash.advance_max_3000")
     adv = CashAdvance.objects.select_for_update().filter(pk=adv_id).first()
     if adv is None:
@@ -155,7 +156,7 @@ def void_advance(actor: User, adv_id: int, reason: str) -> CashAdvance:
         raise NotFound("借支单不存在")
     if adv.state not in (CashAdvance.State.PENDING, CashAdvance.State.APPROVED, CashAdvance.State.REJECTED):
         raise Conflict(f"借支单状态为{adv.get_state_display()}，已付款的借支须还款或报销结清", rule="cash.advance_max_3000")
-    if not (actor.pk == adv.borrower_id or actor.has_role(Role.FIN, Role.FD)):
+    if not (actor.pk == adv.borrower_id or can(actor, "voids_payment_docs")):
         raise PermissionDenied("只有借支人或财务可以作废")
     cancel_approval(actor, adv.approval, reason)
     before = snapshot(adv, ["state"])

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 from yewu.approvals import services as approvals
 from yewu.common.errors import YewuError
 from yewu.expenses import base
-from yewu.org.models import Role
+from yewu.org.permissions import can
 from yewu.org.selectors import get_policy
 
 from .. import documents
@@ -47,9 +47,9 @@ def advance_detail(request, pk):
     return render(request, "expenses/advance_detail.html", {
         "a": a, "steps": a.approval.steps.select_related("decided_by") if a.approval_id else [],
         "can_decide": bool(step and approvals.can_decide(u, step).allowed), "today": base.today(),
-        "can_pay": u.has_role(Role.CA) and a.state == CashAdvance.State.APPROVED,
-        "can_settle": u.has_role(Role.CA) and a.state == CashAdvance.State.PAID, "claims": claims,
-        "can_void": a.state in ("pending", "approved", "rejected") and (u.pk == a.borrower_id or u.has_role(Role.FIN, Role.FD)),
+        "can_pay": can(u, "keeps_cash") and a.state == CashAdvance.State.APPROVED,
+        "can_settle": can(u, "keeps_cash") and a.state == CashAdvance.State.PAID, "claims": claims,
+        "can_void": a.state in ("pending", "approved", "rejected") and (u.pk == a.borrower_id or can(u, "voids_payment_docs")),
         "overdue": a.state == CashAdvance.State.PAID and a.due_date < base.today(),
     })
 

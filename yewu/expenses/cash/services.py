@@ -20,8 +20,9 @@ from yewu.expenses import base
 from yewu.expenses.advances.selectors import overdue_advances
 from yewu.expenses.base import choice, date_input, money_input, refuse
 from yewu.expenses.cash.selectors import balance_at, balance_total, reserved_for_large_payments
-from yewu.org.models import Role, User
-from yewu.org.selectors import get_calendar, get_policy, users_with_role
+from yewu.org.models import User
+from yewu.org.permissions import can
+from yewu.org.selectors import get_calendar, get_policy, users_with_ability
 from yewu.policy import Decision, Reason
 from yewu.policy import expenses as rules
 
@@ -64,7 +65,7 @@ def post(actor: User, *, direction: str, amount: Decimal, summary: str, source: 
     if on_hand.reasons and direction == CashEntry.Direction.IN and e.amount > 0:
         task = DepositTask.objects.create(day=day, amount=on_hand.data["excess"], entry=e)
         record(actor=actor, action="create", obj=task, after=snapshot(task), rule="cash.max_on_hand_5000")
-        for u in users_with_role(Role.CA):
+        for u in users_with_ability("keeps_cash"):
             notify(u, f"deposit:{task.pk}", on_hand.reasons[0].message, rule="cash.max_on_hand_5000", link="/expenses/journal/")
     if direction == CashEntry.Direction.OUT or e.amount < 0:
         if not on_hand.reasons:  # back within the limit (deposited or paid out): the open deposit tasks are done
@@ -78,7 +79,7 @@ def post(actor: User, *, direction: str, amount: Decimal, summary: str, source: 
 @transaction.atomic
 def post_entry(actor: User, data: dict) -> tuple[CashEntry, Decision]:
     """A manual journal entry by the cashier: a receipt (``receipt``) or a payment (``payment``), never both."""
-    if not actor.has_role(Role.CA):
+    if not can(actor, "keeps_cash"):
         raise PermissionDenied("现金日记账由出纳登记")
     receipt = money_input(data.get("receipt"), "receipt", "收入金额", required=False, allow_zero=True)
     payment = money_input(data.get("payment"), "payment", "支出金额", required=False, allow_zero=True)
@@ -119,7 +120,7 @@ def reverse(actor: User, e: CashEntry, reason: str) -> CashEntry:
 @transaction.atomic
 def reverse_entry(actor: User, entry_id: int, reason: str) -> CashEntry:
     """红冲 a manual journal entry (same column, negative amount) with a reason; documents are voided instead."""
-    if not actor.has_role(Role.CA, Role.FIN, Role.FD):
+    if not can(actor, "keeps_cash_books"):
         raise PermissionDenied("只有出纳或财务可以红冲")
     reason = clean_text(reason, field="reason", label="红冲原因", max_len=300, required=True)
     e = CashEntry.objects.select_for_update().filter(pk=entry_id).first()
@@ -132,7 +133,7 @@ def reverse_entry(actor: User, entry_id: int, reason: str) -> CashEntry:
 
 @transaction.atomic
 def record_count(actor: User, data: dict) -> CashCount:
-    if not actor.has_role(Role.CA):
+    if not can(actor, "keeps_cash"):
         raise PermissionDenied("现金盘点由出纳填写", rule="cash.daily_count")
     kind = choice(data.get("kind") or "daily", CashCount.Kind, "kind", "盘点类型")
     raw = data.get("denominations") or {}
@@ -164,7 +165,7 @@ def record_count(actor: User, data: dict) -> CashCount:
                                  difference=d.data["difference"], explanation=explanation, cashier=actor)
     record(actor=actor, action="create", obj=c, after=snapshot(c), rule="cash.daily_count")
     if kind == CashCount.Kind.MONTHLY:
-        for u in users_with_role(Role.FD):
+        for u in users_with_ability("hears_cash_counts"):
             if u.pk != actor.pk:
                 notify(u, f"count:{c.pk}", f"月末现金盘点表 {c.number} 待监盘签字", rule="sod.count_witness", link=f"/expenses/counts/{c.pk}/")
     return c
@@ -195,7 +196,7 @@ RECON_GROUPS = {
 def check_reconciliation(actor: User, data: dict) -> dict:
     """Parse and check a 银行存款余额调节表 without saving (also for printing a draft): returns the clean figures
     and the `bank.monthly_reconciliation` decision (refused = 不平)."""
-    if not actor.has_role(Role.CA, Role.FIN, Role.FD):
+    if not can(actor, "keeps_cash_books"):
         raise PermissionDenied("银行存款余额调节表由出纳或财务编制", rule="bank.monthly_reconciliation")
     account = clean_text(data.get("account"), field="account", label="银行账户", max_len=100, required=True)
     month = str(data.get("month") or "").strip()
@@ -259,7 +260,7 @@ def run_nightly(day: date | None = None) -> dict:
             out["no_count"] = 1
 
     listed_on = day + timedelta(days=1)
-    recipients = list(users_with_role(Role.FD)) + list(users_with_role(Role.FIN))
+    recipients = list(users_with_ability("hears_overdue_advances"))
     for adv in overdue_advances(listed_on):
         out["overdue_advances"] += 1
         msg = f"借支逾期：{adv.number} {adv.borrower.name} ¥{adv.amount:,.2f}，应于 {adv.due_date:%Y-%m-%d} 前还款或报销"

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 from yewu.common.errors import YewuError
 from yewu.expenses import base
 from yewu.expenses.claims import selectors as claim_reads
-from yewu.org.models import Role
+from yewu.org.permissions import can
 from yewu.policy.expenses import CASH_DENOMINATIONS
 
 from .. import documents
@@ -35,7 +35,7 @@ def cashier(request):
     docs, advs = claim_reads.pay_queue()
     return render(request, "expenses/cashier.html", {
         "docs": docs, "advs": advs, "vouchers": claim_reads.vouchers_to_review()[:50], "today": base.today(),
-        "balance": selectors.balance_total(), "is_cash": request.user.has_role(Role.CA),
+        "balance": selectors.balance_total(), "is_cash": can(request.user, "keeps_cash"),
         "tasks": DepositTask.objects.filter(done_at=None),
     })
 
@@ -69,7 +69,7 @@ def journal(request):
     start, end = _range(request)
     j = selectors.journal(start, end)
     return render(request, "expenses/journal.html", {
-        "j": j, "start": start, "end": end, "is_cash": request.user.has_role(Role.CA),
+        "j": j, "start": start, "end": end, "is_cash": can(request.user, "keeps_cash"),
         "tasks": DepositTask.objects.filter(done_at=None), "exceptions": CashException.objects.all()[:20],
         "large_docs": PaymentDoc.objects.filter(method="cash", state__in=["approved", "pending"]).exclude(large_cash_notified_on=None),
     })
@@ -107,7 +107,7 @@ def counts(request):
             show_error(request, e)
     return render(request, "expenses/counts.html", {
         "rows": CashCount.objects.select_related("cashier", "witness")[:60], "faces": CASH_DENOMINATIONS,
-        "book": selectors.balance_at(base.today()), "is_cash": request.user.has_role(Role.CA),
+        "book": selectors.balance_at(base.today()), "is_cash": can(request.user, "keeps_cash"),
     })
 
 
@@ -126,7 +126,7 @@ def count_detail(request, pk):
         return count_pdf(request, pk)
     faces = [(f, int(c.denominations.get(f, 0))) for f in CASH_DENOMINATIONS]
     return render(request, "expenses/count_detail.html", {
-        "c": c, "faces": faces, "can_witness": c.kind == "monthly" and not c.witness_id and request.user.has_role(Role.FD, Role.FIN)
+        "c": c, "faces": faces, "can_witness": c.kind == "monthly" and not c.witness_id and can(request.user, "witnesses_cash_counts")
         and request.user.pk != c.cashier_id})
 
 

@@ -20,7 +20,8 @@ from yewu.expenses.base import choice, date_input, in_sales_team, money_input, r
 from yewu.expenses.cash.services import post, reverse
 from yewu.expenses.chains import approvers, cancel_approval, chain_roles, start_with
 from yewu.org.models import Role, User
-from yewu.org.selectors import get_policy, users_with_role
+from yewu.org.permissions import can
+from yewu.org.selectors import get_policy, users_with_ability
 from yewu.policy import Decision, Reason
 from yewu.policy import expenses as rules
 
@@ -177,7 +178,7 @@ def _on_doc_decided(req: ApprovalRequest) -> None:
     doc.save(update_fields=["state"])
     record(actor=None, action="update", obj=doc, before=before, after=snapshot(doc, ["state"]), rule="pay.approval_chain")
     if doc.state == PaymentDoc.State.APPROVED:
-        for u in users_with_role(Role.CA):
+        for u in users_with_ability("keeps_cash"):
             notify(u, f"pay:{doc.pk}", f"待付款：{doc} ¥{doc.payable:,.2f}", rule="pay.approval_chain", link=f"/expenses/{doc.pk}/")
 
 
@@ -262,11 +263,11 @@ def void_doc(actor: User, doc_id: int, reason: str) -> PaymentDoc:
     if doc.state == PaymentDoc.State.VOIDED:
         raise Conflict("单据已作废", rule="pay.approval_chain")
     if doc.state == PaymentDoc.State.PAID:
-        if not actor.has_role(Role.FIN, Role.FD):
+        if not can(actor, "voids_payment_docs"):
             raise PermissionDenied("已付讫的单据只能由财务红冲作废")
         for e in doc.cash_entries.filter(reverses=None, reversed_by=None):
             reverse(actor, e, reason)
-    elif not (actor.pk == doc.applicant_id or actor.has_role(Role.FIN, Role.FD)):
+    elif not (actor.pk == doc.applicant_id or can(actor, "voids_payment_docs")):
         raise PermissionDenied("只有经办人或财务可以作废")
     cancel_approval(actor, doc.approval, reason)
     before = snapshot(doc, ["state"])

@@ -13,7 +13,7 @@ from yewu.approvals import services as approvals
 from yewu.common.errors import YewuError
 from yewu.expenses import access, base
 from yewu.expenses.advances import selectors as advance_reads
-from yewu.org.models import Role
+from yewu.org.permissions import can
 from yewu.org.selectors import get_policy
 
 from .. import documents
@@ -35,11 +35,11 @@ def index(request):
     advs = CashAdvance.objects.filter(borrower=u)[:50]
     reqs = ExpenseRequest.objects.filter(requester=u)[:50]
     team = []
-    if u.has_role(Role.SM) and not access.sees_all_money(u):
+    if can(u, "sees_team_money") and not access.sees_all_money(u):
         team = selectors.docs_visible_to(u).exclude(applicant=u)[:50]
     return render(request, "expenses/index.html", {
         "mine": mine, "advances": advs, "requests": reqs, "team_docs": team, "today": base.today(),
-        "inbox_count": len(selectors.expense_inbox(u)), "is_cash": u.has_role(Role.CA), "sees_all": access.sees_all_money(u),
+        "inbox_count": len(selectors.expense_inbox(u)), "is_cash": can(u, "keeps_cash"), "sees_all": access.sees_all_money(u),
     })
 
 
@@ -92,9 +92,9 @@ def doc_detail(request, pk):
     can_decide = bool(step and approvals.can_decide(u, step).allowed)
     return render(request, "expenses/doc_detail.html", {
         "d": d, "steps": d.approval.steps.select_related("decided_by") if d.approval_id else [], "can_decide": can_decide,
-        "can_pay": u.has_role(Role.CA) and d.state == PaymentDoc.State.APPROVED,
-        "can_review": u.has_role(Role.FIN, Role.FD) and d.state == PaymentDoc.State.PAID and not d.voucher_reviewed_at,
-        "can_void": d.state != PaymentDoc.State.VOIDED and (u.has_role(Role.FIN, Role.FD) or (u.pk == d.applicant_id and d.state != PaymentDoc.State.PAID)),
+        "can_pay": can(u, "keeps_cash") and d.state == PaymentDoc.State.APPROVED,
+        "can_review": can(u, "reviews_vouchers") and d.state == PaymentDoc.State.PAID and not d.voucher_reviewed_at,
+        "can_void": d.state != PaymentDoc.State.VOIDED and (can(u, "voids_payment_docs") or (u.pk == d.applicant_id and d.state != PaymentDoc.State.PAID)),
         "can_resubmit": u.pk == d.applicant_id and d.state == PaymentDoc.State.REJECTED,
         "reasons": (d.decision or {}).get("reasons", []),
     })

@@ -23,8 +23,9 @@ from yewu.finance.access import money_customers
 from yewu.finance.base import ZERO, parse_money, refuse
 from yewu.finance.invoices.selectors import invoiceable_by_order
 from yewu.orders.models import Order
-from yewu.org.models import Role, User
-from yewu.org.selectors import get_policy, managed_team_ids, users_with_role
+from yewu.org.models import User
+from yewu.org.permissions import can
+from yewu.org.selectors import get_policy, managed_team_ids, users_with_ability
 from yewu.policy import Decision, Reason
 from yewu.policy import receivables as rules
 
@@ -32,11 +33,11 @@ from ..models import Invoice, InvoiceKind, InvoiceRequest, InvoiceRequestLine, R
 
 
 def _can_request_invoice(actor: User, customer: Customer) -> bool:
-    if actor.has_role(Role.FIN, Role.GM):
+    if can(actor, "requests_any_invoice"):
         return True
-    if actor.has_role(Role.SM) and customer.owner and customer.owner.team_id in managed_team_ids(actor):
+    if can(actor, "requests_team_invoices") and customer.owner and customer.owner.team_id in managed_team_ids(actor):
         return True
-    return actor.has_role(Role.SP) and customer.owner_id == actor.id
+    return can(actor, "requests_own_invoices") and customer.owner_id == actor.id
 
 
 @transaction.atomic
@@ -176,7 +177,7 @@ def _on_review(ap: ApprovalRequest) -> None:
     req.save(update_fields=["state", "reviewed_by", "reviewed_at", "review_comment"])
     record(actor=req.reviewed_by, action="review", obj=req, before=before, after=snapshot(req, ["state"]), rule="invoice.flow")
     if req.state == RequestState.APPROVED:
-        for u in users_with_role(Role.FIN):
+        for u in users_with_ability("issues_invoices"):
             notify(u, f"invoice:{req.pk}:approved", f"待开票：{req.number} {req.customer.name} ¥{req.amount:,.2f}",
                    rule="invoice.flow", link="/finance/invoices/")
 
@@ -184,7 +185,7 @@ def _on_review(ap: ApprovalRequest) -> None:
 @transaction.atomic
 def issue_invoice(actor: User, request_id: int, tax_number: str, issued_on: date | None = None) -> Invoice:
     """FIN issues the invoice of an approved request, entering the tax-system number and date."""
-    if not actor.has_role(Role.FIN):
+    if not can(actor, "issues_invoices"):
         raise PermissionDenied("发票由财务开具", rule="invoice.flow")
     req = InvoiceRequest.objects.select_for_update().select_related("customer").filter(pk=request_id).first()
     if req is None:
@@ -212,7 +213,7 @@ def issue_invoice(actor: User, request_id: int, tax_number: str, issued_on: date
 @transaction.atomic
 def red_reverse_invoice(actor: User, invoice_id: int, reason: str, tax_number: str = "") -> Invoice:
     """Corrections only by red-letter reversal (红字发票): a negative invoice; the amounts become invoiceable again."""
-    if not actor.has_role(Role.FIN):
+    if not can(actor, "issues_invoices"):
         raise PermissionDenied("红字发票由财务开具", rule="invoice.flow")
     reason = clean_text(reason, field="reason", label="红冲原因", max_len=200, required=True)
     inv = Invoice.objects.select_for_update().filter(pk=invoice_id).first()
@@ -239,7 +240,7 @@ def mark_invoice_signed(actor: User, invoice_id: int, signed_on: date | None = N
     inv = Invoice.objects.select_for_update().select_related("customer").filter(pk=invoice_id).first()
     if inv is None or not money_customers(actor).filter(pk=inv.customer_id).exists():
         raise NotFound("发票不存在")
-    if not (actor.has_role(Role.FIN) or inv.customer.owner_id == actor.id):
+    if not (can(actor, "issues_invoices") or inv.customer.owner_id == actor.id):
         raise PermissionDenied("由财务或客户的业务员登记签收", rule="invoice.flow")
     if inv.state != Invoice.State.ISSUED:
         raise Conflict("红冲或红字发票不登记签收", rule="invoice.flow", code="bad_state")

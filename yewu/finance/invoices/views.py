@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 
 from yewu.approvals.models import ApprovalRequest
 from yewu.common.errors import YewuError
+from yewu.org.permissions import can
 
 from .. import documents
 from ..models import InvoiceKind, RequestState
@@ -38,8 +39,8 @@ def invoices(request):
         doc_type="invoice_request", state=ApprovalRequest.State.PENDING, doc_id__in=[str(q.pk) for q in reqs])}
     return render(request, "finance/invoices.html", {
         "summary": selectors.uninvoiced_summary(u), "requests": reqs, "pending_ap": pending_ap,
-        "kinds": InvoiceKind.choices, "customers": customer_choices(request), "is_fin": u.has_role("FIN"),
-        "can_request": u.has_role("SP", "SM", "FIN", "GM"), "today": timezone.localdate(),
+        "kinds": InvoiceKind.choices, "customers": customer_choices(request),
+        "can_request": can(u, "requests_invoices"), "today": timezone.localdate(),
     })
 
 

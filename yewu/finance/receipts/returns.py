@@ -34,8 +34,7 @@ from yewu.common.jobs import notify
 from yewu.orders.models import Order, ReturnRequest
 from yewu.orders.ordering import release as orders
 from yewu.orders.returns import services as returns
-from yewu.org.models import Role
-from yewu.org.selectors import users_with_role
+from yewu.org.selectors import users_with_ability
 from yewu.performance import services as commission
 from yewu.policy.calendar import TZ
 
@@ -93,7 +92,7 @@ def on_return_received(ret: ReturnRequest) -> None:
                   "commission_entries": [{"salesperson_id": e.salesperson_id, "receipt_id": e.receipt_id,
                                           "basis": e.basis, "amount": e.amount, "month": e.month} for e in entries]})
     if over > 0:
-        for u in users_with_role(Role.FIN):
+        for u in users_with_ability("hears_overpaid_returns"):
             notify(u, f"return:{ret.pk}:overpaid",
                    f"退货 {ret.number} 后订单 {order.number} 已收款超过应收 ¥{net_total:,.2f}，多收 ¥{over:,.2f} 已转入客户余额"
                    "（可分配到其他订单或退款）", rule="return.flow", link=f"/finance/statement/{order.customer_id}/")

@@ -31,17 +31,16 @@ from yewu.finance.receivables.balances import (
 from yewu.finance.receivables.services import sync_recovery
 from yewu.orders.models import Order
 from yewu.orders.ordering import release as orders
-from yewu.org.models import Role, User
+from yewu.org.models import User
+from yewu.org.permissions import can
 from yewu.performance import services as commission
 from yewu.policy import receivables as rules
 
 from ..models import Allocation, Receipt, ReceiptStatus
 
-RECORDERS = (Role.FIN, Role.CA)
-
 
 def _check_recorder(actor: User) -> None:
-    if not actor.has_role(*RECORDERS):
+    if not can(actor, "records_receipts"):
         raise PermissionDenied("回款只能由财务或出纳登记", rule="sod.receipt_recorder")
 
 
@@ -138,7 +137,7 @@ def _allocate(actor: User, r: Receipt, pairs, kind: str) -> list[Allocation]:
 @transaction.atomic
 def allocate(actor: User, receipt_id: int, pairs: list[tuple[int, object]] | None = None) -> Receipt:
     """FIN allocates by hand (``pairs``) or lets the rest go oldest due first (``pairs`` None)."""
-    if pairs is not None and not actor.has_role(Role.FIN):
+    if pairs is not None and not can(actor, "allocates_receipts_by_hand"):
         raise PermissionDenied("手工分配回款由财务办理", rule="receipt.allocation")
     _check_recorder(actor)
     r = Receipt.objects.select_for_update().select_related("customer").filter(pk=receipt_id).first()

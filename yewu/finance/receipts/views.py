@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 from yewu.common.errors import YewuError
 from yewu.customers.models import Customer
 from yewu.finance.receivables import balances
+from yewu.org.permissions import can
 from yewu.policy.receivables import RECEIPT_METHODS
 
 from .. import documents
@@ -37,13 +38,13 @@ def receipt_list(request):
     page = Paginator(qs, 30).get_page(request.GET.get("page"))
     return render(request, "finance/receipt_list.html", {
         "page": page, "customers": customer_choices(request), "cid": cid, "st": st, "statuses": ReceiptStatus.choices,
-        "can_record": request.user.has_role(*services.RECORDERS),
+        "can_record": can(request.user, "records_receipts"),
     })
 
 
 @login_required
 def receipt_new(request):
-    if not request.user.has_role(*services.RECORDERS):
+    if not can(request.user, "records_receipts"):
         messages.error(request, "回款只能由财务或出纳登记（sod.receipt_recorder）")
         return redirect("finance:receipts")
     data = {"arrived_on": timezone.localdate().isoformat(), "method": "transfer", "auto": "1",
@@ -75,9 +76,9 @@ def receipt_detail(request, pk):
     return render(request, "finance/receipt_detail.html", {
         "r": r, "allocations": r.allocations.select_related("order", "created_by"), "opens": opens,
         "balance": balances.customer_credit_balance(r.customer_id),
-        "can_allocate": request.user.has_role("FIN") and r.unallocated > 0,
-        "can_auto": request.user.has_role(*services.RECORDERS) and r.unallocated > 0 and bool(opens),
-        "can_reverse": request.user.has_role(*services.RECORDERS) and r.status == ReceiptStatus.POSTED,
+        "can_allocate": can(request.user, "allocates_receipts_by_hand") and r.unallocated > 0,
+        "can_auto": can(request.user, "records_receipts") and r.unallocated > 0 and bool(opens),
+        "can_reverse": can(request.user, "records_receipts") and r.status == ReceiptStatus.POSTED,
     })
 
 

@@ -5,6 +5,7 @@ from datetime import date
 from django.utils import timezone
 from ninja import Router, Schema, Status
 
+from yewu.common import parsers
 from yewu.common.errors import ValidationError
 from yewu.common.parsers import MoneyInput
 from yewu.common.schemas import ERRORS, XLSX, binary, file_op
@@ -29,12 +30,7 @@ deferrals_router = Router(tags=["finance"])
 
 
 def _as_of(s: str | None) -> date:
-    if not s:
-        return timezone.localdate()
-    try:
-        return date.fromisoformat(s)
-    except ValueError:
-        raise ValidationError(f"日期格式应为 YYYY-MM-DD（现为 {s}）", fields={"as_of": "YYYY-MM-DD"}) from None
+    return parsers.parse_date(s, field="as_of", label="截至日期", required=False) or timezone.localdate()
 
 
 @reports_router.get("/ar-aging", response={200: AgingOut, **ERRORS}, openapi_extra=binary(XLSX, "JSON, or the workbook with format=xlsx", json_schema={"$ref": "#/components/schemas/AgingOut"}), summary="应收账款账龄表 (ar.aging): group=customer|salesperson|team, as_of=YYYY-MM-DD, format=xlsx")

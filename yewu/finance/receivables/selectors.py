@@ -17,6 +17,7 @@ from yewu.finance.base import ZERO, chunks
 from yewu.finance.receivables.balances import open_orders, received_returns
 from yewu.orders.models import Order, OrderStatus, ShipmentLine
 from yewu.org.models import User
+from yewu.org.permissions import can
 from yewu.org.selectors import get_policy, managed_team_ids
 from yewu.policy.calendar import TZ
 from yewu.policy.receivables import BUCKETS, aging_bucket, collection_action, due_date, money
@@ -47,12 +48,12 @@ def write_offs_visible_to(user: User) -> QuerySet[WriteOff]:
 def can_write_off(actor: User, order: Order) -> bool:
     """`ar.bad_debt`: who may propose writing off an order's debt — FIN, the SM of the order's team, or the SP who
     sold it or owns the customer."""
-    if actor.has_role("FIN"):
+    if can(actor, "writes_off_any_debt"):
         return True
     owner = order.customer.owner
-    if actor.has_role("SM") and order.salesperson.team_id in managed_team_ids(actor):
+    if can(actor, "writes_off_team_debt") and order.salesperson.team_id in managed_team_ids(actor):
         return True
-    return actor.has_role("SP") and actor.id in (order.salesperson_id, owner.id if owner else None)
+    return can(actor, "writes_off_own_debt") and actor.id in (order.salesperson_id, owner.id if owner else None)
 
 
 @dataclass
@@ -278,14 +279,14 @@ def overdue_for_manager(user: User, today: date | None = None, limit: int = 200)
     Computed live as of ``today`` (the nightly job only notifies)."""
 
     today = today or timezone.localdate()
-    if not user.has_role("SM", "GM"):
+    if not can(user, "sees_collection_list"):
         return []
     cfg = get_policy()
     teams = managed_team_ids(user)
     out: dict[int, OverdueOrder] = {}
     for r in receivables(user, today):
         o = r.order
-        if not user.has_role("GM") and o.salesperson.team_id not in teams and (
+        if not can(user, "sees_all_collection_lists") and o.salesperson.team_id not in teams and (
                 o.customer.owner is None or o.customer.owner.team_id not in teams):
             continue
         if collection_action(r.due_on, today, cfg) != "escalate":

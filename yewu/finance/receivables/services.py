@@ -20,8 +20,9 @@ from yewu.finance.access import SYSTEM, money_customers
 from yewu.finance.base import ZERO, parse_money
 from yewu.finance.receivables.selectors import can_write_off, receivables
 from yewu.orders.models import Order
-from yewu.org.models import Role, User
-from yewu.org.selectors import get_policy, managed_team_ids, users_with_role
+from yewu.org.models import User
+from yewu.org.permissions import can
+from yewu.org.selectors import get_policy, managed_team_ids, users_with_ability
 from yewu.policy import Decision, Reason
 from yewu.policy import receivables as rules
 
@@ -50,7 +51,7 @@ def request_deferral(actor: User, *, customer_id: int, new_due_on: date, reason:
                                        comment="")
     record(actor=actor, action="create", obj=d, after=snapshot(d), rule="ar.deferral", decision=flag)
     if d.credit_review:
-        for u in list(users_with_role(Role.FIN)) + ([customer.owner.team.manager] if customer.owner and customer.owner.team_id
+        for u in list(users_with_ability("reviews_credit")) + ([customer.owner.team.manager] if customer.owner and customer.owner.team_id
                                                      and customer.owner.team.manager_id else []):
             notify(u, f"deferral:{d.pk}:credit_review", f"信用复查：{customer.name} {flag.message()}", rule="ar.deferral",
                    link="/finance/ar/")
@@ -64,7 +65,7 @@ def decide_deferral(actor: User, deferral_id: int, grant: bool, comment: str = "
     if d is None:
         raise NotFound("推迟付款申请不存在")
     owner = d.customer.owner
-    if not (actor.has_role(Role.SM) and owner and owner.team_id in managed_team_ids(actor)):
+    if not (can(actor, "decides_deferrals") and owner and owner.team_id in managed_team_ids(actor)):
         raise PermissionDenied("推迟付款只能由该客户所属团队的业务经理决定", rule="ar.deferral")
     if d.outcome != DeferralRequest.Outcome.PENDING:
         raise Conflict("该申请已有结果", rule="ar.deferral", code="already_decided")
@@ -156,7 +157,7 @@ def record_reconciliation(actor: User, rec_id: int, agreed: bool, customer_balan
     rec = Reconciliation.objects.select_for_update().select_related("customer").filter(pk=rec_id).first()
     if rec is None or not money_customers(actor).filter(pk=rec.customer_id).exists():
         raise NotFound("对账记录不存在")
-    if not (actor.id == rec.owner_id or actor.has_role(Role.FIN, Role.SM, Role.GM)):
+    if not (actor.id == rec.owner_id or can(actor, "records_any_reconciliation")):
         raise PermissionDenied("由客户负责人对账", rule="ar.reconcile_semiannual")
     rec.state = Reconciliation.State.AGREED if agreed else Reconciliation.State.DIFFERENCE
     rec.customer_balance = rec.balance if agreed else parse_money(customer_balance, "customer_balance", "客户确认余额",

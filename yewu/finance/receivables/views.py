@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 
 from yewu.common.errors import YewuError
 from yewu.finance import access
+from yewu.org.permissions import can
 from yewu.policy.receivables import BUCKET_LABELS, BUCKETS
 
 from .. import documents
@@ -34,8 +35,8 @@ def ar(request):
         "tasks": tasks, "deferrals": selectors.deferrals_visible_to(u)[:50],
         "recons": selectors.reconciliations_visible_to(u).filter(state="pending")[:50],
         "write_offs": selectors.write_offs_visible_to(u)[:50],
-        "customers": customer_choices(request), "is_sm": u.has_role("SM"), "today": timezone.localdate(),
-        "can_defer": u.has_role("SP", "SM"),
+        "customers": customer_choices(request), "today": timezone.localdate(),
+        "can_defer": can(u, "requests_deferrals"),
     })
 
 

@@ -10,6 +10,7 @@ from django.utils import timezone
 from yewu.finance import access
 from yewu.finance.receivables import balances
 from yewu.finance.receivables import selectors as ar_reads
+from yewu.org.permissions import can
 
 from .. import documents
 from ..pages import parse_date
@@ -39,5 +40,5 @@ def customer_statement(request, customer_id):
         "s": s, "c": c, "balance": balances.customer_credit_balance(c.pk), "zero": Decimal("0"),
         "orders": ar_reads.customer_order_balances(request.user, c.pk),
         "write_offs": ar_reads.write_offs_visible_to(request.user).filter(customer=c)[:50],
-        "can_write_off": request.user.has_role("SP", "SM", "FIN"), "wo_order": request.GET.get("order", ""),
+        "can_write_off": can(request.user, "proposes_write_offs"), "wo_order": request.GET.get("order", ""),
     })
