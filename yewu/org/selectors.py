@@ -10,6 +10,7 @@ from yewu.policy.calendar import WorkCalendar
 from yewu.policy.config import DEFAULTS
 
 from .models import HolidayOverride, PolicyVersion, Role, User
+from .permissions import roles_with
 
 
 def file_overrides() -> dict:
@@ -77,8 +78,15 @@ def users_with_role(role: str):
     return User.objects.filter(id__in=ids).order_by("id")
 
 
+def users_with_ability(name: str):
+    """Active users holding any role that carries the ability ``name`` (who gets told, who may take a step)."""
+    roles = roles_with(name)
+    ids = [u.id for u in User.objects.filter(is_active=True).only("id", "roles") if roles & set(u.roles or [])]
+    return User.objects.filter(id__in=ids).order_by("id")
+
+
 def managed_team_ids(user: User) -> frozenset[int]:
-    if not user.has_role(Role.SM):
+    if not roles_with("leads_teams") & user.role_set:  # the roles alone, as before: a deactivated SM keeps the teams
         return frozenset()
     memo = _REQUEST_MEMO.get()
     key = ("managed_teams", user.pk)
