@@ -20,6 +20,7 @@ from yewu.common.jobs import notify
 from yewu.common.models import Notification
 from yewu.common.text import clean_text
 from yewu.org.models import Role, Team, User
+from yewu.org.permissions import can
 from yewu.org.selectors import get_calendar, get_policy, managed_team_ids, users_with_role
 from yewu.policy import Decision, Reason
 from yewu.policy.approvals import may_decide, superior_role
@@ -67,7 +68,7 @@ def current_chain(doc_type: str) -> ApprovalChain | None:
 @transaction.atomic
 def save_chain(actor: User, doc_type: str, name: str, steps: list[dict]) -> ApprovalChain:
     """A new version of a chain; running approvals keep theirs (`process.version_pinned`)."""
-    if not actor.has_role(Role.GM, Role.SYS):
+    if not can(actor, "changes_settings"):
         raise PermissionDenied("只有总经理或系统管理员可以修改审批链")
     for s in steps:
         if s.get("role") not in Role.values or int(s.get("limit_wd", 1)) < 0:

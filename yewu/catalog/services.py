@@ -17,7 +17,7 @@ from yewu.common.models import Notification
 from yewu.common.text import clean_text
 from yewu.customers.selectors import customers_visible_to
 from yewu.org.permissions import can
-from yewu.org.selectors import get_calendar, get_policy, users_with_role
+from yewu.org.selectors import get_calendar, get_policy, users_with_ability
 from yewu.policy import pricing
 
 from .models import AnswerScope, GuidePrice, Kind, PriceRequest, PriceSource, Product, RequestState
@@ -210,7 +210,7 @@ def request_price(actor, product: Product, *, customer=None, quantity=None, note
 
 
 def _notify_finance(req: PriceRequest) -> None:
-    for u in users_with_role("FIN"):
+    for u in users_with_ability("is_told_of_price_requests"):
         Notification.objects.get_or_create(
             user=u, key=f"price_request:{req.pk}:new",
             defaults={"rule": "price.finance_guide", "message": f"新的价格申请：{req.product} （{req.requested_by}）",

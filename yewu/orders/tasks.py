@@ -18,8 +18,8 @@ from django_tasks import task
 
 from yewu.audit.services import record
 from yewu.common.jobs import notify
-from yewu.org.models import Role, User
-from yewu.org.selectors import users_with_role
+from yewu.org.models import User
+from yewu.org.selectors import users_with_ability
 from yewu.policy import orders as rules
 from yewu.policy.calendar import TZ
 
@@ -32,7 +32,7 @@ def _managers_of(user: User | None) -> list[User]:
     team = user.team if user is not None and user.team_id else None
     if team is not None and team.manager_id and team.manager.is_active:
         return [team.manager]
-    return list(users_with_role(Role.GM))
+    return list(users_with_ability("stands_in_for_team_manager"))
 
 
 def flag_late_lines(now: datetime | None = None) -> int:
@@ -66,7 +66,7 @@ def remind_custom_dates(now: datetime | None = None) -> int:
         o = ln.order
         due = ln.prod_date_due_at.astimezone(TZ)
         msg = f"订单 {o.number}（{o.customer.name}）定制产品 {ln.product.code} 的交期未在 {due:%Y-%m-%d %H:%M} 前录入"
-        for u in [*users_with_role(Role.PROD), *_managers_of(o.salesperson)]:
+        for u in [*users_with_ability("enters_custom_ship_dates"), *_managers_of(o.salesperson)]:
             n += notify(u, f"custom-date-overdue:{ln.pk}", msg, rule="delivery.custom_production", link=f"/orders/{o.pk}/")
     return n
 
@@ -82,7 +82,7 @@ def flag_unfiled_contracts(now: datetime | None = None) -> int:
                 continue
             due = c.filing_due_at.astimezone(TZ)
             msg = f"合同 {c.number}（{c.customer.name}）签订后未在 {due:%Y-%m-%d %H:%M} 前交客服归档"
-            for u in [*users_with_role(Role.CSM), c.order.salesperson]:
+            for u in [*users_with_ability("supervises_contract_filing"), c.order.salesperson]:
                 notify(u, f"contract-filing:{c.pk}", msg, rule="contract.filing_1wd", link=f"/orders/{c.order_id}/")
             record(actor=None, action="flag", obj=c, after={"filing_flagged_at": now}, rule="contract.filing_1wd", reason=msg)
             n += 1

@@ -9,6 +9,7 @@ from django.db.models import QuerySet
 
 from yewu.common.errors import NotFound
 from yewu.customers.selectors import customers_visible_to
+from yewu.org.permissions import can
 
 from .models import Contract, Order, OrderStatus, ReturnRequest, Shipment
 
@@ -20,16 +21,18 @@ RELEASED = (OrderStatus.READY, OrderStatus.PARTLY_SHIPPED, OrderStatus.SHIPPED, 
 def orders_visible_to(user) -> QuerySet[Order]:
     if not user.is_authenticated or not user.is_active:
         return Order.objects.none()
-    if user.has_role("FIN", "FD", "CA", "GM", "CS", "CSM"):
+    if can(user, "sees_all_orders"):
         return Order.objects.all()
     qs = Order.objects.filter(customer__in=customers_visible_to(user))
-    if user.has_role("WH", "PROD", "QC"):
+    released, custom, returned = (can(user, "sees_released_orders"), can(user, "sees_custom_orders"),
+                                  can(user, "sees_returned_orders"))
+    if released or custom or returned:
         extra = Order.objects.none()
-        if user.has_role("WH"):
+        if released:
             extra = extra | Order.objects.filter(status__in=RELEASED)
-        if user.has_role("PROD"):
+        if custom:
             extra = extra | Order.objects.filter(lines__kind="custom")
-        if user.has_role("QC"):
+        if returned:
             extra = extra | Order.objects.filter(returns__isnull=False)
         qs = Order.objects.filter(pk__in=(qs | extra).values("pk"))
     return qs

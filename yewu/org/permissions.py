@@ -289,6 +289,57 @@ ABILITIES: dict[str, Ability] = {
     "hears_cash_counts": _a({R.FD}, "sod.count_witness", "接收月末现金盘点监盘通知"),
     # cash.advance_max_3000: the FD and finance get the list of overdue advances
     "hears_overdue_advances": _a({R.FD, R.FIN}, "cash.advance_max_3000", "接收借支逾期清单"),
+    # --- orders, shipping, returns, contracts (SPEC §5, issue 11) ---
+    # acl.sp_scope: salespeople, their managers and the GM place orders (an SP only for their own customers)
+    "places_orders": _a({R.SP, R.SM, R.GM}, "acl.sp_scope", "下单"),
+    # acl.team_scope: a manager (and the GM) acts on any visible order, not only the ones they created or sell
+    "handles_team_orders": _a({R.SM, R.GM}, "acl.team_scope", "处理团队业务员的订单"),
+    # acl.finance_scope / acl.cs_scope: finance, the cashier, CS and the GM see every order
+    "sees_all_orders": _a({R.FIN, R.FD, R.CA, R.GM, R.CS, R.CSM}, "acl.finance_scope", "查看全部订单"),
+    # acl.ops_scope: the warehouse sees the orders released for shipping, production those with custom lines,
+    # QC those with returns
+    "sees_released_orders": _a({R.WH}, "acl.ops_scope", "查看已放行发货的订单"),
+    "sees_custom_orders": _a({R.PROD}, "acl.ops_scope", "查看含定制品的订单"),
+    "sees_returned_orders": _a({R.QC}, "acl.ops_scope", "查看有退货的订单"),
+    # acl.team_scope: the GM's late-order list covers every team (the SM's only their own)
+    "sees_every_team_orders": _a({R.GM}, "acl.team_scope", "查看所有团队的订单"),
+    # delivery.custom_production: production (only) enters a custom line's ship date
+    "enters_custom_ship_dates": _a({R.PROD}, "delivery.custom_production", "录入定制产品交期"),
+    # settle.*: finance and the cashier record an order's receipt from the order page
+    "records_order_receipts": _a({R.FIN, R.CA}, "acl.finance_scope", "登记订单回款"),
+    # ship.release_check: the warehouse ships (the SM and the GM may too)
+    "ships_orders": _a({R.WH, R.SM, R.GM}, "ship.release_check", "办理发货"),
+    # ship.goods_issue_note: the signed delivery copy is recorded by the warehouse, sales or CS
+    "records_deliveries": _a({R.WH, R.SP, R.SM, R.CS, R.GM}, "ship.goods_issue_note", "登记签收回单"),
+    # return.flow: SP applies → SM confirms → QC inspects → SM approves (GM after 30 days) → WH receives → FIN credits
+    "applies_returns": _a({R.SP, R.SM, R.GM}, "return.flow", "提出退货申请"),
+    "confirms_returns": _a({R.SM}, "return.flow", "确认和批准退货申请"),
+    "inspects_returns": _a({R.QC}, "return.flow", "质检退货"),
+    "approves_late_returns": _a({R.GM}, "return.flow", "批准送达 30 天后的退货"),
+    "receives_returns": _a({R.WH}, "return.flow", "退货收货入库"),
+    "reverses_return_receipts": _a({R.WH, R.FIN}, "return.flow", "撤销退货收货"),
+    "credits_returns": _a({R.FIN}, "return.flow", "开具红字发票/贷项"),
+    # contract.filing_1wd / contract.register_monthly: CS keeps, files and registers contract originals
+    "files_contracts": _a({R.CS, R.CSM}, "contract.filing_1wd", "保管归档合同原件"),
+    # contract.filing_1wd: the CS manager hears of late filings and overdue take-outs
+    "supervises_contract_filing": _a({R.CSM}, "contract.filing_1wd", "接收合同归档和借出逾期提醒"),
+    # contract.dispute: disputes are recorded by the order's SP, the SM, CS or the GM; the GM handles any
+    "records_contract_disputes": _a({R.SM, R.GM, R.CS, R.CSM}, "contract.dispute", "登记合同纠纷"),
+    "handles_any_contract_dispute": _a({R.GM}, "contract.dispute", "处理任何合同纠纷"),
+    # the order page links to the quote (readers of quotes) and to the receipt (readers of receipts)
+    "sees_order_quote_link": _a({R.SP, R.SM, R.GM, R.FIN, R.FD}, "acl.sp_scope", "查看订单的报价单"),
+    "sees_receipts": _a({R.FIN, R.FD, R.CA, R.GM}, "acl.finance_scope", "查看回款单"),
+    # acl.team_scope: a team without a manager has the GM hear what its manager would (late dates, new returns)
+    "stands_in_for_team_manager": _a({R.GM}, "acl.team_scope", "代行无经理团队的经理职责"),
+    # price.guide: a quote written by a salesperson is theirs; a manager's quote belongs to the customer's owner
+    "keeps_own_quotes": _a({R.SP}, "price.guide", "以本人名义报价"),
+    # price.finance_guide: new and overdue price requests are told to Finance (the FD answers too, untold)
+    "is_told_of_price_requests": _a({R.FIN}, "price.finance_guide", "接收价格申请提醒"),
+    # process.monitoring: the SM watches their teams' instances, the CS manager the service processes
+    "monitors_team_processes": _a({R.SM}, "process.monitoring", "查看本团队的流程监控"),
+    "monitors_service_processes": _a({R.CSM}, "process.monitoring", "查看客服流程监控"),
+    # acl.team_scope: sales managers lead teams (Team.manager); their team scope comes from yewu.org.selectors
+    "leads_teams": _a({R.SM}, "acl.team_scope", "管理销售团队"),
 }
 
 

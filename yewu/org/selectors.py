@@ -86,7 +86,7 @@ def users_with_ability(name: str):
 
 
 def managed_team_ids(user: User) -> frozenset[int]:
-    if not user.has_role(Role.SM):
+    if not roles_with("leads_teams") & user.role_set:  # the roles alone, as before: a deactivated SM keeps the teams
         return frozenset()
     memo = _REQUEST_MEMO.get()
     key = ("managed_teams", user.pk)

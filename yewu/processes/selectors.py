@@ -100,7 +100,8 @@ def scope_for(user: User) -> Scope:
     if can(user, "oversees_all_processes"):
         return Scope(all=True)
     if can_monitor(user):
-        return Scope(sm=user.has_role(Role.SM), team_ids=managed_team_ids(user), cs=user.has_role(Role.CSM))
+        return Scope(sm=can(user, "monitors_team_processes"), team_ids=managed_team_ids(user),
+                     cs=can(user, "monitors_service_processes"))
     raise PermissionDenied("流程监控仅限总经理、业务经理和客服经理查看", rule=RULE)
 
 

@@ -15,7 +15,7 @@ from yewu.common.errors import Conflict, NotFound, PermissionDenied, RuleRefused
 from yewu.common.jobs import notify
 from yewu.org.models import Role, User
 from yewu.org.permissions import can
-from yewu.org.selectors import get_calendar, get_policy, users_with_role
+from yewu.org.selectors import get_calendar, get_policy, users_with_ability, users_with_role
 from yewu.policy.processes import (
     DOC_PROCESS,
     FINDING_OPEN_STATES,
@@ -240,7 +240,7 @@ def _responsible(d: ProcessDefinition) -> list[User]:
     """The process administrator, else the GMs."""
     if d.administrator_id and d.administrator.is_active:
         return [d.administrator]
-    return list(users_with_role(Role.GM))
+    return list(users_with_ability("oversees_all_processes"))
 
 
 def _responsible_by_code():

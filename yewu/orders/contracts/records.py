@@ -18,8 +18,9 @@ from yewu.common import parsers
 from yewu.common.errors import Conflict, NotFound, PermissionDenied, RuleRefused, ValidationError
 from yewu.common.jobs import notify
 from yewu.common.text import clean_text
-from yewu.org.models import Role, User
-from yewu.org.selectors import get_calendar, get_policy, users_with_role
+from yewu.org.models import User
+from yewu.org.permissions import can
+from yewu.org.selectors import get_calendar, get_policy, users_with_ability
 from yewu.policy import Decision, Reason
 from yewu.policy import contracts as rules
 from yewu.policy.calendar import TZ
@@ -43,7 +44,7 @@ OPEN_LOAN = (CustodyLoanStatus.REQUESTED, CustodyLoanStatus.APPROVED, CustodyLoa
 
 
 def _cs_only(actor: User, what: str, rule: str) -> None:
-    if not actor.has_role(Role.CS, Role.CSM):
+    if not can(actor, "files_contracts"):
         raise PermissionDenied(f"{what}由客服部办理", rule=rule)
 
 
@@ -115,7 +116,7 @@ def _on_takeout_decided(req: ApprovalRequest) -> None:
     loan.save(update_fields=["status"])
     record(actor=None, action="update", obj=loan, before=before, after=snapshot(loan, ["status"]), rule=FILING)
     if ok:
-        for u in [*users_with_role(Role.CS), *users_with_role(Role.CSM)]:
+        for u in users_with_ability("files_contracts"):
             notify(u, f"custody-approved:{loan.pk}:{u.pk}",
                    f"总经理已批准 {loan.borrower.name} 借出合同 {loan.contract.number} 原件，请办理借出登记",
                    rule=FILING, link="/orders/contracts/#custody")
@@ -181,7 +182,7 @@ def flag_overdue_loans(now: datetime | None = None) -> int:
     now = now or timezone.now()
     today = now.astimezone(TZ).date()
     n = 0
-    managers = list(users_with_role(Role.CSM))
+    managers = list(users_with_ability("supervises_contract_filing"))
     for loan in overdue_loans(today).filter(overdue_flagged_on__isnull=True):
         why = rules.takeout_overdue(loan.due_back_on, today, False)
         with transaction.atomic():
@@ -275,7 +276,7 @@ def flag_unconfirmed_register(now: datetime | None = None) -> int:
             return 0
         reg.flagged_at = now
         reg.save(update_fields=["flagged_at"])
-        for u in [*users_with_role(Role.CS), *users_with_role(Role.CSM)]:
+        for u in users_with_ability("files_contracts"):
             notify(u, f"register-overdue:{month:%Y-%m}", why.message, rule=REGISTER,
                    link=f"/orders/contracts/register/?month={month:%Y-%m}")
         record(actor=None, action="flag", obj=reg, after={"flagged_at": now}, rule=REGISTER, reason=why.message)
@@ -290,7 +291,7 @@ def _owner_for(c: Contract) -> User:
     team = c.order.salesperson.team if c.order.salesperson.team_id else None
     if team is not None and team.manager_id and team.manager.is_active:
         return team.manager
-    gm = users_with_role(Role.GM).first()
+    gm = users_with_ability("handles_any_contract_dispute").first()
     if gm is None:
         raise Conflict("没有可负责该纠纷的业务经理或总经理", rule=DISPUTE)
     return gm
@@ -298,12 +299,12 @@ def _owner_for(c: Contract) -> User:
 
 def may_record_dispute(actor: User, c: Contract) -> bool:
     """Who may record a breach/dispute: the order's salesperson, an SM, CS or the GM."""
-    return actor.has_role(Role.SM, Role.GM, Role.CS, Role.CSM) or actor.id == c.order.salesperson_id
+    return can(actor, "records_contract_disputes") or actor.id == c.order.salesperson_id
 
 
 def may_manage_dispute(actor: User, d: ContractDispute) -> bool:
     """Who moves a dispute on: its owner (the team's SM) or the GM."""
-    return actor.id == d.owner_id or actor.has_role(Role.GM)
+    return actor.id == d.owner_id or can(actor, "handles_any_contract_dispute")
 
 
 @transaction.atomic
@@ -329,7 +330,7 @@ def record_dispute(actor: User, contract_id: int, *, kind: str, description: str
     record(actor=actor, action="create", obj=d, rule=DISPUTE, after=snapshot(d))
     msg = (f"合同 {c.number}（{c.customer.name}）登记{d.get_kind_display()}：涉及 {amount:,.2f} 元，负责人 {owner.name}"
            + ("；已进入诉讼/仲裁，订单停止发货和审批" if d.status == DisputeStatus.LITIGATION else ""))
-    for u in {owner, *users_with_role(Role.GM)}:
+    for u in {owner, *users_with_ability("handles_any_contract_dispute")}:
         notify(u, f"dispute:{d.pk}:{u.pk}", msg, rule=DISPUTE, link=_link(c))
     return d
 
@@ -355,7 +356,7 @@ def move_dispute(actor: User, dispute_id: int, target: str, resolution: str = ""
         d.resolved_at = timezone.now()
     d.save()
     record(actor=actor, action="update", obj=d, before=before, after=snapshot(d, ["status", "resolution"]), rule=DISPUTE)
-    for u in users_with_role(Role.GM):
+    for u in users_with_ability("handles_any_contract_dispute"):
         notify(u, f"dispute:{d.pk}:{target}:{u.pk}", f"合同 {d.contract.number} 的{d.get_kind_display()}：{d.get_status_display()}"
                + (f"（{resolution}）" if resolution else ""), rule=DISPUTE, link=_link(d.contract))
     return d

@@ -20,7 +20,8 @@ from yewu.common.errors import Conflict, NotFound, PermissionDenied, RuleRefused
 from yewu.common.numbering import next_number
 from yewu.common.text import clean_text
 from yewu.customers.selectors import customer_for
-from yewu.org.models import Role, User
+from yewu.org.models import User
+from yewu.org.permissions import can
 from yewu.org.selectors import get_calendar, get_policy
 from yewu.policy import Reason
 from yewu.policy import orders as rules
@@ -57,7 +58,7 @@ def _own_order(actor: User, order_id: int) -> Order:
     order = Order.objects.select_for_update().select_related("customer", "salesperson").filter(pk=order_id).first()
     if order is None or customer_for(actor, order.customer_id) is None:
         raise NotFound("订单不存在或无权查看")
-    if order.salesperson_id != actor.id and order.created_by_id != actor.id and not actor.has_role(Role.SM, Role.GM):
+    if order.salesperson_id != actor.id and order.created_by_id != actor.id and not can(actor, "handles_team_orders"):
         raise PermissionDenied("只能为自己的订单起草合同", rule="acl.sp_scope")
     return order
 
@@ -193,7 +194,7 @@ def sign(actor: User, contract_id: int, signed_on: date | None = None) -> Contra
 @transaction.atomic
 def file_signed(actor: User, contract_id: int, scan: FileIn) -> Contract:
     """`contract.filing_1wd`: CS takes the signed original (scan attached) into custody."""
-    if not actor.has_role(Role.CS, Role.CSM):
+    if not can(actor, "files_contracts"):
         raise PermissionDenied("合同原件由客服部保管归档", rule="contract.filing_1wd")
     c = _get(contract_id)
     if c.status != ContractStatus.SIGNED:

@@ -71,7 +71,7 @@ def contract_list(request):
         "out": loans.filter(status=CustodyLoanStatus.OUT).order_by("due_back_on"),
         "requested": loans.filter(status=CustodyLoanStatus.REQUESTED),
         "disputes": records.disputes_visible_to(u).exclude(status=DisputeStatus.RESOLVED),
-        "is_cs": u.has_role(Role.CS, Role.CSM), "register": records.register_status(last),
+        "is_cs": can(u, "files_contracts"), "register": records.register_status(last),
     })
 
 
@@ -85,9 +85,9 @@ def register(request):
         month = rules.previous_month(timezone.localdate())
     rows = records.register_rows(month, contracts_visible_to(u))
     return render(request, "orders/contract_register.html", {
-        "month": month, "rows": rows, "st": records.register_status(month), "is_cs": u.has_role(Role.CS, Role.CSM),
+        "month": month, "rows": rows, "st": records.register_status(month), "is_cs": can(u, "files_contracts"),
         "prev": rules.previous_month(month), "next": rules.next_month(month), "today": timezone.localdate(),
-        "can_confirm": u.has_role(Role.CS, Role.CSM) and rules.register_confirmable(month, timezone.localdate()).allowed,
+        "can_confirm": can(u, "files_contracts") and rules.register_confirmable(month, timezone.localdate()).allowed,
         "total": sum((r["c"].amount for r in rows), 0) if can(u, "sees_prices") else None,
     })
 
@@ -184,7 +184,7 @@ def order_section(u, o, c) -> dict:
         "litigation": blocked, "custody_label": label, "custody_code": code, "loans": loans,
         "can_takeout": c.status == ContractStatus.FILED and open_loan is None,
         "takeout_default": rules.takeout_return_due(today, get_calendar(), get_policy()),
-        "is_cs": u.has_role(Role.CS, Role.CSM), "disputes": disputes, "dispute_kinds": DisputeKind.choices,
+        "is_cs": can(u, "files_contracts"), "disputes": disputes, "dispute_kinds": DisputeKind.choices,
         "can_dispute": signed and records.may_record_dispute(u, c),
         "manage_dispute_ids": {d.pk for d in disputes if records.may_manage_dispute(u, d)},
     }
@@ -198,7 +198,7 @@ def contract_context(u, o) -> dict:
     c = contracts_visible_to(u).filter(order=o).select_related("approval", "signed_by", "filed_by").first()
     if why is None and c is None:
         return {"contract_why": None, "contract": None, **order_section(u, o, None)}
-    owner = u.id in (o.salesperson_id, o.created_by_id) or u.has_role(Role.SM, Role.GM)
+    owner = u.id in (o.salesperson_id, o.created_by_id) or can(u, "handles_team_orders")
     reviews = []
     if c is not None and c.approval_id:
         for s in c.approval.steps.select_related("decided_by").order_by("order"):
@@ -213,7 +213,7 @@ def contract_context(u, o) -> dict:
         "can_draft_contract": c is None and owner and o.status not in (OrderStatus.CANCELLED, OrderStatus.REJECTED),
         "can_submit_contract": c is not None and owner and c.status in (ContractStatus.DRAFT, ContractStatus.REJECTED),
         "can_sign_contract": c is not None and owner and c.status == ContractStatus.APPROVED,
-        "can_file_contract": c is not None and c.status == ContractStatus.SIGNED and u.has_role(Role.CS, Role.CSM),
+        "can_file_contract": c is not None and c.status == ContractStatus.SIGNED and can(u, "files_contracts"),
         **order_section(u, o, c),
     }
 

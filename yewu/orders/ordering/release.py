@@ -10,8 +10,8 @@ from django.utils import timezone
 
 from yewu.audit.services import record, snapshot
 from yewu.common.jobs import notify
-from yewu.org.models import Role, User
-from yewu.org.selectors import get_calendar, get_policy, users_with_role
+from yewu.org.models import User
+from yewu.org.selectors import get_calendar, get_policy, users_with_ability
 from yewu.policy import orders as rules
 
 from .. import closing
@@ -58,7 +58,7 @@ def money_arrived(order: Order, arrived_on: date) -> None:
         order.save(update_fields=["deposit_arrived_on"])
         due, reason = rules.custom_date_entry_due(arrived_on, get_calendar(), get_policy())
         order.lines.filter(kind="custom", promised_ship_on__isnull=True).update(prod_date_due_at=due)
-        for u in users_with_role(Role.PROD):
+        for u in users_with_ability("enters_custom_ship_dates"):
             notify(u, f"custom-date:{order.pk}", f"订单 {order.number}（{order.customer.name}）{reason.message}",
                    rule="delivery.custom_production", link=f"/orders/{order.pk}/")
         record(actor=None, action="update", obj=order, after={"deposit_arrived_on": arrived_on, "prod_date_due_at": due},

@@ -15,6 +15,7 @@ from yewu.approvals.models import ApprovalRequest, ApprovalStep
 from yewu.catalog.models import Product
 from yewu.customers.selectors import customers_visible_to
 from yewu.org.models import Role
+from yewu.org.permissions import can
 from yewu.org.selectors import get_policy, managed_team_ids
 from yewu.policy import Reason
 from yewu.policy import orders as rules
@@ -115,13 +116,10 @@ def custom_lines_to_date(user) -> QuerySet[OrderLine]:
 
 # --- read helpers for the order pages (yewu/orders/ordering/views.py) -------------------------------------------------
 
-ALL_ORDER_ROLES = ("SP", "SM", "GM")  # who may create orders (ordering.services.create_order)
-
-
 def order_customers(user):
     """Customers the user may place an order for: an SP only their own, SM the team's, GM all — never the pool."""
     qs = customers_visible_to(user).filter(owner__isnull=False)
-    if user.has_role("SP") and not user.has_role("SM", "GM"):
+    if can(user, "places_orders") and not can(user, "handles_team_orders"):
         qs = qs.filter(owner=user)
     return qs.order_by("name")
 
@@ -215,7 +213,7 @@ def approval_history(order, now=None) -> list[dict]:
 
 def team_orders(user) -> QuerySet[Order]:
     """The orders of the teams ``user`` manages (`acl.team_scope`); the GM sees all teams."""
-    if user.has_role("GM"):
+    if can(user, "sees_every_team_orders"):
         return Order.objects.all()
     teams = managed_team_ids(user)
     return orders_visible_to(user).filter(Q(salesperson__team_id__in=teams) | Q(customer__owner__team_id__in=teams))

@@ -18,7 +18,8 @@ from yewu.common.errors import Conflict, NotFound, PermissionDenied, RuleRefused
 from yewu.common.numbering import next_number
 from yewu.common.text import clean_text
 from yewu.customers.selectors import customer_for, customers_visible_to
-from yewu.org.models import Role, User
+from yewu.org.models import User
+from yewu.org.permissions import can
 from yewu.org.selectors import get_policy
 from yewu.policy import Decision, Reason
 from yewu.policy import orders as rules
@@ -68,9 +69,9 @@ def create_order(actor: User, *, customer_id: int, lines: list[LineIn], settleme
                 .filter(pk=customer_id).first())  # customer_for with the customer's order figures: one query
     if customer is None:
         raise NotFound("客户不存在或无权查看", rule="acl.sp_scope")
-    if actor.has_role(Role.SP) and not actor.has_role(Role.SM, Role.GM) and customer.owner_id != actor.id:
+    if can(actor, "places_orders") and not can(actor, "handles_team_orders") and customer.owner_id != actor.id:
         raise PermissionDenied("只能为自己负责的客户下单", rule="acl.sp_scope")
-    if not actor.has_role(Role.SP, Role.SM, Role.GM):
+    if not can(actor, "places_orders"):
         raise PermissionDenied("只有业务员、业务经理或总经理可以下单")
     if customer.owner_id is None:
         raise RuleRefused("公海客户须先分配业务员才能下单", rule="cust.ownerless_to_manager")
@@ -180,7 +181,7 @@ def approvals_needed(order: Order, cfg=None) -> Decision:
 @transaction.atomic
 def set_custom_ship_date(actor: User, order_id: int, line_id: int, ship_on: date) -> OrderLine:
     """`delivery.custom_production`: PROD (only) enters a custom line's ship date once the deposit arrived."""
-    if not actor.has_role(Role.PROD):
+    if not can(actor, "enters_custom_ship_dates"):
         raise PermissionDenied("定制产品交期只能由生产部录入（业务员不能设定）", rule="delivery.custom_production")
     order = Order.objects.select_for_update().select_related("customer").filter(pk=order_id).first()
     line = order.lines.select_for_update().filter(pk=line_id).first() if order else None
@@ -223,7 +224,7 @@ def update_order_lines(actor: User, order_id: int, lines: list[LineIn], reapprov
     order = Order.objects.select_for_update().select_related("customer", "salesperson").filter(pk=order_id).first()
     if order is None or customer_for(actor, order.customer_id) is None:
         raise NotFound("订单不存在或无权查看")
-    if order.created_by_id != actor.id and order.salesperson_id != actor.id and not actor.has_role(Role.SM, Role.GM):
+    if order.created_by_id != actor.id and order.salesperson_id != actor.id and not can(actor, "handles_team_orders"):
         raise PermissionDenied("只能修改自己的订单", rule="acl.sp_scope")
     if order.status not in EDITABLE_STATES or order.shipments.exists():
         raise Conflict(f"订单状态为「{order.get_status_display()}」，不能再修改", code="bad_state")
@@ -294,7 +295,7 @@ def submit_order(actor: User, order_id: int) -> Order:
     order = Order.objects.select_for_update().select_related("customer", "salesperson").filter(pk=order_id).first()
     if order is None or customer_for(actor, order.customer_id) is None:
         raise NotFound("订单不存在或无权查看")
-    if order.created_by_id != actor.id and order.salesperson_id != actor.id and not actor.has_role(Role.SM, Role.GM):
+    if order.created_by_id != actor.id and order.salesperson_id != actor.id and not can(actor, "handles_team_orders"):
         raise PermissionDenied("只能提交自己的订单", rule="acl.sp_scope")
     if order.status == OrderStatus.PENDING_APPROVAL:
         raise Conflict("订单正在审批中，不能重复提交", rule="approval.inbox", code="already_pending")

@@ -40,7 +40,7 @@ def order_list(request):
                                30)
     return render(request, "orders/order_list.html", {
         "page": page, "status": status, "q": q, "late": late, "states": OrderStatus.choices,
-        "can_create": u.has_role(*selectors.ALL_ORDER_ROLES),
+        "can_create": can(u, "places_orders"),
         "today": timezone.localdate(),
     })
 
@@ -66,7 +66,7 @@ def _quote_lines(request, quote_id):
 @login_required
 def order_new(request):
     u = request.user
-    if not u.has_role(*selectors.ALL_ORDER_ROLES):
+    if not can(u, "places_orders"):
         messages.error(request, "只有业务员、业务经理或总经理可以下单（acl.sp_scope）")
         return redirect("orders:list")
     data = {"lines": [], "idem": uuid.uuid4().hex}
@@ -163,13 +163,13 @@ def order_detail(request, pk):
         "payments": o.payments.select_related("recorded_by").order_by("arrived_on", "id"),
         "shipments": shipments,
         "can_submit": o.status in (OrderStatus.DRAFT, OrderStatus.REJECTED)
-        and (u.id in (o.created_by_id, o.salesperson_id) or u.has_role(Role.SM, Role.GM)),
-        "can_pay": u.has_role(Role.FIN, Role.CA) and o.unpaid > 0
+        and (u.id in (o.created_by_id, o.salesperson_id) or can(u, "handles_team_orders")),
+        "can_pay": can(u, "records_order_receipts") and o.unpaid > 0
         and o.status not in (OrderStatus.DRAFT, OrderStatus.CANCELLED, OrderStatus.REJECTED),
-        "can_ship": u.has_role(Role.WH, Role.SM, Role.GM) and any(ln.open_qty > 0 for ln in lines)
+        "can_ship": can(u, "ships_orders") and any(ln.open_qty > 0 for ln in lines)
         and o.status not in (OrderStatus.DRAFT, OrderStatus.REJECTED, OrderStatus.CANCELLED),
         "release_block": selectors.release_block(o, with_money=can(u, "sees_prices")), "today": timezone.localdate(),
-        "can_enter_dates": u.has_role(Role.PROD) and o.deposit_arrived_on is not None
+        "can_enter_dates": can(u, "enters_custom_ship_dates") and o.deposit_arrived_on is not None
         and o.status not in (OrderStatus.CANCELLED, OrderStatus.REJECTED, OrderStatus.SHIPPED, OrderStatus.DELIVERED, OrderStatus.CLOSED),
         "late_line_ids": {ln.pk for ln in lines if o.status in SHIPPABLE and ln.open_qty > 0
                           and ln.promised_ship_on and ln.promised_ship_on < timezone.localdate()},
@@ -196,16 +196,13 @@ def order_submit(request, pk):
 
 # --- paper documents (SPEC §9.1) offered on the order page --------------------------------------------------
 
-DELIVERY_ROLES = (Role.WH, Role.SP, Role.SM, Role.CS, Role.GM)  # services.confirm_delivery
-
-
 def _documents_context(u, o, lines, shipments) -> dict:
     prices = can(u, "sees_prices")
     return {
         "doc_order_pdf": prices and o.status != OrderStatus.DRAFT,
         "doc_backorder": bool(shipments) and any(ln.open_qty > 0 for ln in lines),
         "doc_over_credit": prices and o.settlement == Settlement.CREDIT and over_credit_figures(o) is not None,
-        "can_record_delivery": u.has_role(*DELIVERY_ROLES),
+        "can_record_delivery": can(u, "records_deliveries"),
     }
 
 
@@ -218,7 +215,7 @@ def custom_dates(request):
     now = timezone.now()
     rows = [{"ln": ln, "overdue": bool(ln.prod_date_due_at and now > ln.prod_date_due_at)}
             for ln in selectors.custom_lines_to_date(u)]
-    return render(request, "orders/custom_dates.html", {"rows": rows, "can_enter": u.has_role(Role.PROD),
+    return render(request, "orders/custom_dates.html", {"rows": rows, "can_enter": can(u, "enters_custom_ship_dates"),
                                                         "today": timezone.localdate()})
 
 

@@ -25,8 +25,9 @@ from yewu.common.jobs import notify
 from yewu.common.numbering import next_number
 from yewu.common.text import clean_text
 from yewu.customers.selectors import customer_for
-from yewu.org.models import Role, User
-from yewu.org.selectors import get_policy, managed_team_ids, users_with_role
+from yewu.org.models import User
+from yewu.org.permissions import can
+from yewu.org.selectors import get_policy, managed_team_ids, users_with_ability
 from yewu.policy import orders as rules
 
 from .. import closing
@@ -77,8 +78,8 @@ def apply(actor: User, *, order_id: int, line_id: int, quantity, reason: str, qu
     order = Order.objects.select_for_update().select_related("customer", "salesperson").filter(pk=order_id).first()
     if order is None or customer_for(actor, order.customer_id) is None:
         raise NotFound("订单不存在或无权查看")
-    if not actor.has_role(Role.SP, Role.SM, Role.GM) or (
-            order.salesperson_id != actor.id and not actor.has_role(Role.SM, Role.GM)):
+    if not can(actor, "applies_returns") or (
+            order.salesperson_id != actor.id and not can(actor, "handles_team_orders")):
         raise PermissionDenied("退货申请由该订单的业务员提出", rule="return.flow")
     if order.status not in RETURNABLE_STATES:
         raise Conflict(f"订单状态为「{order.get_status_display()}」，尚未发货，不能退货", rule="return.flow", code="bad_state")
@@ -121,7 +122,7 @@ def _team_managers(order: Order) -> list[User]:
     team = order.salesperson.team
     if team is not None and team.manager_id:
         return [team.manager]
-    return list(users_with_role(Role.GM))
+    return list(users_with_ability("stands_in_for_team_manager"))
 
 
 def _get(return_id: int) -> ReturnRequest:
@@ -139,7 +140,7 @@ def _expect(ret: ReturnRequest, *states: str) -> None:
 
 def _require_sm(actor: User, ret: ReturnRequest) -> None:
     team_id = ret.order.salesperson.team_id
-    if not actor.has_role(Role.SM) or (team_id and team_id not in managed_team_ids(actor)):
+    if not can(actor, "confirms_returns") or (team_id and team_id not in managed_team_ids(actor)):
         raise PermissionDenied("此步骤由该业务员所在团队的业务经理办理", rule="return.flow")
     if actor.id == ret.created_by_id:
         raise PermissionDenied("不能确认或批准自己提交的退货申请", rule="sod.no_self_approval")
@@ -161,7 +162,7 @@ def confirm(actor: User, return_id: int, comment: str = "") -> ReturnRequest:
     before = snapshot(ret, ["status"])
     ret.status = ReturnStatus.CONFIRMED
     _log(ret, actor, "SM", "确认退货申请", clean_text(comment, field="comment", label="意见", max_len=300))
-    for u in users_with_role(Role.QC):
+    for u in users_with_ability("inspects_returns"):
         notify(u, f"return:{ret.pk}:inspect", f"退货 {ret.number} 待质检", rule="return.flow", link=f"/orders/{ret.order_id}/")
     return _save(ret, actor, before, "confirm")
 
@@ -169,7 +170,7 @@ def confirm(actor: User, return_id: int, comment: str = "") -> ReturnRequest:
 @transaction.atomic
 def inspect(actor: User, return_id: int, *, is_ours: bool, condition: str) -> ReturnRequest:
     """QC: are the goods ours, and in what condition. Goods that are not ours end the request."""
-    if not actor.has_role(Role.QC):
+    if not can(actor, "inspects_returns"):
         raise PermissionDenied("退货检验由质检办理", rule="return.flow")
     ret = _get(return_id)
     _expect(ret, ReturnStatus.CONFIRMED)
@@ -193,18 +194,18 @@ def approve(actor: User, return_id: int, comment: str = "") -> ReturnRequest:
         ret.status = ReturnStatus.AWAITING_GM if ret.needs_gm else ReturnStatus.APPROVED
         _log(ret, actor, "SM", "业务经理批准", comment)
         if ret.needs_gm:
-            for u in users_with_role(Role.GM):
+            for u in users_with_ability("approves_late_returns"):
                 notify(u, f"return:{ret.pk}:gm", f"退货 {ret.number} 送达超过 {get_policy()['return.flow.gm_after_days']} 天，"
                        "待总经理批准", rule="return.flow", link=f"/orders/{ret.order_id}/")
     else:
-        if not actor.has_role(Role.GM):
+        if not can(actor, "approves_late_returns"):
             raise PermissionDenied(f"送达 {ret.days_after_delivery} 天后的退货须总经理批准", rule="return.flow")
         if any(h.get("by") == actor.name and h.get("role") == "SM" for h in ret.history) or actor.id == ret.created_by_id:
             raise PermissionDenied("同一人不能在同一审批链中审批两步", rule="sod.no_self_approval")
         ret.status = ReturnStatus.APPROVED
         _log(ret, actor, "GM", "总经理批准", comment)
     if ret.status == ReturnStatus.APPROVED:
-        for u in users_with_role(Role.WH):
+        for u in users_with_ability("receives_returns"):
             notify(u, f"return:{ret.pk}:receive", f"退货 {ret.number} 已批准，待仓库收货", rule="return.flow",
                    link=f"/orders/{ret.order_id}/")
     return _save(ret, actor, before, "approve")
@@ -215,7 +216,7 @@ def reject(actor: User, return_id: int, comment: str) -> ReturnRequest:
     ret = _get(return_id)
     _expect(ret, ReturnStatus.APPLIED, ReturnStatus.INSPECTED, ReturnStatus.AWAITING_GM)
     if ret.status == ReturnStatus.AWAITING_GM:
-        if not actor.has_role(Role.GM):
+        if not can(actor, "approves_late_returns"):
             raise PermissionDenied("此步骤由总经理办理", rule="return.flow")
     else:
         _require_sm(actor, ret)
@@ -233,7 +234,7 @@ def receive(actor: User, return_id: int) -> ReturnRequest:
     """WH receives the goods on a red-ink goods-issue note (红字出库单, numbered in the CK sequence): stock back,
     ``returned_qty`` on the line; an exchange reopens the quantity for a new shipment. Finance's credit-note
     handlers run for a plain return."""
-    if not actor.has_role(Role.WH):
+    if not can(actor, "receives_returns"):
         raise PermissionDenied("退货由仓库收货入库", rule="return.flow")
     ret = _get(return_id)
     _expect(ret, ReturnStatus.APPROVED)
@@ -264,7 +265,7 @@ def receive(actor: User, return_id: int) -> ReturnRequest:
         for fn in _credit_handlers:
             fn(ret)
         closing.sync_closed_by_id(actor, ret.order_id, ref=ret.number)  # paid in full net of the return: closed
-        for u in users_with_role(Role.FIN):
+        for u in users_with_ability("credits_returns"):
             notify(u, f"return:{ret.pk}:credit", f"退货 {ret.number} 已入库，请开具红字发票/贷项 ¥{ret.amount:,.2f}",
                    rule="return.flow", link=f"/orders/{ret.order_id}/")
     return ret
@@ -275,7 +276,7 @@ def reverse_receive(actor: User, return_id: int, reason: str) -> ReturnRequest:
     """Undo a plain return received by mistake (撤销收货), before FIN issued its credit note: the line's returned
     quantity and the order's returned amount go back, and finance's reversal handlers undo the money exactly
     (commission taken back, excess moved to the customer's balance)."""
-    if not actor.has_role(Role.WH, Role.FIN):
+    if not can(actor, "reverses_return_receipts"):
         raise PermissionDenied("撤销退货收货由仓库或财务办理", rule="return.flow")
     if not (reason or "").strip():
         raise ValidationError("撤销收货必须填写原因", fields={"reason": "必填"}, rule="return.flow")
@@ -294,7 +295,7 @@ def reverse_receive(actor: User, return_id: int, reason: str) -> ReturnRequest:
     order.returned_amount -= ret.amount
     order.save(update_fields=["returned_amount"])
     ret.status, ret.reversed_at, ret.reversal_reason = ReturnStatus.REVERSED, timezone.now(), reason
-    _log(ret, actor, "WH" if actor.has_role(Role.WH) else "FIN", f"撤销收货（红字出库单 {ret.red_note_number} 作废）", reason)
+    _log(ret, actor, "WH" if can(actor, "receives_returns") else "FIN", f"撤销收货（红字出库单 {ret.red_note_number} 作废）", reason)
     ret.save()
     ret._actor = actor
     for fn in _reversal_handlers:
@@ -308,7 +309,7 @@ def reverse_receive(actor: User, return_id: int, reason: str) -> ReturnRequest:
 @transaction.atomic
 def record_credit_note(actor: User, return_id: int, reference: str) -> ReturnRequest:
     """FIN records the credit note / red-letter invoice issued for a received return."""
-    if not actor.has_role(Role.FIN):
+    if not can(actor, "credits_returns"):
         raise PermissionDenied("红字发票/贷项由财务开具", rule="return.flow")
     ret = _get(return_id)
     _expect(ret, ReturnStatus.RECEIVED)

@@ -7,7 +7,7 @@ from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
 from yewu.common.errors import YewuError
-from yewu.org.models import Role
+from yewu.org.permissions import can
 
 from ..models import ReturnStatus
 from ..pages import order_or_404, show_error
@@ -15,14 +15,14 @@ from ..visibility import returns_visible_to
 from . import services
 from .services import RETURNABLE_STATES
 
-# which role acts on a return in each state, and the action the page offers (returns.py enforces who exactly)
+# which ability acts on a return in each state, and the action the page offers (returns.py enforces who exactly)
 RETURN_NEXT = {
-    ReturnStatus.APPLIED: (Role.SM, "confirm", "业务经理确认"),
-    ReturnStatus.CONFIRMED: (Role.QC, "inspect", "质检检验"),
-    ReturnStatus.INSPECTED: (Role.SM, "approve", "业务经理批准"),
-    ReturnStatus.AWAITING_GM: (Role.GM, "approve", "总经理批准"),
-    ReturnStatus.APPROVED: (Role.WH, "receive", "仓库收货（红字出库单）"),
-    ReturnStatus.RECEIVED: (Role.FIN, "credit", "财务开红字发票/贷项"),
+    ReturnStatus.APPLIED: ("confirms_returns", "confirm", "业务经理确认"),
+    ReturnStatus.CONFIRMED: ("inspects_returns", "inspect", "质检检验"),
+    ReturnStatus.INSPECTED: ("confirms_returns", "approve", "业务经理批准"),
+    ReturnStatus.AWAITING_GM: ("approves_late_returns", "approve", "总经理批准"),
+    ReturnStatus.APPROVED: ("receives_returns", "receive", "仓库收货（红字出库单）"),
+    ReturnStatus.RECEIVED: ("credits_returns", "credit", "财务开红字发票/贷项"),
 }
 
 
@@ -32,11 +32,11 @@ def returns_context(u, o, lines) -> dict:
         nxt = RETURN_NEXT.get(r.status)
         if r.status == ReturnStatus.RECEIVED and r.exchange:
             nxt = None
-        items.append({"r": r, "next_label": nxt[2] if nxt else "", "action": nxt[1] if nxt and u.has_role(nxt[0]) else "",
-                      "can_reject": nxt is not None and nxt[1] in ("confirm", "approve") and u.has_role(nxt[0]),
-                      "can_reverse": r.status == ReturnStatus.RECEIVED and not r.exchange and u.has_role(Role.WH, Role.FIN)})
-    may_apply = (o.status in RETURNABLE_STATES and u.has_role(Role.SP, Role.SM, Role.GM)
-                 and (o.salesperson_id == u.id or u.has_role(Role.SM, Role.GM)))
+        items.append({"r": r, "next_label": nxt[2] if nxt else "", "action": nxt[1] if nxt and can(u, nxt[0]) else "",
+                      "can_reject": nxt is not None and nxt[1] in ("confirm", "approve") and can(u, nxt[0]),
+                      "can_reverse": r.status == ReturnStatus.RECEIVED and not r.exchange and can(u, "reverses_return_receipts")})
+    may_apply = (o.status in RETURNABLE_STATES and can(u, "applies_returns")
+                 and (o.salesperson_id == u.id or can(u, "handles_team_orders")))
     return {"returns": items, "return_lines": [ln for ln in lines if ln.returnable_qty > 0] if may_apply else []}
 
 

@@ -14,7 +14,8 @@ from yewu.audit.services import record, snapshot
 from yewu.common.errors import Conflict, NotFound, PermissionDenied, RuleRefused, ValidationError
 from yewu.common.numbering import next_number
 from yewu.common.text import clean_text
-from yewu.org.models import Role, User
+from yewu.org.models import User
+from yewu.org.permissions import can
 
 from .. import closing
 from ..attachments import FileIn, save_attachment
@@ -32,7 +33,7 @@ class ShipLineIn:
 @transaction.atomic
 def create_shipment(actor: User, order_id: int, lines: list[ShipLineIn], note: str = "") -> Shipment:
     """`ship.release_check`: only ready orders of non-suspended customers; partial shipments allowed."""
-    if not actor.has_role(Role.WH, Role.SM, Role.GM):
+    if not can(actor, "ships_orders"):
         raise PermissionDenied("发货由仓库（库管）办理", rule="ship.release_check")
     order = Order.objects.select_for_update().select_related("customer").filter(pk=order_id).first()
     if order is None:
@@ -81,7 +82,7 @@ def confirm_delivery(actor: User, shipment_id: int, *, delivered_on: date, signe
     """`ship.goods_issue_note`: the customer-signed copy (a photo/scan, or an e-signature) sets the shipment's
     delivery date; when every shipment of a fully shipped order is signed for, the order is delivered (and a
     CREDIT order's due date runs from then)."""
-    if not actor.has_role(Role.WH, Role.SP, Role.SM, Role.CS, Role.GM):
+    if not can(actor, "records_deliveries"):
         raise PermissionDenied("签收回单由仓库、业务员或客服登记", rule="ship.goods_issue_note")
     ship = Shipment.objects.select_for_update().select_related("order").filter(pk=shipment_id).first()
     if ship is None:

@@ -15,7 +15,7 @@ from yewu.common.errors import Conflict, PermissionDenied, RuleRefused, Validati
 from yewu.common.models import Notification
 from yewu.common.text import clean_text
 from yewu.org.permissions import can
-from yewu.org.selectors import get_calendar, get_policy, users_with_role
+from yewu.org.selectors import get_calendar, get_policy, users_with_ability
 from yewu.policy import pricing
 
 from ..approval.services import _cancel_pending_approval
@@ -126,7 +126,7 @@ def scan_quote_deadlines(now: datetime | None = None) -> dict:
         for u in targets:
             _, created = _get_or_create_note(u, f"quote:{q.pk}:24h:{tag}", "quote.nonstandard_24h", msg, f"/sales/quotes/{q.pk}/")
             counts[tag] += int(created)
-    fins = list(users_with_role("FIN"))
+    fins = list(users_with_ability("is_told_of_price_requests"))
     for r in PriceRequest.objects.filter(state=RequestState.PENDING, due_at__lte=now).select_related("product"):
         for u in fins:
             _, created = _get_or_create_note(u, f"price_request:{r.pk}:overdue", "price.finance_guide",

@@ -17,7 +17,7 @@ from yewu.common.errors import Conflict, PermissionDenied, RuleRefused, Validati
 from yewu.common.models import Notification
 from yewu.common.text import clean_text
 from yewu.org.permissions import can
-from yewu.org.selectors import get_calendar, get_policy, users_with_role
+from yewu.org.selectors import get_calendar, get_policy, users_with_ability
 from yewu.policy import Decision, PolicyConfig, pricing
 
 from ..models import Quote, QuoteLine, QuoteState
@@ -167,7 +167,7 @@ def create_quote(actor, data: dict) -> Quote:
         customer = customers_for_user(actor).get(pk=int(cid))
     except Exception:  # noqa: BLE001 — unknown, invisible or malformed id: same answer
         raise ValidationError("客户不存在或无权为其报价", fields={"customer_id": "客户不存在或不可见"}) from None
-    owner = actor if actor.has_role("SP") or customer.owner_id is None else customer.owner
+    owner = actor if can(actor, "keeps_own_quotes") or customer.owner_id is None else customer.owner
     today = timezone.localdate()
     quote = Quote(customer=customer, owner=owner, team=owner.team, quote_date=today, created_by=actor, state=QuoteState.DRAFT)
     _header(actor, quote, data, cfg, creating=True)
@@ -244,7 +244,7 @@ def sm_approvers(quote: Quote):
     mgr = quote.team.manager if quote.team_id else None
     if mgr is not None and mgr.pk != quote.owner_id and mgr.is_active:
         return [mgr]
-    return [u for u in users_with_role("GM") if u.pk != quote.owner_id]
+    return [u for u in users_with_ability("stands_in_for_team_manager") if u.pk != quote.owner_id]
 
 
 @transaction.atomic
