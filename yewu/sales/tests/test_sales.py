@@ -193,8 +193,11 @@ def test_special_price_needs_team_sm_not_self_not_other_team(api_client, company
     q = services.create_quote(company.sales1, {"customer_id": c1.pk, "lines": [{"product_id": p.pk, "quantity": "1", "unit_price": "955.00"}]})
     r = post(api_client(company.sales1), f"/api/v1/quotes/{q.pk}/submit")
     assert r.json()["state"] == "submitted" and r.json()["current_step"] == "SM"
-    # the SM is told through the shared approval inbox (approval.inbox), with the quote's link
-    assert Notification.objects.filter(user=company.manager, link=f"/sales/quotes/{q.pk}/").exists()
+    # the SM is told through the shared approval inbox (approval.inbox), linking to the approval on one page (issue 15)
+    from yewu.approvals.models import ApprovalRequest
+
+    req = ApprovalRequest.objects.get(doc_type="quote", doc_id=q.pk)
+    assert Notification.objects.filter(user=company.manager, link=f"/approvals/{req.pk}/").exists()
     assert post(api_client(company.sales1), f"/api/v1/quotes/{q.pk}/approve").status_code == 403
     assert post(api_client(company.manager2), f"/api/v1/quotes/{q.pk}/approve").status_code == 404  # not visible
     assert post(api_client(company.sales2), f"/api/v1/quotes/{q.pk}/approve").status_code == 404
