@@ -340,6 +340,20 @@ ABILITIES: dict[str, Ability] = {
     "monitors_service_processes": _a({R.CSM}, "process.monitoring", "查看客服流程监控"),
     # acl.team_scope: sales managers lead teams (Team.manager); their team scope comes from yewu.org.selectors
     "leads_teams": _a({R.SM}, "acl.team_scope", "管理销售团队"),
+    # issue 11, nav 客户 › 走访单 (/visit-plans/, visit.plan_approval): writers, accompanying managers and the
+    # office (approved plans) open the page
+    "opens_visit_plans": _a({R.SP, R.SM, R.GM, R.ADM}, "visit.plan_approval", "打开客户走访单"),
+    # issue 11, nav 客户 › 档案维护 (/upkeep/, cust.monthly_info_report)
+    "opens_upkeep": _a({R.SP, R.SM, R.GM}, "cust.monthly_info_report", "打开客户档案维护"),
+    # issue 11, nav 销售 › 报价 and tile 报价单 (/sales/quotes/, price.guide): own, team and all quotes
+    "opens_quotes": _a({R.SP, R.SM, R.GM, R.FIN, R.FD}, "price.guide", "查看报价单"),
+    # issue 11, nav 销售 › 合同 (/orders/contracts/, contract.filing_1wd)
+    "opens_contracts": _a({R.CS, R.CSM, R.SM, R.GM, R.SP}, "contract.filing_1wd", "查看合同"),
+    # issue 11, nav 财务 › 回款/开票/应收账款/提成 (/finance/..., /performance/commission/, acl.finance_scope):
+    # all, team and own money records
+    "opens_finance": _a({R.FIN, R.FD, R.CA, R.GM, R.SM, R.SP}, "acl.finance_scope", "查看回款、开票、应收和提成"),
+    # issue 11, nav 管理 › 流程 (/processes/, process.monitoring): maintainers and monitors (as the nav showed it)
+    "opens_processes": _a({R.GM, R.SM, R.CSM, R.ADM}, "process.monitoring", "查看流程"),
 }
 
 
