@@ -354,6 +354,10 @@ ABILITIES: dict[str, Ability] = {
     "opens_finance": _a({R.FIN, R.FD, R.CA, R.GM, R.SM, R.SP}, "acl.finance_scope", "查看回款、开票、应收和提成"),
     # issue 11, nav 管理 › 流程 (/processes/, process.monitoring): maintainers and monitors (as the nav showed it)
     "opens_processes": _a({R.GM, R.SM, R.CSM, R.ADM}, "process.monitoring", "查看流程"),
+    # acl.team_scope (salesmgmt): the GM manages every team's salespeople (targets, tables, coaching) like their SM
+    "manages_every_team": _a({R.GM}, "acl.team_scope", "管理所有团队的业务员"),
+    # acl.sp_scope (route.visit_8_steps): the SM and the GM may record a route visit at a customer they do not own
+    "visits_others_customers": _a({R.SM, R.GM}, "acl.sp_scope", "拜访他人负责的客户"),
 }
 
 

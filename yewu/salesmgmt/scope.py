@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.db.models import QuerySet
 
 from yewu.common.errors import PermissionDenied
-from yewu.org.models import Role, Team, User
+from yewu.org.models import Team, User
 from yewu.org.permissions import can
 from yewu.org.selectors import managed_team_ids, salespeople
 
@@ -38,7 +38,7 @@ def require_sees(user, salesperson_id: int) -> None:
 
 def manages(user, salesperson: User) -> bool:
     """The SM of the salesperson's team (or the GM)."""
-    if user.has_role(Role.GM):
+    if can(user, "manages_every_team"):
         return True
     return bool(salesperson.team_id) and salesperson.team_id in managed_team_ids(user)
 

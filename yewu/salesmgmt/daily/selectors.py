@@ -115,7 +115,7 @@ def table(user, pk: int) -> DepartmentTable:
 
 def may_review(user, team: Team) -> bool:
     """The team's SM, the GM, or whoever the SM delegated the SM role to today (`daily.table_by_0900`)."""
-    if can(user, "reviews_department_table") and (user.has_role(Role.GM) or team.manager_id == user.pk):
+    if can(user, "reviews_department_table") and (can(user, "manages_every_team") or team.manager_id == user.pk):
         return True
     return any(d.delegator_id == team.manager_id for d in active_delegations(user, role=Role.SM))
 

@@ -17,7 +17,7 @@ from yewu.common.jobs import notify
 from yewu.common.text import clean_text
 from yewu.customers.models import Customer
 from yewu.orders.ordering import services as orders
-from yewu.org.permissions import require
+from yewu.org.permissions import can, require
 from yewu.org.selectors import get_policy
 from yewu.policy import salesmgmt as pol
 
@@ -63,7 +63,7 @@ def record_visit(actor, *, customer_id: int, steps: list[dict], lines: list[dict
     customer = Customer.objects.filter(pk=customer_id).first()
     if customer is None:
         raise NotFound("客户不存在")
-    if customer.owner_id != actor.pk and not actor.has_role("SM", "GM"):
+    if customer.owner_id != actor.pk and not can(actor, "visits_others_customers"):
         raise PermissionDenied("只能拜访自己负责的客户", rule="acl.sp_scope")
     today = timezone.localdate()
     try:
