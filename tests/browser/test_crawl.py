@@ -22,6 +22,7 @@ import asyncio
 import os
 import re
 import sys
+import threading
 import time
 from collections import deque
 from urllib.parse import urljoin, urlsplit
@@ -224,7 +225,13 @@ def demo_server(live_server, transactional_db):
 @pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Chromium not installed")
 def test_every_role_every_page_fits_a_phone_and_shows_no_raw_keys(demo_server):
     t0 = time.monotonic()
-    problems, counts = asyncio.run(crawl(demo_server))
+    # its own event loop in its own thread: a sync-playwright test run earlier in this worker may hold a loop here
+    out = {}
+    runner = threading.Thread(target=lambda: out.update(result=asyncio.run(crawl(demo_server))))
+    runner.start()
+    runner.join()
+    assert "result" in out, "the crawl did not finish (see the thread's traceback above)"
+    problems, counts = out["result"]
     took = time.monotonic() - t0
     few = {u: n for u, n in counts.items() if n < 3}
     assert not few, f"roles that walked (almost) no pages: {few}; problems: {problems[:10]}"
