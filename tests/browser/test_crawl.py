@@ -55,6 +55,9 @@ RAW = [
 # Problems in pages owned by other areas, each with who fixes it; delete a line once its pages are fixed.
 # (path pattern, problem starts with, owner)
 KNOWN = [
+    # issue 15, left open: the rule pages show some settings' enum values as stored (sm_then_gm, proportional, ...)
+    (r"^/rules/", "snake_case", "desk: rule pages should name enum setting values in Chinese"),
+    (r"^/rules/", "未翻译的状态值", "desk: rule pages should name enum setting values in Chinese"),
 ]
 NAV_CHECK = """() => {
   const tops = Array.from(document.querySelectorAll('nav.nav > .top-entry, nav.nav > .navgroup > summary'));
@@ -132,14 +135,16 @@ async def crawl_role(browser, base: str, username: str) -> tuple[list[str], int]
     page.set_default_timeout(60000)  # a shared, busy machine
     found: list[str] = []
     try:
-        await page.goto(base + "/login/")
-        await page.fill("input[name=username]", username)
-        await page.fill("input[name=password]", PASSWORD)
-        await page.click("button.primary")
-        try:  # the POST must finish before the walk starts, or the next goto aborts it (busy machines)
-            await page.wait_for_url(lambda u: "/login" not in u)
-        except Exception:
-            pass
+        for _attempt in range(3):  # the in-memory SQLite test database can answer "table is locked" under load
+            await page.goto(base + "/login/")
+            await page.fill("input[name=username]", username)
+            await page.fill("input[name=password]", PASSWORD)
+            await page.click("button.primary")
+            try:  # the POST must finish before the walk starts, or the next goto aborts it (busy machines)
+                await page.wait_for_url(lambda u: "/login" not in u, timeout=30000)
+                break
+            except Exception:
+                await asyncio.sleep(1)
         if urlsplit(page.url).path.startswith("/login"):
             found.append(f"{username}: 登录失败")
             return found, 0

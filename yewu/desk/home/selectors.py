@@ -199,7 +199,7 @@ def targets_and_commission(user, today: date, collected: Decimal) -> list[Card]:
                                 hint="实际 / 目标", alert=done[m] < getattr(day, m)))
     got = CommissionEntry.objects.filter(salesperson=user, month=m0).aggregate(
         s=Coalesce(Sum("amount"), ZERO), cut=Coalesce(Sum(F("basis") * F("cut") / 100), ZERO))
-    out.append(Card("本月提成", got["s"], "/performance/", money=True,
+    out.append(Card("本月提成", got["s"], "/performance/commission/", money=True,
                     hint=f"特价少计 {Decimal(got['cut']).quantize(Decimal('0.01')):,.2f}" if got["cut"] else "按到账计"))
     return out
 

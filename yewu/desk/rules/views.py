@@ -4,6 +4,8 @@ in, and each of its settings with the current value and the default. Any logged-
 
 from __future__ import annotations
 
+import re
+
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import render
@@ -31,14 +33,19 @@ def settings_of(rule_id: str, cfg) -> list[dict]:
     return out
 
 
+RULE_ID = re.compile(r"[a-z][a-z0-9_]*(\.[a-z0-9_]+)+")
+
+
 @login_required
 def rule_page(request, rule_id: str):
     r = rulebook.rule(rule_id)
     cfg = get_policy()
     rows = settings_of(rule_id, cfg)
-    if r is None and not rows:
+    if r is None and not rows and not RULE_ID.fullmatch(rule_id):
         raise Http404
-    text = rulebook.filled(r.text, lambda k: _show(cfg, k)) if r else ""
+    # a rule the rulebook does not summarise yet still gets its page (the id, and that there is no text yet):
+    # every rule id on a screen is a link, and a link never ends in a 404
+    text = rulebook.filled(r.text, lambda k: _show(cfg, k)) if r else "这条规则的说明尚未收录。"
     return render(request, "desk/rule.html", {"rule_id": rule_id, "name": r.name if r else "", "text": text,
                                               "rows": rows, "version": getattr(cfg, "version", None),
                                               "may_change": can(request.user, "changes_settings")})
