@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from yewu.approvals import services as approvals
 from yewu.approvals.models import ApprovalRequest
+from yewu.audit.services import record, snapshot
 from yewu.org.models import User
 from yewu.org.selectors import get_calendar
 
@@ -47,3 +48,14 @@ def chain_roles(doc_type: str) -> list[str]:
 def cancel_approval(actor: User, req: ApprovalRequest | None, reason: str) -> None:
     if req is not None and req.state == ApprovalRequest.State.PENDING:
         approvals.void(actor, req.pk, reason, rule="pay.approval_chain")
+
+
+def withdraw(actor: User, doc, reason: str, *, voided_state, rule: str) -> None:
+    """Void a treasury document (never deleted): its pending approval is cancelled, the state and the reason are
+    kept, the audit log gets the change."""
+    cancel_approval(actor, doc.approval, reason)
+    before = snapshot(doc, ["state"])
+    doc.state, doc.void_reason = voided_state, reason
+    doc.save(update_fields=["state", "void_reason"])
+    record(actor=actor, action="void", obj=doc, before=before, after=snapshot(doc, ["state", "void_reason"]), reason=reason,
+           rule=rule)

@@ -18,7 +18,7 @@ from yewu.common.text import clean_text
 from yewu.expenses import base
 from yewu.expenses.base import choice, date_input, in_sales_team, money_input, refuse
 from yewu.expenses.cash.services import post
-from yewu.expenses.chains import approvers, cancel_approval, chain_roles, start_with
+from yewu.expenses.chains import approvers, chain_roles, start_with, withdraw
 from yewu.org.models import Role, User
 from yewu.org.permissions import can
 from yewu.org.selectors import get_policy, users_with_ability
@@ -158,10 +158,5 @@ def void_advance(actor: User, adv_id: int, reason: str) -> CashAdvance:
         raise Conflict(f"借支单状态为{adv.get_state_display()}，已付款的借支须还款或报销结清", rule="cash.advance_max_3000")
     if not (actor.pk == adv.borrower_id or can(actor, "voids_payment_docs")):
         raise PermissionDenied("只有借支人或财务可以作废")
-    cancel_approval(actor, adv.approval, reason)
-    before = snapshot(adv, ["state"])
-    adv.state, adv.void_reason = CashAdvance.State.VOIDED, reason
-    adv.save(update_fields=["state", "void_reason"])
-    record(actor=actor, action="void", obj=adv, before=before, after=snapshot(adv, ["state", "void_reason"]), reason=reason,
-           rule="cash.advance_max_3000")
+    withdraw(actor, adv, reason, voided_state=CashAdvance.State.VOIDED, rule="cash.advance_max_3000")
     return adv

@@ -18,7 +18,7 @@ from yewu.common.text import clean_text
 from yewu.expenses import base
 from yewu.expenses.base import choice, date_input, in_sales_team, money_input, refuse
 from yewu.expenses.cash.services import post, reverse
-from yewu.expenses.chains import approvers, cancel_approval, chain_roles, start_with
+from yewu.expenses.chains import approvers, chain_roles, start_with, withdraw
 from yewu.org.models import Role, User
 from yewu.org.permissions import can
 from yewu.org.selectors import get_policy, users_with_ability
@@ -269,10 +269,5 @@ def void_doc(actor: User, doc_id: int, reason: str) -> PaymentDoc:
             reverse(actor, e, reason)
     elif not (actor.pk == doc.applicant_id or can(actor, "voids_payment_docs")):
         raise PermissionDenied("只有经办人或财务可以作废")
-    cancel_approval(actor, doc.approval, reason)
-    before = snapshot(doc, ["state"])
-    doc.state, doc.void_reason = PaymentDoc.State.VOIDED, reason
-    doc.save(update_fields=["state", "void_reason"])
-    record(actor=actor, action="void", obj=doc, before=before, after=snapshot(doc, ["state", "void_reason"]), reason=reason,
-           rule="pay.approval_chain")
+    withdraw(actor, doc, reason, voided_state=PaymentDoc.State.VOIDED, rule="pay.approval_chain")
     return doc

@@ -256,46 +256,52 @@ def contract_create(request, pk):
     return redirect(f"/orders/{pk}/#contract")
 
 
-@login_required
-@require_POST
-def contract_submit(request, pk):
+def _on_contract(request, pk, act) -> HttpResponse:
+    """Run one contract step from the order page: ``act(contract)`` returns the success message; a refusal is
+    shown with its rule; either way back to the order's contract section."""
     _, c = _contract_of(request, pk)
     try:
-        c = services.submit_review(request.user, c.pk, due_diligence=_posted_dd(request.POST)
-                                    if any(k.startswith("dd_") for k in request.POST) else None)
-        messages.success(request, _review_started(c))
+        messages.success(request, act(c))
     except YewuError as e:
         show_error(request, e)
     return redirect(f"/orders/{pk}/#contract")
+
+
+@login_required
+@require_POST
+def contract_submit(request, pk):
+    def submitted(c):
+        p = request.POST
+        dd = _posted_dd(p) if any(k.startswith("dd_") for k in p) else None
+        return _review_started(services.submit_review(request.user, c.pk, due_diligence=dd))
+    return _on_contract(request, pk, submitted)
+
+
+def _signed(request, c) -> str:
+    v = request.POST.get("signed_on", "").strip()
+    c = services.sign(request.user, c.pk, posted_date(v, "signed_on", "签订日期") if v else None)
+    return (f"合同已签订，编号 {c.number}；请于 {timezone.localtime(c.filing_due_at):%Y-%m-%d %H:%M} "
+            "前将签字盖章原件交客服部归档（contract.filing_1wd）")
 
 
 @login_required
 @require_POST
 def contract_sign(request, pk):
-    _, c = _contract_of(request, pk)
-    try:
-        v = request.POST.get("signed_on", "").strip()
-        c = services.sign(request.user, c.pk, posted_date(v, "signed_on", "签订日期") if v else None)
-        messages.success(request, f"合同已签订，编号 {c.number}；请于 {timezone.localtime(c.filing_due_at):%Y-%m-%d %H:%M} "
-                                  "前将签字盖章原件交客服部归档（contract.filing_1wd）")
-    except YewuError as e:
-        show_error(request, e)
-    return redirect(f"/orders/{pk}/#contract")
+    return _on_contract(request, pk, lambda c: _signed(request, c))
+
+
+def _filed(request, c) -> str:
+    scan = uploaded(request.FILES.get("scan"), "scan")
+    if scan is None:
+        raise YewuError("请上传签字盖章合同的扫描件或照片", fields={"scan": "必填"}, rule="contract.filing_1wd")
+    c = services.file_signed(request.user, c.pk, scan)
+    return f"合同 {c.number} 已归档（客服部保管）"
 
 
 @login_required
 @require_POST
 def contract_file(request, pk):
-    _, c = _contract_of(request, pk)
-    try:
-        scan = uploaded(request.FILES.get("scan"), "scan")
-        if scan is None:
-            raise YewuError("请上传签字盖章合同的扫描件或照片", fields={"scan": "必填"}, rule="contract.filing_1wd")
-        c = services.file_signed(request.user, c.pk, scan)
-        messages.success(request, f"合同 {c.number} 已归档（客服部保管）")
-    except YewuError as e:
-        show_error(request, e)
-    return redirect(f"/orders/{pk}/#contract")
+    return _on_contract(request, pk, lambda c: _filed(request, c))
 
 
 @login_required
