@@ -217,8 +217,8 @@ ABILITIES: dict[str, Ability] = {
     "approves_visit_plans": _a({R.SM}, "visit.plan_approval", "审批客户走访单"),
     # visit.plan_approval: administration sees approved plans (attendance)
     "sees_approved_visit_plans": _a({R.ADM}, "visit.plan_approval", "查看已批准的走访单"),
-    # visit.minutes: an SM or the GM may accompany a visit, review minutes and see overdue minutes
-    "accompanies_visits": _a({R.SM, R.GM}, "visit.minutes", "陪同拜访和审阅拜访纪要"),
+    # visit.minutes_2wd: an SM or the GM may accompany a visit, review minutes and see overdue minutes
+    "accompanies_visits": _a({R.SM, R.GM}, "visit.minutes_2wd", "陪同拜访和审阅拜访纪要"),
     # cust.archive_access_request: 机密/绝密 archives are lent only to manager rank or above
     "requests_confidential_archives": _a({R.SM, R.CSM, R.FD, R.GM}, "cust.archive_access_request", "申请借阅机密客户档案"),
     # ticket.first_response_1wd: the CS manager's desk lists every open ticket (an agent: own and unassigned)

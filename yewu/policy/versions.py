@@ -23,6 +23,7 @@ from typing import Any
 from .commission import parse_tiers
 from .config import DEFAULTS
 from .decision import Decision
+from .rulebook import ROLE_NAMES
 
 # --- what each setting is --------------------------------------------------------------------------------
 
@@ -60,6 +61,24 @@ CHOICES: dict[str, dict[str, str]] = {
                                                     "yearly": "每年"},
     "process.evaluation_audit.audit_cadence": {"monthly": "每月", "quarterly": "每季度", "half_yearly": "每半年",
                                                "yearly": "每年"},
+}
+
+# What a setting is called where users read it (the rule pages): labels that spell out stored values
+# ("proportional 或 whole_steps（Alt）") said in words. The settings page keeps the labels of DEFAULTS.
+PLAIN_LABELS: dict[str, str] = {
+    "cust.first_contact_1w.mode": "首次联系期限的计法（自然日或工作日）",
+    "cust.first_contact_1w.working_days": "按工作日计时的期限（工作日）",
+    "price.vat_free_discount.scope": "不开专票优惠适用的开票方式",
+    "price.special_commission.mode": "提成降点的计算方式（按比例或按整百分点）",
+    "quote.nonstandard_24h.mode": "报价时限的计法（自然小时或工作小时）",
+    "quote.nonstandard_24h.harness_scope": "须限时报价的线束行",
+    "settle.gz_cod_1500.basis": "判断是否在广州市内所依据的地址",
+    "settle.custom_deposit_30.scope": "须收定金的客户",
+    "approve.credit_over_50k_gm.mode": "大额账期订单的审批方式",
+    "process.evaluation_audit.evaluation_cadence": "流程效率评估周期",
+    "process.evaluation_audit.audit_cadence": "流程审计周期",
+    "expense.prior_approval.mode": "报销时对事前批准的要求（必须引用或仅提示）",
+    "commission.base.credit_to": "提成计给谁（订单业务员或回款时的客户负责人）",
 }
 
 # key -> (kind, unit, lo, hi); lo/hi None = unbounded on that side
@@ -215,14 +234,20 @@ def grouped() -> list[tuple[str, list[Setting]]]:
     return [(a, by_area[a]) for a in order if a in by_area]
 
 
-def display(value: Any, key: str | None = None) -> str:
-    """A value as the settings page shows it (choices by their label)."""
+def display(value: Any, key: str | None = None, *, plain: bool = False) -> str:
+    """A value as the settings page shows it (choices by their label and the stored value).
+
+    ``plain``: as a sentence on a rule page says it — a choice by its Chinese label alone, role codes by the roles'
+    names, lists joined with 、, a tier table in words."""
     if value is None:
         return "—"
     if isinstance(value, bool):
         return "是" if value else "否"
     if key and key in CHOICES and str(value) in CHOICES[key]:
-        return f"{CHOICES[key][str(value)]}（{value}）"
+        label = CHOICES[key][str(value)]
+        return label.replace("（Alt）", "") if plain else f"{label}（{value}）"
+    if plain and key and key in DEFAULTS and setting(key).kind in ("roles", "names", "windows", "tiers"):
+        return _plain_list(value, setting(key).kind)
     if key and key in DEFAULTS and setting(key).kind == "money":
         try:
             return f"{Decimal(str(value)):,.2f}"
@@ -230,8 +255,28 @@ def display(value: Any, key: str | None = None) -> str:
             return str(value)
     if isinstance(value, Decimal):
         s = format(value, "f")
-        return s.rstrip("0").rstrip(".") if "." in s else s
+        s = s.rstrip("0").rstrip(".") if "." in s else s
+        return f"{Decimal(s):,}" if plain and abs(value) >= 10000 else s
+    if plain and isinstance(value, int) and abs(value) >= 10000:
+        return f"{value:,}"
     return str(value)
+
+
+def _plain_list(value: Any, kind: str) -> str:
+    if kind == "tiers":
+        try:
+            return "、".join(f"{t.label} {display(t.rate)}%" for t in parse_tiers(str(value)))
+        except ValueError:
+            return str(value)
+    parts = [p.strip() for p in str(value).replace("，", ",").split(",") if p.strip()]
+    if kind == "roles":
+        parts = [ROLE_NAMES.get(p, p) for p in parts]
+    return "、".join(parts)
+
+
+def plain_label(key: str) -> str:
+    """The setting's label as a rule page shows it (no stored values in it)."""
+    return PLAIN_LABELS.get(key) or setting(key).label
 
 
 def stored(value: Any) -> Any:

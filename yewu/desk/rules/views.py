@@ -4,8 +4,6 @@ in, and each of its settings with the current value and the default. Any logged-
 
 from __future__ import annotations
 
-import re
-
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import render
@@ -17,35 +15,38 @@ from yewu.policy import versions as pv
 
 
 def _show(cfg, key: str) -> str:
+    """A setting's value in force as a rule page says it: a choice by its Chinese label alone (the settings page
+    adds the stored value), role codes by the roles' names."""
     try:
-        return pv.display(cfg[key], key)
+        return pv.display(cfg[key], key, plain=True)
     except KeyError:
         return "—"
 
 
-def settings_of(rule_id: str, cfg) -> list[dict]:
-    """The settings whose key belongs to this rule (``<rule id>.<parameter>``), with value in force and default."""
+def settings_of(rule_id: str, cfg, text: str = "") -> list[dict]:
+    """The settings whose key belongs to this rule (``<rule id>.<parameter>``), then any other setting its text
+    quotes, each with the value in force and the default."""
+    keys = [s.key for s in pv.all_settings() if s.rule == rule_id]
+    keys += [k for k in dict.fromkeys(rulebook.placeholders(text)) if k not in keys and k in pv.DEFAULTS]
     out = []
-    for s in pv.all_settings():
-        if s.rule == rule_id:
-            out.append({"key": s.key, "label": s.label, "unit": s.unit, "current": _show(cfg, s.key),
-                        "default": pv.display(s.default, s.key), "changed": _show(cfg, s.key) != pv.display(s.default, s.key)})
+    for key in keys:
+        s = pv.setting(key)
+        current, default = _show(cfg, key), pv.display(s.default, key, plain=True)
+        out.append({"key": key, "label": pv.plain_label(key), "unit": s.unit, "current": current, "default": default,
+                    "changed": current != default})
     return out
-
-
-RULE_ID = re.compile(r"[a-z][a-z0-9_]*(\.[a-z0-9_]+)+")
 
 
 @login_required
 def rule_page(request, rule_id: str):
+    """A rule's page: 404 for an id that is neither in the rulebook nor the rule of a setting (every id the
+    system shows is in the rulebook, so its links always end on a page with text)."""
     r = rulebook.rule(rule_id)
     cfg = get_policy()
-    rows = settings_of(rule_id, cfg)
-    if r is None and not rows and not RULE_ID.fullmatch(rule_id):
+    rows = settings_of(rule_id, cfg, r.text if r else "")
+    if r is None and not rows:
         raise Http404
-    # a rule the rulebook does not summarise yet still gets its page (the id, and that there is no text yet):
-    # every rule id on a screen is a link, and a link never ends in a 404
-    text = rulebook.filled(r.text, lambda k: _show(cfg, k)) if r else "这条规则的说明尚未收录。"
+    text = rulebook.filled(r.text, lambda k: _show(cfg, k)) if r else ""
     return render(request, "desk/rule.html", {"rule_id": rule_id, "name": r.name if r else "", "text": text,
                                               "rows": rows, "version": getattr(cfg, "version", None),
                                               "may_change": can(request.user, "changes_settings")})
