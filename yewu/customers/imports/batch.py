@@ -126,7 +126,7 @@ class DupIndex:
             return names
         by_pair = self.pairs.get(city, {})
         cand: set[int] = set()
-        for pr in tokens.key_pairs(key):
+        for pr in tokens.candidate_pairs(key, self.warn, lambda ps: {p: len(by_pair.get(p, ())) for p in ps}):
             cand.update(by_pair.get(pr, ()))
         return {cid: names[cid] for cid in sorted(cand, key=self.pos.__getitem__)}
 

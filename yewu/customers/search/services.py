@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.utils import timezone
 from pypinyin import Style, lazy_pinyin
 from rapidfuzz import fuzz, process
@@ -56,7 +56,11 @@ def similar_in_city(key: str, city: str, warn: int) -> dict[int, str]:
     characters (``tokens.key_pairs``); every customer of the city if the threshold is set too low for that."""
     same_city = Customer.objects.filter(city=city)
     if warn >= tokens.PAIRS_COMPLETE_FROM and len(key) >= 2:
-        pairs = [f"k:{city}:{p}" for p in tokens.key_pairs(key)]
+        def frequency(pairs: list[str]) -> dict[str, int]:
+            of = {f"k:{city}:{p}": p for p in pairs}
+            rows = SearchToken.objects.filter(token__in=of).values("token").annotate(n=Count("customer_id"))
+            return {of[r["token"]]: r["n"] for r in rows}
+        pairs = [f"k:{city}:{p}" for p in tokens.candidate_pairs(key, warn, frequency)]
         same_city = same_city.filter(pk__in=SearchToken.objects.filter(token__in=pairs).values("customer_id"))
     elif warn >= tokens.PAIRS_COMPLETE_FROM:
         same_city = same_city.filter(name_key=key)  # one character: only itself reaches 67 (2/(1+2) < 0.67)

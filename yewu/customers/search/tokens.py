@@ -16,6 +16,9 @@ One row per (token, customer) in ``SearchToken``; every token starts with its ki
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable
+
 from pypinyin import Style, lazy_pinyin
 
 INITIALS_LEN = 16
@@ -36,6 +39,40 @@ def bigrams(text: str) -> set[str]:
 def key_pairs(key: str) -> set[str]:
     """Characters of a name key at distance 1 and 2 (``盈科电`` → 盈科, 科电, 盈电)."""
     return {key[i] + key[j] for i in range(len(key)) for j in (i + 1, i + 2) if j < len(key)}
+
+
+def pairs_needed(key: str, warn: float) -> int:
+    """How many distinct pairs (:func:`key_pairs`) of ``key`` any name key reaching similarity ``warn`` with it
+    shares at least. ratio = 2·L / (n + m) with L the longest common subsequence: for a key of ``m`` characters
+    L ≥ ⌈warn·(n + m) / 200⌉; of the L − 1 neighbouring pairs of that subsequence only those with a gap of ≥ 2
+    unmatched characters in one name are lost, at most ⌊(n − L) / 2⌋ + ⌊(m − L) / 2⌋; and when ``key`` repeats
+    no character the kept pairs are different tokens (each starts with a different character of ``key``).
+    1 when that reasoning does not hold (a repeated character, a key under two characters, a threshold
+    below :data:`PAIRS_COMPLETE_FROM`)."""
+    n = len(key)
+    if n < 2 or len(set(key)) < n or warn < PAIRS_COMPLETE_FROM:
+        return 1
+    least = None
+    for m in range(1, int(n * (200 - warn) / warn) + 2):
+        lcs = max(1, math.ceil(warn * (n + m) / 200 - 0.01))  # a hair low: float scores never slip through
+        if lcs > min(n, m):
+            continue
+        kept = lcs - 1 - (n - lcs) // 2 - (m - lcs) // 2
+        least = kept if least is None else min(least, kept)
+    return max(1, least or 1)
+
+
+def candidate_pairs(key: str, warn: float, frequency: Callable[[list[str]], dict[str, int]]) -> list[str]:
+    """The pairs of ``key`` to look candidates up by: a name reaching ``warn`` shares at least
+    :func:`pairs_needed` of them, so the ``needed − 1`` most frequent pairs (``佛山`` in every 佛山 name) can be
+    left out and it still shares one of the rest (prefix filtering). ``frequency`` gives the index's row count
+    of each pair asked (missing: none)."""
+    pairs = sorted(key_pairs(key))
+    drop = pairs_needed(key, warn) - 1
+    if drop <= 0 or len(pairs) <= drop:
+        return pairs
+    freq = frequency(pairs)
+    return sorted(pairs, key=lambda p: (freq.get(p, 0), p))[:len(pairs) - drop]
 
 
 def _syllables(name: str) -> list[str]:
