@@ -2,9 +2,11 @@ from datetime import date, datetime
 from typing import Any
 
 from django.db.models import Q
+from django.utils import timezone
 from ninja import Field, Router, Schema, Status
 
 from yewu.common.schemas import ERRORS, Out
+from yewu.policy.rulebook import rule_name
 
 from . import services
 from .models import ApprovalRequest, Delegation
@@ -65,6 +67,31 @@ class DecideIn(Schema):
 @router.get("/inbox", response={200: list[RequestOut], **ERRORS}, summary="My pending approvals (approval.inbox)")
 def inbox(request):
     return [_out(s.request) for s in services.inbox(request.auth)]
+
+
+class TaskOut(Out):
+    source: str = Field(..., description="登记该待办的业务（如 complaint）")
+    kind: str = Field(..., description="待办类别（中文，如 客户投诉）")
+    label: str = Field(..., description="单号、客户和要做的事")
+    step: str = Field(..., description="当前环节（中文）")
+    rule: str = Field(..., description="规则编号，如 complaint.solution_review")
+    rule_name: str = Field(..., description="规则名称")
+    due_at: datetime | None = Field(..., description="期限")
+    overdue: bool
+    link: str = Field(..., description="处理该待办的页面")
+
+
+@router.get("/tasks", response={200: list[TaskOut], **ERRORS},
+            summary="My other waiting tasks shown under the approvals in the inbox (complaint steps, …)")
+def tasks(request):
+    """What the inbox page lists as 其他待办: work that is not an approval step but waits on this user — a complaint
+    dispatched to their department (`complaint.solution_3wd`), its solution to select (`complaint.solution_review`;
+    the GM when major), a second rejection for the GM (`complaint.customer_consult`) — soonest due first."""
+    now = timezone.now()
+    return [{"source": t["source"], "kind": t["kind"], "label": t["label"], "step": t["step"], "rule": t["rule"],
+             "rule_name": rule_name(t["rule"]), "due_at": t.get("due_at"),
+             "overdue": t.get("due_at") is not None and t["due_at"] < now, "link": t["link"]}
+            for t in services.tasks_for(request.auth)]
 
 
 @router.post("/{request_id}/approve", response={200: RequestOut, **ERRORS}, summary="Approve my step")

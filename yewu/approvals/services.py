@@ -557,7 +557,9 @@ def register_task_source(name: str):
 
 
 def tasks_for(user: User) -> list[dict]:
+    """Every registered area's tasks waiting on ``user`` (the inbox page and ``GET /api/v1/approvals/tasks``), each
+    marked with its ``source`` (the name it was registered under), soonest due first, undated last."""
     out: list[dict] = []
-    for fn in _task_sources.values():
-        out += fn(user)
+    for name, fn in _task_sources.items():
+        out += [{**t, "source": name} for t in fn(user)]
     return sorted(out, key=lambda t: (t.get("due_at") is None, t.get("due_at") or timezone.now()))

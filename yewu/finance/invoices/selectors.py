@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import QuerySet, Sum
@@ -23,13 +24,38 @@ def invoice_requests_visible_to(user: User) -> QuerySet[InvoiceRequest]:
     return qs if sees_all_money(user) else qs.filter(customer__in=money_customers(user))
 
 
-def invoice_request_for_source(source: str) -> InvoiceRequest | None:
-    """The invoice request asked for a charge (``source``, e.g. "service_job:12"); a VAT special request merged into
-    a larger one is followed to the request that carries it now."""
-    req = InvoiceRequest.objects.select_related("merged_into").filter(source=source).first()
-    while req is not None and req.merged_into_id:
-        req = req.merged_into
-    return req
+@dataclass(frozen=True)
+class ChargeInvoicing:
+    """Where the invoice asked for one charge stands: the request asked for it, the request that carries it now
+    (the same one, or the larger VAT special request it was merged into, `invoice.vat_min_5000`) and the invoices
+    finance registered on that request (issued ones and red-letter reversals), newest first."""
+
+    asked: InvoiceRequest
+    carrier: InvoiceRequest
+    invoices: list[Invoice]
+
+
+def charge_invoicing(sources) -> dict[str, ChargeInvoicing]:
+    """:class:`ChargeInvoicing` per charge ``source`` (e.g. "service_job:12") that has an invoice request, in a
+    fixed number of queries whatever the number of sources."""
+    asked = {r.source: r for r in InvoiceRequest.objects.filter(source__in=list(sources))}
+    known = {r.pk: r for r in asked.values()}
+    todo = {r.merged_into_id for r in known.values() if r.merged_into_id} - set(known)
+    while todo:  # merges can chain (a waiting request merged into one that itself waited)
+        more = {r.pk: r for r in InvoiceRequest.objects.filter(pk__in=todo)}
+        known.update(more)
+        todo = {r.merged_into_id for r in more.values() if r.merged_into_id} - set(known)
+
+    def carrier(r: InvoiceRequest) -> InvoiceRequest:
+        while r.merged_into_id and r.merged_into_id in known:
+            r = known[r.merged_into_id]
+        return r
+
+    carriers = {s: carrier(r) for s, r in asked.items()}
+    invoices: dict[int, list[Invoice]] = {}
+    for inv in Invoice.objects.filter(request_id__in={c.pk for c in carriers.values()}).order_by("-created_at", "-id"):
+        invoices.setdefault(inv.request_id, []).append(inv)
+    return {s: ChargeInvoicing(asked[s], c, invoices.get(c.pk, [])) for s, c in carriers.items()}
 
 
 def invoices_visible_to(user: User) -> QuerySet[Invoice]:

@@ -3,11 +3,15 @@ customers they may see (the tickets scope applies the same customer rule); finan
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date, datetime
 from decimal import Decimal
 
 from django.db.models import Avg, Q, QuerySet
 from django.utils import timezone
 
+from yewu.finance.models import Invoice, RequestState
+from yewu.finance.selectors import ChargeInvoicing, charge_invoicing
 from yewu.org.models import User
 from yewu.org.permissions import can
 from yewu.org.selectors import managed_team_ids
@@ -44,6 +48,78 @@ def job_queue(user: User, now=None) -> list[ServiceJob]:
 
 def job_for(user: User, pk: int) -> ServiceJob | None:
     return jobs_visible_to(user).filter(pk=pk).first()
+
+
+@dataclass(frozen=True)
+class JobInvoice:
+    """`service.close_signature`: what became of a paid job's invoice, for the job page and the API alike — when
+    finance was told (the completion day), the invoice request and its state, and the invoice once finance issued
+    it. Amounts are None for a viewer who may not see amounts (`acl.ops_scope`); ``text`` says it all in one line."""
+
+    rule: str
+    requested_at: datetime
+    state: str  # "notified" (no request: no customer or no fee) or the request's state (finance RequestState)
+    state_label: str
+    request_number: str
+    merged_into: str  # the larger VAT special request now carrying this charge (`invoice.vat_min_5000`)
+    kind_label: str
+    charge: Decimal | None  # this job's fee
+    request_amount: Decimal | None  # the request's total (more than the fee once merged)
+    invoice_number: str
+    issued_on: date | None
+    invoice_amount: Decimal | None
+    invoice_reversed: bool
+    text: str
+
+
+def job_invoices(user: User, jobs) -> dict[int, JobInvoice]:
+    """:class:`JobInvoice` per job (by pk) whose completion told finance to invoice; free jobs are left out."""
+    jobs = [j for j in jobs if j.invoice_requested_at]
+    found = charge_invoicing(f"service_job:{j.pk}" for j in jobs)
+    amounts = can(user, "sees_prices")
+    return {j.pk: _job_invoice(j, found.get(f"service_job:{j.pk}"), amounts) for j in jobs}
+
+
+def job_invoice(user: User, job: ServiceJob) -> JobInvoice | None:
+    return job_invoices(user, [job]).get(job.pk)
+
+
+def _yuan(v: Decimal) -> str:
+    return f"¥{v:,.2f}"
+
+
+def _job_invoice(j: ServiceJob, ci: ChargeInvoicing | None, amounts: bool) -> JobInvoice:
+    text = f"完工当日 {timezone.localtime(j.invoice_requested_at):%Y-%m-%d %H:%M} 已通知财务开票"
+    charge = j.amount if amounts else None
+    if ci is None:  # no customer or no fee: finance was told to look at the job (no invoice request)
+        return JobInvoice(rule="service.close_signature", requested_at=j.invoice_requested_at, state="notified",
+                          state_label="已通知财务核对", request_number="", merged_into="", kind_label="", charge=charge,
+                          request_amount=None, invoice_number="", issued_on=None, invoice_amount=None,
+                          invoice_reversed=False, text=text + "（无客户或未填收费金额，未生成开票申请，由财务核对服务单）")
+    req, now = ci.asked, ci.carrier
+    merged = now.pk != req.pk
+    text += f"：开票申请 {req.number}（{req.get_kind_display()}"
+    if amounts:  # a request that took in earlier waiting ones carries more than this job's fee
+        text += f" {_yuan(req.amount)}" + (f"，含本单 {_yuan(j.amount)}" if req.amount != j.amount else "")
+    text += "）"
+    if merged:
+        text += f"，已并入 {now.number}" + (f"（合计 {_yuan(now.amount)}）" if amounts else "")
+    inv = next((i for i in ci.invoices if i.state != Invoice.State.RED), None)
+    if inv is None:
+        text += f"，{now.get_state_display()}"
+    else:
+        text += f"，财务已开票：发票号码 {inv.tax_number}，{inv.issued_on:%Y-%m-%d} 开具"
+        if amounts:
+            text += f"，价税合计 {_yuan(inv.amount)}" + (f"（含本单 {_yuan(j.amount)}）" if merged else "")
+        if inv.state == Invoice.State.REVERSED or now.state == RequestState.REVERSED:
+            text += "；该发票已红冲"
+    return JobInvoice(rule="service.close_signature", requested_at=j.invoice_requested_at, state=now.state,
+                      state_label=now.get_state_display(), request_number=req.number,
+                      merged_into=now.number if merged else "", kind_label=req.get_kind_display(), charge=charge,
+                      request_amount=now.amount if amounts else None,
+                      invoice_number=inv.tax_number if inv else "", issued_on=inv.issued_on if inv else None,
+                      invoice_amount=inv.amount if inv and amounts else None,
+                      invoice_reversed=bool(inv) and inv.state == Invoice.State.REVERSED, text=text)
 
 
 def technician_table(year: int, month: int) -> list[dict]:

@@ -9,7 +9,6 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from yewu.common.errors import YewuError
-from yewu.finance.selectors import invoice_request_for_source
 from yewu.org.models import User
 from yewu.org.permissions import can
 from yewu.policy import service as rules
@@ -53,7 +52,7 @@ def job(request, pk: int):
     techs = [u for u in User.objects.filter(is_active=True).order_by("id")] if can(request.user, "dispatches_service_jobs") else []
     return render(request, "service/job.html", {"j": j, "techs": techs, "now": timezone.now(),
                                                "survey": getattr(j, "survey", None), "items": rules.SURVEY_ITEMS,
-                                               "invoice_request": invoice_request_for_source(f"service_job:{j.pk}"),
+                                               "invoice": selectors.job_invoice(request.user, j),
                                                "may_work": request.user.id == j.technician_id or can(request.user, "dispatches_service_jobs")})
 
 

@@ -87,3 +87,36 @@ def test_bad_input_each_4xx_naming_rule_and_field_and_nothing_changes(svc):
     code, err = svc.post(co.cs, f"/api/v1/service-jobs/{j.pk}/close", {"work_done": "修好", "signer_name": "王工"})
     assert code == 422 and err["rule"] == "service.close_signature" and "signature" in err["fields"]
     assert ServiceJob.objects.get(pk=j.pk).state == "arrived"
+
+
+def test_complaint_tasks_are_listed_by_the_api_like_the_inbox_page(svc):
+    """`approval.inbox` over the API: GET /api/v1/approvals/tasks lists the complaint steps waiting on the user,
+    with the rule id, the due time and the link — the same tasks the inbox page shows under 其他待办."""
+    from yewu.org.models import Department
+
+    co = svc.co
+    cs_dept = Department.objects.create(name="客服部", manager=co.csmanager)
+    cid = _complaint(svc, category="service")
+    number = Complaint.objects.get(pk=cid).number
+    assert svc.get(co.csmanager, "/api/v1/approvals/tasks") == (200, [])
+    svc.post(co.cs, f"/api/v1/complaints/{cid}/judge", {"valid": True, "finding": "属实", "department_id": cs_dept.pk})
+    code, c = svc.post(co.csmanager, f"/api/v1/complaints/{cid}/solutions", {"solutions": [{"text": "重新培训上门人员"}]})
+    assert code == 200 and c["step"] == "selecting"
+    code, tasks = svc.get(co.csmanager, "/api/v1/approvals/tasks")
+    assert code == 200 and len(tasks) == 1
+    t = tasks[0]
+    assert number in t["label"] and "请选定解决方案" in t["label"]
+    assert (t["source"], t["rule"], t["link"]) == ("complaint", "complaint.solution_review", f"/service/complaints/{cid}/")
+    assert t["rule_name"] and t["step"] and t["overdue"] is False
+    assert t["due_at"] == c["step_due_at"]
+    page = _inbox(co.csmanager)
+    assert number in page and "complaint.solution_review" in page  # the page lists the same task
+    # the approvals list itself is unchanged: a complaint step is not an approval request
+    assert svc.get(co.csmanager, "/api/v1/approvals/inbox") == (200, [])
+    # a salesperson (even the customer's owner) has nothing to do here
+    assert svc.get(co.sales1, "/api/v1/approvals/tasks") == (200, [])
+    # flagged major: the selection waits on the GM instead (complaint.major_to_gm)
+    svc.post(co.cs, f"/api/v1/complaints/{cid}/major", {"major": True})
+    assert svc.get(co.csmanager, "/api/v1/approvals/tasks") == (200, [])
+    code, gm_tasks = svc.get(co.gm, "/api/v1/approvals/tasks")
+    assert [(x["rule"], x["link"]) for x in gm_tasks] == [("complaint.solution_review", f"/service/complaints/{cid}/")]

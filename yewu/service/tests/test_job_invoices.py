@@ -78,6 +78,12 @@ def test_vat_special_charge_below_threshold_waits_and_accumulates(svc):
     first.refresh_from_db()
     assert second.amount == Decimal("5500.00") and second.state == RequestState.PENDING_REVIEW
     assert first.state == RequestState.MERGED and first.merged_into == second
+    # the first job's API and page follow its charge into the merged request
+    code, out = svc.get(svc.co.cs, f"/api/v1/service-jobs/{first.source.split(':')[1]}")
+    inv = out["invoice"]
+    assert (inv["request_number"], inv["merged_into"], inv["charge"], inv["request_amount"]) == (
+        first.number, second.number, "3000.00", "5500.00")
+    assert f"已并入 {second.number}（合计 ¥5,500.00）" in inv["text"]
 
 
 def test_charge_request_is_bounded_and_idempotent_per_source(svc):
@@ -121,3 +127,71 @@ def test_complaint_page_writes_the_claim_amount_with_separators(svc):
     assert code == 201, t
     page = _web(svc.co.cs).get(f"/service/complaints/{t['complaint_id']}/").content.decode()
     assert "¥12,000.00" in page and "12000.00" not in page
+
+
+def _api_job(svc, user, pk):
+    code, out = svc.get(user, f"/api/v1/service-jobs/{pk}")
+    assert code == 200, out
+    return out
+
+
+def _page_invoice(user, pk) -> str:
+    import re
+
+    page = _web(user).get(f"/service/jobs/{pk}/").content.decode()
+    m = re.search(r'<dd id="job-invoice">(.*?)</dd>', page, re.S)
+    return m.group(1) if m else ""
+
+
+def test_paid_job_api_and_page_say_when_finance_was_told_and_the_invoice_once_issued(svc):
+    """`service.close_signature`: the job's invoice as the user needs it, one selector for the API and the page —
+    told on the completion day (date and time), the request and its state, then the invoice number and amount."""
+    from yewu.approvals import services as approvals
+    from yewu.finance.services import issue_invoice
+
+    svc.cust.invoice_choice = InvoiceChoice.GENERAL
+    svc.cust.save()
+    j = _closed(svc, "A", amount="1234.50")
+    r = InvoiceRequest.objects.get(source=f"service_job:{j.pk}")
+    told = timezone.localtime(j.closed_at).strftime("%Y-%m-%d %H:%M")
+    inv = _api_job(svc, svc.co.cs, j.pk)["invoice"]
+    assert inv["rule"] == "service.close_signature" and inv["requested_at"] is not None
+    assert (inv["state"], inv["state_label"], inv["request_number"]) == ("pending_review", "待经理审核", r.number)
+    assert (inv["charge"], inv["invoice_number"], inv["invoice_amount"], inv["issued_on"]) == ("1234.50", "", None, None)
+    assert inv["text"].startswith(f"完工当日 {told} 已通知财务开票：开票申请 {r.number}（普通发票 ¥1,234.50）")
+    assert inv["text"] in _page_invoice(svc.co.cs, j.pk)
+    # the SM reviews it, finance issues it: the number and amount show on both
+    ap = approvals.inbox(svc.co.manager)[0].request
+    approvals.decide(svc.co.manager, ap.pk, True, "")
+    assert _api_job(svc, svc.co.cs, j.pk)["invoice"]["state_label"] == "待财务开票"
+    issue_invoice(svc.co.finance, r.pk, "04400123", issued_on=timezone.localdate())
+    inv = _api_job(svc, svc.co.cs, j.pk)["invoice"]
+    assert (inv["state"], inv["invoice_number"], inv["invoice_amount"]) == ("issued", "04400123", "1234.50")
+    assert inv["issued_on"] == timezone.localdate().isoformat()
+    assert "财务已开票：发票号码 04400123" in inv["text"] and "价税合计 ¥1,234.50" in inv["text"]
+    assert inv["text"] in _page_invoice(svc.co.cs, j.pk)
+    # the list answers the same
+    code, rows = svc.get(svc.co.cs, "/api/v1/service-jobs")
+    assert next(x for x in rows if x["id"] == j.pk)["invoice"] == inv
+
+
+def test_job_invoice_for_free_jobs_notice_only_jobs_and_price_blind_technicians(svc):
+    free = _closed(svc, "C", amount=None)
+    assert _api_job(svc, svc.co.cs, free.pk)["invoice"] is None and _page_invoice(svc.co.cs, free.pk) == ""
+    # a paid job without a customer: finance was told to look at the job, no request
+    j = jobs.register_job(svc.co.cs, jobs.JobIn(category="A", district="海珠", problem="维修"))
+    jobs.dispatch(svc.co.cs, j.pk, svc.co.sales2.pk)
+    jobs.arrive(svc.co.sales2, j.pk)
+    j = jobs.close_job(svc.co.sales2, j.pk, work_done="已修好", signer_name="王工", signature=SIG, amount="200")
+    inv = _api_job(svc, svc.co.cs, j.pk)["invoice"]
+    assert (inv["state"], inv["request_number"], inv["charge"]) == ("notified", "", "200.00")
+    assert "未生成开票申请" in inv["text"] and inv["text"] in _page_invoice(svc.co.cs, j.pk)
+    # a technician who may not see amounts (acl.ops_scope) gets the facts without the money
+    qc = User.objects.create_user(username="qctech", password="x", roles=["QC"], display_name="质检技术员")
+    paid = jobs.register_job(svc.co.cs, jobs.JobIn(category="A", district="海珠", problem="维修", customer_id=svc.cust.pk))
+    jobs.dispatch(svc.co.cs, paid.pk, qc.pk)
+    jobs.arrive(qc, paid.pk)
+    jobs.close_job(qc, paid.pk, work_done="已修好", signer_name="王工", signature=SIG, amount="1234.50")
+    inv = _api_job(svc, qc, paid.pk)["invoice"]
+    assert inv["request_number"] and (inv["charge"], inv["request_amount"]) == (None, None)
+    assert "1,234.50" not in inv["text"] and "1,234.50" not in _page_invoice(qc, paid.pk)
