@@ -12,6 +12,8 @@ from yewu.finance.models import Receipt
 from yewu.finance.tests.conftest import books, shop  # noqa: F401  (fixtures)
 from yewu.orders.models import Order
 
+from .pickers import index_customers, pick
+
 SHOTS = Path(os.environ.get("YEWU_SHOTS_DIR") or Path(__file__).resolve().parents[2] / "screenshots")
 
 
@@ -36,7 +38,8 @@ def test_cashier_finance_salesperson_walkthrough(site, books):  # noqa: F811
     page = site.login("cashier")
     page.goto(site.url("/finance/receipts/new/"))
     expect(page.locator("h1")).to_have_text("登记回款")
-    page.select_option("select[name=customer_id]", str(books.gz.pk))
+    index_customers()
+    pick(page, "select[name=customer_id]", books.gz.name)
     page.fill("input[name=amount]", "3000.00")
     page.fill("input[name=reference]", "ICBC-20260301-88")
     page.uncheck("input[name=auto]")
@@ -68,7 +71,7 @@ def test_cashier_finance_salesperson_walkthrough(site, books):  # noqa: F811
 
     # finance: a VAT special request for the 3,250.00 delivered waits (invoice.vat_min_5000)
     page.goto(site.url("/finance/invoices/"))
-    page.select_option("#request-form select[name=customer_id]", str(books.gz.pk))
+    pick(page, "#request-form select[name=customer_id]", books.gz.name)
     page.select_option("#request-form select[name=kind]", "vat_special")
     page.click("#request-form button.primary")
     expect(page.locator(".msg.warning")).to_contain_text("累计未开票 3,250.00，还差 1,750.00")

@@ -15,6 +15,7 @@ from yewu.orders.ordering.services import LineIn, create_order
 from yewu.org.models import User
 
 from .conftest import SHOTS
+from .pickers import index_customers, pick
 
 OUT = Path(os.environ.get("YEWU_SHOTS", SHOTS))
 
@@ -111,18 +112,19 @@ def test_credit_order_over_50k_approved_by_sm_and_gm_then_partly_shipped(site, c
     page.click("text=新建订单")
     expect(page.locator("h1")).to_have_text("新建销售订单")
     row = page.locator("#lines tbody tr.line").first
-    row.locator("select[name=product_id]").select_option(str(cable.pk))
+    index_customers()
+    pick(row, "select[name=product_id]", cable.code)
     row.locator("input[name=quantity]").fill("600")
     row.locator("input[name=unit_price]").fill("100.00")
     # a grade-D customer: credit and COD are greyed out, each with its rule
-    page.select_option("#customer", label="佛山欠款五金店")
+    pick(page, "#customer", "佛山欠款五金店")
     expect(page.locator('.settle-opt[data-code="CREDIT"] input')).to_be_disabled()
     expect(page.locator('.settle-opt[data-code="CREDIT"]')).to_contain_text("不可选：信用等级 D 不授予任何信用")
     expect(page.locator('.settle-opt[data-code="CREDIT"]')).to_contain_text("credit.grade_policy")
     expect(page.locator('.settle-opt[data-code="COD"]')).to_contain_text("settle.grade_terms")
     assert fits_phone(page)
     shot(page, "0_grade_d_refused_phone")
-    page.select_option("#customer", label=cust.name)
+    pick(page, "#customer", cust.name)
     expect(page.locator("#total")).to_have_text("60,000.00")
     credit = page.locator('.settle-opt[data-code="CREDIT"]')
     expect(credit).to_contain_text("需审批（业务经理 → 总经理）")

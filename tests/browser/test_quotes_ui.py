@@ -11,6 +11,8 @@ from yewu.catalog import services as cat
 from yewu.customers.models import Customer
 from yewu.sales.models import Quote
 
+from .pickers import index_customers, pick
+
 SHOTS_DIR = Path(os.environ.get("YEWU_SHOTS_DIR", "/work/wt/shots/h-pricing"))
 
 
@@ -43,9 +45,10 @@ def test_quote_flow_sp_and_sm_on_phone(site, company):
     sp.goto(site.url("/sales/quotes/new/"))
     expect(sp.locator("h1")).to_have_text("新建报价单")
     expect(sp.locator("input[name=valid_until]")).not_to_have_value("")  # default validity filled in
-    sp.select_option("select[name=customer_id]", str(c.pk))
+    index_customers()
+    pick(sp, "select[name=customer_id]", "mzjd", c.name)  # the pinyin initials of 明珠机电
     row = sp.locator("tr.line").first
-    row.locator("select[name=product_id]").select_option(str(p.pk))
+    pick(row, "select[name=product_id]", "jljcq", p.name)  # initials of 交流接触器
     row.locator("input[name=quantity]").fill("10")
     row.locator("input[name=unit_price]").fill("899.99")
     hint = row.locator(".hint")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.db.models import Q
 from django.http import HttpResponse
 from django.utils import timezone
 from ninja import File, Router, Schema, Status
@@ -17,7 +16,7 @@ from yewu.common.schemas import ERRORS, XLSX, file_op
 from yewu.customers.models import Customer
 from yewu.org.permissions import can, require
 
-from . import services
+from . import selectors, services
 from .excel import export_price_list, import_price_list
 from .models import PriceRequest, Product
 from .schemas import (
@@ -28,6 +27,7 @@ from .schemas import (
     PriceSet,
     ProductList,
     ProductOut,
+    ProductPickList,
 )
 
 router = Router(tags=["products"])
@@ -113,12 +113,29 @@ def list_products(request, q: str = "", kind: str = "", active: bool = True, lim
     if active:
         qs = qs.filter(active=True)
     if q:
-        qs = qs.filter(Q(code__icontains=q) | Q(name__icontains=q) | Q(specification__icontains=q))
+        qs = qs.filter(selectors.matching(q))
     if kind:
         qs = qs.filter(kind=kind)
     total = qs.count()
     items = [product_out(p, request.user) for p in qs.order_by("code")[offset:offset + limit]]
     return {"count": total, "limit": limit, "offset": offset, "items": items}
+
+
+@router.get("/search", response={200: ProductPickList, **ERRORS}, exclude_unset=True,
+            summary="Type-ahead product search (code, name, pinyin initials) with the guide price in force today")
+def search_products(request, q: str = "", limit: int = selectors.PICK_LIMIT, source: str = ""):
+    """``q`` up to 50 characters (empty: no items); at most 20 items; ``source=finance``: only products Finance
+    prices. The guide price only for a reader who may see prices (``sees_prices``)."""
+    sees = can(request.user, "sees_prices")
+    rows = selectors.search_products(q, day=timezone.localdate(), limit=limit, finance_priced=source == "finance")
+    items = []
+    for p in rows:
+        d = {"id": p.pk, "code": p.code, "name": p.name, "specification": p.specification, "unit": p.unit,
+             "kind": p.kind, "kind_label": p.get_kind_display(), "price_source": p.price_source}
+        if sees:
+            d["guide_price"] = str(p.in_force_price) if p.in_force_price is not None else None
+        items.append(d)
+    return {"items": items}
 
 
 @router.post("", response={201: ProductOut, **ERRORS}, exclude_unset=True, summary="Create a product (SP: unlisted non-standard/custom/harness only)")

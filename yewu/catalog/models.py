@@ -6,6 +6,8 @@ from django.utils import timezone
 
 from yewu.common.bounds import fits
 
+from .pinyin import search_keys
+
 
 class Kind(models.TextChoices):
     STANDARD = "standard", "常规型号"
@@ -30,6 +32,9 @@ class Product(models.Model):
     on_guide_list = models.BooleanField("在指导价表内", default=True)
     price_source = models.CharField("价格来源", max_length=10, choices=PriceSource.choices, default=PriceSource.LIST)
     active = models.BooleanField("在售", default=True)
+    # the product picker's pinyin search (yewu/catalog/pinyin.py), kept in step with the name on every save
+    search_initials = models.CharField("品名拼音首字母", max_length=200, blank=True, editable=False)
+    search_pinyin = models.CharField("品名全拼", max_length=600, blank=True, editable=False)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -40,6 +45,13 @@ class Product(models.Model):
 
     def __str__(self):
         return f"{self.code} {self.name}"
+
+    def save(self, *args, **kwargs):
+        self.search_initials, self.search_pinyin = search_keys(self.name)
+        fields = kwargs.get("update_fields")
+        if fields is not None and "name" in fields:
+            kwargs["update_fields"] = {*fields, "search_initials", "search_pinyin"}
+        super().save(*args, **kwargs)
 
     def guide_price_on(self, day):
         """The GuidePrice in force on ``day`` (None when there is none)."""

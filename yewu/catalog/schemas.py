@@ -32,6 +32,22 @@ class ProductList(Out):
     items: list[ProductOut]
 
 
+class ProductPick(Out):
+    id: int
+    code: str
+    name: str
+    specification: str
+    unit: str
+    kind: str
+    kind_label: str
+    price_source: str
+    guide_price: str | None = Field(None, description="今日有效的指导价；没有指导价为 null；看不到价格的角色没有此项")
+
+
+class ProductPickList(Out):
+    items: list[ProductPick] = Field(..., description="最多 20 个")
+
+
 class PriceRequestOut(Out):
     id: int
     product_id: int

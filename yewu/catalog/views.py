@@ -1,7 +1,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -13,7 +12,7 @@ from yewu.customers.selectors import customers_visible_to
 from yewu.org.permissions import can
 from yewu.org.selectors import get_policy
 
-from . import services
+from . import selectors, services
 from .excel import export_price_list, import_price_list
 from .models import AnswerScope, Kind, PriceSource, Product, RequestState
 
@@ -24,7 +23,7 @@ def product_list(request):
     kind = request.GET.get("kind", "")
     qs = Product.objects.filter(active=True)
     if q:
-        qs = qs.filter(Q(code__icontains=q) | Q(name__icontains=q) | Q(specification__icontains=q))
+        qs = qs.filter(selectors.matching(q))  # code, name, specification or pinyin initials, as the pickers search
     if kind in Kind.values:
         qs = qs.filter(kind=kind)
     page = Paginator(qs.order_by("code"), 50).get_page(request.GET.get("page"))
@@ -82,13 +81,16 @@ def request_list(request):
     if state in RequestState.values:
         qs = qs.filter(state=state)
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
-    products = Product.objects.filter(active=True, price_source=PriceSource.FINANCE).order_by("code")[:500]
+    # the pickers search as you type (/api/v1/products/search?source=finance, /api/v1/customers): only a product
+    # named in the link (?product=) is carried as an option
+    preselect = request.GET.get("product", "")
+    products = [p for p in selectors.chosen_products([preselect], timezone.localdate())
+                if p.active and p.price_source == PriceSource.FINANCE]
     return render(request, "catalog/request_list.html", {
         "page": page, "state": state, "states": RequestState.choices, "products": products,
-        "customers": customers_visible_to(request.user).order_by("name")[:500] if can(request.user, "requests_prices") else [],
         "is_finance": can(request.user, "answers_price_requests"), "can_request": can(request.user, "requests_prices"),
         "scopes": AnswerScope.choices, "today": timezone.localdate(),
-        "preselect": request.GET.get("product", ""), "cfg": _deadline_settings(),
+        "preselect": preselect, "cfg": _deadline_settings(),
     })
 
 

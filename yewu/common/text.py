@@ -58,3 +58,14 @@ def clean_text(value, *, field: str, label: str, max_len: int, required: bool = 
     if _TAG.search(s):
         raise ValidationError(f"{label}不能包含 HTML 标签或脚本", fields={field: "不能包含 HTML 标签或脚本"})
     return s
+
+
+SEARCH_MAX_LEN = 50  # a type-ahead query: a name, a code, initials or phone digits, never more
+
+
+def search_query(value, *, field: str = "q", max_len: int = SEARCH_MAX_LEN) -> str:
+    """A type-ahead query: one line without control characters, trimmed; longer than ``max_len`` is refused (422)."""
+    s = strip_controls(value if isinstance(value, str) else "", multiline=False).strip()
+    if len(s) > max_len:
+        raise too_long(field, "搜索内容", max_len, len(s))
+    return s

@@ -23,8 +23,11 @@ def parse_date(s: str | None, default: date | None = None) -> date | None:
         return default
 
 
-def customer_choices(request):
-    return money_customers(request.user).order_by("name")[:1000]
+def customer_choices(request, chosen=None):
+    """The options a money page's customer picker carries: only the chosen customer (typing asks
+    :func:`yewu.finance.receipts.views.customer_search`), never every customer."""
+    cid = str(chosen or "")
+    return list(money_customers(request.user).filter(pk=int(cid))) if cid.isdigit() else []
 
 
 def xlsx_response(data: bytes, name: str) -> HttpResponse:

@@ -8,6 +8,7 @@ from .statements import views as statements
 app_name = "finance"
 urlpatterns = [
     path("", receipts.home, name="home"),
+    path("customers/", receipts.customer_search, name="customer_search"),
     path("receipts/", receipts.receipt_list, name="receipts"),
     path("receipts/new/", receipts.receipt_new, name="receipt_new"),
     path("receipts/<int:pk>/", receipts.receipt_detail, name="receipt"),

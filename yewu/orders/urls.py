@@ -12,6 +12,7 @@ app_name = "orders"
 urlpatterns = [
     path("", views.order_list, name="list"),
     path("new/", views.order_new, name="new"),
+    path("new/customers/", views.customer_search, name="customer_search"),
     path("settlement-options/", views.settlement_options, name="settlement_options"),
     path("custom-dates/", views.custom_dates, name="custom_dates"),
     path("late-lines/", views.late_lines, name="late_lines"),

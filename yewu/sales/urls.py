@@ -6,6 +6,7 @@ app_name = "sales"
 urlpatterns = [
     path("quotes/", views.quote_list, name="quotes"),
     path("quotes/new/", views.quote_new, name="quote_new"),
+    path("quotes/new/customers/", views.quote_customers, name="quote_customers"),
     path("quotes/<int:pk>/", views.quote_detail, name="quote"),
     path("quotes/<int:pk>/edit/", views.quote_edit, name="quote_edit"),
     path("quotes/<int:pk>/pdf/", views.quote_pdf, name="quote_pdf"),

@@ -7,10 +7,12 @@ from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
-from yewu.catalog.models import Product
+from yewu.catalog.selectors import chosen_products
 from yewu.common.errors import YewuError
+from yewu.common.views import picker_answer
+from yewu.customers.selectors import pick
 from yewu.org.permissions import can
 from yewu.org.selectors import get_policy
 
@@ -66,14 +68,27 @@ def _form_data(post) -> dict:
 
 
 def _form_ctx(request, quote=None, data=None):
-    products = Product.objects.filter(active=True).order_by("code")[:2000]
+    # the pickers search as you type (quote_customers, /api/v1/products/search): the page carries only what is chosen
+    data = data or {}
+    products = chosen_products([ln.get("product_id") for ln in data.get("lines", [])], timezone.localdate())
+    cid = str(data.get("customer_id") or "")
     cfg = get_policy()
     return {
-        "quote": quote, "data": data or {}, "products": products, "invoices": InvoiceChoice.choices,
-        "customers": customers_for_user(request.user).order_by("name")[:1000] if quote is None else None,
+        "quote": quote, "data": data, "products": products, "invoices": InvoiceChoice.choices,
+        "customers": (list(customers_for_user(request.user).filter(pk=int(cid))) if cid.isdigit() else [])
+        if quote is None else None,
         "max_fee": cfg["price.fee_grossup.max_pct"], "validity_days": cfg["quote.validity_days"],
-        "blank_rows": range(3 if not (data or {}).get("lines") else 1),
+        "blank_rows": range(3 if not data.get("lines") else 1),
     }
+
+
+@login_required
+@require_GET
+def quote_customers(request):
+    """JSON for the quote form's customer picker: the customers the user may quote for matching ``q`` (name, pinyin
+    initials, phone), with the invoice choice the form fills in."""
+    return picker_answer(lambda: pick(customers_for_user(request.user), request.GET.get("q", ""),
+                                      extra=("invoice_choice",)))
 
 
 @login_required

@@ -4,8 +4,9 @@ phone digits (four or more). Tokens: :mod:`yewu.customers.search.tokens`."""
 
 from __future__ import annotations
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Case, Count, IntegerField, Q, QuerySet, When
 
+from yewu.common.text import search_query
 from yewu.customers.models import Customer, SearchToken
 from yewu.customers.search import tokens
 from yewu.policy.customers import normalize_phone
@@ -59,3 +60,22 @@ def search(qs: QuerySet[Customer], q: str) -> QuerySet[Customer]:
         return qs.filter(pk__in=with_all).filter(by_name)
     candidates = with_all.union(exact_ids)
     return qs.filter(pk__in=candidates).filter(by_name | (Q(pk__in=exact_ids) & check))
+
+
+PICK_LIMIT = 20
+
+
+def pick(qs: QuerySet[Customer], q: str, *, limit: int = PICK_LIMIT, extra: tuple[str, ...] = ()) -> list[dict]:
+    """A type-ahead picker's answer: at most ``limit`` (≤ 20) customers of ``qs`` (the caller's scope) matching
+    ``q`` as :func:`search` does, names starting with ``q`` first; each as id, name, city, short name, owner and the
+    ``extra`` fields the page needs. An empty query finds nothing; a query over 50 characters is refused (422)."""
+    q = search_query(q)
+    if not q:
+        return []
+    limit = max(1, min(int(limit), PICK_LIMIT))
+    rows = (search(qs, q).select_related("owner")
+            .annotate(starts=Case(When(name__istartswith=q, then=0), default=1, output_field=IntegerField()))
+            .order_by("starts", "name", "id")[:limit])
+    return [{"id": c.pk, "name": c.name, "city": c.city, "short_name": c.short_name or "",
+             "owner": {"id": c.owner_id, "name": c.owner.name} if c.owner_id else None,
+             **{f: getattr(c, f) for f in extra}} for c in rows]

@@ -15,7 +15,7 @@ from yewu.org.permissions import can
 
 from .. import documents
 from ..models import InvoiceKind, RequestState
-from ..pages import customer_choices, parse_date, show_error
+from ..pages import parse_date, show_error
 from . import selectors, services
 
 
@@ -39,7 +39,7 @@ def invoices(request):
         doc_type="invoice_request", state=ApprovalRequest.State.PENDING, doc_id__in=[str(q.pk) for q in reqs])}
     return render(request, "finance/invoices.html", {
         "summary": selectors.uninvoiced_summary(u), "requests": reqs, "pending_ap": pending_ap,
-        "kinds": InvoiceKind.choices, "customers": customer_choices(request),
+        "kinds": InvoiceKind.choices,
         "can_request": can(u, "requests_invoices"), "today": timezone.localdate(),
     })
 

@@ -7,15 +7,17 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from yewu.common.errors import YewuError
-from yewu.customers.models import Customer
+from yewu.common.views import picker_answer
+from yewu.customers.selectors import pick
 from yewu.finance.receivables import balances
 from yewu.org.permissions import can
 from yewu.policy.receivables import RECEIPT_METHODS
 
 from .. import documents
+from ..access import money_customers
 from ..models import ReceiptStatus
 from ..pages import customer_choices, parse_date, show_error
 from . import selectors, services
@@ -37,9 +39,17 @@ def receipt_list(request):
         qs = qs.filter(status=st)
     page = Paginator(qs, 30).get_page(request.GET.get("page"))
     return render(request, "finance/receipt_list.html", {
-        "page": page, "customers": customer_choices(request), "cid": cid, "st": st, "statuses": ReceiptStatus.choices,
+        "page": page, "customers": customer_choices(request, cid), "cid": cid, "st": st, "statuses": ReceiptStatus.choices,
         "can_record": can(request.user, "records_receipts"),
     })
+
+
+@login_required
+@require_GET
+def customer_search(request):
+    """JSON for the money pages' customer pickers (receipts, receivables, invoices): the customers whose money the
+    user may read matching ``q`` (name, pinyin initials, phone)."""
+    return picker_answer(lambda: pick(money_customers(request.user), request.GET.get("q", "")))
 
 
 @login_required
@@ -64,7 +74,7 @@ def receipt_new(request):
         except YewuError as e:
             show_error(request, e)
     return render(request, "finance/receipt_new.html", {
-        "data": data, "customers": Customer.objects.order_by("name")[:2000], "methods": RECEIPT_METHODS.items()})
+        "data": data, "customers": customer_choices(request, data.get("customer_id")), "methods": RECEIPT_METHODS.items()})
 
 
 @login_required

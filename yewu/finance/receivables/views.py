@@ -14,7 +14,7 @@ from yewu.org.permissions import can
 from yewu.policy.receivables import BUCKET_LABELS, BUCKETS
 
 from .. import documents
-from ..pages import customer_choices, parse_date, show_error
+from ..pages import parse_date, show_error
 from . import selectors, services
 
 
@@ -35,7 +35,7 @@ def ar(request):
         "tasks": tasks, "deferrals": selectors.deferrals_visible_to(u)[:50],
         "recons": selectors.reconciliations_visible_to(u).filter(state="pending")[:50],
         "write_offs": selectors.write_offs_visible_to(u)[:50],
-        "customers": customer_choices(request), "today": timezone.localdate(),
+        "today": timezone.localdate(),
         "can_defer": can(u, "requests_deferrals"),
     })
 

@@ -48,3 +48,24 @@ def test_pages_per_role(books, client):
     assert "广州老客户" in html and "王五的客户" not in html
     r = client.get("/finance/receipts/new/", follow=True)
     assert "sod.receipt_recorder" in r.content.decode()
+
+
+def test_money_pages_carry_no_customer_list_and_search_within_the_money_scope(books, client):
+    """Issue 15: the customer pickers of the money pages search as you type (/finance/customers/), scoped to the
+    customers whose money the user may read; a page carries only the customer already chosen."""
+    import re
+
+    from yewu.customers.search.services import reindex
+
+    reindex([books.gz.pk, books.other.pk])
+    client.force_login(books.co.cashier)
+    for url in ("/finance/receipts/new/", "/finance/receipts/", "/finance/invoices/", "/finance/ar/"):
+        html = client.get(url).content.decode()
+        assert books.gz.name not in html and books.other.name not in html, url
+    html = client.get(f"/finance/receipts/new/?customer_id={books.gz.pk}").content.decode()
+    assert re.findall(r'<option value="(\d+)"[^>]*selected>([^<]*)<', html) == [(str(books.gz.pk), books.gz.name)]
+    names = [c["name"] for c in client.get("/finance/customers/", {"q": "客户"}).json()["items"]]
+    assert sorted(names) == sorted([books.gz.name, books.other.name])  # the cashier reads every customer's money
+    client.force_login(books.co.sales1)
+    names = [c["name"] for c in client.get("/finance/customers/", {"q": "客户"}).json()["items"]]
+    assert names == [books.gz.name]  # a salesperson: their own customers only

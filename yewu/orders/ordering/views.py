@@ -13,8 +13,10 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from yewu.approvals import services as approvals
-from yewu.catalog.models import Product
+from yewu.catalog.selectors import chosen_products
 from yewu.common.errors import YewuError
+from yewu.common.views import picker_answer
+from yewu.customers.selectors import pick
 from yewu.org.models import Role
 from yewu.org.permissions import can
 
@@ -108,12 +110,24 @@ def order_new(request):
             data.update(customer_id=str(quote.customer_id), quote_id=str(quote.pk), lines=lines)
     elif request.GET.get("customer"):
         data["customer_id"] = request.GET["customer"]
-    customers = list(selectors.order_customers(u)[:1000])
+    # the pickers search as you type (customer_search, /api/v1/products/search): the page carries only what is chosen
+    mine = selectors.order_customers(u)
+    cid = str(data.get("customer_id") or "")
     return render(request, "orders/order_form.html", {
-        "data": data, "quote": quote, "customers": customers, "quotes": selectors.accepted_quotes(u)[:100],
-        "products": Product.objects.filter(active=True).order_by("code")[:2000],
+        "data": data, "quote": quote, "quotes": selectors.accepted_quotes(u)[:100],
+        "customers": list(mine.filter(pk=int(cid))) if cid.isdigit() else [], "has_customers": mine.exists(),
+        "products": chosen_products([ln[0] for ln in data["lines"]], timezone.localdate()),
         "settlements": Settlement.choices, "blank_rows": range(2 if not data["lines"] else 1),
     })
+
+
+@login_required
+@require_GET
+def customer_search(request):
+    """JSON for the order form's customer picker: the customers the user may order for (never the pool) matching
+    ``q`` (name, pinyin initials, phone), with the delivery address and invoice choice the form fills in."""
+    return picker_answer(lambda: pick(selectors.order_customers(request.user), request.GET.get("q", ""),
+                                      extra=("delivery_address", "invoice_choice")))
 
 
 @login_required

@@ -1,12 +1,14 @@
 """The order pages as a user meets them: who sees which order, the settlement picker with its reasons, the
 approval chain on the order page, payments and shipments blocked or allowed by ship.release_check."""
 
+import re
 from decimal import Decimal
 
 import pytest
 from django.test import Client
 
 from yewu.approvals.models import ApprovalRequest
+from yewu.customers.search.services import reindex
 from yewu.orders.models import Order, OrderStatus
 from yewu.orders.ordering.services import LineIn, create_order, submit_order
 from yewu.org.models import User
@@ -76,8 +78,11 @@ def test_picker_refuses_another_salespersons_customer(shop):
     other = shop.customer("李四的客户", owner=shop.company.sales2)
     r = options(login(shop.company.sales1), other, "1", "100.00", shop.cable.pk)
     assert r.status_code == 404 and r.json()["rule"] == "acl.sp_scope"
+    reindex([other.pk, shop.gz.pk])  # made with objects.create: the search index is built by hand
     page = login(shop.company.sales1).get("/orders/new/").content.decode()
-    assert "广州老客户" in page and "李四的客户" not in page
+    assert "李四的客户" not in page
+    found = login(shop.company.sales1).get("/orders/new/customers/", {"q": "客户"}).json()["items"]
+    assert [c["name"] for c in found] == ["广州老客户"]
 
 
 def test_order_list_row_level_access(shop):
@@ -229,3 +234,40 @@ def test_custom_lines_show_deposit_in_picker_and_on_the_order(shop, wh):
     o, _ = create_order(co.sales1, customer_id=shop.gz.pk, settlement="CASH", lines=[LineIn(shop.custom.pk, "10", "1000.00")])
     html = c.get(f"/orders/{o.pk}/").content.decode()
     assert "3,000.00 元" in html and "settle.custom_deposit_30" in html
+
+
+def test_order_form_carries_only_the_chosen_product_and_customer(shop):
+    """Issue 15: the pickers search as you type; the page never lists the catalogue or the customers. A form shown
+    again after a refusal keeps what was chosen, the product with its guide price, so nothing is lost."""
+    extra = [shop.product(f"LIST-{i:02d}", "10.00") for i in range(30)]
+    others = [shop.customer(f"张三的客户{i}") for i in range(5)]
+    c = login(shop.company.sales1)
+    html = c.get("/orders/new/").content.decode()
+    assert "LIST-" not in html and "张三的客户" not in html and "广州老客户" not in html
+    assert re.findall(r'<option value="\d+"', html) == []
+    assert "您名下还没有可下单的客户" not in html  # the salesperson has customers, just not listed
+    body = {"customer_id": shop.gz.pk, "settlement": "", "idem": "k-keep", "product_id": [shop.cable.pk, ""],
+            "quantity": ["10", ""], "unit_price": ["100.00", ""]}
+    html = c.post("/orders/new/", body).content.decode()
+    assert Order.objects.count() == 0
+    chosen = re.findall(r'<option value="(\d+)"[^>]*>', html)
+    assert chosen == [str(shop.gz.pk), str(shop.cable.pk)]
+    assert 'data-guide-price="100.00"' in html and f'data-address="{shop.gz.delivery_address}"' in html
+    assert all(p.code not in html for p in extra) and all(o.name not in html for o in others)
+    r = c.post("/orders/new/", {**body, "settlement": "CASH"}, follow=True)  # the chosen ids post as before
+    assert Order.objects.get().lines.get().product_id == shop.cable.pk and "已保存为草稿" in r.content.decode()
+
+
+def test_order_customer_search_answers_only_own_customers_with_what_the_form_fills(shop):
+    mine = shop.customer("广州市盈科五金有限公司", addr="广州市天河区科韵路1号")
+    theirs = shop.customer("广州市盈科电器厂", owner=shop.company.sales2)
+    reindex([mine.pk, theirs.pk])
+    c = login(shop.company.sales1)
+    for q in ("gzyk", "YK", "盈科"):
+        items = c.get("/orders/new/customers/", {"q": q}).json()["items"]
+        assert [i["name"] for i in items] == [mine.name], q
+    item = items[0]
+    assert item["delivery_address"] == "广州市天河区科韵路1号" and item["invoice_choice"] == mine.invoice_choice
+    assert c.get("/orders/new/customers/", {"q": ""}).json() == {"items": []}
+    r = c.get("/orders/new/customers/", {"q": "y" * 51})
+    assert r.status_code == 422 and r.json()["rule"] == "input.bounds"

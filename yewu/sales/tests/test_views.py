@@ -1,4 +1,5 @@
 import json
+import re
 from datetime import date
 
 import pytest
@@ -98,3 +99,36 @@ def test_price_request_pages(company, env):
     f.post(f"/catalog/requests/{req.pk}/answer/", {"price": "99.00", "scope": "product"})
     req.refresh_from_db()
     assert req.state == "answered"
+
+
+def test_quote_form_carries_only_the_chosen_product_and_customer(company, env):
+    """Issue 15: the quote form's pickers search as you type; only what is chosen is on the page."""
+    p, c1 = env
+    for i in range(10):
+        cat.create_product(company.finance, {"code": f"LIST-{i}", "name": f"目录产品{i}"})
+    s = login(company.sales1)
+    html = s.get("/sales/quotes/new/").content.decode()
+    assert "LIST-" not in html and c1.name not in html and re.findall(r'<option value="\d+"', html) == []
+    r = s.post("/sales/quotes/new/", {"customer_id": c1.pk, "vat_invoice": "vat_special", "fee_rate": "0",
+                                      "product_id": [p.pk], "quantity": ["1"], "unit_price": ["800.00"]})
+    html = r.content.decode()
+    assert re.findall(r'<option value="(\d+)"[^>]*selected', html) == [str(c1.pk), str(p.pk)]
+    assert 'data-guide-price="1000.00"' in html and "LIST-" not in html
+    q = services.create_quote(company.sales1, {"customer_id": c1.pk, "lines": [{"product_id": p.pk, "quantity": "1",
+                                                                               "unit_price": "1000.00"}]})
+    html = s.get(f"/sales/quotes/{q.pk}/edit/").content.decode()
+    assert re.findall(r'<option value="(\d+)"[^>]*selected', html) == [str(p.pk)] and "LIST-" not in html
+
+
+def test_quote_customer_search_scoped_to_who_may_quote(company, env):
+    from yewu.customers.search.services import reindex
+
+    _, c1 = env
+    other = Customer.objects.create(name="广州乙公司", name_key="k2", city="广州", source="direct",
+                                    collected_on=date.today(), entry_due_at=timezone.now(), owner=company.sales3,
+                                    created_by=company.sales3)
+    reindex([c1.pk, other.pk])
+    items = login(company.sales1).get("/sales/quotes/new/customers/", {"q": "gz"}).json()["items"]
+    assert [(i["name"], i["invoice_choice"]) for i in items] == [("广州甲公司", "general")]
+    assert {i["name"] for i in login(company.gm).get("/sales/quotes/new/customers/", {"q": "GZ"}).json()["items"]} == {
+        "广州甲公司", "广州乙公司"}

@@ -1,15 +1,19 @@
 // Type-ahead pickers for customers and products (no build step; CSP: no inline handlers).
 //
 // <select name="customer_id" data-picker="customer"> (or data-picker="product") becomes a search box: typing
-// asks the API (/api/v1/customers?q=… searches name, pinyin initials of any part of the name and phone digits;
-// /api/v1/products?q=… code, name and specification, with the guide price) and a tap picks one. The select stays
-// in the form as the field that is submitted, so page scripts reading select.value / its options keep working.
-// When the select lists a limited set (e.g. only the customers an order may be for), results outside it are
-// left out; data-picker-any="1" lets a result outside the set be added.
+// asks the server (customers: /api/v1/customers?q=… by default; products: /api/v1/products/search?q=… — code,
+// name, specification, pinyin initials of any part of the name, with the guide price in force today) and a tap
+// picks one. A page names its own scoped search with data-picker-url (e.g. the order form: only the customers
+// the user may order for). The page sends only the chosen option, never the whole list; the select stays in the
+// form as the field that is submitted (without JavaScript the chosen value still posts), and a picked result
+// becomes its option, carrying what the page reads from it (data-address, data-invoice, data-guide-price …).
 (function () {
   "use strict";
-  var API = {customer: "/api/v1/customers", product: "/api/v1/products"};
-  var HINT = {customer: "输入名称、电话或拼音首字母，如 gzyk", product: "输入型号、品名或规格，如 YJV"};
+  var API = {customer: "/api/v1/customers", product: "/api/v1/products/search"};
+  var HINT = {customer: "输入名称、电话或拼音首字母，如 gzyk", product: "输入编码、品名或拼音首字母，如 YJV、dl"};
+  // what an option keeps of a picked result, for the page's own script (dataset name: result field)
+  var KEEP = {address: "delivery_address", invoice: "invoice_choice", guidePrice: "guide_price", unit: "unit",
+              kind: "kind", kindLabel: "kind_label"};
 
   function money(s) {
     var n = parseFloat(s);
@@ -44,6 +48,7 @@
     input.type = "search";
     input.className = "picker-q";
     input.autocomplete = "off";
+    input.maxLength = 50;  // the search endpoints refuse longer queries
     input.setAttribute("role", "combobox");
     input.setAttribute("aria-expanded", "false");
     input.setAttribute("aria-label", sel.getAttribute("aria-label") || (kind === "product" ? "搜索产品" : "搜索客户"));
@@ -63,10 +68,19 @@
     sel.tabIndex = -1;
     sel.setAttribute("aria-hidden", "true");
     if (sel.required) { input.required = true; sel.required = false; }
-    var allowed = {}, limited = false;
-    Array.prototype.forEach.call(sel.options, function (o) { if (o.value) { allowed[o.value] = o; limited = true; } });
-    if (sel.dataset.pickerAny === "1") limited = false;
-    if (sel.value && sel.selectedOptions[0]) input.value = sel.selectedOptions[0].textContent.trim();
+    var url = sel.dataset.pickerUrl || API[kind];
+    url += (url.indexOf("?") < 0 ? "?" : "&") + "limit=20&q=";
+    var known = {};
+    Array.prototype.forEach.call(sel.options, function (o) { if (o.value) known[o.value] = o; });
+    function fromOption(o) {  // the chosen option rendered by the page, read back as a result
+      var it = {id: o.value};
+      Object.keys(KEEP).forEach(function (k) { if (k in o.dataset) it[KEEP[k]] = o.dataset[k] || null; });
+      return it;
+    }
+    if (sel.value && sel.selectedOptions[0]) {
+      input.value = sel.selectedOptions[0].textContent.trim();
+      chosen.textContent = detail(kind, fromOption(sel.selectedOptions[0]));
+    }
 
     var timer = null, seq = 0, items = [], active = -1;
 
@@ -77,7 +91,7 @@
       if (!rows.length) {
         var li = document.createElement("li");
         li.className = "picker-empty";
-        li.textContent = "没有找到「" + q + "」" + (limited ? "（只列出本页可选的）" : "");
+        li.textContent = "没有找到「" + q + "」" + (sel.dataset.pickerUrl ? "（只列出本页可选的）" : "");
         list.appendChild(li);
       }
       rows.forEach(function (it, i) {
@@ -99,15 +113,18 @@
       active = -1;
     }
     function pick(it) {
-      var v = String(it.id), opt = allowed[v];
+      var v = String(it.id), opt = known[v];
       if (!opt) {
         opt = document.createElement("option");
         opt.value = v;
         opt.textContent = label(kind, it);
         sel.appendChild(opt);
-        allowed[v] = opt;
+        known[v] = opt;
       }
-      if (it.guide_price) opt.dataset.guidePrice = it.guide_price;
+      Object.keys(KEEP).forEach(function (k) {
+        var f = KEEP[k];
+        if (it[f] !== undefined) opt.dataset[k] = it[f] === null ? "" : it[f];
+      });
       sel.value = v;
       input.value = label(kind, it);
       chosen.textContent = detail(kind, it);
@@ -119,12 +136,11 @@
       var q = input.value.trim();
       if (!q) { close(); return; }
       var mine = ++seq;
-      fetch(API[kind] + "?limit=" + (limited ? 200 : 20) + "&q=" + encodeURIComponent(q), {credentials: "same-origin"})
+      fetch(url + encodeURIComponent(q.slice(0, 50)), {credentials: "same-origin"})
         .then(function (r) { return r.ok ? r.json() : {items: []}; })
         .then(function (j) {
           if (mine !== seq) return;
-          var rows = (j.items || []).filter(function (it) { return !limited || allowed[String(it.id)]; });
-          show(rows.slice(0, 20), q);
+          show((j.items || []).slice(0, 20), q);
         }).catch(function () {});
     }
     input.addEventListener("input", function () {
@@ -157,7 +173,10 @@
     sel.addEventListener("change", function () {  // set by page code (e.g. a reset)
       if (!sel.value) return;
       var o = sel.selectedOptions[0];
-      if (o && input.value !== o.textContent.trim()) input.value = o.textContent.trim();
+      if (o && input.value !== o.textContent.trim()) {
+        input.value = o.textContent.trim();
+        chosen.textContent = detail(kind, fromOption(o));
+      }
     });
   }
 
