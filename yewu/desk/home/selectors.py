@@ -288,8 +288,8 @@ def gm_home(user, today: date) -> Home:
         below=Coalesce(Sum((F("guide_price") - F("unit_price")) * F("quantity")), ZERO), n=Count("id"))
     h.cards.append(Card("本月低于指导价让利", Decimal(lost["below"]).quantize(Decimal("0.01")), "/reports/sales-by-salesperson/",
                         money=True, hint=f"{lost['n']} 行低于指导价"))
-    h.cards.append(Card("本月特价降提成", Decimal(board["cut"] or 0).quantize(Decimal("0.01")), "/performance/", money=True,
-                        hint="特价每低 1% 提成降点"))
+    h.cards.append(Card("本月特价降提成", Decimal(board["cut"] or 0).quantize(Decimal("0.01")), "/performance/commission/",
+                        money=True, hint="特价每低 1% 提成降点"))
     pending = board["waiting"][OrderStatus.PENDING_APPROVAL]
     h.cards.append(Card("审批中的订单", pending, f"/orders/?status={OrderStatus.PENDING_APPROVAL}"))
     return h
