@@ -106,7 +106,9 @@ def build(company) -> World:
     oB_prev = _set(order(cB, users["sales3"], [(std, "4", STD_PRICE)]), status=OrderStatus.CLOSED)
     _set(oB_prev, paid_amount=oB_prev.total)
 
+    # ready = approved and the money due before release (PREPAY: all of it) arrived (ship.release_check)
     oA_done = _set(order(cA, users["sales1"], [(std, "3", STD_PRICE)]), status=OrderStatus.READY)
+    oA_done = _set(oA_done, paid_amount=oA_done.total)
     sA = ship_svc.create_shipment(users["wh"], oA_done.pk, [ship_svc.ShipLineIn(oA_done.lines.get().pk, "3")])
     _set(sA, delivered_on=timezone.localdate(), e_signature=True, signed_by_name="甲签收")
     _set(oA_done, status=OrderStatus.DELIVERED, delivered_on=timezone.localdate())
@@ -121,6 +123,7 @@ def build(company) -> World:
 
     oB = _set(order(cB, users["sales3"], [(std, "2", STD_PRICE), (custom, "2", CUSTOM_PRICE)]),
               status=OrderStatus.READY, deposit_arrived_on=timezone.localdate())
+    oB = _set(oB, paid_amount=oB.total)
     kB = Contract.objects.create(order=oB, customer=cB, amount=oB.total, status="signed", number="YWXS-JZ-B",
                                  signed_on=date.today(), created_by=users["sales3"])
     std_line = oB.lines.get(product=std)

@@ -55,11 +55,6 @@ RAW = [
 # Problems in pages owned by other areas, each with who fixes it; delete a line once its pages are fixed.
 # (path pattern, problem starts with, owner)
 KNOWN = [
-    # issue 15, left open: links shown to a role whose page then refuses it (found by this crawl, not yet fixed)
-    (r"^/performance/$", "HTTP 404", "desk: a GM home link still points at /performance/ (the page is /performance/commission/)"),
-    (r"^/worklist/$", "HTTP 403", "nav: LS is shown the manager's work list"),
-    (r"^/service/jobs/\d+/$", "HTTP 404", "service: the cashier is linked to a service job it may not open"),
-    (r"^/service/campaigns/\d+/$", "HTTP 403", "service: WH is linked to a campaign it may not record in"),
 ]
 NAV_CHECK = """() => {
   const tops = Array.from(document.querySelectorAll('nav.nav > .top-entry, nav.nav > .navgroup > summary'));

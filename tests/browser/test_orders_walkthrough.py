@@ -236,7 +236,7 @@ def test_prepay_order_blocked_in_warehouse_until_finance_records_money(site, com
     expect(wh.locator("h1")).to_contain_text("未找到")
     sm = site.login("manager")
     sm.goto(site.url(f"/orders/{o.pk}/"))
-    expect(sm.locator("#status")).to_have_text("待收款/定金")
+    expect(sm.locator("#status")).to_have_text("待付款")  # PREPAY: the whole amount before release (issue 15)
     expect(sm.locator("#ship-block")).to_contain_text("尚未到账")
     expect(sm.locator("#ship-block")).to_contain_text("ship.release_check")
     expect(sm.locator("#ship-form")).to_have_count(0)

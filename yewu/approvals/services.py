@@ -116,6 +116,12 @@ def _notify_step(step: ApprovalStep) -> None:
         )
 
 
+def was_asked(user: User, req: ApprovalRequest) -> bool:
+    """True when the engine put a step of ``req`` to ``user`` (its 待您审批 notification, `approval.inbox`). A
+    colleague of the same role may have decided it since; the notification's link still opens (issue 15)."""
+    return Notification.objects.filter(user=user, key__startswith=f"approval:{req.pk}:").exists()
+
+
 def _step_limit(req: ApprovalRequest, step: ApprovalStep) -> int:
     return int(req.chain_snapshot[step.order].get("limit_wd", 1))
 

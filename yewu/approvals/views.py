@@ -77,8 +77,8 @@ def inbox(request):
 def detail(request, pk):
     """One approval on its own page — where a notification's link lands (WeCom/DingTalk/e-mail, on a phone):
     the document, the sentence saying why it needs approval, the chain and, when it is the user's turn, the
-    approve/reject form on the same screen. Visible to its approvers (now or before), its submitter and
-    whoever may decide it; anybody else gets 404."""
+    approve/reject form on the same screen. Visible to its approvers (now or before), its submitter, whoever may
+    decide it and whoever it was put to (a colleague of the same role may have decided it); anybody else gets 404."""
     return _detail(request, pk)
 
 
@@ -89,7 +89,8 @@ def _detail(request, pk, typed: dict | None = None):
     now = timezone.now()
     mine = next((s for s in services.inbox(request.user) if s.request_id == req.pk), None)
     steps = list(req.steps.select_related("decided_by"))
-    if mine is None and req.submitter_id != request.user.pk and not any(s.decided_by_id == request.user.pk for s in steps):
+    if (mine is None and req.submitter_id != request.user.pk and not any(s.decided_by_id == request.user.pk for s in steps)
+            and not services.was_asked(request.user, req)):
         raise Http404
     step = mine or next((s for s in steps if s.state == ApprovalStep.State.PENDING), None) or steps[-1]
     card = _card(step, now, typed)

@@ -53,7 +53,8 @@ def test_rule_page_shows_text_with_current_setting(company):
     assert "特价与提成" in page and "降 0.1 个百分点" in page  # the setting filled into the text
     assert "每 1% 降低的提成百分点" in page or "0.1" in page
     assert login(company.sales1).get("/rules/approve.credit_over_20k_manager/").content.decode().count("20,000.00") >= 2
-    assert login(company.sales1).get("/rules/no.such_rule/").status_code == 404
+    assert login(company.sales1).get("/rules/no.such_rule/").status_code == 404  # every real rule has its entry
+    assert login(company.sales1).get("/rules/NoSuchRule/").status_code == 404
     assert "特价与提成" in login(company.sales1).get("/rules/").content.decode()
 
 
@@ -102,3 +103,20 @@ def test_notification_opens_the_approval_page_and_the_approver_decides_there(com
     assert r.redirect_chain[-1][0] == n.link and "已同意" in r.content.decode() and "已通过" in r.content.decode()
     req.refresh_from_db()
     assert req.state == ApprovalRequest.State.APPROVED
+
+
+def test_the_approval_link_still_opens_after_a_colleague_of_the_same_role_decided(company):
+    """Issue 15, no dead ends: both GMs were asked (待您审批); one decides; the other's notification still opens the
+    approval, read-only. Someone who was never asked still gets nothing."""
+    from yewu.org.models import User
+
+    deputy = User.objects.create_user(username="deputy", roles=["GM"], password="x", display_name="副总")
+    req = services.start(doc_type="demo_doc", doc_id="DD-9", submitter=company.sales1, roles=["GM"], label="单据 DD-9",
+                         link="/sales/quotes/")
+    n = Notification.objects.get(user=deputy, key__startswith=f"approval:{req.pk}:")
+    services.decide(company.gm, req.pk, True, "同意")
+    r = login(deputy).get(n.link)
+    assert r.status_code == 200
+    page = r.content.decode()
+    assert "单据 DD-9" in page and "已通过" in page and 'value="approve"' not in page
+    assert login(company.manager).get(n.link).status_code == 404

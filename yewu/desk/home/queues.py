@@ -71,10 +71,12 @@ def leads_home(user, today: date) -> Home:
     waiting = pool(user)
     n = waiting.count()
     rows = list(waiting.order_by("created_at", "id")[:8])
-    h.cards.append(Card("公海待分配线索", n, "/worklist/", alert=n > 0))
+    # the manager's work list allocates the pool; an LS follows its own leads on /leads/ (issue 15: no dead ends)
+    more = "/worklist/" if can(user, "manages_customers") else "/leads/"
+    h.cards.append(Card("公海待分配线索", n, more, alert=n > 0))
     h.lists.append(ItemList("待分配线索（最早的在前）", [{"label": c.name, "sub": f"登记于 {timezone.localtime(c.created_at):%m-%d %H:%M}",
                                                  "link": f"/customers/{c.pk}/"} for c in rows],
-                            "/worklist/", "公海里没有线索", n))
+                            more, "公海里没有线索", n))
     recent_notifications(user, h)
     return h
 

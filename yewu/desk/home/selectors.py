@@ -23,6 +23,7 @@ from yewu.finance.models import Allocation, InvoiceRequest, ReceiptStatus, Reque
 from yewu.finance.selectors import aging, collection_tasks_visible_to, receipts_visible_to
 from yewu.orders.models import OrderLine, OrderStatus
 from yewu.orders.ordering.selectors import custom_lines_to_date, late_orders
+from yewu.orders.shipping.check import ship_hold, with_ship_facts
 from yewu.orders.visibility import orders_visible_to
 from yewu.org.permissions import can
 from yewu.org.selectors import get_policy
@@ -288,8 +289,8 @@ def gm_home(user, today: date) -> Home:
         below=Coalesce(Sum((F("guide_price") - F("unit_price")) * F("quantity")), ZERO), n=Count("id"))
     h.cards.append(Card("本月低于指导价让利", Decimal(lost["below"]).quantize(Decimal("0.01")), "/reports/sales-by-salesperson/",
                         money=True, hint=f"{lost['n']} 行低于指导价"))
-    h.cards.append(Card("本月特价降提成", Decimal(board["cut"] or 0).quantize(Decimal("0.01")), "/performance/", money=True,
-                        hint="特价每低 1% 提成降点"))
+    h.cards.append(Card("本月特价降提成", Decimal(board["cut"] or 0).quantize(Decimal("0.01")), "/performance/commission/",
+                        money=True, hint="特价每低 1% 提成降点"))
     pending = board["waiting"][OrderStatus.PENDING_APPROVAL]
     h.cards.append(Card("审批中的订单", pending, f"/orders/?status={OrderStatus.PENDING_APPROVAL}"))
     return h
@@ -340,12 +341,14 @@ def cashier_home(user, today: date) -> Home:
 def warehouse_home(user, today: date) -> Home:
     h = Home("WH", "待发货")
     ready = orders_visible_to(user).filter(status__in=[OrderStatus.READY, OrderStatus.PARTLY_SHIPPED])
-    items = [{"label": f"{o.number} · {o.customer.name}", "sub": f"承诺发货 {o.promised_ship_on or '—'}",
-              "late": bool(o.promised_ship_on and o.promised_ship_on < today), "link": f"/orders/{o.pk}/"}
-             for o in ready.select_related("customer").order_by("promised_ship_on", "id")[:15]]
+    # ship.release_check: an order the check holds says why (待签合同, 已暂停供货, ...), as on the order list
+    rows = with_ship_facts(ready.select_related("customer")).order_by("promised_ship_on", "id")[:15]
+    items = [{"label": f"{o.number} · {o.customer.name}",
+              "sub": f"承诺发货 {o.promised_ship_on or '—'}" + (f" · 暂不能发货：{hold}" if (hold := ship_hold(o)) else ""),
+              "late": bool(o.promised_ship_on and o.promised_ship_on < today), "link": f"/orders/{o.pk}/"} for o in rows]
     n = ready.count()
-    h.cards.append(Card("可发货订单", n, f"/orders/?status={OrderStatus.READY}", alert=n > 0))
-    h.lists.append(ItemList("可发货订单（按承诺发货日）", items, "/orders/", "没有待发货的订单", n))
+    h.cards.append(Card("待发货订单", n, f"/orders/?status={OrderStatus.READY}", alert=n > 0))
+    h.lists.append(ItemList("待发货订单（按承诺发货日）", items, "/orders/", "没有待发货的订单", n))
     return h
 
 

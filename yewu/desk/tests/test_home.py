@@ -139,7 +139,7 @@ def test_warehouse_home_lists_ready_orders_without_prices(trade):
     o = trade.orders[0]
     Order.objects.filter(pk=o.pk).update(status=OrderStatus.READY, promised_ship_on=date.today())
     page = login(wh).get("/").content.decode()
-    assert "可发货订单" in page and o.number in page
+    assert "待发货订单" in page and o.number in page
     assert "1,000.00" not in page and "本月到账" not in page
 
 

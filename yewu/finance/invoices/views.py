@@ -41,7 +41,13 @@ def invoices(request):
         "summary": selectors.uninvoiced_summary(u), "requests": reqs, "pending_ap": pending_ap,
         "kinds": InvoiceKind.choices,
         "can_request": can(u, "requests_invoices"), "today": timezone.localdate(),
+        # a charge's 服务单 link only for those the service-job page opens for (service.close_signature; issue 15)
+        "opens_service_jobs": any(can(u, a) for a in SERVICE_JOB_READERS),
     })
+
+
+# the abilities under which the service-job page shows a paid job of a customer whose money this user sees
+SERVICE_JOB_READERS = ("reads_paid_service_jobs", "sees_all_tickets", "sees_team_service", "sees_own_customers_service")
 
 
 @login_required

@@ -28,7 +28,7 @@ from yewu.policy import orders as rules
 
 from ..attachments import FileIn, save_attachment
 from ..models import Contract, ContractStatus, Order
-from .records import litigation_reason
+from .records import DISPUTE, litigation_reason
 
 SIGNED_STATES = (ContractStatus.SIGNED, ContractStatus.FILED)
 
@@ -38,19 +38,29 @@ def contract_reason(order: Order) -> Reason | None:
     return rules.contract_required(order.settlement, order.total, order.custom_total, get_policy())
 
 
-def release_blocker(order: Order) -> Reason | None:
+UNLOADED = object()  # a fact not read with the order row: release_blocker reads it itself
+
+
+def release_blocker(order: Order, *, contract_status=UNLOADED, in_litigation=UNLOADED) -> Reason | None:
     """`ship.release_check` + SPEC §4.4: an order that requires a contract ships only once it is signed; an order
-    whose contract is in litigation/arbitration does not ship at all (`contract.dispute`)."""
-    blocked = litigation_reason(order)
+    whose contract is in litigation/arbitration does not ship at all (`contract.dispute`). A list passes the
+    contract's status (None: no contract) and the litigation flag it read with its rows, so no row costs a query."""
+    if in_litigation is UNLOADED:
+        blocked = litigation_reason(order)
+    elif in_litigation:
+        blocked = Reason(DISPUTE, "合同处于诉讼/仲裁中，已脱离正常流程：停止发货和审批", "contract is in litigation/arbitration")
+    else:
+        blocked = None
     if blocked is not None:
         return blocked
     why = contract_reason(order)
     if why is None:
         return None
-    c = Contract.objects.filter(order=order).first()
-    if c is not None and c.status in SIGNED_STATES:
+    if contract_status is UNLOADED:
+        contract_status = Contract.objects.filter(order=order).values_list("status", flat=True).first()
+    if contract_status in SIGNED_STATES:
         return None
-    state = "尚未起草合同" if c is None else f"合同状态为「{c.get_status_display()}」"
+    state = "尚未起草合同" if contract_status is None else f"合同状态为「{ContractStatus(contract_status).label}」"
     return Reason("contract.required", f"{why.message}；{state}，签订前不能发货", f"{why.message_en}; not signed yet", why.figures)
 
 

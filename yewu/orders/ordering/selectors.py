@@ -22,8 +22,8 @@ from yewu.policy import orders as rules
 from yewu.sales.models import QuoteState
 from yewu.sales.selectors import quotes_visible_to
 
-from ..contracts.services import release_blocker
 from ..models import Order, OrderLine, OrderStatus
+from ..shipping.check import ship_blocker
 from ..visibility import SHIPPABLE, orders_visible_to
 from .facts import order_facts
 
@@ -177,11 +177,11 @@ def settlement_preview(user, customer_id, lines, delivery_address: str = "") -> 
 def release_block(order, with_money: bool = True) -> tuple[str, str] | None:
     """Why the warehouse may not ship this order now (`ship.release_check`), as (message, rule), or None.
     Without ``with_money`` (`acl.ops_scope`: warehouse) the amounts are left out."""
+    if order.status in (OrderStatus.READY, OrderStatus.PARTLY_SHIPPED):
+        why = ship_blocker(order, with_money)  # the check the warehouse's shipment and the order list ask too
+        return (why.message, why.rule) if why else None
     if order.customer.supply_suspended:
         return f"客户「{order.customer.name}」已暂停供货，不能发货", "credit.supply_suspended"
-    if order.status in (OrderStatus.READY, OrderStatus.PARTLY_SHIPPED):
-        why = release_blocker(order)
-        return (why.message, why.rule) if why else None
     if order.status == OrderStatus.AWAITING_PAYMENT:
         figs = (f"（需 {order.payment_needed_before_release:,.2f}，已收 {order.paid_amount:,.2f}）" if with_money else "")
         return (f"结算方式「{order.get_settlement_display()}」要求的款项/定金尚未到账{figs}，财务确认到账后方可发货",

@@ -25,6 +25,7 @@ from ..documents.pdf import over_credit_figures
 from ..models import OrderStatus, Settlement
 from ..pages import order_or_404, posted_date, show_error
 from ..returns.views import returns_context
+from ..shipping.check import hold_word, ship_hold, with_ship_facts
 from ..visibility import SHIPPABLE, orders_visible_to
 from . import selectors, services
 
@@ -38,8 +39,10 @@ def order_list(request):
         qs = qs.filter(status=status)
     if q:
         qs = qs.filter(Q(number__icontains=q) | Q(customer__name__icontains=q))
-    page = selectors.list_page(qs.select_related("customer", "salesperson").order_by("-created_at", "-id"), request.GET.get("page"),
-                               30)
+    page = selectors.list_page(with_ship_facts(qs.select_related("customer", "salesperson")).order_by("-created_at", "-id"),
+                               request.GET.get("page"), 30)
+    for o in page:  # ship.release_check from the row and its joined facts: 可发货 only when the check passes
+        o.ship_hold = ship_hold(o)
     return render(request, "orders/order_list.html", {
         "page": page, "status": status, "q": q, "late": late, "states": OrderStatus.choices,
         "can_create": can(u, "places_orders"),
@@ -169,7 +172,10 @@ def order_detail(request, pk):
     decision = o.decision or {}
     shipments = list(o.shipments.select_related("shipped_by", "signed_copy").prefetch_related(
         "lines__order_line__product").order_by("id"))
+    block = selectors.release_block(o, with_money=can(u, "sees_prices"))
     return render(request, "orders/order_detail.html", {
+        # ship.release_check: a ready order the warehouse may not ship shows why, as the order list does
+        "ship_hold": hold_word(o, block[1]) if block and (o.status in SHIPPABLE or o.status == OrderStatus.AWAITING_PAYMENT) else "",
         **contract_context(u, o), **returns_context(u, o, lines), **_documents_context(u, o, lines, shipments),
         "o": o, "lines": lines, "history": history, "decide_step": decide_step,
         "decide_label": Role(decide_step.role).label if decide_step and decide_step.role in Role.values else "",
@@ -182,7 +188,7 @@ def order_detail(request, pk):
         and o.status not in (OrderStatus.DRAFT, OrderStatus.CANCELLED, OrderStatus.REJECTED),
         "can_ship": can(u, "ships_orders") and any(ln.open_qty > 0 for ln in lines)
         and o.status not in (OrderStatus.DRAFT, OrderStatus.REJECTED, OrderStatus.CANCELLED),
-        "release_block": selectors.release_block(o, with_money=can(u, "sees_prices")), "today": timezone.localdate(),
+        "release_block": block, "today": timezone.localdate(),
         "can_enter_dates": can(u, "enters_custom_ship_dates") and o.deposit_arrived_on is not None
         and o.status not in (OrderStatus.CANCELLED, OrderStatus.REJECTED, OrderStatus.SHIPPED, OrderStatus.DELIVERED, OrderStatus.CLOSED),
         "late_line_ids": {ln.pk for ln in lines if o.status in SHIPPABLE and ln.open_qty > 0

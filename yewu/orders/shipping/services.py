@@ -19,9 +19,9 @@ from yewu.org.permissions import can
 
 from .. import closing
 from ..attachments import FileIn, save_attachment
-from ..contracts.services import release_blocker
 from ..inputs import decimal_in
 from ..models import Order, OrderStatus, Shipment, ShipmentLine
+from .check import ship_blocker
 
 
 @dataclass
@@ -47,7 +47,7 @@ def create_shipment(actor: User, order_id: int, lines: list[ShipLineIn], note: s
                                           f"（需 {order.payment_needed_before_release:,.2f}，已收 {order.paid_amount:,.2f}）",
         }.get(order.status, f"订单状态为「{order.get_status_display()}」")
         raise RuleRefused(f"不能发货：{why}", rule="ship.release_check")
-    blocker = release_blocker(order)
+    blocker = ship_blocker(order)  # contract, litigation, and the money due before release (e.g. a reversed deposit)
     if blocker is not None:
         raise RuleRefused(f"不能发货：{blocker.message}", rule=blocker.rule)
     if not lines:

@@ -18,7 +18,7 @@ from yewu.org.permissions import can
 from yewu.org.selectors import get_policy
 from yewu.policy import service as rules
 
-from ..complaints.selectors import departments
+from ..complaints.selectors import complaints_visible_to, departments
 from ..documents import sheet, visit_sheets
 from ..models import Campaign
 from ..web import need, refused
@@ -66,7 +66,10 @@ def visit(request, pk: int):
     v = selectors.visits_visible_to(request.user).filter(pk=pk).first()
     if v is None:
         raise Http404
-    return render(request, "service/visit.html", {"v": v})
+    # links only to the pages that open for this reader (issue 15): the department asked to improve reads the visit,
+    # not necessarily its complaint or the campaign
+    opens_complaint = bool(v.complaint_id) and complaints_visible_to(request.user).filter(pk=v.complaint_id).exists()
+    return render(request, "service/visit.html", {"v": v, "opens_complaint": opens_complaint})
 
 
 @login_required

@@ -15,6 +15,7 @@ from yewu.customers.models import InvoiceChoice
 from yewu.finance.models import InvoiceRequest, RequestState
 from yewu.org.models import User
 from yewu.service.jobs import services as jobs
+from yewu.service.models import ReturnVisit
 
 from .test_jobs_public import SIG
 
@@ -103,6 +104,11 @@ def test_finance_opens_the_paid_job_it_is_linked_to_but_not_free_ones(svc):
     fin = _web(svc.co.finance)
     assert fin.get(f"/service/jobs/{paid.pk}/").status_code == 200
     assert fin.get(f"/service/jobs/{free.pk}/").status_code == 404
+    # issue 15, no dead ends: the cashier reads the invoice list but not service jobs, so it gets no 服务单 link
+    ca = _web(svc.co.cashier)
+    inv = ca.get("/finance/invoices/").content.decode()
+    assert paid.number in inv and f"/service/jobs/{paid.pk}/" not in inv
+    assert ca.get(f"/service/jobs/{paid.pk}/").status_code == 404
 
 
 def test_department_manager_opens_the_visit_asking_them_to_improve(svc):
@@ -115,7 +121,23 @@ def test_department_manager_opens_the_visit_asking_them_to_improve(svc):
         channel="phone", contact="王经理", visited_at="2025-10-09 10:00", satisfaction="dissatisfied",
         opinion="送货太慢", customer_id=svc.cust.pk, improvement_department_id=svc.wh_dept.pk))
     c = _web(wh)
-    assert c.get(f"/service/visits/{v.pk}/").status_code == 200
+    page = c.get(f"/service/visits/{v.pk}/").content.decode()
+    assert "送货太慢" in page
+    # issue 15, no dead ends: the visit names its campaign and complaint; the links only for who may open them
+    camp = revisits.create_campaign(svc.co.csmanager, "第四季度重点客户回访", timezone.localdate(), timezone.localdate())
+    ReturnVisit.objects.filter(pk=v.pk).update(campaign=camp)
+    page = c.get(f"/service/visits/{v.pk}/").content.decode()
+    assert camp.name in page and f"/service/campaigns/{camp.pk}/" not in page
+    assert c.get(f"/service/campaigns/{camp.pk}/").status_code == 403
+    assert f"/service/campaigns/{camp.pk}/" in _web(svc.co.cs).get(f"/service/visits/{v.pk}/").content.decode()
+    code, t = svc.post(svc.co.cs, "/api/v1/tickets", {"type": "complaint", "channel": "phone", "content": "送货太慢",
+                                                      "customer_id": svc.cust.pk, "category": "delivery"})
+    assert code == 201, t
+    ReturnVisit.objects.filter(pk=v.pk).update(complaint_id=t["complaint_id"])
+    page = c.get(f"/service/visits/{v.pk}/").content.decode()
+    assert f"/service/complaints/{t['complaint_id']}/" not in page
+    assert c.get(f"/service/complaints/{t['complaint_id']}/").status_code == 404
+    assert f"/service/complaints/{t['complaint_id']}/" in _web(svc.co.cs).get(f"/service/visits/{v.pk}/").content.decode()
     other = User.objects.create_user(username="wh2", password="x", roles=["WH"], display_name="仓管")
     assert _web(other).get(f"/service/visits/{v.pk}/").status_code == 404
 
