@@ -57,6 +57,8 @@ class OrderOut(Out):
     salesperson: str
     status: str
     status_label: str
+    ship_hold: str = Field("", description="why a ready order may not ship now (待付定金、待付款、待签合同、合同诉讼中、已暂停供货; "
+                                           "ship.release_check), empty when it may or has nothing left to ship")
     settlement: str
     term_days: int | None = None
     total: str | None = Field(None, description=MONEY)

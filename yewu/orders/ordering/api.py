@@ -22,6 +22,7 @@ from ..documents.pdf import over_credit_pdf as render_over_credit
 from ..models import Order
 from ..outputs import day, file_response, sees_prices, without_prices
 from ..schemas import CustomLines, LateLines, OrderList, OrderOut
+from ..shipping.check import ship_hold
 from ..visibility import orders_visible_to, visible_order
 from . import selectors, services
 
@@ -65,9 +66,11 @@ def _order_out(o: Order) -> dict:
                 "due_at": s.due_at.isoformat() if s.due_at else None,
                 "decided_by": s.decided_by.name if s.decided_by_id else None,
             })
+    hold = ship_hold(o)  # 待付定金 / 待签合同 / …: the order list's word, never 可发货 for an order the warehouse refuses
     return {
         "id": o.pk, "number": o.number, "customer_id": o.customer_id, "customer": o.customer.name,
-        "salesperson": o.salesperson.name, "status": o.status, "status_label": o.get_status_display(),
+        "salesperson": o.salesperson.name, "status": o.status,
+        "status_label": hold or o.get_status_display(), "ship_hold": hold,
         "settlement": o.settlement, "term_days": o.term_days, "total": str(o.total),
         "deposit_required": str(o.deposit_required), "paid_amount": str(o.paid_amount),
         "returned_amount": str(o.returned_amount), "unpaid": str(o.unpaid),

@@ -23,7 +23,7 @@ from yewu.sales.models import QuoteState
 from yewu.sales.selectors import quotes_visible_to
 
 from ..models import Order, OrderLine, OrderStatus
-from ..shipping.check import ship_blocker
+from ..shipping.check import ship_blocker, with_ship_facts
 from ..visibility import SHIPPABLE, orders_visible_to
 from .facts import order_facts
 
@@ -31,8 +31,8 @@ from .facts import order_facts
 def for_list(qs: QuerySet[Order]) -> QuerySet[Order]:
     """Order rows with everything an API list item shows, in a fixed number of queries whatever the page size:
     customer, salesperson and approval joined; the lines with their products and the approval steps with their
-    deciders prefetched."""
-    return qs.select_related("customer", "salesperson", "approval").prefetch_related(
+    deciders prefetched; the shipping check's contract facts annotated (``ship_hold``)."""
+    return with_ship_facts(qs).select_related("customer", "salesperson", "approval").prefetch_related(
         Prefetch("lines", queryset=OrderLine.objects.select_related("product")),
         Prefetch("approval__steps", queryset=ApprovalStep.objects.select_related("decided_by")))
 

@@ -120,3 +120,18 @@ def test_the_list_checks_every_row_in_a_constant_number_of_queries(shop):
     many, html = queries()
     assert many == few
     assert html.count(">待签合同<") == 4 and html.count(">可发货<") >= 3
+
+
+def test_the_api_says_the_same_as_the_list(shop, api_client):
+    """The API's status_label is the list's word: an order whose deposit is not in is never 可发货 there either,
+    and ``ship_hold`` names the hold (empty when the order may ship)."""
+    co = shop.company
+    no_contract = custom_order(shop, status=OrderStatus.READY, paid_amount=Decimal("300.00"))
+    ready = custom_order(shop, status=OrderStatus.READY, paid_amount=Decimal("300.00"))
+    shop.signed_contract(ready)
+    c = api_client(co.manager)
+    items = {i["number"]: i for i in c.get("/api/v1/orders").json()["items"]}
+    assert (items[no_contract.number]["status_label"], items[no_contract.number]["ship_hold"]) == ("待签合同", "待签合同")
+    assert (items[ready.number]["status_label"], items[ready.number]["ship_hold"]) == ("可发货", "")
+    one = c.get(f"/api/v1/orders/{no_contract.pk}").json()
+    assert one["ship_hold"] == "待签合同"
