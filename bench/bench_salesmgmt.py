@@ -3,12 +3,16 @@ salespeople with a year of receipts, visits and calls, against hand-written SQL 
 
     YEWU_DATA_DIR=bench/out_salesmgmt .venv/bin/python bench/bench_salesmgmt.py
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/yewu_bench_sm .venv/bin/python bench/bench_salesmgmt.py
+    ... bench/bench_salesmgmt.py --today 2026-11-28        # the draft late in a month (27 days month-to-date)
+    ... bench/bench_salesmgmt.py --root /tmp/before         # another tree's yewu (before/after), same baselines
 
 The data is generated with bulk inserts (not the services: this measures reads). Figures only — never assertions:
 p50/p95 of
 - ``draft``: ``daily.selectors.compute_rows`` for all 100 SPs on working day D (what the 18:00 job reads: the day's
   targets and actuals, month-to-date targets and actuals, next-day targets, work logs), vs one hand-written SQL
-  statement per source with conditional aggregation (day and month-to-date in one pass);
+  statement per source with conditional aggregation (day and month-to-date in one pass). Since 2026-12-03 the
+  baseline computes every figure the draft shows: it had left out the day's phone entries and the month-to-date
+  customers met (distinct customer-days); the old baseline is still timed and printed as ``draft_ratio_old``;
 - ``draft_service``: the whole ``draft_table`` service for the 10 teams (reads + writes + audit), no baseline;
 - ``leaderboard``: ``leaderboard.selectors.board`` vs hand-written SQL of the same figures (receipts day/week/month
   per owner, orders week/month, new customers week/month, month targets);
@@ -116,8 +120,9 @@ def generate(sps_n: int, days: int, calls_per_day: int, visits_per_day: int, tod
               file=sys.stderr)
 
 
-def baseline_draft(ids, day: date, month: date, nxt: date):
-    """Hand-written SQL of the draft's figures: per SP, day and month-to-date in one pass per source."""
+def baseline_draft(ids, day: date, month: date, nxt: date, *, old: bool = False):
+    """Hand-written SQL of the draft's figures: per SP, day and month-to-date in one pass per source. ``old``: the
+    visits statement as it was before 2026-12-03 (without the day's phone entries and the month's customers met)."""
     from django.db import connection
 
     from yewu.policy.calendar import TZ
@@ -127,6 +132,9 @@ def baseline_draft(ids, day: date, month: date, nxt: date):
 
     lo, hi, dlo = utc(month), utc(day + timedelta(days=1)), utc(day)
     ph = ",".join(["%s"] * len(ids))
+    # a customer met counts once per day: the month's figure counts (customer, China-time day) pairs
+    local_day = ("customer_id::text || '/' || (at AT TIME ZONE 'Asia/Shanghai')::date::text"
+                 if connection.vendor == "postgresql" else "customer_id || '/' || date(at, '+8 hours')")
     q = [
         (f"SELECT c.owner_id, SUM(CASE WHEN r.arrived_on = %s THEN r.amount ELSE 0 END), SUM(r.amount) "
          f"FROM finance_receipt r JOIN customers_customer c ON c.id = r.customer_id WHERE r.status = 'posted' "
@@ -135,7 +143,14 @@ def baseline_draft(ids, day: date, month: date, nxt: date):
          f"SUM(CASE WHEN channel = 'visit' THEN 1 ELSE 0 END), COUNT(DISTINCT CASE WHEN at >= %s AND channel = 'visit' "
          f"AND contacts_met <> '' THEN customer_id END), SUM(CASE WHEN channel = 'phone' THEN 1 ELSE 0 END) "
          f"FROM customers_visit WHERE at >= %s AND at < %s AND user_id IN ({ph}) GROUP BY user_id",
-         [dlo, dlo, lo, hi, *ids]),
+         [dlo, dlo, lo, hi, *ids]) if old else
+        (f"SELECT user_id, SUM(CASE WHEN at >= %s AND channel = 'visit' THEN 1 ELSE 0 END), "
+         f"SUM(CASE WHEN channel = 'visit' THEN 1 ELSE 0 END), COUNT(DISTINCT CASE WHEN at >= %s AND channel = 'visit' "
+         f"AND contacts_met <> '' THEN customer_id END), COUNT(DISTINCT CASE WHEN channel = 'visit' AND contacts_met <> '' "
+         f"THEN {local_day} END), SUM(CASE WHEN at >= %s AND channel = 'phone' THEN 1 ELSE 0 END), "
+         f"SUM(CASE WHEN channel = 'phone' THEN 1 ELSE 0 END) "
+         f"FROM customers_visit WHERE at >= %s AND at < %s AND user_id IN ({ph}) GROUP BY user_id",
+         [dlo, dlo, dlo, lo, hi, *ids]),
         (f"SELECT salesperson_id, SUM(CASE WHEN day = %s THEN 1 ELSE 0 END), COUNT(*) FROM salesmgmt_calllog "
          f"WHERE day BETWEEN %s AND %s AND salesperson_id IN ({ph}) GROUP BY salesperson_id", [day, month, day, *ids]),
         (f"SELECT owner_id, SUM(CASE WHEN created_at >= %s THEN 1 ELSE 0 END), COUNT(*) FROM customers_customer "
@@ -199,7 +214,10 @@ def main(argv=None):
     ap.add_argument("--calls", type=int, default=12, help="calls per SP and working day")
     ap.add_argument("--visits", type=int, default=3, help="visits per SP and working day")
     ap.add_argument("--runs", type=int, default=15)
+    ap.add_argument("--today", default="", help="YYYY-MM-DD instead of today (D = the working day before it)")
+    ap.add_argument("--root", default=str(ROOT), help="source tree whose yewu package is measured")
     args = ap.parse_args(argv)
+    sys.path.insert(0, str(Path(args.root).resolve()))
 
     import django
 
@@ -207,8 +225,10 @@ def main(argv=None):
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
+    from django.db import connection
     from django.utils import timezone
 
+    import yewu.salesmgmt
     from yewu.org.models import Team, User
     from yewu.org.selectors import get_calendar, salespeople
     from yewu.policy import salesmgmt as pol
@@ -217,9 +237,13 @@ def main(argv=None):
     from yewu.salesmgmt.leaderboard import selectors as lsel
     from yewu.salesmgmt.models import DepartmentTable
 
+    where = Path(yewu.salesmgmt.__file__).resolve().parents[2]
+    assert where == Path(args.root).resolve(), f"measuring {where}"
     today = timezone.localdate()
     t0 = time.perf_counter()
     generate(args.sps, args.days, args.calls, args.visits, today)
+    if args.today:
+        today = date.fromisoformat(args.today)
     gen_s = time.perf_counter() - t0
     cal = get_calendar()
     day = pol.leaderboard_day(today, cal)
@@ -227,9 +251,12 @@ def main(argv=None):
     sps = [u for u in salespeople().select_related("team") if u.username.startswith("bsp")]
     ids = [s.pk for s in sps]
     gm = User.objects.get(username="bgm")
-    res = {"salespeople": len(sps), "day": day.isoformat(), "generate_s": round(gen_s, 1)}
+    res = {"tree": str(where), "database": connection.vendor, "salespeople": len(sps), "day": day.isoformat(),
+           "generate_s": round(gen_s, 1)}
+    nxt = cal.next_working_day(day)
     draft = timed(lambda: dsel.compute_rows(sps, day), args.runs)
-    base_d = timed(lambda: baseline_draft(ids, day, month, cal.next_working_day(day)), args.runs)
+    base_d = timed(lambda: baseline_draft(ids, day, month, nxt), args.runs)
+    base_old = timed(lambda: baseline_draft(ids, day, month, nxt, old=True), args.runs)
     board = timed(lambda: lsel.board(gm, today), args.runs)
     base_b = timed(lambda: baseline_board(ids, day, week, month), args.runs)
     teams = list(Team.objects.filter(name__startswith="B队"))
@@ -243,6 +270,8 @@ def main(argv=None):
     res["draft"] = summary(draft)
     res["draft_baseline_sql"] = summary(base_d)
     res["draft_ratio"] = round(statistics.median(draft) / statistics.median(base_d), 2)
+    res["draft_baseline_sql_old"] = summary(base_old)
+    res["draft_ratio_old"] = round(statistics.median(draft) / statistics.median(base_old), 2)
     res["leaderboard"] = summary(board)
     res["leaderboard_baseline_sql"] = summary(base_b)
     res["leaderboard_ratio"] = round(statistics.median(board) / statistics.median(base_b), 2)

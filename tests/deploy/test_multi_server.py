@@ -178,3 +178,52 @@ def test_two_servers_and_two_workers_share_one_postgresql(world, tmp_path):
     assert not DBTaskResult.objects.filter(status__in=["READY", "RUNNING"]).exists()
     assert all(len(w) == 1 for w in DBTaskResult.objects.values_list("worker_ids", flat=True))
     assert ScheduledJob.objects.filter(name__in=interval_jobs, last_run_at__isnull=True).count() == 0
+
+
+def _call(port, path, token, body=None):
+    req = urllib.request.Request(f"http://127.0.0.1:{port}{path}", json.dumps(body).encode() if body else None,
+                                 {"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=60) as r:
+        return r.status, json.loads(r.read())
+
+
+def test_a_setting_or_holiday_changed_elsewhere_counts_on_the_other_server_at_its_next_request(company, tmp_path):
+    """Each server keeps the settings and the calendar in its own process (org/policy_cache.py): a settings
+    version saved through server A, and holiday rows written by a third process, count on server B's next
+    request, while B's copy is warm (one worker process each, so the same process answers every time)."""
+    from yewu.org.models import ApiToken, HolidayOverride
+
+    gm = ApiToken.issue(company.gm)
+    ports = [_free_port(), _free_port()]
+    procs = []
+    try:
+        for i, port in enumerate(ports):
+            procs.append(_start(["serve", "--port", str(port), "--workers", "1", "--threads", "1"], tmp_path, f"p{i}"))
+        for port, (proc, log) in zip(ports, procs, strict=True):
+            _wait_listening(port, proc, log)
+        a, b = ports
+
+        def floor_on_b():
+            _, out = _call(b, "/api/v1/settings", gm)
+            return out["version"], next(s["value"] for s in out["settings"] if s["key"] == "price.special_floor.pct")
+
+        def board_day_on_b():  # the morning leaderboard reports the working day before "today"
+            return _call(b, "/api/v1/leaderboard?today=2025-11-13", gm)[1]["day"]
+
+        assert floor_on_b() == (0, "90") and board_day_on_b() == "2025-11-12"  # B's copy is now warm
+        status, v = _call(a, "/api/v1/settings/versions", gm, {"changes": {"price.special_floor.pct": "85"},
+                                                               "reason": "多机测试"})
+        assert status == 201
+        assert floor_on_b() == (v["id"], "85")
+
+        h = HolidayOverride.objects.create(date=date(2025, 11, 12), is_working_day=False, note="公司活动")
+        assert board_day_on_b() == "2025-11-11"
+        h.is_working_day = True
+        h.save()
+        assert board_day_on_b() == "2025-11-12"
+        h.delete()
+        HolidayOverride.objects.create(date=date(2025, 11, 11), is_working_day=False)
+        HolidayOverride.objects.create(date=date(2025, 11, 12), is_working_day=False)
+        assert board_day_on_b() == "2025-11-10"
+    finally:
+        _stop(procs)

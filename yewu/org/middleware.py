@@ -1,24 +1,15 @@
 """Request-scoped reads shared by every area."""
 
-from django.db.models.signals import post_delete, post_save
-
-from .models import HolidayOverride, PolicyVersion, Team
-from .selectors import _REQUEST_MEMO, clear_request_memo
-
-for _model in (PolicyVersion, HolidayOverride, Team):
-    post_save.connect(clear_request_memo, sender=_model, dispatch_uid=f"policy-memo-save-{_model.__name__}")
-    post_delete.connect(clear_request_memo, sender=_model, dispatch_uid=f"policy-memo-delete-{_model.__name__}")
+from .policy_cache import policy_scope
 
 
 class PolicyPerRequestMiddleware:
-    """The settings in force and the working calendar are read once per request, not once per rule."""
+    """The settings in force and the working calendar are checked once per request, not once per rule: the
+    request's first read checks the process's snapshot against the database's stamp (``org/policy_cache.py``)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        token = _REQUEST_MEMO.set({})
-        try:
+        with policy_scope():
             return self.get_response(request)
-        finally:
-            _REQUEST_MEMO.reset(token)

@@ -207,6 +207,8 @@ class HolidayOverride(models.Model):
     date = models.DateField("日期", unique=True)
     is_working_day = models.BooleanField("上班", default=False)
     note = models.CharField("说明", max_length=50, blank=True)
+    # part of the settings stamp (org/policy_cache.py): every server sees an edited row at its next request
+    updated_at = models.DateTimeField("修改时间", auto_now=True)
 
     class Meta:
         verbose_name = verbose_name_plural = "节假日表"

@@ -1,69 +1,33 @@
-from contextvars import ContextVar
-from functools import lru_cache
-
-from django.conf import settings
 from django.utils import timezone
 
 from yewu.policy import PolicyConfig
 from yewu.policy import versions as pv
 from yewu.policy.calendar import WorkCalendar
-from yewu.policy.config import DEFAULTS
 
-from .models import HolidayOverride, PolicyVersion, Role, User
+from .models import PolicyVersion, Role, User
 from .permissions import roles_with
-
-
-def file_overrides() -> dict:
-    """The settings file's ``YEWU_POLICY`` (the base layer under the versions)."""
-    return {k: v for k, v in (getattr(settings, "YEWU_POLICY", {}) or {}).items() if k in DEFAULTS}
-
-
-# Per-request memo of the settings in force now and the calendar (set by PolicyPerRequestMiddleware; cleared
-# whenever a settings version, a holiday row or a team is saved, so a request that changes them reads the new ones).
-_REQUEST_MEMO: ContextVar[dict | None] = ContextVar("yewu_policy_memo", default=None)
-
-
-def clear_request_memo(*_args, **_kwargs) -> None:
-    memo = _REQUEST_MEMO.get()
-    if memo is not None:
-        memo.clear()
+from .policy_cache import (
+    file_overrides,  # noqa: F401  (re-exported: the settings page reads it from here)
+    fold,
+    snapshot,
+    unit_memo,
+)
 
 
 def get_policy(at=None) -> PolicyConfig:
     """The settings in force at ``at`` (default now): SPEC defaults, the settings file's overrides, then every
     effective version's changes in effective order. ``version`` = the last effective version's id (0 = none);
-    decisions store it and are never recomputed. Read once per request when ``at`` is not given."""
-    memo = _REQUEST_MEMO.get() if at is None else None
-    if memo is not None and "policy" in memo:
-        return memo["policy"]
-    cfg = _read_policy(at)
-    if memo is not None:
-        memo["policy"] = cfg
-    return cfg
-
-
-def _read_policy(at=None) -> PolicyConfig:
-    rows = list(PolicyVersion.objects.filter(effective_at__lte=at or timezone.now()).order_by("effective_at", "id")
-                .values_list("id", "values"))
-    overrides = pv.fold(file_overrides(), ({k: x for k, x in (values or {}).items() if k in DEFAULTS}
-                                                         for _, values in rows))
-    return PolicyConfig.from_overrides(overrides, version=rows[-1][0] if rows else 0)
+    decisions store it and are never recomputed. Now: the process's snapshot, checked once per request
+    (``policy_cache``); at another moment: read from the versions."""
+    if at is None:
+        return snapshot().policy
+    return fold(list(PolicyVersion.objects.filter(effective_at__lte=at).order_by("effective_at", "id")
+                     .values_list("id", "values")))
 
 
 def get_calendar() -> WorkCalendar:
-    memo = _REQUEST_MEMO.get()
-    if memo is not None and "calendar" in memo:
-        return memo["calendar"]
-    table = {h.date: h.is_working_day for h in HolidayOverride.objects.all()}
-    cal = _calendar(tuple(sorted(table.items())), bool(get_policy()["calendar.saturday_working"]))
-    if memo is not None:
-        memo["calendar"] = cal
-    return cal
-
-
-@lru_cache(maxsize=8)
-def _calendar(items, saturday):
-    return WorkCalendar(overrides=dict(items), saturday_working=saturday)
+    """The working-day calendar (chinese-calendar + the company holiday table), from the same snapshot."""
+    return snapshot().calendar
 
 
 def salespeople(team=None):
@@ -88,7 +52,7 @@ def users_with_ability(name: str):
 def managed_team_ids(user: User) -> frozenset[int]:
     if not roles_with("leads_teams") & user.role_set:  # the roles alone, as before: a deactivated SM keeps the teams
         return frozenset()
-    memo = _REQUEST_MEMO.get()
+    memo = unit_memo()
     key = ("managed_teams", user.pk)
     if memo is not None and key in memo:
         return memo[key]

@@ -44,6 +44,19 @@ def post_order_direct(shop):
 
 
 @pytest.mark.django_db
+def test_a_second_order_create_reads_neither_the_settings_nor_the_holidays_again(shop):
+    from yewu.org.policy_cache import policy_scope
+
+    with policy_scope():
+        post_order_direct(shop)  # the process's first read of the settings and the calendar (or a warm one)
+    with CaptureQueriesContext(connection) as ctx, policy_scope():  # one unit of work, as a request is
+        post_order_direct(shop)
+    sql = _statements(ctx)
+    assert not [s for s in sql if '"org_policyversion"."values"' in s or '"org_holidayoverride"."date"' in s], sql
+    assert sum("MAX(created_at)" in s for s in sql) == 1, "\n".join(sql)  # the stamp, checked once
+
+
+@pytest.mark.django_db
 @pytest.mark.parametrize("n", [3, 40])
 def test_api_order_list_page_at_most_8_queries(shop, sp, api_client, n):  # noqa: F811
     from yewu.orders.ordering.services import submit_order

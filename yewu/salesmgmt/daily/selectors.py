@@ -43,50 +43,47 @@ def _v(metric: str, x):
 
 def compute_rows(sps: list[User], day: date) -> list[dict]:
     """Per SP: the day's targets and actuals, month-to-date target/actual/attainment, shortfalls, work log and the
-    next working day's targets. Four queries for the records plus one per metric source, whatever the team size."""
+    next working day's targets. Three queries for the records plus one per metric source (and, when the month has
+    corrections, the raw figures of the corrected days), whatever the team size and the day of the month."""
     cal = get_calendar()
     month = day.replace(day=1)
     ids = [s.pk for s in sps]
-    acts = act.daily_actuals(ids, month, day)
+    on_day, mtd_acts = act.day_and_month(ids, month, day)
     nxt = cal.next_working_day(day)
+    metrics = tuple(pol.METRICS)
     # one read of the daily targets from the 1st to the next working day: the day's, the next day's and the
     # month-to-date sums (a month has at most 23 working days per SP)
     day_t: dict = {}
     mtd: dict = {}
-    for d in (DailyTarget.objects.filter(salesperson_id__in=ids, day__gte=month, day__lte=max(day, nxt))
-              .filter(Q(day__lte=day) | Q(day=nxt)).only("salesperson_id", "day", *pol.METRICS)):
-        if d.day in (day, nxt):
-            day_t[(d.salesperson_id, d.day)] = d
-        if d.day <= day:
-            row = mtd.setdefault(d.salesperson_id, act.empty())
-            for m in pol.METRICS:
-                row[m] += getattr(d, m)
+    for sid, d, *vals in (DailyTarget.objects.filter(salesperson_id__in=ids, day__gte=month, day__lte=max(day, nxt))
+                          .filter(Q(day__lte=day) | Q(day=nxt)).values_list("salesperson_id", "day", *metrics)):
+        if d in (day, nxt):
+            day_t[(sid, d)] = dict(zip(metrics, vals, strict=True))
+        if d <= day:
+            row = mtd.setdefault(sid, act.empty())
+            for m, v in zip(metrics, vals, strict=True):
+                row[m] += v
     logs = dict(WorkLog.objects.filter(salesperson_id__in=ids, day=day).values_list("salesperson_id", "content"))
-    mtd_acts: dict = {}
-    for (sid, d), a in acts.items():
-        if month <= d <= day:
-            row = mtd_acts.setdefault(sid, act.empty())
-            for m in pol.METRICS:
-                row[m] += a[m]
+    zero = act.empty()
+    labels = list(pol.METRICS.items())
     rows = []
     for sp in sps:
         t = day_t.get((sp.pk, day))
-        targets = {m: getattr(t, m) for m in pol.METRICS} if t else act.empty()
-        actual = acts.get((sp.pk, day)) or act.empty()
-        mt = mtd.get(sp.pk) or {}
-        mtd_t = {m: mt.get(m) or act.empty()[m] for m in pol.METRICS}
-        mtd_a = mtd_acts.get(sp.pk) or act.empty()
+        targets = t or zero
+        actual = on_day.get(sp.pk) or zero
+        mtd_t = mtd.get(sp.pk) or zero
+        mtd_a = mtd_acts.get(sp.pk) or zero
         n = day_t.get((sp.pk, nxt))
         rows.append({
             "salesperson_id": sp.pk, "salesperson": sp.name, "has_target": t is not None,
             "metrics": [{"metric": m, "label": lbl, "target": _v(m, targets[m]), "actual": _v(m, actual[m]),
                          "mtd_target": _v(m, mtd_t[m]), "mtd_actual": _v(m, mtd_a[m]),
                          "mtd_pct": _plain(pol.attainment_pct(mtd_a[m], mtd_t[m])),
-                         "short": t is not None and Decimal(actual[m] or 0) < Decimal(targets[m] or 0)}
-                        for m, lbl in pol.METRICS.items()],
+                         "short": t is not None and (actual[m] or 0) < (targets[m] or 0)}
+                        for m, lbl in labels],
             "shortfalls": [{k: _plain(v) for k, v in s.items()} for s in pol.shortfalls(targets, actual)] if t else [],
             "work_log": logs.get(sp.pk, ""), "next_day": nxt.isoformat(),
-            "next_targets": {m: _v(m, getattr(n, m)) for m in pol.METRICS} if n else None, "note": "",
+            "next_targets": {m: _v(m, n[m]) for m in metrics} if n else None, "note": "",
         })
     return rows
 
