@@ -52,7 +52,7 @@ class Chart:
             "xAxis": val_axis if horizontal else cat_axis,
             "yAxis": {**cat_axis, "inverse": True} if horizontal else val_axis,
             "series": [{"type": "line" if self.kind == "line" else "bar", "name": name, "data": [_num(v) for v in vals],
-                        **({"smooth": True} if self.kind == "line" else {"barMaxWidth": 36})} for name, vals in self.series],
+                        **({"smooth": False} if self.kind == "line" else {"barMaxWidth": 36})} for name, vals in self.series],
         }
 
     def as_json(self) -> dict:
