@@ -9,26 +9,18 @@ from collections import defaultdict
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
-from django.db.models import CharField, Count, Q, Sum, Value
-from django.db.models.functions import Cast, Concat, TruncDate
+from django.db.models import Count, Q, Sum
+from django.db.models.functions import TruncDate
 
 from yewu.customers.models import Channel, Customer, Visit
 from yewu.finance.models import Receipt, ReceiptStatus
 from yewu.policy.calendar import TZ
 from yewu.policy.salesmgmt import METRICS, MONEY_METRICS
 
+from . import reads
 from .models import ActualCorrection, CallLog
 
 ZERO = Decimal("0.00")
-
-
-class _LocalDate(TruncDate):
-    """The China-time date of a moment. On SQLite in native SQL (Django's ``TruncDate`` calls a Python function
-    per row there): the stored UTC text shifted by +8 hours, China's offset all year round since 1991."""
-
-    def as_sqlite(self, compiler, connection, **extra_context):
-        sql, params = compiler.compile(self.lhs)
-        return f"date({sql}, '+8 hours')", params
 
 
 def empty() -> dict:
@@ -75,44 +67,26 @@ def day_and_month(sp_ids, month: date, day: date) -> tuple[dict[int, dict], dict
     """({sp: the day's figures}, {sp: the sums from ``month`` to ``day``}): what :func:`daily_actuals` gives for
     the day and summed over the days, corrections included, but one grouped row per SP and source (conditional
     sums), not one per SP and day — the 18:00 draft on the 28th reads as many rows as on the 2nd. A correction
-    replaces its day's figure in both; the raw figures of corrected days are read only when there are some."""
+    replaces its day's figure in both; the raw figures of corrected days are read only when there are some. The
+    reads are raw SQL (:mod:`yewu.salesmgmt.reads`, issue 13's benchmark)."""
     sp_ids = list(sp_ids)
     on_day: dict[int, dict] = defaultdict(empty)
     mtd: dict[int, dict] = defaultdict(empty)
     if not sp_ids:
         return on_day, mtd
-    for sid, d, m in (Receipt.objects.filter(status=ReceiptStatus.POSTED, arrived_on__range=(month, day),
-                                             customer__owner_id__in=sp_ids)
-                      .values("customer__owner_id").annotate(d=Sum("amount", filter=Q(arrived_on=day)), m=Sum("amount"))
-                      .values_list("customer__owner_id", "d", "m")):
-        on_day[sid]["collections"], mtd[sid]["collections"] = (d or ZERO).quantize(ZERO), (m or ZERO).quantize(ZERO)
-    lo = datetime.combine(month, time.min, tzinfo=TZ)
-    dlo = datetime.combine(day, time.min, tzinfo=TZ)
-    hi = datetime.combine(day + timedelta(days=1), time.min, tzinfo=TZ)
-    visit, phone, met = Q(channel=Channel.VISIT), Q(channel=Channel.PHONE), Q(channel=Channel.VISIT) & ~Q(contacts_met="")
-    # "met" is counted per day (distinct customers of that day), so the month's figure counts (customer, day) pairs
-    pair = Concat(Cast("customer_id", CharField()), Value("/"), _LocalDate("at", tzinfo=TZ), output_field=CharField())
-    for sid, vd, vm, md, mm, pd, pm in (
-            Visit.objects.filter(user_id__in=sp_ids, at__gte=lo, at__lt=hi).values("user_id")
-            .annotate(vd=Count("id", filter=visit & Q(at__gte=dlo)), vm=Count("id", filter=visit),
-                      md=Count("customer", distinct=True, filter=met & Q(at__gte=dlo)),
-                      mm=Count(pair, distinct=True, filter=met),
-                      pd=Count("id", filter=phone & Q(at__gte=dlo)), pm=Count("id", filter=phone))
-            .values_list("user_id", "vd", "vm", "md", "mm", "pd", "pm")):
+    for sid, d, m in reads.receipts_day_month(sp_ids, month, day):
+        on_day[sid]["collections"], mtd[sid]["collections"] = d, m
+    for sid, vd, vm, md, mm, pd, pm in reads.visits_day_month(sp_ids, month, day):
         a, b = on_day[sid], mtd[sid]
         a["visits"], b["visits"], a["met"], b["met"] = vd, vm, md, mm
         a["calls"] += pd
         b["calls"] += pm
-    for sid, d, m in (CallLog.objects.filter(salesperson_id__in=sp_ids, day__range=(month, day)).values("salesperson_id")
-                      .annotate(d=Count("id", filter=Q(day=day)), m=Count("id")).values_list("salesperson_id", "d", "m")):
+    for sid, d, m in reads.calls_day_month(sp_ids, month, day):
         on_day[sid]["calls"] += d
         mtd[sid]["calls"] += m
-    for sid, d, m in (Customer.objects.filter(owner_id__in=sp_ids, created_at__gte=lo, created_at__lt=hi).values("owner_id")
-                      .annotate(d=Count("id", filter=Q(created_at__gte=dlo)), m=Count("id"))
-                      .values_list("owner_id", "d", "m")):
+    for sid, d, m in reads.new_customers_day_month(sp_ids, month, day):
         on_day[sid]["new_intent"], mtd[sid]["new_intent"] = d, m
-    fixes = list(ActualCorrection.objects.filter(salesperson_id__in=sp_ids, day__range=(month, day))
-                 .values_list("salesperson_id", "day", "metric", "value"))
+    fixes = reads.corrections(sp_ids, month, day)
     if fixes:
         raw = daily_actuals({f[0] for f in fixes}, min(f[1] for f in fixes), max(f[1] for f in fixes), corrections=False)
         for sid, d, metric, value in fixes:

@@ -8,7 +8,6 @@ import calendar as _cal
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Q
 from django.utils import timezone
 
 from yewu.approvals.services import active_delegations
@@ -19,6 +18,7 @@ from yewu.org.selectors import get_calendar, salespeople
 from yewu.policy import salesmgmt as pol
 
 from .. import actuals as act
+from .. import reads
 from ..models import CallLog, CoachingNote, DailyTarget, DepartmentTable, WorkLog
 from ..scope import require_sees, visible_salespeople, visible_teams
 
@@ -44,7 +44,8 @@ def _v(metric: str, x):
 def compute_rows(sps: list[User], day: date) -> list[dict]:
     """Per SP: the day's targets and actuals, month-to-date target/actual/attainment, shortfalls, work log and the
     next working day's targets. Three queries for the records plus one per metric source (and, when the month has
-    corrections, the raw figures of the corrected days), whatever the team size and the day of the month."""
+    corrections, the raw figures of the corrected days), whatever the team size and the day of the month; the reads
+    are raw SQL (:mod:`yewu.salesmgmt.reads`, issue 13's benchmark)."""
     cal = get_calendar()
     month = day.replace(day=1)
     ids = [s.pk for s in sps]
@@ -55,15 +56,14 @@ def compute_rows(sps: list[User], day: date) -> list[dict]:
     # month-to-date sums (a month has at most 23 working days per SP)
     day_t: dict = {}
     mtd: dict = {}
-    for sid, d, *vals in (DailyTarget.objects.filter(salesperson_id__in=ids, day__gte=month, day__lte=max(day, nxt))
-                          .filter(Q(day__lte=day) | Q(day=nxt)).values_list("salesperson_id", "day", *metrics)):
+    for sid, d, *vals in reads.daily_targets(ids, month, day, nxt):
         if d in (day, nxt):
             day_t[(sid, d)] = dict(zip(metrics, vals, strict=True))
         if d <= day:
             row = mtd.setdefault(sid, act.empty())
             for m, v in zip(metrics, vals, strict=True):
                 row[m] += v
-    logs = dict(WorkLog.objects.filter(salesperson_id__in=ids, day=day).values_list("salesperson_id", "content"))
+    logs = reads.work_logs(ids, day)
     zero = act.empty()
     labels = list(pol.METRICS.items())
     rows = []

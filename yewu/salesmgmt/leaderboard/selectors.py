@@ -8,20 +8,15 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import NamedTuple
 
-from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
 from yewu.common.errors import PermissionDenied
-from yewu.customers.models import Customer
-from yewu.finance.models import Receipt, ReceiptStatus
-from yewu.orders.models import Order, OrderStatus
-from yewu.org.models import Role, User
 from yewu.org.permissions import can
 from yewu.org.selectors import get_calendar
 from yewu.policy import salesmgmt as pol
 from yewu.policy.calendar import TZ
 
-from ..models import MonthlyTarget
+from .. import reads
 
 ZERO = Decimal("0.00")
 
@@ -30,7 +25,7 @@ class _SP(NamedTuple):
     pk: int
     name: str
     team: str
-NOT_SALES = (OrderStatus.DRAFT, OrderStatus.REJECTED, OrderStatus.CANCELLED)
+NOT_SALES = reads.NOT_SALES  # also used by the sales reports
 
 
 def _money(x) -> Decimal:
@@ -46,27 +41,15 @@ def board(user, today: date | None = None) -> dict:
     day = pol.leaderboard_day(today, cal)
     month, week = day.replace(day=1), day - timedelta(days=day.weekday())
     start = min(month, week)
-    # the whole sales force in one query (names, teams); the figures below are grouped for every owner and
-    # looked up by id, so no long IN lists have to be compiled
-    sps = [_SP(i, d or u, t or "") for i, u, d, t, roles in User.objects.filter(is_active=True).order_by("id")
-           .values_list("id", "username", "display_name", "team__name", "roles") if Role.SP in (roles or [])]
-    rec = {r["customer__owner_id"]: r for r in Receipt.objects.filter(
-        status=ReceiptStatus.POSTED, arrived_on__range=(start, day), customer__owner_id__isnull=False)
-        .values("customer__owner_id").annotate(d=Sum("amount", filter=Q(arrived_on=day)),
-                                                w=Sum("amount", filter=Q(arrived_on__gte=week)),
-                                                m=Sum("amount", filter=Q(arrived_on__gte=month)))}
-    lo = datetime.combine(start, time.min, tzinfo=TZ)
-    hi = datetime.combine(day + timedelta(days=1), time.min, tzinfo=TZ)
-    wk = datetime.combine(week, time.min, tzinfo=TZ)
-    mo = datetime.combine(month, time.min, tzinfo=TZ)
-    sales = {r["salesperson_id"]: r for r in Order.objects.filter(
-        created_at__gte=lo, created_at__lt=hi).exclude(status__in=NOT_SALES)
-        .values("salesperson_id").annotate(w=Sum("total", filter=Q(created_at__gte=wk)),
-                                           m=Sum("total", filter=Q(created_at__gte=mo)))}
-    new = {r["owner_id"]: r for r in Customer.objects.filter(owner_id__isnull=False, created_at__gte=lo, created_at__lt=hi)
-           .values("owner_id").annotate(w=Count("id", filter=Q(created_at__gte=wk)),
-                                        m=Count("id", filter=Q(created_at__gte=mo)))}
-    tgt = dict(MonthlyTarget.objects.filter(month=month).values_list("salesperson_id", "collections"))
+    # the whole sales force with its month targets in one read; the figures are grouped for every owner and looked
+    # up by id (no IN lists); raw SQL (yewu.salesmgmt.reads, issue 13's benchmark)
+    force = reads.sales_force(month)
+    sps = [_SP(i, name, team) for i, name, team, _ in force]
+    tgt = {i: t for i, _, _, t in force if t is not None}
+    d_w_m = reads.receipts_by_owner(start, day, week, month)
+    rec = {sid: {"d": d, "w": w, "m": m} for sid, (d, w, m) in d_w_m.items()}
+    sales = {sid: {"w": w, "m": m} for sid, (w, m) in reads.sales_by_salesperson(start, day, week, month).items()}
+    new = {sid: {"w": w, "m": m} for sid, (w, m) in reads.new_customers_by_owner(start, day, week, month).items()}
     ranked = pol.rank([(s.name, _money((rec.get(s.pk) or {}).get("d"))) for s in sps])
     by_name = {s.name: s for s in sps}
     rows = []

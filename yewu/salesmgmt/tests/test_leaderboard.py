@@ -3,7 +3,11 @@
 from datetime import date
 from decimal import Decimal
 
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
 from yewu.finance.models import Receipt
+from yewu.salesmgmt.leaderboard.selectors import board
 
 
 def test_board_ranks_yesterdays_receipts_with_team_totals_and_champions(company, api_client, clock, jpost, make_customer):
@@ -46,3 +50,19 @@ def test_board_page_and_access(company, client, clock):
     assert r.status_code == 200 and "echarts.min.js" in r.content.decode() and "board-data" in r.content.decode()
     client.force_login(company.cs)
     assert client.get("/api/v1/leaderboard").status_code in (401, 403)
+
+
+def test_board_shows_only_this_months_targets_and_reads_a_fixed_number_of_statements(company, api_client, clock, jpost):
+    clock(2025, 9, 20, 10)
+    rows = [{"salesperson_id": company.sales1.pk, "collections": "100000.00"}]
+    jpost(api_client(company.manager), "/api/v1/targets", {"month": "2025-10", "rows": rows})
+    clock(2025, 10, 14, 9, 5)
+    assert {r["salesperson_id"]: r["month_target"] for r in board(company.gm)["rows"]}[company.sales1.pk] == "100000.00"
+    clock(2025, 11, 4, 9, 5)  # reports Mon 11-03: October's target is not November's
+    board(company.gm)
+    with CaptureQueriesContext(connection) as ctx:
+        b = board(company.gm)
+    r = {r["salesperson_id"]: r for r in b["rows"]}[company.sales1.pk]
+    assert r["month_target"] is None and r["mtd_pct"] is None
+    # settings stamp, the sales force with its month targets, receipts, orders, new customers
+    assert len(ctx.captured_queries) == 5, [q["sql"] for q in ctx.captured_queries]
