@@ -229,13 +229,20 @@ def load() -> dict:
                         if p.guide_price_on(days[-1]) is not None), None)
         visit_day = days[-2] if len(days) > 1 else days[-1]
         if own[sps[0].pk]:
+            # two weeks earlier the dealer had 40 on hand; now 3: W = 37 × 7 / 28 = 9.25, 1.5 × W − 3 → 20 (pack 10),
+            # confirmed into a draft order (route.safety_stock_1_5)
+            steps = [{"step": n, "note": "陈列整齐，库存已点" if n == 4 else ""} for n in pol.ROUTE_STEPS]
+            first_day = cal.next_working_day(visit_day - timedelta(days=15))
+            with _clock(_at(first_day, 10, 30)):
+                routes.record_visit(sps[0], customer_id=own[sps[0].pk][0], steps=steps,
+                                    lines=[{"product_id": product.pk, "on_hand": 40, "pack": 10}] if product else [],
+                                    next_visit_on=visit_day)
             with _clock(_at(visit_day, 10, 30)):
                 routes.record_visit(
-                    sps[0], customer_id=own[sps[0].pk][0],
-                    steps=[{"step": n, "note": "陈列整齐，库存已点" if n == 4 else ""} for n in pol.ROUTE_STEPS],
-                    lines=[{"product_id": product.pk, "on_hand": 3, "pack": 1}] if product else [],
-                    next_visit_on=cal.next_working_day(visit_day + timedelta(days=6)))
-            counts["route_visits"] = 1
+                    sps[0], customer_id=own[sps[0].pk][0], steps=steps,
+                    lines=[{"product_id": product.pk, "on_hand": 3, "pack": 10}] if product else [],
+                    next_visit_on=cal.next_working_day(visit_day + timedelta(days=6)), confirm_order=bool(product))
+            counts["route_visits"] = 2
         Mutex.objects.create(name=MARKER)
     counts["late_tables"] = DepartmentTable.objects.filter(late=True).count()
     return counts

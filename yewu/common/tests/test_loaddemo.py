@@ -33,8 +33,14 @@ def test_loaddemo_is_complete_and_idempotent(db):
     assert DepartmentTable.objects.filter(state="submitted", late=True).count() == 1
     assert DepartmentTable.objects.filter(state="submitted", late=False).count() >= 10
     assert CoachingNote.objects.exclude(note="").exists()
-    rv = RouteVisit.objects.get()  # 线路拜访表 has a completed visit: 8 steps, a counted line, the next visit agreed
-    assert len(rv.steps) == 8 and rv.lines and rv.lines[0]["suggested"] >= 0 and rv.next_visit_on > rv.day
+    # 线路拜访表: two completed visits two weeks apart (8 steps, counted lines, the next visit agreed); the second's
+    # count gives a suggested order (route.safety_stock_1_5) confirmed into a real draft order
+    first, rv = RouteVisit.objects.order_by("day")
+    assert len(rv.steps) == 8 and rv.next_visit_on > rv.day and first.next_visit_on == rv.day
+    assert (first.lines[0]["on_hand"], rv.lines[0]["on_hand"]) == (40, 3)
+    assert rv.lines[0]["suggested"] == 20 and rv.lines[0]["qty"] == 20  # W = 37 × 7 / 28 = 9.25; 1.5 × W − 3 → 20
+    assert rv.order is not None and rv.order.customer_id == rv.customer_id
+    assert [ln.quantity for ln in rv.order.lines.all()] == [20]
     b = board(User.objects.get(username="gm"))
     assert len(b["rows"]) == 7 and sum(1 for r in b["rows"] if r["amount"] != "0.00") >= 2
 
