@@ -13,6 +13,7 @@ from django.utils import timezone
 from yewu.catalog.models import Product
 from yewu.common.errors import YewuError
 from yewu.customers.models import Customer
+from yewu.orders.visibility import orders_visible_to
 from yewu.org.permissions import require
 from yewu.policy.salesmgmt import ROUTE_STEPS
 
@@ -48,8 +49,11 @@ def route_visit(request):
     fmt = request.GET.get("format")
     if fmt in ("xlsx", "pdf"):
         return file_response(sheets.route_visits(visits, fmt), fmt, "route-visits")
+    # the confirmed order is a link only for who may open it (ADM reads the visits, not the orders)
+    openable = set(orders_visible_to(request.user).filter(pk__in=[v.order_id for v in visits if v.order_id])
+                   .values_list("pk", flat=True))
     return render(request, "salesmgmt/route_visit.html", {
-        "steps": ROUTE_STEPS.items(), "visits": visits, "today": timezone.localdate(),
+        "steps": ROUTE_STEPS.items(), "visits": visits, "today": timezone.localdate(), "openable": openable,
         "customers": Customer.objects.filter(owner=request.user).order_by("name")[:300],
         "products": Product.objects.order_by("code")[:200],
         "due": selectors.due_next_visits(request.user, timezone.localdate())[:20]})

@@ -65,6 +65,19 @@ def test_safety_stock_suggestion_feeds_a_real_draft_order(company, api_client, c
                                            "lines": [{"product_id": shop.cable.pk, "on_hand": "2.5", "pack": 10}]})
     assert r.status_code in (400, 422)
 
+    # the visit list links the order for who may open it; ADM reads the visits (sees_sales_figures), not the orders
+    from django.test import Client
+
+    from yewu.org.models import User
+
+    adm = User.objects.create_user(username="adm1", password="x", roles=["ADM"], display_name="行政")
+    for user, linked in ((company.sales1, True), (adm, False)):
+        c = Client()
+        c.force_login(user)
+        page = c.get("/salesmgmt/route-visits/").content.decode()
+        assert order.number in page and (f'href="/orders/{order.pk}/"' in page) is linked, user
+        assert c.get(f"/orders/{order.pk}/").status_code == (200 if linked else 404)
+
 
 def test_route_visit_page_on_a_phone_form(company, client, clock, shop):
     clock(2025, 10, 9, 10)
