@@ -150,7 +150,7 @@ def list_orders(request, status: str = "", late: bool = False, limit: int = 50, 
     if status:
         qs = qs.filter(status=status)
     limit = max(1, min(limit, 200))
-    rows, count = selectors.page_rows(selectors.for_list(qs), max(0, offset), limit)
+    rows, count = selectors.page_rows(selectors.for_list(qs), max(0, offset), limit, count_qs=qs)
     return {"count": count, "items": [order_out(o, request.auth) for o in rows]}
 
 

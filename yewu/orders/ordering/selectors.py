@@ -10,6 +10,7 @@ from decimal import Decimal, InvalidOperation
 from django.core.paginator import Page, Paginator
 from django.db.models import DecimalField, ExpressionWrapper, F, Prefetch, Q, QuerySet
 from django.utils import timezone
+from django.utils.functional import cached_property
 
 from yewu.approvals.models import ApprovalRequest, ApprovalStep
 from yewu.catalog.models import Product
@@ -37,24 +38,37 @@ def for_list(qs: QuerySet[Order]) -> QuerySet[Order]:
         Prefetch("approval__steps", queryset=ApprovalStep.objects.select_related("decided_by")))
 
 
-def page_rows(qs: QuerySet, offset: int, limit: int) -> tuple[list, int]:
+def page_rows(qs: QuerySet, offset: int, limit: int, count_qs: QuerySet | None = None) -> tuple[list, int]:
     """One page of ``qs`` and the exact total. The total is counted only when the page does not tell it: a page
-    that is not full (and not past the end) ends the list, so the total is its offset plus its rows."""
+    that is not full (and not past the end) ends the list, so the total is its offset plus its rows. ``count_qs``
+    is the same rows without the page's joins and annotations (counting those costs a join per row)."""
     rows = list(qs[offset:offset + limit])
     if (offset == 0 or rows) and len(rows) < limit:
         return rows, offset + len(rows)
-    return rows, qs.count()
+    return rows, (qs if count_qs is None else count_qs).count()
 
 
-def list_page(qs: QuerySet, number, per_page: int) -> Page:
+class _Paginator(Paginator):
+    """A paginator that counts ``count_qs`` (the plain rows) instead of the page's joined, annotated queryset."""
+
+    def __init__(self, object_list, per_page, count_qs: QuerySet | None = None):
+        super().__init__(object_list, per_page)
+        self._count_qs = count_qs
+
+    @cached_property
+    def count(self) -> int:
+        return super().count if self._count_qs is None else self._count_qs.count()
+
+
+def list_page(qs: QuerySet, number, per_page: int, count_qs: QuerySet | None = None) -> Page:
     """The page ``number`` of ``qs`` for a list page (as ``Paginator.get_page``); a first page that is not full
-    gives the total without counting the table."""
-    paginator = Paginator(qs, per_page)
+    gives the total without counting the table, otherwise ``count_qs`` (the plain rows) is counted."""
+    paginator = _Paginator(qs, per_page, count_qs)
     if str(number or "1").strip() == "1":
         rows = list(qs[:per_page])
         if len(rows) < per_page:
             paginator.__dict__["count"] = len(rows)  # Paginator.count is a cached property: the page told it
-            return Page(rows, 1, paginator)
+        return Page(rows, 1, paginator)  # the rows read are the page: no second read of the same rows
     return paginator.get_page(number)
 
 
