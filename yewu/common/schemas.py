@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import os
 import sys
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from ninja import Field, Schema
-from pydantic import BaseModel, ConfigDict
+from ninja.schema import DjangoGetter
+from pydantic import BaseModel, ConfigDict, ModelWrapValidatorHandler, ValidationInfo, model_validator
 
 
 def _strict() -> bool:
@@ -26,10 +29,28 @@ def _strict() -> bool:
 STRICT_OUTPUT = _strict()
 
 
+# Values a handler's dict may hold that ninja's attribute reader (DjangoGetter) passes through unchanged.
+_PLAIN = frozenset({str, int, float, bool, type(None), Decimal, date, datetime, list, dict, tuple})
+
+
 class Out(Schema):
-    """Base of every output schema (see the module docstring for ``extra``)."""
+    """Base of every output schema (see the module docstring for ``extra``).
+
+    A handler's plain dict (every value a str, number, date, list, dict… — what ninja's attribute reader would pass
+    through unchanged) is validated by pydantic directly: wrapping it in ninja's ``DjangoGetter`` gives the same
+    result at several times the cost (20 ms of a 50-order list page). Model instances, managers, querysets,
+    callables and schemas with ``resolve_*`` methods still go through ninja's reader."""
 
     model_config = ConfigDict(extra="forbid" if STRICT_OUTPUT else "ignore")
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _run_root_validator(cls, values: Any, handler: ModelWrapValidatorHandler, info: ValidationInfo) -> Any:
+        if type(values) is dict and not cls._ninja_resolvers and all(type(v) in _PLAIN for v in values.values()):
+            return handler(values)
+        if cls.model_config.get("extra") == "forbid":  # as ninja's Schema: see the undeclared keys first
+            handler(values)
+        return handler(DjangoGetter(values, cls, info.context))
 
 
 # ReasonOut and DecisionOut are plain pydantic models: ninja's Schema reads its input through attribute access,
