@@ -14,8 +14,9 @@ from django.utils.functional import cached_property
 
 from yewu.approvals.models import ApprovalRequest, ApprovalStep
 from yewu.catalog.models import Product
+from yewu.customers.models import Customer
 from yewu.customers.selectors import customers_visible_to
-from yewu.org.models import Role
+from yewu.org.models import Role, User
 from yewu.org.permissions import can
 from yewu.org.selectors import get_policy, managed_team_ids
 from yewu.policy import Reason
@@ -28,12 +29,23 @@ from ..shipping.check import ship_blocker, with_ship_facts
 from ..visibility import SHIPPABLE, orders_visible_to
 from .facts import order_facts
 
+# What a list row shows of its customer and salesperson (name, and the shipping check's supply suspension): the
+# other columns of the two joined tables (58 and 19) are left unread — a fifth of a 50-order page's time.
+_ROW_CUSTOMER = {"id", "name", "supply_suspended"}
+_ROW_SALESPERSON = {"id", "username", "display_name"}
+
+
+def narrow_joins(qs: QuerySet[Order]) -> QuerySet[Order]:
+    """``qs`` with its joined customer and salesperson reduced to what a list row shows."""
+    return qs.defer(*[f"customer__{f.name}" for f in Customer._meta.concrete_fields if f.name not in _ROW_CUSTOMER],
+                    *[f"salesperson__{f.name}" for f in User._meta.concrete_fields if f.name not in _ROW_SALESPERSON])
+
 
 def for_list(qs: QuerySet[Order]) -> QuerySet[Order]:
     """Order rows with everything an API list item shows, in a fixed number of queries whatever the page size:
     customer, salesperson and approval joined; the lines with their products and the approval steps with their
     deciders prefetched; the shipping check's contract facts annotated (``ship_hold``)."""
-    return with_ship_facts(qs).select_related("customer", "salesperson", "approval").prefetch_related(
+    return narrow_joins(with_ship_facts(qs).select_related("customer", "salesperson", "approval")).prefetch_related(
         Prefetch("lines", queryset=OrderLine.objects.select_related("product")),
         Prefetch("approval__steps", queryset=ApprovalStep.objects.select_related("decided_by")))
 
