@@ -19,7 +19,7 @@ from yewu.policy import customers as rules
 _CJK = re.compile(r"[\u4e00-\u9fff]+")
 # the duplicate check counts a name-key pair's index rows up to this many: pairs that common tie, and which of them
 # are left out changes only how many candidates are scored, never which names reach the threshold
-COUNT_CAP = 2000
+COUNT_CAP = 10_000
 
 
 def search_keys(name: str) -> dict[str, str]:

@@ -17,7 +17,6 @@ One row per (token, customer) in ``SearchToken``; every token starts with its ki
 from __future__ import annotations
 
 import math
-from collections import Counter
 from collections.abc import Callable
 
 from pypinyin import Style, lazy_pinyin
@@ -46,11 +45,12 @@ def pairs_needed(key: str, warn: float) -> int:
     """How many distinct pairs (:func:`key_pairs`) of ``key`` any name key reaching similarity ``warn`` with it
     shares at least. ratio = 2·L / (n + m) with L the longest common subsequence: for a key of ``m`` characters
     L ≥ ⌈warn·(n + m) / 200⌉; of the L − 1 neighbouring pairs of that subsequence only those with a gap of ≥ 2
-    unmatched characters in one name are lost, at most ⌊(n − L) / 2⌋ + ⌊(m − L) / 2⌋. The kept pairs sit at
-    different positions of ``key``; a pair of characters that occurs at several positions (``key`` repeats a
-    character) is one token for all of them, so the bound is the fewest tokens whose positions can hold that many
-    (one token per pair when no pair of characters repeats). 1 when that reasoning does not hold (a key under two
-    characters, a threshold below :data:`PAIRS_COMPLETE_FROM`)."""
+    unmatched characters in one name are lost, at most ⌊(n − L) / 2⌋ + ⌊(m − L) / 2⌋. The kept pairs are
+    positions (i, j) of ``key`` one after the other along the subsequence (each ends where the next starts); a pair
+    of characters found at several positions (``key`` repeats a character) is one token for as many of them as can
+    follow one another that way, so the bound is the fewest tokens that can hold that many kept pairs (one token per
+    pair when no pair of characters repeats). 1 when that reasoning does not hold (a key under two characters, a
+    threshold below :data:`PAIRS_COMPLETE_FROM`)."""
     n = len(key)
     if n < 2 or warn < PAIRS_COMPLETE_FROM:
         return 1
@@ -63,14 +63,27 @@ def pairs_needed(key: str, warn: float) -> int:
         least = kept if least is None else min(least, kept)
     if least is None or least <= 1:
         return 1
-    positions = sorted(Counter(key[i] + key[j] for i in range(n) for j in (i + 1, i + 2) if j < n).values(),
-                       reverse=True)
+    at: dict[str, list[tuple[int, int]]] = {}
+    for i in range(n):
+        for j in (i + 1, i + 2):
+            if j < n:
+                at.setdefault(key[i] + key[j], []).append((i, j))
     held = needed = 0
-    for k in positions:
+    for k in sorted((_in_one_chain(spans) for spans in at.values()), reverse=True):
         if held >= least:
             break
         held, needed = held + k, needed + 1
     return needed
+
+
+def _in_one_chain(spans: list[tuple[int, int]]) -> int:
+    """How many of these positions (i, j) can follow one another along a subsequence (each starting at or after the
+    end of the one before): the most spans that do not overlap, taken by earliest end."""
+    count, end = 0, -1
+    for i, j in sorted(spans, key=lambda s: s[1]):
+        if i >= end:
+            count, end = count + 1, j
+    return count
 
 
 def candidate_pairs(key: str, warn: float, frequency: Callable[[list[str]], dict[str, int]]) -> list[str]:

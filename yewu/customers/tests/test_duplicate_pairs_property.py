@@ -73,6 +73,8 @@ def test_a_repeated_character_still_leaves_common_pairs_out():
     key = "广州恒通电线电缆"  # 电 twice, yet no pair of characters twice: one token per kept pair
     assert pairs_needed(key, 80) == pairs_needed("广州恒通电线甲缆", 80) > 1
     assert pairs_needed("佛山佛山佛山", 80) < pairs_needed("佛山甲乙丙丁", 80)  # 佛山 at three positions
+    # 市瑞 and 瑞照 at two positions each (市瑞瑞照), but never two of them along one subsequence
+    assert pairs_needed("佛山市瑞瑞照明", 80) == pairs_needed("佛山市瑞甲照明", 80) > 1
 
 
 def test_common_pairs_are_left_out_only_when_the_threshold_allows():
