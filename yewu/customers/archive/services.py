@@ -26,11 +26,17 @@ from yewu.customers.models import (
     Kind,
     OwnershipChange,
     ReviewState,
-    SearchToken,
     Source,
     Status,
 )
-from yewu.customers.search.services import check_duplicate, duplicate_error, index_rows, reindex, search_keys
+from yewu.customers.search.services import (
+    check_duplicate,
+    customer_index_tokens,
+    duplicate_error,
+    insert_index_tokens,
+    reindex,
+    search_keys,
+)
 from yewu.org.models import User
 from yewu.org.permissions import can, roles_with
 from yewu.org.selectors import get_calendar, get_policy, managed_team_ids
@@ -187,19 +193,47 @@ def file_customer(actor: User, data: CustomerIn, *, owner: User | None = None, f
     Returns the customer and the (possibly warning) decision. ``force_reason`` lets an SM/GM file a
     customer that was refused *only* by name similarity (`cust.manager_override`).
     A refused duplicate is audited after the filing transaction has rolled back, so the entry survives.
+
+    Everything that needs no lock (validation, the settings, the owner, the unsaved archive and its search
+    tokens) is prepared before the write transaction; inside it: the filing lock, the duplicate check (one read),
+    the customer, its contacts, its index rows (one statement), the ownership history and the audit entry.
     """
+    f = _prepare_filing(actor, data, owner=owner, force_reason=force_reason, web_lead=web_lead, now=now)
     try:
-        with transaction.atomic():
-            return _file_customer(actor, data, owner=owner, force_reason=force_reason, web_lead=web_lead, now=now)
+        try:
+            with transaction.atomic():
+                return _file_customer(actor, f)
+        except _NameTaken as e:  # unique name_key / credit_code: a writer without the filing lock got there first
+            dup = check_duplicate(f.fields["name"], f.fields["city"], f.fields["credit_code"], f.phones, cfg=f.cfg)
+            if dup.refused:
+                raise duplicate_error(dup) from e.__cause__
+            raise Conflict("客户已存在（唯一约束）", rule="cust.duplicate", code="duplicate") from e.__cause__
     except Conflict as e:
         if e.decision is not None:
             record(actor=actor, action="decision", object_type="customers.customer", object_id="-",
-                   rule="cust.duplicate", reason=e.message, decision=e.decision, policy_version=get_policy().version)
+                   rule="cust.duplicate", reason=e.message, decision=e.decision, policy_version=f.cfg.version)
         raise
 
 
-def _file_customer(actor: User, data: CustomerIn, *, owner: User | None, force_reason: str, web_lead: bool,
-                   now) -> tuple[Customer, Decision]:
+class _NameTaken(Exception):
+    """The customer's insert hit a unique constraint; decided again once the transaction has rolled back."""
+
+
+@dataclass
+class _Filing:
+    """A filing whose checks that need no lock have passed: what the write transaction decides and inserts."""
+    fields: dict
+    contacts: list[dict]
+    phones: set[str]
+    cfg: Any
+    entry: Decision
+    force_reason: str
+    customer: Customer  # unsaved
+    tokens: set[str]  # its search index rows
+
+
+def _prepare_filing(actor: User, data: CustomerIn, *, owner: User | None, force_reason: str, web_lead: bool,
+                    now) -> _Filing:
     _may_file(actor, web_lead)
     now = now or timezone.now()
     fields, contacts = _clean_customer(data)
@@ -210,35 +244,38 @@ def _file_customer(actor: User, data: CustomerIn, *, owner: User | None, force_r
         raise ValidationError(entry.message(), fields={"collected_on": entry.message()}, rule="cust.entry_2wd")
 
     owner, web_lead = filing_owner(actor, owner, web_lead)
-
-    lock(FILING_LOCK)  # read-check-insert is atomic across concurrent filings (both databases)
     force_reason = clean_text(force_reason, field="force_reason", label="强制建档理由", max_len=300)
-    phones = {c["mobile"] for c in contacts} | {c["phone"] for c in contacts}
-    dup = check_duplicate(fields["name"], fields["city"], fields["credit_code"], phones)
+    c = new_customer(actor, fields, owner=owner, collected_on=collected_on, entry=entry, web_lead=web_lead, now=now)
+    digits = {x for ct in contacts for x in (ct["mobile_norm"], ct["phone_norm"]) if x}
+    phones = {ct["mobile"] for ct in contacts} | {ct["phone"] for ct in contacts}
+    return _Filing(fields=fields, contacts=contacts, phones=phones, cfg=cfg, entry=entry, force_reason=force_reason,
+                   customer=c, tokens=customer_index_tokens(c, digits))
+
+
+def _file_customer(actor: User, f: _Filing) -> tuple[Customer, Decision]:
+    lock(FILING_LOCK)  # read-check-insert is atomic across concurrent filings (both databases)
+    fields = f.fields
+    dup = check_duplicate(fields["name"], fields["city"], fields["credit_code"], f.phones, cfg=f.cfg)
     if dup.refused:
         similarity_only = all(r.figures.get("similarity_only") for r in dup.reasons)
-        if not (force_reason and similarity_only and can(actor, "manages_customers")):
+        if not (f.force_reason and similarity_only and can(actor, "manages_customers")):
             raise duplicate_error(dup)
 
-    c = new_customer(actor, fields, owner=owner, collected_on=collected_on, entry=entry, web_lead=web_lead, now=now)
+    c = f.customer
     try:
-        with transaction.atomic():
-            c.save()
-    except IntegrityError as e:  # unique name_key / credit_code: a concurrent filing got there first
-        dup = check_duplicate(fields["name"], fields["city"], fields["credit_code"], phones)
-        if dup.refused:
-            raise duplicate_error(dup) from e
-        raise Conflict("客户已存在（唯一约束）", rule="cust.duplicate", code="duplicate") from e
-    Contact.objects.bulk_create([Contact(customer=c, **ct) for ct in contacts])
-    digits = {x for ct in contacts for x in (ct["mobile_norm"], ct["phone_norm"]) if x}
-    SearchToken.objects.bulk_create(index_rows([c], {c.pk: digits}))
-    OwnershipChange.objects.create(customer=c, to_user=owner, by=actor, kind=OwnershipChange.Kind.FILED,
-                                   reason=force_reason, rule="cust.first_to_file")
+        c.save()
+    except IntegrityError as e:
+        raise _NameTaken from e
+    Contact.objects.bulk_create([Contact(customer=c, **ct) for ct in f.contacts])
+    insert_index_tokens(c.pk, f.tokens)
+    OwnershipChange.objects.create(customer=c, to_user=c.owner, by=actor, kind=OwnershipChange.Kind.FILED,
+                                   reason=f.force_reason, rule="cust.first_to_file")
+    decision = Decision.combine(f.entry, dup)
     after = snapshot(c)
-    after["contacts"] = [{k: v for k, v in ct.items() if not k.endswith("_norm")} for ct in contacts]
+    after["contacts"] = [{k: v for k, v in ct.items() if not k.endswith("_norm")} for ct in f.contacts]
     record(actor=actor, action="create", obj=c, after=after, rule="cust.first_to_file",
-           reason=force_reason, decision=Decision.combine(entry, dup), policy_version=cfg.version)
-    return c, Decision.combine(entry, dup)
+           reason=f.force_reason, decision=decision, policy_version=f.cfg.version)
+    return c, decision
 
 
 def filing_owner(actor: User, owner: User | None, web_lead: bool) -> tuple[User | None, bool]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from django.db.models import Count, Q
+from django.db import connection
 from django.utils import timezone
 from pypinyin import Style, lazy_pinyin
 from rapidfuzz import fuzz, process
@@ -17,6 +17,9 @@ from yewu.policy import Decision
 from yewu.policy import customers as rules
 
 _CJK = re.compile(r"[\u4e00-\u9fff]+")
+# the duplicate check counts a name-key pair's index rows up to this many: pairs that common tie, and which of them
+# are left out changes only how many candidates are scored, never which names reach the threshold
+COUNT_CAP = 10_000
 
 
 def search_keys(name: str) -> dict[str, str]:
@@ -34,8 +37,7 @@ def index_rows(customers, phones_of: dict[int, set[str]] | None = None) -> list[
     """The index rows of saved customers (``phones_of``: normalised phone digits by customer id)."""
     phones_of = phones_of or {}
     return [SearchToken(customer_id=c.pk, token=tok) for c in customers
-            for tok in tokens.customer_tokens(name=c.name, short_name=c.short_name or "", city=c.city or "",
-                                              name_key=c.name_key, phones=phones_of.get(c.pk, set()))]
+            for tok in customer_index_tokens(c, phones_of.get(c.pk, set()))]
 
 
 def reindex(customer_ids) -> None:
@@ -51,46 +53,105 @@ def reindex(customer_ids) -> None:
     SearchToken.objects.bulk_create(index_rows(customers, phones), batch_size=2000)
 
 
-def similar_in_city(key: str, city: str, warn: int) -> dict[int, str]:
-    """Same-city customers whose name key may reach ``warn`` similarity with ``key``: those sharing a pair of
-    characters (``tokens.key_pairs``); every customer of the city if the threshold is set too low for that."""
-    same_city = Customer.objects.filter(city=city)
+def customer_index_tokens(c: Customer, phones: set[str]) -> set[str]:
+    """The index tokens of one customer, saved or not (``phones``: its contacts' normalised digits)."""
+    return tokens.customer_tokens(name=c.name, short_name=c.short_name or "", city=c.city or "", name_key=c.name_key,
+                                  phones=phones)
+
+
+def insert_index_tokens(customer_id: int, toks: set[str]) -> None:
+    """Insert a saved customer's index rows: one statement (per 400 rows), no model objects, no ids read back."""
+    table = connection.ops.quote_name(SearchToken._meta.db_table)
+    rows = list(toks)
+    with connection.cursor() as cur:
+        for i in range(0, len(rows), 400):
+            part = rows[i:i + 400]
+            cur.execute(f"INSERT INTO {table} (customer_id, token) VALUES "  # noqa: S608 - our table, bound values
+                        + ", ".join(["(%s, %s)"] * len(part)), [x for t in part for x in (customer_id, t)])
+
+
+def _q(model, col: str | None = None) -> str:
+    return connection.ops.quote_name(col or model._meta.db_table)
+
+
+def _candidate_sql(key: str, city: str, code: str | None, phones: set[str], warn: int) -> tuple[str, list]:
+    """One statement for every candidate of the duplicate check, rows of (arm, id, a, b):
+
+    0. same name key or credit code (``a`` = name key);
+    1. a contact with one of the phones (``a``, ``b`` = its normalised mobile and phone);
+    2. same-city customers that may reach ``warn`` similarity (``a`` = name key): those sharing a pair of name-key
+       characters (``tokens.key_pairs``) when the threshold allows it, leaving out the ``pairs_needed − 1`` pairs
+       with the most index rows as :func:`tokens.candidate_pairs` does (the counts are read by the same statement,
+       up to :data:`COUNT_CAP`); every customer of the city if the threshold is set too low for that.
+    """
+    cu, ct, st = _q(Customer), _q(Contact), _q(SearchToken)
+    params: list = [key]
+    exact = "name_key = %s"
+    if code:
+        exact += " OR credit_code = %s"
+        params.append(code)
+    arms = [f"SELECT 0, id, name_key, name_key FROM {cu} WHERE {exact}"]  # noqa: S608 - our tables, bound values
+    if phones:
+        marks = ", ".join(["%s"] * len(phones))
+        arms.append(f"SELECT 1, customer_id, mobile_norm, phone_norm FROM {ct} "  # noqa: S608
+                    f"WHERE mobile_norm IN ({marks}) OR phone_norm IN ({marks})")
+        params += [*phones, *phones]
+    cte = ""
     if warn >= tokens.PAIRS_COMPLETE_FROM and len(key) >= 2:
-        def frequency(pairs: list[str]) -> dict[str, int]:
-            of = {f"k:{city}:{p}": p for p in pairs}
-            rows = SearchToken.objects.filter(token__in=of).values("token").annotate(n=Count("customer_id"))
-            return {of[r["token"]]: r["n"] for r in rows}
-        pairs = [f"k:{city}:{p}" for p in tokens.candidate_pairs(key, warn, frequency)]
-        same_city = same_city.filter(pk__in=SearchToken.objects.filter(token__in=pairs).values("customer_id"))
-    elif warn >= tokens.PAIRS_COMPLETE_FROM:
-        same_city = same_city.filter(name_key=key)  # one character: only itself reaches 67 (2/(1+2) < 0.67)
-    return dict(same_city.order_by("id").values_list("id", "name_key"))
+        pairs = [f"k:{city}:{p}" for p in sorted(tokens.key_pairs(key))]
+        marks = ", ".join(["%s"] * len(pairs))
+        drop = tokens.pairs_needed(key, warn) - 1
+        if drop <= 0 or len(pairs) <= drop:
+            sim = f"IN ({marks})"
+            sim_params = pairs
+        else:  # the pairs of candidate_pairs: all but the `drop` most frequent (by count, then token)
+            # the pairs as a VALUES list, so that the planner knows how few tokens (and customers) there are; each
+            # pair's rows counted up to COUNT_CAP (the city's own pair, 佛山 in every 佛山 key, is left out either way)
+            cte = (f"WITH pairs (token) AS (VALUES {', '.join(['(%s)'] * len(pairs))}), "  # noqa: S608
+                   f"freq AS (SELECT p.token, (SELECT COUNT(*) FROM (SELECT 1 FROM {st} t WHERE t.token = p.token "
+                   "LIMIT %s) c) AS n FROM pairs p), "
+                   "kept AS (SELECT token FROM (SELECT token, ROW_NUMBER() OVER (ORDER BY n DESC, token DESC) AS r "
+                   "FROM freq) ranked WHERE r > %s) ")
+            params = [*pairs, COUNT_CAP, drop, *params]
+            sim = "IN (SELECT token FROM kept)"
+            sim_params = []
+        arms.append(f"SELECT 2, id, name_key, name_key FROM {cu} WHERE city = %s AND id IN "  # noqa: S608
+                    f"(SELECT customer_id FROM {st} WHERE token {sim})")
+        params += [city, *sim_params]
+    elif warn >= tokens.PAIRS_COMPLETE_FROM:  # one character: only itself reaches 67 (2/(1+2) < 0.67)
+        arms.append(f"SELECT 2, id, name_key, name_key FROM {cu} WHERE city = %s AND name_key = %s")  # noqa: S608
+        params += [city, key]
+    else:
+        arms.append(f"SELECT 2, id, name_key, name_key FROM {cu} WHERE city = %s")  # noqa: S608
+        params.append(city)
+    return cte + " UNION ALL ".join(arms), params
 
 
-def _candidates(name: str, city: str, code: str | None, phones: set[str], exclude_id: int | None = None):
+def _candidates(name: str, city: str, code: str | None, phones: set[str], exclude_id: int | None, warn: int):
     """Existing customers that could be the same one: same name key, credit code or phone (by index),
     and same-city names whose similarity reaches the warning threshold (scored on keys only, among the
-    candidates of the search index)."""
+    candidates of the search index). One statement finds them all, one more reads the ones found."""
     key = rules.name_key(name)
     ids: set[int] = set()
-    q = Q(name_key=key)
-    if code:
-        q |= Q(credit_code=code)
-    ids.update(Customer.objects.filter(q).values_list("id", flat=True))
-    if phones:
-        ids.update(Contact.objects.filter(Q(mobile_norm__in=phones) | Q(phone_norm__in=phones))
-                   .values_list("customer_id", flat=True))
-    warn = get_policy()["cust.duplicate.warn_similarity"]
-    for _, _, cid in process.extract(key, similar_in_city(key, city, warn), scorer=fuzz.ratio, score_cutoff=warn,
-                                     limit=10):
+    phone_map: dict[int, set[str]] = {}
+    similar: list[tuple[int, str]] = []
+    sql, params = _candidate_sql(key, city, code, phones, warn)
+    with connection.cursor() as cur:
+        cur.execute(sql, params)
+        rows = cur.fetchall()
+    for arm, cid, a, b in rows:
+        if arm == 0:
+            ids.add(cid)
+        elif arm == 1:
+            ids.add(cid)
+            phone_map.setdefault(cid, set()).update(x for x in (a, b) if x)
+        else:
+            similar.append((cid, a))
+    similar.sort()
+    for _, _, cid in process.extract(key, dict(similar), scorer=fuzz.ratio, score_cutoff=warn, limit=10):
         ids.add(cid)
     ids.discard(exclude_id)
-    found = list(Customer.objects.filter(id__in=ids).select_related("owner"))
-    phone_map: dict[int, set[str]] = {}
-    for cid, m, p in Contact.objects.filter(customer_id__in=ids).filter(
-        Q(mobile_norm__in=phones) | Q(phone_norm__in=phones)
-    ).values_list("customer_id", "mobile_norm", "phone_norm"):
-        phone_map.setdefault(cid, set()).update(x for x in (m, p) if x)
+    found = list(Customer.objects.filter(id__in=ids).select_related("owner")) if ids else []
     # exact matches first so the message names the strongest reason
     found.sort(key=lambda c: (c.name_key != key, c.credit_code != code, c.id not in phone_map, c.id))
     return [
@@ -103,12 +164,14 @@ def _candidates(name: str, city: str, code: str | None, phones: set[str], exclud
     ]
 
 
-def check_duplicate(name, city, code, phones, exclude_id=None) -> Decision:
+def check_duplicate(name, city, code, phones, exclude_id=None, cfg=None) -> Decision:
+    """`cust.duplicate` for a filing or an edit (``cfg``: the settings the caller read, default those in force)."""
+    cfg = cfg or get_policy()
     phones_n = {rules.normalize_phone(p) for p in phones if p}
     phones_n.discard("")
     return rules.check_duplicate(
         name=name, city=city, credit_code=code or "", phones=phones_n,
-        candidates=_candidates(name, city, code, phones_n, exclude_id), cfg=get_policy(),
+        candidates=_candidates(name, city, code, phones_n, exclude_id, cfg["cust.duplicate.warn_similarity"]), cfg=cfg,
     )
 
 

@@ -45,12 +45,14 @@ def pairs_needed(key: str, warn: float) -> int:
     """How many distinct pairs (:func:`key_pairs`) of ``key`` any name key reaching similarity ``warn`` with it
     shares at least. ratio = 2·L / (n + m) with L the longest common subsequence: for a key of ``m`` characters
     L ≥ ⌈warn·(n + m) / 200⌉; of the L − 1 neighbouring pairs of that subsequence only those with a gap of ≥ 2
-    unmatched characters in one name are lost, at most ⌊(n − L) / 2⌋ + ⌊(m − L) / 2⌋; and when ``key`` repeats
-    no character the kept pairs are different tokens (each starts with a different character of ``key``).
-    1 when that reasoning does not hold (a repeated character, a key under two characters, a threshold
-    below :data:`PAIRS_COMPLETE_FROM`)."""
+    unmatched characters in one name are lost, at most ⌊(n − L) / 2⌋ + ⌊(m − L) / 2⌋. The kept pairs are
+    positions (i, j) of ``key`` one after the other along the subsequence (each ends where the next starts); a pair
+    of characters found at several positions (``key`` repeats a character) is one token for as many of them as can
+    follow one another that way, so the bound is the fewest tokens that can hold that many kept pairs (one token per
+    pair when no pair of characters repeats). 1 when that reasoning does not hold (a key under two characters, a
+    threshold below :data:`PAIRS_COMPLETE_FROM`)."""
     n = len(key)
-    if n < 2 or len(set(key)) < n or warn < PAIRS_COMPLETE_FROM:
+    if n < 2 or warn < PAIRS_COMPLETE_FROM:
         return 1
     least = None
     for m in range(1, int(n * (200 - warn) / warn) + 2):
@@ -59,7 +61,29 @@ def pairs_needed(key: str, warn: float) -> int:
             continue
         kept = lcs - 1 - (n - lcs) // 2 - (m - lcs) // 2
         least = kept if least is None else min(least, kept)
-    return max(1, least or 1)
+    if least is None or least <= 1:
+        return 1
+    at: dict[str, list[tuple[int, int]]] = {}
+    for i in range(n):
+        for j in (i + 1, i + 2):
+            if j < n:
+                at.setdefault(key[i] + key[j], []).append((i, j))
+    held = needed = 0
+    for k in sorted((_in_one_chain(spans) for spans in at.values()), reverse=True):
+        if held >= least:
+            break
+        held, needed = held + k, needed + 1
+    return needed
+
+
+def _in_one_chain(spans: list[tuple[int, int]]) -> int:
+    """How many of these positions (i, j) can follow one another along a subsequence (each starting at or after the
+    end of the one before): the most spans that do not overlap, taken by earliest end."""
+    count, end = 0, -1
+    for i, j in sorted(spans, key=lambda s: s[1]):
+        if i >= end:
+            count, end = count + 1, j
+    return count
 
 
 def candidate_pairs(key: str, warn: float, frequency: Callable[[list[str]], dict[str, int]]) -> list[str]:
@@ -85,7 +109,9 @@ def _initials(name: str) -> list[str]:
 
 def initials_suffixes(name: str) -> set[str]:
     out = set()
-    for chars in (name or "", "".join(ch for ch in (name or "") if ch not in ADMIN_CHARS)):
+    name = name or ""
+    without_admin = "".join(ch for ch in name if ch not in ADMIN_CHARS)
+    for chars in (name, without_admin) if without_admin != name else (name,):  # the same name: read once
         ini = "".join(_initials(chars))
         out.update(ini[i:i + INITIALS_LEN] for i in range(len(ini)))
     return {s for s in out if s}
