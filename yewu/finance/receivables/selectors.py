@@ -8,7 +8,24 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import (
+    Case,
+    DecimalField,
+    ExpressionWrapper,
+    F,
+    Func,
+    IntegerField,
+    Max,
+    Min,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, Floor, Round
 from django.utils import timezone
 
 from yewu.customers.models import Customer
@@ -87,10 +104,42 @@ def paid_as_of(order_ids, as_of: date) -> dict[int, Decimal]:
     return out
 
 
+def _counted(allocs: QuerySet[Allocation], as_of: date) -> QuerySet[Allocation]:
+    """Allocations counting as paid on ``as_of``: their receipt arrived (or, for a release, its date came) and they
+    were not reversed by then."""
+    return allocs.filter(Q(effective_on__isnull=True, receipt__arrived_on__lte=as_of) | Q(effective_on__lte=as_of)).filter(
+        Q(reversed_on__isnull=True) | Q(reversed_on__gt=as_of))
+
+
 def _paid(allocs: QuerySet[Allocation], as_of: date) -> dict[int, Decimal]:
-    rows = allocs.filter(Q(effective_on__isnull=True, receipt__arrived_on__lte=as_of) | Q(effective_on__lte=as_of)).filter(
-        Q(reversed_on__isnull=True) | Q(reversed_on__gt=as_of)).values("order_id").annotate(s=Sum("amount"))
+    rows = _counted(allocs, as_of).values("order_id").annotate(s=Sum("amount"))
     return {r["order_id"]: money(r["s"] or ZERO) for r in rows}
+
+
+_VALUE = ExpressionWrapper(F("quantity") * F("order_line__unit_price"), output_field=DecimalField())
+_ZERO = Value(Decimal("0"), output_field=DecimalField())
+_EXACT_BELOW = Value(Decimal("100000000"), output_field=DecimalField())
+# A line's value money(qty × price) in whole cents, computed in the database: FLOOR(qty × price × 100 + 0.5005).
+# Exact for 0 ≤ value < 10⁸ on SQLite's floats too: qty × price × 100 has 3 decimals, so + 0.5005 carries a tie
+# (….500, rounded up as ROUND_HALF_UP does) over the next integer and leaves ….499 below it, with a margin of 0.0005
+# that is far above the float error (< 10⁻⁵) there. Other lines are computed in Python (None here).
+_LINE_CENTS = Floor(ExpressionWrapper(_VALUE * 100 + Value(Decimal("0.5005")), output_field=DecimalField()))
+_CENTS_IF_EXACT = Case(When(value__gte=_ZERO, value__lt=_EXACT_BELOW, then=_LINE_CENTS), default=None,
+                       output_field=IntegerField())
+
+
+def _maybe_open(lines: QuerySet[ShipmentLine], as_of: date) -> QuerySet:
+    """The orders of ``lines`` that may have something open on ``as_of``, as a subquery for ``order_id__in``: all
+    but those whose money counted by then (as in :func:`_paid`) covers their delivered value, both summed in whole
+    cents in the database (each line's value money(qty × price), see ``_LINE_CENTS``). Such an order has nothing
+    open nor written off in :func:`_open_items` when no line value is < 0: its notes are then ≥ 0, returns only lower
+    them, the money (≥ their sum) covers them oldest first and a write-off is capped at what is open. Orders with a
+    line value < 0 or ≥ 10⁸ (no exact float cents) always stay in."""
+    paid = _counted(Allocation.objects.filter(order_id=OuterRef("shipment__order_id")), as_of).order_by().annotate(
+        s=Coalesce(Func(Round(F("amount") * 100), function="SUM", output_field=DecimalField()), _ZERO)).values("s")
+    return lines.values("shipment__order_id").annotate(
+        cents=Sum(_LINE_CENTS), low=Min(_VALUE), high=Max(_VALUE)).filter(
+        Q(cents__gt=Subquery(paid)) | Q(low__lt=_ZERO) | Q(high__gte=_EXACT_BELOW)).values("shipment__order_id")
 
 
 @dataclass
@@ -146,16 +195,31 @@ def _open_items(user: User, as_of: date, customer_id: int | None = None, order_i
         lines = lines.filter(shipment__order_id=order_id)
         allocs = allocs.filter(order_id=order_id)
         rets = rets.filter(order_id=order_id)
-    per_ship: dict[tuple[int, int], list] = {}
-    for sid, oid, at, qty, price, cid, spid, settlement, term in lines.values_list(
-            "shipment_id", "shipment__order_id", "shipment__shipped_at", "quantity", "order_line__unit_price",
-            "shipment__order__customer_id", "shipment__order__salesperson_id", "shipment__order__settlement",
-            "shipment__order__term_days").iterator(chunk_size=5000):
+    returned: dict[int, Decimal] = defaultdict(lambda: ZERO)
+    for oid, amt in rets.values_list("order_id", "amount").iterator(chunk_size=5000):
+        returned[oid] += amt
+    wo = written_off_by_order(as_of, order_ids=[order_id] if order_id else None)
+    if all(v >= 0 for v in returned.values()) and all(v >= 0 for v in wo.values()):  # as the services write them
+        lines = lines.filter(shipment__order_id__in=_maybe_open(lines, as_of))
+    per_ship: dict[tuple[int, int], list] = {}  # (order, note) → [date, value in cents, customer, SP, settlement, term]
+    inexact: dict[int, tuple[int, int]] = {}  # line → (order, note): its value is computed here from qty and price
+    for lid, sid, oid, at, cents, cid, spid, settlement, term in lines.alias(value=_VALUE).annotate(
+            cents=_CENTS_IF_EXACT).values_list(
+            "id", "shipment_id", "shipment__order_id", "shipment__shipped_at", "cents", "shipment__order__customer_id",
+            "shipment__order__salesperson_id", "shipment__order__settlement", "shipment__order__term_days").iterator(
+            chunk_size=5000):
         key = (oid, sid)
         item = per_ship.get(key)
         if item is None:
-            item = per_ship[key] = [at.astimezone(TZ).date(), ZERO, cid, spid, settlement, term]
-        item[1] += money(qty * price)
+            item = per_ship[key] = [at.astimezone(TZ).date(), 0, cid, spid, settlement, term]
+        if cents is None:
+            inexact[lid] = key
+        else:
+            item[1] += int(cents)
+    for chunk in chunks(sorted(inexact)):
+        for lid, qty, price in ShipmentLine.objects.filter(pk__in=chunk).values_list(
+                "id", "quantity", "order_line__unit_price"):
+            per_ship[inexact[lid]][1] += int(money(qty * price) * 100)
     if not per_ship:
         return []
     paid = _paid(allocs, as_of)
@@ -168,11 +232,7 @@ def _open_items(user: User, as_of: date, customer_id: int | None = None, order_i
         due = due_date(settlement, d, term)
         if oid in granted:
             due = max(due, granted[oid])
-        by_order[oid].append(_Open(oid, cid, spid, d, due, amt))
-    returned: dict[int, Decimal] = defaultdict(lambda: ZERO)
-    for oid, amt in rets.values_list("order_id", "amount").iterator(chunk_size=5000):
-        returned[oid] += amt
-    wo = written_off_by_order(as_of, order_ids=[order_id] if order_id else None)
+        by_order[oid].append(_Open(oid, cid, spid, d, due, Decimal(amt).scaleb(-2)))
     out = []
     for oid, items in by_order.items():
         back = returned.get(oid, ZERO)  # returned by as_of: reduces the newest goods-issue notes first
