@@ -13,19 +13,17 @@ from django.db.models import (
     DecimalField,
     ExpressionWrapper,
     F,
-    Func,
     IntegerField,
     Max,
     Min,
-    OuterRef,
     Q,
     QuerySet,
-    Subquery,
     Sum,
     Value,
     When,
 )
-from django.db.models.functions import Coalesce, Floor, Round
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import Floor, Round
 from django.utils import timezone
 
 from yewu.customers.models import Customer
@@ -128,18 +126,23 @@ _CENTS_IF_EXACT = Case(When(value__gte=_ZERO, value__lt=_EXACT_BELOW, then=_LINE
                        output_field=IntegerField())
 
 
-def _maybe_open(lines: QuerySet[ShipmentLine], as_of: date) -> QuerySet:
+def _maybe_open(lines: QuerySet[ShipmentLine], as_of: date) -> RawSQL:
     """The orders of ``lines`` that may have something open on ``as_of``, as a subquery for ``order_id__in``: all
     but those whose money counted by then (as in :func:`_paid`) covers their delivered value, both summed in whole
     cents in the database (each line's value money(qty × price), see ``_LINE_CENTS``). Such an order has nothing
     open nor written off in :func:`_open_items` when no line value is < 0: its notes are then ≥ 0, returns only lower
     them, the money (≥ their sum) covers them oldest first and a write-off is capped at what is open. Orders with a
     line value < 0 or ≥ 10⁸ (no exact float cents) always stay in."""
-    paid = _counted(Allocation.objects.filter(order_id=OuterRef("shipment__order_id")), as_of).order_by().annotate(
-        s=Coalesce(Func(Round(F("amount") * 100), function="SUM", output_field=DecimalField()), _ZERO)).values("s")
-    return lines.values("shipment__order_id").annotate(
-        cents=Sum(_LINE_CENTS), low=Min(_VALUE), high=Max(_VALUE)).filter(
-        Q(cents__gt=Subquery(paid)) | Q(low__lt=_ZERO) | Q(high__gte=_EXACT_BELOW)).values("shipment__order_id")
+    # Two grouped reads joined on the order (not a subquery per order: PostgreSQL runs that one order at a time).
+    delivered, d_params = lines.values("shipment__order_id").annotate(
+        cents=Sum(_LINE_CENTS), low=Min(_VALUE), high=Max(_VALUE)).values_list(
+        "shipment__order_id", "cents", "low", "high").order_by().query.sql_with_params()
+    paid, p_params = _counted(Allocation.objects.all(), as_of).values("order_id").annotate(
+        cents=Sum(Round(F("amount") * 100))).values_list("order_id", "cents").order_by().query.sql_with_params()
+    return RawSQL(f'SELECT d."shipment__order_id" FROM ({delivered}) d LEFT JOIN ({paid}) p '
+                  f'ON p."order_id" = d."shipment__order_id" '
+                  f'WHERE d."cents" > COALESCE(p."cents", 0) OR d."low" < 0 OR d."high" >= 100000000',
+                  (*d_params, *p_params))
 
 
 @dataclass
