@@ -281,11 +281,13 @@ def aging(user: User, as_of: date | None = None, group: str = "customer") -> tup
     if group not in ("salesperson", "team"):
         for chunk in chunks(sorted({it.customer_id for it in items})):
             customers.update((c.pk, c) for c in Customer.objects.filter(pk__in=chunk).only("id", "name"))
+    teams = {pk: u.team.name if u.team_id else "（无团队）" for pk, u in people.items()}
+    buckets: dict[date, str] = {}  # per due date: the items share a few hundred
     rows: dict[object, AgingRow] = {}
     total = AgingRow(key="total", label="合计")
     for it in items:
         sp = people[it.salesperson_id]
-        team = sp.team.name if sp.team_id else "（无团队）"
+        team = teams[it.salesperson_id]
         if group == "salesperson":
             key, label = sp.pk, sp.name
         elif group == "team":
@@ -296,7 +298,9 @@ def aging(user: User, as_of: date | None = None, group: str = "customer") -> tup
         if row is None:
             row = rows[key] = AgingRow(key=key, label=label, customer=customers.get(it.customer_id) if group not in (
                 "salesperson", "team") else None, salesperson=sp if group != "team" else None, team=team)
-        b = aging_bucket(it.due_on, as_of)
+        b = buckets.get(it.due_on)
+        if b is None:
+            b = buckets[it.due_on] = aging_bucket(it.due_on, as_of)
         for x in (row, total):
             x.buckets[b] += it.open
             x.total += it.open
