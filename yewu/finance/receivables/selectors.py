@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
+from django.core.exceptions import EmptyResultSet
 from django.db.models import (
     Case,
     DecimalField,
@@ -126,7 +127,7 @@ _CENTS_IF_EXACT = Case(When(value__gte=_ZERO, value__lt=_EXACT_BELOW, then=_LINE
                        output_field=IntegerField())
 
 
-def _maybe_open(lines: QuerySet[ShipmentLine], as_of: date) -> RawSQL:
+def _maybe_open(lines: QuerySet[ShipmentLine], as_of: date) -> RawSQL | QuerySet:
     """The orders of ``lines`` that may have something open on ``as_of``, as a subquery for ``order_id__in``: all
     but those whose money counted by then (as in :func:`_paid`) covers their delivered value, both summed in whole
     cents in the database (each line's value money(qty × price), see ``_LINE_CENTS``). Such an order has nothing
@@ -134,9 +135,12 @@ def _maybe_open(lines: QuerySet[ShipmentLine], as_of: date) -> RawSQL:
     them, the money (≥ their sum) covers them oldest first and a write-off is capped at what is open. Orders with a
     line value < 0 or ≥ 10⁸ (no exact float cents) always stay in."""
     # Two grouped reads joined on the order (not a subquery per order: PostgreSQL runs that one order at a time).
-    delivered, d_params = lines.values("shipment__order_id").annotate(
-        cents=Sum(_LINE_CENTS), low=Min(_VALUE), high=Max(_VALUE)).values_list(
-        "shipment__order_id", "cents", "low", "high").order_by().query.sql_with_params()
+    try:
+        delivered, d_params = lines.values("shipment__order_id").annotate(
+            cents=Sum(_LINE_CENTS), low=Min(_VALUE), high=Max(_VALUE)).values_list(
+            "shipment__order_id", "cents", "low", "high").order_by().query.sql_with_params()
+    except EmptyResultSet:  # e.g. a user who sees no customer's money
+        return lines.none().values("shipment__order_id")
     paid, p_params = _counted(Allocation.objects.all(), as_of).values("order_id").annotate(
         cents=Sum(Round(F("amount") * 100))).values_list("order_id", "cents").order_by().query.sql_with_params()
     return RawSQL(f'SELECT d."shipment__order_id" FROM ({delivered}) d LEFT JOIN ({paid}) p '

@@ -132,7 +132,7 @@ def test_prefilter_and_database_cents_give_the_full_computation(ledger, monkeypa
     seen = set()
     for day in (-1, 0, 1, 2, 3, 4, 5, 8, 10, 15, 20, 25, 60):
         as_of = D0 + timedelta(days=day)
-        for user in (co.finance, co.sales1, co.sales3):
+        for user in (co.finance, co.sales1, co.sales3, co.manager, co.users["cs"], co.users["leads"]):
             for kw in ({}, {"keep_written_off": True}, {"customer_id": gz.pk}, {"order_id": o["thirds_open"].pk}):
                 got = _items(user, as_of, **kw)
                 assert got == _full(monkeypatch, user, as_of, **kw), (day, user, kw)
