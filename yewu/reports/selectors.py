@@ -65,10 +65,10 @@ def sales_by_salesperson(user: User, start: date, end: date) -> SalesReport:
     if scope is not None:
         qs = qs.filter(salesperson__in=scope)
     agg = list(qs.values("salesperson_id").annotate(n=Count("id"), amount=Sum("total")))
-    people = {u.pk: u for u in User.objects.filter(pk__in=[a["salesperson_id"] for a in agg]).select_related("team")}
-    rows = [SalesRow(a["salesperson_id"], people[a["salesperson_id"]].name,
-                     people[a["salesperson_id"]].team.name if people[a["salesperson_id"]].team_id else "",
-                     a["n"], (a["amount"] or Decimal("0")).quantize(Decimal("0.01"))) for a in agg]
+    people = {pk: (display or username, "" if team is None else team) for pk, display, username, team in User.objects.filter(
+        pk__in=[a["salesperson_id"] for a in agg]).values_list("pk", "display_name", "username", "team__name")}
+    rows = [SalesRow(a["salesperson_id"], *people[a["salesperson_id"]], a["n"],
+                     (a["amount"] or Decimal("0")).quantize(Decimal("0.01"))) for a in agg]
     rows.sort(key=lambda r: (-r.amount, r.name))
     return SalesReport(start, end, rows)
 

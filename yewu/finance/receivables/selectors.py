@@ -8,7 +8,23 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
-from django.db.models import Q, QuerySet, Sum
+from django.core.exceptions import EmptyResultSet
+from django.db.models import (
+    Case,
+    DecimalField,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    Max,
+    Min,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import Floor, Round
 from django.utils import timezone
 
 from yewu.customers.models import Customer
@@ -87,10 +103,50 @@ def paid_as_of(order_ids, as_of: date) -> dict[int, Decimal]:
     return out
 
 
+def _counted(allocs: QuerySet[Allocation], as_of: date) -> QuerySet[Allocation]:
+    """Allocations counting as paid on ``as_of``: their receipt arrived (or, for a release, its date came) and they
+    were not reversed by then."""
+    return allocs.filter(Q(effective_on__isnull=True, receipt__arrived_on__lte=as_of) | Q(effective_on__lte=as_of)).filter(
+        Q(reversed_on__isnull=True) | Q(reversed_on__gt=as_of))
+
+
 def _paid(allocs: QuerySet[Allocation], as_of: date) -> dict[int, Decimal]:
-    rows = allocs.filter(Q(effective_on__isnull=True, receipt__arrived_on__lte=as_of) | Q(effective_on__lte=as_of)).filter(
-        Q(reversed_on__isnull=True) | Q(reversed_on__gt=as_of)).values("order_id").annotate(s=Sum("amount"))
+    rows = _counted(allocs, as_of).values("order_id").annotate(s=Sum("amount"))
     return {r["order_id"]: money(r["s"] or ZERO) for r in rows}
+
+
+_VALUE = ExpressionWrapper(F("quantity") * F("order_line__unit_price"), output_field=DecimalField())
+_ZERO = Value(Decimal("0"), output_field=DecimalField())
+_EXACT_BELOW = Value(Decimal("100000000"), output_field=DecimalField())
+# A line's value money(qty × price) in whole cents, computed in the database: FLOOR(qty × price × 100 + 0.5005).
+# Exact for 0 ≤ value < 10⁸ on SQLite's floats too: qty × price × 100 has 3 decimals, so + 0.5005 carries a tie
+# (….500, rounded up as ROUND_HALF_UP does) over the next integer and leaves ….499 below it, with a margin of 0.0005
+# that is far above the float error (< 10⁻⁵) there. Other lines are computed in Python (None here).
+_LINE_CENTS = Floor(ExpressionWrapper(_VALUE * 100 + Value(Decimal("0.5005")), output_field=DecimalField()))
+_CENTS_IF_EXACT = Case(When(value__gte=_ZERO, value__lt=_EXACT_BELOW, then=_LINE_CENTS), default=None,
+                       output_field=IntegerField())
+
+
+def _maybe_open(lines: QuerySet[ShipmentLine], as_of: date) -> RawSQL | QuerySet:
+    """The orders of ``lines`` that may have something open on ``as_of``, as a subquery for ``order_id__in``: all
+    but those whose money counted by then (as in :func:`_paid`) covers their delivered value, both summed in whole
+    cents in the database (each line's value money(qty × price), see ``_LINE_CENTS``). Such an order has nothing
+    open nor written off in :func:`_open_items` when no line value is < 0: its notes are then ≥ 0, returns only lower
+    them, the money (≥ their sum) covers them oldest first and a write-off is capped at what is open. Orders with a
+    line value < 0 or ≥ 10⁸ (no exact float cents) always stay in."""
+    # Two grouped reads joined on the order (not a subquery per order: PostgreSQL runs that one order at a time).
+    try:
+        delivered, d_params = lines.values("shipment__order_id").annotate(
+            cents=Sum(_LINE_CENTS), low=Min(_VALUE), high=Max(_VALUE)).values_list(
+            "shipment__order_id", "cents", "low", "high").order_by().query.sql_with_params()
+    except EmptyResultSet:  # e.g. a user who sees no customer's money
+        return lines.none().values("shipment__order_id")
+    paid, p_params = _counted(Allocation.objects.all(), as_of).values("order_id").annotate(
+        cents=Sum(Round(F("amount") * 100))).values_list("order_id", "cents").order_by().query.sql_with_params()
+    return RawSQL(f'SELECT d."shipment__order_id" FROM ({delivered}) d LEFT JOIN ({paid}) p '
+                  f'ON p."order_id" = d."shipment__order_id" '
+                  f'WHERE d."cents" > COALESCE(p."cents", 0) OR d."low" < 0 OR d."high" >= 100000000',
+                  (*d_params, *p_params))
 
 
 @dataclass
@@ -146,16 +202,31 @@ def _open_items(user: User, as_of: date, customer_id: int | None = None, order_i
         lines = lines.filter(shipment__order_id=order_id)
         allocs = allocs.filter(order_id=order_id)
         rets = rets.filter(order_id=order_id)
-    per_ship: dict[tuple[int, int], list] = {}
-    for sid, oid, at, qty, price, cid, spid, settlement, term in lines.values_list(
-            "shipment_id", "shipment__order_id", "shipment__shipped_at", "quantity", "order_line__unit_price",
-            "shipment__order__customer_id", "shipment__order__salesperson_id", "shipment__order__settlement",
-            "shipment__order__term_days").iterator(chunk_size=5000):
+    returned: dict[int, Decimal] = defaultdict(lambda: ZERO)
+    for oid, amt in rets.values_list("order_id", "amount").iterator(chunk_size=5000):
+        returned[oid] += amt
+    wo = written_off_by_order(as_of, order_ids=[order_id] if order_id else None)
+    if all(v >= 0 for v in returned.values()) and all(v >= 0 for v in wo.values()):  # as the services write them
+        lines = lines.filter(shipment__order_id__in=_maybe_open(lines, as_of))
+    per_ship: dict[tuple[int, int], list] = {}  # (order, note) → [date, value in cents, customer, SP, settlement, term]
+    inexact: dict[int, tuple[int, int]] = {}  # line → (order, note): its value is computed here from qty and price
+    for lid, sid, oid, at, cents, cid, spid, settlement, term in lines.alias(value=_VALUE).annotate(
+            cents=_CENTS_IF_EXACT).values_list(
+            "id", "shipment_id", "shipment__order_id", "shipment__shipped_at", "cents", "shipment__order__customer_id",
+            "shipment__order__salesperson_id", "shipment__order__settlement", "shipment__order__term_days").iterator(
+            chunk_size=5000):
         key = (oid, sid)
         item = per_ship.get(key)
         if item is None:
-            item = per_ship[key] = [at.astimezone(TZ).date(), ZERO, cid, spid, settlement, term]
-        item[1] += money(qty * price)
+            item = per_ship[key] = [at.astimezone(TZ).date(), 0, cid, spid, settlement, term]
+        if cents is None:
+            inexact[lid] = key
+        else:
+            item[1] += int(cents)
+    for chunk in chunks(sorted(inexact)):
+        for lid, qty, price in ShipmentLine.objects.filter(pk__in=chunk).values_list(
+                "id", "quantity", "order_line__unit_price"):
+            per_ship[inexact[lid]][1] += int(money(qty * price) * 100)
     if not per_ship:
         return []
     paid = _paid(allocs, as_of)
@@ -168,11 +239,7 @@ def _open_items(user: User, as_of: date, customer_id: int | None = None, order_i
         due = due_date(settlement, d, term)
         if oid in granted:
             due = max(due, granted[oid])
-        by_order[oid].append(_Open(oid, cid, spid, d, due, amt))
-    returned: dict[int, Decimal] = defaultdict(lambda: ZERO)
-    for oid, amt in rets.values_list("order_id", "amount").iterator(chunk_size=5000):
-        returned[oid] += amt
-    wo = written_off_by_order(as_of, order_ids=[order_id] if order_id else None)
+        by_order[oid].append(_Open(oid, cid, spid, d, due, Decimal(amt).scaleb(-2)))
     out = []
     for oid, items in by_order.items():
         back = returned.get(oid, ZERO)  # returned by as_of: reduces the newest goods-issue notes first
@@ -218,11 +285,13 @@ def aging(user: User, as_of: date | None = None, group: str = "customer") -> tup
     if group not in ("salesperson", "team"):
         for chunk in chunks(sorted({it.customer_id for it in items})):
             customers.update((c.pk, c) for c in Customer.objects.filter(pk__in=chunk).only("id", "name"))
+    teams = {pk: u.team.name if u.team_id else "（无团队）" for pk, u in people.items()}
+    buckets: dict[date, str] = {}  # per due date: the items share a few hundred
     rows: dict[object, AgingRow] = {}
     total = AgingRow(key="total", label="合计")
     for it in items:
         sp = people[it.salesperson_id]
-        team = sp.team.name if sp.team_id else "（无团队）"
+        team = teams[it.salesperson_id]
         if group == "salesperson":
             key, label = sp.pk, sp.name
         elif group == "team":
@@ -233,7 +302,9 @@ def aging(user: User, as_of: date | None = None, group: str = "customer") -> tup
         if row is None:
             row = rows[key] = AgingRow(key=key, label=label, customer=customers.get(it.customer_id) if group not in (
                 "salesperson", "team") else None, salesperson=sp if group != "team" else None, team=team)
-        b = aging_bucket(it.due_on, as_of)
+        b = buckets.get(it.due_on)
+        if b is None:
+            b = buckets[it.due_on] = aging_bucket(it.due_on, as_of)
         for x in (row, total):
             x.buckets[b] += it.open
             x.total += it.open
