@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Callable, Hashable
-from datetime import date
+from datetime import date, timedelta
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
@@ -27,6 +27,7 @@ from django.db.models.query import ModelIterable, QuerySet, get_related_populato
 _PLANS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # database connection → {key: _Plan}
 _MARK = -2_000_000_000  # markers: whole numbers within every integer column's range that no id or count takes
 _INT_TOP = 2**31
+_DAY = date(1001, 1, 1)
 
 
 class _Plan:
@@ -51,20 +52,24 @@ def _flat(values) -> list | None:
 
 
 def _markers(values) -> tuple[list, list]:
-    """(the values for ``build`` with a marker for each scalar, the markers flat)."""
-    k = 0
+    """(the values for ``build`` with a marker for each scalar, the markers flat): whole numbers counting down from
+    ``_MARK``, days counting up from 1001-01-01."""
+    ints, days = 0, 0
     args, flat = [], []
     for v in values:
         if type(v) in (list, tuple):
-            ms = [_MARK - k - i for i in range(len(v))]
-            k += len(v)
+            ms = [_MARK - ints - i for i in range(len(v))]
+            ints += len(v)
             args.append(type(v)(ms))
             flat.extend(ms)
+        elif type(v) is int:
+            args.append(_MARK - ints)
+            flat.append(_MARK - ints)
+            ints += 1
         else:
-            m = _MARK - k if type(v) is int else date(1001, 1 + k % 12, 1 + k // 12 % 28)
-            k += 1
-            args.append(m)
-            flat.append(m)
+            args.append(_DAY + timedelta(days=days))
+            flat.append(_DAY + timedelta(days=days))
+            days += 1
     return args, flat
 
 
@@ -85,7 +90,7 @@ def _plan(build: Callable[..., QuerySet], values, connection) -> _Plan | None:
         sql, params = compiler.as_sql()
     except EmptyResultSet:
         return None
-    if compiler.has_extra_select:
+    if compiler.has_extra_select or compiler.has_composite_fields([s[0] for s in compiler.select]):
         raise TypeError("prepared.fetch takes a plain queryset of model instances")
     where = {_prep(m, connection): i for i, m in enumerate(flat)}
     slots = [(pos, where[p]) for pos, p in enumerate(params) if type(p) in (int, str, date) and p in where]
