@@ -5,8 +5,12 @@ from django.db import models
 
 from .models import AuditEntry
 
+_AS_IS = frozenset({str, int, bool, float, type(None)})  # exactly these types come back unchanged (no subclass: enums)
+
 
 def _plain(v):
+    if type(v) in _AS_IS:
+        return v
     if isinstance(v, decimal.Decimal):
         return str(v)
     if isinstance(v, (datetime.date, datetime.datetime, datetime.time)):

@@ -9,9 +9,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from functools import partial
 
 from django.db.models import OuterRef, Subquery
 
+from yewu.common import prepared
 from yewu.common.errors import RuleRefused
 from yewu.policy import Decision
 from yewu.policy.config import PolicyConfig
@@ -36,10 +38,17 @@ class Guide:
 
 def products_for(ids: Iterable, day: date, *, active_only: bool = False) -> dict[int, Product]:
     """The products with these ids, each carrying the guide price in force on ``day`` (``in_force_price``,
-    ``in_force_source``, ``in_force_request_id``), in one query. Ids that are not whole numbers are skipped."""
+    ``in_force_source``, ``in_force_request_id``), in one query. Ids that are not whole numbers are skipped. The
+    query is compiled once per number of ids (:mod:`yewu.common.prepared`)."""
     pks = {int(p) for p in ids if isinstance(p, int) or (isinstance(p, str) and p.strip().isdigit())}
     if not pks:
         return {}
+    found = prepared.fetch(("catalog.products_for", active_only), partial(_products, active_only=active_only),
+                           sorted(pks), day)
+    return {p.pk: p for p in found}
+
+
+def _products(pks: list[int], day: date, *, active_only: bool):
     in_force = GuidePrice.objects.filter(product=OuterRef("pk"), effective_from__lte=day).order_by("-effective_from", "-id")
     qs = Product.objects.filter(pk__in=pks).annotate(
         in_force_price=Subquery(in_force.values("price")[:1]),
@@ -47,7 +56,7 @@ def products_for(ids: Iterable, day: date, *, active_only: bool = False) -> dict
         in_force_request_id=Subquery(in_force.values("price_request_id")[:1]))
     if active_only:
         qs = qs.filter(active=True)
-    return {p.pk: p for p in qs}
+    return qs
 
 
 def guide_of(product: Product, day: date, owner, price_request_id=None) -> Guide:

@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from functools import partial
 
+from django.core.exceptions import EmptyResultSet, FullResultSet
 from django.db.models import Count, DecimalField, Exists, F, OuterRef, Q, QuerySet, Subquery, Sum
 
+from yewu.common import prepared
+from yewu.customers.models import Customer
+from yewu.customers.selectors import customers_visible_to
 from yewu.policy import orders as rules
 
 from .. import closing
@@ -35,6 +40,27 @@ def with_figures(customers: QuerySet) -> QuerySet:
     return customers.annotate(
         order_exposure=Subquery(open_credit, output_field=DecimalField(max_digits=18, decimal_places=2)),
         order_closed=Exists(Order.objects.filter(closing.CLOSED_WITH_MONEY, customer=OuterRef("pk"))))
+
+
+def customer_with_figures(actor, customer_id) -> Customer | None:
+    """``customer_for(actor, customer_id)`` read :func:`with_figures` (the owner, the owner's team and the creator
+    selected with it): one query, compiled once per database connection and row-level access (the visibility filter's own SQL
+    and values are the key, :mod:`yewu.common.prepared`)."""
+    visible = customers_visible_to(actor)
+    query = visible.query
+    try:
+        sql, params = query.get_compiler(using=visible.db).compile(query.where)
+    except EmptyResultSet:  # sees no customer: no statement, as the queryset itself would send none
+        return None
+    except FullResultSet:
+        sql, params = "", ()
+    found = prepared.fetch(("orders.customer_with_figures", sql, tuple(params)), partial(_customer_with_figures, visible),
+                           customer_id)
+    return found[0] if found else None
+
+
+def _customer_with_figures(visible: QuerySet, customer_id) -> QuerySet:
+    return with_figures(visible).select_related("owner", "owner__team", "created_by").filter(pk=customer_id)[:1]
 
 
 def customer_figures(customer, exclude_id=None) -> tuple[bool, Decimal]:

@@ -17,7 +17,7 @@ from yewu.audit.services import record, snapshot
 from yewu.common.errors import Conflict, NotFound, PermissionDenied, RuleRefused, ValidationError
 from yewu.common.numbering import next_number
 from yewu.common.text import clean_text
-from yewu.customers.selectors import customer_for, customers_visible_to
+from yewu.customers.selectors import customer_for
 from yewu.org.models import User
 from yewu.org.permissions import can
 from yewu.org.selectors import get_policy
@@ -26,7 +26,7 @@ from yewu.policy import orders as rules
 
 from ..models import Order, OrderLine, OrderStatus, Settlement
 from . import idempotency
-from .facts import is_new_customer, order_facts, with_figures
+from .facts import customer_with_figures, is_new_customer, order_facts
 from .pricing import LineIn, price_lines
 from .quotes import deviation as quote_deviation
 from .quotes import order_quote, quote_for_order, quote_prices
@@ -65,8 +65,7 @@ def create_order(actor: User, *, customer_id: int, lines: list[LineIn], settleme
         if existing:
             idempotency.check_same_request(existing, key, digest)
             return existing, False
-    customer = (with_figures(customers_visible_to(actor)).select_related("owner", "owner__team", "created_by")
-                .filter(pk=customer_id).first())  # customer_for with the customer's order figures: one query
+    customer = customer_with_figures(actor, customer_id)  # customer_for with the customer's order figures: one query
     if customer is None:
         raise NotFound("客户不存在或无权查看", rule="acl.sp_scope")
     if can(actor, "places_orders") and not can(actor, "handles_team_orders") and customer.owner_id != actor.id:
