@@ -60,26 +60,46 @@ def page_rows(qs: QuerySet, offset: int, limit: int, count_qs: QuerySet | None =
     return rows, (qs if count_qs is None else count_qs).count()
 
 
-class _Paginator(Paginator):
-    """A paginator that counts ``count_qs`` (the plain rows) instead of the page's joined, annotated queryset."""
+# A list page counts at most this many rows: "共 10000+ 条" tells a user to filter, and the count stays the same
+# few milliseconds at 20 k or 2 M orders (an exact count reads the whole index: 20 ms at 200 k on PostgreSQL).
+LIST_COUNT_CAP = 10_000
 
-    def __init__(self, object_list, per_page, count_qs: QuerySet | None = None):
+
+class _Paginator(Paginator):
+    """A paginator that counts ``count_qs`` (the plain rows) instead of the page's joined, annotated queryset, up
+    to ``cap`` rows (``capped`` then tells there are more; the pages beyond the cap are not offered)."""
+
+    def __init__(self, object_list, per_page, count_qs: QuerySet | None = None, cap: int | None = None):
         super().__init__(object_list, per_page)
-        self._count_qs = count_qs
+        self._count_qs, self._cap = count_qs, cap
+
+    @cached_property
+    def _counted(self) -> tuple[int, bool]:
+        if self._count_qs is None:
+            return super().count, False
+        if self._cap is None:
+            return self._count_qs.count(), False
+        n = self._count_qs.values("pk")[:self._cap + 1].count()  # COUNT over a LIMIT subquery
+        return min(n, self._cap), n > self._cap
 
     @cached_property
     def count(self) -> int:
-        return super().count if self._count_qs is None else self._count_qs.count()
+        return self._counted[0]
+
+    @property
+    def capped(self) -> bool:
+        return self._counted[1]
 
 
-def list_page(qs: QuerySet, number, per_page: int, count_qs: QuerySet | None = None) -> Page:
+def list_page(qs: QuerySet, number, per_page: int, count_qs: QuerySet | None = None, cap: int | None = None) -> Page:
     """The page ``number`` of ``qs`` for a list page (as ``Paginator.get_page``); a first page that is not full
-    gives the total without counting the table, otherwise ``count_qs`` (the plain rows) is counted."""
-    paginator = _Paginator(qs, per_page, count_qs)
+    gives the total without counting the table, otherwise ``count_qs`` (the plain rows) is counted, up to ``cap``."""
+    paginator = _Paginator(qs, per_page, count_qs, cap)
     if str(number or "1").strip() == "1":
         rows = list(qs[:per_page])
         if len(rows) < per_page:
             paginator.__dict__["count"] = len(rows)  # Paginator.count is a cached property: the page told it
+            paginator.__dict__["_counted"] = (len(rows), False)
         return Page(rows, 1, paginator)  # the rows read are the page: no second read of the same rows
     return paginator.get_page(number)
 

@@ -40,7 +40,8 @@ def order_list(request):
     if q:
         qs = qs.filter(Q(number__icontains=q) | Q(customer__name__icontains=q))
     rows = selectors.narrow_joins(with_ship_facts(qs.select_related("customer", "salesperson")))
-    page = selectors.list_page(rows.order_by("-created_at", "-id"), request.GET.get("page"), 30, count_qs=qs)
+    page = selectors.list_page(rows.order_by("-created_at", "-id"), request.GET.get("page"), 30, count_qs=qs,
+                               cap=selectors.LIST_COUNT_CAP)
     for o in page:  # ship.release_check from the row and its joined facts: 可发货 only when the check passes
         o.ship_hold = ship_hold(o)
     return render(request, "orders/order_list.html", {

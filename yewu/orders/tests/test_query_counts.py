@@ -97,3 +97,27 @@ def test_order_list_page_at_most_8_queries(shop, client, n):
     assert page.paginator.count == n and len(page.object_list) == min(n, 30)
     assert len(ctx.captured_queries) <= 8, "\n".join(_statements(ctx))
     _count_reads_plain_orders(ctx)
+
+
+@pytest.mark.django_db
+def test_order_list_counts_at_most_the_cap_and_says_there_are_more(shop, client, monkeypatch):
+    """The list page counts up to LIST_COUNT_CAP rows (a LIMIT under the count, so the count costs the same at any
+    table size); past it the page says 超过 N 条 and still pages on. Under the cap the exact total is shown."""
+    from yewu.orders.ordering import selectors
+
+    _orders(shop, 40)
+    client.force_login(shop.company.sales1)
+    monkeypatch.setattr(selectors, "LIST_COUNT_CAP", 35)
+    with CaptureQueriesContext(connection) as ctx:
+        r = client.get("/orders/")
+    html = r.content.decode()
+    assert "超过 <strong>35</strong> 条" in html and "下一页" in html
+    assert html.count("第 1 页") == 2 and "第 1 / " not in html  # the total line and the pager: no page count
+    counts = [s for s in _statements(ctx) if "COUNT(" in s]
+    assert counts and all("LIMIT 36" in s for s in counts), counts
+    r2 = client.get("/orders/?page=2")
+    assert r2.status_code == 200 and len(r2.context["page"].object_list) == 5  # rows 31–35 of the capped count
+
+    monkeypatch.setattr(selectors, "LIST_COUNT_CAP", 40)
+    html = client.get("/orders/").content.decode()
+    assert "共 <strong>40</strong> 条" in html and "第 1 / 2 页" in html
