@@ -180,6 +180,28 @@ class Client:
             self.conn = None
 
 
+def tree_cpu_s(pid: int) -> float:
+    """CPU seconds (user + system) used so far by a process and its children (the gunicorn master and its
+    workers), from /proc; 0.0 where there is no /proc."""
+    tick = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    total = 0
+    try:
+        entries = os.listdir("/proc")
+    except OSError:
+        return 0.0
+    for e in entries:
+        if not e.isdigit():
+            continue
+        try:
+            with open(f"/proc/{e}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(e) == pid or int(fields[1]) == pid:  # fields[1] = ppid
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / tick
+
+
 def run_threads(n: int, work) -> tuple[list[float], float, list[str]]:
     """Start n threads together (barrier); returns all latencies, the wall time and any errors."""
     lat: list[list[float]] = [[] for _ in range(n)]
@@ -288,8 +310,14 @@ def main(argv=None):
     server = start_server(env, port, args.server_log, args.server, args.workers, args.threads)
     try:
         api_phase(port, clients, products, args.warmup)
+        c0 = tree_cpu_s(server.pid)
         api1, api1_err = api_phase(port, clients[:1], products, args.per_client)
+        api1["server_cpu_ms"] = (tree_cpu_s(server.pid) - c0) * 1000 / max(1, api1["n"])
+        cpu0, me0 = tree_cpu_s(server.pid), os.times()
         api, api_err = api_phase(port, clients, products, args.per_client)
+        cpu1, me1 = tree_cpu_s(server.pid), os.times()
+        api["server_cpu_ms"] = (cpu1 - cpu0) * 1000 / max(1, api["n"])
+        api["client_cpu_ms"] = ((me1.user + me1.system) - (me0.user + me0.system)) * 1000 / max(1, api["n"])
     finally:
         server.terminate()
         try:
@@ -314,6 +342,9 @@ def main(argv=None):
         return 1
     ratios = {"throughput": api["per_s"] / raw["per_s"], "p50": api["p50_ms"] / raw["p50_ms"],
               "p95": api["p95_ms"] / raw["p95_ms"], "p99": api["p99_ms"] / raw["p99_ms"]}
+    print(f"# CPU per order in the 8-client run: server {api['server_cpu_ms']:.2f} ms (gunicorn master and workers), "
+          f"clients {api['client_cpu_ms']:.2f} ms (this process) — 2 cores give {2000 / max(0.01, api['server_cpu_ms'] + api['client_cpu_ms']):.0f} orders/s at most;"
+          f" server with 1 client alone {api1['server_cpu_ms']:.2f} ms")
     print(f"{'API ÷ baseline':26} {ratios['throughput']:9.3f} {ratios['p50']:9.1f} {ratios['p95']:9.1f} {ratios['p99']:9.1f}")
     if args.json:
         Path(args.json).write_text(json.dumps({"vendor": vendor, "clients": CLIENTS, "per_client": args.per_client,

@@ -114,11 +114,15 @@ TEMPLATES = [
 
 def _database():
     url = os.environ.get("DATABASE_URL")
+    # Connections are kept between requests (per server thread) for this many seconds: opening one costs more than
+    # most requests — on SQLite the schema is read again and the prepared reads recompiled (about 10 ms of CPU per
+    # request, measured with bench/bench_orders.py), on PostgreSQL a TCP connection and authentication.
+    max_age = int(os.environ.get("YEWU_DB_CONN_MAX_AGE") or 60)
     if url:
-        cfg = dj_database_url.parse(url, conn_max_age=60)
+        cfg = dj_database_url.parse(url, conn_max_age=max_age, conn_health_checks=True)
     else:
         DATA_DIR.mkdir(parents=True, exist_ok=True)
-        cfg = {"ENGINE": "django.db.backends.sqlite3", "NAME": str(DATA_DIR / "yewu.sqlite3")}
+        cfg = {"ENGINE": "django.db.backends.sqlite3", "NAME": str(DATA_DIR / "yewu.sqlite3"), "CONN_MAX_AGE": max_age}
     if cfg["ENGINE"].endswith("sqlite3"):
         cfg.setdefault("OPTIONS", {})
         cfg["OPTIONS"].update(

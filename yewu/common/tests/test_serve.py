@@ -104,3 +104,17 @@ def test_workers_and_threads_from_cores_flags_and_environment(monkeypatch):
     assert server.resolve(5, 2) == (5, 2)  # flags win over the environment
     with pytest.raises(ValueError):
         server.resolve(0 or 100, None)
+
+
+def test_the_master_loads_every_route_and_the_page_templates_before_the_workers_fork(tmp_path):
+    """A worker's first request used to import the whole URLconf (2 s on a busy machine): one user in fifty waited
+    seconds after start-up and after every worker recycle. `yewu serve` now does it in the master (preload)."""
+    code = ("import sys, django; django.setup(); from yewu.common import server; "
+            "before = 'yewu.orders.ordering.api' in sys.modules; t = server.warm(); "
+            "from django.db import connections; "
+            "print(before, 'yewu.orders.ordering.api' in sys.modules, 'yewu.service.complaints.views' in sys.modules, "
+            "'base.html' in t, connections['default'].connection is None)")
+    r = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120,
+                       env=env_for(tmp_path, DJANGO_SETTINGS_MODULE="yewu.settings", YEWU_SECRET_KEY="t" * 50))
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert r.stdout.split() == ["False", "True", "True", "True", "True"]
