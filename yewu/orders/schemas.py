@@ -82,6 +82,7 @@ class OrderOut(Out):
 
 class OrderList(Out):
     count: int
+    count_capped: bool = False  # True: more than `count` orders match (ask with exact_count=true for all)
     items: list[OrderOut]
 
 

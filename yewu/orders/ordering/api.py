@@ -144,14 +144,18 @@ def custom_lines(request):
     return {"count": len(items), "items": items}
 
 
-@router.get("", response={200: OrderList, **ERRORS}, exclude_unset=True, summary="Orders visible to me")
-def list_orders(request, status: str = "", late: bool = False, limit: int = 50, offset: int = 0):
+@router.get("", response={200: OrderList, **ERRORS}, exclude_unset=True,
+            summary="Orders visible to me. `count` is exact up to 10,000 (or to the end of the page asked for); beyond "
+                    "that `count_capped` is true and `count` a lower bound — `exact_count=true` counts them all")
+def list_orders(request, status: str = "", late: bool = False, limit: int = 50, offset: int = 0,
+                exact_count: bool = False):
     qs = selectors.late_orders(request.auth) if late else orders_visible_to(request.auth)
     if status:
         qs = qs.filter(status=status)
     limit = max(1, min(limit, 200))
-    rows, count = selectors.page_rows(selectors.for_list(qs), max(0, offset), limit, count_qs=qs)
-    return {"count": count, "items": [order_out(o, request.auth) for o in rows]}
+    rows, count, capped = selectors.page_rows(selectors.for_list(qs), max(0, offset), limit, count_qs=qs,
+                                              cap=None if exact_count else selectors.LIST_COUNT_CAP)
+    return {"count": count, "count_capped": capped, "items": [order_out(o, request.auth) for o in rows]}
 
 
 def _get(request, order_id: int) -> Order:

@@ -121,3 +121,29 @@ def test_order_list_counts_at_most_the_cap_and_says_there_are_more(shop, client,
     monkeypatch.setattr(selectors, "LIST_COUNT_CAP", 40)
     html = client.get("/orders/").content.decode()
     assert "共 <strong>40</strong> 条" in html and "第 1 / 2 页" in html
+
+
+@pytest.mark.django_db
+def test_api_order_list_counts_up_to_the_cap_unless_asked_for_the_exact_total(shop, client, monkeypatch):
+    """The API's `count` stops at LIST_COUNT_CAP (or at the end of the page asked for) and says so with
+    `count_capped`; `exact_count=true` counts every visible order. Under the cap the count is exact."""
+    from yewu.orders.ordering import selectors
+
+    _orders(shop, 40)
+    client.force_login(shop.company.sales1)
+    monkeypatch.setattr(selectors, "LIST_COUNT_CAP", 25)
+    with CaptureQueriesContext(connection) as ctx:
+        out = client.get("/api/v1/orders?limit=10").json()
+    assert (out["count"], out["count_capped"], len(out["items"])) == (25, True, 10)
+    counts = [s for s in _statements(ctx) if "COUNT(" in s]
+    assert counts and all("LIMIT 26" in s for s in counts), counts
+    deep = client.get("/api/v1/orders?limit=10&offset=30").json()  # past the cap: counted to this page's end
+    assert (deep["count"], deep["count_capped"], len(deep["items"])) == (40, False, 10)
+    deeper = client.get("/api/v1/orders?limit=5&offset=28").json()
+    assert (deeper["count"], deeper["count_capped"]) == (33, True)
+    exact = client.get("/api/v1/orders?limit=10&exact_count=true").json()
+    assert (exact["count"], exact["count_capped"]) == (40, False)
+    last = client.get("/api/v1/orders?limit=10&offset=35").json()  # a short page ends the list: exact, uncounted
+    assert (last["count"], last["count_capped"], len(last["items"])) == (40, False, 5)
+    monkeypatch.setattr(selectors, "LIST_COUNT_CAP", 40)
+    assert client.get("/api/v1/orders?limit=10").json()["count_capped"] is False
