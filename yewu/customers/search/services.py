@@ -109,10 +109,10 @@ def _candidate_sql(key: str, city: str, code: str | None, phones: set[str], warn
 
     0. same name key or credit code (``a`` = name key);
     1. a contact with one of the phones (``a``, ``b`` = its normalised mobile and phone);
-    2. same-city customers that may reach ``warn`` similarity (``a`` = name key): those sharing a pair of name-key
-       characters (``tokens.key_pairs``) when the threshold allows it, leaving out the ``pairs_needed − 1`` pairs
-       with the most index rows as :func:`tokens.candidate_pairs` does; every customer of the city if the threshold
-       is set too low for that;
+    2. customers that may reach ``warn`` similarity (``a`` = name key, ``b`` = city: the caller keeps those of
+       ``city``): those sharing pairs of name-key characters (``tokens.key_pairs``, indexed per city) when the
+       threshold allows it, as :func:`tokens.lookup_pairs` chooses them; every customer of the city if the
+       threshold is set too low for that;
     3. the index-row counts the statement read (``a`` = token, ``b`` = its count as text): those of the pairs not in
        ``known`` (counts by token, e.g. :func:`known_frequencies`), up to :data:`COUNT_CAP`. When ``known`` has them
        all, the pairs are chosen here and the statement counts nothing.
@@ -165,14 +165,18 @@ def _candidate_sql(key: str, city: str, code: str | None, phones: set[str], warn
                    "HAVING COUNT(*) >= (SELECT h FROM share)")
             sim_params = []
             arms.append("SELECT 3, NULL, token, CAST(n AS TEXT) FROM freq WHERE known IS NULL")
-        arms.append(f"SELECT 2, id, name_key, name_key FROM {cu} WHERE city = %s AND id IN "  # noqa: S608
-                    f"(SELECT customer_id FROM {st} WHERE token {sim})")
-        params += [city, *sim_params]
+        # read by id, the ids found first: the city is checked on the rows read (a condition on it, or a join with
+        # the ids, lets PostgreSQL scan the whole city or table rather than look a thousand ids up; = ANY(ARRAY(…))
+        # finds the ids first and looks each one up)
+        ids = f"SELECT customer_id FROM {st} WHERE token {sim}"  # noqa: S608
+        by_id = f"= ANY(ARRAY({ids}))" if connection.vendor == "postgresql" else f"IN ({ids})"
+        arms.append(f"SELECT 2, id, name_key, city FROM {cu} WHERE id {by_id}")  # noqa: S608
+        params += sim_params
     elif warn >= tokens.PAIRS_COMPLETE_FROM:  # one character: only itself reaches 67 (2/(1+2) < 0.67)
-        arms.append(f"SELECT 2, id, name_key, name_key FROM {cu} WHERE city = %s AND name_key = %s")  # noqa: S608
+        arms.append(f"SELECT 2, id, name_key, city FROM {cu} WHERE city = %s AND name_key = %s")  # noqa: S608
         params += [city, key]
     else:
-        arms.append(f"SELECT 2, id, name_key, name_key FROM {cu} WHERE city = %s")  # noqa: S608
+        arms.append(f"SELECT 2, id, name_key, city FROM {cu} WHERE city = %s")  # noqa: S608
         params.append(city)
     return cte + " UNION ALL ".join(arms), params
 
@@ -198,7 +202,8 @@ def _candidates(name: str, city: str, code: str | None, phones: set[str], exclud
             ids.add(cid)
             phone_map.setdefault(cid, set()).update(x for x in (a, b) if x)
         elif arm == 2:
-            similar.append((cid, a))
+            if b == city:
+                similar.append((cid, a))
         else:
             counted[a] = int(b)
     if counted:
