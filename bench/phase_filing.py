@@ -45,6 +45,7 @@ def main(argv=None):
     ap.add_argument("--slow", type=float, default=5.0, help="the slowest this many percent, phase by phase")
     ap.add_argument("--show", type=int, default=15, help="slowest filings listed one by one")
     ap.add_argument("--no-scope", action="store_true")
+    ap.add_argument("--pragma", action="append", default=[], help="SQLite: run this PRAGMA first (e.g. wal_autocheckpoint=4000)")
     args = ap.parse_args(argv)
     if not os.environ.get("DATABASE_URL") and not os.environ.get("YEWU_DATA_DIR"):
         sys.exit("set YEWU_DATA_DIR=bench/out or DATABASE_URL=postgres://…/yewu_bench — never the real database")
@@ -62,6 +63,9 @@ def main(argv=None):
     from yewu.policy.customers import name_key
 
     scope = contextlib.nullcontext if args.no_scope else policy_scope
+    for p in args.pragma:
+        with connection.cursor() as c:
+            c.execute(f"PRAGMA {p}")
     cur: dict = {}
 
     def timed(label, fn):
