@@ -90,13 +90,18 @@ def customer_index_tokens(c: Customer, phones: set[str]) -> set[str]:
 
 def insert_index_tokens(customer_id: int, toks: set[str]) -> None:
     """Insert a saved customer's index rows: one statement (per 400 rows), no model objects, no ids read back."""
+    with connection.cursor() as cur:
+        for sql, params in index_token_statements(customer_id, toks):
+            cur.execute(sql, params)
+
+
+def index_token_statements(customer_id: int, toks: set[str]) -> list[tuple[str, list]]:
+    """The INSERT statements of a saved customer's index rows (one per 400 rows)."""
     table = connection.ops.quote_name(SearchToken._meta.db_table)
     rows = list(toks)
-    with connection.cursor() as cur:
-        for i in range(0, len(rows), 400):
-            part = rows[i:i + 400]
-            cur.execute(f"INSERT INTO {table} (customer_id, token) VALUES "  # noqa: S608 - our table, bound values
-                        + ", ".join(["(%s, %s)"] * len(part)), [x for t in part for x in (customer_id, t)])
+    return [(f"INSERT INTO {table} (customer_id, token) VALUES "  # noqa: S608 - our table, bound values
+             + ", ".join(["(%s, %s)"] * len(rows[i:i + 400])), [x for t in rows[i:i + 400] for x in (customer_id, t)])
+            for i in range(0, len(rows), 400)]
 
 
 def _q(model, col: str | None = None) -> str:
