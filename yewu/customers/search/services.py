@@ -25,7 +25,7 @@ COUNT_CAP = 10_000
 # city, its 市 and its trade words (广州, 州市, 电线: thousands of rows each) are counted once per FREQ_TTL seconds
 # instead of at every filing; a count gone stale only changes which pairs are left out
 FREQ_TTL = 600.0
-FREQ_MAX = 100_000
+FREQ_MAX = 20_000  # ~3 MB; cleared when full
 _FREQ: dict[str, tuple[int, float]] = {}
 
 
