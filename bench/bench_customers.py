@@ -7,7 +7,8 @@ Measures (single client, warm cache, figures only — never assertions):
 - search through selectors.search(selectors.customers_visible_to(user), q), as an SP and as the GM, by
   name fragment, pinyin initials and phone digits: the first page (50 rows, list order) and the total
   count (what a paginated list needs) — p50/p95 latency and queries/s;
-- filing through services.file_customer (full duplicate check under the filing lock) — rows/s, p50/p95;
+- filing through services.file_customer (full duplicate check under the filing lock), each in its own unit of work
+  (``policy_scope()``, what a request is) — rows/s, p50/p95/p99;
 - each against a baseline measured in the same run: an indexed ``SELECT id … WHERE name_key = ?`` for
   search, a raw ``INSERT`` of the same row for filing; the ratio is figure ÷ baseline;
 - peak RSS (resource.getrusage).
@@ -38,7 +39,7 @@ def pct(xs: list[float], p: float) -> float:
 
 def summary(xs: list[float]) -> dict:
     return {"n": len(xs), "p50_ms": statistics.median(xs) * 1000, "p95_ms": pct(xs, 95) * 1000,
-            "per_s": len(xs) / sum(xs) if sum(xs) else 0.0}
+            "p99_ms": pct(xs, 99) * 1000, "per_s": len(xs) / sum(xs) if sum(xs) else 0.0}
 
 
 def peak_rss_mb() -> float:
@@ -144,6 +145,7 @@ def main(argv=None):
     from yewu.common.errors import YewuError
     from yewu.customers.search.services import search_keys as _search_keys
     from yewu.customers.services import ContactIn, CustomerIn, file_customer
+    from yewu.org.policy_cache import policy_scope
     from yewu.policy.customers import name_key
 
     existing = set(Customer.objects.values_list("name_key", flat=True))
@@ -160,7 +162,8 @@ def main(argv=None):
         data = CustomerIn(name=name, city=city, source="direct", contacts=[ContactIn(name="陈先生", mobile=m)])
         t = time.perf_counter()
         try:
-            c, _ = file_customer(sp, data)
+            with policy_scope():  # one unit of work, as a request is (outside one every settings read checks the stamp)
+                c, _ = file_customer(sp, data)
             created.append(c.pk)
         except YewuError:
             refused += 1
@@ -186,10 +189,12 @@ def main(argv=None):
     fs["ratio_p50"] = fs["p50_ms"] / rs["p50_ms"]
     fs["refused_as_duplicate"] = refused
     results["create"] = {"file_customer": fs, "baseline_raw_insert": rs}
-    print(f"\n{'create':32} {'p50 ms':>9} {'p95 ms':>9} {'rows/s':>9} {'×base p50':>10}")
-    print(f"{'baseline raw INSERT':32} {rs['p50_ms']:9.2f} {rs['p95_ms']:9.2f} {rs['per_s']:9.0f}")
-    print(f"{'file_customer (dup check)':32} {fs['p50_ms']:9.2f} {fs['p95_ms']:9.2f} {fs['per_s']:9.0f} "
-          f"{fs['ratio_p50']:10.0f}   ({refused} refused as duplicate/similar)")
+    fs["ratio_p95"] = fs["p95_ms"] / rs["p95_ms"]
+    print(f"\n{'create (load ' + format(os.getloadavg()[0], '.2f') + ')':32} {'p50 ms':>9} {'p95 ms':>9} {'p99 ms':>9} "
+          f"{'rows/s':>9} {'×base p50':>10} {'×base p95':>10}")
+    print(f"{'baseline raw INSERT':32} {rs['p50_ms']:9.2f} {rs['p95_ms']:9.2f} {rs['p99_ms']:9.2f} {rs['per_s']:9.0f}")
+    print(f"{'file_customer (dup check)':32} {fs['p50_ms']:9.2f} {fs['p95_ms']:9.2f} {fs['p99_ms']:9.2f} "
+          f"{fs['per_s']:9.0f} {fs['ratio_p50']:10.0f} {fs['ratio_p95']:10.0f}   ({refused} refused as duplicate/similar)")
 
     # clean up what the benchmark created (audit entries stay: append-only)
     from yewu.customers.models import OwnershipChange
