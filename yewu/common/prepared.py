@@ -8,9 +8,10 @@ each marker landed among the parameters, and from then on runs that SQL with the
 rows become model instances exactly as the queryset's own iteration makes them (the same ``from_db``, the
 select_related objects, the annotations, the database converters).
 
-The values a plan takes: ``int`` (0 ≤ n < 2³¹), ``date``, and lists or tuples of distinct such ``int``; a call
-with any other value (``None``, a string, a bool, a negative id) runs ``build(*values)`` the ordinary way, so Django's
-own handling of odd input stays. ``key`` must name whatever else ``build`` depends on; the lengths of list values
+The values a plan takes: ``int`` (0 ≤ n < 2³¹), ``date``, ``str`` (up to 200 characters, no control characters:
+compared with ``=`` — a lookup that transforms the string, such as ``__icontains``, is refused when planned), and
+lists or tuples of distinct such ``int``; a call with any other value (``None``, a bool, a negative id, a long
+string) runs ``build(*values)`` the ordinary way, so Django's own handling of odd input stays. ``key`` must name whatever else ``build`` depends on; the lengths of list values
 are added to it. Only plain querysets of model instances qualify (no values(), no prefetch, no extra select).
 """
 
@@ -46,15 +47,16 @@ def _flat(values) -> list | None:
         else:
             out.append(v)
     for v in out:
-        if not ((type(v) is int and 0 <= v < _INT_TOP) or type(v) is date):
+        if not ((type(v) is int and 0 <= v < _INT_TOP) or type(v) is date
+                or (type(v) is str and len(v) <= 200 and v.isprintable())):
             return None
     return out
 
 
 def _markers(values) -> tuple[list, list]:
     """(the values for ``build`` with a marker for each scalar, the markers flat): whole numbers counting down from
-    ``_MARK``, days counting up from 1001-01-01."""
-    ints, days = 0, 0
+    ``_MARK``, days counting up from 1001-01-01, strings ``\\x1fprepared<n>\\x1f``."""
+    ints, days, strs = 0, 0, 0
     args, flat = [], []
     for v in values:
         if type(v) in (list, tuple):
@@ -66,6 +68,10 @@ def _markers(values) -> tuple[list, list]:
             args.append(_MARK - ints)
             flat.append(_MARK - ints)
             ints += 1
+        elif type(v) is str:  # a control character no value taken here can hold (isprintable)
+            args.append(f"\x1fprepared{strs}\x1f")
+            flat.append(f"\x1fprepared{strs}\x1f")
+            strs += 1
         else:
             args.append(_DAY + timedelta(days=days))
             flat.append(_DAY + timedelta(days=days))

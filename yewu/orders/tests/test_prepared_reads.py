@@ -100,3 +100,25 @@ def test_products_for_is_the_querysets_answer(shop):
 def test_a_value_that_does_not_reach_the_sql_as_a_parameter_is_refused():
     with pytest.raises(TypeError):
         prepared.fetch(("test.unused",), lambda n: User.objects.all(), 3)
+
+
+@pytest.mark.django_db
+def test_a_string_value_is_a_parameter_of_the_compiled_read(shop):
+    """Strings are taken too (the API token's digest on every request): the same rows as the queryset, one
+    statement, the plan reused for another value; a long or control-character string takes the ordinary path; a
+    lookup that rewrites the string (LIKE) is refused rather than compiled wrongly."""
+    sp = shop.company.sales1
+
+    def by_name(username):
+        return User.objects.filter(username=username)
+
+    key = ("test.by_name",)
+    assert [u.pk for u in prepared.fetch(key, by_name, sp.username)] == [sp.pk]
+    with CaptureQueriesContext(connection) as ctx:
+        assert prepared.fetch(key, by_name, "nobody-here") == []
+        assert [u.pk for u in prepared.fetch(key, by_name, sp.username)] == [sp.pk]
+    assert len(ctx.captured_queries) == 2 and all("prepared" not in q["sql"] for q in ctx.captured_queries)
+    assert prepared.fetch(key, by_name, sp.username + "\t") == []  # ordinary path: Django's own handling
+    assert prepared.fetch(key, by_name, "x" * 500) == []
+    with pytest.raises(TypeError):
+        prepared.fetch(("test.like",), lambda q: User.objects.filter(username__icontains=q), "ales")
