@@ -160,7 +160,7 @@ def apply_figures(sp_id: int, month: date, entries: list[EntryRow], cfg: PolicyC
         t = tiers(*src)
         tier = t["by_product"].get(e.product_id) if t["enabled"] else None
         e.tier, e.tier_month = tier, src[1]
-        if str(e.pk) in frozen:
+        if frozen and str(e.pk) in frozen:
             e.applied_base, e.applied_rate, e.applied_amount = (Decimal(x) for x in frozen[str(e.pk)])
         elif tier is not None:
             e.applied_base = Decimal(tier["rate"])
