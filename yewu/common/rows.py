@@ -23,32 +23,34 @@ def value_rows(qs: QuerySet) -> list[tuple]:
     but may convert differently)."""
     compiler = qs.query.get_compiler(using=qs.db)
     conn = connections[qs.db]
-    out: list[tuple] = []
-    converters = None
+    rows: list = []
     for chunk in compiler.execute_sql(MULTI, chunk_size=2000):
-        n = compiler.col_count
-        if converters is None:
-            fields = [s[0] for s in compiler.select[0:n]]
-            converters = [(pos, convs, expr, {}) for pos, (convs, expr) in compiler.get_converters(fields).items()]
-        if not converters:
-            out.extend(tuple(raw[:n]) for raw in chunk)
-            continue
-        for raw in chunk:
-            row = list(raw[:n])
-            for pos, convs, expr, memo in converters:
-                v = row[pos]
-                key = v if v is None or v != 0 else (v.__class__, str(v))  # 0, 0.0, -0.0, False: distinct keys
-                try:
-                    row[pos] = memo[key]
-                    continue
-                except KeyError:
-                    pass
-                except TypeError:  # unhashable: converted each time
-                    key = None
-                for f in convs:
-                    v = f(v, expr, conn)
-                if key is not None and isinstance(v, _IMMUTABLE):
-                    memo[key] = v
-                row[pos] = v
-            out.append(tuple(row))
-    return out
+        rows.extend(chunk)
+    if not rows:
+        return []
+    n = compiler.col_count
+    fields = [s[0] for s in compiler.select[0:n]]
+    converters = compiler.get_converters(fields)
+    if not converters:
+        return [tuple(r[:n]) for r in rows]
+    cols = list(zip(*rows, strict=True))[:n]  # column by column: one tight loop per converted column
+    for pos, (convs, expr) in converters.items():
+        memo: dict = {}
+        out = []
+        for v in cols[pos]:
+            key = v if v is None or v != 0 else (v.__class__, str(v))  # 0, 0.0, -0.0, False: distinct keys
+            try:
+                out.append(memo[key])
+                continue
+            except KeyError:
+                pass
+            except TypeError:  # unhashable: converted each time
+                key = None
+            c = v
+            for f in convs:
+                c = f(c, expr, conn)
+            if key is not None and isinstance(c, _IMMUTABLE):
+                memo[key] = c
+            out.append(c)
+        cols[pos] = out
+    return list(zip(*cols, strict=True))
