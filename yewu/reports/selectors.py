@@ -64,11 +64,11 @@ def sales_by_salesperson(user: User, start: date, end: date) -> SalesReport:
     scope = salespeople_visible_to(user)
     if scope is not None:
         qs = qs.filter(salesperson__in=scope)
-    agg = list(qs.values("salesperson_id").annotate(n=Count("id"), amount=Sum("total")))
-    people = {pk: (display or username, "" if team is None else team) for pk, display, username, team in User.objects.filter(
-        pk__in=[a["salesperson_id"] for a in agg]).values_list("pk", "display_name", "username", "team__name")}
-    rows = [SalesRow(a["salesperson_id"], *people[a["salesperson_id"]], a["n"],
-                     (a["amount"] or Decimal("0")).quantize(Decimal("0.01"))) for a in agg]
+    # One grouped read with each salesperson's name and team (a user's columns are one value per salesperson).
+    agg = qs.values_list("salesperson_id", "salesperson__display_name", "salesperson__username",
+                         "salesperson__team__name").annotate(n=Count("id"), amount=Sum("total")).order_by()
+    rows = [SalesRow(sp, display or username, "" if team is None else team, n, (amount or Decimal("0")).quantize(
+        Decimal("0.01"))) for sp, display, username, team, n, amount in agg]
     rows.sort(key=lambda r: (-r.amount, r.name))
     return SalesReport(start, end, rows)
 

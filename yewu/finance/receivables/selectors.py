@@ -173,16 +173,38 @@ def written_off_by_order(as_of: date, order_ids=None) -> dict[int, Decimal]:
     return out
 
 
+def _cents(x: Decimal) -> int:
+    """Money in whole cents (the amounts read here have 2 places; anything finer is rounded as money() does)."""
+    return int(money(x).scaleb(2))
+
+
+def _paid_cents(allocs: QuerySet[Allocation], as_of: date) -> dict[int, int]:
+    """:func:`_paid` in whole cents, each allocation rounded to the cent in the database and summed there (exact on
+    SQLite's floats too: whole numbers below 2⁵³)."""
+    rows = _counted(allocs, as_of).values("order_id").annotate(
+        c=Sum(Round(F("amount") * 100), output_field=IntegerField())).values_list("order_id", "c").order_by()
+    return {oid: int(c or 0) for oid, c in rows}
+
+
 def _open_items(user: User, as_of: date, customer_id: int | None = None, order_id: int | None = None,
                 keep_written_off: bool = False) -> list[_Open]:
-    """The receivables computation on plain values (no model instances, no id lists in the SQL), so it scales to
-    millions of shipments: each goods-issue note (出仓单) is owed from its local date and falls due per `ar.aging`
-    (deferrals granted by ``as_of`` move it later); goods received back by ``as_of`` (returns and exchanges,
-    `return.flow`) reduce the order's delivered value, newest note first; money allocated to the order by
-    ``as_of`` pays its shipments oldest first (any excess over the net delivered value is simply not open).
-    Approved write-offs (`ar.bad_debt`) then take the oldest open notes out of the open amount (``written_off``):
-    money received pays the live debt first, and once the order's open amount falls below what was written off,
-    the difference is recovery. ``keep_written_off`` keeps notes that are only written-off debt."""
+    """The open goods-issue notes, see :func:`_open_cents`."""
+    return [_Open(oid, cid, spid, d, due, Decimal(amt).scaleb(-2), Decimal(op).scaleb(-2), Decimal(w).scaleb(-2))
+            for oid, cid, spid, d, due, amt, op, w in _open_cents(user, as_of, customer_id, order_id, keep_written_off)]
+
+
+def _open_cents(user: User, as_of: date, customer_id: int | None = None, order_id: int | None = None,
+                keep_written_off: bool = False) -> list[list]:
+    """The receivables computation on plain values (no model instances, no id lists in the SQL, money in whole
+    cents), so it scales to millions of shipments: each goods-issue note (出仓单) is owed from its local date and
+    falls due per `ar.aging` (deferrals granted by ``as_of`` move it later); goods received back by ``as_of``
+    (returns and exchanges, `return.flow`) reduce the order's delivered value, newest note first; money allocated
+    to the order by ``as_of`` pays its shipments oldest first (any excess over the net delivered value is simply not
+    open). Approved write-offs (`ar.bad_debt`) then take the oldest open notes out of the open amount
+    (``written_off``): money received pays the live debt first, and once the order's open amount falls below what
+    was written off, the difference is recovery. ``keep_written_off`` keeps notes that are only written-off debt.
+    One list per note: [order, customer, salesperson, delivered on, due on, amount, open, written off], the last
+    three in cents."""
     end = datetime.combine(as_of + timedelta(days=1), time.min, TZ)
     lines = ShipmentLine.objects.filter(shipment__shipped_at__lt=end).exclude(
         shipment__order__status=OrderStatus.CANCELLED)
@@ -202,10 +224,10 @@ def _open_items(user: User, as_of: date, customer_id: int | None = None, order_i
         lines = lines.filter(shipment__order_id=order_id)
         allocs = allocs.filter(order_id=order_id)
         rets = rets.filter(order_id=order_id)
-    returned: dict[int, Decimal] = defaultdict(lambda: ZERO)
+    returned: dict[int, int] = defaultdict(int)
     for oid, amt in rets.values_list("order_id", "amount").iterator(chunk_size=5000):
-        returned[oid] += amt
-    wo = written_off_by_order(as_of, order_ids=[order_id] if order_id else None)
+        returned[oid] += _cents(amt)
+    wo = {oid: _cents(w) for oid, w in written_off_by_order(as_of, order_ids=[order_id] if order_id else None).items()}
     if all(v >= 0 for v in returned.values()) and all(v >= 0 for v in wo.values()):  # as the services write them
         lines = lines.filter(shipment__order_id__in=_maybe_open(lines, as_of))
     per_ship: dict[tuple[int, int], list] = {}  # (order, note) → [date, value in cents, customer, SP, settlement, term]
@@ -226,39 +248,45 @@ def _open_items(user: User, as_of: date, customer_id: int | None = None, order_i
     for chunk in chunks(sorted(inexact)):
         for lid, qty, price in ShipmentLine.objects.filter(pk__in=chunk).values_list(
                 "id", "quantity", "order_line__unit_price"):
-            per_ship[inexact[lid]][1] += int(money(qty * price) * 100)
+            per_ship[inexact[lid]][1] += _cents(qty * price)
     if not per_ship:
         return []
-    paid = _paid(allocs, as_of)
+    paid = _paid_cents(allocs, as_of)
     granted: dict[int, date] = {}
     for oid, nd in DeferralRequest.objects.filter(order__isnull=False, outcome=DeferralRequest.Outcome.GRANTED,
                                                  decided_on__lte=as_of).values_list("order_id", "new_due_on"):
         granted[oid] = max(nd, granted.get(oid, nd))
-    by_order: dict[int, list[_Open]] = defaultdict(list)
+    by_order: dict[int, list[list]] = defaultdict(list)
+    dues: dict[tuple, date] = {}  # (settlement, date, term) → due date: the notes share a few thousand
     for (oid, _sid), (d, amt, cid, spid, settlement, term) in sorted(per_ship.items(), key=lambda kv: (kv[1][0], kv[0][1])):
-        due = due_date(settlement, d, term)
+        due = dues.get((settlement, d, term))
+        if due is None:
+            due = dues[(settlement, d, term)] = due_date(settlement, d, term)
         if oid in granted:
             due = max(due, granted[oid])
-        by_order[oid].append(_Open(oid, cid, spid, d, due, Decimal(amt).scaleb(-2)))
+        by_order[oid].append([oid, cid, spid, d, due, int(amt), 0, 0])
     out = []
     for oid, items in by_order.items():
-        back = returned.get(oid, ZERO)  # returned by as_of: reduces the newest goods-issue notes first
-        for it in reversed(items):
-            cut = min(back, it.amount)
-            it.amount -= cut
+        back = returned.get(oid, 0)  # returned by as_of: reduces the newest goods-issue notes first
+        for it in reversed(items):  # (a line value < 0 is taken to 0 even with nothing returned)
+            cut = min(back, it[5])
+            it[5] -= cut
             back -= cut
-        left = paid.get(oid, ZERO)
+        left = paid.get(oid, 0)
         for it in items:
-            take = min(left, it.amount)
-            it.open = it.amount - take
+            take = min(left, it[5])
+            it[6] = it[5] - take
             left -= take
-        w = min(wo.get(oid, ZERO), sum((it.open for it in items), ZERO))  # still written off, not yet recovered
+        w = wo.get(oid, 0)
+        if w:  # (opens are ≥ 0 here, so no write-off leaves them as they are)
+            w = min(w, sum(it[6] for it in items))  # still written off, not yet recovered
         for it in items:
-            cut = min(w, it.open)
-            it.open -= cut
-            it.written_off = cut
-            w -= cut
-            if it.open > 0 or (keep_written_off and it.written_off > 0):
+            if w:
+                cut = min(w, it[6])
+                it[6] -= cut
+                it[7] = cut
+                w -= cut
+            if it[6] > 0 or (keep_written_off and it[7] > 0):
                 out.append(it)
     return out
 
@@ -277,40 +305,55 @@ def receivables(user: User, as_of: date | None = None, customer_id: int | None =
 
 
 def aging(user: User, as_of: date | None = None, group: str = "customer") -> tuple[list[AgingRow], AgingRow]:
-    """`ar.aging` per customer, salesperson (the order's) or team, as of any date."""
+    """`ar.aging` per customer, salesperson (the order's) or team, as of any date. Summed in whole cents per row
+    (the total from the rows), money once per figure shown."""
     as_of = as_of or timezone.localdate()
-    items = _open_items(user, as_of, keep_written_off=True)
-    people = {u.pk: u for u in User.objects.filter(pk__in={it.salesperson_id for it in items}).select_related("team")}
+    items = _open_cents(user, as_of, keep_written_off=True)
+    people = {u.pk: u for u in User.objects.filter(pk__in={it[2] for it in items}).select_related("team")}
     customers: dict[int, Customer] = {}
     if group not in ("salesperson", "team"):
-        for chunk in chunks(sorted({it.customer_id for it in items})):
+        for chunk in chunks(sorted({it[1] for it in items})):
             customers.update((c.pk, c) for c in Customer.objects.filter(pk__in=chunk).only("id", "name"))
     teams = {pk: u.team.name if u.team_id else "（无团队）" for pk, u in people.items()}
-    buckets: dict[date, str] = {}  # per due date: the items share a few hundred
+    buckets: dict[date, int] = {}  # per due date, the bucket's index: the items share a few hundred
     rows: dict[object, AgingRow] = {}
-    total = AgingRow(key="total", label="合计")
-    for it in items:
-        sp = people[it.salesperson_id]
-        team = teams[it.salesperson_id]
+    sums: dict[object, list] = {}  # key → [cents per bucket…, written off, oldest due]
+    n = len(BUCKETS)
+    for _oid, cid, spid, _d, due, _amt, op, w in items:
         if group == "salesperson":
-            key, label = sp.pk, sp.name
+            key = spid
         elif group == "team":
-            key, label = team, team
+            key = teams[spid]
         else:
-            key, label = it.customer_id, customers[it.customer_id].name
-        row = rows.get(key)
-        if row is None:
-            row = rows[key] = AgingRow(key=key, label=label, customer=customers.get(it.customer_id) if group not in (
+            key = cid
+        acc = sums.get(key)
+        if acc is None:
+            sp, team = people[spid], teams[spid]
+            label = sp.name if group == "salesperson" else team if group == "team" else customers[cid].name
+            rows[key] = AgingRow(key=key, label=label, customer=customers.get(cid) if group not in (
                 "salesperson", "team") else None, salesperson=sp if group != "team" else None, team=team)
-        b = buckets.get(it.due_on)
+            acc = sums[key] = [0] * n + [0, None]
+        b = buckets.get(due)
         if b is None:
-            b = buckets[it.due_on] = aging_bucket(it.due_on, as_of)
-        for x in (row, total):
-            x.buckets[b] += it.open
-            x.total += it.open
-            x.written_off += it.written_off
-            if it.open > 0 and b != "not_due" and (x.oldest_due is None or it.due_on < x.oldest_due):
-                x.oldest_due = it.due_on
+            b = buckets[due] = BUCKETS.index(aging_bucket(due, as_of))
+        acc[b] += op
+        acc[n] += w
+        if op > 0 and b and (acc[n + 1] is None or due < acc[n + 1]):
+            acc[n + 1] = due
+    tot = [0] * n + [0, None]
+    for acc in sums.values():
+        for i in range(n + 1):
+            tot[i] += acc[i]
+        if acc[n + 1] is not None and (tot[n + 1] is None or acc[n + 1] < tot[n + 1]):
+            tot[n + 1] = acc[n + 1]
+    total = AgingRow(key="total", label="合计")
+    for x, acc in ((total, tot), *((row, sums[key]) for key, row in rows.items())):
+        for i, name in enumerate(BUCKETS):
+            if acc[i]:
+                x.buckets[name] += Decimal(acc[i]).scaleb(-2)
+        x.total += Decimal(sum(acc[:n])).scaleb(-2)
+        x.written_off += Decimal(acc[n]).scaleb(-2)
+        x.oldest_due = acc[n + 1]
     return sorted(rows.values(), key=lambda x: (-x.total, str(x.label))), total
 
 
