@@ -273,10 +273,11 @@ def insert_filed(actor: User, filed: list[Filed], refused: list[Refused], *, now
     contact = bulk.table_for(Contact)
     contact.insert([contact.row(Contact(customer=c, **ct)) for f, c in zip(filed, customers, strict=True)
                     for ct in f.prepared.contacts])
-    bulk.insert_rows(SearchToken._meta.db_table, ("customer_id", "token"), [
-        (c.pk, tok) for f, c in zip(filed, customers, strict=True)
+    # in index order (token, customer): the index's pages are written one after the other, not at random
+    bulk.insert_rows(SearchToken._meta.db_table, ("token", "customer_id"), sorted(
+        (tok, c.pk) for f, c in zip(filed, customers, strict=True)
         for tok in customer_index_tokens(c, {x for ct in f.prepared.contacts
-                                             for x in (ct["mobile_norm"], ct["phone_norm"]) if x})])
+                                             for x in (ct["mobile_norm"], ct["phone_norm"]) if x})))
     history = bulk.table_for(OwnershipChange)
     history.insert([history.row(OwnershipChange(customer=f.customer, to_user=f.prepared.owner, by=actor,
                                                 kind=OwnershipChange.Kind.FILED, reason="", rule="cust.first_to_file"))
