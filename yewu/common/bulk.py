@@ -5,7 +5,8 @@ machinery.
 ``auto_now`` / ``auto_now_add`` stamp the instance), then its ``get_db_prep_save`` — except that a plain value
 (``str``, ``int``, ``bool``, ``None``) of a text, integer, boolean or foreign-key column is passed as it is, which
 is what ``get_db_prep_save`` returns for it anyway. The rows are sent with ``executemany`` on SQLite (one compiled
-statement) and as multi-row ``INSERT … VALUES`` statements on PostgreSQL (one round trip per batch). Nothing is
+statement) and with ``COPY … FROM STDIN`` on PostgreSQL (psycopg's ``write_row``: the same dumpers as bound
+parameters). Nothing is
 read back: callers that need the new ids read them by a unique column (:meth:`Table.ids_by`).
 """
 
@@ -19,7 +20,6 @@ from django.db.models.fields import AutoFieldMixin
 
 _PLAIN_FIELDS = (models.CharField, models.TextField, models.BooleanField, models.IntegerField, models.ForeignKey)
 _PLAIN_TYPES = frozenset({str, int, bool, type(None)})
-PG_BATCH_PARAMS = 30_000  # parameters per multi-row statement on PostgreSQL (the protocol allows 65,535)
 
 
 def _is_plain(f: models.Field) -> bool:
@@ -85,10 +85,11 @@ def insert_rows(table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]
         if connection.vendor != "postgresql":
             cur.executemany(head + one, rows)
             return len(rows)
-        step = max(1, PG_BATCH_PARAMS // len(columns))
-        for i in range(0, len(rows), step):
-            part = rows[i:i + step]
-            cur.execute(head + ", ".join([one] * len(part)), [v for r in part for v in r])
+        # COPY: every value goes through psycopg's own dumper for its type, as a bound parameter does
+        with connection.wrap_database_errors, cur.cursor.copy(  # noqa: S608 - our names
+                f"COPY {qn(table)} ({', '.join(qn(c) for c in columns)}) FROM STDIN") as copy:
+            for r in rows:
+                copy.write_row(r)
     return len(rows)
 
 
