@@ -13,8 +13,9 @@ Here the same checks run on a whole chunk at once:
   phone) are read fresh under the lock, one query each per chunk;
 * the candidates are sorted and decided by the same pure ``rules.check_duplicate`` — so a row is refused or
   warned exactly as filing it by hand would;
-* customers, contacts, ownership history, audit entries and the row results are inserted with
-  ``bulk_create``, in the chunk's one transaction (the caller's).
+* customers, contacts, index rows, ownership history, audit entries and the row results are inserted as
+  plain rows (:mod:`yewu.common.bulk`: the values ``bulk_create`` would send), in the chunk's one transaction
+  (the caller's).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from django.db import connection
 from django.db.models import Max, Q
 from django.utils import timezone
 from rapidfuzz import fuzz, process
@@ -30,9 +32,10 @@ from rapidfuzz import fuzz, process
 from yewu.audit.models import AuditEntry
 from yewu.audit.services import entry as audit_entry
 from yewu.audit.services import snapshot
+from yewu.common import bulk
 from yewu.customers.models import Contact, Customer, OwnershipChange, SearchToken
 from yewu.customers.search import tokens
-from yewu.customers.search.services import index_rows
+from yewu.customers.search.services import customer_index_tokens
 from yewu.org.models import User
 from yewu.policy import Decision
 from yewu.policy import customers as rules
@@ -221,7 +224,7 @@ class DupIndex:
                 by_phone.setdefault(x, set()).add(pid)
             if p.fields["city"] in self.city:
                 fresh.setdefault(p.fields["city"], {})[pid] = p.key
-            out.append(Filed(p, Customer(), Decision.combine(p.entry, dup)))
+            out.append(Filed(p, p.customer, Decision.combine(p.entry, dup)))
         for k in [k for k in self.known if k > PROVISIONAL]:
             del self.known[k]
         return out
@@ -251,23 +254,34 @@ class DupIndex:
 
 
 def insert_filed(actor: User, filed: list[Filed], refused: list[Refused], *, now, cfg, new_customer) -> None:
-    """Write the chunk's filings exactly as ``file_customer`` writes one (customer, contacts, ownership
-    history, audit entry) and the audit decision of each refused duplicate."""
+    """Write the chunk's filings exactly as ``file_customer`` writes one (customer, contacts, index rows,
+    ownership history, audit entry) and the audit decision of each refused duplicate: the same model instances
+    and column values, inserted as plain rows (:mod:`yewu.common.bulk`); the new ids are read back by name key."""
     for f in filed:
         f.customer = f.prepared.customer or new_customer(actor, f.prepared.fields, owner=f.prepared.owner,
                                                          collected_on=f.prepared.collected_on,
                                                          entry=f.prepared.entry, web_lead=f.prepared.web_lead,
                                                          now=now)
         f.customer.pk, f.customer._state.adding = None, True  # a retried chunk inserts afresh
-    customers = Customer.objects.bulk_create([f.customer for f in filed])
-    Contact.objects.bulk_create([Contact(customer=c, **ct) for f, c in zip(filed, customers, strict=True)
-                                 for ct in f.prepared.contacts])
-    SearchToken.objects.bulk_create(index_rows(customers, {
-        c.pk: {x for ct in f.prepared.contacts for x in (ct["mobile_norm"], ct["phone_norm"]) if x}
-        for f, c in zip(filed, customers, strict=True)}), batch_size=5000)
-    OwnershipChange.objects.bulk_create([
-        OwnershipChange(customer=f.customer, to_user=f.prepared.owner, by=actor, kind=OwnershipChange.Kind.FILED,
-                        reason="", rule="cust.first_to_file") for f in filed])
+    customers = [f.customer for f in filed]
+    cust = bulk.table_for(Customer)
+    cust.insert([cust.row(c) for c in customers])
+    ids = cust.ids_by("name_key", [c.name_key for c in customers])
+    for c in customers:
+        c.pk = ids[c.name_key]
+        c._state.adding, c._state.db = False, connection.alias
+    contact = bulk.table_for(Contact)
+    contact.insert([contact.row(Contact(customer=c, **ct)) for f, c in zip(filed, customers, strict=True)
+                    for ct in f.prepared.contacts])
+    # in index order (token, customer): the index's pages are written one after the other, not at random
+    bulk.insert_rows(SearchToken._meta.db_table, ("token", "customer_id"), sorted(
+        (tok, c.pk) for f, c in zip(filed, customers, strict=True)
+        for tok in customer_index_tokens(c, {x for ct in f.prepared.contacts
+                                             for x in (ct["mobile_norm"], ct["phone_norm"]) if x})))
+    history = bulk.table_for(OwnershipChange)
+    history.insert([history.row(OwnershipChange(customer=f.customer, to_user=f.prepared.owner, by=actor,
+                                                kind=OwnershipChange.Kind.FILED, reason="", rule="cust.first_to_file"))
+                    for f in filed])
     entries = []
     for f in filed:
         after = snapshot(f.customer)
@@ -278,4 +292,5 @@ def insert_filed(actor: User, filed: list[Filed], refused: list[Refused], *, now
         entries.append(audit_entry(actor=actor, action="decision", object_type="customers.customer", object_id="-",
                                    rule="cust.duplicate", reason=r.decision.reasons[0].message, decision=r.decision,
                                    policy_version=cfg.version))
-    AuditEntry.objects.bulk_create(entries)
+    audit = bulk.table_for(AuditEntry)
+    audit.insert([audit.row(e) for e in entries])

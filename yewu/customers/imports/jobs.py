@@ -28,6 +28,7 @@ from django.utils import timezone
 from django_tasks import task
 
 from yewu.audit.services import record
+from yewu.common import bulk
 from yewu.common.errors import PermissionDenied, ValidationError, YewuError
 from yewu.common.locks import lock
 from yewu.customers.archive import services
@@ -220,9 +221,10 @@ def _commit_chunk(job, me, actor, rows, prepared, results, ctx, now, t0) -> list
         for r in refused:
             out[r.prepared.row] = RowResult(r.prepared.row, "duplicate", r.decision.reasons[0].message[:500],
                                             rule="cust.duplicate", name=r.prepared.name)
-        ImportRow.objects.bulk_create([
+        results_table = bulk.table_for(ImportRow)
+        results_table.insert([results_table.row(
             ImportRow(job_id=j.pk, row=r.row, status=r.status, message=r.message[:500], fields=r.fields,
-                      rule=(r.rule or "")[:60], customer_id=r.customer_id, name=r.name[:100])
+                      rule=(r.rule or "")[:60], customer_id=r.customer_id, name=r.name[:100]))
             for r in sorted(out.values(), key=lambda r: r.row)])
         counts = Counter(j.counts or {})
         counts.update(r.status for r in out.values())

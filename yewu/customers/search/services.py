@@ -53,7 +53,7 @@ def forget_frequencies() -> None:
 
 def search_keys(name: str) -> dict[str, str]:
     if _CJK.fullmatch(name or ""):  # the usual name: one pinyin pass; the initials are its first letters
-        py = lazy_pinyin(name, errors="default")
+        py = tokens.pinyin(name)
         if len(py) == len(name):
             return {"search_initials": "".join(p[0] for p in py).lower()[:100], "search_pinyin": "".join(py).lower()[:400]}
     return {

@@ -18,8 +18,9 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from functools import lru_cache
 
-from pypinyin import Style, lazy_pinyin
+from pypinyin import lazy_pinyin
 
 INITIALS_LEN = 16
 PINYIN_LEN = 24
@@ -125,12 +126,21 @@ def lookup_pairs(key: str, warn: float, freq: dict[str, int]) -> tuple[list[str]
     return kept, 1
 
 
+@lru_cache(maxsize=4096)
+def pinyin(text: str) -> tuple[str, ...]:
+    """``lazy_pinyin(text)`` (normal style, unknown characters kept), remembered: a filing reads its name for the
+    search keys, the pinyin tokens and the initials."""
+    return tuple(lazy_pinyin(text, errors="default"))
+
+
 def _syllables(name: str) -> list[str]:
-    return [p.lower() for p in lazy_pinyin(name or "", errors="default")]
+    return [p.lower() for p in pinyin(name or "")]
 
 
 def _initials(name: str) -> list[str]:
-    return [p[:1].lower() for p in lazy_pinyin(name or "", style=Style.FIRST_LETTER, errors="default") if p]
+    # Style.FIRST_LETTER is the first letter of the normal style (pypinyin: to_normal(p)[0]); characters without
+    # pinyin come back whole in both styles
+    return [p[:1].lower() for p in pinyin(name or "") if p]
 
 
 def initials_suffixes(name: str) -> set[str]:

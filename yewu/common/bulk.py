@@ -1,0 +1,104 @@
+"""Plain inserts of many rows (the Excel import): the values ``bulk_create`` would send, without its per-object
+machinery.
+
+:class:`Table` prepares each column as ``bulk_create`` does — the field's ``pre_save(obj, add=True)`` (so
+``auto_now`` / ``auto_now_add`` stamp the instance), then its ``get_db_prep_save`` — except that a plain value
+(``str``, ``int``, ``bool``, ``None``) of a text, integer, boolean or foreign-key column is passed as it is, which
+is what ``get_db_prep_save`` returns for it anyway. The rows are sent with ``executemany`` on SQLite (one compiled
+statement) and with ``COPY … FROM STDIN`` on PostgreSQL (psycopg's ``write_row``: the same dumpers as bound
+parameters). Nothing is
+read back: callers that need the new ids read them by a unique column (:meth:`Table.ids_by`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from django.db import connection, models
+from django.db.models.fields import AutoFieldMixin
+
+_PLAIN_FIELDS = (models.CharField, models.TextField, models.BooleanField, models.IntegerField, models.ForeignKey)
+_PLAIN_TYPES = frozenset({str, int, bool, type(None)})
+
+
+def _is_plain(f: models.Field) -> bool:
+    if isinstance(f, models.ForeignKey):
+        return isinstance(f.target_field, (models.AutoField, models.BigAutoField, models.IntegerField))
+    return isinstance(f, _PLAIN_FIELDS) and not isinstance(f, AutoFieldMixin)
+
+
+class Table:
+    """The insert of one model's rows (every concrete column except an auto-increment primary key)."""
+
+    def __init__(self, model: type[models.Model], fields: Sequence[str] | None = None):
+        meta = model._meta
+        chosen = [f for f in meta.concrete_fields if not isinstance(f, AutoFieldMixin)]
+        if fields is not None:
+            chosen = [meta.get_field(n) for n in fields]
+        for f in chosen:
+            if f.has_db_default():
+                raise ValueError(f"{model.__name__}.{f.name} has a database default: use bulk_create")
+        self.model, self.fields = model, chosen
+        self.table = meta.db_table
+        self._plain = [_is_plain(f) for f in chosen]
+
+    def row(self, obj: models.Model) -> tuple:
+        """The column values of an unsaved instance, prepared as ``bulk_create`` prepares them."""
+        out: list[Any] = []
+        conn = connection
+        for f, plain in zip(self.fields, self._plain, strict=True):
+            if plain:
+                v = getattr(obj, f.attname)
+                if type(v) in _PLAIN_TYPES:
+                    out.append(v)
+                    continue
+            out.append(f.get_db_prep_save(f.pre_save(obj, True), conn))
+        return tuple(out)
+
+    def insert(self, rows: Iterable[Sequence[Any]]) -> int:
+        return insert_rows(self.table, [f.column for f in self.fields], rows)
+
+    def ids_by(self, column: str, values: Sequence[Any], pk: str = "id") -> dict[Any, int]:
+        """``{value: id}`` of the rows whose unique ``column`` holds one of ``values``."""
+        qn = connection.ops.quote_name
+        out: dict[Any, int] = {}
+        step = 900
+        with connection.cursor() as cur:
+            for i in range(0, len(values), step):
+                part = list(values[i:i + step])
+                cur.execute(f"SELECT {qn(column)}, {qn(pk)} FROM {qn(self.table)} "  # noqa: S608 - our names
+                            f"WHERE {qn(column)} IN ({', '.join(['%s'] * len(part))})", part)
+                out.update(cur.fetchall())
+        return out
+
+
+def insert_rows(table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
+    """Insert prepared rows (values in ``columns`` order) into ``table``; returns how many."""
+    rows = rows if isinstance(rows, list) else list(rows)
+    if not rows:
+        return 0
+    qn = connection.ops.quote_name
+    head = f"INSERT INTO {qn(table)} ({', '.join(qn(c) for c in columns)}) VALUES "  # noqa: S608 - our names
+    one = "(" + ", ".join(["%s"] * len(columns)) + ")"
+    with connection.cursor() as cur:
+        if connection.vendor != "postgresql":
+            cur.executemany(head + one, rows)
+            return len(rows)
+        # COPY: every value goes through psycopg's own dumper for its type, as a bound parameter does
+        with connection.wrap_database_errors, cur.cursor.copy(  # noqa: S608 - our names
+                f"COPY {qn(table)} ({', '.join(qn(c) for c in columns)}) FROM STDIN") as copy:
+            for r in rows:
+                copy.write_row(r)
+    return len(rows)
+
+
+_TABLES: dict[type[models.Model], Table] = {}
+
+
+def table_for(model: type[models.Model]) -> Table:
+    """The :class:`Table` of every concrete column of ``model`` (built once)."""
+    t = _TABLES.get(model)
+    if t is None:
+        t = _TABLES[model] = Table(model)
+    return t
