@@ -124,6 +124,7 @@ def _database():
         DATA_DIR.mkdir(parents=True, exist_ok=True)
         cfg = {"ENGINE": "django.db.backends.sqlite3", "NAME": str(DATA_DIR / "yewu.sqlite3"), "CONN_MAX_AGE": max_age}
     if cfg["ENGINE"].endswith("sqlite3"):
+        cfg["ENGINE"] = "yewu.common.sqlite_backend"  # Django's, with writers queued (yewu/common/sqlite_backend)
         cfg.setdefault("OPTIONS", {})
         cfg["OPTIONS"].update(
             {
