@@ -120,6 +120,8 @@ def _database():
     max_age = int(os.environ.get("YEWU_DB_CONN_MAX_AGE") or 60)
     if url:
         cfg = dj_database_url.parse(url, conn_max_age=max_age, conn_health_checks=True)
+        if cfg["ENGINE"] == "django.db.backends.postgresql":
+            cfg["ENGINE"] = "yewu.common.postgresql_backend"  # Django's, with a health check without a round trip
     else:
         DATA_DIR.mkdir(parents=True, exist_ok=True)
         cfg = {"ENGINE": "django.db.backends.sqlite3", "NAME": str(DATA_DIR / "yewu.sqlite3"), "CONN_MAX_AGE": max_age}
@@ -135,7 +137,9 @@ def _database():
                 "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=30000;",
             }
         )
-        cfg["TEST"] = {"NAME": os.environ.get("YEWU_TEST_SQLITE") or None}
+        # In memory unless YEWU_TEST_SQLITE names a file. Said explicitly: pytest-django recognises an in-memory test
+        # database only under Django's own engine name, and would otherwise name one "test_<path>_gw0".
+        cfg["TEST"] = {"NAME": os.environ.get("YEWU_TEST_SQLITE") or ":memory:"}
     return cfg
 
 

@@ -29,11 +29,12 @@ def _is_plain(f: models.Field) -> bool:
 
 
 class Table:
-    """The insert of one model's rows (every concrete column except an auto-increment primary key)."""
+    """The insert of one model's rows (every concrete column except an auto-increment primary key, unless
+    ``with_pk``: then the rows carry ids taken beforehand, e.g. by :func:`yewu.common.numbering.reserve`)."""
 
-    def __init__(self, model: type[models.Model], fields: Sequence[str] | None = None):
+    def __init__(self, model: type[models.Model], fields: Sequence[str] | None = None, with_pk: bool = False):
         meta = model._meta
-        chosen = [f for f in meta.concrete_fields if not isinstance(f, AutoFieldMixin)]
+        chosen = [f for f in meta.concrete_fields if with_pk or not isinstance(f, AutoFieldMixin)]
         if fields is not None:
             chosen = [meta.get_field(n) for n in fields]
         for f in chosen:
@@ -55,6 +56,13 @@ class Table:
                     continue
             out.append(f.get_db_prep_save(f.pre_save(obj, True), conn))
         return tuple(out)
+
+    def statement(self, rows: Sequence[Sequence[Any]]) -> tuple[str, list]:
+        """One ``INSERT … VALUES`` of these prepared rows, for :func:`yewu.common.inserts.insert_all`."""
+        qn = connection.ops.quote_name
+        one = "(" + ", ".join(["%s"] * len(self.fields)) + ")"
+        return (f"INSERT INTO {qn(self.table)} ({', '.join(qn(f.column) for f in self.fields)}) "  # noqa: S608
+                f"VALUES {', '.join([one] * len(rows))}", [v for r in rows for v in r])
 
     def insert(self, rows: Iterable[Sequence[Any]]) -> int:
         return insert_rows(self.table, [f.column for f in self.fields], rows)
@@ -93,12 +101,12 @@ def insert_rows(table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]
     return len(rows)
 
 
-_TABLES: dict[type[models.Model], Table] = {}
+_TABLES: dict[tuple[type[models.Model], bool], Table] = {}
 
 
-def table_for(model: type[models.Model]) -> Table:
+def table_for(model: type[models.Model], with_pk: bool = False) -> Table:
     """The :class:`Table` of every concrete column of ``model`` (built once)."""
-    t = _TABLES.get(model)
+    t = _TABLES.get((model, with_pk))
     if t is None:
-        t = _TABLES[model] = Table(model)
+        t = _TABLES[model, with_pk] = Table(model, with_pk=with_pk)
     return t

@@ -23,7 +23,7 @@ def pytest_collection_modifyitems(session, config, items):
         return
     db = settings.DATABASES["default"]
     test = db.setdefault("TEST", {})
-    if not db["ENGINE"].endswith(("sqlite3", "sqlite_backend")) or test.get("NAME"):
+    if not db["ENGINE"].endswith(("sqlite3", "sqlite_backend")) or test.get("NAME") not in (None, ":memory:"):
         return
     tmp = tempfile.mkdtemp(prefix="yewu-test-")
     atexit.register(shutil.rmtree, tmp, ignore_errors=True)
