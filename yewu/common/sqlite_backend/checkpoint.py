@@ -10,11 +10,13 @@ Here each process that writes has one thread per database file that checkpoints 
 (``PRAGMA wal_checkpoint(PASSIVE)`` on a connection of its own): a passive checkpoint never waits for and never
 blocks readers or writers (SQLite releases the GIL while it copies), it copies what was committed before it began,
 and it runs again while commits arrived during the last one. When a writer begins and finds every page of the WAL
-copied, SQLite starts the WAL over (readers permitting), so the WAL stays a few hundred pages and a commit appends
-pages only. Every connection keeps SQLite's automatic checkpoint as a safety net at :data:`AUTOCHECKPOINT_PAGES`
-(a process whose thread could not run, writes made outside the writers' queue): the WAL can never grow past it by
-more than one transaction, whether or not a `yewu worker` runs; and when the thread keeps up, what that automatic
-checkpoint finds to copy is only what was committed since the thread's last one.
+copied, SQLite starts the WAL over (readers permitting), so with writes apart the WAL stays small and a commit only
+appends its pages. Every connection keeps SQLite's automatic checkpoint as a safety net at
+:data:`AUTOCHECKPOINT_PAGES` (a process whose thread could not run, writes made outside the writers' queue): the WAL
+never grows past it by more than one transaction, whether or not a `yewu worker` runs. Writes back to back (a
+bench loop, an import) each begin before the thread's checkpoint of the one before ends, so the WAL is not started
+over and grows to the safety net; the commit that reaches it then checkpoints in the request as before, but finds
+only the pages the thread has not copied yet (about one transaction's) instead of 1,000.
 """
 
 from __future__ import annotations
