@@ -31,7 +31,7 @@ from urllib.parse import quote
 logger = logging.getLogger("yewu.sqlite")
 
 AUTOCHECKPOINT_PAGES = 4000  # the safety net (SQLite's default: 1,000): ~16 MB of WAL with 4 KB pages
-DELAY = 0.005  # seconds after a commit before checkpointing: the commits of one burst share a checkpoint
+DELAY = 0.05  # seconds after a commit before checkpointing: the commits of a burst share a checkpoint (fewer fsyncs)
 MAX_ROUNDS = 8  # checkpoints in a row while commits keep arriving, then wait for the next commit
 ENABLED = True
 
