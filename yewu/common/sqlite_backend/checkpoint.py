@@ -16,7 +16,7 @@ appends its pages. Every connection keeps SQLite's automatic checkpoint as a saf
 never grows past it by more than one transaction, whether or not a `yewu worker` runs. Writes back to back (a
 bench loop, an import) each begin before the thread's checkpoint of the one before ends, so the WAL is not started
 over and grows to the safety net; the commit that reaches it then checkpoints in the request as before, but finds
-only the pages the thread has not copied yet (about one transaction's) instead of 1,000.
+only the pages the thread has not copied yet (those of the last :data:`DELAY` or so) instead of 1,000.
 """
 
 from __future__ import annotations
