@@ -96,7 +96,7 @@ def main(argv=None):
         s = sql.lstrip()[:200].upper()
         if s.startswith("WITH I0 AS (INSERT"):
             return "inserts"
-        if s.startswith(("WITH PAIRS", "SELECT 0,")):
+        if s.startswith(("WITH PAIRS", "SELECT 0,")) or "FOR UPDATE;" in s:  # the lock + candidates (PostgreSQL)
             return "cand_sql"  # executed and fetched inside _candidates
         if s.startswith("BEGIN") or "MUTEX" in s:
             return "begin+lock"

@@ -9,6 +9,9 @@ the write lock outside SQLite — a lock per database file shared by the threads
 as soon as the writer before it commits or rolls back, and SQLite's own lock is then free. SQLite's lock stays
 what guarantees correctness: a process outside the queue (the sqlite3 shell, an autocommit statement) still meets
 the busy handler as before. In-memory databases (the test suite's) have no queue.
+
+A write transaction's commit also wakes the process's checkpointer (``checkpoint.py``): the WAL is copied back into
+the database file on a thread of its own rather than inside the commit of every ~10th filing.
 """
 
 from __future__ import annotations
@@ -20,6 +23,8 @@ import time
 
 from django.db import OperationalError
 from django.db.backends.sqlite3 import base
+
+from . import checkpoint
 
 WAIT_SECONDS = 30.0  # as the busy timeout: then "database is locked", as SQLite would say
 
@@ -93,6 +98,12 @@ class DatabaseWrapper(base.DatabaseWrapper):
             return None  # only IMMEDIATE transactions take the write lock up front
         return queue_for(str(self.settings_dict["NAME"]))
 
+    def get_new_connection(self, conn_params):
+        conn = super().get_new_connection(conn_params)
+        if not self.is_in_memory_db():  # the safety net of the checkpointer thread (checkpoint.py)
+            conn.execute(f"PRAGMA wal_autocheckpoint = {int(checkpoint.AUTOCHECKPOINT_PAGES)}").fetchall()
+        return conn
+
     def _start_transaction_under_autocommit(self):
         q = self._writer_queue()
         if q is not None and self._queued is None:
@@ -110,10 +121,13 @@ class DatabaseWrapper(base.DatabaseWrapper):
             q.release()
 
     def _commit(self):
+        wrote = self._queued is not None
         try:
             return super()._commit()
         finally:
             self._leave_queue()
+            if wrote:  # after the queue is let go: the next writer does not wait for this
+                checkpoint.checkpointer_for(str(self.settings_dict["NAME"])).written()
 
     def _rollback(self):
         try:

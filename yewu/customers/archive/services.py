@@ -256,9 +256,10 @@ def _prepare_filing(actor: User, data: CustomerIn, *, owner: User | None, force_
 
 
 def _file_customer(actor: User, f: _Filing) -> tuple[Customer, Decision]:
-    lock(FILING_LOCK)  # read-check-insert is atomic across concurrent filings (both databases)
     fields = f.fields
-    dup = check_duplicate(fields["name"], fields["city"], fields["credit_code"], f.phones, cfg=f.cfg)
+    # read-check-insert is atomic across concurrent filings (both databases): the filing lock is taken before the
+    # candidates are read (on PostgreSQL in the same round trip)
+    dup = check_duplicate(fields["name"], fields["city"], fields["credit_code"], f.phones, cfg=f.cfg, lock=FILING_LOCK)
     if dup.refused:
         similarity_only = all(r.figures.get("similarity_only") for r in dup.reasons)
         if not (f.force_reason and similarity_only and can(actor, "manages_customers")):

@@ -10,6 +10,7 @@ from django.utils import timezone
 from pypinyin import Style, lazy_pinyin
 from rapidfuzz import fuzz, process
 
+from yewu.common import locks
 from yewu.common.errors import Conflict
 from yewu.customers.models import Contact, Customer, SearchToken
 from yewu.customers.search import tokens
@@ -186,10 +187,12 @@ def _candidate_sql(key: str, city: str, code: str | None, phones: set[str], warn
     return cte + " UNION ALL ".join(arms), params
 
 
-def _candidates(name: str, city: str, code: str | None, phones: set[str], exclude_id: int | None, warn: int):
+def _candidates(name: str, city: str, code: str | None, phones: set[str], exclude_id: int | None, warn: int,
+                lock: str | None = None):
     """Existing customers that could be the same one: same name key, credit code or phone (by index),
     and same-city names whose similarity reaches the warning threshold (scored on keys only, among the
-    candidates of the search index). One statement finds them all, one more reads the ones found."""
+    candidates of the search index). One statement finds them all, one more reads the ones found.
+    ``lock``: take this named lock (``yewu.common.locks``) first — on PostgreSQL in the same round trip."""
     key = rules.name_key(name)
     ids: set[int] = set()
     phone_map: dict[int, set[str]] = {}
@@ -198,8 +201,21 @@ def _candidates(name: str, city: str, code: str | None, phones: set[str], exclud
     pairs = [f"k:{city}:{p}" for p in tokens.key_pairs(key)]
     sql, params = _candidate_sql(key, city, code, phones, warn, known_frequencies(pairs))
     with connection.cursor() as cur:
-        cur.execute(sql, params)
-        rows = cur.fetchall()
+        if lock and connection.vendor == "postgresql":  # the lock, then the candidates under it: one round trip
+            lock_sql, lock_params = locks.lock_statement(lock)
+            cur.execute(f"{lock_sql}; {sql}", [*lock_params, *params])
+            locked = bool(cur.fetchall())
+            cur.nextset()
+            rows = cur.fetchall()
+            if not locked:  # the lock's first use: create its row, lock it, read again under it
+                locks.lock(lock)
+                cur.execute(sql, params)
+                rows = cur.fetchall()
+        else:
+            if lock:
+                locks.lock(lock)
+            cur.execute(sql, params)
+            rows = cur.fetchall()
     for arm, cid, a, b in rows:
         if arm == 0:
             ids.add(cid)
@@ -230,14 +246,16 @@ def _candidates(name: str, city: str, code: str | None, phones: set[str], exclud
     ]
 
 
-def check_duplicate(name, city, code, phones, exclude_id=None, cfg=None) -> Decision:
-    """`cust.duplicate` for a filing or an edit (``cfg``: the settings the caller read, default those in force)."""
+def check_duplicate(name, city, code, phones, exclude_id=None, cfg=None, lock: str | None = None) -> Decision:
+    """`cust.duplicate` for a filing or an edit (``cfg``: the settings the caller read, default those in force;
+    ``lock``: the named lock to take before reading, in the same round trip on PostgreSQL)."""
     cfg = cfg or get_policy()
     phones_n = {rules.normalize_phone(p) for p in phones if p}
     phones_n.discard("")
     return rules.check_duplicate(
         name=name, city=city, credit_code=code or "", phones=phones_n,
-        candidates=_candidates(name, city, code, phones_n, exclude_id, cfg["cust.duplicate.warn_similarity"]), cfg=cfg,
+        candidates=_candidates(name, city, code, phones_n, exclude_id, cfg["cust.duplicate.warn_similarity"], lock),
+        cfg=cfg,
     )
 
 

@@ -71,3 +71,30 @@ def test_a_name_taken_by_a_writer_without_the_lock_is_refused_and_audited(compan
     assert len(calls) == 2 and e.value.rule == "cust.duplicate" and "张三" in e.value.message
     assert Customer.objects.count() == 1
     assert AuditEntry.objects.filter(action="decision", rule="cust.duplicate", reason=e.value.message).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_filing_lock_is_taken_in_the_round_trip_of_the_candidate_read(company):
+    """PostgreSQL: ``SELECT … FOR UPDATE`` of the filing lock and the candidate read go as one query (the read takes
+    its snapshot once the lock is held); SQLite in IMMEDIATE mode needs no lock statement."""
+    file_customer(company.sales1, customer_in(name="佛山盈科电子有限公司", city="佛山", mobile="13800138000"))  # warm
+    c, decision, sql = _file(company.sales1, customer_in(name="广州恒通电线电缆有限公司", mobile="13900139000"))
+    assert decision.outcome == "allowed"
+    locking = [s for s in _upper(sql) if "FOR UPDATE" in s]
+    if connection.vendor == "postgresql":
+        assert len(locking) == 1 and locking[0].startswith('SELECT 1 FROM "COMMON_MUTEX"'), "\n".join(sql)
+        assert '"CUSTOMERS_CUSTOMER"' in locking[0].split(";", 1)[1], locking[0]
+        assert len(sql) <= 9, "\n".join(sql)
+    else:
+        assert locking == [], "\n".join(sql)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_first_filing_creates_the_lock_and_reads_the_candidates_under_it(company):
+    from yewu.common.models import Mutex
+
+    Mutex.objects.all().delete()
+    file_customer(company.sales1, customer_in(name="广州恒通电线电缆有限公司", mobile="13900139000"))
+    assert Mutex.objects.filter(name=services.FILING_LOCK).exists() == (connection.vendor == "postgresql")
+    with pytest.raises(Conflict):  # the candidates read after the lock was created still see the first filing
+        file_customer(company.sales3, customer_in(name="广州恒通电线电缆有限公司", mobile="13700137000"))
