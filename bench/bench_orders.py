@@ -202,6 +202,34 @@ def tree_cpu_s(pid: int) -> float:
     return total / tick
 
 
+def pid_cpu_s(pids: list[int]) -> float:
+    """CPU seconds (user + system) used so far by these processes (the database's server processes)."""
+    tick = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    total = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / tick
+
+
+def database_server_pids() -> list[int]:
+    """PostgreSQL: the server processes of the bench database's other connections (the web server's, kept between
+    requests), so their CPU can be told apart from other databases' work on the machine; SQLite: none."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return []
+    with connection.cursor() as cur:
+        cur.execute("SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")
+        pids = [r[0] for r in cur.fetchall()]
+    connection.close()
+    return pids
+
+
 def run_threads(n: int, work) -> tuple[list[float], float, list[str]]:
     """Start n threads together (barrier); returns all latencies, the wall time and any errors."""
     lat: list[list[float]] = [[] for _ in range(n)]
@@ -313,10 +341,12 @@ def main(argv=None):
         c0 = tree_cpu_s(server.pid)
         api1, api1_err = api_phase(port, clients[:1], products, args.per_client)
         api1["server_cpu_ms"] = (tree_cpu_s(server.pid) - c0) * 1000 / max(1, api1["n"])
-        cpu0, me0 = tree_cpu_s(server.pid), os.times()
+        db_pids = database_server_pids()
+        cpu0, me0, db0 = tree_cpu_s(server.pid), os.times(), pid_cpu_s(db_pids)
         api, api_err = api_phase(port, clients, products, args.per_client)
-        cpu1, me1 = tree_cpu_s(server.pid), os.times()
+        cpu1, me1, db1 = tree_cpu_s(server.pid), os.times(), pid_cpu_s(db_pids)
         api["server_cpu_ms"] = (cpu1 - cpu0) * 1000 / max(1, api["n"])
+        api["database_cpu_ms"] = (db1 - db0) * 1000 / max(1, api["n"])
         api["client_cpu_ms"] = ((me1.user + me1.system) - (me0.user + me0.system)) * 1000 / max(1, api["n"])
     finally:
         server.terminate()
@@ -343,7 +373,9 @@ def main(argv=None):
     ratios = {"throughput": api["per_s"] / raw["per_s"], "p50": api["p50_ms"] / raw["p50_ms"],
               "p95": api["p95_ms"] / raw["p95_ms"], "p99": api["p99_ms"] / raw["p99_ms"]}
     print(f"# CPU per order in the 8-client run: server {api['server_cpu_ms']:.2f} ms (gunicorn master and workers), "
-          f"clients {api['client_cpu_ms']:.2f} ms (this process) — 2 cores give {2000 / max(0.01, api['server_cpu_ms'] + api['client_cpu_ms']):.0f} orders/s at most;"
+          f"clients {api['client_cpu_ms']:.2f} ms (this process)"
+          + (f", database {api['database_cpu_ms']:.2f} ms ({len(db_pids)} PostgreSQL processes of the web server)" if db_pids else "")
+          + f" — 2 cores give {2000 / max(0.01, api['server_cpu_ms'] + api['client_cpu_ms'] + api['database_cpu_ms']):.0f} orders/s at most;"
           f" server with 1 client alone {api1['server_cpu_ms']:.2f} ms")
     print(f"{'API ÷ baseline':26} {ratios['throughput']:9.3f} {ratios['p50']:9.1f} {ratios['p95']:9.1f} {ratios['p99']:9.1f}")
     if args.json:

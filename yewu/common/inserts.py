@@ -9,6 +9,8 @@ from collections.abc import Sequence
 from django.db import connection, models
 from django.db.models.sql import InsertQuery
 
+from .prepared import statement_cursor
+
 
 def insert_statement(objs: Sequence[models.Model]) -> tuple[str, list]:
     """The INSERT of these unsaved objects of one model (every concrete field but the primary key; ``auto_now_add``
@@ -21,12 +23,14 @@ def insert_statement(objs: Sequence[models.Model]) -> tuple[str, list]:
     return sql, list(params)
 
 
-def insert_all(statements: Sequence[tuple[str, Sequence]]) -> None:
-    """Run these INSERT statements (``insert_statement`` or raw ``INSERT … VALUES``): one round trip on PostgreSQL."""
+def insert_all(statements: Sequence[tuple[str, Sequence]], prepare: bool = False) -> None:
+    """Run these INSERT statements (``insert_statement`` or raw ``INSERT … VALUES``): one round trip on PostgreSQL.
+    ``prepare``: the statement has the same shape on most calls (the order create's), so PostgreSQL keeps it parsed
+    and planned (:func:`yewu.common.prepared.statement_cursor`)."""
     statements = [(s, list(p)) for s, p in statements if s]
     if not statements:
         return
-    with connection.cursor() as cur:
+    with (statement_cursor(connection) if prepare else connection.cursor()) as cur:
         if connection.vendor == "postgresql" and len(statements) > 1:
             head = ", ".join(f"i{n} AS ({s})" for n, (s, _) in enumerate(statements[:-1]))
             cur.execute(f"WITH {head} {statements[-1][0]}", [x for _, p in statements for x in p])

@@ -17,6 +17,7 @@ from yewu.policy.orders import document_number
 
 from .models import DocumentSequence
 from .policy_source import current_policy
+from .prepared import statement_cursor
 
 
 def next_number(kind: str, day: date | None = None) -> str:
@@ -59,7 +60,7 @@ def reserve(kind: str, counts: dict[str, int], day: date | None = None) -> tuple
         parts.append("ARRAY(SELECT nextval(%s::regclass) FROM generate_series(1, %s))")
         params += [_id_sequence(t), n]
     quick = "" if connection.in_atomic_block else ", set_config('synchronous_commit', 'off', true)"
-    with connection.cursor() as cur:
+    with statement_cursor(connection) as cur:
         cur.execute(
             f"WITH n AS (INSERT INTO {table} (kind, day, last) VALUES (%s, %s, 1) "  # noqa: S608 - our names
             f"ON CONFLICT (kind, day) DO UPDATE SET last = {table}.last + 1 RETURNING last) "

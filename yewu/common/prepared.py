@@ -114,6 +114,13 @@ def _plan(build: Callable[..., QuerySet], values, connection) -> _Plan | None:
     return plan
 
 
+def statement_cursor(connection):
+    """A cursor for a statement whose SQL is the same on every call: prepared on the server on PostgreSQL
+    (``yewu.common.postgresql_backend``: parsed and planned once per connection), the ordinary one elsewhere."""
+    prepared = getattr(connection, "prepared_cursor", None)
+    return prepared() if prepared is not None else connection.cursor()
+
+
 def fetch(key: Hashable, build: Callable[..., QuerySet], *values, using: str = "default") -> list:
     """``list(build(*values))``, with ``build``'s SQL compiled once per connection and ``key``."""
     flat = _flat(values)
@@ -130,7 +137,7 @@ def fetch(key: Hashable, build: Callable[..., QuerySet], *values, using: str = "
     params = list(plan.consts)
     for pos, i in plan.slots:
         params[pos] = _prep(flat[i], connection)
-    with connection.cursor() as cur:
+    with statement_cursor(connection) as cur:
         cur.execute(plan.sql, params)
         rows = cur.fetchall()
     if plan.converters:

@@ -150,7 +150,7 @@ def _insert_in_two_statements(actor, order: Order, order_lines: list[OrderLine],
                   decision=decision, policy_version=cfg.version)
     audit_table = bulk.table_for(AuditEntry)
     insert_all([order_table.statement([order_row]), line_table.statement(line_rows),
-                audit_table.statement([audit_table.row(audit)])])
+                audit_table.statement([audit_table.row(audit)])], prepare=True)
     for obj in (order, *order_lines):
         obj._state.adding, obj._state.db = False, connection.alias
 

@@ -105,3 +105,18 @@ def test_a_refused_insert_stores_nothing(shop, monkeypatch):
     with pytest.raises(Exception):  # noqa: B017 - the database's own error
         _create(shop)
     assert (Order.objects.count(), OrderLine.objects.count(), AuditEntry.objects.count()) == before
+
+
+def test_the_statements_every_create_sends_are_kept_prepared_on_the_server(shop):
+    from yewu.common.postgresql_backend import base as pg
+
+    if not pg.PREPARE:
+        pytest.skip("YEWU_PG_PREPARE=0")
+    for _ in range(2):
+        _create(shop)
+    with connection.cursor() as cur:
+        cur.execute("SELECT statement FROM pg_prepared_statements")
+        kept = [r[0] for r in cur.fetchall()]
+    assert any(s.startswith('WITH i0 AS (INSERT INTO "orders_order"') for s in kept), kept
+    assert any('"orders_documentsequence"' in s for s in kept), kept
+    assert any(s.startswith('SELECT "customers_customer"."id"') for s in kept), kept
