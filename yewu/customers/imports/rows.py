@@ -423,9 +423,10 @@ def _error_fields(e: YewuError) -> dict[str, str]:
 
 
 def prepare_row(actor: User, rownum: int, values: list[Any], columns: list[Col | None], owners: OwnerLookup,
-                name_idx: int, *, cfg, cal, now, owner_checks: dict) -> Prepared | RowResult:
+                name_idx: int, *, cfg, cal, now, owner_checks: dict, entries: dict | None = None) -> Prepared | RowResult:
     """Every check of filing that is not ``cust.duplicate``, in the order ``file_customer`` makes them:
-    a RowResult (error) for a row that fails one, else the row ready for the duplicate check."""
+    a RowResult (error) for a row that fails one, else the row ready for the duplicate check. ``entries``: the
+    ``cust.entry_2wd`` decision by collection date, for rows checked with the same ``now`` (a chunk)."""
     name = _echo(_text(values[name_idx]) if name_idx < len(values) else "", 100)
     try:
         data, owner = parse_row(values, columns, owners)
@@ -435,7 +436,11 @@ def prepare_row(actor: User, rownum: int, values: list[Any], columns: list[Col |
     try:
         fields, contacts = services._clean_customer(data)
         collected_on = data.collected_on or timezone.localdate(now)
-        entry = rules.check_entry(collected_on, now, cal, cfg)
+        entry = entries.get(collected_on) if entries is not None else None
+        if entry is None:
+            entry = rules.check_entry(collected_on, now, cal, cfg)
+            if entries is not None:
+                entries[collected_on] = entry
         if entry.refused:
             raise ValidationError(entry.message(), fields={"collected_on": entry.message()}, rule="cust.entry_2wd")
         ck = owner.pk if owner is not None else None
