@@ -3,11 +3,11 @@ machinery.
 
 :class:`Table` prepares each column as ``bulk_create`` does — the field's ``pre_save(obj, add=True)`` (so
 ``auto_now`` / ``auto_now_add`` stamp the instance), then its ``get_db_prep_save`` — except that a plain value
-(``str``, ``int``, ``bool``, ``None``) of a text, integer, boolean or foreign-key column is passed as it is, which
-is what ``get_db_prep_save`` returns for it anyway. The rows are sent with ``executemany`` on SQLite (one compiled
-statement) and with ``COPY … FROM STDIN`` on PostgreSQL (psycopg's ``write_row``: the same dumpers as bound
-parameters). Nothing is
-read back: callers that need the new ids read them by a unique column (:meth:`Table.ids_by`).
+(``str``, ``int``, ``bool``, ``None``) of a text, integer, boolean or foreign-key column is passed as it is, and an
+empty (``None``) date, time, decimal or JSON value as NULL: what ``get_db_prep_save`` returns for them anyway. The
+rows are sent with ``executemany`` on SQLite (one compiled statement) and with ``COPY … FROM STDIN`` on PostgreSQL
+(psycopg's ``write_row``: the same dumpers as bound parameters). Nothing is read back: callers that need the new ids
+read them by a unique column (:meth:`Table.ids_by`).
 """
 
 from __future__ import annotations
@@ -20,6 +20,9 @@ from django.db.models.fields import AutoFieldMixin
 
 _PLAIN_FIELDS = (models.CharField, models.TextField, models.BooleanField, models.IntegerField, models.ForeignKey)
 _PLAIN_TYPES = frozenset({str, int, bool, type(None)})
+# fields whose get_db_prep_save(None) is None (their to_python / adapt_*_value pass None through; JSONField returns
+# it first thing): an empty date or amount after pre_save is sent as NULL without the calls
+_NONE_IS_NULL = (models.DateField, models.TimeField, models.DecimalField, models.JSONField)
 
 
 def _is_plain(f: models.Field) -> bool:
@@ -43,18 +46,20 @@ class Table:
         self.model, self.fields = model, chosen
         self.table = meta.db_table
         self._plain = [_is_plain(f) for f in chosen]
+        self._none_is_null = [isinstance(f, _NONE_IS_NULL) for f in chosen]
 
     def row(self, obj: models.Model) -> tuple:
         """The column values of an unsaved instance, prepared as ``bulk_create`` prepares them."""
         out: list[Any] = []
         conn = connection
-        for f, plain in zip(self.fields, self._plain, strict=True):
+        for f, plain, none_is_null in zip(self.fields, self._plain, self._none_is_null, strict=True):
             if plain:
                 v = getattr(obj, f.attname)
                 if type(v) in _PLAIN_TYPES:
                     out.append(v)
                     continue
-            out.append(f.get_db_prep_save(f.pre_save(obj, True), conn))
+            v = f.pre_save(obj, True)
+            out.append(None if v is None and none_is_null else f.get_db_prep_save(v, conn))
         return tuple(out)
 
     def statement(self, rows: Sequence[Sequence[Any]]) -> tuple[str, list]:

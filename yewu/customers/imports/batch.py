@@ -102,36 +102,55 @@ class Refused:
     decision: Decision
 
 
+class _City:
+    """One city's name keys in index order (name_key, id, then as filed): parallel lists, and per pair of
+    characters (search.tokens.key_pairs) the places of the keys that have it, ascending — index order."""
+
+    __slots__ = ("at", "ids", "keys", "pairs")
+
+    def __init__(self):
+        self.ids: list[int] = []
+        self.keys: list[str] = []
+        self.at: dict[int, int] = {}  # id → place
+        self.pairs: dict[str, list[int]] = {}
+
+    def add(self, cid: int, key: str) -> None:
+        if cid in self.at:
+            return
+        i = self.at[cid] = len(self.ids)
+        self.ids.append(cid)
+        self.keys.append(key)
+        for pr in tokens.key_pairs(key):
+            self.pairs.setdefault(pr, []).append(i)
+
+
 class DupIndex:
     def __init__(self, warn: float):
         self.warn = warn
         self.known: dict[int, Known] = {}
-        self.city: dict[str, dict[int, str]] = {}  # city → {id: name_key}, in index order (name_key, id)
+        self.city: dict[str, _City] = {}
         self.watermark = 0  # every customer with an id ≤ this is in the index (for the loaded cities)
-        # pairs of name-key characters → ids, per city (search.tokens.key_pairs): the rows rapidfuzz scores
-        self.pairs: dict[str, dict[str, list[int]]] = {}
-        self.pos: dict[int, int] = {}  # an id's place in its city's index (ties keep index order)
 
     def _add(self, city: str, cid: int, key: str) -> None:
-        names = self.city[city]
-        if cid in names:
-            return
-        names[cid] = key
-        self.pos[cid] = len(self.pos)
-        by_pair = self.pairs.setdefault(city, {})
-        for pr in tokens.key_pairs(key):
-            by_pair.setdefault(pr, []).append(cid)
+        self.city[city].add(cid, key)
 
-    def _choices(self, key: str, city: str) -> dict[int, str]:
-        """The same-city names that can reach the warning threshold (all of them if it is set below 67)."""
-        names = self.city.get(city, {})
+    def _similar(self, key: str, city: str) -> list[tuple[str, float, int]]:
+        """``process.extract`` of ``key`` over the same-city names that can reach the warning threshold (all of
+        them if it is set below 67), in index order (ties keep it): ``(name key, score, id)``, best 10."""
+        c = self.city.get(city)
+        if c is None:
+            return []
         if self.warn < tokens.PAIRS_COMPLETE_FROM or len(key) < 2:
-            return names
-        by_pair = self.pairs.get(city, {})
-        cand: set[int] = set()
-        for pr in tokens.candidate_pairs(key, self.warn, lambda ps: {p: len(by_pair.get(p, ())) for p in ps}):
-            cand.update(by_pair.get(pr, ()))
-        return {cid: names[cid] for cid in sorted(cand, key=self.pos.__getitem__)}
+            places = range(len(c.ids))
+        else:
+            by_pair = c.pairs
+            cand: set[int] = set()
+            for pr in tokens.candidate_pairs(key, self.warn, lambda ps: {p: len(by_pair.get(p, ())) for p in ps}):
+                cand.update(by_pair.get(pr, ()))
+            places = sorted(cand)
+        keys, ids = c.keys, c.ids
+        hits = process.extract(key, [keys[i] for i in places], scorer=fuzz.ratio, score_cutoff=self.warn, limit=10)
+        return [(k, score, ids[places[j]]) for k, score, j in hits]
 
     # -- the index, once per file ---------------------------------------------------------------------
 
@@ -142,7 +161,7 @@ class DupIndex:
         if not self.city:
             self.watermark = Customer.objects.aggregate(m=Max("id"))["m"] or 0
         for c in new:
-            self.city[c] = {}
+            self.city[c] = _City()
         qs = Customer.objects.filter(city__in=new).order_by("city", "name_key", "id").values_list(*_COLS)
         for row in qs.iterator(chunk_size=5000):
             k = _known(row)
@@ -153,8 +172,7 @@ class DupIndex:
     def score_before(self, items: list[Prepared]) -> None:
         """The top similar names of each row in the index as it stands (outside any lock)."""
         for p in items:
-            p.similar = process.extract(p.key, self._choices(p.key, p.fields["city"]), scorer=fuzz.ratio,
-                                        score_cutoff=self.warn, limit=10)
+            p.similar = self._similar(p.key, p.fields["city"])
 
     # -- one chunk, under the filing lock -------------------------------------------------------------
 

@@ -178,6 +178,37 @@ def check_upload(content: bytes, filename: str = "") -> guard.ScanResult:
     return scan
 
 
+def _sheet_size(self) -> None:
+    """openpyxl's ``ReadOnlyWorksheet._get_size`` without reading the whole sheet when it has no ``<dimension>``.
+
+    openpyxl looks for ``<dimension>`` in the *end* events of the sheet XML and stops at the end of
+    ``<sheetData>``: for a file without it (openpyxl's own write-only files, some exporters) that parses every cell
+    once more, at every opening (the upload check and the job each open the file). ``<dimension>`` comes before
+    ``<sheetData>`` in a worksheet (CT_Worksheet is a sequence), so reading *start* events up to ``<sheetData>``
+    finds the same element, or none, after a few hundred bytes."""
+    from openpyxl.worksheet._reader import DATA_TAG, DIMENSION_TAG
+    from openpyxl.worksheet.dimensions import SheetDimension
+    from openpyxl.xml.functions import iterparse
+
+    src = self._get_source()
+    try:
+        for _event, element in iterparse(src, events=("start",)):
+            if element.tag == DIMENSION_TAG:
+                self._min_column, self._min_row, self._max_column, self._max_row = \
+                    SheetDimension.from_tree(element).boundaries
+                return
+            if element.tag == DATA_TAG:
+                return
+    finally:
+        src.close()
+
+
+def _quick_size() -> None:
+    from openpyxl.worksheet._read_only import ReadOnlyWorksheet
+
+    ReadOnlyWorksheet._get_size = _sheet_size
+
+
 class SheetReader:
     """The first worksheet, read with openpyxl in read-only mode (streaming) after :func:`check_upload`."""
 
@@ -186,6 +217,7 @@ class SheetReader:
             check_upload(content, filename)
         from openpyxl import load_workbook
 
+        _quick_size()
         try:
             self.wb = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
             ws = self.wb.worksheets[0]
@@ -423,9 +455,10 @@ def _error_fields(e: YewuError) -> dict[str, str]:
 
 
 def prepare_row(actor: User, rownum: int, values: list[Any], columns: list[Col | None], owners: OwnerLookup,
-                name_idx: int, *, cfg, cal, now, owner_checks: dict) -> Prepared | RowResult:
+                name_idx: int, *, cfg, cal, now, owner_checks: dict, entries: dict | None = None) -> Prepared | RowResult:
     """Every check of filing that is not ``cust.duplicate``, in the order ``file_customer`` makes them:
-    a RowResult (error) for a row that fails one, else the row ready for the duplicate check."""
+    a RowResult (error) for a row that fails one, else the row ready for the duplicate check. ``entries``: the
+    ``cust.entry_2wd`` decision by collection date, for rows checked with the same ``now`` (a chunk)."""
     name = _echo(_text(values[name_idx]) if name_idx < len(values) else "", 100)
     try:
         data, owner = parse_row(values, columns, owners)
@@ -435,7 +468,11 @@ def prepare_row(actor: User, rownum: int, values: list[Any], columns: list[Col |
     try:
         fields, contacts = services._clean_customer(data)
         collected_on = data.collected_on or timezone.localdate(now)
-        entry = rules.check_entry(collected_on, now, cal, cfg)
+        entry = entries.get(collected_on) if entries is not None else None
+        if entry is None:
+            entry = rules.check_entry(collected_on, now, cal, cfg)
+            if entries is not None:
+                entries[collected_on] = entry
         if entry.refused:
             raise ValidationError(entry.message(), fields={"collected_on": entry.message()}, rule="cust.entry_2wd")
         ck = owner.pk if owner is not None else None

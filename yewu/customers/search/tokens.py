@@ -20,7 +20,8 @@ import math
 from collections.abc import Callable
 from functools import lru_cache
 
-from pypinyin import lazy_pinyin
+from pypinyin.converter import UltimateConverter
+from pypinyin.core import Pinyin
 
 INITIALS_LEN = 16
 PINYIN_LEN = 24
@@ -126,11 +127,36 @@ def lookup_pairs(key: str, warn: float, freq: dict[str, int]) -> tuple[list[str]
     return kept, 1
 
 
+class _WordCache(UltimateConverter):
+    """pypinyin's converter of ``lazy_pinyin`` (defaults: no ü, no tone 5, no sandhi), each segmented word converted
+    once: names share their words (有限公司, 电线电缆, 广州), and converting a word depends on nothing else."""
+
+    def __init__(self):
+        super().__init__()
+        self._done: dict[tuple, list[list[str]]] = {}
+
+    def convert(self, words, style, heteronym, errors, strict, **kwargs):
+        if kwargs or not isinstance(words, str):
+            return super().convert(words, style, heteronym, errors, strict, **kwargs)
+        k = (words, style, heteronym, errors, strict)
+        out = self._done.get(k)
+        if out is None:
+            out = super().convert(words, style, heteronym, errors, strict)
+            if len(self._done) < 200_000:
+                self._done[k] = [list(x) for x in out]
+            return out
+        return [list(x) for x in out]
+
+
+_PINYIN = Pinyin(_WordCache())
+
+
 @lru_cache(maxsize=4096)
 def pinyin(text: str) -> tuple[str, ...]:
     """``lazy_pinyin(text)`` (normal style, unknown characters kept), remembered: a filing reads its name for the
-    search keys, the pinyin tokens and the initials."""
-    return tuple(lazy_pinyin(text, errors="default"))
+    search keys, the pinyin tokens and the initials; the same segmentation and conversion as ``lazy_pinyin``,
+    with each word's conversion remembered (:class:`_WordCache`)."""
+    return tuple(_PINYIN.lazy_pinyin(text, errors="default"))
 
 
 def _syllables(name: str) -> list[str]:
