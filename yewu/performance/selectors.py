@@ -10,7 +10,7 @@ from decimal import Decimal
 from django.db.models import Q, QuerySet
 
 from yewu.common.errors import PermissionDenied, ValidationError
-from yewu.common.rows import value_rows
+from yewu.common.rows import Unparsed, gc_paused, value_rows
 from yewu.org.models import User
 from yewu.org.permissions import can
 from yewu.org.selectors import get_policy, managed_team_ids
@@ -65,8 +65,12 @@ class EntryRow:
 assert EntryRow.__init__.__code__.co_names[:len(ENTRY_COLUMNS)] == tuple(ENTRY_COLUMNS)
 
 
+# The booking date read as text on SQLite and parsed once per distinct date (a month has a few dozen), not per row.
+_ENTRY_SELECT = [Unparsed(c) if c == "booked_on" else c for c in ENTRY_COLUMNS.values()]
+
+
 def entry_rows(qs: QuerySet[CommissionEntry]) -> list[EntryRow]:
-    return [EntryRow(v) for v in value_rows(qs.values_list(*ENTRY_COLUMNS.values()))]
+    return list(map(EntryRow, value_rows(qs.values_list(*_ENTRY_SELECT))))
 
 
 def parse_month(s: str | None, today: date) -> date:
@@ -179,6 +183,7 @@ def apply_figures(sp_id: int, month: date, entries: list[EntryRow], cfg: PolicyC
             "amount": credits + deductions, "net": credits + deductions, "tiers": own, "doc": st}
 
 
+@gc_paused()
 def statement(user: User, month: date, salesperson_id: int | None = None, cfg: PolicyConfig | None = None) -> list[dict]:
     """Per salesperson for the month: every entry (receipt, order line, basis, fee excluded, base, cut, rate,
     amount), the tiers that applied and why, the totals and the statement document's approval state — the same

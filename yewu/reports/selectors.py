@@ -8,7 +8,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum
 
 from yewu.common import xlsx
 from yewu.orders.models import Order, OrderStatus
@@ -57,6 +57,18 @@ class SalesReport:
         return sum((r.amount for r in self.rows), Decimal("0.00"))
 
 
+class _PerGroup(Subquery):
+    """A subquery on the grouping column alone: one value per group, so not a grouping key itself (SQLite and
+    PostgreSQL accept a grouped column in a subquery of the select list)."""
+
+    def get_group_by_cols(self):
+        return []
+
+
+def _of_salesperson(column: str) -> Subquery:
+    return _PerGroup(User.objects.filter(pk=OuterRef("salesperson_id")).values(column)[:1])
+
+
 def sales_by_salesperson(user: User, start: date, end: date) -> SalesReport:
     """Orders submitted (not draft, rejected or cancelled) created between start and end inclusive, local dates."""
     lo, hi = _bounds(start, end)
@@ -64,9 +76,12 @@ def sales_by_salesperson(user: User, start: date, end: date) -> SalesReport:
     scope = salespeople_visible_to(user)
     if scope is not None:
         qs = qs.filter(salesperson__in=scope)
-    # One grouped read with each salesperson's name and team (a user's columns are one value per salesperson).
-    agg = qs.values_list("salesperson_id", "salesperson__display_name", "salesperson__username",
-                         "salesperson__team__name").annotate(n=Count("id"), amount=Sum("total")).order_by()
+    # One read: the orders grouped by salesperson alone (the (salesperson, created) index gives them in order, no
+    # join per order), each group's name and team looked up once by subquery.
+    agg = qs.values("salesperson_id").annotate(
+        n=Count("id"), amount=Sum("total"), display=_of_salesperson("display_name"),
+        username=_of_salesperson("username"), team=_of_salesperson("team__name")).order_by().values_list(
+        "salesperson_id", "display", "username", "team", "n", "amount")
     rows = [SalesRow(sp, display or username, "" if team is None else team, n, (amount or Decimal("0")).quantize(
         Decimal("0.01"))) for sp, display, username, team, n, amount in agg]
     rows.sort(key=lambda r: (-r.amount, r.name))

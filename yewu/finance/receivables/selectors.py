@@ -9,6 +9,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.core.exceptions import EmptyResultSet
+from django.db import connections
 from django.db.models import (
     Case,
     DecimalField,
@@ -27,6 +28,7 @@ from django.db.models.expressions import RawSQL
 from django.db.models.functions import Floor, Round
 from django.utils import timezone
 
+from yewu.common.rows import LocalDates, Unparsed, gc_paused, raw_rows
 from yewu.customers.models import Customer
 from yewu.finance.access import money_customers, sees_all_money
 from yewu.finance.base import ZERO, chunks
@@ -193,6 +195,7 @@ def _open_items(user: User, as_of: date, customer_id: int | None = None, order_i
             for oid, cid, spid, d, due, amt, op, w in _open_cents(user, as_of, customer_id, order_id, keep_written_off)]
 
 
+@gc_paused()
 def _open_cents(user: User, as_of: date, customer_id: int | None = None, order_id: int | None = None,
                 keep_written_off: bool = False) -> list[list]:
     """The receivables computation on plain values (no model instances, no id lists in the SQL, money in whole
@@ -232,15 +235,18 @@ def _open_cents(user: User, as_of: date, customer_id: int | None = None, order_i
         lines = lines.filter(shipment__order_id__in=_maybe_open(lines, as_of))
     per_ship: dict[tuple[int, int], list] = {}  # (order, note) → [date, value in cents, customer, SP, settlement, term]
     inexact: dict[int, tuple[int, int]] = {}  # line → (order, note): its value is computed here from qty and price
-    for lid, sid, oid, at, cents, cid, spid, settlement, term in lines.alias(value=_VALUE).annotate(
-            cents=_CENTS_IF_EXACT).values_list(
-            "id", "shipment_id", "shipment__order_id", "shipment__shipped_at", "cents", "shipment__order__customer_id",
-            "shipment__order__salesperson_id", "shipment__order__settlement", "shipment__order__term_days").iterator(
-            chunk_size=5000):
+    # Raw rows: a note's local date is worked out once per note (from SQLite's text, once per hour), cents are
+    # made ints here — no converters per line.
+    rows, convert = raw_rows(lines.alias(value=_VALUE).annotate(cents=_CENTS_IF_EXACT, shipped=Unparsed(
+        "shipment__shipped_at")).values_list(
+            "id", "shipment_id", "shipment__order_id", "shipped", "cents", "shipment__order__customer_id",
+            "shipment__order__salesperson_id", "shipment__order__settlement", "shipment__order__term_days"))
+    local_date = LocalDates(TZ, convert.get(3), connections[lines.db].timezone)
+    for lid, sid, oid, at, cents, cid, spid, settlement, term in rows:
         key = (oid, sid)
         item = per_ship.get(key)
         if item is None:
-            item = per_ship[key] = [at.astimezone(TZ).date(), 0, cid, spid, settlement, term]
+            item = per_ship[key] = [local_date(at), 0, cid, spid, settlement, term]
         if cents is None:
             inexact[lid] = key
         else:
@@ -304,6 +310,7 @@ def receivables(user: User, as_of: date | None = None, customer_id: int | None =
                        open=it.open, written_off=it.written_off) for it in items]
 
 
+@gc_paused()
 def aging(user: User, as_of: date | None = None, group: str = "customer") -> tuple[list[AgingRow], AgingRow]:
     """`ar.aging` per customer, salesperson (the order's) or team, as of any date. Summed in whole cents per row
     (the total from the rows), money once per figure shown."""
