@@ -68,7 +68,7 @@ def api_client(company):
 # --- order of the run under xdist (`pytest -n 2`) -----------------------------------------------------------------
 # xdist deals the tests out in collection order to whichever worker is free (a worker holds at most three), so a long
 # test dealt out last keeps one worker busy while the other idles. The slowest modules (from `--durations`, longest
-# first) are collected first. And every test is its own unit except the modules in ONE_WORKER, which go to one
+# first) are collected first within pytest-django's order (database tests, then transactional ones, then the rest). And every test is its own unit except the modules in ONE_WORKER, which go to one
 # worker as a whole (dealt out first, as the largest unit): tests/fuzz/test_api_fuzz.py loads the demo company once
 # per worker that runs any of its tests, so splitting it loaded the demo twice. (xdist's own `xdist_group` mark
 # does not group with pytest 9.2 — xdist 3.8 renames `item._nodeid`, which pytest no longer reads.)
@@ -85,7 +85,9 @@ LONG_FIRST = [
 ONE_WORKER = {"tests/fuzz/test_api_fuzz.py"}
 
 
-def pytest_collection_modifyitems(config, items):
+@pytest.hookimpl(tryfirst=True)  # before pytest-django's (tryfirst too, registered earlier), whose stable sort then
+def pytest_collection_modifyitems(config, items):  # keeps db tests before transactional ones before the rest:
+    # a transactional test flushes the tables, and the rows the migrations seed (approval chains …) are gone after it
     rank = {path: n for n, path in enumerate(LONG_FIRST)}
     items.sort(key=lambda item: rank.get(item.nodeid.split("::", 1)[0], len(rank)))
 
