@@ -63,3 +63,46 @@ def api_client(company):
         return Client(HTTP_AUTHORIZATION=f"Bearer {token}")
 
     return make
+
+
+# --- order of the run under xdist (`pytest -n 2`) -----------------------------------------------------------------
+# xdist deals the tests out in collection order to whichever worker is free (a worker holds at most three), so a long
+# test dealt out last keeps one worker busy while the other idles. The slowest modules (from `--durations`, longest
+# first) are collected first within pytest-django's order (database tests, then transactional ones, then the rest). And every test is its own unit except the modules in ONE_WORKER, which go to one
+# worker as a whole (dealt out first, as the largest unit): tests/fuzz/test_api_fuzz.py loads the demo company once
+# per worker that runs any of its tests, so splitting it loaded the demo twice. (xdist's own `xdist_group` mark
+# does not group with pytest 9.2 — xdist 3.8 renames `item._nodeid`, which pytest no longer reads.)
+LONG_FIRST = [
+    "tests/everyday/test_no_dead_links.py",
+    "yewu/orders/tests/test_demo.py",
+    "yewu/common/tests/test_loaddemo.py",
+    "tests/access/test_matrix.py",
+    "tests/browser/test_crawl.py",
+    "tests/deploy/test_multi_server.py",
+    "yewu/finance/tests/test_receivables_prefilter.py",
+    "yewu/finance/tests/test_aging_cents.py",
+]
+ONE_WORKER = {"tests/fuzz/test_api_fuzz.py"}
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest-django's (tryfirst too, registered earlier), whose stable sort then
+def pytest_collection_modifyitems(config, items):  # keeps db tests before transactional ones before the rest:
+    # a transactional test flushes the tables, and the rows the migrations seed (approval chains …) are gone after it
+    rank = {path: n for n, path in enumerate(LONG_FIRST)}
+    items.sort(key=lambda item: rank.get(item.nodeid.split("::", 1)[0], len(rank)))
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    if config.getvalue("dist") != "load":  # another --dist was asked for
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class Scheduling(LoadScopeScheduling):
+        """``load``, except that the modules in ONE_WORKER are one unit each (largest units are dealt out first)."""
+
+        def _split_scope(self, nodeid: str) -> str:
+            path = nodeid.split("::", 1)[0]
+            return path if path in ONE_WORKER else nodeid
+
+    return Scheduling(config, log)
