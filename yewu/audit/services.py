@@ -45,17 +45,28 @@ def record(*, actor, action: str, obj: models.Model | None = None, object_type: 
 def entry(*, actor, action: str, obj: models.Model | None = None, object_type: str = "", object_id="",
           before=None, after=None, rule: str = "", reason: str = "", decision=None, policy_version=None) -> AuditEntry:
     """The unsaved entry ``record`` would write, for writers that insert many at once (bulk_create)."""
-    return AuditEntry(
-        actor=actor if getattr(actor, "pk", None) else None,
-        actor_name=str(actor) if actor is not None else "system",
-        action=action,
-        object_type=object_type or (obj._meta.label_lower if obj is not None else ""),
-        object_id=str(object_id or (obj.pk if obj is not None else "")),
-        object_repr=str(obj)[:200] if obj is not None else "",
-        before=_plain(before),
-        after=_plain(after),
-        rule=rule,
-        reason=reason,
-        decision=decision.as_dict() if hasattr(decision, "as_dict") else _plain(decision),
-        policy_version=policy_version,
-    )
+    values = entry_values(actor=actor, action=action, obj=obj, object_type=object_type, object_id=object_id,
+                          before=before, after=after, rule=rule, reason=reason, decision=decision,
+                          policy_version=policy_version)
+    del values["actor_id"]
+    return AuditEntry(actor=actor if getattr(actor, "pk", None) else None, **values)
+
+
+def entry_values(*, actor, action: str, obj: models.Model | None = None, object_type: str = "", object_id="",
+                 before=None, after=None, rule: str = "", reason: str = "", decision=None,
+                 policy_version=None) -> dict:
+    """The column values of :func:`entry` by attname (``actor_id``), for plain inserts (``bulk.Table.row_of``)."""
+    return {
+        "actor_id": actor.pk if getattr(actor, "pk", None) else None,
+        "actor_name": str(actor) if actor is not None else "system",
+        "action": action,
+        "object_type": object_type or (obj._meta.label_lower if obj is not None else ""),
+        "object_id": str(object_id or (obj.pk if obj is not None else "")),
+        "object_repr": str(obj)[:200] if obj is not None else "",
+        "before": _plain(before),
+        "after": _plain(after),
+        "rule": rule,
+        "reason": reason,
+        "decision": decision.as_dict() if hasattr(decision, "as_dict") else _plain(decision),
+        "policy_version": policy_version,
+    }

@@ -30,7 +30,7 @@ from django.utils import timezone
 from rapidfuzz import fuzz, process
 
 from yewu.audit.models import AuditEntry
-from yewu.audit.services import entry as audit_entry
+from yewu.audit.services import entry_values as audit_values
 from yewu.audit.services import snapshot
 from yewu.common import bulk
 from yewu.customers.models import Contact, Customer, OwnershipChange, SearchToken
@@ -289,26 +289,28 @@ def insert_filed(actor: User, filed: list[Filed], refused: list[Refused], *, now
         c.pk = ids[c.name_key]
         c._state.adding, c._state.db = False, connection.alias
     contact = bulk.table_for(Contact)
-    contact.insert([contact.row(Contact(customer=c, **ct)) for f, c in zip(filed, customers, strict=True)
+    contact.insert([contact.row_of({"customer_id": c.pk, **ct}) for f, c in zip(filed, customers, strict=True)
                     for ct in f.prepared.contacts])
     # in index order (token, customer): the index's pages are written one after the other, not at random
-    bulk.insert_rows(SearchToken._meta.db_table, ("token", "customer_id"), sorted(
+    bulk.insert_rows(SearchToken._meta.db_table, ("token", "customer_id"), plain=True, rows=sorted(
         (tok, c.pk) for f, c in zip(filed, customers, strict=True)
         for tok in customer_index_tokens(c, {x for ct in f.prepared.contacts
                                              for x in (ct["mobile_norm"], ct["phone_norm"]) if x})))
     history = bulk.table_for(OwnershipChange)
-    history.insert([history.row(OwnershipChange(customer=f.customer, to_user=f.prepared.owner, by=actor,
-                                                kind=OwnershipChange.Kind.FILED, reason="", rule="cust.first_to_file"))
-                    for f in filed])
+    filed_kind = OwnershipChange.Kind.FILED.value
+    history.insert([history.row_of({"customer_id": f.customer.pk, "to_user_id": f.prepared.owner.pk
+                                     if f.prepared.owner else None, "by_id": actor.pk, "kind": filed_kind,
+                                     "reason": "", "rule": "cust.first_to_file"}) for f in filed])
     entries = []
     for f in filed:
         after = snapshot(f.customer)
         after["contacts"] = [{k: v for k, v in ct.items() if not k.endswith("_norm")} for ct in f.prepared.contacts]
-        entries.append(audit_entry(actor=actor, action="create", obj=f.customer, after=after, rule="cust.first_to_file",
-                                   reason="", decision=f.decision, policy_version=cfg.version))
+        entries.append(audit_values(actor=actor, action="create", obj=f.customer, after=after,
+                                    rule="cust.first_to_file", reason="", decision=f.decision,
+                                    policy_version=cfg.version))
     for r in refused:
-        entries.append(audit_entry(actor=actor, action="decision", object_type="customers.customer", object_id="-",
-                                   rule="cust.duplicate", reason=r.decision.reasons[0].message, decision=r.decision,
-                                   policy_version=cfg.version))
+        entries.append(audit_values(actor=actor, action="decision", object_type="customers.customer", object_id="-",
+                                    rule="cust.duplicate", reason=r.decision.reasons[0].message, decision=r.decision,
+                                    policy_version=cfg.version))
     audit = bulk.table_for(AuditEntry)
-    audit.insert([audit.row(e) for e in entries])
+    audit.insert([audit.row_of(e) for e in entries])

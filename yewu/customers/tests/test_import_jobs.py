@@ -3,6 +3,7 @@ commit with their progress, resume, run in the worker, same `cust.duplicate` fin
 
 import io
 import random
+import threading
 import zipfile
 from datetime import timedelta
 
@@ -229,6 +230,28 @@ def tricky_rows(n=80, seed=7):
 
 
 def test_batch_import_has_the_same_findings_as_filing_each_row(company):
+    same_findings_as_filing_each_row(company)
+
+
+@pytest.mark.django_db(transaction=True)  # outside a caller's transaction: chunks are written by the writer thread
+def test_pipelined_import_has_the_same_findings_as_filing_each_row(company, settings, monkeypatch):
+    """The next chunk is read and checked while the one before it commits on another thread and connection;
+    every row must still be decided as if filed by hand one after the other."""
+    settings.YEWU_IMPORT_CHUNK_ROWS = 9
+    threads = []
+    real = import_jobs._commit_chunk
+
+    def where(*a, **kw):
+        threads.append(threading.current_thread().name)
+        return real(*a, **kw)
+
+    monkeypatch.setattr(import_jobs, "_commit_chunk", where)
+    rep = same_findings_as_filing_each_row(company)
+    assert len(threads) == 9 and all(t.startswith("import-writer") for t in threads)
+    assert rep.job.rows_done == 80 and rep.job.seconds > 0
+
+
+def same_findings_as_filing_each_row(company):
     file_customer(company.sales3, cust("佛山永盛五金有限公司", city="佛山", mobile="13700000000"))
     file_customer(company.sales2, cust("广州恒通电缆厂", mobile="13700000001"))
     content = xlsx(tricky_rows())
@@ -251,3 +274,4 @@ def test_batch_import_has_the_same_findings_as_filing_each_row(company):
     assert batch == by_hand
     statuses = {s for s, _ in batch.values()}
     assert {"ok", "warning", "duplicate"} <= statuses  # the file exercises every finding
+    return rep
