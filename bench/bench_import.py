@@ -90,7 +90,10 @@ def main(argv=None):
     ap.add_argument("--base", type=int, default=0, help="customers in the database before the import")
     ap.add_argument("--seed", type=int, default=20251202)
     ap.add_argument("--fresh", action="store_true", help="start from an empty bench database")
-    ap.add_argument("--profile", metavar="FILE", help="write a cProfile of the import alone to FILE")
+    ap.add_argument("--profile", metavar="FILE", help="write a cProfile of the import alone to FILE (implies "
+                    "--no-pipeline: cProfile sees one thread)")
+    ap.add_argument("--no-pipeline", action="store_true", help="commit the chunks in the importing thread "
+                    "(YEWU_IMPORT_PIPELINE=False)")
     args = ap.parse_args(argv)
     url = os.environ.get("DATABASE_URL", "")
     if not url and not os.environ.get("YEWU_DATA_DIR"):
@@ -109,6 +112,8 @@ def main(argv=None):
     from django.core.management import call_command
 
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # throwaway bench logins
+    if args.no_pipeline or args.profile:
+        settings.YEWU_IMPORT_PIPELINE = False
     from django.db import connection
 
     call_command("migrate", verbosity=0)
@@ -158,6 +163,7 @@ def main(argv=None):
         "raw_sql_s": round(raw, 3), "raw_rows": [n_cust, n_cont], "ratio_to_raw": round(seconds / raw, 1),
         "peak_rss_mb": round(rss), "lock_hold_ms": {"chunks": len(holds), "mean": round(1000 * sum(holds) / len(holds)),
                                                      "max": round(1000 * max(holds))}, "chunk_rows": import_jobs.chunk_rows(),
+        "pipelined": import_jobs.pipelined(),
     }
     print(json.dumps(out, ensure_ascii=False))
 

@@ -26,7 +26,7 @@ from yewu.common.errors import ValidationError, YewuError
 from yewu.customers.archive import services
 from yewu.customers.archive.services import EMAIL, ContactIn, CustomerIn
 from yewu.customers.documents import xlsx as exports
-from yewu.customers.imports import guard
+from yewu.customers.imports import guard, sheet
 from yewu.customers.imports.batch import Prepared
 from yewu.customers.models import Category, DemandGrade, Kind, Source
 from yewu.org.models import User
@@ -178,37 +178,6 @@ def check_upload(content: bytes, filename: str = "") -> guard.ScanResult:
     return scan
 
 
-def _sheet_size(self) -> None:
-    """openpyxl's ``ReadOnlyWorksheet._get_size`` without reading the whole sheet when it has no ``<dimension>``.
-
-    openpyxl looks for ``<dimension>`` in the *end* events of the sheet XML and stops at the end of
-    ``<sheetData>``: for a file without it (openpyxl's own write-only files, some exporters) that parses every cell
-    once more, at every opening (the upload check and the job each open the file). ``<dimension>`` comes before
-    ``<sheetData>`` in a worksheet (CT_Worksheet is a sequence), so reading *start* events up to ``<sheetData>``
-    finds the same element, or none, after a few hundred bytes."""
-    from openpyxl.worksheet._reader import DATA_TAG, DIMENSION_TAG
-    from openpyxl.worksheet.dimensions import SheetDimension
-    from openpyxl.xml.functions import iterparse
-
-    src = self._get_source()
-    try:
-        for _event, element in iterparse(src, events=("start",)):
-            if element.tag == DIMENSION_TAG:
-                self._min_column, self._min_row, self._max_column, self._max_row = \
-                    SheetDimension.from_tree(element).boundaries
-                return
-            if element.tag == DATA_TAG:
-                return
-    finally:
-        src.close()
-
-
-def _quick_size() -> None:
-    from openpyxl.worksheet._read_only import ReadOnlyWorksheet
-
-    ReadOnlyWorksheet._get_size = _sheet_size
-
-
 class SheetReader:
     """The first worksheet, read with openpyxl in read-only mode (streaming) after :func:`check_upload`."""
 
@@ -217,7 +186,7 @@ class SheetReader:
             check_upload(content, filename)
         from openpyxl import load_workbook
 
-        _quick_size()
+        sheet.install()
         try:
             self.wb = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
             ws = self.wb.worksheets[0]
