@@ -147,6 +147,25 @@ def insert_rows(table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]
     return len(rows)
 
 
+_ATTNAMES: dict[type[models.Model], frozenset[str]] = {}
+
+
+def build(model: type[models.Model], values: dict[str, Any], **related: models.Model | None) -> models.Model:
+    """``model(**values, **related)`` by Django's positional fast path (every concrete field in order, as
+    ``from_db`` builds instances): ``values`` by attname, a missing one gets its field's default; ``related``
+    objects are set afterwards, as the keyword form would cache them. The import builds a customer a row."""
+    fields = model._meta.concrete_fields
+    names = _ATTNAMES.get(model)
+    if names is None:
+        names = _ATTNAMES[model] = frozenset(f.attname for f in fields)
+    if not names.issuperset(values):
+        raise TypeError(f"{model.__name__} has no field {sorted(set(values) - names)}")
+    obj = model(*[values[f.attname] if f.attname in values else f.get_default() for f in fields])
+    for name, value in related.items():
+        setattr(obj, name, value)
+    return obj
+
+
 _TABLES: dict[tuple[type[models.Model], bool], Table] = {}
 
 

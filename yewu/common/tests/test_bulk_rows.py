@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from yewu.audit.models import AuditEntry
 from yewu.common import bulk
-from yewu.customers.models import Contact, ImportRow, OwnershipChange
+from yewu.customers.models import Contact, Customer, ImportRow, OwnershipChange
 
 
 @pytest.mark.django_db
@@ -76,3 +76,21 @@ def test_row_of_values_is_the_row_of_the_instance():
             else:  # psycopg's Jsonb wraps the JSON value in .obj
                 assert getattr(x, "obj", x) == getattr(y, "obj", y), f"{model.__name__}.{f.name}: {x!r} != {y!r}"
     assert bulk.Table(ImportRow).row_of({"job_id": 1, "row": 2, "status": "ok"})[3] is not None  # fields: {} default
+
+
+@pytest.mark.django_db
+def test_build_is_the_keyword_instance(company):
+    """new_customer builds a customer a row of an import by the positional fast path; every field (defaults
+    included) and the cached owner must be what ``Customer(**values)`` gives."""
+    values = {"name": "广州恒通电缆厂", "city": "广州", "source": "exhibition", "demand_grade": "B", "credit_code": None,
+              "name_key": "广州恒通电缆", "status": "prospect"}
+    a = bulk.build(Customer, values, owner=company.sales1, created_by=company.sales1)
+    b = Customer(**values, owner=company.sales1, created_by=company.sales1)
+    for f in Customer._meta.concrete_fields:
+        x, y = getattr(a, f.attname), getattr(b, f.attname)
+        if f.attname in ("created_at", "updated_at") or callable(f.default) and "now" in getattr(f.default, "__name__", ""):
+            continue
+        assert x == y, f.name
+    assert a._state.adding and a.owner is company.sales1  # cached: no query
+    with pytest.raises(TypeError):
+        bulk.build(Customer, {"nmae": "typo"})

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from yewu.audit.services import entry as audit_entry
 from yewu.audit.services import record, snapshot
+from yewu.common import bulk
 from yewu.common.errors import Conflict, NotFound, PermissionDenied, RuleRefused, ValidationError
 from yewu.common.inserts import insert_all, insert_statement
 from yewu.common.locks import lock
@@ -46,6 +47,7 @@ from yewu.policy import Decision
 from yewu.policy import customers as rules
 
 FILING_LOCK = "customers.filing"
+_SOURCES, _GRADES = frozenset(Source.values), frozenset(DemandGrade.values)  # (.values builds a list per call)
 EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
 
 # text fields an archive may carry: name -> (label, max length)
@@ -144,9 +146,9 @@ def _clean_customer(data: CustomerIn, *, require_contact: bool = True) -> tuple[
     if not rules.name_key(name):
         raise ValidationError("客户名称无效（去掉标点和公司后缀后为空）", fields={"name": "名称无效"})
     city = clean_text(data.city, field="city", label="城市", max_len=30, required=True, multiline=False)
-    if data.source not in Source.values:
+    if data.source not in _SOURCES:
         raise ValidationError("请选择客户来源", fields={"source": "可选：" + "、".join(Source.values)}, rule="cust.source")
-    if data.demand_grade not in DemandGrade.values:
+    if data.demand_grade not in _GRADES:
         raise ValidationError("需求等级只能是 A、B、C", fields={"demand_grade": "A/B/C"}, rule="cust.demand_grade")
     code = (data.credit_code or "").strip().upper()
     if code and not rules.credit_code_valid(code):
@@ -301,15 +303,15 @@ def filing_owner(actor: User, owner: User | None, web_lead: bool) -> tuple[User 
 def new_customer(actor: User, fields: dict, *, owner: User | None, collected_on: date, entry: Decision,
                  web_lead: bool, now) -> Customer:
     """The unsaved archive of a filing whose checks passed (used by filing and by the Excel import)."""
-    return Customer(
-        **fields, **search_keys(fields["name"]), name_key=rules.name_key(fields["name"]),
-        owner=owner, created_by=actor, collected_on=collected_on, entry_due_at=entry.data["entry_due"],
-        late_entry=entry.data["late"], assigned_at=now if owner else None,
-        status=Status.LEAD if web_lead else Status.PROSPECT, is_web_lead=web_lead,
-        lead_received_at=now if web_lead else None,
-        review_state=ReviewState.PENDING,
-        demand_grade_confirmed=can(actor, "manages_customers"),  # cust.demand_grade: SP proposes, SM confirms
-    )
+    return bulk.build(Customer, {
+        **fields, **search_keys(fields["name"]), "name_key": rules.name_key(fields["name"]),
+        "collected_on": collected_on, "entry_due_at": entry.data["entry_due"],
+        "late_entry": entry.data["late"], "assigned_at": now if owner else None,
+        "status": Status.LEAD if web_lead else Status.PROSPECT, "is_web_lead": web_lead,
+        "lead_received_at": now if web_lead else None,
+        "review_state": ReviewState.PENDING,
+        "demand_grade_confirmed": can(actor, "manages_customers"),  # cust.demand_grade: SP proposes, SM confirms
+    }, owner=owner, created_by=actor)
 
 
 

@@ -98,6 +98,7 @@ for _c in COLUMNS:
         BY_HEADER[_h.lower()] = _c
 FIELD_LABEL = {f: c.header for c in COLUMNS for f in c.service_fields}
 
+GRADES = frozenset(DemandGrade.values)
 SOURCE_BY_TEXT = {**{v: v for v in Source.values}, **{label: v for v, label in Source.choices}}
 KIND_BY_TEXT = {**{v: v for v in Kind.values}, **{label: v for v, label in Kind.choices}}
 CATEGORY_BY_TEXT = {**{v: v for v in Category.values}, **{label: v for v, label in Category.choices}}
@@ -358,7 +359,7 @@ def parse_row(values: list[Any], columns: list[Col | None], owners: OwnerLookup)
     cols = {c.key: c for c in COLUMNS}
     source = _choice(SOURCE_BY_TEXT, t.get("source", ""), cols["source"]) if t.get("source") else ""
     grade = (t.get("demand_grade") or "C")[:1].upper()
-    if grade not in DemandGrade.values:
+    if grade not in GRADES:
         raise RowError("需求等级", f"需求等级「{_echo(t.get('demand_grade'))}」无效，只能是 A、B、C", "cust.demand_grade")
     extra: dict[str, Any] = {}
     for k, v in t.items():
