@@ -398,6 +398,8 @@ def main(argv=None):
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--seed", type=int, default=20261126)
     ap.add_argument("--generate-only", action="store_true", help="generate the data set (if not there) and stop")
+    ap.add_argument("--only", choices=["aging", "commission", "sales"], action="append",
+                    help="time only this report (repeatable); default all three")
     args = ap.parse_args(argv)
     if not os.environ.get("DATABASE_URL") and not os.environ.get("YEWU_DATA_DIR"):
         sys.exit("set YEWU_DATA_DIR=bench/out-money or DATABASE_URL=postgres://…/yewu_bench_money — never the real database")
@@ -417,7 +419,9 @@ def main(argv=None):
     print(f"\n{connection.vendor}: {Order.objects.count():,} orders; as of {today}, month {month:%Y-%m}; "
           f"median / p95 of {args.repeat} runs")
     print(f"{'report':<34}{'app ms':>12}{'SQL ms':>10}{'app/SQL':>9}{'app p95':>10}{'SQL p95':>10}  rows  peak MiB  same")
-    for name, app, sql in pairs(today, month):
+    for key, (name, app, sql) in zip(("aging", "commission", "sales"), pairs(today, month), strict=True):
+        if args.only and key not in args.only:
+            continue
         a_res, a_t = timed(app, args.repeat)
         s_res, s_t = timed(sql, args.repeat)
         tracemalloc.start()

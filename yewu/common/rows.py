@@ -1,10 +1,12 @@
 """Plain rows of a ``values_list`` queryset for reports over thousands of rows: the same values as iterating the
 queryset, but each column's database converters (SQLite's float → Decimal quantized to the field's places, text →
 date, …) run once per distinct raw value instead of once per row — report columns such as rates, dates and kinds
-repeat a few values over thousands of rows; columns whose values barely repeat are converted value by value."""
+repeat a few values over thousands of rows; columns whose values barely repeat are converted value by value, and
+SQLite's money columns (amounts) through their exact text instead of Django's float → Decimal converter."""
 
 from __future__ import annotations
 
+import array
 import datetime
 import decimal
 import gc
@@ -15,6 +17,7 @@ from contextlib import contextmanager
 
 from django.db import connections
 from django.db.models import F, Func, QuerySet
+from django.db.models.expressions import Col
 from django.db.models.sql.constants import MULTI
 
 
@@ -58,17 +61,80 @@ class Unparsed(Func):
 _PLAIN_KEYS = (int, str, bytes, float)
 
 
+def _sqlite_money(convs: list, expr, conn) -> tuple[int, float] | None:
+    """(places, bound) when ``convs`` is exactly Django's SQLite converter of a ``DecimalField`` column (the stored
+    float → 15 significant digits → quantized to the field's places), for :func:`_money_column`."""
+    if conn.vendor != "sqlite" or len(convs) != 1 or not isinstance(expr, Col):
+        return None
+    f = expr.output_field
+    if f.get_internal_type() != "DecimalField" or getattr(convs[0], "__qualname__", "") != (
+            "DatabaseOperations.get_decimalfield_converter.<locals>.converter"):
+        return None
+    places = f.decimal_places
+    # below the bound a value with `places` decimals fits the field and has at most 15 significant digits
+    return places, float(10 ** (min(f.max_digits, 15) - places))
+
+
+def _money_column(col: tuple, places: int, bound: float, conv, expr, conn) -> list:
+    """A SQLite ``DecimalField`` column (nearly all values distinct, e.g. amounts) as Django's converter gives it,
+    without running it on every value. A stored float ``v`` whose ``places``-decimal text ``s`` reads back as ``v``
+    itself (``float(s) == v``) is the double nearest to ``s``; ``s`` has at most 15 significant digits
+    (|v| < bound), so ``v`` rounded to 15 digits — the converter's first step — is ``s`` again (any decimal of ≤ 15
+    digits survives a round trip through a double), and quantizing it to ``places`` gives ``Decimal(s)``: same
+    digits, same exponent, same sign (-0.0 → "-0.00"). Ints (whole amounts stored as INTEGER) likewise. Every other
+    value (more places, None, text, NaN, out of bounds) goes through the converter. Checked for a whole column at
+    once: the formatting, parsing and comparing run in C."""
+    fmt = f"%.{places}f".__mod__
+    try:
+        texts = list(map(fmt, col))
+        if -bound < min(col) and max(col) < bound and list(map(float, texts)) == list(col):
+            return list(map(decimal.Decimal, texts))
+    except (TypeError, ValueError):  # None, text: value by value below
+        pass
+    out = []
+    for v in col:
+        if v.__class__ in (float, int) and -bound < v < bound:
+            s = fmt(v)
+            if float(s) == v:
+                out.append(decimal.Decimal(s))
+                continue
+        out.append(conv(v, expr, conn))
+    return out
+
+
+def _repeated_money(col: tuple, distinct: set, conv, expr, conn) -> list | None:
+    """A SQLite ``DecimalField`` column of a few repeating values (rates, mostly-zero fees) converted once per
+    distinct value — or None (then value by value). Django's converter turns equal numbers into the same Decimal
+    (an int and a float of the same value alike: the float's exact value is the int) except for the sign of zero,
+    so the memo may be keyed by value when the column holds no -0.0: its zeros, as doubles, have no sign bit."""
+    zeros = list(itertools.filterfalse(None, col))  # the falsy values: 0, 0.0, -0.0, None, ""
+    kinds = set(map(type, zeros))
+    if not kinds <= {int, float}:  # None, text: value by value
+        return None
+    if float in kinds and b"\x80" in array.array("d", zeros).tobytes():  # a -0.0: all 0 bytes but the sign bit
+        return None
+    memo = {v: conv(v, expr, conn) for v in distinct}
+    return list(map(memo.__getitem__, col))
+
+
 def _convert_column(col: tuple, convs: list, expr, conn) -> list:
     """One column's values through its converters: once per distinct value where they repeat."""
     try:
         distinct = set(col)
     except TypeError:  # unhashable (JSON): each value converted
         distinct = None
+    money = _sqlite_money(convs, expr, conn)
     if distinct is None or len(distinct) * 4 > len(col) * 3:  # (nearly) all distinct, e.g. amounts: no memo
+        if money is not None:
+            return _money_column(col, *money, convs[0], expr, conn)
         out = col
         for f in convs:
             out = [f(v, expr, conn) for v in out]
         return out
+    if money is not None:
+        out = _repeated_money(col, distinct, convs[0], expr, conn)
+        if out is not None:
+            return out
     kinds = {v.__class__ for v in distinct if v is not None}
     if len(kinds) == 1 and kinds.pop() in _PLAIN_KEYS and not any(v == 0 or v != v for v in distinct if v is not None):
         memo = {}
@@ -97,10 +163,11 @@ def _convert_column(col: tuple, convs: list, expr, conn) -> list:
     return out
 
 
-def value_rows(qs: QuerySet) -> list[tuple]:
-    """The rows of ``qs`` (a ``values_list()`` queryset, not flat, not named) as tuples, with the values iterating
-    it gives. Only immutable results are shared; zeros are told apart by type and sign (0, 0.0 and -0.0 are equal
-    but may convert differently)."""
+def value_columns(qs: QuerySet) -> list[list]:
+    """The columns of ``qs`` (a ``values_list()`` queryset, not flat, not named), each a list of the values iterating
+    the queryset gives, row by row — for building many row objects at once (``map(Row, *columns)``). Only immutable
+    results are shared; zeros are told apart by type and sign (0, 0.0 and -0.0 are equal but may convert
+    differently). An empty list when there are no rows."""
     compiler = qs.query.get_compiler(using=qs.db)
     conn = connections[qs.db]
     rows: list = []
@@ -109,14 +176,18 @@ def value_rows(qs: QuerySet) -> list[tuple]:
     if not rows:
         return []
     n = compiler.col_count
-    fields = [s[0] for s in compiler.select[0:n]]
-    converters = compiler.get_converters(fields)
-    if not converters:
-        return [tuple(r[:n]) for r in rows]
     cols = list(zip(*rows, strict=True))[:n]  # column by column: one tight loop per converted column
-    for pos, (convs, expr) in converters.items():
+    fields = [s[0] for s in compiler.select[0:n]]
+    for pos, (convs, expr) in compiler.get_converters(fields).items():
         cols[pos] = _convert_column(cols[pos], convs, expr, conn)
-    return list(zip(*cols, strict=True))
+    return cols
+
+
+def value_rows(qs: QuerySet) -> list[tuple]:
+    """The rows of ``qs`` (a ``values_list()`` queryset, not flat, not named) as tuples, with the values iterating
+    it gives (see :func:`value_columns`)."""
+    cols = value_columns(qs)
+    return list(zip(*cols, strict=True)) if cols else []
 
 
 def raw_rows(qs: QuerySet, chunk_size: int = 5000) -> tuple[Iterator[tuple], dict[int, Callable]]:

@@ -6,11 +6,15 @@ from __future__ import annotations
 from collections import OrderedDict
 from datetime import date
 from decimal import Decimal
+from itertools import compress, groupby
+from operator import attrgetter
 
 from django.db.models import Q, QuerySet
 
+from yewu.catalog.models import Product
 from yewu.common.errors import PermissionDenied, ValidationError
-from yewu.common.rows import Unparsed, gc_paused, value_rows
+from yewu.common.rows import Unparsed, gc_paused, value_columns
+from yewu.orders.models import ReturnRequest
 from yewu.org.models import User
 from yewu.org.permissions import can
 from yewu.org.selectors import get_policy, managed_team_ids
@@ -21,6 +25,7 @@ from yewu.policy.receivables import commission_amount
 from .models import CommissionEntry, CommissionStatement
 
 ZERO = Decimal("0.00")
+_CREDIT = CommissionEntry.Kind.CREDIT.value
 
 
 def _scope(qs: QuerySet, user: User) -> QuerySet:
@@ -47,7 +52,8 @@ _KIND_LABELS = dict(CommissionEntry.Kind.choices)
 
 
 class EntryRow:
-    """One commission entry as the statement shows it (flat columns), plus the figures :func:`apply_figures` sets."""
+    """One commission entry as the statement shows it (flat columns), plus the figures :func:`apply_figures` sets
+    (until then: no tier, the stored base, rate and amount)."""
 
     __slots__ = (*ENTRY_COLUMNS, "tier", "tier_month", "applied_base", "applied_rate", "applied_amount")
 
@@ -57,20 +63,42 @@ class EntryRow:
          self.product_id, self.product_code, self.receipt_number, self.order_number, self.customer_name,
          self.return_request_id, self.return_number, self.basis, self.fee_excluded, self.base_rate, self.cut,
          self.rate, self.amount) = values
+        self.tier = self.tier_month = None
+        self.applied_base, self.applied_rate, self.applied_amount = values[15], values[17], values[18]
 
     def get_kind_display(self) -> str:
         return _KIND_LABELS.get(self.kind, self.kind)
 
 
-assert EntryRow.__init__.__code__.co_names[:len(ENTRY_COLUMNS)] == tuple(ENTRY_COLUMNS)
+assert EntryRow.__init__.__code__.co_names[:len(ENTRY_COLUMNS) + 5] == (*ENTRY_COLUMNS, "tier", "tier_month", "applied_base",
+                                                                      "applied_rate", "applied_amount")
+assert [list(ENTRY_COLUMNS)[i] for i in (15, 17, 18)] == ["base_rate", "rate", "amount"]
 
 
-# The booking date read as text on SQLite and parsed once per distinct date (a month has a few dozen), not per row.
-_ENTRY_SELECT = [Unparsed(c) if c == "booked_on" else c for c in ENTRY_COLUMNS.values()]
+# Read by id after the entries (a month has thousands of entries but few products and fewer returns): no join to
+# the product and return tables and no code or number text per entry. The booking date is read as text on SQLite
+# and parsed once per distinct date (a month has a few dozen), not per row.
+_BY_ID = {"product_code": ("product_id", Product, "code"), "return_number": ("return_request_id", ReturnRequest, "number")}
+_ENTRY_SELECT = [Unparsed(c) if c == "booked_on" else c for k, c in ENTRY_COLUMNS.items() if k not in _BY_ID]
+
+
+def _values_by_id(model, column: str, ids: set) -> dict:
+    ids.discard(None)
+    ids = sorted(ids)
+    return {k: v for i in range(0, len(ids), 500) for k, v in model.objects.filter(pk__in=ids[i:i + 500]).values_list(
+        "pk", column)}
 
 
 def entry_rows(qs: QuerySet[CommissionEntry]) -> list[EntryRow]:
-    return list(map(EntryRow, value_rows(qs.values_list(*_ENTRY_SELECT))))
+    cols = value_columns(qs.values_list(*_ENTRY_SELECT))
+    if not cols:
+        return []
+    names = list(ENTRY_COLUMNS)
+    for name, (id_name, model, column) in _BY_ID.items():  # in ENTRY_COLUMNS' order: each after its id column
+        ids = cols[names.index(id_name)]
+        found = _values_by_id(model, column, set(ids))
+        cols.insert(names.index(name), list(map(found.get, ids)) if found else [None] * len(ids))
+    return list(map(EntryRow, zip(*cols, strict=True)))
 
 
 def parse_month(s: str | None, today: date) -> date:
@@ -114,7 +142,7 @@ def tiers_for(sp_id: int, month: date, cfg: PolicyConfig, st=_LOOKUP) -> dict:
 def _credit_months(entries: list[EntryRow]) -> dict[tuple[int, int], tuple[int, date, Decimal, list[tuple[int, Decimal]]]]:
     """(allocation, order line) of each deduction → (salesperson, month, basis) of the credit it takes back and every
     non-credit entry on that credit as (id, basis), oldest first — one query."""
-    keys = {(e.allocation_id, e.order_line_id) for e in entries if e.kind != CommissionEntry.Kind.CREDIT}
+    keys = {(e.allocation_id, e.order_line_id) for e in entries if e.kind != _CREDIT}
     if not keys:
         return {}
     out: dict = {}
@@ -123,7 +151,7 @@ def _credit_months(entries: list[EntryRow]) -> dict[tuple[int, int], tuple[int, 
             "id").values_list("id", "kind", "allocation_id", "order_line_id", "salesperson_id", "month", "basis"):
         if (a, ln) not in keys:
             continue
-        if kind == CommissionEntry.Kind.CREDIT:
+        if kind == _CREDIT:
             out[(a, ln)] = (sp, m, basis, history.setdefault((a, ln), []))
         else:
             history.setdefault((a, ln), []).append((pk, basis))
@@ -138,6 +166,9 @@ def _tiered_deduction(e: EntryRow, rate: Decimal, credit) -> Decimal:
         return commission_amount(e.basis, rate)
     before = credit[2] + sum((b for pk, b in credit[3] if pk < e.pk), ZERO)
     return commission_amount(before + e.basis, rate) - commission_amount(before, rate)
+
+
+_BASIS, _FEE, _AMOUNT, _KIND = attrgetter("basis"), attrgetter("fee_excluded"), attrgetter("amount"), attrgetter("kind")
 
 
 def apply_figures(sp_id: int, month: date, entries: list[EntryRow], cfg: PolicyConfig, doc=_LOOKUP) -> dict:
@@ -157,9 +188,20 @@ def apply_figures(sp_id: int, month: date, entries: list[EntryRow], cfg: PolicyC
         return tier_cache[(sp, m)]
 
     own = tiers(sp_id, month)
+    if not frozen and not credit_of and not own["enabled"]:
+        # No tiers, nothing frozen, no deduction of an earlier credit: every entry keeps its stored figures (set by
+        # EntryRow) in its own month; the sums in the same order as the loop below.
+        for e in entries:
+            e.tier_month = month
+        amounts, kinds = list(map(_AMOUNT, entries)), list(map(_KIND, entries))
+        credits = sum(compress(amounts, map(_CREDIT.__eq__, kinds)), ZERO)
+        deductions = sum(compress(amounts, map(_CREDIT.__ne__, kinds)), ZERO)
+        return {"basis": sum(map(_BASIS, entries), ZERO), "fee_excluded": sum(map(_FEE, entries), ZERO),
+                "credits": credits, "reversals": deductions, "deductions": deductions, "amount": credits + deductions,
+                "net": credits + deductions, "tiers": own, "doc": st}
     basis = credits = deductions = fee = ZERO
     for e in entries:
-        credit = None if e.kind == CommissionEntry.Kind.CREDIT else credit_of.get((e.allocation_id, e.order_line_id))
+        credit = None if e.kind == _CREDIT else credit_of.get((e.allocation_id, e.order_line_id))
         src = (sp_id, month) if credit is None else credit[:2]
         t = tiers(*src)
         tier = t["by_product"].get(e.product_id) if t["enabled"] else None
@@ -169,13 +211,13 @@ def apply_figures(sp_id: int, month: date, entries: list[EntryRow], cfg: PolicyC
         elif tier is not None:
             e.applied_base = Decimal(tier["rate"])
             e.applied_rate = rules.tiered_rate(e.applied_base, e.cut)
-            e.applied_amount = (commission_amount(e.basis, e.applied_rate) if e.kind == CommissionEntry.Kind.CREDIT
+            e.applied_amount = (commission_amount(e.basis, e.applied_rate) if e.kind == _CREDIT
                                 else _tiered_deduction(e, e.applied_rate, credit))
         else:
             e.applied_base, e.applied_rate, e.applied_amount = e.base_rate, e.rate, e.amount
         basis += e.basis
         fee += e.fee_excluded
-        if e.kind == CommissionEntry.Kind.CREDIT:
+        if e.kind == _CREDIT:
             credits += e.applied_amount
         else:
             deductions += e.applied_amount  # 红冲 and 退货扣回
@@ -192,12 +234,9 @@ def statement(user: User, month: date, salesperson_id: int | None = None, cfg: P
     qs = _scope(CommissionEntry.objects.filter(month=month), user)
     if salesperson_id:
         qs = qs.filter(salesperson_id=salesperson_id)
-    out: OrderedDict[int, dict] = OrderedDict()
-    for e in entry_rows(qs.order_by("salesperson_id", "booked_on", "receipt_id", "order_line_id", "id")):
-        s = out.get(e.salesperson_id)
-        if s is None:
-            s = out[e.salesperson_id] = {"entries": []}
-        s["entries"].append(e)
+    out: OrderedDict[int, dict] = OrderedDict(
+        (sp_id, {"entries": list(group)}) for sp_id, group in groupby(entry_rows(qs.order_by(
+            "salesperson_id", "booked_on", "receipt_id", "order_line_id", "id")), attrgetter("salesperson_id")))
     people = {u.pk: u for u in User.objects.filter(pk__in=list(out))}
     for sp_id, s in out.items():
         s["salesperson"] = people[sp_id]
