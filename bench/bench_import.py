@@ -92,6 +92,7 @@ def main(argv=None):
     ap.add_argument("--fresh", action="store_true", help="start from an empty bench database")
     ap.add_argument("--profile", metavar="FILE", help="write a cProfile of the import alone to FILE (implies "
                     "--no-pipeline: cProfile sees one thread)")
+    ap.add_argument("--chunk", type=int, help="rows per chunk (YEWU_IMPORT_CHUNK_ROWS)")
     ap.add_argument("--no-pipeline", action="store_true", help="commit the chunks in the importing thread "
                     "(YEWU_IMPORT_PIPELINE=False)")
     args = ap.parse_args(argv)
@@ -112,6 +113,8 @@ def main(argv=None):
     from django.core.management import call_command
 
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # throwaway bench logins
+    if args.chunk:
+        settings.YEWU_IMPORT_CHUNK_ROWS = args.chunk
     if args.no_pipeline or args.profile:
         settings.YEWU_IMPORT_PIPELINE = False
     from django.db import connection
