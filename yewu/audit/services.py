@@ -24,6 +24,9 @@ def _plain(v):
     return v
 
 
+plain = _plain  # a value as the audit log stores it (JSON: dates and amounts as text, records as ids)
+
+
 def snapshot(obj: models.Model, fields=None) -> dict:
     """Plain dict of a record's concrete fields (FKs as ids), for before/after."""
     out = {}

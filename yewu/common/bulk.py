@@ -87,6 +87,10 @@ class Table:
             out.append(None if v is None and none_is_null else f.get_db_prep_save(v, conn))
         return tuple(out)
 
+    def column_index(self, attname: str) -> int:
+        """Where a field's value is in this table's rows."""
+        return next(i for i, f in enumerate(self.fields) if f.attname == attname)
+
     def statement(self, rows: Sequence[Sequence[Any]]) -> tuple[str, list]:
         """One ``INSERT … VALUES`` of these prepared rows, for :func:`yewu.common.inserts.insert_all`."""
         qn = connection.ops.quote_name

@@ -31,7 +31,7 @@ from rapidfuzz import fuzz, process
 
 from yewu.audit.models import AuditEntry
 from yewu.audit.services import entry_values as audit_values
-from yewu.audit.services import snapshot
+from yewu.audit.services import plain, snapshot
 from yewu.common import bulk
 from yewu.customers.models import Contact, Customer, OwnershipChange, SearchToken
 from yewu.customers.search import tokens
@@ -87,6 +87,7 @@ class Prepared:
     norms: frozenset[str] = frozenset()  # every number of its contacts (what later rows may match)
     similar: list[tuple[str, float, int]] = field(default_factory=list)  # top hits before the chunk
     customer: Customer | None = None  # the unsaved archive, built before the write transaction
+    built: Built | None = None  # its rows, built before the write transaction (prebuild)
 
 
 @dataclass
@@ -271,43 +272,78 @@ class DupIndex:
         return fresh
 
 
+@dataclass
+class Built:
+    """What :func:`insert_filed` writes of a row that does not depend on its new id, built before the write
+    transaction by :func:`prebuild` (the id goes in when the chunk is inserted)."""
+
+    customer: tuple  # the customer's column values (no id column)
+    tokens: list[str]  # its search-index tokens
+    after: dict  # the audit entry's snapshot, plain (its "id" is set on insert)
+    contacts: list[tuple]  # contact rows with customer_id None
+    history: tuple  # the ownership row with customer_id None
+
+
+def prebuild(actor: User, items: list[Prepared]) -> None:
+    """Build each row's :class:`Built` (on the importing thread, while the chunk before commits on the writer's)."""
+    cust, contact, history = bulk.table_for(Customer), bulk.table_for(Contact), bulk.table_for(OwnershipChange)
+    kind = OwnershipChange.Kind.FILED.value
+    for p in items:
+        c = p.customer
+        row = cust.row(c)  # stamps created_at / updated_at on the instance, which the snapshot then shows
+        after = snapshot(c)
+        after["contacts"] = plain([{k: v for k, v in ct.items() if not k.endswith("_norm")} for ct in p.contacts])
+        p.built = Built(
+            customer=row,
+            tokens=list(customer_index_tokens(c, {x for ct in p.contacts for x in (ct["mobile_norm"], ct["phone_norm"])
+                                                  if x})),
+            after=after,
+            contacts=[contact.row_of({"customer_id": None, **ct}) for ct in p.contacts],
+            history=history.row_of({"customer_id": None, "to_user_id": p.owner.pk if p.owner else None,
+                                    "by_id": actor.pk, "kind": kind, "reason": "", "rule": "cust.first_to_file"}),
+        )
+
+
+def _with_id(row: tuple, at: int, pk: int) -> tuple:
+    return row[:at] + (pk,) + row[at + 1:]
+
+
 def insert_filed(actor: User, filed: list[Filed], refused: list[Refused], *, now, cfg, new_customer) -> None:
     """Write the chunk's filings exactly as ``file_customer`` writes one (customer, contacts, index rows,
     ownership history, audit entry) and the audit decision of each refused duplicate: the same model instances
     and column values, inserted as plain rows (:mod:`yewu.common.bulk`); the new ids are read back by name key."""
     for f in filed:
-        f.customer = f.prepared.customer or new_customer(actor, f.prepared.fields, owner=f.prepared.owner,
-                                                         collected_on=f.prepared.collected_on,
-                                                         entry=f.prepared.entry, web_lead=f.prepared.web_lead,
-                                                         now=now)
+        p = f.prepared
+        if p.customer is None:
+            p.customer = new_customer(actor, p.fields, owner=p.owner, collected_on=p.collected_on, entry=p.entry,
+                                      web_lead=p.web_lead, now=now)
+        f.customer = p.customer
         f.customer.pk, f.customer._state.adding = None, True  # a retried chunk inserts afresh
+        if p.built is None:
+            prebuild(actor, [p])
     customers = [f.customer for f in filed]
-    cust = bulk.table_for(Customer)
-    cust.insert([cust.row(c) for c in customers])
+    cust, contact, history = bulk.table_for(Customer), bulk.table_for(Contact), bulk.table_for(OwnershipChange)
+    cust.insert([f.prepared.built.customer for f in filed])
     ids = cust.ids_by("name_key", [c.name_key for c in customers])
     for c in customers:
         c.pk = ids[c.name_key]
         c._state.adding, c._state.db = False, connection.alias
-    contact = bulk.table_for(Contact)
-    contact.insert([contact.row_of({"customer_id": c.pk, **ct}) for f, c in zip(filed, customers, strict=True)
-                    for ct in f.prepared.contacts])
+    at = contact.column_index("customer_id")
+    contact.insert([_with_id(r, at, c.pk) for f, c in zip(filed, customers, strict=True)
+                    for r in f.prepared.built.contacts])
     # in index order (token, customer): the index's pages are written one after the other, not at random
     bulk.insert_rows(SearchToken._meta.db_table, ("token", "customer_id"), plain=True, rows=sorted(
-        (tok, c.pk) for f, c in zip(filed, customers, strict=True)
-        for tok in customer_index_tokens(c, {x for ct in f.prepared.contacts
-                                             for x in (ct["mobile_norm"], ct["phone_norm"]) if x})))
-    history = bulk.table_for(OwnershipChange)
-    filed_kind = OwnershipChange.Kind.FILED.value
-    history.insert([history.row_of({"customer_id": f.customer.pk, "to_user_id": f.prepared.owner.pk
-                                     if f.prepared.owner else None, "by_id": actor.pk, "kind": filed_kind,
-                                     "reason": "", "rule": "cust.first_to_file"}) for f in filed])
+        (tok, c.pk) for f, c in zip(filed, customers, strict=True) for tok in f.prepared.built.tokens))
+    at = history.column_index("customer_id")
+    history.insert([_with_id(f.prepared.built.history, at, f.customer.pk) for f in filed])
     entries = []
     for f in filed:
-        after = snapshot(f.customer)
-        after["contacts"] = [{k: v for k, v in ct.items() if not k.endswith("_norm")} for ct in f.prepared.contacts]
-        entries.append(audit_values(actor=actor, action="create", obj=f.customer, after=after,
-                                    rule="cust.first_to_file", reason="", decision=f.decision,
-                                    policy_version=cfg.version))
+        after = f.prepared.built.after
+        after["id"] = f.customer.pk  # the snapshot's first key, taken before the insert
+        e = audit_values(actor=actor, action="create", obj=f.customer, after=None, rule="cust.first_to_file",
+                         reason="", decision=f.decision, policy_version=cfg.version)
+        e["after"] = after  # plain already
+        entries.append(e)
     for r in refused:
         entries.append(audit_values(actor=actor, action="decision", object_type="customers.customer", object_id="-",
                                     rule="cust.duplicate", reason=r.decision.reasons[0].message, decision=r.decision,

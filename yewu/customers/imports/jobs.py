@@ -36,7 +36,7 @@ from yewu.common.locks import lock
 from yewu.customers.archive import services
 from yewu.customers.documents import xlsx as exports
 from yewu.customers.imports import rows as imports
-from yewu.customers.imports.batch import DupIndex, Filed, Refused, insert_filed
+from yewu.customers.imports.batch import DupIndex, Filed, Refused, insert_filed, prebuild
 from yewu.customers.imports.rows import DETAIL_ROWS, STATUS_LABELS, RowResult
 from yewu.customers.models import ImportJob, ImportRow
 from yewu.org.models import User
@@ -275,6 +275,7 @@ def _chunk(job: ImportJob, me: str, actor: User, rows: list[tuple[int, list]], c
     for p in prepared:  # built outside the write transaction: it holds the lock only to decide and insert
         p.customer = services.new_customer(actor, p.fields, owner=p.owner, collected_on=p.collected_on,
                                            entry=p.entry, web_lead=p.web_lead, now=now)
+    prebuild(actor, prepared)  # the rows to insert, but for their ids
     _filed(ctx, writer.done())  # the chunk before: committed, and in the index before this one is scored
     idx: DupIndex = ctx["idx"]
     idx.load({p.fields["city"] for p in prepared})
