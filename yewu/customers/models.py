@@ -443,7 +443,10 @@ class SearchToken(models.Model):
     """The search and duplicate-candidate index of a customer (issue 14; tokens: ``customers/search/tokens.py``),
     kept by the services that write customers and contacts."""
 
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+", db_index=False)
+    # no database constraint: a derived index, written ~50 rows a customer (the import: ~25,000 a chunk), whose
+    # per-row foreign-key check cost PostgreSQL as much as the insert itself; Django still cascades the delete
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+", db_index=False,
+                                 db_constraint=False)
     token = models.CharField(max_length=64)
 
     class Meta:
