@@ -123,9 +123,14 @@ _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\
 def copy_text(rows: Sequence[Sequence[str | int]]) -> str:
     """Rows of only ``str`` and ``int`` values (no NULL, no bool) as the text of ``COPY … FROM STDIN``: what
     psycopg's ``write_row`` sends for them (its text dumpers: ``str(int)``, the string with COPY's escapes),
-    composed at once instead of value by value (the import's ~50 search-index rows a customer)."""
-    esc = _COPY_ESCAPES
-    return "".join("\t".join(v.translate(esc) if type(v) is str else str(int(v)) for v in r) + "\n" for r in rows)
+    composed at once instead of value by value (the import's ~50 search-index rows a customer). Escaping is
+    needed only when some string holds a backslash, tab, newline or carriage return, which one scan tells."""
+    strings = "".join([v for r in rows for v in r if type(v) is str])
+    if "\\" in strings or "\t" in strings or "\n" in strings or "\r" in strings:
+        esc = _COPY_ESCAPES
+        return "".join(["\t".join([v.translate(esc) if type(v) is str else str(int(v)) for v in r]) + "\n"
+                        for r in rows])
+    return "".join(["\t".join(map(str, r)) + "\n" for r in rows])
 
 
 def insert_rows(table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]], *, plain: bool = False) -> int:

@@ -94,3 +94,7 @@ def test_build_is_the_keyword_instance(company):
     assert a._state.adding and a.owner is company.sales1  # cached: no query
     with pytest.raises(TypeError):
         bulk.build(Customer, {"nmae": "typo"})
+
+
+def test_copy_text_without_escapes():
+    assert bulk.copy_text([("b:有限", 7), ("i:gz", 12345678901)]) == "b:有限\t7\ni:gz\t12345678901\n"

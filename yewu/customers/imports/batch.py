@@ -284,8 +284,10 @@ class Built:
     history: tuple  # the ownership row with customer_id None
 
 
-def prebuild(actor: User, items: list[Prepared]) -> None:
-    """Build each row's :class:`Built` (on the importing thread, while the chunk before commits on the writer's)."""
+def prebuild(actor: User, items: list[Prepared]) -> list[tuple[str, int]]:
+    """Build each row's :class:`Built` (on the importing thread, while the chunk before commits on the writer's);
+    returns the chunk's index rows as (token, place of the row in ``items``), sorted — the order of (token, id)
+    once inserted, since the rows get ascending ids in this order (:func:`insert_filed`)."""
     cust, contact, history = bulk.table_for(Customer), bulk.table_for(Contact), bulk.table_for(OwnershipChange)
     kind = OwnershipChange.Kind.FILED.value
     for p in items:
@@ -302,16 +304,21 @@ def prebuild(actor: User, items: list[Prepared]) -> None:
             history=history.row_of({"customer_id": None, "to_user_id": p.owner.pk if p.owner else None,
                                     "by_id": actor.pk, "kind": kind, "reason": "", "rule": "cust.first_to_file"}),
         )
+    return sorted((tok, i) for i, p in enumerate(items) for tok in p.built.tokens)
 
 
 def _with_id(row: tuple, at: int, pk: int) -> tuple:
     return row[:at] + (pk,) + row[at + 1:]
 
 
-def insert_filed(actor: User, filed: list[Filed], refused: list[Refused], *, now, cfg, new_customer) -> None:
+def insert_filed(actor: User, filed: list[Filed], refused: list[Refused], *, now, cfg, new_customer,
+                 items: list[Prepared] | None = None, tokens: list[tuple[str, int]] | None = None) -> None:
     """Write the chunk's filings exactly as ``file_customer`` writes one (customer, contacts, index rows,
     ownership history, audit entry) and the audit decision of each refused duplicate: the same model instances
-    and column values, inserted as plain rows (:mod:`yewu.common.bulk`); the new ids are read back by name key."""
+    and column values, inserted as plain rows (:mod:`yewu.common.bulk`); the new ids are read back by name key.
+    ``tokens``: what :func:`prebuild` returned for ``items`` (the chunk's rows, filed or refused)."""
+    if tokens is None:
+        items = [f.prepared for f in filed]
     for f in filed:
         p = f.prepared
         if p.customer is None:
@@ -319,8 +326,8 @@ def insert_filed(actor: User, filed: list[Filed], refused: list[Refused], *, now
                                       web_lead=p.web_lead, now=now)
         f.customer = p.customer
         f.customer.pk, f.customer._state.adding = None, True  # a retried chunk inserts afresh
-        if p.built is None:
-            prebuild(actor, [p])
+    if tokens is None:
+        tokens = prebuild(actor, items)
     customers = [f.customer for f in filed]
     cust, contact, history = bulk.table_for(Customer), bulk.table_for(Contact), bulk.table_for(OwnershipChange)
     cust.insert([f.prepared.built.customer for f in filed])
@@ -332,8 +339,12 @@ def insert_filed(actor: User, filed: list[Filed], refused: list[Refused], *, now
     contact.insert([_with_id(r, at, c.pk) for f, c in zip(filed, customers, strict=True)
                     for r in f.prepared.built.contacts])
     # in index order (token, customer): the index's pages are written one after the other, not at random
-    bulk.insert_rows(SearchToken._meta.db_table, ("token", "customer_id"), plain=True, rows=sorted(
-        (tok, c.pk) for f, c in zip(filed, customers, strict=True) for tok in f.prepared.built.tokens))
+    place = {id(p): i for i, p in enumerate(items)}
+    pk_at: list[int | None] = [None] * len(items)
+    for f in filed:
+        pk_at[place[id(f.prepared)]] = f.customer.pk
+    bulk.insert_rows(SearchToken._meta.db_table, ("token", "customer_id"), plain=True,
+                     rows=[(tok, pk_at[i]) for tok, i in tokens if pk_at[i] is not None])
     at = history.column_index("customer_id")
     history.insert([_with_id(f.prepared.built.history, at, f.customer.pk) for f in filed])
     entries = []

@@ -275,18 +275,18 @@ def _chunk(job: ImportJob, me: str, actor: User, rows: list[tuple[int, list]], c
     for p in prepared:  # built outside the write transaction: it holds the lock only to decide and insert
         p.customer = services.new_customer(actor, p.fields, owner=p.owner, collected_on=p.collected_on,
                                            entry=p.entry, web_lead=p.web_lead, now=now)
-    prebuild(actor, prepared)  # the rows to insert, but for their ids
+    tokens = prebuild(actor, prepared)  # the rows to insert, but for their ids
     _filed(ctx, writer.done())  # the chunk before: committed, and in the index before this one is scored
     idx: DupIndex = ctx["idx"]
     idx.load({p.fields["city"] for p in prepared})
     idx.score_before(prepared)
-    writer.submit(_commit_retrying, job, me, actor, rows, prepared, results, ctx, now)
+    writer.submit(_commit_retrying, job, me, actor, rows, prepared, results, ctx, now, tokens)
 
 
-def _commit_retrying(job, me, actor, rows, prepared, results, ctx, now) -> list:
+def _commit_retrying(job, me, actor, rows, prepared, results, ctx, now, tokens) -> list:
     for attempt in (1, 2):
         try:
-            return _commit_chunk(job, me, actor, rows, prepared, results, ctx, now)
+            return _commit_chunk(job, me, actor, rows, prepared, results, ctx, now, tokens)
         except IntegrityError:  # a name key or credit code filed without the lock meanwhile: decide again
             if attempt == 2:
                 raise
@@ -303,7 +303,7 @@ def _quick_commit() -> None:
             cur.execute("SELECT set_config('synchronous_commit', 'off', true)")
 
 
-def _commit_chunk(job, me, actor, rows, prepared, results, ctx, now) -> list:
+def _commit_chunk(job, me, actor, rows, prepared, results, ctx, now, tokens=None) -> list:
     with transaction.atomic():
         _quick_commit()
         j = ImportJob.objects.select_for_update().get(pk=job.pk)
@@ -313,7 +313,8 @@ def _commit_chunk(job, me, actor, rows, prepared, results, ctx, now) -> list:
         decided = ctx["idx"].decide_chunk(prepared, ctx["cfg"])
         filed = [d for d in decided if isinstance(d, Filed)]
         refused = [d for d in decided if isinstance(d, Refused)]
-        insert_filed(actor, filed, refused, now=now, cfg=ctx["cfg"], new_customer=services.new_customer)
+        insert_filed(actor, filed, refused, now=now, cfg=ctx["cfg"], new_customer=services.new_customer,
+                     items=prepared, tokens=tokens)
         out = dict(results)
         for f in filed:
             p, d = f.prepared, f.decision
