@@ -135,12 +135,31 @@ def main(argv=None):
     holds: list[float] = []  # each chunk's write transaction (on SQLite: how long the write lock is held)
     real_commit = import_jobs._commit_chunk
 
+    threads = {"writer_wall_s": 0.0, "writer_cpu_s": 0.0, "importer_waits_s": 0.0}
+
     def timed_commit(*a, **kw):
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.thread_time()
         try:
             return real_commit(*a, **kw)
         finally:
             holds.append(time.perf_counter() - t)
+            threads["writer_wall_s"] += time.perf_counter() - t
+            threads["writer_cpu_s"] += time.thread_time() - c
+            if connection.vendor == "postgresql":  # the writer's server process, cumulative (Linux /proc)
+                with open(f"/proc/{connection.connection.info.backend_pid}/stat") as f:
+                    st = f.read().rsplit(")", 1)[1].split()
+                threads["writer_server_cpu_s"] = (int(st[11]) + int(st[12])) / os.sysconf("SC_CLK_TCK")
+
+    real_done = import_jobs._Writer.done
+
+    def timed_done(self):  # the importing thread waiting for the chunk before
+        t = time.perf_counter()
+        try:
+            return real_done(self)
+        finally:
+            threads["importer_waits_s"] += time.perf_counter() - t
+
+    import_jobs._Writer.done = timed_done
 
     import_jobs._commit_chunk = timed_commit
     prof = None
@@ -166,7 +185,7 @@ def main(argv=None):
         "raw_sql_s": round(raw, 3), "raw_rows": [n_cust, n_cont], "ratio_to_raw": round(seconds / raw, 1),
         "peak_rss_mb": round(rss), "lock_hold_ms": {"chunks": len(holds), "mean": round(1000 * sum(holds) / len(holds)),
                                                      "max": round(1000 * max(holds))}, "chunk_rows": import_jobs.chunk_rows(),
-        "pipelined": import_jobs.pipelined(),
+        "pipelined": import_jobs.pipelined(), "threads": {k: round(v, 2) for k, v in threads.items()},
     }
     print(json.dumps(out, ensure_ascii=False))
 
