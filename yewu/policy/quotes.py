@@ -68,9 +68,11 @@ BUSINESS_HOURS = ((time(8, 30), time(12, 0)), (time(13, 0), time(17, 30)))
 
 
 def add_working_hours(start: datetime, hours: float, cal: WorkCalendar) -> datetime:
-    """``start`` plus N business hours (08:30–12:00, 13:00–17:30 on working days, Asia/Shanghai)."""
+    """``start`` plus N business hours (08:30–12:00, 13:00–17:30 on working days, Asia/Shanghai), counted from
+    ``start``'s whole second, as :func:`working_hours_between` counts: a call at 15:00:00.3 is due at 12:00 the next
+    working day (6 h), not at 13:00:00.3 for the 0.3 s left over at the lunch break."""
     remaining = timedelta(hours=hours)
-    cur = start.astimezone(TZ)
+    cur = start.astimezone(TZ).replace(microsecond=0)
     for _ in range(3660):
         if cal.is_working_day(cur.date()):
             for a, b in BUSINESS_HOURS:

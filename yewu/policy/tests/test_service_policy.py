@@ -1,6 +1,6 @@
 """SPEC §6 customer-service rules, pure (no database)."""
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
 import pytest
@@ -180,6 +180,20 @@ def test_zones_from_the_district_setting():
     assert rules.zone_of("番禺", cfg) == "urban"
 
 
+def _business_seconds(start: datetime, end: datetime) -> float:
+    """Seconds of 08:30–12:00 and 13:00–17:30 on CAL's working days between two instants, unrounded."""
+    s, e, total = start.astimezone(TZ), end.astimezone(TZ), 0.0
+    d = s.date()
+    while d <= e.date():
+        if CAL.is_working_day(d):
+            for a, b in ((time(8, 30), time(12)), (time(13), time(17, 30))):
+                lo = max(s, datetime.combine(d, a, tzinfo=TZ))
+                hi = min(e, datetime.combine(d, b, tzinfo=TZ))
+                total += max(0.0, (hi - lo).total_seconds())
+        d += timedelta(days=1)
+    return total
+
+
 @given(st.datetimes(min_value=datetime(2025, 1, 1), max_value=datetime(2026, 12, 20), timezones=st.just(UTC)),
        st.sampled_from(["urban", "suburban"]))
 def test_property_arrival_deadline_is_exactly_n_business_hours_later(reg, zone):
@@ -187,8 +201,11 @@ def test_property_arrival_deadline_is_exactly_n_business_hours_later(reg, zone):
     n = 6 if zone == "urban" else 7
     assert due > reg
     assert working_hours_between(reg, due, CAL) == Decimal(n)
-    # and it is the earliest such instant: one minute earlier is short of n hours
-    assert working_hours_between(reg, due - timedelta(minutes=1), CAL) < Decimal(n)
+    # and it is the earliest such instant: one second earlier is short of n hours (counted in whole seconds here:
+    # working_hours_between rounds to 0.01 h, and a due 1 s after the lunch break is 1 s after 12:00)
+    # from the registration's whole second, as add_working_hours counts
+    start = reg.replace(microsecond=0)
+    assert _business_seconds(start, due - timedelta(seconds=1)) < n * 3600 == _business_seconds(start, due)
     assert CAL.is_working_day(due.astimezone(TZ).date())
 
 
@@ -219,3 +236,11 @@ def test_survey_next_working_day_and_renewal_one_month_before():
     assert rules.survey_due(date(2025, 9, 30), CAL) == date(2025, 10, 9)
     assert rules.renewal_notice_on(date(2026, 3, 31)) == date(2026, 2, 28)
     assert rules.renewal_notice_on(date(2026, 1, 15)) == date(2025, 12, 15)
+
+
+def test_a_fraction_of_a_second_does_not_carry_the_deadline_over_the_lunch_break():
+    # Tue 2025-04-01 15:00:00.000001 (07:00 UTC), urban: 2.5 h that day + 3.5 h the next morning → 12:00, not 13:00
+    reg = datetime(2025, 4, 1, 7, 0, 0, 1, tzinfo=UTC)
+    due = rules.arrival_due(reg, "urban", CAL).due_at
+    assert due.astimezone(TZ) == datetime(2025, 4, 2, 12, 0, tzinfo=TZ)
+    assert working_hours_between(reg, due - timedelta(minutes=1), CAL) < Decimal(6)
