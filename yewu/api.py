@@ -16,6 +16,7 @@ from yewu.catalog.api import router as catalog_router
 from yewu.common.boundary import YewuParser
 from yewu.common.bounds import refused_field
 from yewu.common.errors import YewuError
+from yewu.common.input_errors import zh_message
 from yewu.customers.api import exports_router, imports_router, leads_router
 from yewu.customers.api import router as customers_router
 from yewu.expenses.api import advances_router, cash_router, requests_router
@@ -81,7 +82,7 @@ def _validation_error(request, exc: NinjaValidationError):
     fields = {}
     for e in exc.errors:
         loc = [str(x) for x in e.get("loc", []) if x not in ("body", "payload", "query", "path")]
-        fields[".".join(loc) or "body"] = e.get("msg", "invalid")
+        fields[".".join(loc) or "body"] = zh_message(e)
     msg = "输入有误：" + "；".join(f"{k} {v}" for k, v in fields.items())
     return api.create_response(request, {"error": "invalid", "message": msg, "fields": fields}, status=422)
 
