@@ -84,7 +84,8 @@ def _validation_error(request, exc: NinjaValidationError):
         loc = [str(x) for x in e.get("loc", []) if x not in ("body", "payload", "query", "path")]
         fields[".".join(loc) or "body"] = zh_message(e)
     msg = "输入有误：" + "；".join(f"{k} {v}" for k, v in fields.items())
-    return api.create_response(request, {"error": "invalid", "message": msg, "fields": fields}, status=422)
+    return api.create_response(request, {"error": "invalid", "message": msg, "fields": fields, "rule": "input.bounds"},
+                               status=422)
 
 
 @api.exception_handler(AuthenticationError)

@@ -73,7 +73,7 @@ def test_api_422_says_what_is_wrong_with_each_field_in_chinese(company, api_clie
     for resp in (r, sp.get("/api/v1/customers", {"limit": "many"})):
         j = resp.json()
         assert not any(_ascii_words(v) for v in j["fields"].values()), j
-    assert "contacts 应为列表" in r.json()["message"]
+    assert "contacts 应为列表" in r.json()["message"] and r.json()["rule"] == "input.bounds"
     assert not Customer.objects.exists()
 
 

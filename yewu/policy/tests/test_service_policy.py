@@ -1,6 +1,6 @@
 """SPEC §6 customer-service rules, pure (no database)."""
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -12,6 +12,7 @@ from yewu.policy.calendar import TZ, WorkCalendar
 from yewu.policy.config import DEFAULT
 from yewu.policy.customers import Candidate
 from yewu.policy.processes import working_hours_between
+from yewu.policy.quotes import BUSINESS_HOURS
 
 CAL = WorkCalendar()
 
@@ -186,7 +187,7 @@ def _business_seconds(start: datetime, end: datetime) -> float:
     d = s.date()
     while d <= e.date():
         if CAL.is_working_day(d):
-            for a, b in ((time(8, 30), time(12)), (time(13), time(17, 30))):
+            for a, b in BUSINESS_HOURS:
                 lo = max(s, datetime.combine(d, a, tzinfo=TZ))
                 hi = min(e, datetime.combine(d, b, tzinfo=TZ))
                 total += max(0.0, (hi - lo).total_seconds())
@@ -201,9 +202,8 @@ def test_property_arrival_deadline_is_exactly_n_business_hours_later(reg, zone):
     n = 6 if zone == "urban" else 7
     assert due > reg
     assert working_hours_between(reg, due, CAL) == Decimal(n)
-    # and it is the earliest such instant: one second earlier is short of n hours (counted in whole seconds here:
-    # working_hours_between rounds to 0.01 h, and a due 1 s after the lunch break is 1 s after 12:00)
-    # from the registration's whole second, as add_working_hours counts
+    # and it is the earliest such instant: one second earlier is short of n hours, counted unrounded from the
+    # registration's whole second (as add_working_hours counts; working_hours_between rounds to 0.01 h)
     start = reg.replace(microsecond=0)
     assert _business_seconds(start, due - timedelta(seconds=1)) < n * 3600 == _business_seconds(start, due)
     assert CAL.is_working_day(due.astimezone(TZ).date())
@@ -241,6 +241,8 @@ def test_survey_next_working_day_and_renewal_one_month_before():
 def test_a_fraction_of_a_second_does_not_carry_the_deadline_over_the_lunch_break():
     # Tue 2025-04-01 15:00:00.000001 (07:00 UTC), urban: 2.5 h that day + 3.5 h the next morning → 12:00, not 13:00
     reg = datetime(2025, 4, 1, 7, 0, 0, 1, tzinfo=UTC)
-    due = rules.arrival_due(reg, "urban", CAL).due_at
+    d = rules.arrival_due(reg, "urban", CAL)
+    due = d.due_at
     assert due.astimezone(TZ) == datetime(2025, 4, 2, 12, 0, tzinfo=TZ)
+    assert d.rule == "service.arrival_sla" and "2025-04-02 12:00 前" in d.label
     assert working_hours_between(reg, due - timedelta(minutes=1), CAL) < Decimal(6)
