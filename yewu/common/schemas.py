@@ -102,14 +102,16 @@ PDF = "application/pdf"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def binary(mime: str, description: str = "", status: int = 200, json_schema: dict | None = None) -> dict:
-    """``openapi_extra`` documenting a file response (the handler returns an ``HttpResponse``)."""
-    content: dict[str, Any] = {mime: {"schema": {"type": "string", "format": "binary"}}}
+def binary(mime: str, description: str = "", status: int = 200, json_schema: dict | None = None,
+           also: tuple[str, ...] = ()) -> dict:
+    """``openapi_extra`` documenting a file response (the handler returns an ``HttpResponse``); ``also``: the other
+    file types the same route answers (a PDF or, with ``fmt=xlsx``, a workbook)."""
+    content: dict[str, Any] = {m: {"schema": {"type": "string", "format": "binary"}} for m in (mime, *also)}
     if json_schema is not None:
         content["application/json"] = {"schema": json_schema}
     return {"responses": {status: {"description": description or mime, "content": content}}}
 
 
-def file_op(mime: str, description: str = "") -> dict:
+def file_op(mime: str, description: str = "", also: tuple[str, ...] = ()) -> dict:
     """Keyword arguments of a route that answers a file: errors as JSON, the file as binary content."""
-    return {"response": ERRORS, "openapi_extra": binary(mime, description)}
+    return {"response": ERRORS, "openapi_extra": binary(mime, description, also=also)}

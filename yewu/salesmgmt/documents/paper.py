@@ -117,7 +117,7 @@ def xlsx(title: str, subtitle: str, sections: list[Section]) -> bytes:
             ws.append([sec.footer])
     for col in ws.columns:
         letter = col[0].column_letter
-        ws.column_dimensions[letter].width = min(40, max(9, *(len(str(c.value or "")) * 1.6 for c in col[2:])))
+        ws.column_dimensions[letter].width = min(40, max([9, *(len(str(c.value or "")) * 1.6 for c in col[2:])]))  # a sheet without rows: 9
         for c in col[2:]:
             c.alignment = Alignment(vertical="top", wrap_text=True)
     buf = io.BytesIO()

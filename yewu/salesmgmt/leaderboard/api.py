@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from ninja import Router
 
-from yewu.common.schemas import ERRORS, PDF, Out, file_op
+from yewu.common.schemas import ERRORS, PDF, XLSX, Out, file_op
 
 from ..daily.selectors import parse_day
 from ..documents import sheets
@@ -70,8 +72,7 @@ def leaderboard(request, today: str = ""):
     return selectors.board(request.auth, parse_day(today) if today else None)
 
 
-@router.get("/document", **file_op(PDF, "到账播报 PDF 或 Excel（fmt=xlsx）"), summary="到账播报 as PDF (fmt=pdf) or Excel (fmt=xlsx)")
-def document(request, today: str = "", fmt: str = "pdf"):
+@router.get("/document", **file_op(PDF, "到账播报 PDF 或 Excel（fmt=xlsx）", also=(XLSX,)), summary="到账播报 as PDF (fmt=pdf) or Excel (fmt=xlsx)")
+def document(request, today: str = "", fmt: Literal["pdf", "xlsx"] = "pdf"):
     b = selectors.board(request.auth, parse_day(today) if today else None)
-    fmt = "xlsx" if fmt == "xlsx" else "pdf"
     return file_response(sheets.leaderboard(b, fmt), fmt, f"leaderboard-{b['day']}")

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from django.utils import timezone
 from ninja import Router, Schema
 
-from yewu.common.schemas import ERRORS, PDF, Out, file_op
+from yewu.common.schemas import ERRORS, PDF, XLSX, Out, file_op
 
 from ..daily.selectors import parse_day
 from ..documents import sheets
@@ -116,7 +118,6 @@ def actual(request, item_id: int, payload: ActualIn):
             "countermeasure": i.countermeasure}
 
 
-@router.get("/document", **file_op(PDF, "行动计划表 PDF 或 Excel（fmt=xlsx）"), summary="行动计划表 as PDF (fmt=pdf) or Excel (fmt=xlsx)")
-def document(request, kind: str = "", fmt: str = "pdf"):
-    fmt = "xlsx" if fmt == "xlsx" else "pdf"
+@router.get("/document", **file_op(PDF, "行动计划表 PDF 或 Excel（fmt=xlsx）", also=(XLSX,)), summary="行动计划表 as PDF (fmt=pdf) or Excel (fmt=xlsx)")
+def document(request, kind: str = "", fmt: Literal["pdf", "xlsx"] = "pdf"):
     return file_response(sheets.action_plans(list(selectors.plans(request.auth, kind or None)), fmt), fmt, "action-plans")

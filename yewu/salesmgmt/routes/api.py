@@ -4,11 +4,12 @@ get a suggested order, list visits (`route.visit_8_steps`, `route.safety_stock_1
 from __future__ import annotations
 
 from datetime import date
+from typing import Literal
 
 from ninja import Router, Schema
 
 from yewu.common.errors import ValidationError
-from yewu.common.schemas import ERRORS, PDF, Out, file_op
+from yewu.common.schemas import ERRORS, PDF, XLSX, Out, file_op
 from yewu.customers.models import Customer
 
 from ..documents import sheets
@@ -109,7 +110,6 @@ def list_visits(request):
     return [out(v) for v in selectors.visits(request.auth)]
 
 
-@router.get("/document", **file_op(PDF, "线路拜访表 PDF 或 Excel（fmt=xlsx）"), summary="线路拜访表 as PDF (fmt=pdf) or Excel (fmt=xlsx)")
-def document(request, fmt: str = "pdf"):
-    fmt = "xlsx" if fmt == "xlsx" else "pdf"
+@router.get("/document", **file_op(PDF, "线路拜访表 PDF 或 Excel（fmt=xlsx）", also=(XLSX,)), summary="线路拜访表 as PDF (fmt=pdf) or Excel (fmt=xlsx)")
+def document(request, fmt: Literal["pdf", "xlsx"] = "pdf"):
     return file_response(sheets.route_visits(list(selectors.visits(request.auth, 200)), fmt), fmt, "route-visits")
