@@ -400,12 +400,17 @@ class ImportReport:
             self._results = [_row_result(r) for r in ImportRow.objects.filter(job=self.job).order_by("row")]
         return self._results
 
-    def detail(self, n: int = DETAIL_ROWS) -> list[RowResult]:
-        """Problems first (up to n), filled up with successful rows, in row order."""
+    def detail(self, n: int = DETAIL_ROWS, problems_first: bool = False) -> list[RowResult]:
+        """Up to n rows: the rows not saved (errors, duplicates) first, then those saved with a warning, filled up
+        with the rest; in row order, or (``problems_first``: the page) grouped so, each group in row order."""
         rows = ImportRow.objects.filter(job=self.job).order_by("row")
-        bad = list(rows.filter(status__in=("error", "duplicate"))[:n])
-        rest = list(rows.filter(status__in=("ok", "warning"))[: max(0, n - len(bad))])
-        return [_row_result(r) for r in sorted(bad + rest, key=lambda r: r.row)]
+        picked: list[ImportRow] = []
+        for statuses in (("error", "duplicate"), ("warning",), ("ok",)):
+            if len(picked) < n:
+                picked += list(rows.filter(status__in=statuses)[: n - len(picked)])
+        rank = {"error": 0, "duplicate": 0, "warning": 1}
+        key = (lambda r: (rank.get(r.status, 2), r.row)) if problems_first else (lambda r: r.row)
+        return [_row_result(r) for r in sorted(picked, key=key)]
 
     def summary_lines(self) -> list[str]:
         c = self.counts

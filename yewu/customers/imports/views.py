@@ -34,7 +34,7 @@ def _job_ctx(ctx: dict[str, Any], job) -> dict[str, Any]:
     rep = import_jobs.ImportReport(job)
     ctx["job"] = rep
     if rep.done:
-        ctx["report"], ctx["detail"] = rep, rep.detail()
+        ctx["report"], ctx["detail"] = rep, rep.detail(problems_first=True)
     return ctx
 
 

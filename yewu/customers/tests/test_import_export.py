@@ -337,3 +337,23 @@ def test_import_page(company):
     assert r.status_code == 200 and 'type="file"' not in r.content.decode()
     assert login(company.sales1).post("/customers/import/", {}).status_code == 400
     assert Client().get("/customers/import/").status_code == 302
+
+
+def test_the_result_page_lists_the_rows_not_saved_first_then_the_warnings(company):
+    """A long file's page cannot show every row: what needs the user's attention comes first, also when the one
+    bad row is the last of the file (the API keeps row order)."""
+    old = (timezone.localdate() - timedelta(days=30)).isoformat()
+    firms = [("广州恒通电缆有限公司", "广州"), ("深圳明辉照明有限公司", "深圳"), ("东莞新科五金有限公司", "东莞"),
+             ("佛山华强塑胶有限公司", "佛山")]
+    rows = [[name, city, "展会", "B", "陈", "", f"138{i:08d}", "", "", ""] for i, (name, city) in enumerate(firms)]
+    rows.append(["旧资料有限公司", "广州", "展会", "B", "陈", "", "13900000001", "", "", old])  # 6: saved, warning
+    rows.append(["坏手机有限公司", "广州", "展会", "B", "王", "", "12345", "", "", ""])  # 7: not saved
+    r = login(company.sales1).post("/customers/import/", {"file": upload(xlsx(rows))})
+    assert r.status_code == 200
+    assert [(x.row, x.status) for x in r.context["detail"]] == [
+        (7, "error"), (6, "warning"), (2, "ok"), (3, "ok"), (4, "ok"), (5, "ok")]
+    html = r.content.decode()
+    assert html.index("坏手机有限公司") < html.index("旧资料有限公司") < html.index("广州恒通电缆有限公司")
+    rep = import_jobs.ImportReport(r.context["report"].job)
+    assert [x.row for x in rep.detail()] == [2, 3, 4, 5, 6, 7]  # the JSON report: row order
+    assert [x.row for x in rep.detail(3)] == [2, 6, 7]  # cut short: the error and the warning are kept
