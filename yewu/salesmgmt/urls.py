@@ -27,6 +27,7 @@ urlpatterns = [
     path("reports/", reports.report, name="report"),
     path("plans/", plans.plans, name="plans"),
     path("route-visits/", routes.route_visit, name="route_visit"),
+    path("my-customers/", routes.my_customers, name="my_customers"),
     path("supervision/", pages.supervision, name="supervision"),
     path("training/", pages.training, name="training"),
     path("worklog/pdf/", pages.work_log_document, name="work_log_document"),

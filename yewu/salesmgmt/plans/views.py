@@ -9,7 +9,6 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from yewu.common.errors import YewuError
-from yewu.customers.models import Customer
 from yewu.org.permissions import can, require
 
 from ..daily.selectors import parse_day
@@ -62,7 +61,6 @@ def plans(request):
             i.link = p.links["items"].get(i.pk)
     return render(request, "salesmgmt/plans.html", {
         "plans": items, "next_monday": today + timezone.timedelta(days=7 - today.weekday()),
-        "customers": Customer.objects.filter(owner=request.user).order_by("name")[:300]
-        if can(request.user, "writes_action_plans") else [], "blank_rows": range(5), "may_write": can(request.user, "writes_action_plans"),
+        "blank_rows": range(5), "may_write": can(request.user, "writes_action_plans"),
         "may_instruct": can(request.user, "instructs_plans"), "next_month": nxt, "today": today,
         "me": request.user.pk})

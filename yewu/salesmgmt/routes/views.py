@@ -9,10 +9,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.views.decorators.http import require_GET
 
 from yewu.catalog.models import Product
 from yewu.common.errors import YewuError
+from yewu.common.views import picker_answer
 from yewu.customers.models import Customer
+from yewu.customers.selectors import pick
 from yewu.orders.visibility import orders_visible_to
 from yewu.org.permissions import require
 from yewu.policy.salesmgmt import ROUTE_STEPS
@@ -54,6 +57,14 @@ def route_visit(request):
                    .values_list("pk", flat=True))
     return render(request, "salesmgmt/route_visit.html", {
         "steps": ROUTE_STEPS.items(), "visits": visits, "today": timezone.localdate(), "openable": openable,
-        "customers": Customer.objects.filter(owner=request.user).order_by("name")[:300],
+        "has_customers": Customer.objects.filter(owner=request.user).exists(),
         "products": Product.objects.order_by("code")[:200],
         "due": selectors.due_next_visits(request.user, timezone.localdate())[:20]})
+
+
+@login_required
+@require_GET
+def my_customers(request):
+    """JSON for the customer pickers of the route-visit and plan pages: the user's own customers matching ``q``
+    (name, phone, pinyin initials), however many they own — the pages no longer list them all."""
+    return picker_answer(lambda: pick(Customer.objects.filter(owner=request.user), request.GET.get("q", "")))

@@ -2,7 +2,11 @@
 
 from datetime import date
 
+from django.utils import timezone
+
 from yewu.audit.models import AuditEntry
+from yewu.customers.models import Customer
+from yewu.customers.search.services import reindex
 from yewu.orders.models import Order
 from yewu.salesmgmt.models import ActionPlan, RouteVisit, StockCount
 
@@ -106,3 +110,25 @@ def test_plans_page(company, client, clock):
     plan = ActionPlan.objects.get()
     r = client.post("/salesmgmt/plans/", {"action": "instruct", "plan_id": plan.pk, "instructions": "先做老客户"}, follow=True)
     assert "先做老客户" in r.content.decode()
+
+
+def test_plan_and_route_pages_find_any_own_customer_by_search(company, client, clock):
+    """The pages used to list the first 300 own customers by name: a salesperson with more could not name the
+    301st in a plan item or a route visit. They now search the user's own customers as the order form does."""
+    clock(2025, 10, 9, 10)
+    on, due = date(2025, 10, 9), timezone.now()
+    mine = [Customer(name=f"广州市{i:03d}号五金商行", city="广州", owner=company.sales1, name_key=f"{i:03d}号五金商行",
+                     collected_on=on, entry_due_at=due, source="展会") for i in range(320)]
+    Customer.objects.bulk_create(mine)
+    last = Customer.objects.get(name="广州市319号五金商行")
+    reindex(Customer.objects.filter(owner=company.sales1).values_list("pk", flat=True))
+    other = Customer.objects.create(name="广州市319号五金批发部", city="广州", owner=company.sales2, name_key="319号五金批发部",
+                                    collected_on=on, entry_due_at=due, source="展会")
+    reindex([other.pk])
+    client.force_login(company.sales1)
+    for url in ("/salesmgmt/plans/", "/salesmgmt/route-visits/"):
+        page = client.get(url).content.decode()
+        assert 'data-picker-url="/salesmgmt/my-customers/"' in page and "广州市000号五金商行" not in page
+    found = client.get("/salesmgmt/my-customers/", {"q": "319号"}).json()["items"]
+    assert [c["id"] for c in found] == [last.pk]  # own customers only: sales2's 319号 is not offered
+    assert client.get("/salesmgmt/my-customers/", {"q": "x" * 51}).status_code == 422
