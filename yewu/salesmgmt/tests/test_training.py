@@ -55,3 +55,33 @@ def test_each_published_process_version_is_trained_to_its_roles(company, client)
     services.record_training(company.manager, kind="process", title="P90 v2 培训", day=today, days=1,
                              trainer_id=company.manager.pk, attendee_ids=[company.sales2.pk], process_id=p.pk)
     assert gap() == []
+
+
+def test_training_through_the_api(company, api_client, jpost):
+    """The SM records the weekly session of the team and sees it with the cadence's gaps; a salesperson may not
+    read the records; bad input is a 4xx naming the field."""
+    sm = api_client(company.manager)
+    body = {"kind": "weekly", "title": "周例训：新品卖点", "day": "2025-10-13", "days": 1, "trainer_id": company.manager.pk,
+            "attendee_ids": [company.sales1.pk, company.sales2.pk], "team_id": company.team1.pk}
+    r = jpost(sm, "/api/v1/training", body)
+    assert r.status_code == 200, r.content
+    t = r.json()
+    assert t["kind_label"] == "周例训" and t["team"] == company.team1.name and sorted(t["attendees"]) == ["张三", "李四"]
+    listed = sm.get("/api/v1/training").json()
+    assert [x["id"] for x in listed["records"]] == [t["id"]]
+    assert any("未完成入职培训" in g["message"] for g in listed["gaps"])
+    assert all(g["rule"] == "training.cadence" for g in listed["gaps"])
+    from yewu.audit.models import AuditEntry
+
+    assert AuditEntry.objects.filter(object_type="salesmgmt.trainingrecord", rule="training.cadence").count() == 1
+
+    assert api_client(company.sales1).get("/api/v1/training").status_code == 403
+    assert jpost(api_client(company.sales1), "/api/v1/training", body).status_code == 403
+    bad = [({"days": 0}, "days"), ({"days": "31"}, "days"), ({"kind": "party"}, "kind"), ({"attendee_ids": []}, "attendee_ids"),
+           ({"day": "2025-13-40"}, "day"), ({"title": "x" * 201}, "title"), ({"team_id": company.team2.pk}, "team_id")]
+    for change, field in bad:
+        r = jpost(sm, "/api/v1/training", {**body, **change})
+        assert r.status_code in (400, 422), (change, r.content)
+        assert field in r.json()["fields"], (change, r.json())
+    ok = jpost(sm, "/api/v1/training", {**body, "days": "2", "team_id": None, "kind": "collective"})
+    assert ok.status_code == 200 and ok.json()["days"] == 2  # a numeric string is a number
