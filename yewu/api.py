@@ -121,6 +121,9 @@ def _integrity(request, exc: IntegrityError):
 
 @api.exception_handler(HttpError)
 def _http_error(request, exc: HttpError):
+    if isinstance(exc.__cause__, YewuError):  # the body parser's own refusal (ninja wraps it): say it as it was said
+        e = exc.__cause__
+        return api.create_response(request, e.as_dict(), status=e.status)
     return api.create_response(request, {"error": "http_error", "message": str(exc), "fields": {}}, status=exc.status_code)
 
 

@@ -3,8 +3,8 @@
 Both apply :func:`yewu.common.text.strip_controls` to every string value (keys too), so no control character or
 lone surrogate reaches a service, the database or an export. The API parser also reads JSON numbers exactly (a
 number with a fraction or exponent keeps its text, so ``yewu.common.parsers`` turns it into a Decimal without float
-rounding), refuses ``NaN``/``Infinity`` literals, and bounds the paging parameters ``limit`` and ``offset`` and any
-integer query value of every list endpoint in one place.
+rounding), refuses ``NaN``/``Infinity`` literals and any integer longer than a database integer (naming its field), and
+bounds the paging parameters ``limit`` and ``offset`` and any integer query value of every list endpoint in one place.
 """
 
 from __future__ import annotations
@@ -67,10 +67,29 @@ def check_query_value(key: str, value: Any) -> None:
         raise ValidationError(f"{key} 数值过大（最多 {MAX_INT_DIGITS} 位）", fields={key: "数值过大"}, rule="input.bounds")
 
 
+def check_body_ints(v: Any, path: str = "") -> None:
+    """No JSON integer longer than a database integer, anywhere in a body: refused naming its field
+    (``attendee_ids.0``), as :func:`check_query_value` does for the query — not left to fail deeper in a query."""
+    if isinstance(v, bool):
+        return
+    if isinstance(v, int):
+        if len(str(abs(v))) > MAX_INT_DIGITS:
+            name = path or "body"
+            raise ValidationError(f"{name} 数值过大（最多 {MAX_INT_DIGITS} 位）", fields={name: "数值过大"},
+                                  rule="input.bounds")
+    elif isinstance(v, dict):
+        for k, x in v.items():
+            check_body_ints(x, f"{path}.{k}" if path else str(k))
+    elif isinstance(v, list):
+        for i, x in enumerate(v):
+            check_body_ints(x, f"{path}.{i}" if path else str(i))
+
+
 class YewuParser(Parser):
     def parse_body(self, request: HttpRequest):
-        data = json.loads(request.body, parse_float=ExactFloat, parse_constant=_refuse_constant)
-        return clean_value(data)
+        data = clean_value(json.loads(request.body, parse_float=ExactFloat, parse_constant=_refuse_constant))
+        check_body_ints(data)
+        return data
 
     def parse_querydict(self, data, list_fields, request: HttpRequest):
         result = super().parse_querydict(data, list_fields, request)

@@ -203,3 +203,18 @@ def test_unknown_api_paths_answer_the_json_error(shop, sp, url):  # noqa: F811
     r = sp.get(url)
     assert r.status_code in (404, 422) and r["Content-Type"].startswith("application/json")
     assert r.json()["error"] in ("not_found", "invalid")
+
+
+@pytest.mark.parametrize("body, field", [
+    ('{"kind": "weekly", "title": "t", "day": "2025-10-13", "trainer_id": 1, "attendee_ids": [12345678901234567890]}',
+     "attendee_ids.0"),
+    ('{"kind": "weekly", "title": "t", "day": "2025-10-13", "trainer_id": -99999999999999999999, "attendee_ids": [1]}',
+     "trainer_id"),
+])
+def test_a_json_integer_no_database_holds_is_refused_naming_its_field(shop, api_client, body, field):  # noqa: F811
+    """On SQLite such an id used to fail inside the query as an overflow answered without any field."""
+    from yewu.salesmgmt.models import TrainingRecord
+
+    r = raw_post(api_client(shop.company.manager), "/api/v1/training", body)
+    assert 400 <= r.status_code < 500 and r.json()["fields"] == {field: "数值过大"}, r.content
+    assert r.json()["rule"] == "input.bounds" and not TrainingRecord.objects.exists()
