@@ -223,7 +223,7 @@ def load() -> dict:
         with _clock(_at(days[0], 9)):
             training.record_training(users["manager"], kind="weekly", title="上周重点问题：回款与报价", day=days[0], days=1,
                                      trainer_id=users["manager"].pk, attendee_ids=[s.pk for s in sps if s.team_id == users["manager"].team_id],
-                                     team=users["manager"].managed_teams.first())
+                                     team_id=users["manager"].managed_teams.first().pk)
         # 线路拜访表: one completed route visit (8 steps, stock counted, next visit agreed) on the last working day
         product = next((p for p in Product.objects.filter(active=True).order_by("id")[:20]
                         if p.guide_price_on(days[-1]) is not None), None)

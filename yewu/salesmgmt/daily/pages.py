@@ -53,7 +53,7 @@ def supervision(request):
 
 @login_required
 def training(request):
-    if not (can(request.user, "records_training") or can(request.user, "sees_all_sales_figures")):
+    if not training_selectors.may_read(request.user):
         raise Forbidden("无权查看培训记录（training.cadence）")
     if request.method == "POST":
         try:
@@ -64,12 +64,12 @@ def training(request):
                 trainer_id = int(request.POST.get("trainer_id") or 0)
                 attendees = [int(x) for x in request.POST.getlist("attendee_ids")]
                 process_id = int(request.POST.get("process_id") or 0) or None
+                team_id = int(request.POST.get("team_id") or 0) or None
             except ValueError:
                 raise ValidationError("日期、天数或人员无效", fields={"day": "格式错误"}, rule="training.cadence") from None
-            team = visible_teams(request.user).filter(pk=request.POST.get("team_id") or 0).first()
             training_services.record_training(request.user, kind=request.POST.get("kind", ""),
                                               title=request.POST.get("title", ""), day=day, days=days,
-                                              trainer_id=trainer_id, attendee_ids=attendees, team=team,
+                                              trainer_id=trainer_id, attendee_ids=attendees, team_id=team_id,
                                               process_id=process_id)
             messages.success(request, "培训记录已保存")
         except YewuError as e:

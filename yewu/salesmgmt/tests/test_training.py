@@ -85,3 +85,17 @@ def test_training_through_the_api(company, api_client, jpost):
         assert field in r.json()["fields"], (change, r.json())
     ok = jpost(sm, "/api/v1/training", {**body, "days": "2", "team_id": None, "kind": "collective"})
     assert ok.status_code == 200 and ok.json()["days"] == 2  # a numeric string is a number
+
+
+def test_the_training_page_refuses_unknown_teams_and_people_without_failing(company, client):
+    client.force_login(company.manager)
+    form = {"kind": "weekly", "title": "t", "day": "2025-10-13", "days": "1", "trainer_id": str(company.manager.pk),
+            "attendee_ids": ["99999999999999999999999"], "team_id": str(company.team1.pk)}
+    r = client.post("/salesmgmt/training/", form, follow=True)
+    assert r.status_code == 200 and "至少一名参训人" in r.content.decode()
+    r = client.post("/salesmgmt/training/", {**form, "attendee_ids": [str(company.sales1.pk)], "team_id": str(company.team2.pk)},
+                    follow=True)
+    assert "团队不存在或不在您的范围内" in r.content.decode()
+    from yewu.salesmgmt.models import TrainingRecord
+
+    assert not TrainingRecord.objects.exists()

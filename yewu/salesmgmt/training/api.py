@@ -8,13 +8,11 @@ from django.utils import timezone
 from ninja import Router, Schema
 from pydantic import Field
 
-from yewu.common.errors import PermissionDenied, ValidationError
+from yewu.common.errors import PermissionDenied
 from yewu.common.schemas import ERRORS, Out
-from yewu.org.permissions import can
 
 from ..daily.selectors import parse_day
 from ..models import TrainingRecord
-from ..scope import visible_teams
 from . import selectors, services
 
 router = Router(tags=["sales management: training"])
@@ -60,7 +58,7 @@ class TrainingListOut(Out):
 
 
 def _may_read(user) -> None:
-    if not (can(user, "records_training") or can(user, "sees_all_sales_figures")):
+    if not selectors.may_read(user):
         raise PermissionDenied("无权查看培训记录", rule="training.cadence")
 
 
@@ -84,14 +82,8 @@ def training(request):
 
 @router.post("", response={200: TrainingOut, **ERRORS}, summary="Record a training session (training.cadence)")
 def record(request, payload: TrainingIn):
-    team = None
-    if payload.team_id is not None:
-        team = visible_teams(request.auth).filter(pk=payload.team_id).first()
-        if team is None:
-            raise ValidationError("团队不存在或不在您的范围内", fields={"team_id": "不在您的范围内"}, rule="training.cadence")
-    day = parse_day(payload.day)
-    t = services.record_training(request.auth, kind=payload.kind, title=payload.title, day=day, days=payload.days,
-                                 trainer_id=payload.trainer_id, attendee_ids=payload.attendee_ids, team=team,
-                                 process_id=payload.process_id)
+    t = services.record_training(request.auth, kind=payload.kind, title=payload.title, day=parse_day(payload.day),
+                                 days=payload.days, trainer_id=payload.trainer_id, attendee_ids=payload.attendee_ids,
+                                 team_id=payload.team_id, process_id=payload.process_id)
     return out(TrainingRecord.objects.select_related("trainer", "team", "process").prefetch_related("attendees")
                .get(pk=t.pk))

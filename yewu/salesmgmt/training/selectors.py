@@ -70,6 +70,11 @@ def process_gaps(user) -> list[dict]:
     return out
 
 
+def may_read(user) -> bool:
+    """Who may read the training records and gaps (page and API): who records them, and who sees all figures."""
+    return can(user, "records_training") or can(user, "sees_all_sales_figures")
+
+
 def records(user):
     """Training sessions attended by someone the user may see, or held for a team the user may see."""
     ids = list(visible_salespeople(user).values_list("pk", flat=True))

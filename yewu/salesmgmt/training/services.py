@@ -7,6 +7,7 @@ from datetime import date
 from django.db import transaction
 
 from yewu.audit.services import record, snapshot
+from yewu.common.boundary import MAX_INT_DIGITS
 from yewu.common.errors import ValidationError
 from yewu.common.text import clean_text
 from yewu.org.models import User
@@ -14,12 +15,18 @@ from yewu.org.permissions import require
 from yewu.processes.models import ProcessDefinition
 
 from ..models import TrainingRecord
+from ..scope import visible_teams
 
 
 @transaction.atomic
 def record_training(actor, *, kind: str, title: str, day: date, days: int, trainer_id: int,
-                    attendee_ids: list[int], team=None, process_id: int | None = None) -> TrainingRecord:
+                    attendee_ids: list[int], team_id: int | None = None, process_id: int | None = None) -> TrainingRecord:
     require(actor, "records_training")
+    team = None
+    if team_id:
+        team = visible_teams(actor).filter(pk=team_id).first()
+        if team is None:
+            raise ValidationError("团队不存在或不在您的范围内", fields={"team_id": "不在您的范围内"}, rule="training.cadence")
     if kind not in TrainingRecord.Kind.values:
         raise ValidationError("培训类型无效", fields={"kind": "无效"}, rule="training.cadence")
     if not isinstance(days, int) or days < 1 or days > 30:
@@ -27,7 +34,8 @@ def record_training(actor, *, kind: str, title: str, day: date, days: int, train
     trainer = User.objects.filter(pk=trainer_id, is_active=True).first()
     if trainer is None:
         raise ValidationError("讲师不存在", fields={"trainer_id": "不存在"}, rule="training.cadence")
-    attendees = list(User.objects.filter(pk__in=attendee_ids, is_active=True))
+    # an id no database integer holds names nobody (SQLite would overflow on it in the IN list)
+    attendees = list(User.objects.filter(pk__in=[i for i in attendee_ids if 0 < i < 10**MAX_INT_DIGITS], is_active=True))
     if not attendees:
         raise ValidationError("至少一名参训人", fields={"attendee_ids": "至少一人"}, rule="training.cadence")
     process = None
