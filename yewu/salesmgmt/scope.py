@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.db.models import QuerySet
 
 from yewu.common.errors import PermissionDenied
+from yewu.customers.models import Customer
 from yewu.org.models import Team, User
 from yewu.org.permissions import can
 from yewu.org.selectors import managed_team_ids, salespeople
@@ -51,3 +52,9 @@ def visible_teams(user):
     if getattr(user, "team_id", None):
         return Team.objects.filter(pk=user.team_id)
     return Team.objects.none()
+
+
+def own_customers(user) -> QuerySet:
+    """The customers a user works as their own in sales management (call log, plan items, route visits, the pickers
+    of those pages): the ones they own (`acl.sp_scope`)."""
+    return Customer.objects.filter(owner=user)

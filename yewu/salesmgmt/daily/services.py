@@ -14,7 +14,6 @@ from yewu.audit.services import record, snapshot
 from yewu.common.errors import Conflict, NotFound, PermissionDenied, RuleRefused, ValidationError
 from yewu.common.jobs import notify
 from yewu.common.text import clean_text
-from yewu.customers.models import Customer
 from yewu.org.models import Role, Team, User
 from yewu.org.permissions import require
 from yewu.org.selectors import get_calendar, get_policy, users_with_role
@@ -22,7 +21,7 @@ from yewu.policy import salesmgmt as pol
 
 from .. import actuals as act
 from ..models import ActualCorrection, CallLog, CallOutcome, CoachingNote, DepartmentTable, SupervisionLog, WorkLog
-from ..scope import manages
+from ..scope import manages, own_customers
 from . import selectors
 
 
@@ -43,7 +42,7 @@ def log_call(actor, outcome: str, customer_id: int | None = None, note: str = ""
         raise ValidationError("请选择通话结果", fields={"outcome": "无效的通话结果"}, rule="daily.quantified_activity")
     customer = None
     if customer_id:
-        customer = Customer.objects.filter(pk=customer_id, owner=actor).first()
+        customer = own_customers(actor).filter(pk=customer_id).first()
         if customer is None:
             raise ValidationError("只能登记自己客户的电话", fields={"customer_id": "不是您的客户"}, rule="acl.sp_scope")
     now = timezone.now()

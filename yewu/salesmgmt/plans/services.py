@@ -13,13 +13,12 @@ from django.utils import timezone
 from yewu.audit.services import record, snapshot
 from yewu.common.errors import NotFound, PermissionDenied, RuleRefused, ValidationError
 from yewu.common.text import clean_text
-from yewu.customers.models import Customer
 from yewu.org.permissions import require
 from yewu.org.selectors import get_calendar
 from yewu.policy import salesmgmt as pol
 
 from ..models import ActionItem, ActionPlan
-from ..scope import manages
+from ..scope import manages, own_customers
 
 
 def _period(kind: str, start: date) -> tuple[date, object]:
@@ -61,7 +60,7 @@ def submit_plan(actor, kind: str, start: date, items: list[dict]) -> ActionPlan:
     for i, it in enumerate(items):
         customer = None
         if it.get("customer_id"):  # a weekly item names the customer of its key visit (visit.weekly_plan)
-            customer = Customer.objects.filter(pk=it.get("customer_id"), owner=actor).first()
+            customer = own_customers(actor).filter(pk=it.get("customer_id")).first()
             if customer is None:
                 raise ValidationError("只能选择自己负责的客户", fields={f"items.{i}.customer_id": "不是您的客户"},
                                       rule="visit.weekly_plan")

@@ -14,7 +14,6 @@ from django.views.decorators.http import require_GET
 from yewu.catalog.models import Product
 from yewu.common.errors import YewuError
 from yewu.common.views import picker_answer
-from yewu.customers.models import Customer
 from yewu.customers.selectors import pick
 from yewu.orders.visibility import orders_visible_to
 from yewu.org.permissions import require
@@ -22,6 +21,7 @@ from yewu.policy.salesmgmt import ROUTE_STEPS
 
 from ..documents import sheets
 from ..documents.paper import file_response
+from ..scope import own_customers
 from . import selectors, services
 
 
@@ -57,7 +57,7 @@ def route_visit(request):
                    .values_list("pk", flat=True))
     return render(request, "salesmgmt/route_visit.html", {
         "steps": ROUTE_STEPS.items(), "visits": visits, "today": timezone.localdate(), "openable": openable,
-        "has_customers": Customer.objects.filter(owner=request.user).exists(),
+        "has_customers": own_customers(request.user).exists(),
         "products": Product.objects.order_by("code")[:200],
         "due": selectors.due_next_visits(request.user, timezone.localdate())[:20]})
 
@@ -67,4 +67,4 @@ def route_visit(request):
 def my_customers(request):
     """JSON for the customer pickers of the route-visit and plan pages: the user's own customers matching ``q``
     (name, phone, pinyin initials), however many they own — the pages no longer list them all."""
-    return picker_answer(lambda: pick(Customer.objects.filter(owner=request.user), request.GET.get("q", "")))
+    return picker_answer(lambda: pick(own_customers(request.user), request.GET.get("q", "")))
