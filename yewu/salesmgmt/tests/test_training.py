@@ -83,6 +83,9 @@ def test_training_through_the_api(company, api_client, jpost):
         r = jpost(sm, "/api/v1/training", {**body, **change})
         assert r.status_code in (400, 422), (change, r.content)
         assert field in r.json()["fields"], (change, r.json())
+    from yewu.salesmgmt.models import TrainingRecord
+
+    assert TrainingRecord.objects.count() == 1  # none of the refused ones was stored
     ok = jpost(sm, "/api/v1/training", {**body, "days": "2", "team_id": None, "kind": "collective"})
     assert ok.status_code == 200 and ok.json()["days"] == 2  # a numeric string is a number
 
